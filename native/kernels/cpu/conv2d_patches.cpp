@@ -1,0 +1,125 @@
+#include "kernels/cpu/conv2d_patches.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sj {
+namespace {
+
+// Source index along one axis for grid position `pos` and tap `k`, or -1 when the tap reads zero.
+inline int64_t sourceIndex(const PatchGeometry& g, int64_t pos, int64_t k, int64_t stride, int64_t pad, int64_t len) {
+  int64_t s;
+  if (!g.transposed) {
+    s = pos * stride - pad + k;
+  } else {
+    const int64_t t = pos + pad - k;
+    if (t < 0 || t % stride != 0) return -1;
+    s = t / stride;
+  }
+  return s >= 0 && s < len ? s : -1;
+}
+
+// For unit stride along x the source index is px + delta: the offset of tap kx.
+inline int64_t unitStrideDelta(const PatchGeometry& g, int64_t kx) { return g.transposed ? g.pw - kx : kx - g.pw; }
+
+// Calls emit(srcPointerOrNull, count, step) for consecutive runs of grid positions starting at
+// position j (flattened over n, py, px), covering `count` positions; a null pointer means zeros.
+template <class Emit>
+void walkRow(const PatchGeometry& g, int64_t c, int64_t ky, int64_t kx, int64_t j, int64_t count, Emit&& emit) {
+  const int64_t plane = g.gridH * g.gridW;
+  int64_t n = j / plane;
+  int64_t py = (j % plane) / g.gridW;
+  int64_t px = j % g.gridW;
+  while (count > 0) {
+    const int64_t run = std::min(g.gridW - px, count);
+    const int64_t sy = sourceIndex(g, py, ky, g.sh, g.ph, g.srcH);
+    if (sy < 0) {
+      emit(nullptr, run);
+    } else {
+      const float* row = g.src + ((n * g.channels + c) * g.srcH + sy) * g.srcW;
+      if (g.sw == 1) {
+        const int64_t delta = unitStrideDelta(g, kx);
+        const int64_t lo = std::clamp<int64_t>(-delta - px, 0, run);
+        const int64_t hi = std::clamp<int64_t>(g.srcW - delta - px, lo, run);
+        if (lo > 0) emit(nullptr, lo);
+        if (hi > lo) emit(row + px + lo + delta, hi - lo);
+        if (run > hi) emit(nullptr, run - hi);
+      } else {
+        for (int64_t r = 0; r < run; ++r) {
+          const int64_t sx = sourceIndex(g, px + r, kx, g.sw, g.pw, g.srcW);
+          emit(sx < 0 ? nullptr : row + sx, 1);
+        }
+      }
+    }
+    count -= run;
+    px += run;
+    if (px == g.gridW) {
+      px = 0;
+      if (++py == g.gridH) {
+        py = 0;
+        ++n;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void PatchColumnsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const {
+  const int64_t taps = g_.kh * g_.kw;
+  const int64_t panels = (nc + nr - 1) / nr;
+  for (int64_t k = 0; k < kc; ++k) {
+    const int64_t row = k0 + k;
+    const int64_t c = row / taps, ky = (row % taps) / g_.kw, kx = row % g_.kw;
+    // Column jj of this row lives at dst[(jj / nr) * kc * nr + k * nr + jj % nr].
+    int64_t panel = 0;
+    int q = 0;
+    auto emit = [&](const float* src, int64_t count) {
+      while (count > 0) {
+        const int chunk = static_cast<int>(std::min<int64_t>(count, nr - q));
+        float* out = dst + panel * kc * nr + k * nr + q;
+        if (src) {
+          std::memcpy(out, src, chunk * sizeof(float));
+          src += chunk;
+        } else {
+          std::memset(out, 0, chunk * sizeof(float));
+        }
+        count -= chunk;
+        q += chunk;
+        if (q == nr) {
+          q = 0;
+          ++panel;
+        }
+      }
+    };
+    walkRow(g_, c, ky, kx, j0, nc, emit);
+    if (panel < panels) emit(nullptr, nr - q);
+  }
+}
+
+void PatchRowsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const {
+  const int64_t taps = g_.kh * g_.kw;
+  for (int64_t p = 0; p * nr < nc; ++p) {
+    float* d = dst + p * kc * nr;
+    const int64_t jbase = j0 + p * nr;
+    const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
+    for (int jj = 0; jj < width; ++jj) {
+      const int64_t col = jbase + jj;
+      const int64_t c = col / taps, ky = (col % taps) / g_.kw, kx = col % g_.kw;
+      float* out = d + jj;  // row k of this column is out[k * nr]
+      auto emit = [&](const float* src, int64_t count) {
+        if (src) {
+          for (int64_t r = 0; r < count; ++r) out[r * nr] = src[r];
+        } else {
+          for (int64_t r = 0; r < count; ++r) out[r * nr] = 0.f;
+        }
+        out += count * nr;
+      };
+      walkRow(g_, c, ky, kx, k0, kc, emit);
+    }
+    for (int jj = width; jj < nr; ++jj)
+      for (int64_t k = 0; k < kc; ++k) d[k * nr + jj] = 0.f;
+  }
+}
+
+}  // namespace sj

@@ -1,0 +1,215 @@
+#include "kernels/cpu/gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "core/error.h"
+#include "kernels/cpu/gemm_microkernel.h"
+
+namespace sj {
+namespace gemm_detail {
+
+static void runGeneric(int64_t kc, const float* a, const float* b, float* tile) { microKernel<4, 2, 4>(kc, a, b, tile); }
+MicroKernel microKernelGeneric() { return {4, 8, &runGeneric, "generic"}; }
+
+}  // namespace gemm_detail
+
+namespace {
+
+using gemm_detail::MicroKernel;
+
+const MicroKernel& selectedKernel() {
+  static const MicroKernel kernel = [] {
+    const char* forced = std::getenv("SEDJOULE_ISA");
+    std::string want = forced && *forced ? forced : "auto";
+    if (want != "auto" && want != "avx512" && want != "avx2" && want != "generic") {
+      fail(ErrorCode::Value, "SEDJOULE_ISA=", want, ": expected auto, avx512, avx2 or generic");
+    }
+#if defined(SEDJOULE_X86)
+    __builtin_cpu_init();
+    bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if ((want == "auto" || want == "avx512") && avx512) return gemm_detail::microKernelAvx512();
+    if ((want == "auto" || want == "avx512" || want == "avx2") && avx2) return gemm_detail::microKernelAvx2();
+#endif
+    return gemm_detail::microKernelGeneric();
+  }();
+  return kernel;
+}
+
+constexpr int64_t kKc = 256;  // depth of a packed block: a KC x NR panel of B stays in L1
+
+bool sameBlock(const Axis& axis, int64_t first, int64_t last) {
+  return axis.block == std::numeric_limits<int64_t>::max() || first / axis.block == last / axis.block;
+}
+
+// dst[(panel * kc + k) * mr + ii] = A(i0 + panel * mr + ii, k0 + k), zero beyond the last row.
+void packA(const MatrixView& a, int64_t i0, int64_t mc, int64_t k0, int64_t kc, int mr, float* dst,
+           std::vector<int64_t>& colOffsets) {
+  const bool rowsContiguous = a.row.stride == 1;
+  const bool colsContiguous = a.col.stride == 1 && sameBlock(a.col, k0, k0 + kc - 1);
+  if (!colsContiguous) {
+    colOffsets.resize(kc);
+    for (int64_t k = 0; k < kc; ++k) colOffsets[k] = a.col.offset(k0 + k);
+  }
+  for (int64_t p = 0; p * mr < mc; ++p) {
+    const int64_t ibase = i0 + p * mr;
+    const int height = static_cast<int>(std::min<int64_t>(mr, i0 + mc - ibase));
+    float* d = dst + p * kc * mr;
+    if (rowsContiguous && sameBlock(a.row, ibase, ibase + height - 1)) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* s = a.at(ibase, k0 + k);
+        std::memcpy(d + k * mr, s, height * sizeof(float));
+        for (int ii = height; ii < mr; ++ii) d[k * mr + ii] = 0.f;
+      }
+      continue;
+    }
+    for (int ii = 0; ii < height; ++ii) {
+      if (colsContiguous) {
+        const float* s = a.at(ibase + ii, k0);
+        for (int64_t k = 0; k < kc; ++k) d[k * mr + ii] = s[k];
+      } else {
+        const float* s = a.data + a.row.offset(ibase + ii);
+        for (int64_t k = 0; k < kc; ++k) d[k * mr + ii] = s[colOffsets[k]];
+      }
+    }
+    for (int ii = height; ii < mr; ++ii)
+      for (int64_t k = 0; k < kc; ++k) d[k * mr + ii] = 0.f;
+  }
+}
+
+// Adds (or writes) an h x w tile into C at (i, j).
+void mergeTile(const float* tile, int nr, const MutableMatrixView& c, int64_t i, int64_t j, int h, int w, bool overwrite) {
+  if (c.col.stride == 1 && sameBlock(c.col, j, j + w - 1)) {
+    float* base = c.data + c.col.offset(j);
+    for (int ii = 0; ii < h; ++ii) {
+      float* dst = base + c.row.offset(i + ii);
+      const float* t = tile + ii * nr;
+      if (overwrite) {
+        for (int jj = 0; jj < w; ++jj) dst[jj] = t[jj];
+      } else {
+        for (int jj = 0; jj < w; ++jj) dst[jj] += t[jj];
+      }
+    }
+    return;
+  }
+  for (int ii = 0; ii < h; ++ii)
+    for (int jj = 0; jj < w; ++jj) {
+      float* dst = c.at(i + ii, j + jj);
+      *dst = overwrite ? tile[ii * nr + jj] : *dst + tile[ii * nr + jj];
+    }
+}
+
+void gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker& b, const MutableMatrixView& c,
+                int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t k, Accumulate mode) {
+  const int mr = kernel.mr, nr = kernel.nr;
+  const int64_t mcMax = std::max<int64_t>(mr, 144 / mr * mr);
+  const int64_t ncMax = 4096 / nr * nr;
+  thread_local AlignedBuffer<float> bufA, bufB, tile;
+  thread_local std::vector<int64_t> colOffsets;
+  bufA.reserve(mcMax * kKc);
+  bufB.reserve(ncMax * kKc);
+  tile.reserve(static_cast<int64_t>(mr) * nr);
+  for (int64_t jc = n0; jc < n1; jc += ncMax) {
+    const int64_t nc = std::min(ncMax, n1 - jc);
+    for (int64_t pc = 0; pc < k; pc += kKc) {
+      const int64_t kc = std::min(kKc, k - pc);
+      b.pack(pc, kc, jc, nc, nr, bufB.data());
+      const bool overwrite = pc == 0 && mode == Accumulate::Overwrite;
+      for (int64_t ic = m0; ic < m1; ic += mcMax) {
+        const int64_t mc = std::min(mcMax, m1 - ic);
+        packA(a, ic, mc, pc, kc, mr, bufA.data(), colOffsets);
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const float* bPanel = bufB.data() + (jr / nr) * kc * nr;
+          const int w = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            kernel.run(kc, bufA.data() + (ir / mr) * kc * mr, bPanel, tile.data());
+            mergeTile(tile.data(), nr, c, ic + ir, jc + jr, static_cast<int>(std::min<int64_t>(mr, mc - ir)), w, overwrite);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void ViewPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const {
+  const MatrixView& b = b_;
+  for (int64_t p = 0; p * nr < nc; ++p) {
+    const int64_t jbase = j0 + p * nr;
+    const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
+    float* d = dst + p * kc * nr;
+    if (b.col.stride == 1 && sameBlock(b.col, jbase, jbase + width - 1)) {
+      const float* src = b.data + b.col.offset(jbase);
+      for (int64_t k = 0; k < kc; ++k) {
+        std::memcpy(d + k * nr, src + b.row.offset(k0 + k), width * sizeof(float));
+        for (int jj = width; jj < nr; ++jj) d[k * nr + jj] = 0.f;
+      }
+      continue;
+    }
+    const bool rowsContiguous = b.row.stride == 1 && sameBlock(b.row, k0, k0 + kc - 1);
+    for (int jj = 0; jj < width; ++jj) {
+      if (rowsContiguous) {
+        const float* s = b.at(k0, jbase + jj);
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + jj] = s[k];
+      } else {
+        const float* s = b.data + b.col.offset(jbase + jj);
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + jj] = s[b.row.offset(k0 + k)];
+      }
+    }
+    for (int jj = width; jj < nr; ++jj)
+      for (int64_t k = 0; k < kc; ++k) d[k * nr + jj] = 0.f;
+  }
+}
+
+void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, const MutableMatrixView& c, Accumulate mode) {
+  const int64_t m = a.rows, k = a.cols;
+  if (c.rows != m || c.cols != n) {
+    fail(ErrorCode::Internal, "gemm: C is ", c.rows, "x", c.cols, " but A.B is ", m, "x", n);
+  }
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (mode == Accumulate::Overwrite)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) *c.at(i, j) = 0.f;
+    return;
+  }
+  const MicroKernel& kernel = selectedKernel();
+  const int threads = pool.size();
+  const double work = static_cast<double>(m) * n * k;
+  if (threads == 1 || work < 262144.0) {
+    gemmSerial(kernel, a, b, c, 0, m, 0, n, k, mode);
+    return;
+  }
+  // Split the larger of M and N into per-thread ranges aligned to the micro-tile, so every thread
+  // packs full panels and no two threads write the same element of C.
+  const bool splitN = n >= m;
+  const int64_t unit = splitN ? kernel.nr : kernel.mr;
+  const int64_t units = ((splitN ? n : m) + unit - 1) / unit;
+  const int tasks = static_cast<int>(std::min<int64_t>(threads, units));
+  pool.run(tasks, [&](int t) {
+    const int64_t extent = splitN ? n : m;
+    const int64_t begin = std::min(extent, units * t / tasks * unit);
+    const int64_t end = std::min(extent, units * (t + 1) / tasks * unit);
+    if (begin >= end) return;
+    if (splitN) {
+      gemmSerial(kernel, a, b, c, 0, m, begin, end, k, mode);
+    } else {
+      gemmSerial(kernel, a, b, c, begin, end, 0, n, k, mode);
+    }
+  });
+}
+
+void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {
+  if (a.cols != b.rows) fail(ErrorCode::Internal, "gemm: A is ", a.rows, "x", a.cols, " but B is ", b.rows, "x", b.cols);
+  gemm(pool, a, ViewPacker(b), b.cols, c, mode);
+}
+
+const char* gemmIsa() { return selectedKernel().isa; }
+
+}  // namespace sj

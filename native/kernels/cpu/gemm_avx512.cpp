@@ -1,0 +1,11 @@
+// AVX-512 micro-kernel: 8 x 32 tile, 16 accumulator registers of 16 floats; enough independent
+// FMA chains to cover two FMA pipes of 4-cycle latency.
+#include "kernels/cpu/gemm_microkernel.h"
+
+namespace sj::gemm_detail {
+
+static void run(int64_t kc, const float* a, const float* b, float* tile) { microKernel<8, 2, 16>(kc, a, b, tile); }
+
+MicroKernel microKernelAvx512() { return {8, 32, &run, "avx512"}; }
+
+}  // namespace sj::gemm_detail

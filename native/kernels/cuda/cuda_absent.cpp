@@ -1,0 +1,11 @@
+#include "kernels/cuda/cuda_devices.h"
+
+namespace sj {
+
+CudaStatus queryCuda() {
+  CudaStatus status;
+  status.note = "built without the CUDA backend (SEDJOULE_CUDA=OFF or no nvcc at build time)";
+  return status;
+}
+
+}  // namespace sj

@@ -1,0 +1,28 @@
+// What the CUDA runtime can see. Built from cuda_devices.cu when the CUDA backend is compiled in,
+// else from cuda_absent.cpp, which says so.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sj {
+
+struct CudaDeviceInfo {
+  int index = 0;
+  std::string name;
+  int computeMajor = 0, computeMinor = 0;
+  int64_t memoryBytes = 0;
+  int multiprocessors = 0;
+};
+
+struct CudaStatus {
+  bool compiled = false;      // the addon was built with the CUDA backend
+  int runtimeVersion = 0;     // e.g. 13000 for CUDA 13.0 (the statically linked runtime)
+  int driverVersion = 0;      // 0 when no driver is installed
+  std::vector<CudaDeviceInfo> devices;
+  std::string note;           // why no device is visible, when none is
+};
+
+CudaStatus queryCuda();
+
+}  // namespace sj

@@ -1,0 +1,216 @@
+// A small table-driven harness for kernel tests (after ggml's test-backend-ops):
+//  - every pass of the fast kernel is compared with the reference loop run in double;
+//  - every backward pass is compared with central finite differences of the double reference;
+//  - every cost formula is compared with the operations the reference executes (Counted);
+//  - bytesRead / bytesWritten are compared with the sizes of the tensors each pass reads and writes.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/cost.h"
+#include "core/thread_pool.h"
+#include "counted.h"
+
+namespace sj::testing {
+
+// ---- registry ---------------------------------------------------------------------------------
+
+struct TestCase {
+  std::string name;
+  std::function<void()> run;
+};
+std::vector<TestCase>& registry();
+struct Register {
+  Register(const char* name, std::function<void()> fn) { registry().push_back({name, std::move(fn)}); }
+};
+#define SJ_TEST(name)                                                  \
+  static void name##_body();                                           \
+  static ::sj::testing::Register name##_registration(#name, name##_body); \
+  static void name##_body()
+
+class Failure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+template <class... Parts>
+[[noreturn]] void failTest(Parts&&... parts) {
+  std::ostringstream out;
+  out.precision(9);
+  (out << ... << std::forward<Parts>(parts));
+  throw Failure(out.str());
+}
+#define SJ_CHECK(cond, ...) \
+  do {                      \
+    if (!(cond)) ::sj::testing::failTest(__FILE__, ":", __LINE__, ": ", #cond, ": ", __VA_ARGS__); \
+  } while (0)
+
+ThreadPool& testPool();  // three threads, so splitting is exercised even on small machines
+
+// ---- op harness -------------------------------------------------------------------------------
+
+enum class Pass { Forward, BackwardInput, BackwardWeight, BackwardBias, Optimizer };
+inline const char* passName(Pass p) {
+  switch (p) {
+    case Pass::Forward: return "forward";
+    case Pass::BackwardInput: return "backward-input";
+    case Pass::BackwardWeight: return "backward-weight";
+    case Pass::BackwardBias: return "backward-bias";
+    case Pass::Optimizer: return "optimizer";
+  }
+  return "?";
+}
+
+template <class T>
+using Tensors = std::map<std::string, std::vector<T>>;
+
+// Filled: drawn uniformly from [lo, hi) before the passes run. Output: zero, written by passes.
+enum class Role { Filled, Output };
+struct TensorDecl {
+  std::string name;
+  int64_t size;
+  Role role = Role::Filled;
+  double lo = -1.0, hi = 1.0;
+};
+
+// L = sum_i upstream[i] * output[i]; the backward passes receive `upstream` as their output gradient.
+struct LossTerm {
+  std::string output, upstream;
+};
+struct GradCheck {
+  std::string grad, wrt;
+};
+
+struct OpChecks {
+  double fastTolerance = 1e-4;  // max |fast - ref| <= tol * max |ref| per written tensor
+  double fdTolerance = 1e-6;    // max |fd - grad| <= tol * max(1, max |grad|)
+  double fdStep = 1e-6;
+  int fdSamples = 40;           // elements perturbed per checked tensor
+};
+
+// Op interface (duck-typed):
+//   std::string describe() const;
+//   std::vector<TensorDecl> tensors() const;
+//   std::vector<Pass> passes() const;                      // in execution order
+//   template <class T> void reference(Pass, Tensors<T>&) const;
+//   void fast(Pass, Tensors<float>&, ThreadPool&) const;
+//   Cost cost(Pass) const;
+//   std::vector<std::string> reads(Pass) const, writes(Pass) const;
+//   std::vector<LossTerm> loss() const;
+//   std::vector<GradCheck> gradients(Pass) const;
+//   OpChecks checks() const;
+
+double maxAbs(const std::vector<double>& v);
+
+template <class Op>
+void checkOp(const Op& op, uint64_t seed) {
+  const std::string where = op.describe();
+  const OpChecks checks = op.checks();
+  std::mt19937_64 rng(seed);
+  Tensors<double> init;
+  for (const TensorDecl& d : op.tensors()) {
+    std::vector<double> v(d.size, 0.0);
+    if (d.role == Role::Filled) {
+      std::uniform_real_distribution<double> u(d.lo, d.hi);
+      for (double& x : v) x = static_cast<float>(u(rng));  // representable in float: both sides see the same data
+    }
+    init[d.name] = std::move(v);
+  }
+  auto sizeOf = [&](const std::string& name) -> int64_t {
+    auto it = init.find(name);
+    if (it == init.end()) failTest(where, ": no tensor named ", name);
+    return static_cast<int64_t>(it->second.size());
+  };
+
+  // 1. Fast (float) against reference (double), pass by pass.
+  Tensors<double> ref = init;
+  Tensors<float> fast;
+  for (auto& [name, v] : init) fast[name] = std::vector<float>(v.begin(), v.end());
+  for (Pass pass : op.passes()) {
+    op.reference(pass, ref);
+    op.fast(pass, fast, testPool());
+    for (const std::string& name : op.writes(pass)) {
+      const std::vector<double>& r = ref.at(name);
+      const std::vector<float>& f = fast.at(name);
+      double scale = std::max(maxAbs(r), 1e-30), worst = 0.0;
+      size_t at = 0;
+      for (size_t i = 0; i < r.size(); ++i) {
+        double e = std::fabs(f[i] - r[i]);
+        if (!(e <= worst)) {
+          worst = e;
+          at = i;
+        }
+      }
+      SJ_CHECK(worst <= checks.fastTolerance * scale, where, " ", passName(pass), ": fast ", name, "[", at, "] = ", f[at],
+               " but reference = ", r[at], " (error ", worst / scale, " of max |ref| ", scale, ", bound ", checks.fastTolerance, ")");
+    }
+  }
+
+  // 2. Cost formula against the operations the reference executes.
+  Tensors<Counted> counted;
+  for (auto& [name, v] : init) counted[name] = std::vector<Counted>(v.begin(), v.end());
+  for (Pass pass : op.passes()) {
+    opCounts() = OpCounts{};
+    op.reference(pass, counted);
+    const OpCounts got = opCounts();
+    const Cost want = op.cost(pass);
+    SJ_CHECK(got.macs == want.macs, where, " ", passName(pass), ": reference executed ", got.macs, " MACs, formula says ", want.macs);
+    SJ_CHECK(got.flops == want.flops, where, " ", passName(pass), ": reference executed ", got.flops, " FLOPs, formula says ", want.flops);
+    SJ_CHECK(got.transcendentals == want.transcendentals, where, " ", passName(pass), ": reference executed ", got.transcendentals,
+             " transcendentals, formula says ", want.transcendentals);
+    SJ_CHECK(got.comparisons == want.comparisons, where, " ", passName(pass), ": reference executed ", got.comparisons,
+             " comparisons, formula says ", want.comparisons);
+    int64_t read = 0, written = 0;
+    for (const std::string& name : op.reads(pass)) read += kFloatBytes * sizeOf(name);
+    for (const std::string& name : op.writes(pass)) written += kFloatBytes * sizeOf(name);
+    SJ_CHECK(want.bytesRead == read, where, " ", passName(pass), ": formula reads ", want.bytesRead, " bytes, the pass reads tensors of ",
+             read, " bytes");
+    SJ_CHECK(want.bytesWritten == written, where, " ", passName(pass), ": formula writes ", want.bytesWritten,
+             " bytes, the pass writes tensors of ", written, " bytes");
+  }
+
+  // 3. Backward passes against central finite differences of the double reference forward.
+  auto lossAt = [&](const Tensors<double>& start) {
+    Tensors<double> t = start;
+    op.reference(Pass::Forward, t);
+    double loss = 0.0;
+    for (const LossTerm& term : op.loss()) {
+      const auto& out = t.at(term.output);
+      const auto& up = t.at(term.upstream);
+      for (size_t i = 0; i < out.size(); ++i) loss += up[i] * out[i];
+    }
+    return loss;
+  };
+  for (Pass pass : op.passes()) {
+    for (const GradCheck& gc : op.gradients(pass)) {
+      const std::vector<double>& grad = ref.at(gc.grad);
+      const double scale = std::max(1.0, maxAbs(grad));
+      const int64_t n = sizeOf(gc.wrt);
+      std::vector<int64_t> picks = {0, n - 1};
+      std::uniform_int_distribution<int64_t> pick(0, n - 1);
+      for (int i = 0; i < checks.fdSamples && i < n; ++i) picks.push_back(pick(rng));
+      for (int64_t i : picks) {
+        Tensors<double> plus = init, minus = init;
+        const double h = checks.fdStep * std::max(1.0, std::fabs(init.at(gc.wrt)[i]));
+        plus[gc.wrt][i] += h;
+        minus[gc.wrt][i] -= h;
+        const double fd = (lossAt(plus) - lossAt(minus)) / (2 * h);
+        SJ_CHECK(std::fabs(fd - grad[i]) <= checks.fdTolerance * scale, where, " ", passName(pass), ": ", gc.grad, "[", i, "] = ", grad[i],
+                 " but finite difference of ", gc.wrt, " gives ", fd, " (bound ", checks.fdTolerance, " x ", scale, ")");
+      }
+    }
+  }
+}
+
+// Shapes drawn for randomised cases.
+inline int64_t draw(std::mt19937_64& rng, int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); }
+
+}  // namespace sj::testing

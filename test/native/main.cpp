@@ -1,0 +1,64 @@
+// Runs the native kernel tests: sedjoule_native_tests [--filter SUBSTRING] [--list]
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "harness.h"
+
+namespace sj::testing {
+
+std::vector<TestCase>& registry() {
+  static std::vector<TestCase> tests;
+  return tests;
+}
+
+ThreadPool& testPool() {
+  static ThreadPool pool(3);
+  return pool;
+}
+
+double maxAbs(const std::vector<double>& v) {
+  double m = 0.0;
+  for (double x : v) m = std::max(m, std::fabs(x));
+  return m;
+}
+
+}  // namespace sj::testing
+
+int main(int argc, char** argv) {
+  std::string filter;
+  bool list = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) {
+      filter = argv[++i];
+    } else if (!std::strcmp(argv[i], "--list")) {
+      list = true;
+    } else {
+      std::fprintf(stderr, "usage: %s [--filter SUBSTRING] [--list]\n", argv[0]);
+      return 2;
+    }
+  }
+  int run = 0, failed = 0;
+  for (const auto& test : sj::testing::registry()) {
+    if (!filter.empty() && test.name.find(filter) == std::string::npos) continue;
+    if (list) {
+      std::printf("%s\n", test.name.c_str());
+      continue;
+    }
+    ++run;
+    try {
+      test.run();
+      std::printf("ok   %s\n", test.name.c_str());
+    } catch (const std::exception& e) {
+      ++failed;
+      std::printf("FAIL %s\n     %s\n", test.name.c_str(), e.what());
+    }
+    std::fflush(stdout);
+  }
+  if (!list) std::printf("%d run, %d failed\n", run, failed);
+  if (!list && run == 0) {
+    std::printf("no test matches '%s'\n", filter.c_str());
+    return 1;
+  }
+  return failed ? 1 : 0;
+}
