@@ -1,12 +1,11 @@
 #include "kernels/cpu/gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <string>
 #include <vector>
 
 #include "core/aligned_buffer.h"
+#include "core/cpu_isa.h"
 #include "core/error.h"
 #include "kernels/cpu/gemm_microkernel.h"
 
@@ -14,7 +13,7 @@ namespace sj {
 namespace gemm_detail {
 
 static void runGeneric(int64_t kc, const float* a, const float* b, float* tile) { microKernel<4, 2, 4>(kc, a, b, tile); }
-MicroKernel microKernelGeneric() { return {4, 8, &runGeneric, "generic"}; }
+MicroKernel microKernelGeneric() { return {4, 8, &runGeneric}; }
 
 }  // namespace gemm_detail
 
@@ -24,19 +23,13 @@ using gemm_detail::MicroKernel;
 
 const MicroKernel& selectedKernel() {
   static const MicroKernel kernel = [] {
-    const char* forced = std::getenv("SEDJOULE_ISA");
-    std::string want = forced && *forced ? forced : "auto";
-    if (want != "auto" && want != "avx512" && want != "avx2" && want != "generic") {
-      fail(ErrorCode::Value, "SEDJOULE_ISA=", want, ": expected auto, avx512, avx2 or generic");
-    }
+    switch (activeIsa()) {
 #if defined(SEDJOULE_X86)
-    __builtin_cpu_init();
-    bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if ((want == "auto" || want == "avx512") && avx512) return gemm_detail::microKernelAvx512();
-    if ((want == "auto" || want == "avx512" || want == "avx2") && avx2) return gemm_detail::microKernelAvx2();
+      case Isa::Avx512: return gemm_detail::microKernelAvx512();
+      case Isa::Avx2: return gemm_detail::microKernelAvx2();
 #endif
-    return gemm_detail::microKernelGeneric();
+      default: return gemm_detail::microKernelGeneric();
+    }
   }();
   return kernel;
 }
@@ -210,6 +203,7 @@ void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const Muta
   gemm(pool, a, ViewPacker(b), b.cols, c, mode);
 }
 
-const char* gemmIsa() { return selectedKernel().isa; }
+int gemmTileRows() { return selectedKernel().mr; }
+int gemmTileColumns() { return selectedKernel().nr; }
 
 }  // namespace sj

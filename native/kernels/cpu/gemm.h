@@ -79,8 +79,8 @@ enum class Accumulate { Overwrite, Add };
 void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, const MutableMatrixView& c, Accumulate mode);
 void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode);
 
-// The instruction set of the micro-kernel in use ("avx512", "avx2", "generic"). SEDJOULE_ISA
-// forces a narrower one, for tests and comparisons.
-const char* gemmIsa();
+// Micro-tile of the kernel in use (rows x columns), for benchmarks and diagnostics.
+int gemmTileRows();
+int gemmTileColumns();
 
 }  // namespace sj

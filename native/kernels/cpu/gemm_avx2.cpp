@@ -5,6 +5,6 @@ namespace sj::gemm_detail {
 
 static void run(int64_t kc, const float* a, const float* b, float* tile) { microKernel<6, 2, 8>(kc, a, b, tile); }
 
-MicroKernel microKernelAvx2() { return {6, 16, &run, "avx2"}; }
+MicroKernel microKernelAvx2() { return {6, 16, &run}; }
 
 }  // namespace sj::gemm_detail

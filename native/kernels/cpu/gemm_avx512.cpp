@@ -6,6 +6,6 @@ namespace sj::gemm_detail {
 
 static void run(int64_t kc, const float* a, const float* b, float* tile) { microKernel<8, 2, 16>(kc, a, b, tile); }
 
-MicroKernel microKernelAvx512() { return {8, 32, &run, "avx512"}; }
+MicroKernel microKernelAvx512() { return {8, 32, &run}; }
 
 }  // namespace sj::gemm_detail

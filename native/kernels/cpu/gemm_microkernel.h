@@ -12,7 +12,6 @@ struct MicroKernel {
   int mr;
   int nr;
   void (*run)(int64_t kc, const float* a, const float* b, float* tile);
-  const char* isa;
 };
 
 template <int MR, int NV, int W>
