@@ -1,0 +1,95 @@
+#include "kernels/cpu/linear.h"
+
+
+#include "core/error.h"
+#include "core/shape_text.h"
+#include "kernels/cpu/gemm.h"
+
+namespace sj {
+
+void LinearShape::validate() const {
+  if (m <= 0 || k <= 0 || nout <= 0) fail(ErrorCode::Shape, "linear: dimensions must be positive, got x", dims({m, k}), " w", dims({nout, k}));
+}
+
+std::string LinearShape::describe() const {
+  return "x" + dims({m, k}) + " w" + dims({nout, k}) + (bias ? " +b" : "") + " -> y" + dims({m, nout});
+}
+
+Cost linearForwardCost(const LinearShape& s) {
+  Cost c;
+  c.macs = s.m * s.k * s.nout;
+  c.flops = 2 * c.macs + (s.bias ? s.m * s.nout : 0);
+  c.bytesRead = kFloatBytes * (s.m * s.k + s.nout * s.k + (s.bias ? s.nout : 0));
+  c.bytesWritten = kFloatBytes * s.m * s.nout;
+  return c;
+}
+
+Cost linearBackwardInputCost(const LinearShape& s) {
+  Cost c;
+  c.macs = s.m * s.k * s.nout;
+  c.flops = 2 * c.macs;
+  c.bytesRead = kFloatBytes * (s.m * s.nout + s.nout * s.k);
+  c.bytesWritten = kFloatBytes * s.m * s.k;
+  return c;
+}
+
+Cost linearBackwardWeightCost(const LinearShape& s) {
+  Cost c;
+  c.macs = s.m * s.k * s.nout;
+  c.flops = 2 * c.macs;
+  c.bytesRead = kFloatBytes * (s.m * s.nout + s.m * s.k);
+  c.bytesWritten = kFloatBytes * s.nout * s.k;
+  return c;
+}
+
+Cost linearBackwardBiasCost(const LinearShape& s) {
+  Cost c;
+  c.flops = s.m * s.nout;
+  c.bytesRead = kFloatBytes * s.m * s.nout;
+  c.bytesWritten = kFloatBytes * s.nout;
+  return c;
+}
+
+// With few rows (a small batch) the GEMM is computed transposed, so that the large weight matrix
+// is the A operand: A is packed in the cheap direction and B (the batch) is small.
+static bool fewRows(int64_t m) { return m < 2 * gemmTileRows(); }
+
+void linearForward(ThreadPool& pool, const LinearShape& s, const float* x, const float* w, const float* b, float* y) {
+  const MatrixView xm = rowMajor(x, s.m, s.k), wm = rowMajor(w, s.nout, s.k);
+  const MutableMatrixView ym = rowMajor(y, s.m, s.nout);
+  if (fewRows(s.m)) {
+    gemm(pool, wm, xm.transposed(), ym.transposed(), Accumulate::Overwrite);  // y^T = w . x^T
+  } else {
+    gemm(pool, xm, wm.transposed(), ym, Accumulate::Overwrite);  // y = x . w^T
+  }
+  if (!s.bias) return;
+  for (int64_t m = 0; m < s.m; ++m)
+    for (int64_t o = 0; o < s.nout; ++o) y[m * s.nout + o] += b[o];
+}
+
+void linearBackwardInput(ThreadPool& pool, const LinearShape& s, const float* dy, const float* w, float* dx) {
+  const MatrixView dym = rowMajor(dy, s.m, s.nout), wm = rowMajor(w, s.nout, s.k);
+  const MutableMatrixView dxm = rowMajor(dx, s.m, s.k);
+  if (fewRows(s.m)) {
+    gemm(pool, wm.transposed(), dym.transposed(), dxm.transposed(), Accumulate::Overwrite);  // dx^T = w^T . dy^T
+  } else {
+    gemm(pool, dym, wm, dxm, Accumulate::Overwrite);  // dx = dy . w
+  }
+}
+
+void linearBackwardWeight(ThreadPool& pool, const LinearShape& s, const float* dy, const float* x, float* dw) {
+  // dw = dy^T . x
+  gemm(pool, rowMajor(dy, s.m, s.nout).transposed(), rowMajor(x, s.m, s.k), rowMajor(dw, s.nout, s.k), Accumulate::Overwrite);
+}
+
+void linearBackwardBias(ThreadPool& pool, const LinearShape& s, const float* dy, float* db) {
+  pool.parallelFor(s.nout, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o) {
+      double acc = 0.0;
+      for (int64_t m = 0; m < s.m; ++m) acc += dy[m * s.nout + o];
+      db[o] = static_cast<float>(acc);
+    }
+  });
+}
+
+}  // namespace sj
