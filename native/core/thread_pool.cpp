@@ -1,6 +1,9 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <cstdlib>
+
+#include "core/error.h"
 
 namespace sj {
 
@@ -9,8 +12,19 @@ int ThreadPool::hardwareThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+int ThreadPool::defaultThreads() {
+  const char* env = std::getenv("SEDJOULE_THREADS");
+  if (env && *env) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (*end != '\0' || n < 1 || n > 1024) fail(ErrorCode::Value, "SEDJOULE_THREADS=", env, ": expected an integer in [1, 1024]");
+    return static_cast<int>(n);
+  }
+  return hardwareThreads();
+}
+
 ThreadPool::ThreadPool(int threads) {
-  int total = threads <= 0 ? hardwareThreads() : threads;
+  int total = threads <= 0 ? defaultThreads() : threads;
   for (int i = 1; i < total; ++i) workers_.emplace_back([this] { workerLoop(); });
 }
 

@@ -14,7 +14,7 @@ namespace sj {
 
 class ThreadPool {
  public:
-  // threads <= 0 means one per hardware thread.
+  // threads <= 0 means defaultThreads().
   explicit ThreadPool(int threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -31,6 +31,8 @@ class ThreadPool {
   void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
   static int hardwareThreads();
+  // SEDJOULE_THREADS when set to a positive integer, else hardwareThreads().
+  static int defaultThreads();
 
  private:
   void workerLoop();

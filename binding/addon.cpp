@@ -1,0 +1,73 @@
+// Module entry: the Network class and the engine's capabilities.
+#include <napi.h>
+
+#include "arguments.h"
+#include "async_job.h"
+#include "bench/fma_peak.h"
+#include "core/cpu_isa.h"
+#include "core/thread_pool.h"
+#include "kernels/cuda/cuda_devices.h"
+#include "network_object.h"
+
+namespace sjb {
+namespace {
+
+// info(): what this build and machine offer.
+Napi::Value info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("hardwareThreads", sj::ThreadPool::hardwareThreads());
+  out.Set("defaultThreads", guard(env, [] { return sj::ThreadPool::defaultThreads(); }));
+  out.Set("isa", guard(env, [] { return std::string(sj::isaName(sj::activeIsa())); }));
+  const sj::CudaStatus cuda = sj::queryCuda();
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("compiled", cuda.compiled);
+  c.Set("runtimeVersion", cuda.runtimeVersion);
+  c.Set("driverVersion", cuda.driverVersion);
+  c.Set("note", cuda.note);
+  Napi::Array devices = Napi::Array::New(env, cuda.devices.size());
+  for (size_t i = 0; i < cuda.devices.size(); ++i) {
+    const sj::CudaDeviceInfo& d = cuda.devices[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("index", d.index);
+    o.Set("name", d.name);
+    o.Set("computeCapability", std::to_string(d.computeMajor) + "." + std::to_string(d.computeMinor));
+    o.Set("memoryBytes", static_cast<double>(d.memoryBytes));
+    o.Set("multiprocessors", d.multiprocessors);
+    devices.Set(static_cast<uint32_t>(i), o);
+  }
+  c.Set("devices", devices);
+  out.Set("cuda", c);
+  return out;
+}
+
+// measureFmaPeak(threads, seconds): Promise<{gflops, threads, seconds, isa}>
+Napi::Value measureFmaPeak(const Napi::CallbackInfo& info) {
+  const double threads = numberArgument(info, 0, "threads", 1);
+  const double seconds = numberArgument(info, 1, "seconds", 0.3);
+  if (threads < 1 || threads > 1024 || threads != static_cast<int>(threads)) throwError(info.Env(), "E_VALUE", "threads must be an integer in [1, 1024]");
+  if (!(seconds > 0 && seconds <= 60)) throwError(info.Env(), "E_VALUE", "seconds must be in (0, 60]");
+  auto result = std::make_shared<sj::PeakMeasurement>();
+  return AsyncJob::start(
+      info.Env(), [result, threads, seconds] { *result = sj::measureFmaPeak(static_cast<int>(threads), seconds); },
+      [result](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("gflops", result->gflops);
+        o.Set("threads", result->threads);
+        o.Set("seconds", result->seconds);
+        o.Set("isa", result->isa);
+        return o;
+      });
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Network", NetworkObject::define(env));
+  exports.Set("info", Napi::Function::New(env, info, "info"));
+  exports.Set("measureFmaPeak", Napi::Function::New(env, measureFmaPeak, "measureFmaPeak"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace sjb
+
+NODE_API_MODULE(sedjoule, sjb::init)

@@ -1,0 +1,177 @@
+#include "network_object.h"
+
+#include <mutex>
+#include <string>
+
+#include "arguments.h"
+#include "async_job.h"
+#include "errors.h"
+
+namespace sjb {
+
+Napi::Function NetworkObject::define(Napi::Env env) {
+  return DefineClass(env, "Network",
+                     {
+                         InstanceMethod("describe", &NetworkObject::describe),
+                         InstanceMethod("trainStep", &NetworkObject::trainStep),
+                         InstanceMethod("predict", &NetworkObject::predict),
+                         InstanceMethod("evaluate", &NetworkObject::evaluate),
+                         InstanceMethod("ledger", &NetworkObject::ledger),
+                         InstanceMethod("resetLedger", &NetworkObject::resetLedger),
+                         InstanceMethod("saveWeights", &NetworkObject::saveWeights),
+                         InstanceMethod("loadWeights", &NetworkObject::loadWeights),
+                         InstanceMethod("dispose", &NetworkObject::dispose),
+                         InstanceAccessor("disposed", &NetworkObject::disposed, nullptr),
+                     });
+}
+
+// new Network(specJson: string, threads?: number)
+NetworkObject::NetworkObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkObject>(info) {
+  const std::string spec = stringArgument(info, 0, "spec");
+  const double threads = numberArgument(info, 1, "threads", 0);
+  if (threads < 0 || threads > 1024 || threads != static_cast<int>(threads)) {
+    throwError(info.Env(), "E_VALUE", "threads must be an integer in [0, 1024], got " + std::to_string(threads));
+  }
+  sj::NetworkOptions options;
+  options.threads = static_cast<int>(threads);
+  network_ = guard(info.Env(), [&] { return std::make_shared<sj::Network>(spec, options); });
+}
+
+std::shared_ptr<sj::Network> NetworkObject::live(const Napi::CallbackInfo& info) const {
+  if (!network_) throwError(info.Env(), "E_DISPOSED", "this network was disposed");
+  return network_;
+}
+
+Napi::Value NetworkObject::describe(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  return Napi::String::New(info.Env(), guard(info.Env(), [&] { return net->describe(); }));
+}
+
+// trainStep(x: Float32Array, y: Float32Array): Promise<number>
+Napi::Value NetworkObject::trainStep(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
+  const float* xp = x.Data();
+  const float* yp = y.Data();
+  const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
+  auto loss = std::make_shared<double>(0.0);
+  return AsyncJob::start(
+      info.Env(),
+      [net, xp, xn, yp, yn, loss] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        *loss = net->trainStep(xp, xn, yp, yn);
+      },
+      [loss](Napi::Env env) { return Napi::Number::New(env, *loss); }, {x, y});
+}
+
+// predict(x: Float32Array): Promise<Float32Array>
+Napi::Value NetworkObject::predict(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  Napi::Float32Array x = float32Argument(info, 0, "x");
+  const int64_t xn = static_cast<int64_t>(x.ElementLength());
+  const int64_t outLength = guard(info.Env(), [&] { return net->batchOf(xn) * sj::numel(net->outputShape()); });
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(outLength));
+  const float* xp = x.Data();
+  float* op = out.Data();
+  auto outRef = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+  return AsyncJob::start(
+      info.Env(),
+      [net, xp, xn, op, outLength] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        net->predict(xp, xn, op, outLength);
+      },
+      [outRef](Napi::Env) { return outRef->Value(); }, {x});
+}
+
+// evaluate(x: Float32Array, y: Float32Array): Promise<{loss: number, outputs: Float32Array}>
+Napi::Value NetworkObject::evaluate(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
+  const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
+  const int64_t outLength = guard(info.Env(), [&] { return net->batchOf(xn) * sj::numel(net->outputShape()); });
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(outLength));
+  const float* xp = x.Data();
+  const float* yp = y.Data();
+  float* op = out.Data();
+  auto outRef = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
+  auto loss = std::make_shared<double>(0.0);
+  return AsyncJob::start(
+      info.Env(),
+      [net, xp, xn, yp, yn, op, outLength, loss] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        *loss = net->evaluate(xp, xn, yp, yn, op, outLength);
+      },
+      [outRef, loss](Napi::Env env) {
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("loss", Napi::Number::New(env, *loss));
+        result.Set("outputs", outRef->Value());
+        return result;
+      },
+      {x, y});
+}
+
+// ledger(): rows with counts as numbers (exact up to 2^53)
+Napi::Value NetworkObject::ledger(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  Napi::Env env = info.Env();
+  const auto rows = net->ledger().rows();
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const sj::LedgerRow& r = rows[i];
+    Napi::Object o = Napi::Object::New(env);
+    auto num = [&](const char* key, int64_t v) { o.Set(key, Napi::Number::New(env, static_cast<double>(v))); };
+    o.Set("layer", r.layer);
+    o.Set("name", r.kernel);
+    o.Set("pass", sj::kernelPassName(r.pass));
+    o.Set("shapes", r.shapes);
+    num("calls", r.calls);
+    num("macs", r.cost.macs);
+    num("flops", r.cost.flops);
+    num("transcendentals", r.cost.transcendentals);
+    num("comparisons", r.cost.comparisons);
+    num("bytesRead", r.cost.bytesRead);
+    num("bytesWritten", r.cost.bytesWritten);
+    num("paddingMacs", r.cost.paddingMacs);
+    o.Set("ms", Napi::Number::New(env, static_cast<double>(r.nanoseconds) / 1e6));
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+Napi::Value NetworkObject::resetLedger(const Napi::CallbackInfo& info) {
+  live(info)->ledger().reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value NetworkObject::saveWeights(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  const std::string path = stringArgument(info, 0, "path");
+  return AsyncJob::start(
+      info.Env(),
+      [net, path] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        net->saveWeights(path);
+      },
+      nullptr);
+}
+
+Napi::Value NetworkObject::loadWeights(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  const std::string path = stringArgument(info, 0, "path");
+  return AsyncJob::start(
+      info.Env(),
+      [net, path] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        net->loadWeights(path);
+      },
+      nullptr);
+}
+
+Napi::Value NetworkObject::dispose(const Napi::CallbackInfo& info) {
+  network_.reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value NetworkObject::disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !network_); }
+
+}  // namespace sjb

@@ -1,0 +1,34 @@
+// JS class `Network` over sj::Network. Thin: argument checks, async jobs, conversion of results.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "network/network.h"
+
+namespace sjb {
+
+class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  explicit NetworkObject(const Napi::CallbackInfo& info);
+
+ private:
+  std::shared_ptr<sj::Network> live(const Napi::CallbackInfo& info) const;
+
+  Napi::Value describe(const Napi::CallbackInfo& info);
+  Napi::Value trainStep(const Napi::CallbackInfo& info);
+  Napi::Value predict(const Napi::CallbackInfo& info);
+  Napi::Value evaluate(const Napi::CallbackInfo& info);
+  Napi::Value ledger(const Napi::CallbackInfo& info);
+  Napi::Value resetLedger(const Napi::CallbackInfo& info);
+  Napi::Value saveWeights(const Napi::CallbackInfo& info);
+  Napi::Value loadWeights(const Napi::CallbackInfo& info);
+  Napi::Value dispose(const Napi::CallbackInfo& info);
+  Napi::Value disposed(const Napi::CallbackInfo& info);
+
+  // Jobs in flight hold their own reference, so dispose() never frees memory under them.
+  std::shared_ptr<sj::Network> network_;
+};
+
+}  // namespace sjb

@@ -1,0 +1,47 @@
+#include "ledger/ledger.h"
+
+namespace sj {
+
+const char* kernelPassName(KernelPass pass) {
+  switch (pass) {
+    case KernelPass::Forward: return "forward";
+    case KernelPass::BackwardInput: return "backward-input";
+    case KernelPass::BackwardWeight: return "backward-weight";
+    case KernelPass::BackwardBias: return "backward-bias";
+    case KernelPass::Optimizer: return "optimizer";
+  }
+  return "forward";
+}
+
+void Ledger::record(const std::string& layer, const std::string& kernel, KernelPass pass, const std::string& shapes, const Cost& cost,
+                    int64_t nanoseconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Key key{layer, kernel, pass, shapes};
+  auto it = index_.find(key);
+  if (it == index_.end()) {
+    it = index_.emplace(key, rows_.size()).first;
+    LedgerRow row;
+    row.layer = layer;
+    row.kernel = kernel;
+    row.pass = pass;
+    row.shapes = shapes;
+    rows_.push_back(std::move(row));
+  }
+  LedgerRow& row = rows_[it->second];
+  row.cost += cost;
+  row.calls += 1;
+  row.nanoseconds += nanoseconds;
+}
+
+std::vector<LedgerRow> Ledger::rows() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rows_;
+}
+
+void Ledger::reset() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  index_.clear();
+  rows_.clear();
+}
+
+}  // namespace sj

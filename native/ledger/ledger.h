@@ -1,0 +1,43 @@
+// The cost ledger: one row per (layer, kernel, pass, shapes), accumulating the cost formulas'
+// counts and the measured wall time of every call. The network records into it; the binding and
+// the TypeScript layer read it. Thread-safe, so it can be read while a step runs.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/cost.h"
+
+namespace sj {
+
+enum class KernelPass { Forward, BackwardInput, BackwardWeight, BackwardBias, Optimizer };
+const char* kernelPassName(KernelPass pass);
+
+struct LedgerRow {
+  std::string layer;   // which layer of the network made the call, e.g. "3:conv2d"
+  std::string kernel;  // e.g. "conv2d"
+  KernelPass pass = KernelPass::Forward;
+  std::string shapes;  // e.g. "x[8,1,128,64] w[64,1,3,3] +b s1x1 p1x1 -> y[8,64,128,64]"
+  Cost cost;           // summed over calls
+  int64_t calls = 0;
+  int64_t nanoseconds = 0;  // summed wall time of the calls
+};
+
+class Ledger {
+ public:
+  void record(const std::string& layer, const std::string& kernel, KernelPass pass, const std::string& shapes, const Cost& cost,
+              int64_t nanoseconds);
+  std::vector<LedgerRow> rows() const;  // in order of first call
+  void reset();
+
+ private:
+  using Key = std::tuple<std::string, std::string, KernelPass, std::string>;
+  mutable std::mutex mutex_;
+  std::map<Key, size_t> index_;
+  std::vector<LedgerRow> rows_;
+};
+
+}  // namespace sj

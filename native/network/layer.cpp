@@ -1,0 +1,27 @@
+#include "network/layer.h"
+
+namespace sj {
+
+int64_t numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+Parameter::Parameter(std::string n, Shape s, Init i, bool train) : name(std::move(n)), shape(std::move(s)), init(i), trainable(train) {
+  value.resize(size());
+  if (trainable) grad.resize(size());
+}
+
+bool Layer::hasTrainableParameters() const {
+  for (const Parameter& p : params_)
+    if (p.trainable) return true;
+  return false;
+}
+
+Parameter& Layer::addParameter(std::string name, Shape shape, Init init, bool trainable) {
+  params_.emplace_back(std::move(name), std::move(shape), init, trainable);
+  return params_.back();
+}
+
+}  // namespace sj

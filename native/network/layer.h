@@ -1,0 +1,103 @@
+// A layer of a network: owns its parameters and saved activations, and runs kernels through a
+// KernelContext, which times each call and records it in the ledger with its cost formula.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "core/thread_pool.h"
+#include "ledger/ledger.h"
+
+namespace sj {
+
+using Shape = std::vector<int64_t>;  // per sample: the batch dimension is not included
+int64_t numel(const Shape& shape);
+
+// How a parameter starts: uniform in [-bound, bound] from the seeded counter RNG, or a constant.
+struct Init {
+  enum class Kind { Uniform, Constant } kind = Kind::Constant;
+  float value = 0.f;
+  static Init uniform(float bound) { return {Kind::Uniform, bound}; }
+  static Init constant(float v) { return {Kind::Constant, v}; }
+};
+
+struct Parameter {
+  std::string name;   // within the layer, e.g. "weight", "weight_ih_l0"
+  Shape shape;
+  Init init;
+  bool trainable = true;  // false for buffers such as batch-norm running statistics
+  AlignedBuffer<float> value, grad;
+  AlignedBuffer<float> state1, state2;  // optimiser state (momentum / Adam moments)
+
+  Parameter(std::string n, Shape s, Init i, bool train = true);
+  int64_t size() const { return numel(shape); }
+};
+
+class KernelContext {
+ public:
+  KernelContext(ThreadPool& pool, Ledger& ledger) : pool_(pool), ledger_(ledger) {}
+
+  ThreadPool& pool() { return pool_; }
+  bool training() const { return training_; }
+  int64_t step() const { return step_; }
+  uint64_t layerSeed() const { return layerSeed_; }
+
+  void begin(std::string layerLabel, uint64_t layerSeed) {
+    label_ = std::move(layerLabel);
+    layerSeed_ = layerSeed;
+  }
+  void setMode(bool training, int64_t step) {
+    training_ = training;
+    step_ = step;
+  }
+
+  // Runs one kernel call and records it: the only place where kernel calls enter the ledger.
+  template <class Fn>
+  void run(const char* kernel, KernelPass pass, const std::string& shapes, const Cost& cost, Fn&& fn) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    ledger_.record(label_, kernel, pass, shapes, cost, ns);
+  }
+
+ private:
+  ThreadPool& pool_;
+  Ledger& ledger_;
+  std::string label_;
+  uint64_t layerSeed_ = 0;
+  bool training_ = false;
+  int64_t step_ = 0;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const char* type() const = 0;
+
+  const Shape& inputShape() const { return input_; }
+  const Shape& outputShape() const { return output_; }
+  std::vector<Parameter>& parameters() { return params_; }
+  const std::vector<Parameter>& parameters() const { return params_; }
+  bool hasTrainableParameters() const;
+
+  // A view layer (flatten, reshape) only renames dimensions: its output aliases its input.
+  virtual bool isView() const { return false; }
+
+  // x [batch, inputShape] -> y [batch, outputShape]
+  virtual void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) = 0;
+  // dy -> parameter gradients, and dx unless it is null (the input gradient is not wanted).
+  virtual void backward(KernelContext& ctx, int64_t batch, const float* x, const float* y, const float* dy, float* dx) = 0;
+
+ protected:
+  Layer(Shape input, Shape output) : input_(std::move(input)), output_(std::move(output)) {}
+  Parameter& addParameter(std::string name, Shape shape, Init init, bool trainable = true);
+
+  Shape input_, output_;
+  std::vector<Parameter> params_;
+};
+
+}  // namespace sj

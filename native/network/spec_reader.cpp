@@ -1,0 +1,102 @@
+#include "network/spec_reader.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace sj {
+
+SpecReader::SpecReader(const Json& object, std::string where) : object_(object), where_(std::move(where)) {
+  if (!object_.isObject()) fail(ErrorCode::Spec, where_, ": expected an object, got ", Json::typeName(object_.type()));
+}
+
+bool SpecReader::has(const char* key) const { return object_.find(key) != nullptr; }
+
+const Json* SpecReader::field(const char* key, bool required) {
+  read_.insert(key);
+  const Json* v = object_.find(key);
+  if (!v && required) fail(ErrorCode::Spec, where_, ": missing field '", key, "'");
+  return v;
+}
+
+void SpecReader::bad(const char* key, const std::string& expected, const Json& got) const {
+  std::string shown = got.dump();
+  if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+  fail(ErrorCode::Spec, where_, ": field '", key, "' must be ", expected, ", got ", shown);
+}
+
+static bool isInteger(const Json& v) { return v.isNumber() && std::floor(v.asNumber()) == v.asNumber() && std::fabs(v.asNumber()) < 9e15; }
+
+int64_t SpecReader::integer(const char* key, std::optional<int64_t> fallback, int64_t min, int64_t max) {
+  const Json* v = field(key, !fallback);
+  if (!v) return *fallback;
+  const std::string range = max == INT64_MAX ? "an integer >= " + std::to_string(min)
+                                             : "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  if (!isInteger(*v)) bad(key, range, *v);
+  const int64_t i = static_cast<int64_t>(v->asNumber());
+  if (i < min || i > max) bad(key, range, *v);
+  return i;
+}
+
+std::pair<int64_t, int64_t> SpecReader::integerPair(const char* key, std::optional<std::pair<int64_t, int64_t>> fallback, int64_t min) {
+  const Json* v = field(key, !fallback);
+  if (!v) return *fallback;
+  const std::string expected = "an integer >= " + std::to_string(min) + " or a pair of them";
+  if (isInteger(*v) && v->asNumber() >= static_cast<double>(min)) {
+    const int64_t i = static_cast<int64_t>(v->asNumber());
+    return {i, i};
+  }
+  if (v->isArray() && v->items().size() == 2 && isInteger(v->items()[0]) && isInteger(v->items()[1]) &&
+      v->items()[0].asNumber() >= static_cast<double>(min) && v->items()[1].asNumber() >= static_cast<double>(min)) {
+    return {static_cast<int64_t>(v->items()[0].asNumber()), static_cast<int64_t>(v->items()[1].asNumber())};
+  }
+  bad(key, expected, *v);
+}
+
+std::vector<int64_t> SpecReader::integerList(const char* key, int64_t min) {
+  const Json* v = field(key, true);
+  const std::string expected = "an array of integers >= " + std::to_string(min);
+  if (!v->isArray()) bad(key, expected, *v);
+  std::vector<int64_t> out;
+  for (const Json& item : v->items()) {
+    if (!isInteger(item) || item.asNumber() < static_cast<double>(min)) bad(key, expected, *v);
+    out.push_back(static_cast<int64_t>(item.asNumber()));
+  }
+  return out;
+}
+
+double SpecReader::number(const char* key, std::optional<double> fallback, double min, double max) {
+  const Json* v = field(key, !fallback);
+  if (!v) return *fallback;
+  std::string expected = "a number in [" + Json::number(min).dump() + ", " + Json::number(max).dump() + "]";
+  if (!v->isNumber() || !(v->asNumber() >= min && v->asNumber() <= max)) bad(key, expected, *v);
+  return v->asNumber();
+}
+
+bool SpecReader::flag(const char* key, std::optional<bool> fallback) {
+  const Json* v = field(key, !fallback);
+  if (!v) return *fallback;
+  if (!v->isBool()) bad(key, "true or false", *v);
+  return v->asBool();
+}
+
+std::string SpecReader::choice(const char* key, std::optional<std::string> fallback, std::initializer_list<const char*> allowed) {
+  const Json* v = field(key, !fallback);
+  if (!v) return *fallback;
+  std::string expected = "one of";
+  for (const char* a : allowed) expected += std::string(" \"") + a + "\"";
+  if (!v->isString()) bad(key, expected, *v);
+  for (const char* a : allowed)
+    if (v->asString() == a) return a;
+  bad(key, expected, *v);
+}
+
+const Json* SpecReader::raw(const char* key) { return field(key, false); }
+
+void SpecReader::rejectUnknownFields() const {
+  for (const auto& [key, value] : object_.members()) {
+    if (!read_.count(key)) fail(ErrorCode::Spec, where_, ": unknown field '", key, "'");
+  }
+}
+
+}  // namespace sj

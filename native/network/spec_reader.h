@@ -1,0 +1,42 @@
+// Reads the settings of one spec object, naming the object and field in every error, and
+// rejecting fields it does not know (so a typo such as "kernal" is an error, not a default).
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/json.h"
+
+namespace sj {
+
+class SpecReader {
+ public:
+  SpecReader(const Json& object, std::string where);
+
+  const std::string& where() const { return where_; }
+  bool has(const char* key) const;
+  int64_t integer(const char* key, std::optional<int64_t> fallback, int64_t min, int64_t max = INT64_MAX);
+  // An integer or a two-element array, e.g. "kernel": 3 or "kernel": [3, 5].
+  std::pair<int64_t, int64_t> integerPair(const char* key, std::optional<std::pair<int64_t, int64_t>> fallback, int64_t min);
+  std::vector<int64_t> integerList(const char* key, int64_t min);
+  double number(const char* key, std::optional<double> fallback, double min, double max);
+  bool flag(const char* key, std::optional<bool> fallback);
+  std::string choice(const char* key, std::optional<std::string> fallback, std::initializer_list<const char*> allowed);
+  const Json* raw(const char* key);
+  // Fails on any field that no call above has read.
+  void rejectUnknownFields() const;
+
+ private:
+  const Json* field(const char* key, bool required);
+  [[noreturn]] void bad(const char* key, const std::string& expected, const Json& got) const;
+
+  const Json& object_;
+  std::string where_;
+  std::set<std::string> read_;
+};
+
+}  // namespace sj

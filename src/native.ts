@@ -1,0 +1,103 @@
+/**
+ * The one module that loads the native addon. It is loaded from an explicit path, never searched
+ * for: SEDJOULE_ADDON if set, else build/Release (then build/Debug) under the package root. A
+ * failure lists every path tried and why each failed.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { SedjouleError } from './errors.js';
+
+export interface NativeLedgerRow {
+  layer: string;
+  name: string;
+  pass: string;
+  shapes: string;
+  calls: number;
+  macs: number;
+  flops: number;
+  transcendentals: number;
+  comparisons: number;
+  bytesRead: number;
+  bytesWritten: number;
+  paddingMacs: number;
+  ms: number;
+}
+
+export interface NativeNetwork {
+  describe(): string;
+  trainStep(x: Float32Array, y: Float32Array): Promise<number>;
+  predict(x: Float32Array): Promise<Float32Array>;
+  evaluate(x: Float32Array, y: Float32Array): Promise<{ loss: number; outputs: Float32Array }>;
+  ledger(): NativeLedgerRow[];
+  resetLedger(): void;
+  saveWeights(path: string): Promise<void>;
+  loadWeights(path: string): Promise<void>;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+export interface NativeCudaDevice {
+  index: number;
+  name: string;
+  computeCapability: string;
+  memoryBytes: number;
+  multiprocessors: number;
+}
+
+export interface NativeInfo {
+  hardwareThreads: number;
+  /** SEDJOULE_THREADS when set, else hardwareThreads: what a network uses without --threads. */
+  defaultThreads: number;
+  isa: string;
+  cuda: { compiled: boolean; runtimeVersion: number; driverVersion: number; note: string; devices: NativeCudaDevice[] };
+}
+
+export interface PeakMeasurement {
+  gflops: number;
+  threads: number;
+  seconds: number;
+  isa: string;
+}
+
+export interface NativeAddon {
+  Network: new (spec: string, threads?: number) => NativeNetwork;
+  info(): NativeInfo;
+  measureFmaPeak(threads: number, seconds: number): Promise<PeakMeasurement>;
+}
+
+/** The package root: the folder above src/ (when run from source) or dist/ (when built). */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+let cached: NativeAddon | undefined;
+
+export function addonCandidates(): string[] {
+  const override = process.env.SEDJOULE_ADDON;
+  if (override) return [path.resolve(override)];
+  return [path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), path.join(packageRoot, 'build', 'Debug', 'sedjoule.node')];
+}
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const failures: string[] = [];
+  for (const candidate of addonCandidates()) {
+    if (!fs.existsSync(candidate)) {
+      failures.push(`  ${candidate}: not found`);
+      continue;
+    }
+    try {
+      cached = require(candidate) as NativeAddon;
+      return cached;
+    } catch (error) {
+      failures.push(`  ${candidate}: ${(error as Error).message}`);
+    }
+  }
+  throw new SedjouleError(
+    'E_ADDON',
+    `cannot load the sedjoule native addon; tried:\n${failures.join('\n')}\n` +
+      'Build it with `npm run build:native` (or set SEDJOULE_ADDON to the path of sedjoule.node).',
+  );
+}

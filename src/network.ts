@@ -1,0 +1,102 @@
+/**
+ * A network built natively from a spec. Every method that does real work runs off the main
+ * thread and returns a Promise; inputs are read in place (not copied), so do not modify an input
+ * array until its Promise settles.
+ */
+import { fromNative, type LedgerRow } from './ledger.js';
+import { loadAddon, type NativeNetwork } from './native.js';
+import type { LayerType, NetworkSpec } from './spec.js';
+
+export interface LayerSummary {
+  index: number;
+  type: LayerType;
+  /** The label of this layer in ledger rows, e.g. "0:conv2d". */
+  label: string;
+  input: number[];
+  output: number[];
+  parameters: number;
+}
+
+export interface NetworkDescription {
+  input: number[];
+  output: number[];
+  parameters: number;
+  threads: number;
+  layers: LayerSummary[];
+  /** The spec with every default filled in. */
+  spec: Required<Pick<NetworkSpec, 'input' | 'layers' | 'loss' | 'optimizer' | 'seed' | 'inputGradient'>>;
+}
+
+export interface NetworkOptions {
+  /** Threads for the kernels of this network; 0 or absent: one per hardware thread. */
+  threads?: number;
+}
+
+export class Network {
+  readonly description: NetworkDescription;
+  private readonly native: NativeNetwork;
+
+  private constructor(native: NativeNetwork) {
+    this.native = native;
+    this.description = JSON.parse(native.describe()) as NetworkDescription;
+  }
+
+  /** Builds a network. Throws (code E_SPEC or E_SHAPE) naming the layer and field at fault. */
+  static create(spec: NetworkSpec, options: NetworkOptions = {}): Network {
+    const addon = loadAddon();
+    return new Network(new addon.Network(JSON.stringify(spec), options.threads ?? 0));
+  }
+
+  /** Exact number of trainable parameters. */
+  get parameters(): number {
+    return this.description.parameters;
+  }
+  get inputShape(): number[] {
+    return this.description.input;
+  }
+  get outputShape(): number[] {
+    return this.description.output;
+  }
+  get disposed(): boolean {
+    return this.native.disposed;
+  }
+
+  /** Forward, loss, backward and optimiser step on one batch; resolves to the batch's mean loss. */
+  trainStep(x: Float32Array, y: Float32Array): Promise<number> {
+    return this.native.trainStep(x, y);
+  }
+
+  /** Probabilities for a batch (sigmoid applied when the loss is 'bce-logits'). */
+  predict(x: Float32Array): Promise<Float32Array> {
+    return this.native.predict(x);
+  }
+
+  /** The loss against targets and the probabilities, without gradients. */
+  evaluate(x: Float32Array, y: Float32Array): Promise<{ loss: number; outputs: Float32Array }> {
+    return this.native.evaluate(x, y);
+  }
+
+  /** Rows accumulated since creation or the last resetLedger(). */
+  ledger(): LedgerRow[] {
+    return fromNative(this.native.ledger());
+  }
+
+  resetLedger(): void {
+    this.native.resetLedger();
+  }
+
+  /** Writes weights (and the spec) atomically: a temporary file renamed into place. */
+  saveWeights(path: string): Promise<void> {
+    return this.native.saveWeights(path);
+  }
+
+  /** Reads weights written by saveWeights; E_IO when the file is unreadable or does not match. */
+  loadWeights(path: string): Promise<void> {
+    return this.native.loadWeights(path);
+  }
+
+  /** Frees native memory now. Later calls fail with E_DISPOSED; calls in flight finish first. */
+  dispose(): void {
+    this.native.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+#include "harness.h"
+#include "kernels/cpu/layout.h"
+#include "kernels/cpu/mean.h"
+
+namespace sj::testing {
+namespace {
+
+struct PermuteOp {
+  PermuteShape s;
+  std::string describe() const { return "permute " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    const int64_t size = s.n * s.sampleSize();
+    return {{"x", size}, {"dy", size}, {"y", size, Role::Output}, {"dx", size, Role::Output}};
+  }
+  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    if (pass == Pass::Forward) permuteForwardReference(s, t["x"].data(), t["y"].data());
+    else permuteBackwardInputReference(s, t["dy"].data(), t["dx"].data());
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    if (pass == Pass::Forward) permuteForward(pool, s, t["x"].data(), t["y"].data());
+    else permuteBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  Cost cost(Pass pass) const { return pass == Pass::Forward ? permuteForwardCost(s) : permuteBackwardInputCost(s); }
+  std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }
+  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass pass) const { return pass == Pass::BackwardInput ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{}; }
+  OpChecks checks() const { return {0.0, 1e-6}; }  // a copy: fast must equal the reference exactly
+};
+
+struct LastStepOp {
+  LastStepShape s;
+  std::string describe() const { return "last_step " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    return {{"x", s.n * s.t * s.f}, {"dy", s.n * s.f}, {"y", s.n * s.f, Role::Output}, {"dx", s.n * s.t * s.f, Role::Output}};
+  }
+  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    if (pass == Pass::Forward) lastStepForwardReference(s, t["x"].data(), t["y"].data());
+    else lastStepBackwardInputReference(s, t["dy"].data(), t["dx"].data());
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    if (pass == Pass::Forward) lastStepForward(pool, s, t["x"].data(), t["y"].data());
+    else lastStepBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  Cost cost(Pass pass) const { return pass == Pass::Forward ? lastStepForwardCost(s) : lastStepBackwardInputCost(s); }
+  // The forward reads only the last step of x: its compulsory bytes are those of y.
+  std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "y" : "dy"}; }
+  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass pass) const { return pass == Pass::BackwardInput ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{}; }
+  OpChecks checks() const { return {0.0, 1e-6}; }
+};
+
+struct MeanOp {
+  MeanShape s;
+  std::string describe() const { return "mean " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    const int64_t in = s.outer * s.n * s.inner, out = s.outer * s.inner;
+    return {{"x", in}, {"dy", out}, {"y", out, Role::Output}, {"dx", in, Role::Output}};
+  }
+  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    if (pass == Pass::Forward) meanForwardReference(s, t["x"].data(), t["y"].data());
+    else meanBackwardInputReference(s, t["dy"].data(), t["dx"].data());
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    if (pass == Pass::Forward) meanForward(pool, s, t["x"].data(), t["y"].data());
+    else meanBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  Cost cost(Pass pass) const { return pass == Pass::Forward ? meanForwardCost(s) : meanBackwardInputCost(s); }
+  std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }
+  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass pass) const { return pass == Pass::BackwardInput ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{}; }
+  OpChecks checks() const { return {1e-6, 1e-6}; }
+};
+
+}  // namespace
+
+SJ_TEST(permute_table) {
+  uint64_t seed = 11;
+  const std::vector<PermuteShape> table = {
+      {1, {1}, {0}},
+      {2, {3, 4}, {1, 0}},
+      {3, {2, 5, 7}, {2, 0, 1}},  // [C, bands, frames] -> [frames, C, bands], as the sound RNN does
+      {2, {2, 3, 4, 5}, {3, 1, 0, 2}},
+      {1, {1, 9, 1}, {1, 2, 0}},
+  };
+  for (const PermuteShape& s : table) checkOp(PermuteOp{s}, seed++);
+}
+
+SJ_TEST(permute_rejects_a_non_permutation) {
+  PermuteShape s{1, {2, 3}, {0, 0}};
+  bool threw = false;
+  try {
+    s.validate();
+  } catch (const std::exception& e) {
+    threw = std::string(e.what()).find("not a permutation") != std::string::npos;
+  }
+  SJ_CHECK(threw, "order [0,0] must be rejected");
+}
+
+SJ_TEST(last_step_table) {
+  uint64_t seed = 21;
+  for (const LastStepShape& s : {LastStepShape{1, 1, 1}, LastStepShape{3, 5, 2}, LastStepShape{2, 1, 7}, LastStepShape{4, 9, 3}})
+    checkOp(LastStepOp{s}, seed++);
+}
+
+SJ_TEST(mean_table) {
+  uint64_t seed = 31;
+  for (const MeanShape& s : {MeanShape{1, 1, 1}, MeanShape{2, 7, 3}, MeanShape{3, 1, 5}, MeanShape{1, 64, 10}, MeanShape{5, 3, 1}})
+    checkOp(MeanOp{s}, seed++);
+}
+
+}  // namespace sj::testing
