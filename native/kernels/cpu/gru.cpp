@@ -1,0 +1,246 @@
+#include "kernels/cpu/gru.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/cpu_isa.h"
+#include "core/error.h"
+#include "core/shape_text.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gru_elementwise.h"
+
+namespace sj {
+
+namespace gru_detail {
+RowKernels rowKernelsGeneric() { return Lanes<4>::kernels(); }
+}  // namespace gru_detail
+
+void GruShape::validate() const {
+  auto positive = [](const char* name, int64_t v) {
+    if (v <= 0) fail(ErrorCode::Shape, "gru: ", name, " must be positive, got ", v);
+  };
+  positive("batch", n);
+  positive("time steps", t);
+  positive("input size", input);
+  positive("hidden size", hidden);
+}
+
+std::string GruShape::describe() const {
+  const int64_t D = directions();
+  return "x" + dims({n, t, input}) + " h" + std::to_string(hidden) + (bidirectional ? " bi" : " uni") + (bias ? " +b" : "") +
+         (inputGradient ? "" : " no-dx") + " -> y" + dims({n, t, D * hidden});
+}
+
+// ---- cost ------------------------------------------------------------------------------------
+// Let D = directions, S = N*T steps per direction, P = N*(T-1) steps that have a previous state.
+
+Cost gruForwardCost(const GruShape& s) {
+  const int64_t D = s.directions(), H = s.hidden, G = 3 * H, S = s.n * s.t, P = s.n * (s.t - 1);
+  Cost c;
+  c.macs = D * G * (S * s.input + P * H);  // W_ih x every step, W_hh h_prev after the first
+  // 2 per MAC; bias adds (b_hh alone at the first step is a copy); per hidden unit 7 + two
+  // sigmoids (13 in all): the two pre-activation sums, r * gh_n and + gi_n, h_t = n + z * (h - n).
+  c.flops = 2 * c.macs + (s.bias ? D * G * (S + P) : 0) + (7 + 2 * kSigmoidFlops) * D * S * H;
+  c.transcendentals = (2 * kSigmoidTranscendentals + 1) * D * S * H;  // + tanh
+  c.comparisons = 2 * kSigmoidComparisons * D * S * H;
+  c.bytesRead =
+      kFloatBytes * (s.inputSize() + s.inputWeightSize() + (s.t > 1 ? s.hiddenWeightSize() : 0) + (s.bias ? 2 * s.biasSize() : 0));
+  c.bytesWritten = kFloatBytes * (s.outputSize() + s.gatesSize());
+  return c;
+}
+
+Cost gruBackwardInputCost(const GruShape& s) {
+  const int64_t D = s.directions(), H = s.hidden, G = 3 * H, S = s.n * s.t, P = s.n * (s.t - 1);
+  Cost c;
+  c.macs = D * G * (P * H + (s.inputGradient ? S * s.input : 0));  // W_hh^T recurrence, W_ih^T for dx
+  // Per hidden unit and step 14 for the gate gradients; dh_t = dy_t + carry (H, not at the last
+  // step) and the direct term dh * z of dh_prev (H, not at the first) give H*(16T - 2) per sample.
+  c.flops = 2 * c.macs + D * s.n * H * (16 * s.t - 2);
+  // dy, y (the hidden-state history, unused when T = 1), gates, whh (idem), wih for dx
+  c.bytesRead = kFloatBytes * (s.outputSize() + (s.t > 1 ? s.outputSize() : 0) + s.gatesSize() + (s.t > 1 ? s.hiddenWeightSize() : 0) +
+                               (s.inputGradient ? s.inputWeightSize() : 0));
+  c.bytesWritten = kFloatBytes * (s.gatesSize() + (s.inputGradient ? s.inputSize() : 0));
+  return c;
+}
+
+Cost gruBackwardWeightCost(const GruShape& s) {
+  const int64_t D = s.directions(), H = s.hidden, G = 3 * H, S = s.n * s.t, P = s.n * (s.t - 1);
+  Cost c;
+  c.macs = D * G * (S * s.input + P * H);
+  c.flops = 2 * c.macs;
+  c.bytesRead = kFloatBytes * (s.gatesSize() + s.inputSize() + (s.t > 1 ? s.outputSize() : 0));
+  c.bytesWritten = kFloatBytes * (s.inputWeightSize() + s.hiddenWeightSize());
+  return c;
+}
+
+Cost gruBackwardBiasCost(const GruShape& s) {
+  Cost c;
+  c.flops = s.directions() * 4 * s.hidden * s.n * s.t;  // r and z sums serve both biases
+  c.bytesRead = kFloatBytes * s.gatesSize();
+  c.bytesWritten = kFloatBytes * 2 * s.biasSize();
+  return c;
+}
+
+// ---- fast kernels ----------------------------------------------------------------------------
+
+namespace {
+
+using gru_detail::RowKernels;
+
+const RowKernels& rowKernels() {
+  static const RowKernels kernels = [] {
+    switch (activeIsa()) {
+#if defined(SEDJOULE_X86)
+      case Isa::Avx512: return gru_detail::rowKernelsAvx512();
+      case Isa::Avx2: return gru_detail::rowKernelsAvx2();
+#endif
+      default: return gru_detail::rowKernelsGeneric();
+    }
+  }();
+  return kernels;
+}
+
+// C = A . B, or C^T = B^T . A^T when that wastes less of the micro-tiles: with a small batch one
+// side of C is narrow, and it should fall on whichever tile side (MR rows, NR columns) it fills
+// best. The result is the same either way up to rounding, and depends only on the shapes.
+void product(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {
+  const int64_t mr = gemmTileRows(), nr = gemmTileColumns();
+  auto up = [](int64_t v, int64_t unit) { return (v + unit - 1) / unit * unit; };
+  if (up(b.cols, mr) * up(a.rows, nr) < up(a.rows, mr) * up(b.cols, nr)) {
+    gemm(pool, b.transposed(), a.transposed(), c.transposed(), mode);
+  } else {
+    gemm(pool, a, b, c, mode);
+  }
+}
+
+// Rows per task of the element-wise stages: enough hidden units that a task outweighs the pool's
+// hand-off, so short steps run on the calling thread.
+int64_t rowGrain(int64_t hidden) { return std::max<int64_t>(1, 16384 / hidden); }
+
+}  // namespace
+
+void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float* wih, const float* whh, const float* bih,
+                const float* bhh, float* y, float* gates) {
+  const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t;
+  const int64_t gateRow = D * 4 * H;  // stride of one (n, t) in gates
+  // W_ih x for every step and direction at once: gates[n][t][d][0:3H] = x[n][t] . wih[d]^T.
+  const MutableMatrixView gi{gates, N * T, D * G, Axis{gateRow}, Axis{1, G, 4 * H}};
+  product(pool, rowMajor(x, N * T, I), rowMajor(wih, D * G, I).transposed(), gi, Accumulate::Overwrite);
+
+  std::vector<float> gh(static_cast<size_t>(D * N * G));  // W_hh h_prev of one step: [D][N][3H]
+  // whh^T [D][H][3H], transposed once so that the per-step GEMM packs contiguous rows: the
+  // strided view would be gathered again at every step.
+  std::vector<float> whhT(static_cast<size_t>(T > 1 ? D * G * H : 0));
+  if (T > 1)
+    pool.parallelFor(D * H, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t dk = begin; dk < end; ++dk) {
+        const int64_t d = dk / H, k = dk % H;
+        for (int64_t j = 0; j < G; ++j) whhT[(d * H + k) * G + j] = whh[(d * G + j) * H + k];
+      }
+    });
+  const RowKernels& kernels = rowKernels();
+  for (int64_t step = 0; step < T; ++step) {
+    if (step > 0)
+      for (int64_t d = 0; d < D; ++d) {
+        const MatrixView hPrev{y + s.timeAt(d, step - 1) * D * H + d * H, N, H, Axis{T * D * H}, Axis{1}};
+        const MatrixView wT = rowMajor<const float*>(whhT.data() + d * H * G, H, G);
+        product(pool, hPrev, wT, rowMajor(gh.data() + d * N * G, N, G), Accumulate::Overwrite);
+      }
+    pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
+      for (int64_t dn = begin; dn < end; ++dn) {
+        const int64_t d = dn / N, n = dn % N, t = s.timeAt(d, step);
+        gru_detail::ForwardRow row;
+        row.gates = gates + (n * T + t) * gateRow + d * 4 * H;
+        row.gh = step > 0 ? gh.data() + (d * N + n) * G : nullptr;
+        row.bih = s.bias ? bih + d * G : nullptr;
+        row.bhh = s.bias ? bhh + d * G : nullptr;
+        row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
+        row.h = y + (n * T + t) * D * H + d * H;
+        kernels.forward(row, H);
+      }
+    });
+  }
+}
+
+void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, const float* y, const float* gates, const float* wih,
+                      const float* whh, float* gateGrads, float* dx) {
+  const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t;
+  const int64_t gateRow = D * 4 * H;
+  std::vector<float> carry(static_cast<size_t>(D * N * H), 0.f);  // [D][N][H]
+  const RowKernels& kernels = rowKernels();
+  for (int64_t step = T - 1; step >= 0; --step) {
+    pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
+      for (int64_t dn = begin; dn < end; ++dn) {
+        const int64_t d = dn / N, n = dn % N, t = s.timeAt(d, step);
+        gru_detail::BackwardRow row;
+        row.gates = gates + (n * T + t) * gateRow + d * 4 * H;
+        row.dy = dy + (n * T + t) * D * H + d * H;
+        row.carry = carry.data() + (d * N + n) * H;
+        row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
+        row.gateGrads = gateGrads + (n * T + t) * gateRow + d * 4 * H;
+        kernels.backward(row, H);
+      }
+    });
+    if (step == 0) break;
+    // carry[d] += [da_r, da_z, da_n * r] . whh[d]: the hidden-side columns 0:2H and 3H:4H.
+    for (int64_t d = 0; d < D; ++d) {
+      const MatrixView dgh{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H, N, G, Axis{T * gateRow}, Axis{1, 2 * H, G}};
+      product(pool, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
+    }
+  }
+  if (!s.inputGradient) return;
+  // dx[n][t] = sum over d of [da_r, da_z, da_n][n][t][d] . wih[d]: one GEMM over all steps and both
+  // directions, the depth running over (d, gate row).
+  const MatrixView dgi{gateGrads, N * T, D * G, Axis{gateRow}, Axis{1, G, 4 * H}};
+  product(pool, dgi, rowMajor(wih, D * G, I), rowMajor(dx, N * T, I), Accumulate::Overwrite);
+}
+
+void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGrads, const float* x, const float* y, float* dwih,
+                       float* dwhh) {
+  const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t;
+  const int64_t gateRow = D * 4 * H;
+  // dwih [D*3H][I] = [da_r, da_z, da_n]^T [D*3H][N*T] . x [N*T][I]
+  const MatrixView dgi{gateGrads, N * T, D * G, Axis{gateRow}, Axis{1, G, 4 * H}};
+  gemm(pool, dgi.transposed(), rowMajor(x, N * T, I), rowMajor(dwih, D * G, I), Accumulate::Overwrite);
+  if (T == 1) {
+    std::fill(dwhh, dwhh + s.hiddenWeightSize(), 0.f);
+    return;
+  }
+  // dwhh[d] [3H][H] = dgh^T [3H][N*(T-1)] . h_prev [N*(T-1)][H], over the steps that have a
+  // previous state: (n, t = 1..T-1) with h_prev = y[n][t-1] forwards, (n, t = 0..T-2) with
+  // h_prev = y[n][t+1] in reverse. Blocked axes walk those steps without copies.
+  for (int64_t d = 0; d < D; ++d) {
+    const float* g0 = gateGrads + (d == 0 ? gateRow : 0) + d * 4 * H;
+    const float* h0 = y + (d == 0 ? 0 : D * H) + d * H;
+    const MatrixView dgh{g0, N * (T - 1), G, Axis{gateRow, T - 1, T * gateRow}, Axis{1, 2 * H, G}};
+    const MatrixView hPrev{h0, N * (T - 1), H, Axis{D * H, T - 1, T * D * H}, Axis{1}};
+    gemm(pool, dgh.transposed(), hPrev, rowMajor(dwhh + d * G * H, G, H), Accumulate::Overwrite);
+  }
+}
+
+void gruBackwardBias(ThreadPool& pool, const GruShape& s, const float* gateGrads, float* dbih, float* dbhh) {
+  const int64_t D = s.directions(), H = s.hidden, G = 3 * H, rows = s.n * s.t, width = D * 4 * H;
+  // Column sums of gateGrads seen as [N*T][D*4H], in double, each column summed by one task in
+  // row order; columns (d, c): c < 2H feed both biases, 2H..3H b_ih's n rows, 3H..4H b_hh's.
+  pool.parallelFor(width, 64, [&](int64_t begin, int64_t end) {
+    std::vector<double> acc(static_cast<size_t>(end - begin), 0.0);
+    for (int64_t row = 0; row < rows; ++row) {
+      const float* g = gateGrads + row * width;
+      for (int64_t col = begin; col < end; ++col) acc[col - begin] += g[col];
+    }
+    for (int64_t col = begin; col < end; ++col) {
+      const int64_t d = col / (4 * H), c = col % (4 * H);
+      const float sum = static_cast<float>(acc[col - begin]);
+      if (c < 2 * H) {
+        dbih[d * G + c] = sum;
+        dbhh[d * G + c] = sum;
+      } else if (c < 3 * H) {
+        dbih[d * G + c] = sum;
+      } else {
+        dbhh[d * G + c - H] = sum;
+      }
+    }
+  });
+}
+
+}  // namespace sj

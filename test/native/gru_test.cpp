@@ -1,0 +1,213 @@
+#include <cmath>
+
+#include "core/error.h"
+#include "harness.h"
+#include "kernels/cpu/gru.h"
+
+namespace sj::testing {
+namespace {
+
+// Tolerances are the harness defaults. Fast (float, polynomial exp, GEMM summation order) against
+// reference (double): 1e-4 of the largest reference value per tensor; the errors seen are below
+// 1e-6 even at T = 100, H = 256, so the recurrence does not amplify float rounding noticeably.
+// Finite differences of the double reference: 1e-6 of max(1, max |gradient|), step 1e-6.
+struct GruOp {
+  GruShape s;
+
+  std::string describe() const { return "gru " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    // PyTorch's init is U(-1/sqrt(H), 1/sqrt(H)); 1.5x wider so that gates also saturate.
+    const double wi = 1.5 / std::sqrt(static_cast<double>(s.input)), wh = 1.5 / std::sqrt(static_cast<double>(s.hidden));
+    return {{"x", s.inputSize(), Role::Filled, -1.5, 1.5},
+            {"wih", s.inputWeightSize(), Role::Filled, -wi, wi},
+            {"whh", s.hiddenWeightSize(), Role::Filled, -wh, wh},
+            {"bih", s.biasSize(), Role::Filled, -0.5, 0.5},
+            {"bhh", s.biasSize(), Role::Filled, -0.5, 0.5},
+            {"dy", s.outputSize()},
+            {"y", s.outputSize(), Role::Output},
+            {"gates", s.gatesSize(), Role::Output},
+            {"gateGrads", s.gatesSize(), Role::Output},
+            {"dx", s.inputSize(), Role::Output},
+            {"dwih", s.inputWeightSize(), Role::Output},
+            {"dwhh", s.hiddenWeightSize(), Role::Output},
+            {"dbih", s.biasSize(), Role::Output},
+            {"dbhh", s.biasSize(), Role::Output}};
+  }
+  std::vector<Pass> passes() const {
+    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
+    if (s.bias) p.push_back(Pass::BackwardBias);
+    return p;
+  }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    switch (pass) {
+      case Pass::Forward:
+        gruForwardReference(s, t["x"].data(), t["wih"].data(), t["whh"].data(), t["bih"].data(), t["bhh"].data(), t["y"].data(),
+                            t["gates"].data());
+        break;
+      case Pass::BackwardInput:
+        gruBackwardInputReference(s, t["dy"].data(), t["y"].data(), t["gates"].data(), t["wih"].data(), t["whh"].data(),
+                                  t["gateGrads"].data(), s.inputGradient ? t["dx"].data() : nullptr);
+        break;
+      case Pass::BackwardWeight:
+        gruBackwardWeightReference(s, t["gateGrads"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
+        break;
+      case Pass::BackwardBias: gruBackwardBiasReference(s, t["gateGrads"].data(), t["dbih"].data(), t["dbhh"].data()); break;
+      default: break;
+    }
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    switch (pass) {
+      case Pass::Forward:
+        gruForward(pool, s, t["x"].data(), t["wih"].data(), t["whh"].data(), s.bias ? t["bih"].data() : nullptr,
+                   s.bias ? t["bhh"].data() : nullptr, t["y"].data(), t["gates"].data());
+        break;
+      case Pass::BackwardInput:
+        gruBackwardInput(pool, s, t["dy"].data(), t["y"].data(), t["gates"].data(), t["wih"].data(), t["whh"].data(), t["gateGrads"].data(),
+                         s.inputGradient ? t["dx"].data() : nullptr);
+        break;
+      case Pass::BackwardWeight:
+        gruBackwardWeight(pool, s, t["gateGrads"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
+        break;
+      case Pass::BackwardBias: gruBackwardBias(pool, s, t["gateGrads"].data(), t["dbih"].data(), t["dbhh"].data()); break;
+      default: break;
+    }
+  }
+  Cost cost(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return gruForwardCost(s);
+      case Pass::BackwardInput: return gruBackwardInputCost(s);
+      case Pass::BackwardWeight: return gruBackwardWeightCost(s);
+      default: return gruBackwardBiasCost(s);
+    }
+  }
+  std::vector<std::string> reads(Pass pass) const {
+    const bool recurrent = s.t > 1;  // whh and the hidden-state history are used only then
+    std::vector<std::string> r;
+    switch (pass) {
+      case Pass::Forward:
+        r = {"x", "wih"};
+        if (recurrent) r.push_back("whh");
+        if (s.bias) r.insert(r.end(), {"bih", "bhh"});
+        return r;
+      case Pass::BackwardInput:
+        r = {"dy", "gates"};
+        if (recurrent) r.insert(r.end(), {"y", "whh"});
+        if (s.inputGradient) r.push_back("wih");
+        return r;
+      case Pass::BackwardWeight:
+        r = {"gateGrads", "x"};
+        if (recurrent) r.push_back("y");
+        return r;
+      default: return {"gateGrads"};
+    }
+  }
+  std::vector<std::string> writes(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return {"y", "gates"};
+      case Pass::BackwardInput:
+        return s.inputGradient ? std::vector<std::string>{"gateGrads", "dx"} : std::vector<std::string>{"gateGrads"};
+      case Pass::BackwardWeight: return {"dwih", "dwhh"};
+      default: return {"dbih", "dbhh"};
+    }
+  }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass pass) const {
+    switch (pass) {
+      case Pass::BackwardInput: return s.inputGradient ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{};
+      case Pass::BackwardWeight: return {{"dwih", "wih"}, {"dwhh", "whh"}};
+      case Pass::BackwardBias: return {{"dbih", "bih"}, {"dbhh", "bhh"}};
+      default: return {};
+    }
+  }
+  OpChecks checks() const { return {}; }
+};
+
+GruShape shape(int64_t n, int64_t t, int64_t input, int64_t hidden, bool bidirectional, bool bias, bool inputGradient) {
+  GruShape s;
+  s.n = n, s.t = t, s.input = input, s.hidden = hidden, s.bidirectional = bidirectional, s.bias = bias, s.inputGradient = inputGradient;
+  return s;
+}
+
+constexpr bool kUni = false, kBi = true, kBias = true, kNoBias = false, kDx = true, kNoDx = false;
+
+}  // namespace
+
+SJ_TEST(gru_table) {
+  // n, t, input, hidden, directions, bias, dx
+  const GruShape table[] = {
+      shape(1, 1, 1, 1, kUni, kBias, kDx),       // smallest
+      shape(1, 1, 1, 1, kBi, kBias, kDx),        // smallest, both directions
+      shape(2, 1, 3, 4, kBi, kBias, kDx),        // one step: no recurrence at all
+      shape(1, 5, 1, 3, kUni, kBias, kDx),       // one sample, one input feature
+      shape(3, 4, 5, 1, kBi, kBias, kDx),        // one hidden unit
+      shape(2, 7, 3, 5, kUni, kNoBias, kDx),     // no bias
+      shape(3, 6, 4, 7, kBi, kBias, kNoDx),      // first layer: no dx, recurrence still needed
+      shape(1, 9, 2, 6, kBi, kNoBias, kNoDx),    // neither
+      shape(2, 5, 9, 17, kBi, kBias, kDx),       // hidden not a multiple of any vector width
+      shape(5, 3, 33, 40, kBi, kBias, kDx),      // larger than one GEMM tile, vector tails
+      shape(13, 4, 6, 8, kUni, kBias, kDx),      // batch above the small-batch switch
+      shape(2, 12, 10, 20, kBi, kBias, kDx),     // a longer sequence
+  };
+  uint64_t seed = 11;
+  for (const GruShape& s : table) checkOp(GruOp{s}, seed++);
+}
+
+SJ_TEST(gru_random) {
+  std::mt19937_64 rng(3141592);
+  for (int i = 0; i < 10; ++i) {
+    GruShape s = shape(draw(rng, 1, 5), draw(rng, 1, 8), draw(rng, 1, 20), draw(rng, 1, 24), draw(rng, 0, 1) == 1, draw(rng, 0, 1) == 1,
+                       draw(rng, 0, 1) == 1);
+    checkOp(GruOp{s}, 300 + i);
+  }
+}
+
+// Every pass gives bit-identical results on 1, 3 and 5 threads, on a shape whose GEMMs and
+// element-wise steps are large enough to be split across threads.
+SJ_TEST(gru_thread_count_independent) {
+  const GruShape s = shape(300, 3, 20, 64, kBi, kBias, kDx);
+  const GruOp op{s};
+  std::mt19937_64 rng(99);
+  Tensors<float> init;
+  for (const TensorDecl& d : op.tensors()) {
+    std::uniform_real_distribution<double> u(d.lo, d.hi);
+    std::vector<float> v(d.size, 0.f);
+    if (d.role == Role::Filled)
+      for (float& e : v) e = static_cast<float>(u(rng));
+    init[d.name] = std::move(v);
+  }
+  auto runAll = [&](ThreadPool& pool) {
+    Tensors<float> t = init;
+    for (Pass pass : op.passes()) op.fast(pass, t, pool);
+    return t;
+  };
+  ThreadPool one(1), five(5);
+  const Tensors<float> a = runAll(one), b = runAll(testPool()), c = runAll(five);
+  for (const auto& [name, v] : a) {
+    SJ_CHECK(v == b.at(name) && v == c.at(name), "gru ", s.describe(), ": ", name, " differs between thread counts");
+  }
+}
+
+SJ_TEST(gru_rejects_bad_shapes) {
+  auto rejects = [](GruShape s, const char* words) {
+    try {
+      s.validate();
+    } catch (const Error& e) {
+      return e.code() == ErrorCode::Shape && std::string(e.what()).find(words) != std::string::npos;
+    }
+    return false;
+  };
+  SJ_CHECK(rejects(shape(1, 1, 1, 0, kUni, kBias, kDx), "hidden size must be positive, got 0"), "a zero hidden size must be rejected");
+  SJ_CHECK(rejects(shape(1, 0, 1, 1, kUni, kBias, kDx), "time steps must be positive, got 0"), "an empty sequence must be rejected");
+  SJ_CHECK(rejects(shape(-2, 3, 1, 1, kBi, kBias, kDx), "batch must be positive, got -2"), "a negative batch must be rejected");
+  SJ_CHECK(rejects(shape(1, 3, 0, 1, kBi, kBias, kDx), "input size must be positive, got 0"), "a zero input size must be rejected");
+  bool accepted = true;
+  try {
+    shape(2, 3, 4, 5, kBi, kBias, kDx).validate();
+  } catch (const std::exception&) {
+    accepted = false;
+  }
+  SJ_CHECK(accepted, "a valid shape must be accepted");
+}
+
+}  // namespace sj::testing
