@@ -1,0 +1,84 @@
+// Binary cross-entropy, mean over all E elements, forward and backward, in two variants:
+//
+//   from logits (torch.nn.BCEWithLogitsLoss), sigmoid fused and overflow-free:
+//     loss_i = max(x, 0) - x*t + log1p(exp(-|x|))
+//     dx_i   = (sigmoid(x) - t) * g / E
+//   from probabilities (torch.nn.BCELoss), logs clamped at -100 and the gradient's denominator
+//   at 1e-12 as ATen does (aten/src/ATen/native/Loss.cpp):
+//     loss_i = (t - 1) * max(log1p(-p), -100) - t * max(log p, -100)
+//     dx_i   = (p - t) * (g / E) / max((1 - p) * p, 1e-12)
+//
+//   x    [E]   logits, or probabilities p in [0, 1]
+//   t    [E]   targets in [0, 1] (soft labels allowed); not differentiated
+//   loss [1]   mean of loss_i
+//   g    [1]   upstream gradient of loss
+//   dx   [E]
+//
+// Per element, forward: logits 4 flops + 2 transcendentals + 2 comparisons, probabilities
+// 5 flops + 2 transcendentals + 2 comparisons; then E - 1 adds and 1 divide for the mean.
+// Backward: g / E once (1 flop), then per element logits sigmoid + 2 flops, probabilities
+// 5 flops + 1 comparison.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "core/cost.h"
+#include "core/thread_pool.h"
+#include "kernels/cpu/sigmoid.h"
+#include "kernels/scalar_math.h"
+
+namespace sj {
+
+struct BceShape {
+  int64_t size = 1;    // E
+  bool logits = true;  // true: x are logits (fused sigmoid); false: x are probabilities
+
+  void validate() const;  // E_SHAPE unless E > 0
+  std::string describe() const;
+};
+
+// E_VALUE naming the first offending element: a target outside [0, 1] or NaN, or (probabilities)
+// an input outside [0, 1] or NaN, which torch.nn.BCELoss rejects too. The fast forward runs the
+// same check as it goes.
+void bceCheckValues(const BceShape& s, const float* x, const float* t);
+
+Cost bceForwardCost(const BceShape& s);
+Cost bceBackwardInputCost(const BceShape& s);
+
+// ---- reference loops -------------------------------------------------------------------------
+
+template <class T>
+T bceElementLoss(bool logits, T x, T t) {
+  if (logits) return maxOf(x, T(0)) - x * t + log1p(exp(-absValue(x)));
+  return (t - T(1)) * maxOf(log1p(-x), T(-100)) - t * maxOf(log(x), T(-100));
+}
+
+template <class T>
+void bceForwardReference(const BceShape& s, const T* x, const T* t, T* loss) {
+  T sum = bceElementLoss(s.logits, x[0], t[0]);
+  for (int64_t i = 1; i < s.size; ++i) sum = sum + bceElementLoss(s.logits, x[i], t[i]);
+  loss[0] = sum / T(static_cast<double>(s.size));
+}
+
+constexpr double kBceGradientEpsilon = 1e-12;
+
+template <class T>
+void bceBackwardInputReference(const BceShape& s, const T* x, const T* t, const T* g, T* dx) {
+  const T scale = g[0] / T(static_cast<double>(s.size));
+  for (int64_t i = 0; i < s.size; ++i) {
+    if (s.logits) {
+      dx[i] = (sigmoidOf(x[i]) - t[i]) * scale;
+    } else {
+      dx[i] = (x[i] - t[i]) * scale / maxOf((T(1) - x[i]) * x[i], T(kBceGradientEpsilon));
+    }
+  }
+}
+
+// ---- fast kernels ----------------------------------------------------------------------------
+
+// The sum is accumulated in double over fixed blocks of elements whose partial sums are added in
+// block order, so the result does not depend on the thread count.
+void bceForward(ThreadPool& pool, const BceShape& s, const float* x, const float* t, float* loss);
+void bceBackwardInput(ThreadPool& pool, const BceShape& s, const float* x, const float* t, const float* g, float* dx);
+
+}  // namespace sj
