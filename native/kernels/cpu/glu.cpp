@@ -1,0 +1,186 @@
+#include "kernels/cpu/glu.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "core/shape_text.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/lane_sum.h"
+
+namespace sj {
+
+void GluShape::validate() const {
+  auto positive = [](const char* name, int64_t v) {
+    if (v <= 0) fail(ErrorCode::Shape, "glu: ", name, " must be positive, got ", v);
+  };
+  positive("batch", n);
+  positive("channels", c);
+  positive("height", h);
+  positive("width", w);
+}
+
+std::string GluShape::describe() const {
+  return "x" + dims({n, c, h, w}) + " w" + dims({c, c}) + (bias ? " +b" : "") + " -> y" + dims({n, c, h, w});
+}
+
+Cost gluForwardCost(const GluShape& s) {
+  const int64_t e = s.size();
+  Cost c;
+  c.macs = e * s.c;
+  c.flops = 2 * c.macs + (s.bias ? e : 0) + kSigmoidFlops * e + e;  // MACs, bias, sigmoid, y = lin * sig
+  c.transcendentals = kSigmoidTranscendentals * e;
+  c.comparisons = kSigmoidComparisons * e;
+  c.bytesRead = kFloatBytes * (e + s.weightSize() + (s.bias ? s.c : 0));
+  c.bytesWritten = kFloatBytes * 3 * e;  // lin, sig, y
+  return c;
+}
+
+Cost gluBackwardInputCost(const GluShape& s) {
+  const int64_t e = s.size();
+  Cost c;
+  c.macs = e * s.c;
+  c.flops = 2 * c.macs + 4 * e;  // g = dy * sig; g * lin * (1 - sig)
+  c.bytesRead = kFloatBytes * (3 * e + s.weightSize());  // dy, lin, sig, w
+  c.bytesWritten = kFloatBytes * e;
+  return c;
+}
+
+Cost gluBackwardWeightCost(const GluShape& s) {
+  const int64_t e = s.size();
+  Cost c;
+  c.macs = e * s.c;
+  c.flops = 2 * c.macs + e;                   // g = dy * sig
+  c.bytesRead = kFloatBytes * 3 * e;          // dy, sig, x
+  c.bytesWritten = kFloatBytes * s.weightSize();
+  return c;
+}
+
+Cost gluBackwardBiasCost(const GluShape& s) {
+  const int64_t e = s.size();
+  Cost c;
+  c.macs = e;  // sum of dy * sig
+  c.flops = 2 * e;
+  c.bytesRead = kFloatBytes * 2 * e;  // dy, sig
+  c.bytesWritten = kFloatBytes * s.c;
+  return c;
+}
+
+namespace {
+
+// Element-wise work in ranges of at least this many elements per thread.
+constexpr int64_t kGrain = 1 << 14;
+int64_t planeGrain(int64_t plane) { return std::max<int64_t>(1, kGrain / plane); }
+
+// Length of the run of indices from i (at most `limit`) that stay in one block of the axis, so
+// that their offsets are evenly spaced by the axis stride.
+int64_t runInBlock(const Axis& axis, int64_t i, int64_t limit) {
+  if (axis.block == std::numeric_limits<int64_t>::max()) return limit;
+  return std::min(limit, axis.block - i % axis.block);
+}
+
+// B(k, j) = dy(k, j) * sig(k, j), where dy is read through a view and sig has the same layout: the
+// gradient of lin, multiplied while it is packed and never stored.
+class GatedGradientPacker : public BPacker {
+ public:
+  GatedGradientPacker(const MatrixView& dy, const float* sig) : dy_(dy), sig_(sig) {}
+
+  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const override {
+    const Axis &row = dy_.row, &col = dy_.col;
+    for (int64_t p = 0; p * nr < nc; ++p) {
+      const int64_t jbase = j0 + p * nr;
+      const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
+      float* d = dst + p * kc * nr;
+      for (int jj = 0; jj < width;) {
+        const int cols = static_cast<int>(runInBlock(col, jbase + jj, width - jj));
+        const int64_t colBase = col.offset(jbase + jj);
+        for (int64_t k = 0; k < kc;) {
+          const int64_t rows = runInBlock(row, k0 + k, kc - k);
+          const float* a = dy_.data + colBase + row.offset(k0 + k);
+          const float* b = sig_ + (a - dy_.data);
+          float* out = d + k * nr + jj;
+          if (col.stride == 1) {  // contiguous along the panel row
+            for (int64_t r = 0; r < rows; ++r, a += row.stride, b += row.stride, out += nr)
+              for (int q = 0; q < cols; ++q) out[q] = a[q] * b[q];
+          } else {  // contiguous (or at least strided) down the panel column
+            for (int q = 0; q < cols; ++q)
+              for (int64_t r = 0; r < rows; ++r) {
+                const int64_t at = r * row.stride + q * col.stride;
+                out[r * nr + q] = a[at] * b[at];
+              }
+          }
+          k += rows;
+        }
+        jj += cols;
+      }
+      for (int64_t k = 0; k < kc; ++k)
+        for (int jj = width; jj < nr; ++jj) d[k * nr + jj] = 0.f;
+    }
+  }
+
+ private:
+  MatrixView dy_;
+  const float* sig_;
+};
+
+}  // namespace
+
+void gluForward(ThreadPool& pool, const GluShape& s, const float* x, const float* w, const float* b, float* lin, float* sig, float* y) {
+  const int64_t plane = s.h * s.w;
+  // lin (C x N*P) = w (C x C) . x (C x N*P)
+  gemm(pool, rowMajor(w, s.c, s.c), batchedColumns(x, s.n, s.c, plane), batchedColumns(lin, s.n, s.c, plane), Accumulate::Overwrite);
+  pool.parallelFor(s.n * s.c, planeGrain(plane), [&](int64_t begin, int64_t end) {
+    for (int64_t nc = begin; nc < end; ++nc) {
+      const float bias = s.bias ? b[nc % s.c] : 0.f;
+      const float* xs = x + nc * plane;
+      float* l = lin + nc * plane;
+      float* g = sig + nc * plane;
+      float* out = y + nc * plane;
+      if (s.bias)
+        for (int64_t i = 0; i < plane; ++i) l[i] += bias;
+      // sigmoidOf in two loops: the exp calls, then the select and divide as vector operations (a
+      // branch on the sign of the data would be mispredicted half the time).
+      for (int64_t i = 0; i < plane; ++i) g[i] = std::exp(-std::fabs(xs[i]));
+      for (int64_t i = 0; i < plane; ++i) {
+        const float e = g[i], sg = (xs[i] >= 0.f ? 1.f : e) / (1.f + e);
+        g[i] = sg;
+        out[i] = l[i] * sg;
+      }
+    }
+  });
+}
+
+void gluBackwardInput(ThreadPool& pool, const GluShape& s, const float* dy, const float* w, const float* lin, const float* sig, float* dx) {
+  const int64_t plane = s.h * s.w;
+  // dx = (dy * sig) * lin * (1 - sig), then dx += w^T (C x C) . (dy * sig) (C x N*P)
+  pool.parallelFor(s.n * s.c, planeGrain(plane), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin * plane; i < end * plane; ++i) dx[i] = dy[i] * sig[i] * lin[i] * (1.f - sig[i]);
+  });
+  gemm(pool, rowMajor(w, s.c, s.c).transposed(), GatedGradientPacker(batchedColumns(dy, s.n, s.c, plane), sig), s.n * plane,
+       batchedColumns(dx, s.n, s.c, plane), Accumulate::Add);
+}
+
+void gluBackwardWeight(ThreadPool& pool, const GluShape& s, const float* dy, const float* sig, const float* x, float* dw) {
+  const int64_t plane = s.h * s.w;
+  // dw^T (Cin x Cout) = x (Cin x N*P) . (dy * sig)^T (N*P x Cout)
+  gemm(pool, batchedColumns(x, s.n, s.c, plane), GatedGradientPacker(batchedColumns(dy, s.n, s.c, plane).transposed(), sig), s.c,
+       rowMajor(dw, s.c, s.c).transposed(), Accumulate::Overwrite);
+}
+
+void gluBackwardBias(ThreadPool& pool, const GluShape& s, const float* dy, const float* sig, float* db) {
+  const int64_t plane = s.h * s.w;
+  pool.parallelFor(s.c, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t co = begin; co < end; ++co) {
+      LaneSum acc;
+      for (int64_t n = 0; n < s.n; ++n) {
+        const float* g = dy + (n * s.c + co) * plane;
+        const float* sg = sig + (n * s.c + co) * plane;
+        acc.add(plane, [g, sg](int64_t i) { return static_cast<double>(g[i]) * sg[i]; });
+      }
+      db[co] = static_cast<float>(acc.total());
+    }
+  });
+}
+
+}  // namespace sj

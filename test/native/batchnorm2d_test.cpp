@@ -1,0 +1,230 @@
+#include <cmath>
+
+#include "expect_error.h"
+#include "harness.h"
+#include "kernels/cpu/batchnorm2d.h"
+
+namespace sj::testing {
+namespace {
+
+// Tolerances: fast within 1e-5 of max |ref| (observed < 1e-6); finite differences the default
+// 1e-6 with step 1e-6. The fast kernels reduce in double and save mean/rstd in float, which moves y
+// and the gradients by about 1e-7 relative. One case needs care: with m = 2 values per channel, xhat = +-1 up to eps, and
+// the exact dx is only the eps / (var + eps) residue of a cancellation, far below float rounding
+// of the terms that cancel; such rows use a large eps (0.1) so that dx is well above it.
+struct BatchNorm2dOp {
+  BatchNorm2dShape s;
+  double xLo = -1.0, xHi = 1.0;
+
+  std::string describe() const { return "batchnorm2d " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    const int64_t e = s.size(), c = s.c;
+    return {{"x", e, Role::Filled, xLo, xHi},
+            {"gamma", c},
+            {"beta", c},
+            {"runningMean", c},
+            {"runningVar", c, Role::Filled, 0.25, 2.0},
+            {"dy", e},
+            {"y", e, Role::Output},
+            {"mean", c, Role::Output},
+            {"rstd", c, Role::Output},
+            {"dx", e, Role::Output},
+            {"dgamma", c, Role::Output},
+            {"dbeta", c, Role::Output}};
+  }
+  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight, Pass::BackwardBias}; }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    switch (pass) {
+      case Pass::Forward:
+        batchnorm2dForwardReference(s, t["x"].data(), t["gamma"].data(), t["beta"].data(), t["runningMean"].data(), t["runningVar"].data(),
+                                    t["mean"].data(), t["rstd"].data(), t["y"].data());
+        break;
+      case Pass::BackwardInput:
+        batchnorm2dBackwardInputReference(s, t["dy"].data(), t["x"].data(), t["gamma"].data(), t["mean"].data(), t["rstd"].data(),
+                                          t["dx"].data());
+        break;
+      case Pass::BackwardWeight:
+        batchnorm2dBackwardWeightReference(s, t["dy"].data(), t["x"].data(), t["mean"].data(), t["rstd"].data(), t["dgamma"].data());
+        break;
+      case Pass::BackwardBias: batchnorm2dBackwardBiasReference(s, t["dy"].data(), t["dbeta"].data()); break;
+      default: break;
+    }
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    switch (pass) {
+      case Pass::Forward:
+        batchnorm2dForward(pool, s, t["x"].data(), t["gamma"].data(), t["beta"].data(), t["runningMean"].data(), t["runningVar"].data(),
+                           t["mean"].data(), t["rstd"].data(), t["y"].data());
+        break;
+      case Pass::BackwardInput:
+        batchnorm2dBackwardInput(pool, s, t["dy"].data(), t["x"].data(), t["gamma"].data(), t["mean"].data(), t["rstd"].data(),
+                                 t["dx"].data());
+        break;
+      case Pass::BackwardWeight:
+        batchnorm2dBackwardWeight(pool, s, t["dy"].data(), t["x"].data(), t["mean"].data(), t["rstd"].data(), t["dgamma"].data());
+        break;
+      case Pass::BackwardBias: batchnorm2dBackwardBias(pool, s, t["dy"].data(), t["dbeta"].data()); break;
+      default: break;
+    }
+  }
+  Cost cost(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return batchnorm2dForwardCost(s);
+      case Pass::BackwardInput: return batchnorm2dBackwardInputCost(s);
+      case Pass::BackwardWeight: return batchnorm2dBackwardWeightCost(s);
+      default: return batchnorm2dBackwardBiasCost(s);
+    }
+  }
+  std::vector<std::string> reads(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return {"x", "gamma", "beta", "runningMean", "runningVar"};
+      case Pass::BackwardInput:
+        return s.training ? std::vector<std::string>{"dy", "x", "gamma", "mean", "rstd"} : std::vector<std::string>{"dy", "gamma", "rstd"};
+      case Pass::BackwardWeight: return {"dy", "x", "mean", "rstd"};
+      default: return {"dy"};
+    }
+  }
+  std::vector<std::string> writes(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward:
+        return s.training ? std::vector<std::string>{"y", "mean", "rstd", "runningMean", "runningVar"}
+                          : std::vector<std::string>{"y", "mean", "rstd"};
+      case Pass::BackwardInput: return {"dx"};
+      case Pass::BackwardWeight: return {"dgamma"};
+      default: return {"dbeta"};
+    }
+  }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass pass) const {
+    switch (pass) {
+      case Pass::BackwardInput: return {{"dx", "x"}};
+      case Pass::BackwardWeight: return {{"dgamma", "gamma"}};
+      case Pass::BackwardBias: return {{"dbeta", "beta"}};
+      default: return {};
+    }
+  }
+  OpChecks checks() const {
+    OpChecks c;
+    c.fastTolerance = 1e-5;
+    return c;
+  }
+};
+
+BatchNorm2dOp op(int64_t n, int64_t c, int64_t h, int64_t w, bool training, double eps = 1e-5, double momentum = 0.1) {
+  BatchNorm2dOp o;
+  o.s.n = n, o.s.c = c, o.s.h = h, o.s.w = w, o.s.training = training, o.s.eps = eps, o.s.momentum = momentum;
+  o.s.validate();
+  return o;
+}
+
+BatchNorm2dOp shifted(BatchNorm2dOp o, double lo, double hi) {
+  o.xLo = lo, o.xHi = hi;
+  return o;
+}
+
+}  // namespace
+
+SJ_TEST(batchnorm2d_train_table) {
+  uint64_t seed = 51;
+  const BatchNorm2dOp table[] = {
+      op(2, 1, 1, 1, true, 0.1),              // m = 2, H = W = 1, C = 1 (large eps: see the tolerance note)
+      op(1, 3, 1, 2, true, 0.1),              // N = 1, m = 2
+      op(1, 1, 1, 3, true),                   // m = 3
+      op(3, 5, 7, 5, true),                   // odd sizes
+      op(1, 4, 16, 9, true, 1e-3, 0.3),       // N = 1, other eps and momentum
+      op(2, 3, 5, 4, true, 1e-5, 1.0),        // momentum 1: running stats = batch stats
+      op(2, 3, 5, 4, true, 1e-5, 0.0),        // momentum 0: running stats unchanged
+      op(4, 16, 12, 10, true),                // more channels than threads, 8-lane tails
+      op(2, 2, 64, 129, true),                // planes that split over the test pool
+      shifted(op(2, 3, 6, 5, true), 10, 11),  // mean far from zero against the spread
+  };
+  for (const BatchNorm2dOp& o : table) checkOp(o, seed++);
+}
+
+SJ_TEST(batchnorm2d_eval_table) {
+  uint64_t seed = 71;
+  const BatchNorm2dOp table[] = {
+      op(1, 1, 1, 1, false),                  // smallest: one value per channel is fine in inference
+      op(1, 3, 1, 1, false),                  // H = W = 1
+      op(3, 5, 7, 5, false, 1e-3),            // odd sizes
+      op(2, 16, 12, 10, false),               // more channels than threads
+      op(2, 2, 64, 129, false),               // planes that split over the test pool
+      shifted(op(2, 3, 6, 5, false), -4, 4),  // inputs away from the running statistics
+  };
+  for (const BatchNorm2dOp& o : table) checkOp(o, seed++);
+}
+
+SJ_TEST(batchnorm2d_random) {
+  std::mt19937_64 rng(31415);
+  for (int i = 0; i < 12; ++i) {
+    const bool training = i % 2 == 0;
+    int64_t n = draw(rng, 1, 4), c = draw(rng, 1, 9), h = draw(rng, 1, 13), w = draw(rng, 1, 13);
+    if (training && n * h * w < 3) n = 3;  // m = 2 needs a large eps (see the tolerance note)
+    checkOp(op(n, c, h, w, training, 1e-5, std::uniform_real_distribution<double>(0.0, 1.0)(rng)), 500 + i);
+  }
+}
+
+SJ_TEST(batchnorm2d_matches_pytorch) {
+  // torch.nn.BatchNorm2d(1) in training on x = [1, 2, 3, 4] shaped [2][1][1][2], fresh running
+  // statistics (mean 0, var 1), momentum 0.1, eps 1e-5:
+  //   y = [-1.3416354, -0.4472118, 0.4472118, 1.3416354]
+  //   running_mean = 0.25, running_var = 0.9 + 0.1 * 5/3 = 1.0666667 (unbiased batch variance)
+  BatchNorm2dShape s;
+  s.n = 2, s.c = 1, s.h = 1, s.w = 2;
+  const double want[] = {-1.3416354, -0.4472118, 0.4472118, 1.3416354};
+  {
+    double x[] = {1, 2, 3, 4}, gamma[] = {1}, beta[] = {0}, rm[] = {0}, rv[] = {1}, mean[1], rstd[1], y[4];
+    batchnorm2dForwardReference(s, x, gamma, beta, rm, rv, mean, rstd, y);
+    for (int i = 0; i < 4; ++i) SJ_CHECK(std::fabs(y[i] - want[i]) < 1e-6, "reference y[", i, "] = ", y[i]);
+    SJ_CHECK(std::fabs(rm[0] - 0.25) < 1e-12 && std::fabs(rv[0] - (0.9 + 0.1 * 5.0 / 3.0)) < 1e-12, "reference running ", rm[0], " ", rv[0]);
+    SJ_CHECK(mean[0] == 2.5 && std::fabs(rstd[0] - 1 / std::sqrt(1.25 + 1e-5)) < 1e-12, "reference saved ", mean[0], " ", rstd[0]);
+  }
+  {
+    float x[] = {1, 2, 3, 4}, gamma[] = {1}, beta[] = {0}, rm[] = {0}, rv[] = {1}, mean[1], rstd[1], y[4];
+    batchnorm2dForward(testPool(), s, x, gamma, beta, rm, rv, mean, rstd, y);
+    for (int i = 0; i < 4; ++i) SJ_CHECK(std::fabs(y[i] - want[i]) < 1e-6, "fast y[", i, "] = ", y[i]);
+    SJ_CHECK(std::fabs(rm[0] - 0.25f) < 1e-7 && std::fabs(rv[0] - 1.0666667f) < 1e-6, "fast running ", rm[0], " ", rv[0]);
+  }
+}
+
+SJ_TEST(batchnorm2d_thread_count_invariant) {
+  BatchNorm2dShape s;
+  s.n = 3, s.c = 7, s.h = 19, s.w = 23;
+  const int64_t e = s.size();
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> x(e), dy(e), gamma(s.c), beta(s.c);
+  for (float& v : x) v = u(rng);
+  for (float& v : dy) v = u(rng);
+  for (float& v : gamma) v = u(rng);
+  for (float& v : beta) v = u(rng);
+  auto run = [&](ThreadPool& pool) {
+    std::vector<float> rm(s.c, 0.f), rv(s.c, 1.f), mean(s.c), rstd(s.c), y(e), dx(e), dg(s.c), db(s.c);
+    batchnorm2dForward(pool, s, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), mean.data(), rstd.data(), y.data());
+    batchnorm2dBackwardInput(pool, s, dy.data(), x.data(), gamma.data(), mean.data(), rstd.data(), dx.data());
+    batchnorm2dBackwardWeight(pool, s, dy.data(), x.data(), mean.data(), rstd.data(), dg.data());
+    batchnorm2dBackwardBias(pool, s, dy.data(), db.data());
+    std::vector<float> all;
+    for (const auto* v : {&rm, &rv, &mean, &rstd, &y, &dx, &dg, &db}) all.insert(all.end(), v->begin(), v->end());
+    return all;
+  };
+  ThreadPool one(1), five(5);
+  SJ_CHECK(run(one) == run(five), "batchnorm2d results must be bitwise the same for 1 and 5 threads");
+}
+
+SJ_TEST(batchnorm2d_rejects_bad_shapes) {
+  BatchNorm2dShape s;
+  s.n = 2, s.c = 0, s.h = 3, s.w = 3;
+  expectError(ErrorCode::Shape, "x[2,0,3,3]", [&] { s.validate(); });
+  s.c = 4, s.n = 1, s.h = 1, s.w = 1;
+  expectError(ErrorCode::Shape, "more than one value per channel", [&] { s.validate(); });
+  s.training = false;
+  s.validate();  // inference with one value per channel is fine
+  s.eps = 0.0;
+  expectError(ErrorCode::Value, "eps must be positive and finite, got 0", [&] { s.validate(); });
+  s.eps = 1e-5, s.momentum = 1.5;
+  expectError(ErrorCode::Value, "momentum must be in [0, 1], got 1.5", [&] { s.validate(); });
+}
+
+}  // namespace sj::testing

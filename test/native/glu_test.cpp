@@ -1,0 +1,162 @@
+#include <cmath>
+
+#include "expect_error.h"
+#include "harness.h"
+#include "kernels/cpu/glu.h"
+
+namespace sj::testing {
+namespace {
+
+// Tolerances: fast within 1e-5 of max |ref| (observed up to 1.2e-6, in dx with saturated gates,
+// where 1 - sig is taken from a float sig close to 1); the float GEMM adds C products per output,
+// ~sqrt(C) * 6e-8 relative. Finite differences: the default 1e-6 with step 1e-6 (the function is
+// smooth, central differences are accurate to ~1e-10).
+struct GluOp {
+  GluShape s;
+  double xLo = -1.0, xHi = 1.0;
+
+  std::string describe() const { return "glu " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    const int64_t e = s.size();
+    return {{"x", e, Role::Filled, xLo, xHi},
+            {"w", s.weightSize()},
+            {"b", s.c},
+            {"dy", e},
+            {"lin", e, Role::Output},
+            {"sig", e, Role::Output},
+            {"y", e, Role::Output},
+            {"dx", e, Role::Output},
+            {"dw", s.weightSize(), Role::Output},
+            {"db", s.c, Role::Output}};
+  }
+  std::vector<Pass> passes() const {
+    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
+    if (s.bias) p.push_back(Pass::BackwardBias);
+    return p;
+  }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    switch (pass) {
+      case Pass::Forward:
+        gluForwardReference(s, t["x"].data(), t["w"].data(), t["b"].data(), t["lin"].data(), t["sig"].data(), t["y"].data());
+        break;
+      case Pass::BackwardInput:
+        gluBackwardInputReference(s, t["dy"].data(), t["w"].data(), t["lin"].data(), t["sig"].data(), t["dx"].data());
+        break;
+      case Pass::BackwardWeight: gluBackwardWeightReference(s, t["dy"].data(), t["sig"].data(), t["x"].data(), t["dw"].data()); break;
+      case Pass::BackwardBias: gluBackwardBiasReference(s, t["dy"].data(), t["sig"].data(), t["db"].data()); break;
+      default: break;
+    }
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    switch (pass) {
+      case Pass::Forward: gluForward(pool, s, t["x"].data(), t["w"].data(), t["b"].data(), t["lin"].data(), t["sig"].data(), t["y"].data()); break;
+      case Pass::BackwardInput: gluBackwardInput(pool, s, t["dy"].data(), t["w"].data(), t["lin"].data(), t["sig"].data(), t["dx"].data()); break;
+      case Pass::BackwardWeight: gluBackwardWeight(pool, s, t["dy"].data(), t["sig"].data(), t["x"].data(), t["dw"].data()); break;
+      case Pass::BackwardBias: gluBackwardBias(pool, s, t["dy"].data(), t["sig"].data(), t["db"].data()); break;
+      default: break;
+    }
+  }
+  Cost cost(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return gluForwardCost(s);
+      case Pass::BackwardInput: return gluBackwardInputCost(s);
+      case Pass::BackwardWeight: return gluBackwardWeightCost(s);
+      default: return gluBackwardBiasCost(s);
+    }
+  }
+  std::vector<std::string> reads(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"};
+      case Pass::BackwardInput: return {"dy", "w", "lin", "sig"};
+      case Pass::BackwardWeight: return {"dy", "sig", "x"};
+      default: return {"dy", "sig"};
+    }
+  }
+  std::vector<std::string> writes(Pass pass) const {
+    switch (pass) {
+      case Pass::Forward: return {"lin", "sig", "y"};
+      case Pass::BackwardInput: return {"dx"};
+      case Pass::BackwardWeight: return {"dw"};
+      default: return {"db"};
+    }
+  }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass pass) const {
+    switch (pass) {
+      case Pass::BackwardInput: return {{"dx", "x"}};
+      case Pass::BackwardWeight: return {{"dw", "w"}};
+      case Pass::BackwardBias: return {{"db", "b"}};
+      default: return {};
+    }
+  }
+  OpChecks checks() const {
+    OpChecks c;
+    c.fastTolerance = 1e-5;
+    return c;
+  }
+};
+
+GluOp op(int64_t n, int64_t c, int64_t h, int64_t w, bool bias = true, double xLo = -1.0, double xHi = 1.0) {
+  GluOp o;
+  o.s.n = n, o.s.c = c, o.s.h = h, o.s.w = w, o.s.bias = bias, o.xLo = xLo, o.xHi = xHi;
+  o.s.validate();
+  return o;
+}
+
+}  // namespace
+
+SJ_TEST(glu_table) {
+  uint64_t seed = 61;
+  const GluOp table[] = {
+      op(1, 1, 1, 1),                      // smallest
+      op(1, 1, 5, 3, false),               // C = 1, no bias
+      op(2, 3, 1, 1),                      // H = W = 1
+      op(3, 5, 7, 5),                      // odd sizes
+      op(1, 17, 4, 9),                     // channels beyond one micro-tile, N = 1
+      op(2, 33, 3, 7),                     // more rows than M splits
+      op(2, 64, 8, 9),                     // large enough for a parallel GEMM
+      op(40, 100, 1, 1),                   // more channels than positions: the GEMM splits rows
+      op(2, 4, 6, 5, true, -30.0, 30.0),   // saturated gates on both sides
+      op(1, 3, 4, 4, true, -100.0, 100.0), // exp(-|x|) underflows to 0, never overflows
+  };
+  for (const GluOp& o : table) checkOp(o, seed++);
+}
+
+SJ_TEST(glu_random) {
+  std::mt19937_64 rng(161803);
+  for (int i = 0; i < 10; ++i) checkOp(op(draw(rng, 1, 3), draw(rng, 1, 24), draw(rng, 1, 9), draw(rng, 1, 9), draw(rng, 0, 1) == 1), 600 + i);
+}
+
+SJ_TEST(glu_thread_count_invariant) {
+  GluShape s;
+  s.n = 2, s.c = 64, s.h = 8, s.w = 9;
+  const int64_t e = s.size();
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> x(e), dy(e), w(s.weightSize()), b(s.c);
+  for (auto* v : {&x, &dy, &w, &b})
+    for (float& f : *v) f = u(rng);
+  auto run = [&](ThreadPool& pool) {
+    std::vector<float> lin(e), sig(e), y(e), dx(e), dw(s.weightSize()), db(s.c);
+    gluForward(pool, s, x.data(), w.data(), b.data(), lin.data(), sig.data(), y.data());
+    gluBackwardInput(pool, s, dy.data(), w.data(), lin.data(), sig.data(), dx.data());
+    gluBackwardWeight(pool, s, dy.data(), sig.data(), x.data(), dw.data());
+    gluBackwardBias(pool, s, dy.data(), sig.data(), db.data());
+    std::vector<float> all;
+    for (const auto* v : {&lin, &sig, &y, &dx, &dw, &db}) all.insert(all.end(), v->begin(), v->end());
+    return all;
+  };
+  ThreadPool one(1), five(5);
+  SJ_CHECK(run(one) == run(five), "glu results must be bitwise the same for 1 and 5 threads");
+}
+
+SJ_TEST(glu_rejects_bad_shapes) {
+  GluShape s;
+  s.n = 2, s.c = 0, s.h = 3, s.w = 3;
+  expectError(ErrorCode::Shape, "channels must be positive, got 0", [&] { s.validate(); });
+  s.c = 3, s.w = -1;
+  expectError(ErrorCode::Shape, "width must be positive, got -1", [&] { s.validate(); });
+}
+
+}  // namespace sj::testing
