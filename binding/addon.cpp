@@ -70,4 +70,6 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace sjb
 
-NODE_API_MODULE(sedjoule, sjb::init)
+// NODE_API_MODULE pastes the function name into an identifier, so it must be unqualified.
+static Napi::Object InitSedjoule(Napi::Env env, Napi::Object exports) { return sjb::init(env, exports); }
+NODE_API_MODULE(sedjoule, InitSedjoule)

@@ -187,8 +187,12 @@ void dumpValue(const Json& v, std::string& out) {
       } else if (d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
         out += std::to_string(static_cast<int64_t>(d));
       } else {
+        // The shortest of %.15g..%.17g that reads back as the same double.
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%.17g", d);
+        for (int digits = 15; digits <= 17; ++digits) {
+          std::snprintf(buf, sizeof buf, "%.*g", digits, d);
+          if (std::strtod(buf, nullptr) == d) break;
+        }
         out += buf;
       }
       break;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/aligned_buffer.h"
+#include "core/error.h"
 #include "core/thread_pool.h"
 #include "ledger/ledger.h"
 
@@ -53,6 +54,16 @@ class KernelContext {
   void setMode(bool training, int64_t step) {
     training_ = training;
     step_ = step;
+  }
+
+  // Runs fn; an sj::Error it throws is rethrown naming the layer (same code).
+  template <class Fn>
+  void inLayer(Fn&& fn) const {
+    try {
+      fn();
+    } catch (const Error& e) {
+      throw Error(e.code(), "layer " + label_ + ": " + e.what());
+    }
   }
 
   // Runs one kernel call and records it: the only place where kernel calls enter the ledger.

@@ -53,7 +53,7 @@ class Network {
   Ledger& ledger() { return ledger_; }
   int64_t steps() const { return step_; }
 
-  void saveWeights(const std::string& path) const;
+  void saveWeights(const std::string& path);
   void loadWeights(const std::string& path);
 
   // Held for the duration of any of the calls above: one batch at a time per network.

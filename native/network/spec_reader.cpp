@@ -93,6 +93,13 @@ std::string SpecReader::choice(const char* key, std::optional<std::string> fallb
 
 const Json* SpecReader::raw(const char* key) { return field(key, false); }
 
+void SpecReader::requireRank(const std::vector<int64_t>& input, size_t rank, const char* layout) const {
+  if (input.size() == rank) return;
+  std::string shown = "[";
+  for (size_t i = 0; i < input.size(); ++i) shown += (i ? "," : "") + std::to_string(input[i]);
+  fail(ErrorCode::Shape, where_, ": expects a per-sample input ", layout, ", got ", shown, "]");
+}
+
 void SpecReader::rejectUnknownFields() const {
   for (const auto& [key, value] : object_.members()) {
     if (!read_.count(key)) fail(ErrorCode::Spec, where_, ": unknown field '", key, "'");

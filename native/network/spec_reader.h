@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "core/json.h"
 
 namespace sj {
@@ -29,6 +30,17 @@ class SpecReader {
   const Json* raw(const char* key);
   // Fails on any field that no call above has read.
   void rejectUnknownFields() const;
+  // Runs fn; an sj::Error it throws is rethrown with this object's name in front (same code).
+  template <class Fn>
+  auto inContext(Fn&& fn) const -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const Error& e) {
+      throw Error(e.code(), where_ + ": " + e.what());
+    }
+  }
+  // E_SHAPE unless the per-sample input has `rank` dimensions; `layout` names them.
+  void requireRank(const std::vector<int64_t>& input, size_t rank, const char* layout) const;
 
  private:
   const Json* field(const char* key, bool required);

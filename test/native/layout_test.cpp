@@ -118,3 +118,35 @@ SJ_TEST(mean_table) {
 }
 
 }  // namespace sj::testing
+
+#include "kernels/cpu/add.h"
+
+namespace sj::testing {
+namespace {
+
+struct AddOp {
+  AddShape s;
+  std::string describe() const { return "add " + s.describe(); }
+  std::vector<TensorDecl> tensors() const { return {{"a", s.size}, {"b", s.size}, {"dy", s.size}, {"y", s.size, Role::Output}}; }
+  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  template <class T>
+  void reference(Pass, Tensors<T>& t) const {
+    addForwardReference(s, t["a"].data(), t["b"].data(), t["y"].data());
+  }
+  void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { addForward(pool, s, t["a"].data(), t["b"].data(), t["y"].data()); }
+  Cost cost(Pass) const { return addForwardCost(s); }
+  std::vector<std::string> reads(Pass) const { return {"a", "b"}; }
+  std::vector<std::string> writes(Pass) const { return {"y"}; }
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(Pass) const { return {}; }  // the backward is the identity
+  OpChecks checks() const { return {1e-7, 1e-6}; }
+};
+
+}  // namespace
+
+SJ_TEST(add_table) {
+  uint64_t seed = 41;
+  for (int64_t n : {1, 7, 100000}) checkOp(AddOp{AddShape{n}}, seed++);
+}
+
+}  // namespace sj::testing

@@ -14,20 +14,27 @@ void BceShape::validate() const {
 
 std::string BceShape::describe() const { return std::string(logits ? "logits" : "probabilities") + " x[" + std::to_string(size) + "]"; }
 
-namespace {
+int64_t firstOutsideUnitInterval(const float* v, int64_t begin, int64_t end) {
+  bool ok = true;
+  for (int64_t i = begin; i < end; ++i) ok &= v[i] >= 0.0f && v[i] <= 1.0f;  // false for NaN; no early exit, so it vectorises
+  if (ok) return -1;
+  for (int64_t i = begin; i < end; ++i)
+    if (!(v[i] >= 0.0f && v[i] <= 1.0f)) return i;
+  return -1;
+}
 
-bool inUnitInterval(float v) { return v >= 0.0f && v <= 1.0f; }  // false for NaN
+namespace {
 
 // Elements [begin, end): throws E_VALUE naming the first bad one.
 void checkRange(const BceShape& s, const float* x, const float* t, int64_t begin, int64_t end) {
-  bool ok = true;
-  for (int64_t i = begin; i < end; ++i) ok &= inUnitInterval(t[i]) & (s.logits || inUnitInterval(x[i]));
-  if (ok) return;
-  for (int64_t i = begin; i < end; ++i) {
-    if (!inUnitInterval(t[i])) fail(ErrorCode::Value, "bce: target t[", i, "] = ", t[i], " is not in [0, 1]");
-    if (!s.logits && !inUnitInterval(x[i])) {
-      fail(ErrorCode::Value, "bce: probability p[", i, "] = ", x[i], " is not in [0, 1] (pass logits to the fused variant instead)");
-    }
+  const int64_t badTarget = firstOutsideUnitInterval(t, begin, end);
+  const int64_t badProbability = s.logits ? -1 : firstOutsideUnitInterval(x, begin, end);
+  if (badTarget >= 0 && (badProbability < 0 || badTarget <= badProbability)) {
+    fail(ErrorCode::Value, "bce: target t[", badTarget, "] = ", t[badTarget], " is not in [0, 1]");
+  }
+  if (badProbability >= 0) {
+    fail(ErrorCode::Value, "bce: probability p[", badProbability, "] = ", x[badProbability],
+         " is not in [0, 1] (pass logits to the fused variant instead)");
   }
 }
 

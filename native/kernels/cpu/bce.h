@@ -41,6 +41,9 @@ struct BceShape {
 // an input outside [0, 1] or NaN, which torch.nn.BCELoss rejects too. The fast forward runs the
 // same check as it goes.
 void bceCheckValues(const BceShape& s, const float* x, const float* t);
+// Index of the first value in [begin, end) outside [0, 1] (NaN included), or -1: the rule for
+// targets, and for probabilities fed to the probability variant.
+int64_t firstOutsideUnitInterval(const float* v, int64_t begin, int64_t end);
 
 Cost bceForwardCost(const BceShape& s);
 Cost bceBackwardInputCost(const BceShape& s);

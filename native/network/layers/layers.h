@@ -1,0 +1,35 @@
+// Constructors of the layer types, one per file in this folder; layer_factory.cpp maps the spec's
+// "type" to them. Each reads its own fields from the spec and checks its input shape.
+#pragma once
+#include <memory>
+
+#include "network/layer.h"
+#include "network/spec_reader.h"
+
+namespace sj {
+
+std::unique_ptr<Layer> makeConv2dLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeBatchNorm2dLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeReluLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeSigmoidLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeSoftmaxLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeGluLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeMaxPool2dLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeAvgPool2dLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeDropoutLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLinearLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeGruLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeFlattenLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makePermuteLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
+
+// A per-sample axis that may count from the end (-1: the last); E_SHAPE when out of range.
+size_t resolveAxis(SpecReader& spec, const Shape& input, int64_t axis);
+
+// Builds layer `index` of a spec from its JSON object.
+std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const Shape& input);
+
+}  // namespace sj

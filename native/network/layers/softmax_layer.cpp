@@ -1,0 +1,44 @@
+// softmax: {"axis": -1} over one per-sample axis (negative counts from the end).
+#include "kernels/cpu/softmax.h"
+#include "network/layers/layers.h"
+
+namespace sj {
+namespace {
+
+class SoftmaxLayer : public Layer {
+ public:
+  SoftmaxLayer(const Shape& input, size_t axis) : Layer(input, input) {
+    for (size_t a = 0; a < input.size(); ++a) (a < axis ? outer_ : a == axis ? n_ : inner_) *= input[a];
+  }
+  const char* type() const override { return "softmax"; }
+
+  void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
+    const SoftmaxShape s = at(batch);
+    ctx.run("softmax", KernelPass::Forward, s.describe(), softmaxForwardCost(s), [&] { softmaxForward(ctx.pool(), s, x, y); });
+  }
+  void backward(KernelContext& ctx, int64_t batch, const float*, const float* y, const float* dy, float* dx) override {
+    if (!dx) return;
+    const SoftmaxShape s = at(batch);
+    ctx.run("softmax", KernelPass::BackwardInput, s.describe(), softmaxBackwardInputCost(s), [&] { softmaxBackwardInput(ctx.pool(), s, y, dy, dx); });
+  }
+
+ private:
+  SoftmaxShape at(int64_t batch) const { return SoftmaxShape{batch * outer_, n_, inner_}; }
+  int64_t outer_ = 1, n_ = 1, inner_ = 1;
+};
+
+}  // namespace
+
+// Resolves a per-sample axis that may count from the end.
+size_t resolveAxis(SpecReader& spec, const Shape& input, int64_t axis) {
+  const int64_t rank = static_cast<int64_t>(input.size());
+  if (axis < -rank || axis >= rank) spec.inContext([&] { fail(ErrorCode::Shape, "axis ", axis, " is outside a per-sample input of rank ", rank); });
+  return static_cast<size_t>(axis < 0 ? axis + rank : axis);
+}
+
+std::unique_ptr<Layer> makeSoftmaxLayer(SpecReader& spec, const Shape& input) {
+  const size_t axis = resolveAxis(spec, input, spec.integer("axis", -1, INT64_MIN));
+  return std::make_unique<SoftmaxLayer>(input, axis);
+}
+
+}  // namespace sj

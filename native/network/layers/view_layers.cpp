@@ -1,0 +1,58 @@
+// View layers rename dimensions without moving data, so they run no kernel: the network passes
+// their input buffer on as their output.
+//   flatten: {}                   [d0, d1, ...] -> [d0 * d1 * ...]
+//   reshape: {"shape": [...]}     any shape with the same element count; one entry may be -1
+#include "core/error.h"
+#include "core/shape_text.h"
+#include "network/layers/layers.h"
+
+namespace sj {
+namespace {
+
+class ViewLayer : public Layer {
+ public:
+  ViewLayer(const char* type, const Shape& input, const Shape& output) : Layer(input, output), type_(type) {}
+  const char* type() const override { return type_; }
+  bool isView() const override { return true; }
+  void forward(KernelContext&, int64_t, const float*, float*) override {}
+  void backward(KernelContext&, int64_t, const float*, const float*, const float*, float*) override {}
+
+ private:
+  const char* type_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> makeFlattenLayer(SpecReader&, const Shape& input) {
+  return std::make_unique<ViewLayer>("flatten", input, Shape{numel(input)});
+}
+
+std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input) {
+  const Json* raw = spec.raw("shape");
+  if (!raw || !raw->isArray() || raw->items().empty()) spec.inContext([&] { fail(ErrorCode::Spec, "field 'shape' must be a non-empty array of integers"); });
+  Shape shape;
+  int inferred = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < raw->items().size(); ++i) {
+    const Json& d = raw->items()[i];
+    const double v = d.isNumber() ? d.asNumber() : 0;
+    if (v == -1 && inferred < 0) {
+      inferred = static_cast<int>(i);
+      shape.push_back(-1);
+      continue;
+    }
+    if (!(v >= 1) || v != static_cast<double>(static_cast<int64_t>(v))) {
+      spec.inContext([&] { fail(ErrorCode::Spec, "field 'shape' must hold positive integers and at most one -1, got ", raw->dump()); });
+    }
+    shape.push_back(static_cast<int64_t>(v));
+    known *= shape.back();
+  }
+  const int64_t total = numel(input);
+  if (inferred >= 0 && known > 0 && total % known == 0) shape[inferred] = total / known;
+  if (numel(shape) != total || (inferred >= 0 && shape[inferred] < 1)) {
+    spec.inContext([&] { fail(ErrorCode::Shape, "cannot reshape ", dims(input), " (", total, " elements) to ", raw->dump()); });
+  }
+  return std::make_unique<ViewLayer>("reshape", input, shape);
+}
+
+}  // namespace sj

@@ -1,0 +1,243 @@
+#include "network/network.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "core/shape_text.h"
+#include "kernels/cpu/bce.h"
+#include "network/layers/layers.h"
+#include "network/spec_reader.h"
+#include "network/weights_file.h"
+
+namespace sj {
+namespace {
+
+// Largest seed kept exact through a JSON number.
+constexpr int64_t kMaxSeed = (int64_t{1} << 53) - 1;
+
+std::string label(size_t index, const Layer& layer) { return std::to_string(index) + ":" + layer.type(); }
+
+Json shapeJson(const Shape& shape) {
+  Json a = Json::array();
+  for (int64_t d : shape) a.push(Json::number(static_cast<double>(d)));
+  return a;
+}
+
+// Where element i of a batch lives, for error messages: "x[123] (sample 2, element 5)".
+std::string locate(const char* name, int64_t i, int64_t sampleSize) {
+  return std::string(name) + "[" + std::to_string(i) + "] (sample " + std::to_string(i / sampleSize) + ", element " +
+         std::to_string(i % sampleSize) + ")";
+}
+
+}  // namespace
+
+Network::Network(const std::string& specJson, const NetworkOptions& options)
+    : pool_(options.threads), ctx_(pool_, ledger_) {
+  spec_ = Json::parse(specJson);
+  SpecReader top(spec_, "spec");
+  inputShape_ = top.integerList("input", 1);
+  if (inputShape_.empty()) fail(ErrorCode::Spec, "spec: field 'input' must list at least one dimension");
+  const Json* layers = top.raw("layers");
+  if (!layers || !layers->isArray() || layers->items().empty()) fail(ErrorCode::Spec, "spec: field 'layers' must be a non-empty array");
+  Shape shape = inputShape_;
+  for (size_t i = 0; i < layers->items().size(); ++i) {
+    layers_.push_back(makeLayer(layers->items()[i], i, shape));
+    shape = layers_.back()->outputShape();
+  }
+  loss_ = Loss::fromName(top.choice("loss", std::string("bce-logits"), {"bce-logits", "bce"}));
+  optimizer_ = OptimizerConfig::fromSpec(top.raw("optimizer"));
+  seed_ = static_cast<uint64_t>(top.integer("seed", 0, 0, kMaxSeed));
+  inputGradient_ = top.flag("inputGradient", false);
+  top.rejectUnknownFields();
+
+  spec_.set("loss", Json::string(loss_.name()));
+  spec_.set("optimizer", optimizer_.toJson());
+  spec_.set("seed", Json::number(static_cast<double>(seed_)));
+  spec_.set("inputGradient", Json::boolean(inputGradient_));
+
+  // Initial values: a pure function of (seed, layer, parameter, element), like dropout masks.
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto& params = layers_[i]->parameters();
+    for (size_t k = 0; k < params.size(); ++k) {
+      Parameter& p = params[k];
+      const uint64_t stream = counterHash(seed_, (static_cast<uint64_t>(i) << 16) | k);
+      for (int64_t j = 0; j < p.size(); ++j) {
+        p.value[j] = p.init.kind == Init::Kind::Constant ? p.init.value : (2.f * uniformFloat(stream, j) - 1.f) * p.init.value;
+      }
+    }
+  }
+}
+
+Network::~Network() = default;
+
+const Shape& Network::outputShape() const { return layers_.back()->outputShape(); }
+
+int64_t Network::parameterCount() const {
+  int64_t n = 0;
+  for (const auto& layer : layers_)
+    for (const Parameter& p : layer->parameters())
+      if (p.trainable) n += p.size();
+  return n;
+}
+
+std::string Network::describe() const {
+  Json out = Json::object();
+  out.set("input", shapeJson(inputShape_));
+  out.set("output", shapeJson(outputShape()));
+  out.set("parameters", Json::number(static_cast<double>(parameterCount())));
+  out.set("threads", Json::number(pool_.size()));
+  Json layers = Json::array();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& layer = *layers_[i];
+    int64_t params = 0;
+    for (const Parameter& p : layer.parameters())
+      if (p.trainable) params += p.size();
+    Json l = Json::object();
+    l.set("index", Json::number(static_cast<double>(i)));
+    l.set("type", Json::string(layer.type()));
+    l.set("label", Json::string(label(i, layer)));
+    l.set("input", shapeJson(layer.inputShape()));
+    l.set("output", shapeJson(layer.outputShape()));
+    l.set("parameters", Json::number(static_cast<double>(params)));
+    layers.push(l);
+  }
+  out.set("layers", layers);
+  out.set("spec", spec_);
+  return out.dump();
+}
+
+int64_t Network::batchOf(int64_t xLength) const {
+  const int64_t sample = numel(inputShape_);
+  if (xLength <= 0 || xLength % sample != 0) {
+    fail(ErrorCode::Shape, "x has ", xLength, " values, not a whole number of samples of ", dims(inputShape_), " (", sample, " values each)");
+  }
+  return xLength / sample;
+}
+
+void Network::checkInputs(const float* x, int64_t xLength, const float* y, int64_t yLength, int64_t batch) const {
+  const int64_t sample = numel(inputShape_);
+  for (int64_t i = 0; i < xLength; ++i) {
+    if (!std::isfinite(x[i])) fail(ErrorCode::Value, locate("x", i, sample), " is ", std::isnan(x[i]) ? "NaN" : "infinite");
+  }
+  if (!y) return;
+  const int64_t outputs = numel(outputShape());
+  if (yLength != batch * outputs) {
+    fail(ErrorCode::Shape, "y has ", yLength, " values; a batch of ", batch, " with outputs ", dims(outputShape()), " needs ", batch * outputs);
+  }
+  const int64_t bad = firstOutsideUnitInterval(y, 0, yLength);
+  if (bad >= 0) fail(ErrorCode::Value, locate("y", bad, outputs), " = ", y[bad], ": targets must lie in [0, 1]");
+}
+
+void Network::prepareBatch(int64_t batch) {
+  const size_t count = layers_.size();
+  if (batch != batch_) {
+    activations_.resize(count);
+    gradients_.resize(count + 1);
+    for (size_t i = 0; i < count; ++i) {
+      const bool owns = !layers_[i]->isView();
+      activations_[i].resize(owns ? batch * numel(layers_[i]->outputShape()) : 0);
+      gradients_[i + 1].resize(owns ? batch * numel(layers_[i]->outputShape()) : 0);
+    }
+    gradients_[0].resize(inputGradient_ ? batch * numel(inputShape_) : 0);
+    batch_ = batch;
+  }
+  // A view passes its input's buffers on; slot 0 is the caller's x (its gradient only on request).
+  act_.assign(count + 1, nullptr);
+  grad_.assign(count + 1, nullptr);
+  grad_[0] = inputGradient_ ? gradients_[0].data() : nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    const bool view = layers_[i]->isView();
+    grad_[i + 1] = view ? grad_[i] : gradients_[i + 1].data();
+  }
+}
+
+bool Network::inputGradientWanted(size_t layer) const {
+  if (inputGradient_) return true;
+  for (size_t j = 0; j < layer; ++j)
+    if (layers_[j]->hasTrainableParameters()) return true;
+  return false;
+}
+
+void Network::forward(int64_t batch, const float* x, bool training) {
+  ctx_.setMode(training, step_);
+  act_[0] = x;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& layer = *layers_[i];
+    if (layer.isView()) {
+      act_[i + 1] = act_[i];
+      continue;
+    }
+    float* out = activations_[i].data();
+    ctx_.begin(label(i, layer), counterHash(seed_ ^ 0xD809F3A1C5B7E24Dull, i));
+    layer.forward(ctx_, batch, act_[i], out);
+    act_[i + 1] = out;
+  }
+}
+
+double Network::trainStep(const float* x, int64_t xLength, const float* y, int64_t yLength) {
+  const int64_t batch = batchOf(xLength);
+  checkInputs(x, xLength, y, yLength, batch);
+  prepareBatch(batch);
+  forward(batch, x, true);
+  const size_t count = layers_.size();
+  const int64_t elements = batch * numel(outputShape());
+  ctx_.begin("loss", 0);
+  const double loss = loss_.forward(ctx_, elements, act_[count], y);
+  loss_.backward(ctx_, elements, act_[count], y, grad_[count]);
+  for (size_t i = count; i-- > 0;) {
+    Layer& layer = *layers_[i];
+    if (layer.isView()) continue;
+    ctx_.begin(label(i, layer), counterHash(seed_ ^ 0xD809F3A1C5B7E24Dull, i));
+    layer.backward(ctx_, batch, act_[i], act_[i + 1], grad_[i + 1], inputGradientWanted(i) ? grad_[i] : nullptr);
+  }
+  ++step_;
+  for (size_t i = 0; i < count; ++i) {
+    Layer& layer = *layers_[i];
+    ctx_.begin(label(i, layer), 0);
+    for (Parameter& p : layer.parameters())
+      if (p.trainable) optimizerStep(ctx_, optimizer_, p, step_);
+  }
+  return loss;
+}
+
+void Network::predict(const float* x, int64_t xLength, float* out, int64_t outLength) {
+  const int64_t batch = batchOf(xLength);
+  checkInputs(x, xLength, nullptr, 0, batch);
+  const int64_t elements = batch * numel(outputShape());
+  if (outLength != elements) fail(ErrorCode::Internal, "predict: output holds ", outLength, " values, needs ", elements);
+  prepareBatch(batch);
+  forward(batch, x, false);
+  ctx_.begin("output", 0);
+  loss_.probabilities(ctx_, elements, act_[layers_.size()], out);
+}
+
+double Network::evaluate(const float* x, int64_t xLength, const float* y, int64_t yLength, float* out, int64_t outLength) {
+  const int64_t batch = batchOf(xLength);
+  checkInputs(x, xLength, y, yLength, batch);
+  const int64_t elements = batch * numel(outputShape());
+  if (outLength != elements) fail(ErrorCode::Internal, "evaluate: output holds ", outLength, " values, needs ", elements);
+  prepareBatch(batch);
+  forward(batch, x, false);
+  ctx_.begin("loss", 0);
+  const double loss = loss_.forward(ctx_, elements, act_[layers_.size()], y);
+  ctx_.begin("output", 0);
+  loss_.probabilities(ctx_, elements, act_[layers_.size()], out);
+  return loss;
+}
+
+namespace {
+std::vector<WeightsTensor> weightTensors(std::vector<std::unique_ptr<Layer>>& layers) {
+  std::vector<WeightsTensor> out;
+  for (size_t i = 0; i < layers.size(); ++i)
+    for (Parameter& p : layers[i]->parameters()) out.push_back({"layers." + std::to_string(i) + "." + p.name, p.shape, p.value.data()});
+  return out;
+}
+}  // namespace
+
+void Network::saveWeights(const std::string& path) { saveWeightsFile(path, spec_, weightTensors(layers_)); }
+
+void Network::loadWeights(const std::string& path) { loadWeightsFile(path, weightTensors(layers_)); }
+
+}  // namespace sj

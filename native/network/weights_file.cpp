@@ -1,0 +1,136 @@
+#include "network/weights_file.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/shape_text.h"
+#include "io/atomic_file.h"
+
+namespace sj {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'E', 'D', 'J', 'W', 'T', '0', '1'};
+static_assert(sizeof(float) == 4, "weights files store IEEE float32");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "weights files are little-endian and written as in memory");
+
+// FNV-1a, 64-bit: a checksum that catches truncation and bit rot, fed in pieces.
+struct Fnv1a64 {
+  uint64_t value = 0xcbf29ce484222325ull;
+  void add(const void* data, size_t n) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) {
+      value ^= bytes[i];
+      value *= 0x100000001b3ull;
+    }
+  }
+};
+
+std::string hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+Json shapeJson(const Shape& shape) {
+  Json a = Json::array();
+  for (int64_t d : shape) a.push(Json::number(static_cast<double>(d)));
+  return a;
+}
+
+}  // namespace
+
+void saveWeightsFile(const std::string& path, const Json& spec, const std::vector<WeightsTensor>& tensors) {
+  Json list = Json::array();
+  uint64_t offset = 0;
+  for (const WeightsTensor& t : tensors) {
+    Json entry = Json::object();
+    entry.set("name", Json::string(t.name));
+    entry.set("shape", shapeJson(t.shape));
+    entry.set("offset", Json::number(static_cast<double>(offset)));
+    entry.set("count", Json::number(static_cast<double>(numel(t.shape))));
+    list.push(entry);
+    offset += static_cast<uint64_t>(numel(t.shape)) * 4;
+  }
+  Fnv1a64 sum;
+  for (const WeightsTensor& t : tensors) sum.add(t.data, static_cast<size_t>(numel(t.shape)) * 4);
+  Json header = Json::object();
+  header.set("format", Json::string("sedjoule-weights"));
+  header.set("version", Json::number(1));
+  header.set("spec", spec);
+  header.set("tensors", list);
+  header.set("dataBytes", Json::number(static_cast<double>(offset)));
+  header.set("checksum", Json::string(hex(sum.value)));
+  const std::string text = header.dump();
+  const uint64_t length = text.size();
+  unsigned char lengthBytes[8];
+  for (int i = 0; i < 8; ++i) lengthBytes[i] = static_cast<unsigned char>(length >> (8 * i));
+
+  AtomicFileWriter out(path);
+  out.write(kMagic, sizeof kMagic);
+  out.write(lengthBytes, sizeof lengthBytes);
+  out.write(text.data(), text.size());
+  for (const WeightsTensor& t : tensors) out.write(t.data, static_cast<size_t>(numel(t.shape)) * 4);
+  out.commit();
+}
+
+void loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& tensors) {
+  const std::vector<char> file = readWholeFile(path);
+  if (file.size() < 16 || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
+    fail(ErrorCode::Io, path, ": not a sedjoule weights file (", file.size() < 16 ? "too short" : "wrong magic bytes", ")");
+  }
+  uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(static_cast<unsigned char>(file[8 + i])) << (8 * i);
+  if (length > file.size() - 16) fail(ErrorCode::Io, path, ": truncated header (", length, " bytes declared, ", file.size() - 16, " present)");
+  Json header;
+  try {
+    header = Json::parse(std::string(file.data() + 16, static_cast<size_t>(length)));
+  } catch (const Error& e) {
+    fail(ErrorCode::Io, path, ": unreadable header: ", e.what());
+  }
+  const Json* list = header.find("tensors");
+  const Json* dataBytes = header.find("dataBytes");
+  const Json* checksum = header.find("checksum");
+  if (!list || !list->isArray() || !dataBytes || !dataBytes->isNumber() || !checksum || !checksum->isString()) {
+    fail(ErrorCode::Io, path, ": header lacks tensors, dataBytes or checksum");
+  }
+  const size_t dataStart = 16 + static_cast<size_t>(length);
+  const uint64_t declared = static_cast<uint64_t>(dataBytes->asNumber());
+  if (file.size() - dataStart != declared) {
+    fail(ErrorCode::Io, path, ": ", file.size() - dataStart, " data bytes present, header declares ", declared, " (truncated or extended file)");
+  }
+  const auto* data = reinterpret_cast<const unsigned char*>(file.data() + dataStart);
+  Fnv1a64 sum;
+  sum.add(data, file.size() - dataStart);
+  if (hex(sum.value) != checksum->asString()) fail(ErrorCode::Io, path, ": checksum mismatch (corrupted data)");
+
+  if (list->items().size() != tensors.size()) {
+    fail(ErrorCode::Io, path, ": holds ", list->items().size(), " tensors, this network has ", tensors.size());
+  }
+  std::vector<size_t> offsets;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Json& entry = list->items()[i];
+    const Json* name = entry.find("name");
+    const Json* shape = entry.find("shape");
+    const Json* offset = entry.find("offset");
+    if (!name || !name->isString() || !shape || !shape->isArray() || !offset || !offset->isNumber()) {
+      fail(ErrorCode::Io, path, ": tensor entry ", i, " is malformed");
+    }
+    if (name->asString() != tensors[i].name) {
+      fail(ErrorCode::Io, path, ": tensor ", i, " is ", name->asString(), " in the file but ", tensors[i].name, " in this network");
+    }
+    Shape fileShape;
+    for (const Json& d : shape->items()) fileShape.push_back(static_cast<int64_t>(d.asNumber()));
+    if (fileShape != tensors[i].shape) {
+      fail(ErrorCode::Io, path, ": tensor ", tensors[i].name, " has shape ", dims(fileShape), " in the file but ", dims(tensors[i].shape),
+           " in this network");
+    }
+    const size_t at = static_cast<size_t>(offset->asNumber());
+    if (at + static_cast<size_t>(numel(fileShape)) * 4 > declared) fail(ErrorCode::Io, path, ": tensor ", tensors[i].name, " lies outside the data");
+    offsets.push_back(at);
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) std::memcpy(tensors[i].data, data + offsets[i], static_cast<size_t>(numel(tensors[i].shape)) * 4);
+}
+
+}  // namespace sj
