@@ -1,4 +1,4 @@
-/** The per-kernel table printed for each phase: calls, GFLOP, GB moved, ms, GFLOP/s. */
+/** The per-kernel table printed for each phase: calls, GFLOP, GB moved, ms, GFLOP/s, GB/s. */
 import { byKernel, totals, type LedgerRow } from '../ledger.js';
 import { fixed, renderTable } from './table.js';
 
@@ -13,10 +13,11 @@ export function ledgerTable(rows: LedgerRow[]): string {
     fixed((g.bytesRead + g.bytesWritten) / 1e9, 4),
     fixed(g.ms, 2),
     g.ms > 0 ? fixed(g.flops / 1e6 / g.ms, 2) : '-',
+    g.ms > 0 ? fixed((g.bytesRead + g.bytesWritten) / 1e6 / g.ms, 2) : '-',
   ];
   return renderTable(
-    ['kernel', 'pass', 'calls', 'GFLOP', 'GB moved', 'ms', 'GFLOP/s'],
+    ['kernel', 'pass', 'calls', 'GFLOP', 'GB moved', 'ms', 'GFLOP/s', 'GB/s'],
     [...groups.map((g) => line(g.name, g.pass, g)), line('total', '', total)],
-    [false, false, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true],
   );
 }

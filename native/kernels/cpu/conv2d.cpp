@@ -4,6 +4,7 @@
 #include "core/shape_text.h"
 #include "kernels/cpu/conv2d_patches.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/lane_sum.h"
 
 namespace sj {
 
@@ -157,12 +158,12 @@ void conv2dBackwardBias(ThreadPool& pool, const Conv2dShape& s, const float* dy,
   const int64_t plane = s.ho() * s.wo();
   pool.parallelFor(s.cout, 1, [&](int64_t begin, int64_t end) {
     for (int64_t co = begin; co < end; ++co) {
-      double acc = 0.0;
+      LaneSum acc;
       for (int64_t n = 0; n < s.n; ++n) {
         const float* g = dy + (n * s.cout + co) * plane;
-        for (int64_t i = 0; i < plane; ++i) acc += g[i];
+        acc.add(plane, [g](int64_t i) { return static_cast<double>(g[i]); });
       }
-      db[co] = static_cast<float>(acc);
+      db[co] = static_cast<float>(acc.total());
     }
   });
 }

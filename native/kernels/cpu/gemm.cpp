@@ -203,6 +203,16 @@ void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const Muta
   gemm(pool, a, ViewPacker(b), b.cols, c, mode);
 }
 
+void gemmBestOrientation(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {
+  const int64_t mr = gemmTileRows(), nr = gemmTileColumns();
+  auto up = [](int64_t v, int64_t unit) { return (v + unit - 1) / unit * unit; };
+  if (up(b.cols, mr) * up(a.rows, nr) < up(a.rows, mr) * up(b.cols, nr)) {
+    gemm(pool, b.transposed(), a.transposed(), c.transposed(), mode);
+  } else {
+    gemm(pool, a, b, c, mode);
+  }
+}
+
 int gemmTileRows() { return selectedKernel().mr; }
 int gemmTileColumns() { return selectedKernel().nr; }
 

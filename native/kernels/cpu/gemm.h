@@ -79,6 +79,11 @@ enum class Accumulate { Overwrite, Add };
 void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, const MutableMatrixView& c, Accumulate mode);
 void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode);
 
+// As gemm(), but computes C^T = B^T . A^T instead when that wastes less of the micro-tiles: when C
+// is narrow (a small batch), its narrow side should fall on whichever tile side it fills best.
+// The choice depends on the shapes only, so results do not depend on the thread count.
+void gemmBestOrientation(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode);
+
 // Micro-tile of the kernel in use (rows x columns), for benchmarks and diagnostics.
 int gemmTileRows();
 int gemmTileColumns();

@@ -100,19 +100,6 @@ const RowKernels& rowKernels() {
   return kernels;
 }
 
-// C = A . B, or C^T = B^T . A^T when that wastes less of the micro-tiles: with a small batch one
-// side of C is narrow, and it should fall on whichever tile side (MR rows, NR columns) it fills
-// best. The result is the same either way up to rounding, and depends only on the shapes.
-void product(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {
-  const int64_t mr = gemmTileRows(), nr = gemmTileColumns();
-  auto up = [](int64_t v, int64_t unit) { return (v + unit - 1) / unit * unit; };
-  if (up(b.cols, mr) * up(a.rows, nr) < up(a.rows, mr) * up(b.cols, nr)) {
-    gemm(pool, b.transposed(), a.transposed(), c.transposed(), mode);
-  } else {
-    gemm(pool, a, b, c, mode);
-  }
-}
-
 // Rows per task of the element-wise stages: enough hidden units that a task outweighs the pool's
 // hand-off, so short steps run on the calling thread.
 int64_t rowGrain(int64_t hidden) { return std::max<int64_t>(1, 16384 / hidden); }
@@ -125,7 +112,7 @@ void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float
   const int64_t gateRow = D * 4 * H;  // stride of one (n, t) in gates
   // W_ih x for every step and direction at once: gates[n][t][d][0:3H] = x[n][t] . wih[d]^T.
   const MutableMatrixView gi{gates, N * T, D * G, Axis{gateRow}, Axis{1, G, 4 * H}};
-  product(pool, rowMajor(x, N * T, I), rowMajor(wih, D * G, I).transposed(), gi, Accumulate::Overwrite);
+  gemmBestOrientation(pool, rowMajor(x, N * T, I), rowMajor(wih, D * G, I).transposed(), gi, Accumulate::Overwrite);
 
   std::vector<float> gh(static_cast<size_t>(D * N * G));  // W_hh h_prev of one step: [D][N][3H]
   // whh^T [D][H][3H], transposed once so that the per-step GEMM packs contiguous rows: the
@@ -144,7 +131,7 @@ void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float
       for (int64_t d = 0; d < D; ++d) {
         const MatrixView hPrev{y + s.timeAt(d, step - 1) * D * H + d * H, N, H, Axis{T * D * H}, Axis{1}};
         const MatrixView wT = rowMajor<const float*>(whhT.data() + d * H * G, H, G);
-        product(pool, hPrev, wT, rowMajor(gh.data() + d * N * G, N, G), Accumulate::Overwrite);
+        gemmBestOrientation(pool, hPrev, wT, rowMajor(gh.data() + d * N * G, N, G), Accumulate::Overwrite);
       }
     pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
       for (int64_t dn = begin; dn < end; ++dn) {
@@ -185,14 +172,14 @@ void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, cons
     // carry[d] += [da_r, da_z, da_n * r] . whh[d]: the hidden-side columns 0:2H and 3H:4H.
     for (int64_t d = 0; d < D; ++d) {
       const MatrixView dgh{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H, N, G, Axis{T * gateRow}, Axis{1, 2 * H, G}};
-      product(pool, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
+      gemmBestOrientation(pool, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
     }
   }
   if (!s.inputGradient) return;
   // dx[n][t] = sum over d of [da_r, da_z, da_n][n][t][d] . wih[d]: one GEMM over all steps and both
   // directions, the depth running over (d, gate row).
   const MatrixView dgi{gateGrads, N * T, D * G, Axis{gateRow}, Axis{1, G, 4 * H}};
-  product(pool, dgi, rowMajor(wih, D * G, I), rowMajor(dx, N * T, I), Accumulate::Overwrite);
+  gemmBestOrientation(pool, dgi, rowMajor(wih, D * G, I), rowMajor(dx, N * T, I), Accumulate::Overwrite);
 }
 
 void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGrads, const float* x, const float* y, float* dwih,

@@ -50,36 +50,22 @@ Cost linearBackwardBiasCost(const LinearShape& s) {
   return c;
 }
 
-// With few rows (a small batch) the GEMM is computed transposed, so that the large weight matrix
-// is the A operand: A is packed in the cheap direction and B (the batch) is small.
-static bool fewRows(int64_t m) { return m < 2 * gemmTileRows(); }
-
 void linearForward(ThreadPool& pool, const LinearShape& s, const float* x, const float* w, const float* b, float* y) {
-  const MatrixView xm = rowMajor(x, s.m, s.k), wm = rowMajor(w, s.nout, s.k);
-  const MutableMatrixView ym = rowMajor(y, s.m, s.nout);
-  if (fewRows(s.m)) {
-    gemm(pool, wm, xm.transposed(), ym.transposed(), Accumulate::Overwrite);  // y^T = w . x^T
-  } else {
-    gemm(pool, xm, wm.transposed(), ym, Accumulate::Overwrite);  // y = x . w^T
-  }
+  // y = x . w^T
+  gemmBestOrientation(pool, rowMajor(x, s.m, s.k), rowMajor(w, s.nout, s.k).transposed(), rowMajor(y, s.m, s.nout), Accumulate::Overwrite);
   if (!s.bias) return;
   for (int64_t m = 0; m < s.m; ++m)
     for (int64_t o = 0; o < s.nout; ++o) y[m * s.nout + o] += b[o];
 }
 
 void linearBackwardInput(ThreadPool& pool, const LinearShape& s, const float* dy, const float* w, float* dx) {
-  const MatrixView dym = rowMajor(dy, s.m, s.nout), wm = rowMajor(w, s.nout, s.k);
-  const MutableMatrixView dxm = rowMajor(dx, s.m, s.k);
-  if (fewRows(s.m)) {
-    gemm(pool, wm.transposed(), dym.transposed(), dxm.transposed(), Accumulate::Overwrite);  // dx^T = w^T . dy^T
-  } else {
-    gemm(pool, dym, wm, dxm, Accumulate::Overwrite);  // dx = dy . w
-  }
+  // dx = dy . w
+  gemmBestOrientation(pool, rowMajor(dy, s.m, s.nout), rowMajor(w, s.nout, s.k), rowMajor(dx, s.m, s.k), Accumulate::Overwrite);
 }
 
 void linearBackwardWeight(ThreadPool& pool, const LinearShape& s, const float* dy, const float* x, float* dw) {
   // dw = dy^T . x
-  gemm(pool, rowMajor(dy, s.m, s.nout).transposed(), rowMajor(x, s.m, s.k), rowMajor(dw, s.nout, s.k), Accumulate::Overwrite);
+  gemmBestOrientation(pool, rowMajor(dy, s.m, s.nout).transposed(), rowMajor(x, s.m, s.k), rowMajor(dw, s.nout, s.k), Accumulate::Overwrite);
 }
 
 void linearBackwardBias(ThreadPool& pool, const LinearShape& s, const float* dy, float* db) {
