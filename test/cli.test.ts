@@ -1,0 +1,83 @@
+/** The command line, run as a user runs it: node dist/cli.js (built by `npm test` first). */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { packageRoot } from '../src/native.js';
+
+const cli = path.join(packageRoot, 'dist', 'cli.js');
+
+function sedjoule(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sedjoule info', () => {
+  it('reports version, threads, instruction set and the CUDA state', () => {
+    const r = sedjoule('info', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.threads).toBeGreaterThan(0);
+    expect(['avx512', 'avx2', 'generic']).toContain(report.isa);
+    expect(typeof report.cuda.compiled).toBe('boolean');
+    expect(Array.isArray(report.cuda.devices)).toBe(true);
+    if (report.cuda.devices.length === 0) expect(report.cuda.note.length).toBeGreaterThan(0);
+    const text = sedjoule('info');
+    expect(text.stdout).toMatch(/cuda: (compiled in|not compiled in)/);
+  });
+});
+
+describe('sedjoule train', () => {
+  it('trains, tests, and reports per-phase kernel costs as JSON', () => {
+    const r = sedjoule('train', '--arch', 'cnn', '--layers', '2', '--width', '16', '--epochs', '2', '--clips', '64', '--test-clips', '32', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    // conv 1->16 (160) + conv 16->16 (2320) + linear 16*32*16 -> 10 (81930)
+    expect(report.params).toBe(160 + 2320 + 81930);
+    const train = report.phases.train;
+    const test = report.phases.test;
+    expect(train.result.steps).toBe(16);
+    expect(train.result.epochLoss).toHaveLength(2);
+    expect(train.result.epochLoss[1]).toBeLessThan(train.result.epochLoss[0]);
+    for (const k of [...train.kernels, ...test.kernels]) {
+      for (const f of ['name', 'pass', 'calls', 'macs', 'flops', 'bytesRead', 'bytesWritten', 'ms']) expect(k).toHaveProperty(f);
+    }
+    const passes = new Set(train.kernels.map((k: { pass: string }) => k.pass));
+    expect([...passes].sort()).toEqual(['backward-bias', 'backward-input', 'backward-weight', 'forward', 'optimizer']);
+    expect(new Set(test.kernels.map((k: { pass: string }) => k.pass))).toEqual(new Set(['forward']));
+    const flops = (rows: Array<{ pass: string; flops: number }>, pass: string) => rows.filter((k) => k.pass === pass).reduce((s, k) => s + k.flops, 0);
+    // Backward is counted, not assumed: the first conv skips its input gradient, so the ratio is below 2.
+    const ratio = (flops(train.kernels, 'backward-input') + flops(train.kernels, 'backward-weight') + flops(train.kernels, 'backward-bias')) / flops(train.kernels, 'forward');
+    expect(ratio).toBeGreaterThan(1);
+    expect(ratio).toBeLessThan(2);
+    expect(train.totals.flops).toBe(train.kernels.reduce((s: number, k: { flops: number }) => s + k.flops, 0));
+    expect(test.result.loss).toBeGreaterThan(0);
+  });
+
+  it('prints a per-kernel table per phase', () => {
+    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '32', '--clips', '16', '--test-clips', '8');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/kernel\s+pass\s+calls\s+GFLOP\s+GB moved\s+ms\s+GFLOP\/s/);
+    expect(r.stdout).toMatch(/^train: 1 epoch/m);
+    expect(r.stdout).toMatch(/^test: 8 samples/m);
+    expect(r.stdout).toMatch(/^total\s+/m);
+  });
+
+  it('runs every model family', () => {
+    for (const arch of ['rnn', 'crnn']) {
+      const r = sedjoule('train', '--arch', arch, '--layers', '1', '--width', '8', '--conv-width', '8', '--rnn-width', '8', '--clips', '8', '--test-clips', '8', '--json');
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).phases.train.kernels.some((k: { name: string }) => k.name === 'gru')).toBe(true);
+    }
+  });
+
+  it('fails with a clear message on bad options', () => {
+    const r = sedjoule('train', '--layers', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/layers must be a positive integer, got 0/);
+    const u = sedjoule('train', '--arch', 'transformer');
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/Invalid values/);
+  });
+});
