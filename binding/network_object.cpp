@@ -37,6 +37,24 @@ NetworkObject::NetworkObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   network_ = guard(info.Env(), [&] { return std::make_shared<sj::Network>(spec, options); });
 }
 
+namespace {
+
+// A Float32Array for a batch's outputs, allocated on the main thread and written in place by the
+// job; the reference keeps it alive until the Promise resolves with it.
+struct BatchOutput {
+  float* data;
+  int64_t length;
+  std::shared_ptr<Napi::ObjectReference> array;
+};
+
+BatchOutput batchOutput(Napi::Env env, sj::Network& net, int64_t xLength) {
+  const int64_t length = guard(env, [&] { return net.batchOf(xLength) * sj::numel(net.outputShape()); });
+  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(length));
+  return {out.Data(), length, std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))};
+}
+
+}  // namespace
+
 std::shared_ptr<sj::Network> NetworkObject::live(const Napi::CallbackInfo& info) const {
   if (!network_) throwError(info.Env(), "E_DISPOSED", "this network was disposed");
   return network_;
@@ -69,18 +87,15 @@ Napi::Value NetworkObject::predict(const Napi::CallbackInfo& info) {
   auto net = live(info);
   Napi::Float32Array x = float32Argument(info, 0, "x");
   const int64_t xn = static_cast<int64_t>(x.ElementLength());
-  const int64_t outLength = guard(info.Env(), [&] { return net->batchOf(xn) * sj::numel(net->outputShape()); });
-  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(outLength));
+  const BatchOutput out = batchOutput(info.Env(), *net, xn);
   const float* xp = x.Data();
-  float* op = out.Data();
-  auto outRef = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
   return AsyncJob::start(
       info.Env(),
-      [net, xp, xn, op, outLength] {
+      [net, xp, xn, out] {
         std::lock_guard<std::mutex> lock(net->busy());
-        net->predict(xp, xn, op, outLength);
+        net->predict(xp, xn, out.data, out.length);
       },
-      [outRef](Napi::Env) { return outRef->Value(); }, {x});
+      [out](Napi::Env) { return out.array->Value(); }, {x});
 }
 
 // evaluate(x: Float32Array, y: Float32Array): Promise<{loss: number, outputs: Float32Array}>
@@ -88,23 +103,20 @@ Napi::Value NetworkObject::evaluate(const Napi::CallbackInfo& info) {
   auto net = live(info);
   Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
   const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
-  const int64_t outLength = guard(info.Env(), [&] { return net->batchOf(xn) * sj::numel(net->outputShape()); });
-  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(outLength));
+  const BatchOutput out = batchOutput(info.Env(), *net, xn);
   const float* xp = x.Data();
   const float* yp = y.Data();
-  float* op = out.Data();
-  auto outRef = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
   auto loss = std::make_shared<double>(0.0);
   return AsyncJob::start(
       info.Env(),
-      [net, xp, xn, yp, yn, op, outLength, loss] {
+      [net, xp, xn, yp, yn, out, loss] {
         std::lock_guard<std::mutex> lock(net->busy());
-        *loss = net->evaluate(xp, xn, yp, yn, op, outLength);
+        *loss = net->evaluate(xp, xn, yp, yn, out.data, out.length);
       },
-      [outRef, loss](Napi::Env env) {
+      [out, loss](Napi::Env env) {
         Napi::Object result = Napi::Object::New(env);
         result.Set("loss", Napi::Number::New(env, *loss));
-        result.Set("outputs", outRef->Value());
+        result.Set("outputs", out.array->Value());
         return result;
       },
       {x, y});

@@ -8,7 +8,11 @@ import { packageRoot } from '../src/native.js';
 const cli = path.join(packageRoot, 'dist', 'cli.js');
 
 function sedjoule(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return sedjouleWith({}, ...args);
+}
+
+function sedjouleWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -25,6 +29,22 @@ describe('sedjoule info', () => {
     if (report.cuda.devices.length === 0) expect(report.cuda.note.length).toBeGreaterThan(0);
     const text = sedjoule('info');
     expect(text.stdout).toMatch(/cuda: (compiled in|not compiled in)/);
+  });
+});
+
+describe('loading the addon', () => {
+  it('names every path it tried when the addon cannot be loaded', () => {
+    const r = sedjouleWith({ SEDJOULE_ADDON: '/nonexistent/sedjoule.node' }, 'info');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('E_ADDON: cannot load the sedjoule native addon; tried:');
+    expect(r.stderr).toContain('/nonexistent/sedjoule.node: not found');
+    const bad = sedjouleWith({ SEDJOULE_ADDON: cli }, 'info');
+    expect(bad.stderr).toContain(`${cli}: `);
+  });
+
+  it('rejects a bad SEDJOULE_THREADS or SEDJOULE_ISA with a clear message', () => {
+    expect(sedjouleWith({ SEDJOULE_THREADS: 'many' }, 'info').stderr).toContain('SEDJOULE_THREADS=many: expected an integer in [1, 1024]');
+    expect(sedjouleWith({ SEDJOULE_ISA: 'sse9' }, 'info').stderr).toContain('SEDJOULE_ISA=sse9: expected auto, avx512, avx2 or generic');
   });
 });
 

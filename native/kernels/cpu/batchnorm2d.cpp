@@ -175,33 +175,16 @@ void batchnorm2dBackwardInput(ThreadPool& pool, const BatchNorm2dShape& s, const
 
 void batchnorm2dBackwardWeight(ThreadPool& pool, const BatchNorm2dShape& s, const float* dy, const float* x, const float* mean,
                                const float* rstd, float* dgamma) {
-  const int64_t plane = s.h * s.w;
-  pool.parallelFor(s.c, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      const double mu = mean[c];
-      LaneSum acc;
-      for (int64_t n = 0; n < s.n; ++n) {
-        const float* g = dy + (n * s.c + c) * plane;
-        const float* xs = x + (n * s.c + c) * plane;
-        acc.add(plane, [g, xs, mu](int64_t i) { return static_cast<double>(g[i]) * (static_cast<double>(xs[i]) - mu); });
-      }
-      dgamma[c] = static_cast<float>(acc.total() * rstd[c]);
-    }
-  });
+  sumPerChannel(
+      pool, s.n, s.c, s.h * s.w,
+      [dy, x, mean](int64_t c, int64_t k) { return static_cast<double>(dy[k]) * (static_cast<double>(x[k]) - static_cast<double>(mean[c])); },
+      [dgamma, rstd](int64_t c, double total) { dgamma[c] = static_cast<float>(total * rstd[c]); });
 }
 
 void batchnorm2dBackwardBias(ThreadPool& pool, const BatchNorm2dShape& s, const float* dy, float* dbeta) {
-  const int64_t plane = s.h * s.w;
-  pool.parallelFor(s.c, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      LaneSum acc;
-      for (int64_t n = 0; n < s.n; ++n) {
-        const float* g = dy + (n * s.c + c) * plane;
-        acc.add(plane, [g](int64_t i) { return static_cast<double>(g[i]); });
-      }
-      dbeta[c] = static_cast<float>(acc.total());
-    }
-  });
+  sumPerChannel(
+      pool, s.n, s.c, s.h * s.w, [dy](int64_t, int64_t k) { return static_cast<double>(dy[k]); },
+      [dbeta](int64_t c, double total) { dbeta[c] = static_cast<float>(total); });
 }
 
 }  // namespace sj

@@ -155,17 +155,9 @@ void conv2dBackwardWeight(ThreadPool& pool, const Conv2dShape& s, const float* d
 }
 
 void conv2dBackwardBias(ThreadPool& pool, const Conv2dShape& s, const float* dy, float* db) {
-  const int64_t plane = s.ho() * s.wo();
-  pool.parallelFor(s.cout, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t co = begin; co < end; ++co) {
-      LaneSum acc;
-      for (int64_t n = 0; n < s.n; ++n) {
-        const float* g = dy + (n * s.cout + co) * plane;
-        acc.add(plane, [g](int64_t i) { return static_cast<double>(g[i]); });
-      }
-      db[co] = static_cast<float>(acc.total());
-    }
-  });
+  sumPerChannel(
+      pool, s.n, s.cout, s.ho() * s.wo(), [dy](int64_t, int64_t k) { return static_cast<double>(dy[k]); },
+      [db](int64_t c, double total) { db[c] = static_cast<float>(total); });
 }
 
 }  // namespace sj

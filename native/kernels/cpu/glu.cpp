@@ -169,18 +169,9 @@ void gluBackwardWeight(ThreadPool& pool, const GluShape& s, const float* dy, con
 }
 
 void gluBackwardBias(ThreadPool& pool, const GluShape& s, const float* dy, const float* sig, float* db) {
-  const int64_t plane = s.h * s.w;
-  pool.parallelFor(s.c, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t co = begin; co < end; ++co) {
-      LaneSum acc;
-      for (int64_t n = 0; n < s.n; ++n) {
-        const float* g = dy + (n * s.c + co) * plane;
-        const float* sg = sig + (n * s.c + co) * plane;
-        acc.add(plane, [g, sg](int64_t i) { return static_cast<double>(g[i]) * sg[i]; });
-      }
-      db[co] = static_cast<float>(acc.total());
-    }
-  });
+  sumPerChannel(
+      pool, s.n, s.c, s.h * s.w, [dy, sig](int64_t, int64_t k) { return static_cast<double>(dy[k]) * sig[k]; },
+      [db](int64_t c, double total) { db[c] = static_cast<float>(total); });
 }
 
 }  // namespace sj

@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 
+#include "core/thread_pool.h"
+
 namespace sj {
 
 class LaneSum {
@@ -31,5 +33,21 @@ class LaneSum {
  private:
   double lane_[kLanes] = {};
 };
+
+// For each channel c of a tensor [N][C][plane]: finish(c, sum over n and i of term(c, offset)),
+// offset = (n * C + c) * plane + i. One channel per task, so each sum runs in one fixed order.
+template <class Term, class Finish>
+void sumPerChannel(ThreadPool& pool, int64_t n, int64_t channels, int64_t plane, const Term& term, const Finish& finish) {
+  pool.parallelFor(channels, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      LaneSum acc;
+      for (int64_t b = 0; b < n; ++b) {
+        const int64_t base = (b * channels + c) * plane;
+        acc.add(plane, [&](int64_t i) { return term(c, base + i); });
+      }
+      finish(c, acc.total());
+    }
+  });
+}
 
 }  // namespace sj
