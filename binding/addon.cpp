@@ -7,6 +7,7 @@
 #include "core/cpu_isa.h"
 #include "core/thread_pool.h"
 #include "kernels/cuda/cuda_devices.h"
+#include "meter_object.h"
 #include "network_object.h"
 
 namespace sjb {
@@ -62,6 +63,8 @@ Napi::Value measureFmaPeak(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkObject::define(env));
+  exports.Set("Meter", MeterObject::define(env));
+  exports.Set("probeEnergy", Napi::Function::New(env, probeEnergy, "probeEnergy"));
   exports.Set("info", Napi::Function::New(env, info, "info"));
   exports.Set("measureFmaPeak", Napi::Function::New(env, measureFmaPeak, "measureFmaPeak"));
   return exports;

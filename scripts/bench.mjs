@@ -9,8 +9,11 @@
 // GB/s is the ledger's compulsory traffic over the time: memory-bound kernels (small-batch linear,
 // bias sums) are limited by it, not by the FMA peak.
 //
+// The energy sampler's own cost is measured too: the CPU time of its thread over 5 s of sampling
+// at 20 Hz, as a fraction of one core (target: under 1 %).
+//
 // Options: --reps N (default 5; the best repetition counts), --json
-import { loadAddon, Network } from '../dist/index.js';
+import { loadAddon, Meter, Network } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -72,8 +75,22 @@ for (const threads of threadCounts) {
   }
 }
 
+// The sampler alone, at 20 Hz, on whatever sources this machine has.
+const meter = Meter.start({ periodMs: 50 });
+await new Promise((resolve) => setTimeout(resolve, 5000));
+const sampler = meter.describe();
+meter.stop();
+const samplerResult = {
+  periodS: sampler.periodS,
+  sources: sampler.sources.map((s) => `${s.id} [${s.source}]`),
+  wallS: sampler.overhead.wallS,
+  samplerCpuS: sampler.overhead.samplerCpuS,
+  fractionOfOneCore: sampler.overhead.fractionOfOneCore,
+  ticks: sampler.overhead.ticks,
+};
+
 if (json) {
-  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, sampler: samplerResult }, null, 2)}\n`);
 } else {
   const peaks = new Map(results.map((r) => [r.threads, r.peakGflops]));
   console.log(`FP32 FMA peak measured now (${info.isa}): ${[...peaks].map(([t, g]) => `${g.toFixed(1)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
@@ -85,4 +102,9 @@ if (json) {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
+  console.log(
+    `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +
+      `${(1000 * samplerResult.samplerCpuS).toFixed(1)} ms CPU over ${samplerResult.wallS.toFixed(1)} s = ` +
+      `${(100 * samplerResult.fractionOfOneCore).toFixed(3)} % of one core (${samplerResult.ticks} ticks)`,
+  );
 }

@@ -3,9 +3,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
+import { energySettings, withEnergyOptions } from './commands/energy-options.js';
 import { infoReport, printInfo } from './commands/info.js';
 import { printTrain, runTrain } from './commands/train.js';
+import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';
+import { probeText } from './format/energy-table.js';
 import { ARCHITECTURES, type Architecture } from './models/families.js';
 
 function parseShape(text: string): number[] {
@@ -36,7 +39,7 @@ const cli = yargs(hideBin(process.argv))
     'train',
     'Train one model on a seeded random labelled set, test it, and print per-kernel costs of each phase',
     (y) =>
-      y
+      withEnergyOptions(y)
         .option('arch', { choices: ARCHITECTURES, default: 'cnn' as Architecture, describe: 'Model family' })
         .option('layers', { type: 'number', default: 2, describe: 'Layers (MLP hidden layers, CNN blocks, GRU layers)' })
         .option('width', { type: 'number', default: 64, describe: 'Width (MLP units, CNN channels, GRU hidden size)' })
@@ -74,8 +77,24 @@ const cli = yargs(hideBin(process.argv))
         seed: argv.seed,
         threads: argv.threads,
         progress: argv.progress && !argv.json,
+        energy: energySettings(argv),
       });
       emit(argv.json, report, () => printTrain(report));
+    },
+  )
+  .command(
+    'probe',
+    'Per energy source: what it supports, its counter and power update periods, idle power, and counter vs integrated power under load',
+    (y) =>
+      withEnergyOptions(y)
+        .option('poll', { type: 'number', default: 2, describe: 'Seconds of fast polling per source (update periods)' })
+        .option('busy', { type: 'number', default: 3, describe: 'Seconds of load per device kind (counter vs integrated power)' }),
+    async (argv) => {
+      const settings = energySettings(argv);
+      if (argv.progress && !argv.json) process.stderr.write('probing energy sources (polling, idle, then load)...\n');
+      const { carbon: _carbon, ...meter } = settings.meter;
+      const report = await probe({ ...meter, pollSeconds: argv.poll, idleSeconds: argv.idle > 0 ? argv.idle : 3, busySeconds: argv.busy });
+      emit(argv.json, report, () => probeText(report));
     },
   )
   .demandCommand(1, 'Name a command; see --help.')

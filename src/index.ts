@@ -8,3 +8,7 @@ export { ARCHITECTURES, describeModel, modelLayers, modelSpec, type Architecture
 export { ArrayDataset, batches, batchCount, type Batch, type Dataset } from './data/dataset.js';
 export { randomLabelledSet, type RandomSetOptions } from './data/random-set.js';
 export { testPhase, trainPhase, type TestResult, type TrainResult } from './experiment/phases.js';
+export { Meter, type MeterOptions } from './energy/meter.js';
+export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
+export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
+export type { CarbonFigure, EnergyMethod, EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription, SourceDescription, SourceWindow } from './energy/types.js';

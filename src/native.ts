@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { NativeMeter } from './energy/meter.js';
 import { SedjouleError } from './errors.js';
 
 export interface NativeLedgerRow {
@@ -64,6 +65,8 @@ export interface PeakMeasurement {
 
 export interface NativeAddon {
   Network: new (spec: string, threads?: number) => NativeNetwork;
+  Meter: new (options?: string) => NativeMeter;
+  probeEnergy(options?: string): Promise<string>;
   info(): NativeInfo;
   measureFmaPeak(threads: number, seconds: number): Promise<PeakMeasurement>;
 }

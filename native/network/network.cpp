@@ -8,7 +8,7 @@
 #include "core/shape_text.h"
 #include "kernels/cpu/bce.h"
 #include "network/layers/layers.h"
-#include "network/spec_reader.h"
+#include "core/spec_reader.h"
 #include "network/weights_file.h"
 
 namespace sj {

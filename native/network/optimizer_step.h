@@ -5,7 +5,7 @@
 
 #include "core/json.h"
 #include "network/layer.h"
-#include "network/spec_reader.h"
+#include "core/spec_reader.h"
 
 namespace sj {
 

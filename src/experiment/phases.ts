@@ -32,7 +32,15 @@ export interface TestResult {
 export async function trainPhase(
   net: Network,
   data: Dataset,
-  options: { epochs: number; batchSize: number; shuffleSeed: number; progress?: Progress },
+  options: {
+    epochs: number;
+    batchSize: number;
+    shuffleSeed: number;
+    progress?: Progress;
+    /** Called before and after each epoch (1-based), e.g. to open and close energy windows. */
+    onEpochStart?: (epoch: number) => void;
+    onEpochEnd?: (epoch: number) => void;
+  },
 ): Promise<TrainResult> {
   net.resetLedger();
   const perEpoch = batchCount(data, options.batchSize);
@@ -42,6 +50,7 @@ export async function trainPhase(
   let samples = 0;
   const start = performance.now();
   for (let epoch = 0; epoch < options.epochs; ++epoch) {
+    options.onEpochStart?.(epoch + 1);
     let sum = 0;
     let count = 0;
     for (const batch of batches(data, options.batchSize, options.shuffleSeed + epoch)) {
@@ -53,6 +62,7 @@ export async function trainPhase(
       options.progress?.(steps, total, `epoch ${epoch + 1}/${options.epochs} loss ${(sum / count).toFixed(4)}`);
     }
     epochLoss.push(sum / count);
+    options.onEpochEnd?.(epoch + 1);
   }
   return { epochs: options.epochs, steps, samples, epochLoss, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
 }

@@ -8,4 +8,8 @@ CudaStatus queryCuda() {
   return status;
 }
 
+void cudaSynchronizeAll() {}
+
+std::string cudaBusy(int, double) { return "built without the CUDA backend"; }
+
 }  // namespace sj

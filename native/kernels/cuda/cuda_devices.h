@@ -25,4 +25,12 @@ struct CudaStatus {
 
 CudaStatus queryCuda();
 
+// Waits for all queued work on every visible device (energy windows call it at their edges).
+// A no-op without the CUDA backend or without devices.
+void cudaSynchronizeAll();
+
+// Keeps `device` busy for about `seconds` with a spinning kernel (the probe's GPU load). Returns
+// an empty string on success, else why it could not.
+std::string cudaBusy(int device, double seconds);
+
 }  // namespace sj

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "network/layer.h"
-#include "network/spec_reader.h"
+#include "core/spec_reader.h"
 
 namespace sj {
 

@@ -1,5 +1,6 @@
-// Reads the settings of one spec object, naming the object and field in every error, and
-// rejecting fields it does not know (so a typo such as "kernal" is an error, not a default).
+// Reads the settings of one JSON object (a network spec, meter options), naming the object and
+// field in every error, and rejecting fields it does not know (so a typo such as "kernal" is an
+// error, not a default).
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -26,6 +27,7 @@ class SpecReader {
   std::vector<int64_t> integerList(const char* key, int64_t min);
   double number(const char* key, std::optional<double> fallback, double min, double max);
   bool flag(const char* key, std::optional<bool> fallback);
+  std::string text(const char* key, std::optional<std::string> fallback);
   std::string choice(const char* key, std::optional<std::string> fallback, std::initializer_list<const char*> allowed);
   const Json* raw(const char* key);
   // Fails on any field that no call above has read.

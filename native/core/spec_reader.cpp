@@ -1,4 +1,4 @@
-#include "network/spec_reader.h"
+#include "core/spec_reader.h"
 
 #include <cmath>
 
@@ -78,6 +78,13 @@ bool SpecReader::flag(const char* key, std::optional<bool> fallback) {
   if (!v) return *fallback;
   if (!v->isBool()) bad(key, "true or false", *v);
   return v->asBool();
+}
+
+std::string SpecReader::text(const char* key, std::optional<std::string> fallback) {
+  const Json* v = field(key, !fallback);
+  if (!v) return *fallback;
+  if (!v->isString()) bad(key, "a string", *v);
+  return v->asString();
 }
 
 std::string SpecReader::choice(const char* key, std::optional<std::string> fallback, std::initializer_list<const char*> allowed) {

@@ -1,0 +1,131 @@
+/**
+ * Energy figures as the native meter reports them. Every figure carries its `source` (how it was
+ * obtained) and an uncertainty with its derivation; a figure that could not be measured is `null`
+ * with the reason beside it, never zero.
+ */
+
+/** How an energy figure was obtained. */
+export type EnergyMethod = 'nvml-counter' | 'nvml-power-integrated' | 'rapl' | 'modelled';
+
+export interface SourceDescription {
+  id: string;
+  device: 'gpu' | 'cpu-package' | 'dram' | 'platform' | 'cpu';
+  name: string;
+  source: EnergyMethod;
+  /** False for a domain that contains others (RAPL psys): reported, never added to totals. */
+  additive: boolean;
+  supports: { energyCounter: boolean; power: boolean; utilisation: boolean; memory: boolean; clocks: boolean; temperature: boolean };
+  counterResolutionJ: number;
+  updatePeriodS: number;
+  accuracyFraction: number;
+  accuracySource: string;
+  details: Record<string, string>;
+}
+
+export interface MeterDescription {
+  sources: SourceDescription[];
+  discovery: {
+    nvml: { available: boolean; status: string };
+    rapl: { available: boolean; status: string; skipped?: string[] };
+    cpuModel: { used: boolean; reason?: string };
+  };
+  periodS: number;
+  requestedPeriodS: number;
+  overhead: { wallS: number; samplerCpuS: number; fractionOfOneCore: number; ticks: number; lateTicks: number };
+  readFailures: Array<{ id: string; failedReads: number; lastError: string }>;
+}
+
+export interface EnergyUncertainty {
+  joules: number;
+  resolutionJ: number;
+  quantisationJ: number;
+  accuracyJ: number;
+  derivation: string;
+}
+
+export interface SourceWindow {
+  id: string;
+  device: SourceDescription['device'];
+  source: EnergyMethod;
+  additive: boolean;
+  durationS: number;
+  /** Null when it could not be measured: see `unavailable`. */
+  joules: number | null;
+  unavailable?: string;
+  uncertainty?: EnergyUncertainty;
+  /** Idle-subtracted energy, when an idle baseline was measured. */
+  net?: { idlePowerW: number; joules: number; uncertaintyJ: number };
+  tooShort: boolean;
+  /** Reads failed inside the window: the figure may miss energy (a lower bound). */
+  incomplete: boolean;
+  flag?: string;
+  samples: number;
+  failedReads: number;
+  meanPowerW: number | null;
+  maxPowerW: number | null;
+  meanGpuUtilisationPct: number | null;
+  meanMemoryUtilisationPct: number | null;
+  peakMemoryBytes: number | null;
+  meanSmClockMHz: number | null;
+  maxTemperatureC: number | null;
+}
+
+export interface CarbonFigure {
+  kWh: number;
+  kWhUncertainty: number;
+  /** Grams CO2-equivalent: kWh x intensity x PUE. */
+  gCO2e: number;
+  gCO2eUncertainty: number;
+  intensityGPerKWh: number;
+  intensitySource: string;
+  /** Null when no PUE was applied. */
+  pue: number | null;
+  basis: 'net' | 'gross';
+  note: string;
+}
+
+export interface EnergyWindow {
+  name: string;
+  parent: string | null;
+  startS: number;
+  endS: number;
+  durationS: number;
+  /** Whether the GPU was synchronised at the edges. */
+  synchronized: boolean;
+  sources: SourceWindow[];
+  total: {
+    joules: number | null;
+    uncertaintyJ?: number;
+    netJoules?: number;
+    netUncertaintyJ?: number;
+    /** Some included source had failed reads inside the window. */
+    incomplete: boolean;
+    /** Some included source was read over fewer than 10 of its update periods. */
+    tooShort: boolean;
+    sources: string[];
+    methods: EnergyMethod[];
+    missing: Array<{ id: string; reason: string }>;
+    note: string;
+  };
+  carbon?: CarbonFigure;
+}
+
+export interface IdleBaseline {
+  durationS: number;
+  sources: Array<{ id: string; source: EnergyMethod; powerW: number | null; uncertaintyW?: number; unavailable?: string }>;
+}
+
+export interface EnergyTrace {
+  periodS: number;
+  sources: Array<{
+    id: string;
+    source: EnergyMethod;
+    timeS: number[];
+    powerW: Array<number | null>;
+    energyJ: Array<number | null>;
+    gpuUtilisationPct: Array<number | null>;
+    memoryUtilisationPct: Array<number | null>;
+    memoryUsedBytes: Array<number | null>;
+    droppedSamples: number;
+  }>;
+}
