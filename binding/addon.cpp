@@ -65,6 +65,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkObject::define(env));
   exports.Set("Meter", MeterObject::define(env));
   exports.Set("probeEnergy", Napi::Function::New(env, probeEnergy, "probeEnergy"));
+  exports.Set("loadDevice", Napi::Function::New(env, loadDevice, "loadDevice"));
   exports.Set("info", Napi::Function::New(env, info, "info"));
   exports.Set("measureFmaPeak", Napi::Function::New(env, measureFmaPeak, "measureFmaPeak"));
   return exports;

@@ -128,3 +128,18 @@ Napi::Value probeEnergy(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace sjb
+
+namespace sjb {
+
+Napi::Value loadDevice(const Napi::CallbackInfo& info) {
+  const std::string kind = stringArgument(info, 0, "kind");
+  const double seconds = numberArgument(info, 1, "seconds", 1);
+  if (kind != "cpu" && kind != "gpu") throwError(info.Env(), "E_VALUE", "kind must be \"cpu\" or \"gpu\", got \"" + kind + "\"");
+  if (!(seconds > 0 && seconds <= 3600)) throwError(info.Env(), "E_VALUE", "seconds must be in (0, 3600]");
+  auto result = std::make_shared<std::string>();
+  return AsyncJob::start(
+      info.Env(), [kind, seconds, result] { *result = busyLoad(kind, seconds); },
+      [result](Napi::Env env) { return Napi::String::New(env, *result); });
+}
+
+}  // namespace sjb

@@ -31,4 +31,7 @@ class MeterObject : public Napi::ObjectWrap<MeterObject> {
 // probeEnergy(optionsJson): Promise<string>
 Napi::Value probeEnergy(const Napi::CallbackInfo& info);
 
+// loadDevice(kind: "cpu" | "gpu", seconds): Promise<string>, "" or why the load could not run.
+Napi::Value loadDevice(const Napi::CallbackInfo& info);
+
 }  // namespace sjb

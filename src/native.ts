@@ -67,6 +67,8 @@ export interface NativeAddon {
   Network: new (spec: string, threads?: number) => NativeNetwork;
   Meter: new (options?: string) => NativeMeter;
   probeEnergy(options?: string): Promise<string>;
+  /** Keeps every CPU thread, or every GPU, busy for about `seconds`; resolves to "" or why it could not. */
+  loadDevice(kind: 'cpu' | 'gpu', seconds: number): Promise<string>;
   info(): NativeInfo;
   measureFmaPeak(threads: number, seconds: number): Promise<PeakMeasurement>;
 }

@@ -50,7 +50,7 @@ describe('loading the addon', () => {
 
 describe('sedjoule train', () => {
   it('trains, tests, and reports per-phase kernel costs as JSON', () => {
-    const r = sedjoule('train', '--arch', 'cnn', '--layers', '2', '--width', '16', '--epochs', '2', '--clips', '64', '--test-clips', '32', '--json');
+    const r = sedjoule('train', '--arch', 'cnn', '--layers', '2', '--width', '16', '--epochs', '2', '--clips', '64', '--test-clips', '32', '--idle', '0.3', '--json');
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     // conv 1->16 (160) + conv 16->16 (2320) + linear 16*32*16 -> 10 (81930)
@@ -73,10 +73,37 @@ describe('sedjoule train', () => {
     expect(ratio).toBeLessThan(2);
     expect(train.totals.flops).toBe(train.kernels.reduce((s: number, k: { flops: number }) => s + k.flops, 0));
     expect(test.result.loss).toBeGreaterThan(0);
+
+    // Energy: every phase is a window; every figure has its source label and an uncertainty.
+    expect(report.energy.windows.map((w: { name: string }) => w.name)).toEqual(['epoch-1', 'epoch-2', 'train', 'test']);
+    expect(report.energy.idle.durationS).toBeGreaterThan(0.25);
+    for (const phase of [train, test]) {
+      expect(phase.energy.sources.length).toBeGreaterThan(0);
+      for (const s of phase.energy.sources) {
+        expect(['nvml-counter', 'nvml-power-integrated', 'rapl', 'modelled']).toContain(s.source);
+        if (s.joules === null) expect(s.unavailable).toBeTruthy();
+        else expect(s.uncertainty.joules).toBeGreaterThan(0);
+      }
+      expect(phase.energy.total.methods.length).toBeGreaterThan(0);
+    }
+    expect(report.energy.windows[0].parent).toBe('train');
+  });
+
+  it('prints energy with its source and uncertainty, and carbon', () => {
+    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--idle', '0.2', '--pue', '1.2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/energy sources \(sampling every \d+ ms\)/);
+    expect(r.stdout).toMatch(/idle baseline over/);
+    expect(r.stdout).toMatch(/energy of 'train' over/);
+    expect(r.stdout).toMatch(/source\s+method\s+J\s+± J\s+net J/);
+    expect(r.stdout).toMatch(/gCO2e at 475 g\/kWh \(CodeCarbon's global average fallback/);
+    expect(r.stdout).toMatch(/PUE 1.2/);
+    const off = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--no-energy');
+    expect(off.stdout).toMatch(/energy: not measured/);
   });
 
   it('prints a per-kernel table per phase', () => {
-    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '32', '--clips', '16', '--test-clips', '8');
+    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '32', '--clips', '16', '--test-clips', '8', '--no-energy');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/kernel\s+pass\s+calls\s+GFLOP\s+GB moved\s+ms\s+GFLOP\/s/);
     expect(r.stdout).toMatch(/^train: 1 epoch/m);
@@ -86,14 +113,14 @@ describe('sedjoule train', () => {
 
   it('runs every model family', () => {
     for (const arch of ['rnn', 'crnn']) {
-      const r = sedjoule('train', '--arch', arch, '--layers', '1', '--width', '8', '--conv-width', '8', '--rnn-width', '8', '--clips', '8', '--test-clips', '8', '--json');
+      const r = sedjoule('train', '--arch', arch, '--layers', '1', '--width', '8', '--conv-width', '8', '--rnn-width', '8', '--clips', '8', '--test-clips', '8', '--no-energy', '--json');
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).phases.train.kernels.some((k: { name: string }) => k.name === 'gru')).toBe(true);
     }
   });
 
   it('fails with a clear message on bad options', () => {
-    const r = sedjoule('train', '--layers', '0');
+    const r = sedjoule('train', '--layers', '0', '--no-energy');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/layers must be a positive integer, got 0/);
     const u = sedjoule('train', '--arch', 'transformer');

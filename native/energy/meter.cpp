@@ -89,7 +89,7 @@ Meter::Meter(const MeterOptions& options) : options_(options), startNs_(steadyNo
   if (!raplFound && options.cpuModel) {
     sources.push_back(makeCpuModelSource(CpuModelOptions{options.cpuTdpWatts, options.cpuCores}));
     model.set("used", Json::boolean(true));
-    model.set("reason", Json::string(options.rapl ? "RAPL is unavailable: " + rapl.find("status")->asString() : "RAPL disabled"));
+    model.set("reason", Json::string(options.rapl ? "RAPL is unavailable (see its status)" : "RAPL disabled"));
   } else {
     model.set("used", Json::boolean(false));
   }

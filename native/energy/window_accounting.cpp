@@ -62,7 +62,8 @@ SourceWindow accountWindow(const SourceInfo& info, double updatePeriodS, double 
   }
   const double joules = end.energyJ - start.energyJ;
   const double period = std::max(updatePeriodS, 0.0);
-  w.meanPowerW = w.durationS > 0 ? joules / w.durationS : (powerN ? powerSum / powerN : kMissing);
+  // Mean power from the energy when there is one; until then, from the power readings.
+  w.meanPowerW = powerN ? powerSum / powerN : kMissing;
   if (period > 0 && w.durationS < 10 * period) {
     w.tooShort = true;
     w.flag = format("window %.3g s is shorter than 10 sensor update periods (%.3g s): quantisation dominates", w.durationS, period);
@@ -74,6 +75,7 @@ SourceWindow accountWindow(const SourceInfo& info, double updatePeriodS, double 
   }
   w.hasEnergy = true;
   w.joules = joules;
+  if (w.durationS > 0) w.meanPowerW = joules / w.durationS;
   if (w.failures > 0) {
     w.incomplete = true;
     w.flag += std::string(w.flag.empty() ? "" : "; ") + std::to_string(w.failures) +

@@ -16,7 +16,7 @@ export interface CarbonOptions {
 }
 
 export const DEFAULT_CARBON_INTENSITY = 475;
-export const DEFAULT_CARBON_SOURCE = 'global average fallback of CodeCarbon (mlco2/codecarbon), 475 gCO2e/kWh';
+export const DEFAULT_CARBON_SOURCE = "CodeCarbon's global average fallback (mlco2/codecarbon)";
 
 export function checkCarbonOptions(options: CarbonOptions): void {
   if (options.intensityGPerKWh !== undefined && !(options.intensityGPerKWh >= 0 && Number.isFinite(options.intensityGPerKWh))) {

@@ -3,6 +3,8 @@
  * from process CPU time when RAPL is unreadable, labelled so), with named, nestable windows and an
  * idle baseline. Every figure says how it was obtained and carries an uncertainty.
  */
+import os from 'node:os';
+
 import { loadAddon } from '../native.js';
 import { carbonOf, checkCarbonOptions, type CarbonOptions } from './carbon.js';
 import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from './types.js';
@@ -18,7 +20,10 @@ export interface MeterOptions {
   /** Read RAPL through powercap (default true); `powercapRoot` overrides SEDJOULE_POWERCAP_ROOT. */
   rapl?: boolean;
   powercapRoot?: string;
-  /** Model the CPU when RAPL is unavailable (default true): process CPU time x cpuTdpWatts / cpuCores. */
+  /**
+   * Model the CPU when RAPL is unavailable (default true): process CPU time x cpuTdpWatts / cpuCores.
+   * Defaults: 85 W (CodeCarbon's constant for an unknown CPU) over the logical CPUs visible here.
+   */
   cpuModel?: boolean;
   cpuTdpWatts?: number;
   cpuCores?: number;
@@ -51,7 +56,7 @@ export class Meter {
     const { carbon = {}, ...native } = options;
     checkCarbonOptions(carbon);
     const addon = loadAddon();
-    return new Meter(new addon.Meter(JSON.stringify(native)), carbon);
+    return new Meter(new addon.Meter(JSON.stringify({ cpuCores: os.availableParallelism(), ...native })), carbon);
   }
 
   describe(): MeterDescription {

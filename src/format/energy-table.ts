@@ -16,7 +16,8 @@ export function describeSources(description: MeterDescription): string {
     (s) => `  ${s.id}: ${s.name} [${s.source}${s.additive ? '' : ', not added to totals'}], accuracy ${(100 * s.accuracyFraction).toFixed(0)} %`,
   );
   const d = description.discovery;
-  lines.push(`  nvml: ${d.nvml.status}; rapl: ${d.rapl.status}${d.cpuModel.used ? `; cpu modelled (${d.cpuModel.reason})` : ''}`);
+  lines.push(`  nvml: ${d.nvml.status}`, `  rapl: ${d.rapl.status}`);
+  if (d.cpuModel.used) lines.push(`  cpu: modelled, because ${d.cpuModel.reason}`);
   return [`energy sources (sampling every ${(1000 * description.periodS).toFixed(0)} ms):`, ...lines].join('\n');
 }
 
