@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'E_ADDON'
   | 'E_MEMORY'
   | 'E_INTERNAL'
-  | 'E_USAGE';
+  | 'E_USAGE'
+  | 'E_AUDIO'
+  | 'E_DATA';
 
 export class SedjouleError extends Error {
   readonly code: ErrorCode;
