@@ -1,0 +1,368 @@
+/**
+ * Audio decoding for datasets: the container is recognised by its magic bytes (never by the file
+ * extension, which datasets get wrong), WAV goes through our own parser, and FLAC, Ogg Vorbis,
+ * Ogg Opus, MP3 and AIFF through the per-format packages of audiojs/decode (`@audio/decode-*`,
+ * MIT, WASM builds of libFLAC, libvorbis, libopus and mpg123 by the wasm-audio-decoders
+ * project). Those are the decoders the `audio-decode` umbrella package loads; depending on them
+ * directly keeps out the umbrella's GPL-licensed AAC/AC3/DTS decoders, which a dataset reader
+ * never needs.
+ *
+ * The WASM decoders return whatever frames they could decode, so a cut-off file would silently
+ * come back shorter. Each container's own length information is checked against the result
+ * (FLAC STREAMINFO, the Ogg page chain, AIFF COMM) so truncation is an error, not a short clip.
+ *
+ * Resampling is not done here: the native front end resamples.
+ */
+import { readFile } from 'node:fs/promises';
+import { SedjouleError } from '../../errors.js';
+import { parseWav, type DecodedAudio } from './wav.js';
+
+export type { DecodedAudio } from './wav.js';
+
+/** What the magic bytes say a file is. `codec` is set for Ogg (vorbis, opus, flac). */
+export interface ContainerGuess {
+  container: 'wav' | 'flac' | 'ogg' | 'mp3' | 'aiff';
+  codec?: string;
+  /** Bytes of ID3v2 tag before the audio (MP3 and FLAC files sometimes carry one). */
+  skip: number;
+}
+
+/** The shape the `@audio/decode-*` default exports resolve to. */
+interface DecoderResult {
+  channelData: Float32Array[];
+  sampleRate: number;
+  samplesDecoded?: number;
+  errors?: Array<{ message: string; frameNumber?: number }>;
+}
+type WholeFileDecoder = (bytes: Uint8Array) => Promise<DecoderResult> | DecoderResult;
+
+function audioError(name: string, what: string): SedjouleError {
+  return new SedjouleError('E_AUDIO', `${name}: ${what}`);
+}
+
+function ascii(bytes: Uint8Array, offset: number, length: number): string {
+  let s = '';
+  for (let i = offset; i < offset + length && i < bytes.length; ++i) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+function uint32be(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] << 24) >>> 0) + (bytes[offset + 1] << 16) + (bytes[offset + 2] << 8) + bytes[offset + 3];
+}
+
+/** Size of an ID3v2 tag at `offset` (header, syncsafe size, optional footer), or 0 when none. */
+function id3Size(bytes: Uint8Array, offset: number): number {
+  if (bytes.length < offset + 10 || ascii(bytes, offset, 3) !== 'ID3') return 0;
+  const size = ((bytes[offset + 6] & 0x7f) << 21) | ((bytes[offset + 7] & 0x7f) << 14) | ((bytes[offset + 8] & 0x7f) << 7) | (bytes[offset + 9] & 0x7f);
+  const footer = bytes[offset + 5] & 0x10 ? 10 : 0;
+  return 10 + size + footer;
+}
+
+/**
+ * An MPEG audio frame header at `offset`: 11 sync bits, a version other than "reserved", a layer
+ * other than "reserved", and bitrate and sample-rate indices that are not the invalid values.
+ * The extra checks keep random data that happens to start with 0xFF 0xE0 from passing as MP3.
+ */
+function isMpegFrame(bytes: Uint8Array, offset: number): boolean {
+  if (bytes.length < offset + 4) return false;
+  const b1 = bytes[offset + 1];
+  const b2 = bytes[offset + 2];
+  if (bytes[offset] !== 0xff || (b1 & 0xe0) !== 0xe0) return false;
+  const version = (b1 >> 3) & 3;
+  const layer = (b1 >> 1) & 3;
+  const bitrate = b2 >> 4;
+  const rate = (b2 >> 2) & 3;
+  return version !== 1 && layer !== 0 && bitrate !== 15 && rate !== 3;
+}
+
+/** The codec inside an Ogg stream, from the first packet of its first page. */
+function oggCodec(bytes: Uint8Array): string {
+  if (bytes.length < 27) return 'unknown';
+  const segments = bytes[26];
+  const packet = 27 + segments;
+  if (ascii(bytes, packet + 1, 6) === 'vorbis' && bytes[packet] === 1) return 'vorbis';
+  if (ascii(bytes, packet, 8) === 'OpusHead') return 'opus';
+  if (ascii(bytes, packet, 5) === '\x7fFLAC') return 'flac';
+  if (ascii(bytes, packet, 8) === 'Speex   ') return 'speex';
+  if (ascii(bytes, packet + 1, 6) === 'theora') return 'theora';
+  return 'unknown';
+}
+
+/** Recognises the container from its first bytes; undefined when it is not a supported one. */
+export function detectContainer(bytes: Uint8Array): ContainerGuess | undefined {
+  const skip = id3Size(bytes, 0);
+  const at = (text: string, offset: number): boolean => ascii(bytes, skip + offset, text.length) === text;
+  if (skip === 0 && at('RIFF', 0) && at('WAVE', 8)) return { container: 'wav', skip: 0 };
+  if (at('fLaC', 0)) return { container: 'flac', skip };
+  if (skip === 0 && at('OggS', 0)) return { container: 'ogg', codec: oggCodec(bytes), skip: 0 };
+  if (skip === 0 && at('FORM', 0) && (at('AIFF', 8) || at('AIFC', 8))) return { container: 'aiff', skip: 0 };
+  if (isMpegFrame(bytes, skip)) return { container: 'mp3', skip };
+  return undefined;
+}
+
+/** A short description of a file that is not supported audio, for the error message. */
+function describeUnknown(bytes: Uint8Array): string {
+  const head = ascii(bytes, 0, 12);
+  if (head.startsWith('RIFF')) return `a RIFF file of type '${JSON.stringify(head.slice(8, 12)).slice(1, -1)}', not WAVE`;
+  if (head.slice(4, 8) === 'ftyp') return 'an MP4/M4A file (AAC in MP4 is not supported)';
+  if (head.startsWith('\x1aE\xdf\xa3')) return 'a Matroska/WebM file (not supported)';
+  if (head.startsWith('caff')) return 'a Core Audio (CAF) file (not supported)';
+  if (head.startsWith('wvpk')) return 'a WavPack file (not supported)';
+  if (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] & 0xf6) === 0xf0) return 'ADTS AAC (not supported)';
+  if (head.startsWith('ID3')) return 'an ID3 tag followed by no recognisable audio';
+  const sample = bytes.subarray(0, Math.min(bytes.length, 512));
+  const printable = sample.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
+  if (printable) return `text, not audio (starts with ${JSON.stringify(ascii(bytes, 0, 24))})`;
+  const hex = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `not a recognised audio format (first bytes ${hex}; read: WAV, FLAC, Ogg Vorbis/Opus/FLAC, MP3, AIFF)`;
+}
+
+// One import per decoder package, started on first use and shared afterwards: the WASM modules
+// are compiled once per process.
+const decoderLoads = new Map<string, Promise<WholeFileDecoder>>();
+
+function loadDecoder(kind: 'flac' | 'vorbis' | 'opus' | 'mp3' | 'aiff'): Promise<WholeFileDecoder> {
+  let load = decoderLoads.get(kind);
+  if (!load) {
+    const imports: Record<typeof kind, () => Promise<{ default: WholeFileDecoder }>> = {
+      flac: () => import('@audio/decode-flac') as Promise<{ default: WholeFileDecoder }>,
+      vorbis: () => import('@audio/decode-vorbis') as Promise<{ default: WholeFileDecoder }>,
+      opus: () => import('@audio/decode-opus') as Promise<{ default: WholeFileDecoder }>,
+      mp3: () => import('@audio/decode-mp3') as Promise<{ default: WholeFileDecoder }>,
+      aiff: () => import('@audio/decode-aiff') as Promise<{ default: WholeFileDecoder }>,
+    };
+    load = imports[kind]().then((module) => module.default);
+    // A failed import (package missing) should be retried next time, not cached.
+    load.catch(() => decoderLoads.delete(kind));
+    decoderLoads.set(kind, load);
+  }
+  return load;
+}
+
+/** FLAC STREAMINFO's total sample count per channel; 0 means "unknown" in the format. */
+function flacTotalSamples(bytes: Uint8Array, start: number): number {
+  // "fLaC", then the STREAMINFO block header (4 bytes), then its body; the 36-bit total is at
+  // body bytes 13.5..18 (after block sizes, frame sizes, rate, channels and bit depth).
+  const body = start + 8;
+  if (bytes.length < body + 18) return 0;
+  return (bytes[body + 13] & 0x0f) * 2 ** 32 + uint32be(bytes, body + 14);
+}
+
+/**
+ * Walks the Ogg page chain. A complete stream ends exactly at the end of a page that carries the
+ * end-of-stream flag; anything else means the file was cut off (or has trailing junk).
+ */
+function checkOggPages(bytes: Uint8Array, name: string): void {
+  let offset = 0;
+  let lastFlags = 0;
+  while (offset < bytes.length) {
+    if (offset + 27 > bytes.length || ascii(bytes, offset, 4) !== 'OggS') {
+      throw audioError(name, `truncated or corrupt Ogg stream: no complete page header at byte ${offset} of ${bytes.length}`);
+    }
+    const segments = bytes[offset + 26];
+    if (offset + 27 + segments > bytes.length) throw audioError(name, `truncated Ogg stream: the page at byte ${offset} is cut off in its segment table`);
+    let body = 0;
+    for (let i = 0; i < segments; ++i) body += bytes[offset + 27 + i];
+    const end = offset + 27 + segments + body;
+    if (end > bytes.length) throw audioError(name, `truncated Ogg stream: the page at byte ${offset} needs ${end - offset} bytes, ${bytes.length - offset} remain`);
+    lastFlags = bytes[offset + 5];
+    offset = end;
+  }
+  if ((lastFlags & 0x04) === 0) throw audioError(name, 'truncated Ogg stream: the last page does not carry the end-of-stream flag');
+}
+
+/** AIFF COMM's frame count, or undefined when the chunk is absent. */
+function aiffFrames(bytes: Uint8Array): number | undefined {
+  let offset = 12;
+  while (offset + 8 <= bytes.length) {
+    const id = ascii(bytes, offset, 4);
+    const size = uint32be(bytes, offset + 4);
+    if (id === 'COMM' && offset + 14 <= bytes.length) return uint32be(bytes, offset + 10);
+    offset += 8 + size + (size & 1);
+  }
+  return undefined;
+}
+
+/** Sample count the SSND chunk can actually hold, to tell a short file from a short declaration. */
+function aiffAvailableFrames(bytes: Uint8Array, channels: number): number | undefined {
+  let offset = 12;
+  let bits = 0;
+  let ssnd = -1;
+  let float = false;
+  while (offset + 8 <= bytes.length) {
+    const id = ascii(bytes, offset, 4);
+    const size = uint32be(bytes, offset + 4);
+    if (id === 'COMM' && offset + 16 <= bytes.length) {
+      bits = (bytes[offset + 14] << 8) | bytes[offset + 15];
+      if (ascii(bytes, 8, 4) === 'AIFC' && offset + 30 <= bytes.length) float = /^fl32$/i.test(ascii(bytes, offset + 26, 4));
+    }
+    if (id === 'SSND') ssnd = offset;
+    offset += 8 + size + (size & 1);
+  }
+  if (ssnd < 0 || bits === 0) return undefined;
+  const dataOffset = ssnd + 16 + (bytes.length >= ssnd + 12 ? uint32be(bytes, ssnd + 8) : 0);
+  const frameBytes = channels * (float ? 4 : Math.ceil(bits / 8));
+  return Math.max(0, Math.floor((bytes.length - dataOffset) / frameBytes));
+}
+
+// Bit rates in kbit/s by [MPEG-1 or not][layer index 3 (I), 2 (II), 1 (III)][bitrate index].
+const MPEG_BITRATES: Record<'v1' | 'v2', Record<number, number[]>> = {
+  v1: {
+    3: [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+    2: [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+    1: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  },
+  v2: {
+    3: [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+    2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    1: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  },
+};
+// Sample rates by version bits (3 MPEG-1, 2 MPEG-2, 0 MPEG-2.5) and rate index.
+const MPEG_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+
+/** Length in bytes of the MPEG audio frame whose header is at `offset`; 0 for free-format frames. */
+function mpegFrameLength(bytes: Uint8Array, offset: number): number {
+  const b1 = bytes[offset + 1];
+  const b2 = bytes[offset + 2];
+  const version = (b1 >> 3) & 3;
+  const layer = (b1 >> 1) & 3;
+  const kbps = MPEG_BITRATES[version === 3 ? 'v1' : 'v2'][layer][b2 >> 4];
+  const rate = MPEG_RATES[version][(b2 >> 2) & 3];
+  const padding = (b2 >> 1) & 1;
+  if (kbps === 0) return 0;
+  if (layer === 3) return (Math.floor((12 * kbps * 1000) / rate) + padding) * 4;
+  const perFrame = layer === 1 && version !== 3 ? 72 : 144;
+  return Math.floor((perFrame * kbps * 1000) / rate) + padding;
+}
+
+/**
+ * Walks the MPEG frames from the first header: a frame that runs past the end of the file means
+ * the file was cut off. The walk stops quietly at a trailing tag (ID3v1, APE, Lyrics3), at a
+ * free-format frame (no length in its header) and at bytes that are not a frame header (junk
+ * between frames, which mpg123 resynchronises over).
+ */
+function checkMpegFrames(bytes: Uint8Array, start: number, name: string): void {
+  let offset = start;
+  while (offset + 4 <= bytes.length && isMpegFrame(bytes, offset)) {
+    const length = mpegFrameLength(bytes, offset);
+    if (length === 0) return;
+    if (offset + length > bytes.length) {
+      throw audioError(name, `truncated MP3: the frame at byte ${offset} needs ${length} bytes, ${bytes.length - offset} remain`);
+    }
+    offset += length;
+  }
+}
+
+/** MPEG channel mode of the first frame: 3 is single channel. */
+function mpegIsMono(bytes: Uint8Array, offset: number): boolean {
+  return (bytes[offset + 3] >> 6) === 3;
+}
+
+/**
+ * Decodes audio held in memory. `name` (usually the path) is used in every error message.
+ * E_AUDIO for empty, truncated, corrupt or unsupported data.
+ */
+export async function decodeAudio(bytes: Uint8Array, name: string): Promise<DecodedAudio> {
+  if (bytes.length === 0) throw audioError(name, 'file is empty');
+  const guess = detectContainer(bytes);
+  if (!guess) throw audioError(name, bytes.length < 12 ? `file is ${bytes.length} bytes, too short to be audio` : describeUnknown(bytes));
+  if (guess.container === 'wav') return parseWav(bytes, name);
+
+  let decoderKind: 'flac' | 'vorbis' | 'opus' | 'mp3' | 'aiff';
+  let format: string;
+  switch (guess.container) {
+    case 'flac':
+      decoderKind = 'flac';
+      format = 'flac';
+      break;
+    case 'aiff':
+      decoderKind = 'aiff';
+      format = ascii(bytes, 8, 4) === 'AIFC' ? 'aiff-c' : 'aiff';
+      break;
+    case 'mp3':
+      checkMpegFrames(bytes, guess.skip, name);
+      decoderKind = 'mp3';
+      format = 'mp3';
+      break;
+    default:
+      checkOggPages(bytes, name);
+      if (guess.codec === 'vorbis' || guess.codec === 'opus' || guess.codec === 'flac') {
+        decoderKind = guess.codec;
+      } else {
+        throw audioError(name, `Ogg stream with ${guess.codec === 'unknown' ? 'an unrecognised codec' : guess.codec} (read: Vorbis, Opus, FLAC)`);
+      }
+      format = `ogg ${guess.codec}`;
+  }
+
+  const decode = await loadDecoder(decoderKind);
+  let result: DecoderResult;
+  try {
+    // The decoders keep no reference to the input after returning, but some transfer or detach
+    // buffers; a copy keeps the caller's bytes intact.
+    result = await decode(bytes.slice(guess.skip));
+  } catch (error) {
+    throw audioError(name, `${format} decoding failed: ${(error as Error).message}`);
+  }
+  let channels = result?.channelData ?? [];
+  const samples = result?.samplesDecoded ?? channels[0]?.length ?? 0;
+  if (channels.length > 0 && samples < channels[0].length) channels = channels.map((c) => c.subarray(0, samples));
+  if (channels.length === 0 || channels[0].length === 0 || !(result.sampleRate > 0)) {
+    throw audioError(name, `${format}: no audio could be decoded (truncated or corrupt file)`);
+  }
+  if (result.errors && result.errors.length > 0) {
+    const first = result.errors[0];
+    throw audioError(name, `${format} is corrupt: the decoder reported ${result.errors.length} error(s), the first: ${first.message}${first.frameNumber !== undefined ? ` (frame ${first.frameNumber})` : ''}`);
+  }
+  const frames = channels[0].length;
+  if (guess.container === 'flac') {
+    const expected = flacTotalSamples(bytes, guess.skip);
+    if (expected > 0 && frames < expected) throw audioError(name, `truncated FLAC: STREAMINFO declares ${expected} samples per channel, ${frames} could be decoded`);
+  }
+  if (guess.container === 'aiff') {
+    const expected = aiffFrames(bytes);
+    const available = aiffAvailableFrames(bytes, channels.length);
+    if (expected !== undefined && available !== undefined && available < expected) {
+      throw audioError(name, `truncated AIFF: COMM declares ${expected} sample frames, the file holds ${available}`);
+    }
+  }
+  if (guess.container === 'mp3' && channels.length === 2 && mpegIsMono(bytes, guess.skip)) {
+    // mpg123 always hands back two channels; a single-channel stream is duplicated into both.
+    channels = [channels[0]];
+  }
+  return { channels, sampleRate: result.sampleRate, format };
+}
+
+/** Reads and decodes an audio file; E_IO when it cannot be read, E_AUDIO when it is not audio. */
+export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SedjouleError('E_IO', `${path}: cannot read (${code ?? (error as Error).message})`);
+  }
+  return decodeAudio(bytes, path);
+}
+
+/**
+ * One channel of audio: the average of all channels ('mix', the default), or channel `channel`
+ * (0-based). A single-channel input is returned as is, not copied.
+ */
+export function toMono(audio: DecodedAudio, channel: number | 'mix' = 'mix'): Float32Array {
+  const count = audio.channels.length;
+  if (count === 0) throw new SedjouleError('E_VALUE', `toMono: the ${audio.format} audio has no channels`);
+  if (channel !== 'mix') {
+    if (!Number.isInteger(channel) || channel < 0 || channel >= count) {
+      throw new SedjouleError('E_VALUE', `toMono: channel ${channel} requested, but the ${audio.format} audio has ${count} channel${count === 1 ? '' : 's'} (0..${count - 1})`);
+    }
+    return audio.channels[channel];
+  }
+  if (count === 1) return audio.channels[0];
+  const frames = audio.channels[0].length;
+  const mono = new Float32Array(frames);
+  for (const source of audio.channels) for (let i = 0; i < frames; ++i) mono[i] += source[i];
+  const scale = 1 / count;
+  for (let i = 0; i < frames; ++i) mono[i] *= scale;
+  return mono;
+}
