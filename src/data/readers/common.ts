@@ -1,0 +1,167 @@
+/** What the dataset readers share: options, problem collection, audio lookup and class selection. */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { SedjouleError } from '../../errors.js';
+import type { CsvRow, CsvTable } from '../csv.js';
+import type { DatasetFormat, DatasetItem, DatasetManifest, Problem } from '../manifest.js';
+
+export interface ReaderOptions {
+  /** Fold held out as the test split (ESC-50: 1..5, default 5; UrbanSound8K: 1..10, default 10). */
+  testFold?: number;
+  /**
+   * Use only these classes, in this order. Labels outside them are removed from items; in
+   * single-label formats (ESC-50, UrbanSound8K) an item left without a label is dropped, in
+   * multi-label formats it stays as a clip with none of the selected classes. Each name must be
+   * one of the dataset's classes (E_VALUE otherwise, so a typo does not give an empty class).
+   */
+  classes?: string[];
+}
+
+/** Collects problems; `bad` remembers which keys (file names) a problem made unusable. */
+export class ProblemLog {
+  readonly problems: Problem[] = [];
+  private readonly badKeys = new Set<string>();
+
+  add(problem: Problem, badKey?: string): void {
+    this.problems.push(problem);
+    if (badKey !== undefined) this.badKeys.add(badKey);
+  }
+
+  isBad(key: string): boolean {
+    return this.badKeys.has(key);
+  }
+}
+
+/**
+ * Reports a row whose field count differs from the header's. Returns false when the row must
+ * be skipped.
+ */
+export function checkColumnCount(table: CsvTable, row: CsvRow, file: string, log: ProblemLog, badKey?: string): boolean {
+  const expected = table.header?.length ?? 0;
+  if (row.fields.length === expected) return true;
+  log.add({ file, line: row.line, message: `expected ${expected} columns (${(table.header ?? []).join(', ')}), found ${row.fields.length}` }, badKey);
+  return false;
+}
+
+/** Splits a joined label list on any of the separator characters, trimming and de-duplicating. */
+export function splitLabels(text: string, separators: RegExp): string[] {
+  const labels: string[] = [];
+  for (const part of text.split(separators)) {
+    const label = part.trim();
+    if (label && !labels.includes(label)) labels.push(label);
+  }
+  return labels;
+}
+
+/** A whole number in [min, max] written in a field, or undefined. */
+export function parseInteger(text: string, min: number, max: number): number | undefined {
+  const value = Number(text.trim());
+  return text.trim() !== '' && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+}
+
+/** A finite number written in a field, or undefined ("" and "abc" are not numbers). */
+export function parseNumber(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+export async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Answers "does this audio file exist" from one directory listing per folder: a set such as
+ * FSD50K has 51k files, and one readdir per folder is far cheaper than a stat per file.
+ */
+export class AudioLookup {
+  private readonly listings = new Map<string, Promise<Set<string> | undefined>>();
+
+  private listing(dir: string): Promise<Set<string> | undefined> {
+    let entries = this.listings.get(dir);
+    if (!entries) {
+      entries = readdir(dir).then(
+        (names) => new Set(names),
+        () => undefined,
+      );
+      this.listings.set(dir, entries);
+    }
+    return entries;
+  }
+
+  async exists(file: string): Promise<boolean> {
+    const names = await this.listing(path.dirname(file));
+    return names?.has(path.basename(file)) ?? false;
+  }
+
+  /** The first of `dirs` holding `name`, or undefined. */
+  async find(dirs: string[], name: string): Promise<string | undefined> {
+    for (const dir of dirs) {
+      const candidate = path.resolve(dir, name);
+      if (await this.exists(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  /** A problem message for a file not found in `dirs`. */
+  async missingMessage(dirs: string[], name: string): Promise<string> {
+    const absent: string[] = [];
+    for (const dir of dirs) if ((await this.listing(dir)) === undefined) absent.push(dir);
+    const where = dirs.length === 1 ? dirs[0] : `any of ${dirs.join(', ')}`;
+    const note = absent.length > 0 ? ` (folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist)` : '';
+    return `audio file '${name}' not found in ${where}${note}`;
+  }
+}
+
+/** The E_DATA error for a dataset whose required metadata file is missing. */
+export function missingMetadata(format: DatasetFormat, root: string, wanted: string[]): SedjouleError {
+  return new SedjouleError('E_DATA', `${root}: not a readable ${format} dataset: ${wanted.length > 1 ? 'none of ' : ''}${wanted.map((w) => path.join(root, w)).join(', ')} ${wanted.length > 1 ? 'exists' : 'does not exist'}`);
+}
+
+/**
+ * Builds the manifest, applying the `classes` selection (see ReaderOptions). `singleLabel`
+ * formats drop items left without a label.
+ */
+export function finishManifest(
+  format: DatasetFormat,
+  root: string,
+  vocabulary: string[],
+  items: DatasetItem[],
+  problems: Problem[],
+  options: ReaderOptions,
+  singleLabel: boolean,
+): DatasetManifest {
+  if (!options.classes) return { format, root, classes: vocabulary, items, problems };
+  const known = new Set(vocabulary);
+  const seen = new Set<string>();
+  for (const name of options.classes) {
+    if (!known.has(name)) {
+      const list = vocabulary.length > 20 ? `${vocabulary.slice(0, 20).join(', ')}, ... (${vocabulary.length} in all)` : vocabulary.join(', ');
+      throw new SedjouleError('E_VALUE', `class '${name}' is not one of the ${format} dataset's classes at ${root}: ${list}`);
+    }
+    if (seen.has(name)) throw new SedjouleError('E_VALUE', `class '${name}' is listed twice`);
+    seen.add(name);
+  }
+  const selected: DatasetItem[] = [];
+  for (const item of items) {
+    const labels = item.labels.filter((l) => seen.has(l));
+    if (singleLabel && labels.length === 0) continue;
+    const kept: DatasetItem = { ...item, labels };
+    if (item.events) kept.events = item.events.filter((e) => seen.has(e.label));
+    selected.push(kept);
+  }
+  return { format, root, classes: [...options.classes], items: selected, problems };
+}
+
+/** Validates a test fold against the folds a format has. */
+export function checkTestFold(format: DatasetFormat, testFold: number, folds: number): number {
+  if (!Number.isInteger(testFold) || testFold < 1 || testFold > folds) {
+    throw new SedjouleError('E_VALUE', `${format}: test fold must be 1..${folds}, got ${testFold}`);
+  }
+  return testFold;
+}
