@@ -1,20 +1,21 @@
 /**
  * Audio decoding for datasets: the container is recognised by its magic bytes (never by the file
- * extension, which datasets get wrong), WAV goes through our own parser, and FLAC, Ogg Vorbis,
- * Ogg Opus, MP3 and AIFF through the per-format packages of audiojs/decode (`@audio/decode-*`,
+ * extension, which datasets get wrong). WAV and AIFF go through our own parsers; FLAC, Ogg Vorbis,
+ * Ogg Opus, Ogg FLAC and MP3 through the per-format packages of audiojs/decode (`@audio/decode-*`,
  * MIT, WASM builds of libFLAC, libvorbis, libopus and mpg123 by the wasm-audio-decoders
  * project). Those are the decoders the `audio-decode` umbrella package loads; depending on them
  * directly keeps out the umbrella's GPL-licensed AAC/AC3/DTS decoders, which a dataset reader
  * never needs.
  *
  * The WASM decoders return whatever frames they could decode, so a cut-off file would silently
- * come back shorter. Each container's own length information is checked against the result
- * (FLAC STREAMINFO, the Ogg page chain, AIFF COMM) so truncation is an error, not a short clip.
+ * come back shorter. Each container's own length information is checked (FLAC STREAMINFO, the
+ * Ogg page chain, the MPEG frame chain) so truncation is an error, not a short clip.
  *
  * Resampling is not done here: the native front end resamples.
  */
 import { readFile } from 'node:fs/promises';
 import { SedjouleError } from '../../errors.js';
+import { parseAiff } from './aiff.js';
 import { parseWav, type DecodedAudio } from './wav.js';
 
 export type { DecodedAudio } from './wav.js';
@@ -121,7 +122,7 @@ function describeUnknown(bytes: Uint8Array): string {
 // are compiled once per process.
 const decoderLoads = new Map<string, Promise<WholeFileDecoder>>();
 
-function loadDecoder(kind: 'flac' | 'vorbis' | 'opus' | 'mp3' | 'aiff'): Promise<WholeFileDecoder> {
+function loadDecoder(kind: 'flac' | 'vorbis' | 'opus' | 'mp3'): Promise<WholeFileDecoder> {
   let load = decoderLoads.get(kind);
   if (!load) {
     const imports: Record<typeof kind, () => Promise<{ default: WholeFileDecoder }>> = {
@@ -129,7 +130,6 @@ function loadDecoder(kind: 'flac' | 'vorbis' | 'opus' | 'mp3' | 'aiff'): Promise
       vorbis: () => import('@audio/decode-vorbis') as Promise<{ default: WholeFileDecoder }>,
       opus: () => import('@audio/decode-opus') as Promise<{ default: WholeFileDecoder }>,
       mp3: () => import('@audio/decode-mp3') as Promise<{ default: WholeFileDecoder }>,
-      aiff: () => import('@audio/decode-aiff') as Promise<{ default: WholeFileDecoder }>,
     };
     load = imports[kind]().then((module) => module.default);
     // A failed import (package missing) should be retried next time, not cached.
@@ -169,40 +169,6 @@ function checkOggPages(bytes: Uint8Array, name: string): void {
     offset = end;
   }
   if ((lastFlags & 0x04) === 0) throw audioError(name, 'truncated Ogg stream: the last page does not carry the end-of-stream flag');
-}
-
-/** AIFF COMM's frame count, or undefined when the chunk is absent. */
-function aiffFrames(bytes: Uint8Array): number | undefined {
-  let offset = 12;
-  while (offset + 8 <= bytes.length) {
-    const id = ascii(bytes, offset, 4);
-    const size = uint32be(bytes, offset + 4);
-    if (id === 'COMM' && offset + 14 <= bytes.length) return uint32be(bytes, offset + 10);
-    offset += 8 + size + (size & 1);
-  }
-  return undefined;
-}
-
-/** Sample count the SSND chunk can actually hold, to tell a short file from a short declaration. */
-function aiffAvailableFrames(bytes: Uint8Array, channels: number): number | undefined {
-  let offset = 12;
-  let bits = 0;
-  let ssnd = -1;
-  let float = false;
-  while (offset + 8 <= bytes.length) {
-    const id = ascii(bytes, offset, 4);
-    const size = uint32be(bytes, offset + 4);
-    if (id === 'COMM' && offset + 16 <= bytes.length) {
-      bits = (bytes[offset + 14] << 8) | bytes[offset + 15];
-      if (ascii(bytes, 8, 4) === 'AIFC' && offset + 30 <= bytes.length) float = /^fl32$/i.test(ascii(bytes, offset + 26, 4));
-    }
-    if (id === 'SSND') ssnd = offset;
-    offset += 8 + size + (size & 1);
-  }
-  if (ssnd < 0 || bits === 0) return undefined;
-  const dataOffset = ssnd + 16 + (bytes.length >= ssnd + 12 ? uint32be(bytes, ssnd + 8) : 0);
-  const frameBytes = channels * (float ? 4 : Math.ceil(bits / 8));
-  return Math.max(0, Math.floor((bytes.length - dataOffset) / frameBytes));
 }
 
 // Bit rates in kbit/s by [MPEG-1 or not][layer index 3 (I), 2 (II), 1 (III)][bitrate index].
@@ -268,17 +234,14 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
   const guess = detectContainer(bytes);
   if (!guess) throw audioError(name, bytes.length < 12 ? `file is ${bytes.length} bytes, too short to be audio` : describeUnknown(bytes));
   if (guess.container === 'wav') return parseWav(bytes, name);
+  if (guess.container === 'aiff') return parseAiff(bytes, name);
 
-  let decoderKind: 'flac' | 'vorbis' | 'opus' | 'mp3' | 'aiff';
+  let decoderKind: 'flac' | 'vorbis' | 'opus' | 'mp3';
   let format: string;
   switch (guess.container) {
     case 'flac':
       decoderKind = 'flac';
       format = 'flac';
-      break;
-    case 'aiff':
-      decoderKind = 'aiff';
-      format = ascii(bytes, 8, 4) === 'AIFC' ? 'aiff-c' : 'aiff';
       break;
     case 'mp3':
       checkMpegFrames(bytes, guess.skip, name);
@@ -310,22 +273,18 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
   if (channels.length === 0 || channels[0].length === 0 || !(result.sampleRate > 0)) {
     throw audioError(name, `${format}: no audio could be decoded (truncated or corrupt file)`);
   }
-  if (result.errors && result.errors.length > 0) {
-    const first = result.errors[0];
-    throw audioError(name, `${format} is corrupt: the decoder reported ${result.errors.length} error(s), the first: ${first.message}${first.frameNumber !== undefined ? ` (frame ${first.frameNumber})` : ''}`);
-  }
+  const errors = result.errors ?? [];
+  const firstError = errors.length > 0 ? `${errors[0].message}${errors[0].frameNumber !== undefined ? ` (frame ${errors[0].frameNumber})` : ''}` : '';
   const frames = channels[0].length;
   if (guess.container === 'flac') {
+    // Checked before decoder errors: a cut-off last frame is also a decoder error, and
+    // "truncated" is the more useful diagnosis.
     const expected = flacTotalSamples(bytes, guess.skip);
-    if (expected > 0 && frames < expected) throw audioError(name, `truncated FLAC: STREAMINFO declares ${expected} samples per channel, ${frames} could be decoded`);
-  }
-  if (guess.container === 'aiff') {
-    const expected = aiffFrames(bytes);
-    const available = aiffAvailableFrames(bytes, channels.length);
-    if (expected !== undefined && available !== undefined && available < expected) {
-      throw audioError(name, `truncated AIFF: COMM declares ${expected} sample frames, the file holds ${available}`);
+    if (expected > 0 && frames < expected) {
+      throw audioError(name, `truncated FLAC: STREAMINFO declares ${expected} samples per channel, ${frames} could be decoded${firstError ? ` (decoder: ${firstError})` : ''}`);
     }
   }
+  if (errors.length > 0) throw audioError(name, `${format} is corrupt: the decoder reported ${errors.length} error(s), the first: ${firstError}`);
   if (guess.container === 'mp3' && channels.length === 2 && mpegIsMono(bytes, guess.skip)) {
     // mpg123 always hands back two channels; a single-channel stream is duplicated into both.
     channels = [channels[0]];
