@@ -136,6 +136,9 @@ export function finishManifest(
   options: ReaderOptions,
   singleLabel: boolean,
 ): DatasetManifest {
+  // Problems in file and line order read like a lint report, whatever order they were found in
+  // (missing audio is only found after all metadata rows are parsed).
+  problems = [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
   if (!options.classes) return { format, root, classes: vocabulary, items, problems };
   const known = new Set(vocabulary);
   const seen = new Set<string>();

@@ -115,16 +115,18 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
       const seen = new Set<string>();
       for (const row of table.rows) {
         const name = row.fields[column.filename]?.trim() ?? '';
-        if (!checkColumnCount(table, row, file, log, name || undefined)) continue;
         if (!name) {
           log.add({ file, line: row.line, field: 'filename', message: 'empty file name' });
           continue;
         }
+        // Duplicates are looked for before anything else, so a malformed first row still
+        // counts as the first listing.
         if (seen.has(name)) {
           log.add({ file, line: row.line, field: 'filename', message: `'${name}' is listed twice` }, name);
           continue;
         }
         seen.add(name);
+        if (!checkColumnCount(table, row, file, log, name)) continue;
         const labels = splitLabels(row.fields[column.event_labels], /,/);
         const unknown = labels.filter((l) => !known.has(l));
         if (unknown.length > 0) {
