@@ -6,6 +6,7 @@
 #include "arguments.h"
 #include "async_job.h"
 #include "errors.h"
+#include "ledger_rows.h"
 
 namespace sjb {
 
@@ -122,33 +123,7 @@ Napi::Value NetworkObject::evaluate(const Napi::CallbackInfo& info) {
       {x, y});
 }
 
-// ledger(): rows with counts as numbers (exact up to 2^53)
-Napi::Value NetworkObject::ledger(const Napi::CallbackInfo& info) {
-  auto net = live(info);
-  Napi::Env env = info.Env();
-  const auto rows = net->ledger().rows();
-  Napi::Array out = Napi::Array::New(env, rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const sj::LedgerRow& r = rows[i];
-    Napi::Object o = Napi::Object::New(env);
-    auto num = [&](const char* key, int64_t v) { o.Set(key, Napi::Number::New(env, static_cast<double>(v))); };
-    o.Set("layer", r.layer);
-    o.Set("name", r.kernel);
-    o.Set("pass", sj::kernelPassName(r.pass));
-    o.Set("shapes", r.shapes);
-    num("calls", r.calls);
-    num("macs", r.cost.macs);
-    num("flops", r.cost.flops);
-    num("transcendentals", r.cost.transcendentals);
-    num("comparisons", r.cost.comparisons);
-    num("bytesRead", r.cost.bytesRead);
-    num("bytesWritten", r.cost.bytesWritten);
-    num("paddingMacs", r.cost.paddingMacs);
-    o.Set("ms", Napi::Number::New(env, static_cast<double>(r.nanoseconds) / 1e6));
-    out.Set(static_cast<uint32_t>(i), o);
-  }
-  return out;
-}
+Napi::Value NetworkObject::ledger(const Napi::CallbackInfo& info) { return ledgerRows(info.Env(), live(info)->ledger().rows()); }
 
 Napi::Value NetworkObject::resetLedger(const Napi::CallbackInfo& info) {
   live(info)->ledger().reset();
