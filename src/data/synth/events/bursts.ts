@@ -29,12 +29,9 @@ export function fitBursts(random: Random, durationS: number, spec: BurstSpec): B
   const fewest = Math.max(1, Math.ceil((durationS + gapMax) / (unitMax + gapMax)));
   const k = random.int(Math.min(fewest, most), most);
   if (k === 1) return [{ startS: 0, lengthS: durationS }];
-  const lengths = Array.from({ length: k }, () => (spec.periodic ? 1 : random.uniform(unitMin, unitMax)));
+  const unit = spec.periodic ? random.uniform(unitMin, unitMax) : 0;
+  const lengths = Array.from({ length: k }, () => (spec.periodic ? unit : random.uniform(unitMin, unitMax)));
   const gapWeights = Array.from({ length: k - 1 }, () => (spec.periodic ? 1 : random.uniform(0.6, 1.4)));
-  if (spec.periodic) {
-    const unit = random.uniform(unitMin, unitMax);
-    lengths.fill(unit);
-  }
   let total = lengths.reduce((a, b) => a + b, 0);
   let gaps = durationS - total;
   // Out-of-range gaps are absorbed by stretching or squeezing the units instead.
