@@ -220,7 +220,7 @@ describe('parseWav: errors name the file and say what is wrong', () => {
     ['not RIFF', ascii('hello, this is a text file'), 'not a RIFF/WAVE file'],
     ['truncated data', good.subarray(0, good.length - 5), "truncated: 'data' chunk declares 16 bytes, 11 remain"],
     ['no data chunk', riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16 })]), "no 'data' chunk"],
-    ['no fmt chunk', riff([dataChunk([[1]], 2, (v, o, x) => v.setInt16(o, x, true))]), "before any 'fmt ' chunk"],
+    ['no fmt chunk', riff([dataChunk([[1]], 2, (v, o, x) => v.setInt16(o, x, true))]), "a 'data' chunk but no 'fmt ' chunk"],
     ['truncated fmt', good.subarray(0, 30), "truncated: 'fmt ' chunk"],
     ['ADPCM', riff([fmtChunk({ tag: 2, channels: 1, rate: 8000, bits: 4 }), { id: 'data', body: new Uint8Array(4) }]), 'unsupported WAV format tag 0x0002'],
     ['12-bit PCM', riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 12 }), { id: 'data', body: new Uint8Array(4) }]), '12-bit PCM WAV is not supported'],

@@ -450,6 +450,8 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
   };
 
   const out = path.resolve(options.out);
+  // dataset.json goes first and comes back last, so a folder holding it is a finished set.
+  await rm(path.join(out, 'dataset.json'), { force: true });
   await rm(path.join(out, 'audio'), { recursive: true, force: true });
   await rm(path.join(out, 'metadata'), { recursive: true, force: true });
   const random = new Random(options.seed);

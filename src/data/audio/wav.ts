@@ -156,7 +156,7 @@ export function parseWav(bytes: Uint8Array, name: string): DecodedAudio {
     // Chunks are word-aligned: an odd-sized chunk is followed by one pad byte not counted in its size.
     offset = body + size + (size & 1);
   }
-  if (!format) throw wavError(name, dataOffset >= 0 ? "'data' chunk found before any 'fmt ' chunk" : "no 'fmt ' chunk (truncated or not a WAV file)");
+  if (!format) throw wavError(name, dataOffset >= 0 ? "a 'data' chunk but no 'fmt ' chunk before or after it" : "no 'fmt ' chunk (truncated or not a WAV file)");
   if (dataOffset < 0) throw wavError(name, "no 'data' chunk (truncated file?)");
   const frames = Math.floor(dataSize / format.blockAlign);
   const read = sampleReader(format, view);
