@@ -1,0 +1,99 @@
+#include "frontend/amplitude.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "core/error.h"
+#include "frontend/lane_kernels.h"
+
+namespace sj {
+
+AmplitudeKind amplitudeKindFromName(const std::string& name, const char* field) {
+  if (name == "none") return AmplitudeKind::None;
+  if (name == "log") return AmplitudeKind::Log;
+  if (name == "db") return AmplitudeKind::Db;
+  fail(ErrorCode::Value, field, " must be \"none\", \"log\" or \"db\", got \"", name, "\"");
+}
+
+const char* amplitudeKindName(AmplitudeKind kind) {
+  switch (kind) {
+    case AmplitudeKind::None: return "none";
+    case AmplitudeKind::Log: return "log";
+    case AmplitudeKind::Db: return "db";
+  }
+  return "none";
+}
+
+void AmplitudeShape::validate() const {
+  if (size < 1) fail(ErrorCode::Shape, "amplitude: size must be >= 1, got ", size);
+  if (kind == AmplitudeKind::Db) {
+    if (!(multiplier > 0.0) || !std::isfinite(multiplier)) fail(ErrorCode::Value, "dbMultiplier must be a finite number > 0, got ", multiplier);
+    if (!(amin > 0.0) || !std::isfinite(amin)) fail(ErrorCode::Value, "amin must be a finite number > 0, got ", amin);
+  }
+  if (kind == AmplitudeKind::Log && (!(eps > 0.0) || !std::isfinite(eps))) fail(ErrorCode::Value, "logEps must be a finite number > 0, got ", eps);
+  if (clamp && (!std::isfinite(clampMin) || !std::isfinite(clampMax) || !(clampMin < clampMax))) {
+    fail(ErrorCode::Value, "clampMin must be below clampMax (both finite), got [", clampMin, ", ", clampMax, "]");
+  }
+}
+
+std::string AmplitudeShape::describe() const {
+  std::string out = "x[" + std::to_string(size) + "] ";
+  std::ostringstream params;
+  params.precision(6);
+  if (kind == AmplitudeKind::Db) params << multiplier << "*log10(max(x," << amin << "))";
+  if (kind == AmplitudeKind::Log) params << "ln(x+" << eps << ")";
+  if (kind == AmplitudeKind::None) params << "x";
+  if (clamp) params << " clamp[" << clampMin << "," << clampMax << "]";
+  return out + params.str();
+}
+
+Cost amplitudeForwardCost(const AmplitudeShape& s) {
+  Cost c;
+  if (s.kind == AmplitudeKind::Db) {
+    c.comparisons += s.size;
+    c.transcendentals += s.size;
+    c.flops += s.size;
+  }
+  if (s.kind == AmplitudeKind::Log) {
+    c.flops += s.size;
+    c.transcendentals += s.size;
+  }
+  if (s.clamp) c.comparisons += 2 * s.size;
+  c.bytesRead = kFloatBytes * s.size;
+  c.bytesWritten = kFloatBytes * s.size;
+  return c;
+}
+
+void amplitudeForward(ThreadPool& pool, const AmplitudeShape& s, const float* x, float* y) {
+  const float lo = static_cast<float>(s.clampMin), hi = static_cast<float>(s.clampMax);
+  // Blocks of 64 elements: the vector body and its scalar tail fall on the same elements whatever
+  // the thread count.
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (s.size + kBlock - 1) / kBlock;
+  if (s.kind == AmplitudeKind::None) {
+    pool.parallelFor(blocks, 64, [&](int64_t b0, int64_t b1) {
+      for (int64_t i = b0 * kBlock; i < std::min(s.size, b1 * kBlock); ++i) {
+        float v = x[i];
+        if (s.clamp) {
+          v = v > lo ? v : lo;  // maxOf, minOf of the reference
+          v = v < hi ? v : hi;
+        }
+        y[i] = v;
+      }
+    });
+    return;
+  }
+  const bool db = s.kind == AmplitudeKind::Db;
+  const float floor = db ? static_cast<float>(s.amin) : -std::numeric_limits<float>::max();
+  const float add = db ? 0.f : static_cast<float>(s.eps);
+  const float scale = db ? static_cast<float>(s.multiplier / 2.302585092994045684) : 1.f;
+  const frontend_lanes::Kernels& k = frontend_lanes::active();
+  pool.parallelFor(blocks, 64, [&](int64_t b0, int64_t b1) {
+    const int64_t begin = b0 * kBlock, end = std::min(s.size, b1 * kBlock);
+    k.logAffine(x + begin, y + begin, end - begin, floor, add, scale, s.clamp, lo, hi);
+  });
+}
+
+}  // namespace sj

@@ -1,0 +1,72 @@
+#include <algorithm>
+
+#include "frontend/pad_crop.h"
+#include "harness.h"
+
+namespace sj::testing {
+namespace {
+
+struct PadOp {
+  PadShape s;
+  std::string describe() const { return "pad " + s.describe(); }
+  // Out of place: x -> y. In place: the signal already sits at the start of a length-long buffer
+  // and only the zeros ("tail") are written; "x_read" (Index) counts the bytes read: none.
+  std::vector<TensorDecl> tensors() const {
+    if (!s.inPlace) return {{"x", s.samples}, {"y", s.length, Role::Output}};
+    return {{"x", s.samples}, {"tail", s.length - s.samples, Role::Output}, {"x_read", 0, Role::Index}};
+  }
+  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  template <class T>
+  void reference(Pass, Tensors<T>& t) const {
+    if (!s.inPlace) return padForwardReference(s, t["x"].data(), t["y"].data());
+    std::vector<T> buffer(t["x"]);
+    buffer.resize(s.length, T(7));  // garbage the kernel must overwrite
+    padForwardReference(s, buffer.data(), buffer.data());
+    std::copy(buffer.begin() + s.samples, buffer.end(), t["tail"].begin());
+  }
+  void fast(Pass, Tensors<float>& t, ThreadPool&) const {
+    if (!s.inPlace) return padForward(s, t["x"].data(), t["y"].data());
+    std::vector<float> buffer(t["x"]);
+    buffer.resize(s.length, 7.f);
+    padForward(s, buffer.data(), buffer.data());
+    std::copy(buffer.begin() + s.samples, buffer.end(), t["tail"].begin());
+  }
+  Cost cost(Pass) const { return padForwardCost(s); }
+  std::vector<std::string> reads(Pass) const { return {s.inPlace ? "x_read" : "x"}; }
+  std::vector<std::string> writes(Pass) const { return {s.inPlace ? "tail" : "y"}; }
+  std::vector<LossTerm> loss() const { return {}; }
+  std::vector<GradCheck> gradients(Pass) const { return {}; }
+  OpChecks checks() const { return {0.0}; }
+};
+
+struct FrameCropOp {
+  FrameCropShape s;
+  std::string describe() const { return "frame_crop " + s.describe(); }
+  std::vector<TensorDecl> tensors() const {
+    return {{"x", s.rows * s.frames}, {"y", s.rows * s.keep, Role::Output}, {"x_read", s.rows * s.kept(), Role::Index}};
+  }
+  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  template <class T>
+  void reference(Pass, Tensors<T>& t) const {
+    frameCropForwardReference(s, t["x"].data(), t["y"].data());
+  }
+  void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { frameCropForward(pool, s, t["x"].data(), t["y"].data()); }
+  Cost cost(Pass) const { return frameCropForwardCost(s); }
+  std::vector<std::string> reads(Pass) const { return {"x_read"}; }
+  std::vector<std::string> writes(Pass) const { return {"y"}; }
+  std::vector<LossTerm> loss() const { return {}; }
+  std::vector<GradCheck> gradients(Pass) const { return {}; }
+  OpChecks checks() const { return {0.0}; }
+};
+
+}  // namespace
+
+SJ_TEST(frontend_pad_crop_table) {
+  uint64_t seed = 1200;
+  for (bool inPlace : {false, true})
+    for (auto [n, len] : std::vector<std::pair<int64_t, int64_t>>{{1, 2}, {5, 17}, {159000, 160000}}) checkOp(PadOp{{n, len, inPlace}}, seed++);
+  for (FrameCropShape s : {FrameCropShape{1, 1, 1}, FrameCropShape{128, 1723, 64}, FrameCropShape{3, 10, 25}, FrameCropShape{5, 7, 7}})
+    checkOp(FrameCropOp{s}, seed++);
+}
+
+}  // namespace sj::testing
