@@ -7,6 +7,7 @@
 #include "core/cpu_isa.h"
 #include "core/thread_pool.h"
 #include "kernels/cuda/cuda_devices.h"
+#include "frontend_object.h"
 #include "meter_object.h"
 #include "network_object.h"
 
@@ -64,6 +65,8 @@ Napi::Value measureFmaPeak(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkObject::define(env));
   exports.Set("Meter", MeterObject::define(env));
+  exports.Set("FeatureExtractor", FeatureExtractorObject::define(env));
+  exports.Set("resampleAudio", Napi::Function::New(env, resampleAudio, "resampleAudio"));
   exports.Set("probeEnergy", Napi::Function::New(env, probeEnergy, "probeEnergy"));
   exports.Set("loadDevice", Napi::Function::New(env, loadDevice, "loadDevice"));
   exports.Set("info", Napi::Function::New(env, info, "info"));

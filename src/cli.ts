@@ -3,19 +3,17 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
+import { dataSettings, withDataOptions } from './commands/data-options.js';
 import { energySettings, withEnergyOptions } from './commands/energy-options.js';
 import { infoReport, printInfo } from './commands/info.js';
+import { printSynth } from './commands/synth.js';
 import { printTrain, runTrain } from './commands/train.js';
+import { synthesize } from './data/synth/index.js';
 import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';
 import { probeText } from './format/energy-table.js';
+import { ProgressBar } from './format/progress.js';
 import { ARCHITECTURES, type Architecture } from './models/families.js';
-
-function parseShape(text: string): number[] {
-  const dims = text.split(/[x,]/).map((d) => Number(d.trim()));
-  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--input must look like 1,128,64, got "${text}"`);
-  return dims;
-}
 
 function emit(json: boolean, report: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${text()}\n`);
@@ -37,9 +35,9 @@ const cli = yargs(hideBin(process.argv))
   )
   .command(
     'train',
-    'Train one model on a seeded random labelled set, test it, and print per-kernel costs of each phase',
+    'Train one model (on the embedded synthetic set unless --data), test it, and print per-phase kernel costs, energy and test metrics',
     (y) =>
-      withEnergyOptions(y)
+      withDataOptions(withEnergyOptions(y))
         .option('arch', { choices: ARCHITECTURES, default: 'cnn' as Architecture, describe: 'Model family' })
         .option('layers', { type: 'number', default: 2, describe: 'Layers (MLP hidden layers, CNN blocks, GRU layers)' })
         .option('width', { type: 'number', default: 64, describe: 'Width (MLP units, CNN channels, GRU hidden size)' })
@@ -50,11 +48,6 @@ const cli = yargs(hideBin(process.argv))
         .option('epochs', { type: 'number', default: 1, describe: 'Training epochs' })
         .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
         .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
-        .option('clips', { type: 'number', default: 256, describe: 'Training examples' })
-        .option('test-clips', { type: 'number', default: 64, describe: 'Test examples' })
-        .option('classes', { type: 'number', default: 10, describe: 'Classes (labels per example are multi-hot)' })
-        .option('input', { type: 'string', default: '1,128,64', describe: 'Per-example input shape: channels,mel bands,frames' })
-        .option('seed', { type: 'number', default: 1, describe: 'Seed for data, initial weights, shuffling and dropout' })
         .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' }),
     async (argv) => {
       const report = await runTrain({
@@ -67,10 +60,7 @@ const cli = yargs(hideBin(process.argv))
           convWidth: argv['conv-width'],
           rnnWidth: argv['rnn-width'],
         },
-        inputShape: parseShape(argv.input),
-        classes: argv.classes,
-        trainExamples: argv.clips,
-        testExamples: argv['test-clips'],
+        data: dataSettings(argv, argv.threads, argv.progress && !argv.json),
         epochs: argv.epochs,
         batchSize: argv.batch,
         lr: argv.lr,
@@ -80,6 +70,32 @@ const cli = yargs(hideBin(process.argv))
         energy: energySettings(argv),
       });
       emit(argv.json, report, () => printTrain(report));
+    },
+  )
+  .command(
+    'synth',
+    'Write the embedded synthetic DESED-like set: 10 s clips of 10 procedurally generated classes, strong and weak labels in DESED TSV format',
+    (y) =>
+      y
+        .option('out', { type: 'string', demandOption: true, describe: 'Output folder (DESED layout: audio/, metadata/, dataset.json)' })
+        .option('clips', { type: 'number', default: 1578, describe: "Training clips (DESED's weak set has 1578)" })
+        .option('test-clips', { type: 'number', describe: 'Test (validation) clips (default: a quarter of --clips)' })
+        .option('seed', { type: 'number', default: 1, describe: 'Seed: the same seed writes the same bytes' })
+        .option('rate', { type: 'number', default: 16000, describe: 'Sample rate, Hz' })
+        .option('duration', { type: 'number', default: 10, describe: 'Clip length, seconds' }),
+    async (argv) => {
+      const bar = new ProgressBar('synth', argv.progress && !argv.json);
+      const report = await synthesize({
+        out: argv.out,
+        seed: argv.seed,
+        trainClips: argv.clips,
+        testClips: argv['test-clips'],
+        sampleRate: argv.rate,
+        durationS: argv.duration,
+        progress: (d, t) => bar.update(d, t),
+      });
+      bar.finish();
+      emit(argv.json, report, () => printSynth(report));
     },
   )
   .command(

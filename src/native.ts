@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { NativeMeter } from './energy/meter.js';
+import type { NativeFeatureExtractor } from './frontend/extractor.js';
 import { SedjouleError } from './errors.js';
 
 export interface NativeLedgerRow {
@@ -66,6 +67,8 @@ export interface PeakMeasurement {
 export interface NativeAddon {
   Network: new (spec: string, threads?: number) => NativeNetwork;
   Meter: new (options?: string) => NativeMeter;
+  FeatureExtractor: new (config: string, threads?: number) => NativeFeatureExtractor;
+  resampleAudio(audio: Float32Array, fromRate: number, toRate: number): Promise<Float32Array>;
   probeEnergy(options?: string): Promise<string>;
   /** Keeps every CPU thread, or every GPU, busy for about `seconds`; resolves to "" or why it could not. */
   loadDevice(kind: 'cpu' | 'gpu', seconds: number): Promise<string>;

@@ -25,7 +25,8 @@ import { parseArgs } from 'node:util';
 import { SedjouleError } from '../errors.js';
 import { Random } from '../util/random.js';
 import { decodeAudioFile, toMono } from './audio/decode.js';
-import { resample } from './audio/resample.js';
+import { fromDb, pinkNoise, rms } from './synth/dsp.js';
+import { resample } from '../frontend/extractor.js';
 import { encodeWav } from './audio/wav.js';
 
 /** Class order of the set (the targets' order). */
@@ -357,33 +358,20 @@ export interface RealSetSummary {
   seconds: number;
 }
 
-const dbToGain = (db: number): number => 10 ** (db / 20);
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** Pink-ish noise (Paul Kellet's economical filter) scaled to an RMS level. */
-function pinkNoise(length: number, rmsDbfs: number, random: Random): Float32Array {
-  const out = new Float32Array(length);
-  let b0 = 0;
-  let b1 = 0;
-  let b2 = 0;
-  let sum = 0;
-  for (let i = 0; i < length; ++i) {
-    const white = 2 * random.next() - 1;
-    b0 = 0.99765 * b0 + white * 0.099046;
-    b1 = 0.963 * b1 + white * 0.2965164;
-    b2 = 0.57 * b2 + white * 1.0526913;
-    out[i] = b0 + b1 + b2 + white * 0.1848;
-    sum += out[i] * out[i];
-  }
-  const scale = dbToGain(rmsDbfs) / Math.sqrt(sum / Math.max(1, length));
-  for (let i = 0; i < length; ++i) out[i] *= scale;
-  return out;
+/** Pink noise (the synthetic set's generator) at an RMS level in dBFS. */
+function pinkNoiseAt(length: number, rmsDbfs: number, random: Random): Float32Array {
+  const noise = pinkNoise(random, length);
+  const scale = fromDb(rmsDbfs) / Math.max(rms(noise), 1e-12);
+  for (let i = 0; i < length; ++i) noise[i] *= scale;
+  return noise;
 }
 
 async function prepare(recording: Recording, settings: RealSetSettings): Promise<PreparedRecording> {
   const audio = await decodeAudioFile(recording.file);
   let samples = toMono(audio);
-  if (audio.sampleRate !== settings.sampleRate) samples = resample(samples, audio.sampleRate, settings.sampleRate);
+  samples = await resample(samples, audio.sampleRate, settings.sampleRate);
   let peak = 0;
   for (const x of samples) peak = Math.max(peak, Math.abs(x));
   const hop = Math.max(1, Math.round(settings.activityFrameSeconds * settings.sampleRate));
@@ -457,7 +445,7 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
   const random = new Random(options.seed);
   const frames = Math.round(settings.duration * settings.sampleRate);
   const fade = Math.max(1, Math.round(settings.fadeSeconds * settings.sampleRate));
-  const noiseFloor = dbToGain(settings.noiseRmsDbfs + settings.activitySnrDb);
+  const noiseFloor = fromDb(settings.noiseRmsDbfs + settings.activitySnrDb);
   const used = new Map<string, Recording>();
   const sourceRows: string[] = [tsvRow(['filename', 'split', 'onset', 'offset', 'event_label', 'recording', 'group', 'licence'])];
 
@@ -474,7 +462,7 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
     const durationRows = [tsvRow(['filename', 'duration'])];
     for (let n = 0; n < part.count; ++n) {
       const name = `${part.split}_${String(n).padStart(5, '0')}.wav`;
-      const clip = pinkNoise(frames, settings.noiseRmsDbfs, random);
+      const clip = pinkNoiseAt(frames, settings.noiseRmsDbfs, random);
       const count = random.int(settings.eventsPerClip[0], Math.min(settings.eventsPerClip[1], available.length));
       const chosen = random.permutation(available.length).slice(0, count).map((i) => available[i]);
       const events: ClipEvent[] = [];
@@ -483,7 +471,7 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
         const recording = pool[random.int(0, pool.length - 1)];
         const source = await prepared(recording);
         used.set(recording.id, recording);
-        const gain = dbToGain(random.uniform(settings.peakDbfs[0], settings.peakDbfs[1])) / Math.max(source.peak, 1e-9);
+        const gain = fromDb(random.uniform(settings.peakDbfs[0], settings.peakDbfs[1])) / Math.max(source.peak, 1e-9);
         const span = audibleSpan(source, gain, noiseFloor);
         const length = span.end - span.start;
         // A recording that fits is placed whole at a random onset; a longer one fills the clip

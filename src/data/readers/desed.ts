@@ -16,22 +16,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
 import { readCsv, requireColumns } from '../csv.js';
+import { DESED_CLASSES } from '../desed-classes.js';
 import type { DatasetEvent, DatasetItem, DatasetManifest } from '../manifest.js';
 import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, parseNumber, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
 
-/** The 10 DESED classes in the order of DESED's target_classes (generate_dcase_task4_2021.py). */
-export const DESED_CLASSES: readonly string[] = [
-  'Alarm_bell_ringing',
-  'Blender',
-  'Cat',
-  'Dishes',
-  'Dog',
-  'Electric_shaver_toothbrush',
-  'Frying',
-  'Running_water',
-  'Speech',
-  'Vacuum_cleaner',
-];
+export { DESED_CLASSES } from '../desed-classes.js';
 
 /** Metadata files of one split and where its audio may be. */
 interface SplitLayout {

@@ -1,22 +1,6 @@
-/** The 10 DESED / DCASE Task 4 target classes, in the canonical order of the DESED generator. */
-export const DESED_CLASSES = [
-  'Alarm_bell_ringing',
-  'Blender',
-  'Cat',
-  'Dishes',
-  'Dog',
-  'Electric_shaver_toothbrush',
-  'Frying',
-  'Running_water',
-  'Speech',
-  'Vacuum_cleaner',
-] as const;
+import { DESED_CLASSES, type DesedClass } from '../desed-classes.js';
 
-export type DesedClass = (typeof DESED_CLASSES)[number];
-
-export function isDesedClass(name: string): name is DesedClass {
-  return (DESED_CLASSES as readonly string[]).includes(name);
-}
+export { DESED_CLASSES, isDesedClass, type DesedClass } from '../desed-classes.js';
 
 /** Position in the canonical order: label lists are sorted by it so files do not depend on draw order. */
 export function classIndex(label: DesedClass): number {

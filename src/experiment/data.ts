@@ -1,0 +1,134 @@
+/**
+ * The data of an experiment, ready for training: a dataset folder or the embedded synthetic set,
+ * turned into log-mel features by the native front end (cached on disk), or the seeded random
+ * set for engine-only runs. Computing features is a phase of its own, with its kernel ledger and,
+ * when a meter is given, its energy window.
+ */
+import { FeatureCache } from '../data/feature-cache.js';
+import { buildFeatureDataset, type FeatureBuildReport } from '../data/feature-dataset.js';
+import type { Dataset } from '../data/dataset.js';
+import type { DatasetFormat, Problem } from '../data/manifest.js';
+import { randomLabelledSet } from '../data/random-set.js';
+import { loadManifest, syntheticSet } from '../data/resolve.js';
+import type { Meter } from '../energy/meter.js';
+import type { EnergyWindow } from '../energy/types.js';
+import { ProgressBar } from '../format/progress.js';
+import { FeatureExtractor, type FrontendConfig, type FrontendSpec } from '../frontend/extractor.js';
+import { totals, type LedgerRow, type LedgerTotals } from '../ledger.js';
+
+export interface DataSettings {
+  /** A dataset folder, 'random' (no audio), or undefined for the embedded synthetic set. */
+  data?: string;
+  format?: DatasetFormat;
+  testFold?: number;
+  skipBad: boolean;
+  channel: number | 'mix';
+  frontend: FrontendSpec;
+  cacheRoot: string;
+  /** Synthetic set size (or random set size), and the seed of either. */
+  trainClips: number;
+  testClips: number;
+  seed: number;
+  /** For 'random' only. */
+  randomInputShape: number[];
+  randomClasses: number;
+  threads: number;
+  progress: boolean;
+}
+
+export interface DataInfo {
+  source: 'synthetic' | 'folder' | 'random';
+  format?: DatasetFormat;
+  root?: string;
+  classes: string[];
+  inputShape: number[];
+  train: number;
+  test: number;
+  /** Items left out by --skip-bad (bad metadata rows, missing or unreadable audio). */
+  skipped: Problem[];
+  /** The set has no test split: a seeded fifth of its training items was held out. */
+  heldOut: boolean;
+  frontend?: FrontendConfig;
+  cacheDir?: string;
+}
+
+export interface FeaturePhase {
+  reports: FeatureBuildReport[];
+  kernels: LedgerRow[];
+  totals: LedgerTotals;
+  energy?: EnergyWindow;
+}
+
+export interface PreparedData {
+  train: Dataset;
+  test: Dataset;
+  info: DataInfo;
+  features?: FeaturePhase;
+}
+
+export async function prepareData(settings: DataSettings, meter?: Meter): Promise<PreparedData> {
+  if (settings.data === 'random') {
+    const shape = { inputShape: settings.randomInputShape, classes: settings.randomClasses, seed: settings.seed };
+    const train = randomLabelledSet({ ...shape, examples: settings.trainClips, split: 'train' });
+    const test = randomLabelledSet({ ...shape, examples: settings.testClips, split: 'test' });
+    return {
+      train,
+      test,
+      info: { source: 'random', classes: train.classes, inputShape: train.inputShape, train: train.size, test: test.size, skipped: [], heldOut: false },
+    };
+  }
+
+  const extractor = FeatureExtractor.create(settings.frontend, { threads: settings.threads });
+  try {
+    const dir =
+      settings.data ??
+      (await syntheticSet(
+        settings.cacheRoot,
+        { trainClips: settings.trainClips, testClips: settings.testClips, seed: settings.seed, sampleRate: extractor.config.sampleRate },
+        settings.progress,
+      ));
+    const { manifest, skipped, heldOut } = await loadManifest(dir, { format: settings.format, testFold: settings.testFold, skipBad: settings.skipBad, holdOutSeed: settings.seed });
+    const cache = new FeatureCache(settings.cacheRoot, extractor.config);
+
+    meter?.begin('features');
+    const reports: FeatureBuildReport[] = [];
+    const built: Dataset[] = [];
+    for (const split of ['train', 'test']) {
+      const bar = new ProgressBar(`${split} features`.padEnd(14), settings.progress);
+      const { dataset, report } = await buildFeatureDataset(manifest, split, {
+        cache,
+        extractor,
+        channel: settings.channel,
+        skipBad: settings.skipBad,
+        progress: (d, t) => bar.update(d, t),
+      });
+      bar.finish();
+      reports.push(report);
+      skipped.push(...report.skipped);
+      built.push(dataset);
+    }
+    const energy = meter?.end('features');
+    const kernels = extractor.ledger();
+    const [train, test] = built;
+    return {
+      train,
+      test,
+      info: {
+        source: settings.data ? 'folder' : 'synthetic',
+        format: manifest.format,
+        root: manifest.root,
+        classes: manifest.classes,
+        inputShape: train.inputShape,
+        train: train.size,
+        test: test.size,
+        skipped,
+        heldOut,
+        frontend: extractor.config,
+        cacheDir: cache.dir,
+      },
+      features: { reports, kernels, totals: totals(kernels), energy },
+    };
+  } finally {
+    extractor.dispose();
+  }
+}
