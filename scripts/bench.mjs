@@ -9,11 +9,22 @@
 // GB/s is the ledger's compulsory traffic over the time: memory-bound kernels (small-batch linear,
 // bias sums) are limited by it, not by the FMA peak.
 //
+// The log-mel front end (dcase preset, one thread) in 10 s clips per second, next to a numpy/scipy
+// peer computing the same pipeline on the same audio in the same run (scripts/frontend_peer.py,
+// run by the first python3 that has numpy and scipy), with the largest difference of the two
+// outputs (both are min-max normalised to [0, 1]).
+//
 // The energy sampler's own cost is measured too: the CPU time of its thread over 5 s of sampling
 // at 20 Hz, as a fraction of one core (target: under 1 %).
 //
 // Options: --reps N (default 5; the best repetition counts), --json
-import { loadAddon, Meter, Network } from '../dist/index.js';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { FeatureExtractor, loadAddon, Meter, Network } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -75,6 +86,56 @@ for (const threads of threadCounts) {
   }
 }
 
+// The front end against its peer.
+async function frontendBench() {
+  const rate = 16000;
+  const audio = new Float32Array(10 * rate);
+  let seed = 7;
+  for (let i = 0; i < audio.length; ++i) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    audio[i] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / rate) + 0.05 * (seed / 4294967296 - 0.5) + 0.2 * Math.sin((2 * Math.PI * 2500 * i) / rate) * (i % 4000 < 2000 ? 1 : 0);
+  }
+  const extractor = FeatureExtractor.create('dcase', { threads: 1 });
+  await extractor.compute(audio, rate);
+  const times = [];
+  let ours;
+  for (let r = 0; r < 30; ++r) {
+    const t = performance.now();
+    ours = await extractor.compute(audio, rate);
+    times.push(performance.now() - t);
+  }
+  extractor.dispose();
+  times.sort((a, b) => a - b);
+  const result = { preset: 'dcase', msPerClip: times[times.length >> 1], clipsPerSecond: 1000 / times[times.length >> 1] };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-bench-'));
+  try {
+    const audioFile = path.join(dir, 'audio.f32');
+    const peerOut = path.join(dir, 'peer.f32');
+    fs.writeFileSync(audioFile, new Uint8Array(audio.buffer));
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'frontend_peer.py');
+    let failure = 'no python3 with numpy and scipy found';
+    for (const python of ['python3', '/usr/bin/python3']) {
+      const run = spawnSync(python, [script, audioFile, String(rate), '30', peerOut], { encoding: 'utf8' });
+      if (run.status !== 0) {
+        failure = `${python}: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}`;
+        continue;
+      }
+      const peer = JSON.parse(run.stdout);
+      const theirs = new Float32Array(new Uint8Array(fs.readFileSync(peerOut)).buffer);
+      let maxDiff = 0;
+      for (let i = 0; i < theirs.length; ++i) maxDiff = Math.max(maxDiff, Math.abs(theirs[i] - ours[i]));
+      result.peer = { ...peer, python, clipsPerSecond: 1000 / peer.msPerClip, maxAbsDifference: maxDiff };
+      result.speedup = peer.msPerClip / result.msPerClip;
+      return result;
+    }
+    result.peer = { unavailable: failure };
+    return result;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const frontend = await frontendBench();
+
 // The sampler alone, at 20 Hz, on whatever sources this machine has.
 const meter = Meter.start({ periodMs: 50 });
 await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -90,7 +151,7 @@ const samplerResult = {
 };
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, sampler: samplerResult }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, sampler: samplerResult }, null, 2)}\n`);
 } else {
   const peaks = new Map(results.map((r) => [r.threads, r.peakGflops]));
   console.log(`FP32 FMA peak measured now (${info.isa}): ${[...peaks].map(([t, g]) => `${g.toFixed(1)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
@@ -102,6 +163,14 @@ if (json) {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
+  const f = frontend;
+  console.log(`\nfront end (dcase preset, one thread): ${f.msPerClip.toFixed(2)} ms per 10 s clip = ${f.clipsPerSecond.toFixed(0)} clips/s`);
+  if (f.peer.unavailable) console.log(`  peer unavailable: ${f.peer.unavailable}`);
+  else
+    console.log(
+      `  peer ${f.peer.peer} (python ${f.peer.python}, numpy ${f.peer.numpy}, scipy ${f.peer.scipy}): ${f.peer.msPerClip.toFixed(2)} ms = ${f.peer.clipsPerSecond.toFixed(0)} clips/s; ` +
+        `sedjoule is ${f.speedup.toFixed(1)}x the peer's speed; largest output difference ${f.peer.maxAbsDifference.toExponential(2)}`,
+    );
   console.log(
     `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +
       `${(1000 * samplerResult.samplerCpuS).toFixed(1)} ms CPU over ${samplerResult.wallS.toFixed(1)} s = ` +

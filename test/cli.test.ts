@@ -1,5 +1,7 @@
 /** The command line, run as a user runs it: node dist/cli.js (built by `npm test` first). */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -50,7 +52,7 @@ describe('loading the addon', () => {
 
 describe('sedjoule train', () => {
   it('trains, tests, and reports per-phase kernel costs as JSON', () => {
-    const r = sedjoule('train', '--arch', 'cnn', '--layers', '2', '--width', '16', '--epochs', '2', '--clips', '64', '--test-clips', '32', '--idle', '0.3', '--json');
+    const r = sedjoule('train', '--data', 'random', '--arch', 'cnn', '--layers', '2', '--width', '16', '--epochs', '2', '--clips', '64', '--test-clips', '32', '--idle', '0.3', '--json');
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     // conv 1->16 (160) + conv 16->16 (2320) + linear 16*32*16 -> 10 (81930)
@@ -90,7 +92,7 @@ describe('sedjoule train', () => {
   });
 
   it('prints energy with its source and uncertainty, and carbon', () => {
-    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--idle', '0.2', '--pue', '1.2');
+    const r = sedjoule('train', '--data', 'random', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--idle', '0.2', '--pue', '1.2');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/energy sources \(sampling every \d+ ms\)/);
     expect(r.stdout).toMatch(/idle baseline over/);
@@ -98,12 +100,12 @@ describe('sedjoule train', () => {
     expect(r.stdout).toMatch(/source\s+method\s+J\s+± J\s+net J/);
     expect(r.stdout).toMatch(/gCO2e at 475 g\/kWh \(CodeCarbon's global average fallback/);
     expect(r.stdout).toMatch(/PUE 1.2/);
-    const off = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--no-energy');
+    const off = sedjoule('train', '--data', 'random', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--no-energy');
     expect(off.stdout).toMatch(/energy: not measured/);
   });
 
   it('prints a per-kernel table per phase', () => {
-    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '32', '--clips', '16', '--test-clips', '8', '--no-energy');
+    const r = sedjoule('train', '--data', 'random', '--arch', 'mlp', '--layers', '1', '--width', '32', '--clips', '16', '--test-clips', '8', '--no-energy');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/kernel\s+pass\s+calls\s+GFLOP\s+GB moved\s+ms\s+GFLOP\/s/);
     expect(r.stdout).toMatch(/^train: 1 epoch/m);
@@ -113,18 +115,54 @@ describe('sedjoule train', () => {
 
   it('runs every model family', () => {
     for (const arch of ['rnn', 'crnn']) {
-      const r = sedjoule('train', '--arch', arch, '--layers', '1', '--width', '8', '--conv-width', '8', '--rnn-width', '8', '--clips', '8', '--test-clips', '8', '--no-energy', '--json');
+      const r = sedjoule('train', '--data', 'random', '--arch', arch, '--layers', '1', '--width', '8', '--conv-width', '8', '--rnn-width', '8', '--clips', '8', '--test-clips', '8', '--no-energy', '--json');
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).phases.train.kernels.some((k: { name: string }) => k.name === 'gru')).toBe(true);
     }
   });
 
+  it('trains on the embedded synthetic set by default, generating it once into the cache', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-cli-cache-'));
+    try {
+      const args = ['train', '--arch', 'cnn', '--layers', '1', '--width', '4', '--clips', '12', '--test-clips', '6', '--no-energy', '--cache', cache, '--json'];
+      const first = sedjoule(...args);
+      expect(first.status, first.stderr).toBe(0);
+      const report = JSON.parse(first.stdout);
+      expect(report.data.source).toBe('synthetic');
+      expect(report.data.format).toBe('desed');
+      expect(report.data.inputShape).toEqual([1, 128, 626]);
+      expect(report.data.classes).toHaveLength(10);
+      expect(report.phases.features.reports.map((r: { computed: number }) => r.computed)).toEqual([12, 6]);
+      expect(report.phases.test.metrics.examples).toBe(6);
+      expect(fs.existsSync(path.join(cache, 'synth', 'seed1-train12-test6-16000Hz', 'dataset.json'))).toBe(true);
+      const second = JSON.parse(sedjoule(...args).stdout);
+      expect(second.phases.features.reports.map((r: { cached: number }) => r.cached)).toEqual([12, 6]);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the synthetic set with sedjoule synth', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-cli-synth-'));
+    try {
+      const r = sedjoule('synth', '--out', out, '--clips', '4', '--test-clips', '2', '--seed', '5', '--json');
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ trainClips: 4, testClips: 2, seed: 5, sampleRate: 16000 });
+      expect(fs.readFileSync(path.join(out, 'metadata', 'train', 'weak.tsv'), 'utf8')).toMatch(/^filename\tevent_labels\n/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('fails with a clear message on bad options', () => {
-    const r = sedjoule('train', '--layers', '0', '--no-energy');
+    const r = sedjoule('train', '--data', 'random', '--layers', '0', '--no-energy');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/layers must be a positive integer, got 0/);
     const u = sedjoule('train', '--arch', 'transformer');
     expect(u.status).toBe(2);
     expect(u.stderr).toMatch(/Invalid values/);
+    const missing = sedjoule('train', '--data', '/nonexistent/dataset', '--no-energy');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/\/nonexistent\/dataset/);
   });
 });

@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { runTrain } from '../src/commands/train.js';
+import { trainDataDefaults } from './helpers.js';
 import { decodeAudioFile } from '../src/data/audio/decode.js';
 import { parseCsv } from '../src/data/csv.js';
 import { checkManifest, splitCounts, type DatasetManifest } from '../src/data/manifest.js';
@@ -196,6 +199,33 @@ describe('scripts/build-real-dataset.sh', () => {
     // Every event names its source and licence.
     expect(sources.rows.every((r) => r.fields[column('licence')] !== '')).toBe(true);
   });
+
+  it('trains briefly through the front end, the feature cache and a network', async (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'sedjoule-real-cache-'));
+    try {
+      const report = await runTrain({
+        model: { arch: 'cnn', layers: 1, width: 8 },
+        data: { ...trainDataDefaults, data: out, cacheRoot: cache, frontend: { preset: 'dcase', clipSeconds: 4 } },
+        epochs: 2,
+        batchSize: 8,
+        lr: 1e-3,
+        seed: 1,
+        threads: 2,
+        progress: false,
+        energy: { enabled: false, idleSeconds: 0, meter: {} },
+      });
+      expect(report.data.classes).toEqual(REAL_SET_CLASSES);
+      expect(report.data.inputShape).toEqual([1, 128, 251]);
+      expect(report.phases.features!.reports.map((r) => r.computed)).toEqual([TRAIN, TEST]);
+      expect(report.phases.train.result.epochLoss.every(Number.isFinite)).toBe(true);
+      expect(report.phases.test.metrics.examples).toBe(TEST);
+      // The front end ran natively on every clip: its kernels are in the ledger.
+      expect(new Set(report.phases.features!.kernels.map((k) => k.name))).toEqual(new Set(['resample', 'stft', 'mel', 'amplitude', 'normalize']));
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  }, 600_000);
 
   it('is reproducible: the same seed writes the same bytes', async (ctx) => {
     if (skipReason) ctx.skip(skipReason);

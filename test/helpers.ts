@@ -1,5 +1,6 @@
 /** Shared helpers for the vitest suites. */
 import { errorCode } from '../src/errors.js';
+import type { DataSettings } from '../src/experiment/data.js';
 import { Random } from '../src/util/random.js';
 
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
@@ -21,3 +22,18 @@ export async function failure(fn: () => unknown): Promise<{ code: string | undef
   }
   throw new Error('expected a failure, but the call succeeded');
 }
+
+/** Data settings for library-level runs in tests: the caller sets data, cacheRoot, frontend. */
+export const trainDataDefaults: DataSettings = {
+  skipBad: false,
+  channel: 'mix',
+  frontend: 'dcase',
+  cacheRoot: '',
+  trainClips: 32,
+  testClips: 16,
+  seed: 1,
+  randomInputShape: [1, 128, 64],
+  randomClasses: 10,
+  threads: 2,
+  progress: false,
+};
