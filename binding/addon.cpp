@@ -64,6 +64,7 @@ Napi::Value measureFmaPeak(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkObject::define(env));
+  exports.Set("inspectNetwork", Napi::Function::New(env, inspectNetwork, "inspectNetwork"));
   exports.Set("Meter", MeterObject::define(env));
   exports.Set("FeatureExtractor", FeatureExtractorObject::define(env));
   exports.Set("resampleAudio", Napi::Function::New(env, resampleAudio, "resampleAudio"));

@@ -21,6 +21,8 @@ Napi::Function NetworkObject::define(Napi::Env env) {
                          InstanceMethod("resetLedger", &NetworkObject::resetLedger),
                          InstanceMethod("saveWeights", &NetworkObject::saveWeights),
                          InstanceMethod("loadWeights", &NetworkObject::loadWeights),
+                         InstanceMethod("saveCheckpoint", &NetworkObject::saveCheckpoint),
+                         InstanceMethod("loadCheckpoint", &NetworkObject::loadCheckpoint),
                          InstanceMethod("dispose", &NetworkObject::dispose),
                          InstanceAccessor("disposed", &NetworkObject::disposed, nullptr),
                      });
@@ -130,29 +132,23 @@ Napi::Value NetworkObject::resetLedger(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value NetworkObject::saveWeights(const Napi::CallbackInfo& info) {
+// Runs a file action (save/load weights or a checkpoint) off the main thread: Promise<void>.
+Napi::Value NetworkObject::pathJob(const Napi::CallbackInfo& info, void (sj::Network::*action)(const std::string&)) {
   auto net = live(info);
   const std::string path = stringArgument(info, 0, "path");
   return AsyncJob::start(
       info.Env(),
-      [net, path] {
+      [net, path, action] {
         std::lock_guard<std::mutex> lock(net->busy());
-        net->saveWeights(path);
+        ((*net).*action)(path);
       },
       nullptr);
 }
 
-Napi::Value NetworkObject::loadWeights(const Napi::CallbackInfo& info) {
-  auto net = live(info);
-  const std::string path = stringArgument(info, 0, "path");
-  return AsyncJob::start(
-      info.Env(),
-      [net, path] {
-        std::lock_guard<std::mutex> lock(net->busy());
-        net->loadWeights(path);
-      },
-      nullptr);
-}
+Napi::Value NetworkObject::saveWeights(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::saveWeights); }
+Napi::Value NetworkObject::loadWeights(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::loadWeights); }
+Napi::Value NetworkObject::saveCheckpoint(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::saveCheckpoint); }
+Napi::Value NetworkObject::loadCheckpoint(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::loadCheckpoint); }
 
 Napi::Value NetworkObject::dispose(const Napi::CallbackInfo& info) {
   network_.reset();
@@ -160,5 +156,13 @@ Napi::Value NetworkObject::dispose(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NetworkObject::disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !network_); }
+
+Napi::Value inspectNetwork(const Napi::CallbackInfo& info) {
+  const std::string spec = stringArgument(info, 0, "spec");
+  sj::NetworkOptions options;
+  options.threads = 1;
+  options.allocate = false;
+  return Napi::String::New(info.Env(), guard(info.Env(), [&] { return sj::Network(spec, options).describe(); }));
+}
 
 }  // namespace sjb

@@ -24,11 +24,18 @@ class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
   Napi::Value resetLedger(const Napi::CallbackInfo& info);
   Napi::Value saveWeights(const Napi::CallbackInfo& info);
   Napi::Value loadWeights(const Napi::CallbackInfo& info);
+  Napi::Value saveCheckpoint(const Napi::CallbackInfo& info);
+  Napi::Value loadCheckpoint(const Napi::CallbackInfo& info);
+  Napi::Value pathJob(const Napi::CallbackInfo& info, void (sj::Network::*action)(const std::string&));
   Napi::Value dispose(const Napi::CallbackInfo& info);
   Napi::Value disposed(const Napi::CallbackInfo& info);
 
   // Jobs in flight hold their own reference, so dispose() never frees memory under them.
   std::shared_ptr<sj::Network> network_;
 };
+
+// inspectNetwork(specJson): the describe() JSON of a network built without its parameters'
+// memory: shapes, parameter counts and memory needs, for checks before anything runs.
+Napi::Value inspectNetwork(const Napi::CallbackInfo& info);
 
 }  // namespace sjb

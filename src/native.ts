@@ -37,6 +37,8 @@ export interface NativeNetwork {
   resetLedger(): void;
   saveWeights(path: string): Promise<void>;
   loadWeights(path: string): Promise<void>;
+  saveCheckpoint(path: string): Promise<void>;
+  loadCheckpoint(path: string): Promise<void>;
   dispose(): void;
   readonly disposed: boolean;
 }
@@ -66,6 +68,7 @@ export interface PeakMeasurement {
 
 export interface NativeAddon {
   Network: new (spec: string, threads?: number) => NativeNetwork;
+  inspectNetwork(spec: string): string;
   Meter: new (options?: string) => NativeMeter;
   FeatureExtractor: new (config: string, threads?: number) => NativeFeatureExtractor;
   resampleAudio(audio: Float32Array, fromRate: number, toRate: number): Promise<Float32Array>;

@@ -23,6 +23,13 @@ export interface NetworkDescription {
   parameters: number;
   threads: number;
   layers: LayerSummary[];
+  /**
+   * Bytes: parameters, gradients, optimiser state, and per sample the layer outputs and their
+   * gradients (a lower bound for activations).
+   */
+  memory: { parameterBytes: number; gradientBytes: number; optimizerStateBytes: number; activationBytesPerSample: number };
+  /** False for a description from Network.inspect. */
+  allocated: boolean;
   /** The spec with every default filled in. */
   spec: Required<Pick<NetworkSpec, 'input' | 'layers' | 'loss' | 'optimizer' | 'seed' | 'inputGradient'>>;
 }
@@ -45,6 +52,14 @@ export class Network {
   static create(spec: NetworkSpec, options: NetworkOptions = {}): Network {
     const addon = loadAddon();
     return new Network(new addon.Network(JSON.stringify(spec), options.threads ?? 0));
+  }
+
+  /**
+   * Builds the network's description (shapes, parameter counts, memory needs) without taking its
+   * parameters' memory: the check a sweep runs on every configuration before anything starts.
+   */
+  static inspect(spec: NetworkSpec): NetworkDescription {
+    return JSON.parse(loadAddon().inspectNetwork(JSON.stringify(spec))) as NetworkDescription;
   }
 
   /** Exact number of trainable parameters. */
@@ -93,6 +108,16 @@ export class Network {
   /** Reads weights written by saveWeights; E_IO when the file is unreadable or does not match. */
   loadWeights(path: string): Promise<void> {
     return this.native.loadWeights(path);
+  }
+
+  /** Writes weights, optimiser state and step count atomically: training resumes exactly from it. */
+  saveCheckpoint(path: string): Promise<void> {
+    return this.native.saveCheckpoint(path);
+  }
+
+  /** Restores a checkpoint written by saveCheckpoint for the same spec and optimiser (E_IO otherwise). */
+  loadCheckpoint(path: string): Promise<void> {
+    return this.native.loadCheckpoint(path);
   }
 
   /** Frees native memory now. Later calls fail with E_DISPOSED; calls in flight finish first. */

@@ -8,7 +8,9 @@ int64_t numel(const Shape& shape) {
   return n;
 }
 
-Parameter::Parameter(std::string n, Shape s, Init i, bool train) : name(std::move(n)), shape(std::move(s)), init(i), trainable(train) {
+Parameter::Parameter(std::string n, Shape s, Init i, bool train) : name(std::move(n)), shape(std::move(s)), init(i), trainable(train) {}
+
+void Parameter::allocate() {
   value.resize(size());
   if (trainable) grad.resize(size());
 }

@@ -31,7 +31,10 @@ struct Parameter {
   AlignedBuffer<float> value, grad;
   AlignedBuffer<float> state1, state2;  // optimiser state (momentum / Adam moments)
 
+  // Memory is taken by allocate(), not here, so a network can be inspected (shapes, parameter
+  // counts, memory) without holding its parameters.
   Parameter(std::string n, Shape s, Init i, bool train = true);
+  void allocate();
   int64_t size() const { return numel(shape); }
 };
 

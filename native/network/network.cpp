@@ -57,11 +57,14 @@ Network::Network(const std::string& specJson, const NetworkOptions& options)
   spec_.set("seed", Json::number(static_cast<double>(seed_)));
   spec_.set("inputGradient", Json::boolean(inputGradient_));
 
+  if (!options.allocate) return;
+  allocated_ = true;
   // Initial values: a pure function of (seed, layer, parameter, element), like dropout masks.
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& params = layers_[i]->parameters();
     for (size_t k = 0; k < params.size(); ++k) {
       Parameter& p = params[k];
+      p.allocate();
       const uint64_t stream = counterHash(seed_, (static_cast<uint64_t>(i) << 16) | k);
       for (int64_t j = 0; j < p.size(); ++j) {
         p.value[j] = p.init.kind == Init::Kind::Constant ? p.init.value : (2.f * uniformFloat(stream, j) - 1.f) * p.init.value;
@@ -105,7 +108,30 @@ std::string Network::describe() const {
   }
   out.set("layers", layers);
   out.set("spec", spec_);
+  // Memory, in bytes: parameters (values), gradients, optimiser state (Adam: 2 per trainable
+  // value; SGD with momentum: 1), and per sample the outputs of every layer that owns one and
+  // their gradients (a lower bound: saved statistics, gates and masks come on top).
+  int64_t values = 0, trainable = 0, activations = 0;
+  for (const auto& layer : layers_) {
+    for (const Parameter& p : layer->parameters()) {
+      values += p.size();
+      if (p.trainable) trainable += p.size();
+    }
+    if (!layer->isView()) activations += 2 * numel(layer->outputShape());
+  }
+  const int64_t statePerValue = optimizer_.kind == OptimizerConfig::Kind::Adam ? 2 : optimizer_.momentum > 0 ? 1 : 0;
+  Json memory = Json::object();
+  memory.set("parameterBytes", Json::number(4.0 * static_cast<double>(values)));
+  memory.set("gradientBytes", Json::number(4.0 * static_cast<double>(trainable)));
+  memory.set("optimizerStateBytes", Json::number(4.0 * static_cast<double>(statePerValue * trainable)));
+  memory.set("activationBytesPerSample", Json::number(4.0 * static_cast<double>(activations)));
+  out.set("memory", memory);
+  out.set("allocated", Json::boolean(allocated_));
   return out.dump();
+}
+
+void Network::requireAllocated() const {
+  if (!allocated_) fail(ErrorCode::Value, "this network was built for inspection only (allocate: false): it cannot run or hold weights");
 }
 
 int64_t Network::batchOf(int64_t xLength) const {
@@ -177,6 +203,7 @@ void Network::forward(int64_t batch, const float* x, bool training) {
 }
 
 double Network::trainStep(const float* x, int64_t xLength, const float* y, int64_t yLength) {
+  requireAllocated();
   const int64_t batch = batchOf(xLength);
   checkInputs(x, xLength, y, yLength, batch);
   prepareBatch(batch);
@@ -203,6 +230,7 @@ double Network::trainStep(const float* x, int64_t xLength, const float* y, int64
 }
 
 void Network::predict(const float* x, int64_t xLength, float* out, int64_t outLength) {
+  requireAllocated();
   const int64_t batch = batchOf(xLength);
   checkInputs(x, xLength, nullptr, 0, batch);
   const int64_t elements = batch * numel(outputShape());
@@ -214,6 +242,7 @@ void Network::predict(const float* x, int64_t xLength, float* out, int64_t outLe
 }
 
 double Network::evaluate(const float* x, int64_t xLength, const float* y, int64_t yLength, float* out, int64_t outLength) {
+  requireAllocated();
   const int64_t batch = batchOf(xLength);
   checkInputs(x, xLength, y, yLength, batch);
   const int64_t elements = batch * numel(outputShape());
@@ -236,8 +265,63 @@ std::vector<WeightsTensor> weightTensors(std::vector<std::unique_ptr<Layer>>& la
 }
 }  // namespace
 
-void Network::saveWeights(const std::string& path) { saveWeightsFile(path, spec_, weightTensors(layers_)); }
+void Network::saveWeights(const std::string& path) {
+  requireAllocated();
+  saveWeightsFile(path, spec_, weightTensors(layers_), Json::object());
+}
 
-void Network::loadWeights(const std::string& path) { loadWeightsFile(path, weightTensors(layers_)); }
+void Network::loadWeights(const std::string& path) {
+  requireAllocated();
+  loadWeightsFile(path, weightTensors(layers_), WeightsExtras::Ignore);
+}
+
+void Network::allocateOptimizerState() {
+  for (auto& layer : layers_)
+    for (Parameter& p : layer->parameters()) {
+      if (!p.trainable) continue;
+      p.state1.reserve(p.size());
+      p.state2.reserve(p.size());
+    }
+}
+
+namespace {
+// Weights, then the optimiser state of every trainable parameter.
+std::vector<WeightsTensor> checkpointTensors(std::vector<std::unique_ptr<Layer>>& layers) {
+  std::vector<WeightsTensor> out = weightTensors(layers);
+  for (size_t i = 0; i < layers.size(); ++i)
+    for (Parameter& p : layers[i]->parameters()) {
+      if (!p.trainable) continue;
+      const std::string name = "optimizer.layers." + std::to_string(i) + "." + p.name;
+      out.push_back({name + ".state1", p.shape, p.state1.data()});
+      out.push_back({name + ".state2", p.shape, p.state2.data()});
+    }
+  return out;
+}
+}  // namespace
+
+void Network::saveCheckpoint(const std::string& path) {
+  requireAllocated();
+  allocateOptimizerState();
+  Json extra = Json::object();
+  extra.set("step", Json::number(static_cast<double>(step_)));
+  extra.set("optimizer", optimizer_.toJson());
+  saveWeightsFile(path, spec_, checkpointTensors(layers_), extra);
+}
+
+void Network::loadCheckpoint(const std::string& path) {
+  requireAllocated();
+  allocateOptimizerState();
+  int64_t step = 0;
+  loadWeightsFile(path, checkpointTensors(layers_), WeightsExtras::Require, [&](const Json& header) {
+    const Json* s = header.find("step");
+    const Json* optimizer = header.find("optimizer");
+    if (!s || !s->isNumber() || s->asNumber() < 0) fail(ErrorCode::Io, path, ": not a checkpoint (no step count)");
+    if (!optimizer || optimizer->dump() != optimizer_.toJson().dump()) {
+      fail(ErrorCode::Io, path, ": the checkpoint's optimiser ", optimizer ? optimizer->dump() : "(none)", " is not this network's ", optimizer_.toJson().dump());
+    }
+    step = static_cast<int64_t>(s->asNumber());
+  });
+  step_ = step;
+}
 
 }  // namespace sj

@@ -25,7 +25,8 @@
 namespace sj {
 
 struct NetworkOptions {
-  int threads = 0;  // 0: one per hardware thread
+  int threads = 0;        // 0: one per hardware thread
+  bool allocate = true;   // false: shapes, parameter counts and memory only (describe())
 };
 
 class Network {
@@ -37,7 +38,8 @@ class Network {
   const Shape& outputShape() const;
   int64_t parameterCount() const;
   int threads() const { return pool_.size(); }
-  // Spec as normalised JSON plus per-layer input/output shapes and parameter counts.
+  // Spec as normalised JSON plus per-layer input/output shapes and parameter counts, and the
+  // memory the network needs (parameters, gradients, optimiser state, activations per sample).
   std::string describe() const;
 
   // Number of samples in an input of xLength floats; E_SHAPE when it is not a whole batch.
@@ -55,6 +57,9 @@ class Network {
 
   void saveWeights(const std::string& path);
   void loadWeights(const std::string& path);
+  // A checkpoint: weights plus the optimiser's state and step count, so training resumes exactly.
+  void saveCheckpoint(const std::string& path);
+  void loadCheckpoint(const std::string& path);
 
   // Held for the duration of any of the calls above: one batch at a time per network.
   std::mutex& busy() { return busy_; }
@@ -64,6 +69,8 @@ class Network {
   void prepareBatch(int64_t batch);
   void forward(int64_t batch, const float* x, bool training);
   bool inputGradientWanted(size_t layer) const;
+  void requireAllocated() const;
+  void allocateOptimizerState();
 
   Json spec_;
   Shape inputShape_;
@@ -73,6 +80,7 @@ class Network {
   uint64_t seed_ = 0;
   bool inputGradient_ = false;
   int64_t step_ = 0;
+  bool allocated_ = false;
 
   ThreadPool pool_;
   Ledger ledger_;

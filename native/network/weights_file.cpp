@@ -2,7 +2,9 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "core/error.h"
 #include "core/shape_text.h"
@@ -41,7 +43,7 @@ Json shapeJson(const Shape& shape) {
 
 }  // namespace
 
-void saveWeightsFile(const std::string& path, const Json& spec, const std::vector<WeightsTensor>& tensors) {
+void saveWeightsFile(const std::string& path, const Json& spec, const std::vector<WeightsTensor>& tensors, const Json& extra) {
   Json list = Json::array();
   uint64_t offset = 0;
   for (const WeightsTensor& t : tensors) {
@@ -62,6 +64,7 @@ void saveWeightsFile(const std::string& path, const Json& spec, const std::vecto
   header.set("tensors", list);
   header.set("dataBytes", Json::number(static_cast<double>(offset)));
   header.set("checksum", Json::string(hex(sum.value)));
+  for (const auto& [key, value] : extra.members()) header.set(key, value);
   const std::string text = header.dump();
   const uint64_t length = text.size();
   unsigned char lengthBytes[8];
@@ -75,7 +78,8 @@ void saveWeightsFile(const std::string& path, const Json& spec, const std::vecto
   out.commit();
 }
 
-void loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& tensors) {
+Json loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& tensors, WeightsExtras extras,
+                     const std::function<void(const Json& header)>& checkHeader) {
   const std::vector<char> file = readWholeFile(path);
   if (file.size() < 16 || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
     fail(ErrorCode::Io, path, ": not a sedjoule weights file (", file.size() < 16 ? "too short" : "wrong magic bytes", ")");
@@ -105,11 +109,13 @@ void loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& 
   sum.add(data, file.size() - dataStart);
   if (hex(sum.value) != checksum->asString()) fail(ErrorCode::Io, path, ": checksum mismatch (corrupted data)");
 
-  if (list->items().size() != tensors.size()) {
-    fail(ErrorCode::Io, path, ": holds ", list->items().size(), " tensors, this network has ", tensors.size());
-  }
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < tensors.size(); ++i) {
+  struct Entry {
+    Shape shape;
+    size_t offset;
+    size_t index;
+  };
+  std::map<std::string, Entry> entries;
+  for (size_t i = 0; i < list->items().size(); ++i) {
     const Json& entry = list->items()[i];
     const Json* name = entry.find("name");
     const Json* shape = entry.find("shape");
@@ -117,20 +123,31 @@ void loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& 
     if (!name || !name->isString() || !shape || !shape->isArray() || !offset || !offset->isNumber()) {
       fail(ErrorCode::Io, path, ": tensor entry ", i, " is malformed");
     }
-    if (name->asString() != tensors[i].name) {
-      fail(ErrorCode::Io, path, ": tensor ", i, " is ", name->asString(), " in the file but ", tensors[i].name, " in this network");
-    }
     Shape fileShape;
     for (const Json& d : shape->items()) fileShape.push_back(static_cast<int64_t>(d.asNumber()));
-    if (fileShape != tensors[i].shape) {
-      fail(ErrorCode::Io, path, ": tensor ", tensors[i].name, " has shape ", dims(fileShape), " in the file but ", dims(tensors[i].shape),
-           " in this network");
-    }
     const size_t at = static_cast<size_t>(offset->asNumber());
-    if (at + static_cast<size_t>(numel(fileShape)) * 4 > declared) fail(ErrorCode::Io, path, ": tensor ", tensors[i].name, " lies outside the data");
-    offsets.push_back(at);
+    if (at + static_cast<size_t>(numel(fileShape)) * 4 > declared) fail(ErrorCode::Io, path, ": tensor ", name->asString(), " lies outside the data");
+    entries[name->asString()] = Entry{fileShape, at, i};
   }
-  for (size_t i = 0; i < tensors.size(); ++i) std::memcpy(tensors[i].data, data + offsets[i], static_cast<size_t>(numel(tensors[i].shape)) * 4);
+  for (const WeightsTensor& t : tensors) {
+    auto it = entries.find(t.name);
+    if (it == entries.end()) fail(ErrorCode::Io, path, ": has no tensor ", t.name, " (", entries.size(), " tensors in the file, this network needs ", tensors.size(), ")");
+    if (it->second.shape != t.shape) {
+      fail(ErrorCode::Io, path, ": tensor ", t.name, " has shape ", dims(it->second.shape), " in the file but ", dims(t.shape), " in this network");
+    }
+  }
+  if (entries.size() != tensors.size()) {
+    std::vector<std::string> wanted;
+    for (const WeightsTensor& t : tensors) wanted.push_back(t.name);
+    for (const auto& [name, entry] : entries) {
+      if (std::find(wanted.begin(), wanted.end(), name) != wanted.end()) continue;
+      const bool optimizerState = name.rfind("optimizer.", 0) == 0;
+      if (extras == WeightsExtras::Require || !optimizerState) fail(ErrorCode::Io, path, ": holds tensor ", name, ", which this network does not have");
+    }
+  }
+  if (checkHeader) checkHeader(header);
+  for (const WeightsTensor& t : tensors) std::memcpy(t.data, data + entries[t.name].offset, static_cast<size_t>(numel(t.shape)) * 4);
+  return header;
 }
 
 }  // namespace sj

@@ -1,0 +1,91 @@
+/**
+ * Named models and grids:
+ * - `paper43`: the 43 (family, layers, widths) configurations of Douwes & Serizel (2024), as
+ *   launched by toolbox_energy's launch_experiment.sh (../shared/reference/paper.md, 1.4), in the
+ *   faithful variant on the toolbox front end (1 x 128 x 64);
+ * - `dcase-crnn`: the DCASE 2023 task 4 baseline CRNN on the dcase front end (1 x 128 x 626).
+ * `paper43:N` names the N-th configuration (1-based, in the order below).
+ */
+import { SedjouleError } from '../errors.js';
+import type { FrontendPreset } from '../frontend/extractor.js';
+import type { NetworkSpec } from '../spec.js';
+import { dcaseCrnnSpec } from './dcase-crnn.js';
+import { describeModel, modelSpec, type ModelConfig, type ModelContext } from './families.js';
+
+export type ModelRef = { kind: 'family'; config: ModelConfig } | { kind: 'dcase-crnn' };
+
+export interface PresetEntry {
+  /** e.g. "paper43:7", "dcase-crnn". */
+  id: string;
+  name: string;
+  model: ModelRef;
+  /** The front end the model was defined for. */
+  frontend: FrontendPreset;
+}
+
+export interface Preset {
+  name: string;
+  description: string;
+  entries: PresetEntry[];
+}
+
+const mlp = (layers: number, width: number): ModelConfig => ({ arch: 'mlp', variant: 'faithful', layers, width });
+const cnn = (layers: number, width: number): ModelConfig => ({ arch: 'cnn', variant: 'faithful', layers, width });
+const rnn = (layers: number, width: number): ModelConfig => ({ arch: 'rnn', variant: 'faithful', layers, width });
+const crnn = (convLayers: number, rnnLayers: number, convWidth: number, rnnWidth: number): ModelConfig => ({
+  arch: 'crnn',
+  variant: 'faithful',
+  convLayers,
+  rnnLayers,
+  convWidth,
+  rnnWidth,
+});
+
+/** The study's grid: 10 MLP, 12 CNN, 11 GRU, 10 CRNN. "728" is in the released code (probably 768). */
+export const PAPER43_CONFIGS: ModelConfig[] = [
+  mlp(1, 512), mlp(1, 1024), mlp(4, 1024), mlp(1, 2048), mlp(4, 2048), mlp(4, 4096), mlp(6, 4096), mlp(10, 4096), mlp(16, 4096), mlp(32, 4096),
+  cnn(1, 128), cnn(1, 256), cnn(1, 512), cnn(1, 1024), cnn(2, 128), cnn(2, 256), cnn(2, 384), cnn(2, 512), cnn(2, 768), cnn(2, 1024), cnn(6, 384), cnn(6, 768),
+  rnn(1, 128), rnn(1, 512), rnn(1, 1024), rnn(4, 1024), rnn(6, 1024), rnn(1, 2048), rnn(2, 2048), rnn(4, 2048), rnn(6, 2048), rnn(10, 2048), rnn(14, 2048),
+  crnn(1, 1, 64, 64), crnn(2, 1, 64, 64), crnn(1, 2, 64, 64), crnn(1, 1, 256, 64), crnn(1, 1, 512, 256), crnn(1, 2, 512, 256), crnn(2, 1, 512, 256),
+  crnn(1, 2, 1024, 256), crnn(2, 2, 728, 256), crnn(2, 2, 1024, 256),
+];
+
+export const PRESETS: Record<string, Preset> = {
+  paper43: {
+    name: 'paper43',
+    description: "Douwes & Serizel's 43 configurations (faithful variant, toolbox front end, 1 x 128 x 64)",
+    entries: PAPER43_CONFIGS.map((config, i) => ({ id: `paper43:${i + 1}`, name: describeModel(config), model: { kind: 'family', config }, frontend: 'toolbox' })),
+  },
+  'dcase-crnn': {
+    name: 'dcase-crnn',
+    description: 'the DCASE 2023 task 4 baseline CRNN (dcase front end, 1 x 128 x 626; 1,112,420 parameters)',
+    entries: [{ id: 'dcase-crnn', name: 'dcase-crnn', model: { kind: 'dcase-crnn' }, frontend: 'dcase' }],
+  },
+};
+
+/** "dcase-crnn" or "paper43:N" (1-based); E_USAGE naming what exists otherwise. */
+export function namedModel(name: string): PresetEntry {
+  if (PRESETS[name] && PRESETS[name].entries.length === 1) return PRESETS[name].entries[0];
+  const match = /^([a-z0-9-]+):(\d+)$/.exec(name);
+  const preset = match ? PRESETS[match[1]] : undefined;
+  if (preset && match) {
+    const n = Number(match[2]);
+    if (n >= 1 && n <= preset.entries.length) return preset.entries[n - 1];
+    throw new SedjouleError('E_USAGE', `${name}: ${preset.name} has configurations 1 to ${preset.entries.length}`);
+  }
+  throw new SedjouleError('E_USAGE', `unknown model '${name}': use dcase-crnn or paper43:N (N from 1 to ${PAPER43_CONFIGS.length}); see sedjoule presets`);
+}
+
+export function presetNamed(name: string): Preset {
+  const preset = PRESETS[name];
+  if (!preset) throw new SedjouleError('E_USAGE', `unknown preset '${name}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  return preset;
+}
+
+export function modelRefSpec(model: ModelRef, ctx: ModelContext): NetworkSpec {
+  return model.kind === 'dcase-crnn' ? dcaseCrnnSpec(ctx.inputShape, ctx.classes, ctx.seed) : modelSpec(model.config, ctx);
+}
+
+export function describeModelRef(model: ModelRef): string {
+  return model.kind === 'dcase-crnn' ? 'dcase-crnn' : describeModel(model.config);
+}
