@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 
 import { dataSettings, withDataOptions } from './commands/data-options.js';
 import { energySettings, withEnergyOptions } from './commands/energy-options.js';
+import { modelChoice, withModelOptions } from './commands/model-options.js';
 import { infoReport, printInfo } from './commands/info.js';
 import { printSynth } from './commands/synth.js';
 import { printTrain, runTrain } from './commands/train.js';
@@ -13,7 +14,7 @@ import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';
 import { probeText } from './format/energy-table.js';
 import { ProgressBar } from './format/progress.js';
-import { ARCHITECTURES, type Architecture } from './models/families.js';
+import { parsePhases } from './experiment/phases-option.js';
 
 function emit(json: boolean, report: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${text()}\n`);
@@ -37,37 +38,34 @@ const cli = yargs(hideBin(process.argv))
     'train',
     'Train one model (on the embedded synthetic set unless --data), test it, and print per-phase kernel costs, energy and test metrics',
     (y) =>
-      withDataOptions(withEnergyOptions(y))
-        .option('arch', { choices: ARCHITECTURES, default: 'cnn' as Architecture, describe: 'Model family' })
-        .option('layers', { type: 'number', default: 2, describe: 'Layers (MLP hidden layers, CNN blocks, GRU layers)' })
-        .option('width', { type: 'number', default: 64, describe: 'Width (MLP units, CNN channels, GRU hidden size)' })
-        .option('conv-layers', { type: 'number', default: 2, describe: 'CRNN: conv blocks' })
-        .option('rnn-layers', { type: 'number', default: 1, describe: 'CRNN: GRU layers' })
-        .option('conv-width', { type: 'number', default: 64, describe: 'CRNN: conv channels' })
-        .option('rnn-width', { type: 'number', default: 64, describe: 'CRNN: GRU hidden size' })
+      withModelOptions(withDataOptions(withEnergyOptions(y)))
+        .option('phases', { type: 'string', default: 'train,test', describe: 'Phases to run, in order: train, test, run' })
         .option('epochs', { type: 'number', default: 1, describe: 'Training epochs' })
         .option('batch', { type: 'number', default: 8, describe: 'Batch size' })
-        .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
+        .option('lr', { type: 'number', default: 1e-3, describe: 'Learning rate (Adam, or the named model\'s optimiser)' })
+        .option('run-passes', { type: 'number', default: 60, describe: 'Run phase: forward passes on a fixed random input (the study: 60)' })
+        .option('run-batch', { type: 'number', default: 1, describe: 'Run phase: batch size of those passes' })
+        .option('checkpoint', { type: 'string', describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end' })
+        .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in --checkpoint' })
         .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' }),
     async (argv) => {
+      const { model, frontend } = modelChoice(argv);
+      const progress = argv.progress && !argv.json;
       const report = await runTrain({
-        model: {
-          arch: argv.arch,
-          layers: argv.layers,
-          width: argv.width,
-          convLayers: argv['conv-layers'],
-          rnnLayers: argv['rnn-layers'],
-          convWidth: argv['conv-width'],
-          rnnWidth: argv['rnn-width'],
-        },
-        data: dataSettings(argv, argv.threads, argv.progress && !argv.json),
+        model,
+        data: dataSettings(argv, argv.threads, progress, frontend),
+        phases: parsePhases(argv.phases),
         epochs: argv.epochs,
         batchSize: argv.batch,
         lr: argv.lr,
         seed: argv.seed,
         threads: argv.threads,
-        progress: argv.progress && !argv.json,
+        runPasses: argv['run-passes'],
+        runBatch: argv['run-batch'],
+        progress,
         energy: energySettings(argv),
+        checkpointDir: argv.checkpoint,
+        resume: argv.resume,
       });
       emit(argv.json, report, () => printTrain(report));
     },

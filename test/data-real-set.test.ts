@@ -205,7 +205,10 @@ describe('scripts/build-real-dataset.sh', () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), 'sedjoule-real-cache-'));
     try {
       const report = await runTrain({
-        model: { arch: 'cnn', layers: 1, width: 8 },
+        model: { kind: 'family', config: { arch: 'cnn', layers: 1, width: 8 } },
+        phases: ['train', 'test'],
+        runPasses: 1,
+        runBatch: 1,
         data: { ...trainDataDefaults, data: out, cacheRoot: cache, frontend: { preset: 'dcase', clipSeconds: 4 } },
         epochs: 2,
         batchSize: 8,
@@ -218,8 +221,8 @@ describe('scripts/build-real-dataset.sh', () => {
       expect(report.data.classes).toEqual(REAL_SET_CLASSES);
       expect(report.data.inputShape).toEqual([1, 128, 251]);
       expect(report.phases.features!.reports.map((r) => r.computed)).toEqual([TRAIN, TEST]);
-      expect(report.phases.train.result.epochLoss.every(Number.isFinite)).toBe(true);
-      expect(report.phases.test.metrics.examples).toBe(TEST);
+      expect(report.phases.train!.result.epochLoss.every(Number.isFinite)).toBe(true);
+      expect(report.phases.test!.metrics.examples).toBe(TEST);
       // The front end ran natively on every clip: its kernels are in the ledger.
       expect(new Set(report.phases.features!.kernels.map((k) => k.name))).toEqual(new Set(['resample', 'stft', 'mel', 'amplitude', 'normalize']));
     } finally {

@@ -129,7 +129,10 @@ describe('the embedded synthetic set', () => {
     const cacheRoot = path.join(tmp, 'learn');
     await synthesize({ out: path.join(cacheRoot, 'set'), seed: 3, trainClips: 160, testClips: 64 });
     const report = await runTrain({
-      model: { arch: 'cnn', layers: 2, width: 16 },
+      model: { kind: 'family', config: { arch: 'cnn', layers: 2, width: 16 } },
+      phases: ['train', 'test'],
+      runPasses: 1,
+      runBatch: 1,
       data: { ...trainDataDefaults, data: path.join(cacheRoot, 'set'), cacheRoot, frontend: { preset: 'dcase', hop: 512, nMels: 64 } },
       epochs: 6,
       batchSize: 8,
@@ -139,7 +142,7 @@ describe('the embedded synthetic set', () => {
       progress: false,
       energy: { enabled: false, idleSeconds: 0, meter: {} },
     });
-    const m = report.phases.test.metrics;
+    const m = report.phases.test!.metrics;
     // Chance: a constant score gives each class its prevalence as AP.
     const prevalence = m.perClass.filter((c) => c.ap !== null).map((c) => c.positives / m.examples);
     const chance = prevalence.reduce((a, b) => a + b, 0) / prevalence.length;

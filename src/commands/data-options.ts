@@ -14,7 +14,7 @@ export function withDataOptions<T>(y: Argv<T>) {
     .option('test-fold', { type: 'number', describe: 'ESC-50 / UrbanSound8K: the fold held out for testing (default 5 / 10)' })
     .option('skip-bad', { type: 'boolean', default: false, describe: 'Skip bad metadata rows and unreadable audio (counted and listed) instead of stopping' })
     .option('channel', { type: 'string', default: 'mix', describe: "Multi-channel audio: 'mix' averages the channels, or a channel index" })
-    .option('frontend', { choices: FRONTEND_PRESETS, default: 'dcase' as FrontendPreset, describe: 'Log-mel front end preset (docs/frontend.md)' })
+    .option('frontend', { choices: FRONTEND_PRESETS, describe: "Log-mel front end preset (docs/frontend.md); default: the named model's, else dcase" })
     .option('cache', { type: 'string', describe: 'Cache folder for features and the synthetic set (default: SEDJOULE_CACHE or ~/.cache/sedjoule)' })
     .option('clips', { type: 'number', default: 256, describe: 'Synthetic (or random) set: training clips' })
     .option('test-clips', { type: 'number', default: 64, describe: 'Synthetic (or random) set: test clips' })
@@ -29,7 +29,7 @@ export interface DataArgs {
   'test-fold'?: number;
   'skip-bad': boolean;
   channel: string;
-  frontend: FrontendPreset;
+  frontend?: FrontendPreset;
   cache?: string;
   clips: number;
   'test-clips': number;
@@ -51,7 +51,8 @@ function parseChannel(text: string): number | 'mix' {
   return n;
 }
 
-export function dataSettings(argv: DataArgs, threads: number, progress: boolean): DataSettings {
+/** `modelFrontend`: the front end of the chosen model, used unless --frontend says otherwise. */
+export function dataSettings(argv: DataArgs, threads: number, progress: boolean, modelFrontend: FrontendPreset = 'dcase'): DataSettings {
   for (const [name, value] of [['clips', argv.clips], ['test-clips', argv['test-clips']]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new SedjouleError('E_USAGE', `--${name} must be a positive integer, got ${value}`);
   }
@@ -61,7 +62,7 @@ export function dataSettings(argv: DataArgs, threads: number, progress: boolean)
     testFold: argv['test-fold'],
     skipBad: argv['skip-bad'],
     channel: parseChannel(argv.channel),
-    frontend: argv.frontend,
+    frontend: argv.frontend ?? modelFrontend,
     cacheRoot: argv.cache ?? defaultCacheRoot(),
     trainClips: argv.clips,
     testClips: argv['test-clips'],

@@ -1,121 +1,55 @@
 /**
- * `sedjoule train`: prepares the data (the embedded synthetic set by default, or --data DIR),
- * builds one model, trains it, runs a test pass, and reports per phase the per-kernel costs from
- * the ledger, the energy windows, and the test metrics.
+ * `sedjoule train`: one run (src/experiment/run.ts) of one model, through the train and test
+ * phases (and the run phase with --phases), on the embedded synthetic set by default or
+ * --data DIR; prints per phase the per-kernel costs from the ledger, the energy windows and the
+ * test metrics.
  */
-import { Meter } from '../energy/meter.js';
-import type { EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
-import { prepareData, type DataInfo, type DataSettings, type FeaturePhase } from '../experiment/data.js';
-import { testPhase, trainPhase, type TestResult, type TrainResult } from '../experiment/phases.js';
+import type { DataInfo } from '../experiment/data.js';
+import { runExperiment, type Phase, type RunRecord } from '../experiment/run.js';
 import { describeSources, energyTable, idleText } from '../format/energy-table.js';
 import { ledgerTable } from '../format/ledger-table.js';
-import { ProgressBar } from '../format/progress.js';
-import { totals, type LedgerTotals } from '../ledger.js';
-import { taggingMetrics, type TaggingMetrics } from '../metrics/tagging.js';
-import { describeModel, modelSpec, type ModelConfig } from '../models/families.js';
-import { Network, type NetworkDescription } from '../network.js';
-import { packageVersion } from '../version.js';
+import type { ModelRef } from '../models/presets.js';
+import type { DataSettings } from '../experiment/data.js';
 import type { EnergySettings } from './energy-options.js';
 
 export interface TrainOptions {
-  model: ModelConfig;
+  model: ModelRef;
   data: DataSettings;
+  phases: Phase[];
   epochs: number;
   batchSize: number;
   lr: number;
   seed: number;
   threads: number;
+  runPasses: number;
+  runBatch: number;
   progress: boolean;
   energy: EnergySettings;
+  checkpointDir?: string;
+  resume?: boolean;
 }
 
-export interface PhaseReport<R> {
-  result: Omit<R, 'ledger' | 'outputs'>;
-  kernels: R extends { ledger: infer L } ? L : never;
-  totals: LedgerTotals;
-  /** The phase's energy window; absent with --no-energy. */
-  energy?: EnergyWindow;
-}
-
-export interface EnergyReport {
-  meter: MeterDescription;
-  idle?: IdleBaseline;
-  /** Every window in closing order: features, epochs, train, test. */
-  windows: EnergyWindow[];
-}
-
-export interface TrainReport {
-  command: 'train';
-  version: string;
-  model: { name: string; config: ModelConfig; params: number; description: NetworkDescription };
-  data: DataInfo;
-  settings: Omit<TrainOptions, 'model' | 'progress'>;
-  params: number;
-  phases: { features?: FeaturePhase; train: PhaseReport<TrainResult>; test: PhaseReport<TestResult> & { metrics: TaggingMetrics } };
-  energy?: EnergyReport;
-}
-
-function targetsOf(dataset: { size: number; classes: string[]; target(i: number): Float32Array }): Float32Array {
-  const c = dataset.classes.length;
-  const out = new Float32Array(dataset.size * c);
-  for (let i = 0; i < dataset.size; ++i) out.set(dataset.target(i), i * c);
-  return out;
-}
+/** A run record, with the parameter count on top for scripts. */
+export type TrainReport = RunRecord & { command: 'train'; params: number };
 
 export async function runTrain(options: TrainOptions): Promise<TrainReport> {
-  const meter = options.energy.enabled ? Meter.start(options.energy.meter) : undefined;
-  let net: Network | undefined;
-  try {
-    let idle: IdleBaseline | undefined;
-    if (meter && options.energy.idleSeconds > 0) {
-      if (options.progress) process.stderr.write(`measuring idle power for ${options.energy.idleSeconds} s\n`);
-      idle = await meter.measureIdle(options.energy.idleSeconds);
-    }
-    const { train, test, info, features } = await prepareData(options.data, meter);
-
-    const spec = modelSpec(options.model, { inputShape: info.inputShape, classes: info.classes.length, seed: options.seed });
-    spec.optimizer = { type: 'adam', lr: options.lr };
-    net = Network.create(spec, { threads: options.threads });
-
-    const trainBar = new ProgressBar('train', options.progress);
-    meter?.begin('train');
-    const trained = await trainPhase(net, train, {
+  const record = await runExperiment(
+    {
+      id: 'train',
+      model: options.model,
+      phases: options.phases,
       epochs: options.epochs,
       batchSize: options.batchSize,
-      shuffleSeed: options.seed,
-      progress: (d, t, detail) => trainBar.update(d, t, detail),
-      onEpochStart: (epoch) => meter?.begin(`epoch-${epoch}`),
-      onEpochEnd: (epoch) => meter?.end(`epoch-${epoch}`),
-    });
-    const trainEnergy = meter?.end('train');
-    trainBar.finish();
-    const testBar = new ProgressBar('test ', options.progress);
-    meter?.begin('test');
-    const tested = await testPhase(net, test, { batchSize: options.batchSize, progress: (d, t) => testBar.update(d, t) });
-    const testEnergy = meter?.end('test');
-    testBar.finish();
-
-    const { ledger: trainRows, ...trainResult } = trained;
-    const { ledger: testRows, outputs, ...testResult } = tested;
-    const { model: _model, progress: _progress, ...settings } = options;
-    return {
-      command: 'train',
-      version: packageVersion(),
-      model: { name: describeModel(options.model), config: options.model, params: net.parameters, description: net.description },
-      data: info,
-      settings,
-      params: net.parameters,
-      phases: {
-        features,
-        train: { result: trainResult, kernels: trainRows, totals: totals(trainRows), energy: trainEnergy },
-        test: { result: testResult, kernels: testRows, totals: totals(testRows), energy: testEnergy, metrics: taggingMetrics(outputs, targetsOf(test), info.classes) },
-      },
-      energy: meter ? { meter: meter.describe(), idle, windows: meter.windows() } : undefined,
-    };
-  } finally {
-    meter?.stop();
-    net?.dispose();
-  }
+      lr: options.lr,
+      seed: options.seed,
+      repeat: 0,
+      runPasses: options.runPasses,
+      runBatch: options.runBatch,
+      threads: options.threads,
+    },
+    { data: options.data, energy: options.energy, progress: options.progress, checkpointDir: options.checkpointDir, resume: options.resume },
+  );
+  return { command: 'train', params: record.model.params, ...record };
 }
 
 function dataLine(info: DataInfo): string {
@@ -125,12 +59,9 @@ function dataLine(info: DataInfo): string {
   return `data: ${where}: ${info.train} train / ${info.test} test examples, ${info.classes.length} classes, input [${info.inputShape}]${held}${skipped}`;
 }
 
-export function printTrain(report: TrainReport): string {
-  const { features, train, test } = report.phases;
-  const lines = [
-    `model ${report.model.name}: ${report.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`,
-    dataLine(report.data),
-  ];
+export function printTrain(report: RunRecord): string {
+  const { features, train, test, run } = report.phases;
+  const lines = [`model ${report.model.name}: ${report.model.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`, dataLine(report.data)];
   for (const s of report.data.skipped.slice(0, 10)) lines.push(`  skipped ${s.file}${s.line !== undefined ? `:${s.line}` : ''}: ${s.message}`);
   if (report.data.skipped.length > 10) lines.push(`  ... and ${report.data.skipped.length - 10} more skipped`);
   if (report.energy) {
@@ -146,18 +77,29 @@ export function printTrain(report: TrainReport): string {
     if (features.kernels.length) lines.push(ledgerTable(features.kernels));
     if (features.energy) lines.push(energyTable(features.energy));
   }
-  lines.push(
-    '',
-    `train: ${train.result.epochs} epoch(s), ${train.result.steps} steps, ${train.result.samples} samples, ${train.result.seconds.toFixed(2)} s, loss by epoch ${train.result.epochLoss.map((l) => l.toFixed(4)).join(' ')}`,
-    ledgerTable(train.kernels),
-  );
-  if (train.energy) lines.push(energyTable(train.energy));
-  const m = test.metrics;
-  lines.push(
-    '',
-    `test: ${test.result.samples} samples, ${test.result.seconds.toFixed(2)} s, loss ${test.result.loss.toFixed(4)}, mAP ${m.mAP === null ? 'n/a' : m.mAP.toFixed(3)}, ROC-AUC ${m.macroRocAuc === null ? 'n/a' : m.macroRocAuc.toFixed(3)}, F1@0.5 micro ${m.microF1.toFixed(3)} macro ${m.macroF1.toFixed(3)}`,
-    ledgerTable(test.kernels),
-  );
-  if (test.energy) lines.push(energyTable(test.energy));
+  if (train) {
+    const r = train.result;
+    const resumed = r.resumedAfterEpoch ? ` (resumed after epoch ${r.resumedAfterEpoch})` : '';
+    lines.push(
+      '',
+      `train: ${r.epochs} epoch(s)${resumed}, ${r.steps} steps, ${r.samples} samples, ${r.seconds.toFixed(2)} s, loss by epoch ${r.allEpochLoss.map((l) => l.toFixed(4)).join(' ')}`,
+      ledgerTable(train.kernels),
+    );
+    if (train.energy) lines.push(energyTable(train.energy));
+  }
+  if (test) {
+    const m = test.metrics;
+    const score = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+    lines.push(
+      '',
+      `test: ${test.result.samples} samples, ${test.result.seconds.toFixed(2)} s, loss ${test.result.loss.toFixed(4)}, mAP ${score(m.mAP)}, ROC-AUC ${score(m.macroRocAuc)}, F1@0.5 micro ${m.microF1.toFixed(3)} macro ${m.macroF1.toFixed(3)}`,
+      ledgerTable(test.kernels),
+    );
+    if (test.energy) lines.push(energyTable(test.energy));
+  }
+  if (run) {
+    lines.push('', `run: ${run.result.passes} forward passes of batch ${run.result.batch}, ${run.result.msPerPass.toFixed(3)} ms per pass`, ledgerTable(run.kernels));
+    if (run.energy) lines.push(energyTable(run.energy));
+  }
   return lines.join('\n');
 }

@@ -1,17 +1,22 @@
 /**
- * The train and test phases of an experiment on an already-built network. Each phase starts with
- * an empty ledger and returns its own rows, so the costs of the phases never mix.
+ * The phases of an experiment on an already-built network: train (epochs of forward, loss,
+ * backward, optimiser step), test (one pass without gradients over the test split) and run
+ * (repeated forward passes on a fixed random input: the inference micro-benchmark). Each phase
+ * starts with an empty ledger and returns its own rows, so the costs of the phases never mix.
  */
 import { batchCount, batches, type Dataset } from '../data/dataset.js';
 import type { LedgerRow } from '../ledger.js';
 import type { Network } from '../network.js';
+import { Random } from '../util/random.js';
 
 export interface Progress {
   (done: number, total: number, detail?: string): void;
 }
 
 export interface TrainResult {
+  /** Epochs run in this call (after `startEpoch` already done, when resuming). */
   epochs: number;
+  startEpoch: number;
   steps: number;
   samples: number;
   /** Mean training loss of each epoch. */
@@ -37,19 +42,25 @@ export async function trainPhase(
     batchSize: number;
     shuffleSeed: number;
     progress?: Progress;
-    /** Called before and after each epoch (1-based), e.g. to open and close energy windows. */
+    /** Epochs already done (a resumed run): training continues with epoch startEpoch + 1. */
+    startEpoch?: number;
+    /**
+     * Called before and after each epoch (1-based), e.g. to open and close energy windows; the
+     * end hook is awaited (a checkpoint is written there).
+     */
     onEpochStart?: (epoch: number) => void;
-    onEpochEnd?: (epoch: number) => void;
+    onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>;
   },
 ): Promise<TrainResult> {
   net.resetLedger();
+  const startEpoch = options.startEpoch ?? 0;
   const perEpoch = batchCount(data, options.batchSize);
-  const total = perEpoch * options.epochs;
+  const total = perEpoch * (options.epochs - startEpoch);
   const epochLoss: number[] = [];
   let steps = 0;
   let samples = 0;
   const start = performance.now();
-  for (let epoch = 0; epoch < options.epochs; ++epoch) {
+  for (let epoch = startEpoch; epoch < options.epochs; ++epoch) {
     options.onEpochStart?.(epoch + 1);
     let sum = 0;
     let count = 0;
@@ -62,9 +73,9 @@ export async function trainPhase(
       options.progress?.(steps, total, `epoch ${epoch + 1}/${options.epochs} loss ${(sum / count).toFixed(4)}`);
     }
     epochLoss.push(sum / count);
-    options.onEpochEnd?.(epoch + 1);
+    await options.onEpochEnd?.(epoch + 1, sum / count);
   }
-  return { epochs: options.epochs, steps, samples, epochLoss, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
+  return { epochs: options.epochs - startEpoch, startEpoch, steps, samples, epochLoss, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
 }
 
 export async function testPhase(net: Network, data: Dataset, options: { batchSize: number; progress?: Progress }): Promise<TestResult> {
@@ -82,4 +93,31 @@ export async function testPhase(net: Network, data: Dataset, options: { batchSiz
     options.progress?.(++done, total);
   }
   return { samples: data.size, loss: sum / data.size, outputs, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
+}
+
+export interface RunResult {
+  passes: number;
+  batch: number;
+  seconds: number;
+  /** Mean wall time of one forward pass, ms. */
+  msPerPass: number;
+  ledger: LedgerRow[];
+}
+
+/**
+ * The inference micro-benchmark of the study: `passes` forward passes (no gradients) on one fixed
+ * seeded random input batch.
+ */
+export async function runPhase(net: Network, options: { passes: number; batch: number; seed: number; progress?: Progress }): Promise<RunResult> {
+  net.resetLedger();
+  const size = net.inputShape.reduce((a, b) => a * b, 1);
+  const random = new Random(options.seed);
+  const x = Float32Array.from({ length: options.batch * size }, () => random.normal());
+  const start = performance.now();
+  for (let p = 0; p < options.passes; ++p) {
+    await net.predict(x);
+    options.progress?.(p + 1, options.passes);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { passes: options.passes, batch: options.batch, seconds, msPerPass: (1000 * seconds) / options.passes, ledger: net.ledger() };
 }

@@ -1,0 +1,273 @@
+/**
+ * One run: one model configuration and one repeat, through the phases asked for (train, test,
+ * run), each its own energy window, after an idle baseline. The result is a RunRecord, the unit a
+ * sweep writes (one JSON file per run). With a checkpoint folder, training saves weights,
+ * optimiser state and progress atomically at each epoch end, and a resumed run continues from the
+ * last finished epoch.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { Dataset } from '../data/dataset.js';
+import { Meter } from '../energy/meter.js';
+import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
+import { SedjouleError } from '../errors.js';
+import { ProgressBar } from '../format/progress.js';
+import { mergeLedgers, totals, type LedgerRow, type LedgerTotals } from '../ledger.js';
+import { taggingMetrics, type TaggingMetrics } from '../metrics/tagging.js';
+import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
+import { Network, type NetworkDescription } from '../network.js';
+import type { NetworkSpec } from '../spec.js';
+import type { EnergySettings } from '../commands/energy-options.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { prepareData, type DataInfo, type DataSettings, type FeaturePhase, type PreparedData } from './data.js';
+import { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './phases.js';
+import { provenance, type Provenance } from './provenance.js';
+
+export type Phase = 'train' | 'test' | 'run';
+export const PHASES: Phase[] = ['train', 'test', 'run'];
+
+export interface RunConfig {
+  /** The configuration's id in its sweep, e.g. "paper43:7" or "grid:3". */
+  id: string;
+  model: ModelRef;
+  phases: Phase[];
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** The run's seed (weights, shuffling, dropout, the run phase's input). */
+  seed: number;
+  repeat: number;
+  /** The run phase: forward passes and their batch size (the study: 60 passes of one clip). */
+  runPasses: number;
+  runBatch: number;
+  threads: number;
+}
+
+export interface RunOptions {
+  /** Data prepared once for several runs, or the settings to prepare it for this run. */
+  data: PreparedData | DataSettings;
+  energy: EnergySettings;
+  progress: boolean;
+  /** Where epoch checkpoints and resume progress live; absent: no checkpoints. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in checkpointDir when there is one for this run. */
+  resume?: boolean;
+}
+
+export interface Utilisation {
+  /** Means over the phase's samples of the GPU sources; null without a GPU source. */
+  gpuPct: number | null;
+  memoryPct: number | null;
+  peakMemoryBytes: number | null;
+  note?: string;
+}
+
+interface PhaseBase {
+  kernels: LedgerRow[];
+  totals: LedgerTotals;
+  energy?: EnergyWindow;
+  utilisation: Utilisation;
+}
+
+export interface TrainPhaseRecord extends PhaseBase {
+  result: Omit<TrainResult, 'ledger'> & {
+    /** Loss of every epoch of the run, including epochs done before a resume. */
+    allEpochLoss: number[];
+    /** Epochs done before this process resumed the run (0 when not resumed). */
+    resumedAfterEpoch: number;
+  };
+  /** Energy windows of every epoch, including those before a resume. */
+  epochEnergy: EnergyWindow[];
+}
+
+export interface RunRecord {
+  format: 'sedjoule-run';
+  version: 1;
+  /** `${id}#r${repeat}`: unique within a sweep. */
+  key: string;
+  config: RunConfig;
+  model: { name: string; spec: NetworkSpec; params: number; description: NetworkDescription };
+  data: DataInfo;
+  phases: {
+    features?: FeaturePhase;
+    train?: TrainPhaseRecord;
+    test?: PhaseBase & { result: Omit<TestResult, 'ledger' | 'outputs'>; metrics: TaggingMetrics };
+    run?: PhaseBase & { result: Omit<RunResult, 'ledger'> };
+  };
+  energy?: { meter: MeterDescription; idle?: IdleBaseline; windows: EnergyWindow[]; trace: EnergyTrace };
+  provenance: Provenance;
+  settings: { energy: EnergySettings; threads: number };
+  startedAt: string;
+  finishedAt: string;
+}
+
+export function runKey(config: Pick<RunConfig, 'id' | 'repeat'>): string {
+  return `${config.id}#r${config.repeat}`;
+}
+
+/** A file name for a run key: letters, digits, '.', '_' and '-'. */
+export function runFileStem(key: string): string {
+  return key.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function utilisationOf(window: EnergyWindow | undefined): Utilisation {
+  if (!window) return { gpuPct: null, memoryPct: null, peakMemoryBytes: null, note: 'energy not measured' };
+  const gpus = window.sources.filter((s) => s.device === 'gpu');
+  const mean = (values: Array<number | null>) => {
+    const present = values.filter((v): v is number => v !== null);
+    return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+  };
+  if (gpus.length === 0) return { gpuPct: null, memoryPct: null, peakMemoryBytes: null, note: 'no GPU source' };
+  const peaks = gpus.map((g) => g.peakMemoryBytes).filter((v): v is number => v !== null);
+  return {
+    gpuPct: mean(gpus.map((g) => g.meanGpuUtilisationPct)),
+    memoryPct: mean(gpus.map((g) => g.meanMemoryUtilisationPct)),
+    peakMemoryBytes: peaks.length ? Math.max(...peaks) : null,
+  };
+}
+
+/** At most `points` samples per source, evenly spaced: enough for a power plot, small on disk. */
+function decimate(trace: EnergyTrace, points = 2000): EnergyTrace {
+  return {
+    ...trace,
+    sources: trace.sources.map((s) => {
+      const step = Math.max(1, Math.ceil(s.timeS.length / points));
+      const pick = <T>(a: T[]) => a.filter((_, i) => i % step === 0);
+      return { ...s, timeS: pick(s.timeS), powerW: pick(s.powerW), energyJ: pick(s.energyJ), gpuUtilisationPct: pick(s.gpuUtilisationPct), memoryUtilisationPct: pick(s.memoryUtilisationPct), memoryUsedBytes: pick(s.memoryUsedBytes) };
+    }),
+  };
+}
+
+function targetsOf(dataset: Dataset): Float32Array {
+  const c = dataset.classes.length;
+  const out = new Float32Array(dataset.size * c);
+  for (let i = 0; i < dataset.size; ++i) out.set(dataset.target(i), i * c);
+  return out;
+}
+
+/** What a checkpointed run keeps beside its checkpoint, to resume with its history. */
+interface ResumeProgress {
+  key: string;
+  spec: string;
+  epochsDone: number;
+  epochLoss: number[];
+  epochEnergy: EnergyWindow[];
+  ledger: LedgerRow[];
+  seconds: number;
+}
+
+function isPrepared(data: PreparedData | DataSettings): data is PreparedData {
+  return 'train' in data && 'info' in data;
+}
+
+export async function runExperiment(config: RunConfig, options: RunOptions): Promise<RunRecord> {
+  const startedAt = new Date().toISOString();
+  const key = runKey(config);
+  const meter = options.energy.enabled ? Meter.start(options.energy.meter) : undefined;
+  let net: Network | undefined;
+  try {
+    let idle: IdleBaseline | undefined;
+    if (meter && options.energy.idleSeconds > 0) {
+      if (options.progress) process.stderr.write(`${key}: measuring idle power for ${options.energy.idleSeconds} s\n`);
+      idle = await meter.measureIdle(options.energy.idleSeconds);
+    }
+    const prepared = isPrepared(options.data) ? options.data : await prepareData(options.data, meter);
+    const { train, test, info } = prepared;
+
+    const spec = modelRefSpec(config.model, { inputShape: info.inputShape, classes: info.classes.length, seed: config.seed });
+    spec.optimizer = { ...(spec.optimizer ?? { type: 'adam' }), lr: config.lr } as NetworkSpec['optimizer'];
+    net = Network.create(spec, { threads: config.threads });
+
+    const record: RunRecord['phases'] = { features: isPrepared(options.data) ? undefined : prepared.features };
+    const checkpoint = options.checkpointDir ? path.join(options.checkpointDir, `${runFileStem(key)}.ckpt`) : undefined;
+    const progressFile = checkpoint ? `${checkpoint}.progress.json` : undefined;
+
+    if (config.phases.includes('train')) {
+      let resumed: ResumeProgress | undefined;
+      if (options.resume && progressFile && fs.existsSync(progressFile)) {
+        const saved = JSON.parse(fs.readFileSync(progressFile, 'utf8')) as ResumeProgress;
+        if (saved.key === key && saved.spec === JSON.stringify(spec) && saved.epochsDone < config.epochs) {
+          await net.loadCheckpoint(checkpoint!);
+          resumed = saved;
+          if (options.progress) process.stderr.write(`${key}: resuming after epoch ${saved.epochsDone}\n`);
+        }
+      }
+      const history = resumed ?? { key, spec: JSON.stringify(spec), epochsDone: 0, epochLoss: [], epochEnergy: [], ledger: [], seconds: 0 };
+      const bar = new ProgressBar(`${key} train`, options.progress);
+      meter?.begin('train');
+      const trained = await trainPhase(net, train, {
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        shuffleSeed: config.seed,
+        startEpoch: history.epochsDone,
+        progress: (d, t, detail) => bar.update(d, t, detail),
+        onEpochStart: (epoch) => meter?.begin(`epoch-${epoch}`),
+        onEpochEnd: async (epoch, loss) => {
+          const window = meter?.end(`epoch-${epoch}`);
+          history.epochLoss.push(loss);
+          if (window) history.epochEnergy.push(window);
+          if (!checkpoint || !progressFile) return;
+          // Checkpoint first, then the progress that points at it: a crash between the two
+          // resumes from the previous epoch, never from a checkpoint the progress does not match.
+          await net!.saveCheckpoint(checkpoint);
+          writeJsonAtomic(progressFile, { ...history, epochsDone: epoch, ledger: mergeLedgers(history.ledger, net!.ledger()), seconds: history.seconds });
+        },
+      });
+      const energy = meter?.end('train');
+      bar.finish();
+      const { ledger, ...result } = trained;
+      const kernels = mergeLedgers(history.ledger, ledger);
+      record.train = {
+        result: { ...result, allEpochLoss: history.epochLoss, resumedAfterEpoch: resumed?.epochsDone ?? 0 },
+        epochEnergy: history.epochEnergy,
+        kernels,
+        totals: totals(kernels),
+        energy,
+        utilisation: utilisationOf(energy),
+      };
+    }
+    if (config.phases.includes('test')) {
+      const bar = new ProgressBar(`${key} test`, options.progress);
+      meter?.begin('test');
+      const tested = await testPhase(net, test, { batchSize: config.batchSize, progress: (d, t) => bar.update(d, t) });
+      const energy = meter?.end('test');
+      bar.finish();
+      const { ledger, outputs, ...result } = tested;
+      record.test = { result, kernels: ledger, totals: totals(ledger), energy, utilisation: utilisationOf(energy), metrics: taggingMetrics(outputs, targetsOf(test), info.classes) };
+    }
+    if (config.phases.includes('run')) {
+      if (!(config.runPasses >= 1 && config.runBatch >= 1)) throw new SedjouleError('E_USAGE', `the run phase needs passes >= 1 and a batch >= 1, got ${config.runPasses} and ${config.runBatch}`);
+      const bar = new ProgressBar(`${key} run`, options.progress);
+      meter?.begin('run');
+      const ran = await runPhase(net, { passes: config.runPasses, batch: config.runBatch, seed: config.seed, progress: (d, t) => bar.update(d, t) });
+      const energy = meter?.end('run');
+      bar.finish();
+      const { ledger, ...result } = ran;
+      record.run = { result, kernels: ledger, totals: totals(ledger), energy, utilisation: utilisationOf(energy) };
+    }
+
+    if (checkpoint && progressFile) {
+      fs.rmSync(checkpoint, { force: true });
+      fs.rmSync(progressFile, { force: true });
+    }
+    const description = meter?.describe();
+    return {
+      format: 'sedjoule-run',
+      version: 1,
+      key,
+      config,
+      model: { name: describeModelRef(config.model), spec: net.description.spec, params: net.parameters, description: net.description },
+      data: info,
+      phases: record,
+      energy: meter ? { meter: description!, idle, windows: meter.windows(), trace: decimate(meter.trace()) } : undefined,
+      provenance: provenance(description),
+      settings: { energy: options.energy, threads: config.threads },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+  } finally {
+    meter?.stop();
+    net?.dispose();
+  }
+}
