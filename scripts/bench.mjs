@@ -17,20 +17,31 @@
 // The energy sampler's own cost is measured too: the CPU time of its thread over 5 s of sampling
 // at 20 Hz, as a fraction of one core (target: under 1 %).
 //
-// Options: --reps N (default 5; the best repetition counts), --json
+// One training epoch of dcase-crnn on the default synthetic set (1578 training clips, features
+// cached; generated into the cache on first use) in clips per second, next to the same epoch of
+// the same model in PyTorch eager (Debian's python3-torch, under /usr/bin/python3:
+// scripts/crnn_peer.py) on the same features, labels and thread count, in the same run.
+//
+// Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler
+// (default all), --crnn-clips N (default 1578), --json
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { FeatureExtractor, loadAddon, Meter, Network } from '../dist/index.js';
+import { dcaseCrnnSpec, defaultCacheRoot, FeatureExtractor, loadAddon, Meter, Network, prepareData, trainPhase } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const repsAt = args.indexOf('--reps');
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 5;
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer`);
+
+const sectionsAt = args.indexOf('--sections');
+const sections = new Set((sectionsAt >= 0 ? args[sectionsAt + 1] : 'kernels,frontend,crnn,sampler').split(','));
+const crnnClipsAt = args.indexOf('--crnn-clips');
+const crnnClips = crnnClipsAt >= 0 ? Number(args[crnnClipsAt + 1]) : 1578;
 
 const addon = loadAddon();
 const info = addon.info();
@@ -62,7 +73,7 @@ function fill(n, seed) {
 }
 
 const results = [];
-for (const threads of threadCounts) {
+for (const threads of sections.has('kernels') ? threadCounts : []) {
   const peak = await addon.measureFmaPeak(threads, 0.5);
   for (const c of cases) {
     const net = Network.create({ ...c.spec, optimizer: { type: 'sgd', lr: 1e-6 }, seed: 1 }, { threads });
@@ -134,44 +145,108 @@ async function frontendBench() {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
-const frontend = await frontendBench();
+const frontend = sections.has('frontend') ? await frontendBench() : undefined;
+
+// One epoch of dcase-crnn, here and in PyTorch.
+async function crnnBench() {
+  const threads = info.defaultThreads;
+  const prepared = await prepareData({
+    skipBad: false,
+    channel: 'mix',
+    frontend: 'dcase',
+    cacheRoot: defaultCacheRoot(),
+    trainClips: 1578,
+    testClips: 395,
+    seed: 1,
+    randomInputShape: [1, 128, 64],
+    randomClasses: 10,
+    threads,
+    progress: process.stderr.isTTY,
+  });
+  const train = prepared.train;
+  const clips = Math.min(crnnClips, train.size);
+  const [, mels, frames] = train.inputShape;
+  const classes = train.classes.length;
+  const subset = { ...train, size: clips, input: (i) => train.input(i), target: (i) => train.target(i), classes: train.classes, inputShape: train.inputShape, name: train.name };
+  const net = Network.create(dcaseCrnnSpec(train.inputShape, classes, 1), { threads });
+  const ours = await trainPhase(net, subset, { epochs: 1, batchSize: 8, shuffleSeed: 1 });
+  net.dispose();
+  const result = { clips, threads, batch: 8, seconds: ours.seconds, clipsPerSecond: clips / ours.seconds, meanLoss: ours.epochLoss[0] };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-crnn-'));
+  try {
+    const features = fs.openSync(path.join(dir, 'features.f32'), 'w');
+    const labels = new Float32Array(clips * classes);
+    for (let i = 0; i < clips; ++i) {
+      const x = train.input(i);
+      fs.writeSync(features, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      labels.set(train.target(i), i * classes);
+    }
+    fs.closeSync(features);
+    fs.writeFileSync(path.join(dir, 'labels.f32'), new Uint8Array(labels.buffer));
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crnn_peer.py');
+    const run = spawnSync('/usr/bin/python3', [script, path.join(dir, 'features.f32'), path.join(dir, 'labels.f32'), String(clips), String(mels), String(frames), String(classes), String(threads), '8'], { encoding: 'utf8' });
+    if (run.status !== 0) {
+      result.peer = { unavailable: `PyTorch peer failed or is missing (apt-get install python3-torch): ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+    } else {
+      result.peer = JSON.parse(run.stdout);
+      result.ratio = result.clipsPerSecond / result.peer.clipsPerSecond;
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+const crnn = sections.has('crnn') ? await crnnBench() : undefined;
 
 // The sampler alone, at 20 Hz, on whatever sources this machine has.
-const meter = Meter.start({ periodMs: 50 });
-await new Promise((resolve) => setTimeout(resolve, 5000));
-const sampler = meter.describe();
-meter.stop();
-const samplerResult = {
-  periodS: sampler.periodS,
-  sources: sampler.sources.map((s) => `${s.id} [${s.source}]`),
-  wallS: sampler.overhead.wallS,
-  samplerCpuS: sampler.overhead.samplerCpuS,
-  fractionOfOneCore: sampler.overhead.fractionOfOneCore,
-  ticks: sampler.overhead.ticks,
-};
+async function samplerBench() {
+  const meter = Meter.start({ periodMs: 50 });
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const sampler = meter.describe();
+  meter.stop();
+  return {
+    periodS: sampler.periodS,
+    sources: sampler.sources.map((s) => `${s.id} [${s.source}]`),
+    wallS: sampler.overhead.wallS,
+    samplerCpuS: sampler.overhead.samplerCpuS,
+    fractionOfOneCore: sampler.overhead.fractionOfOneCore,
+    ticks: sampler.overhead.ticks,
+  };
+}
+const samplerResult = sections.has('sampler') ? await samplerBench() : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, sampler: samplerResult }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult }, null, 2)}\n`);
 } else {
   const peaks = new Map(results.map((r) => [r.threads, r.peakGflops]));
-  console.log(`FP32 FMA peak measured now (${info.isa}): ${[...peaks].map(([t, g]) => `${g.toFixed(1)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
-  console.log(`best of ${reps} steps per kernel; "of peak" = GFLOP/s / peak at the same thread count\n`);
+  if (results.length) console.log(`FP32 FMA peak measured now (${info.isa}): ${[...peaks].map(([t, g]) => `${g.toFixed(1)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
+  if (results.length) console.log(`best of ${reps} steps per kernel; "of peak" = GFLOP/s / peak at the same thread count\n`);
   const header = ['kernel', 'pass', 'threads', 'ms', 'GFLOP/s', 'of peak', 'GB/s'];
   const rows = results.map((r) => [r.case, r.pass, String(r.threads), r.ms.toFixed(2), r.gflops.toFixed(1), `${(100 * r.ofPeak).toFixed(1)}%`, r.gbPerSecond.toFixed(1)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  if (results.length) {
+    console.log(line(header));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) console.log(line(row));
+  }
   const f = frontend;
-  console.log(`\nfront end (dcase preset, one thread): ${f.msPerClip.toFixed(2)} ms per 10 s clip = ${f.clipsPerSecond.toFixed(0)} clips/s`);
-  if (f.peer.unavailable) console.log(`  peer unavailable: ${f.peer.unavailable}`);
-  else
+  if (f) console.log(`\nfront end (dcase preset, one thread): ${f.msPerClip.toFixed(2)} ms per 10 s clip = ${f.clipsPerSecond.toFixed(0)} clips/s`);
+  if (f?.peer.unavailable) console.log(`  peer unavailable: ${f.peer.unavailable}`);
+  else if (f)
     console.log(
       `  peer ${f.peer.peer} (python ${f.peer.python}, numpy ${f.peer.numpy}, scipy ${f.peer.scipy}): ${f.peer.msPerClip.toFixed(2)} ms = ${f.peer.clipsPerSecond.toFixed(0)} clips/s; ` +
         `sedjoule is ${f.speedup.toFixed(1)}x the peer's speed; largest output difference ${f.peer.maxAbsDifference.toExponential(2)}`,
     );
-  console.log(
+  if (crnn) {
+    console.log(`\ndcase-crnn, one training epoch of ${crnn.clips} clips, batch 8, ${crnn.threads} threads: ${crnn.seconds.toFixed(1)} s = ${crnn.clipsPerSecond.toFixed(2)} clips/s (mean loss ${crnn.meanLoss.toFixed(4)})`);
+    if (crnn.peer.unavailable) console.log(`  peer unavailable: ${crnn.peer.unavailable}`);
+    else
+      console.log(
+        `  peer ${crnn.peer.peer} (torch ${crnn.peer.torch}, ${crnn.peer.threads} threads, ${crnn.peer.params} parameters): ${crnn.peer.seconds.toFixed(1)} s = ${crnn.peer.clipsPerSecond.toFixed(2)} clips/s; sedjoule/peer speed ${crnn.ratio.toFixed(2)}x`,
+      );
+  }
+  if (samplerResult) console.log(
     `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +
       `${(1000 * samplerResult.samplerCpuS).toFixed(1)} ms CPU over ${samplerResult.wallS.toFixed(1)} s = ` +
       `${(100 * samplerResult.fractionOfOneCore).toFixed(3)} % of one core (${samplerResult.ticks} ticks)`,

@@ -7,7 +7,7 @@ export { loadAddon, type NativeInfo, type PeakMeasurement } from './native.js';
 export { ARCHITECTURES, describeModel, modelLayers, modelSpec, type Architecture, type ModelConfig } from './models/families.js';
 export { ArrayDataset, batches, batchCount, type Batch, type Dataset } from './data/dataset.js';
 export { randomLabelledSet, type RandomSetOptions } from './data/random-set.js';
-export { testPhase, trainPhase, type TestResult, type TrainResult } from './experiment/phases.js';
+export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './experiment/phases.js';
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
@@ -22,3 +22,7 @@ export { synthesize, type SynthOptions, type SynthReport } from './data/synth/in
 export { FeatureCache, defaultCacheRoot } from './data/feature-cache.js';
 export { buildFeatureDataset, FeatureDataset, type FeatureBuildReport } from './data/feature-dataset.js';
 export { prepareData, type DataSettings, type DataInfo, type PreparedData } from './experiment/data.js';
+export { runExperiment, runKey, PHASES, type Phase, type RunConfig, type RunOptions, type RunRecord } from './experiment/run.js';
+export { dcaseCrnnSpec, dcaseCrnnLayers } from './models/dcase-crnn.js';
+export { namedModel, PRESETS, PAPER43_CONFIGS, modelRefSpec, type ModelRef, type Preset, type PresetEntry } from './models/presets.js';
+export { VARIANTS, modelLoss, type Variant } from './models/families.js';

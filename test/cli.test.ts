@@ -166,3 +166,22 @@ describe('sedjoule train', () => {
     expect(missing.stderr).toMatch(/\/nonexistent\/dataset/);
   });
 });
+
+describe('the library example in the README', () => {
+  it('runs: data, model, energy windows, ledger and a record on disk', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-example-test-'));
+    try {
+      const r = spawnSync(process.execPath, [path.join(packageRoot, 'examples', 'library.mjs'), out], { encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const record = JSON.parse(fs.readFileSync(path.join(out, 'record.json'), 'utf8'));
+      expect(record.model.params).toBeGreaterThan(0);
+      expect(record.train.epochLoss).toHaveLength(2);
+      expect(record.train.energy.sources.every((s: { source: string }) => ['nvml-counter', 'nvml-power-integrated', 'rapl', 'modelled'].includes(s.source))).toBe(true);
+      expect(record.train.kernels.some((k: { name: string }) => k.name === 'conv2d')).toBe(true);
+      expect(record.test.metrics.examples).toBe(16);
+      expect(r.stdout).toMatch(/parameters/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
