@@ -7,6 +7,8 @@ import { dataSettings, withDataOptions } from './commands/data-options.js';
 import { energySettings, withEnergyOptions } from './commands/energy-options.js';
 import { modelChoice, withModelOptions } from './commands/model-options.js';
 import { infoReport, printInfo } from './commands/info.js';
+import { printPresets, presetsReport } from './commands/presets.js';
+import { printProfile, runProfile } from './commands/profile.js';
 import { printSynth } from './commands/synth.js';
 import { printTrain, runTrain } from './commands/train.js';
 import { synthesize } from './data/synth/index.js';
@@ -14,6 +16,7 @@ import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';
 import { probeText } from './format/energy-table.js';
 import { ProgressBar } from './format/progress.js';
+import { FRONTEND_PRESETS, type FrontendPreset } from './frontend/extractor.js';
 import { parsePhases } from './experiment/phases-option.js';
 
 function emit(json: boolean, report: unknown, text: () => string): void {
@@ -68,6 +71,30 @@ const cli = yargs(hideBin(process.argv))
         resume: argv.resume,
       });
       emit(argv.json, report, () => printTrain(report));
+    },
+  )
+  .command(
+    'profile',
+    'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
+    (y) =>
+      withModelOptions(y)
+        .option('frontend', { choices: FRONTEND_PRESETS, describe: "Front end whose input shape the model is built for (no audio is read); default: the named model's, else dcase" })
+        .option('classes', { type: 'number', default: 10, describe: 'Output classes (DESED: 10)' })
+        .option('seed', { type: 'number', default: 1, describe: 'Seed for the weights, the random clip and dropout' })
+        .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' }),
+    async (argv) => {
+      const { model, frontend } = modelChoice(argv);
+      const report = await runProfile({ model, frontend: (argv.frontend as FrontendPreset | undefined) ?? frontend, classes: argv.classes, seed: argv.seed, threads: argv.threads });
+      emit(argv.json, report, () => printProfile(report));
+    },
+  )
+  .command(
+    'presets',
+    'The named models (paper43:1..43, dcase-crnn): configuration, front end, input shape and parameter count',
+    () => {},
+    (argv) => {
+      const report = presetsReport();
+      emit(argv.json, report, () => printPresets(report));
     },
   )
   .command(
