@@ -3,6 +3,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
+import { analyzeResults } from './analysis/analyze.js';
+import { dcaseMarkdown, dcaseReportFromResults, writeDcaseReport } from './analysis/dcase.js';
+import { normaliseResults } from './analysis/normalise.js';
+import { analyzeOptions, printAnalysis } from './commands/analyze.js';
+import { dcaseOptions } from './commands/dcase-report.js';
+import { normalizeOptions, printNormalisation } from './commands/normalize.js';
 import { dataSettings, withDataOptions } from './commands/data-options.js';
 import { energySettings, withEnergyOptions } from './commands/energy-options.js';
 import { modelChoice, withModelOptions } from './commands/model-options.js';
@@ -136,6 +142,63 @@ const cli = yargs(hideBin(process.argv))
       const { carbon: _carbon, ...meter } = settings.meter;
       const report = await probe({ ...meter, pollSeconds: argv.poll, idleSeconds: argv.idle > 0 ? argv.idle : 3, busySeconds: argv.busy });
       emit(argv.json, report, () => probeText(report));
+    },
+  )
+  .command(
+    'analyze <results..>',
+    'Relate energy to counted FLOPs, MACs, parameters, bytes, duration and GPU/memory utilisation per family and phase: correlations with bootstrap intervals, fits, J/GFLOP, the train/test ratio, repeats',
+    (y) =>
+      y
+        .positional('results', { type: 'string', array: true, demandOption: true, describe: 'Results folders (their runs/*.json), folders of run records, or record files' })
+        .option('bootstrap', { type: 'number', default: 2000, describe: 'Bootstrap resamples for the 95 % intervals' })
+        .option('seed', { type: 'number', default: 1, describe: 'Seed of the bootstrap' })
+        .option('energy', { choices: ['auto', 'gross', 'net'], default: 'auto', describe: 'Gross energy, or net of idle power; auto: net when every run has an idle baseline' })
+        .option('device', { choices: ['all', 'gpu', 'cpu'], default: 'all', describe: 'Energy of all devices, GPUs only (as the study), or the host side (CPU package, DRAM)' })
+        .option('points', { choices: ['configs', 'runs'], default: 'configs', describe: 'One point per configuration (mean of its repeats) or per run' }),
+    (argv) => {
+      const report = analyzeResults(argv.results as string[], analyzeOptions(argv));
+      emit(argv.json, report, () => printAnalysis(report));
+    },
+  )
+  .command(
+    'normalize',
+    'Predict reference-machine energy from local runs: ratio, linear and log-linear maps fitted on reference models run on both machines (R^2, leave-one-out MSE); the DCASE rule is the k = 1 ratio',
+    (y) =>
+      y
+        .option('reference', { type: 'string', array: true, demandOption: true, describe: 'Results on the reference machine' })
+        .option('local', { type: 'string', array: true, demandOption: true, describe: 'Results on this machine (the reference models and the runs to normalise)' })
+        .option('models', { type: 'string', describe: 'Configuration ids to use as reference models, comma-separated (default: every configuration both ran)' })
+        .option('phase', { type: 'string', describe: 'Phases to normalise: train, test, run, comma-separated (default: those both have)' })
+        .option('energy', { choices: ['auto', 'gross', 'net'], default: 'auto', describe: 'Gross energy, or net of idle power; auto: net when both machines have it' })
+        .option('device', { choices: ['all', 'gpu', 'cpu'], default: 'all', describe: 'Energy of all devices, GPUs only, or the host side' }),
+    (argv) => {
+      const report = normaliseResults(argv.reference, argv.local, normalizeOptions(argv));
+      emit(argv.json, report, () => printNormalisation(report));
+    },
+  )
+  .command(
+    'dcase-report <results..>',
+    "DCASE task 4 energy reporting: training and dev-test kWh, GPU model, MACs per 10 s, the baseline's energy, normalised energy and energy-weighted scores; dcase-report.json/.md and a CodeCarbon-layout emissions.csv",
+    (y) =>
+      y
+        .positional('results', { type: 'string', array: true, demandOption: true, describe: 'Results folders or run record files (the submission and the baseline on the same machine)' })
+        .option('train-run', { type: 'string', describe: 'Run key (id#rN) or configuration id whose train phase is the training energy (default: the one configuration besides the baseline)' })
+        .option('test-run', { type: 'string', describe: 'Run key or configuration id whose test phase is the dev-test energy (default: --train-run)' })
+        .option('baseline-run', { type: 'string', describe: 'Run key or configuration id of the baseline on this machine (default: the dcase-crnn runs)' })
+        .option('score', { type: 'number', describe: 'The submission\'s PSDS, for the energy-weighted scores' })
+        .option('year', { type: 'number', default: 2023, describe: 'Which DCASE rules and reference figures: 2023 or 2022' })
+        .option('out', { type: 'string', default: 'dcase-report', describe: 'Folder for dcase-report.json, dcase-report.md and emissions.csv' })
+        .option('energy', { choices: ['auto', 'gross', 'net'], default: 'gross', describe: 'Gross (as DCASE: CodeCarbon totals) or net of idle power' })
+        .option('device', { choices: ['all', 'gpu', 'cpu'], default: 'all', describe: 'Energy of all devices (as DCASE), GPUs only, or the host side' })
+        .option('project-name', { type: 'string', default: 'sedjoule-dcase', describe: 'project_name column of emissions.csv' })
+        .option('carbon-intensity', { type: 'number', describe: 'Grams CO2e per kWh for the emissions column (default 475, CodeCarbon\'s global fallback)' })
+        .option('pue', { type: 'number', describe: 'Power usage effectiveness applied to the emissions (default 1)' })
+        .option('country-name', { type: 'string', describe: 'country_name column of emissions.csv' })
+        .option('country-iso-code', { type: 'string', describe: 'country_iso_code column of emissions.csv (e.g. FRA)' }),
+    (argv) => {
+      const report = dcaseReportFromResults(argv.results as string[], dcaseOptions(argv));
+      const files = writeDcaseReport(report, argv.out);
+      emit(argv.json, report, () => `${dcaseMarkdown(report)}\nwrote ${files.json}, ${files.markdown}, ${files.csv}`);
     },
   )
   .demandCommand(1, 'Name a command; see --help.')

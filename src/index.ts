@@ -26,3 +26,72 @@ export { runExperiment, runKey, PHASES, type Phase, type RunConfig, type RunOpti
 export { dcaseCrnnSpec, dcaseCrnnLayers } from './models/dcase-crnn.js';
 export { namedModel, PRESETS, PAPER43_CONFIGS, modelRefSpec, type ModelRef, type Preset, type PresetEntry } from './models/presets.js';
 export { VARIANTS, modelLoss, type Variant } from './models/families.js';
+export {
+  analyzeGroup,
+  analyzeRecords,
+  analyzeResults,
+  ASSUMED_TRAIN_TEST_RATIO,
+  configurationPoints,
+  FIT_VARIABLES,
+  VARIABLES,
+  type AnalysisReport,
+  type AnalyzeOptions,
+  type GroupAnalysis,
+  type Point,
+  type PointMode,
+  type RepeatSummary,
+  type TrainTestRatio,
+  type TrainTestSummary,
+  type Variable,
+} from './analysis/analyze.js';
+export {
+  averageRanks,
+  bootstrapInterval,
+  completePairs,
+  correlate,
+  leastSquares,
+  linearFit,
+  logLogFit,
+  mean,
+  pearson,
+  predictLine,
+  spearman,
+  standardDeviation,
+  summarise,
+  type Correlation,
+  type CorrelationWithInterval,
+  type Interval,
+  type LeastSquares,
+  type LineFit,
+  type Summary,
+} from './analysis/statistics.js';
+export { chooseSelection, windowEnergy, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './analysis/energy-selection.js';
+export { FAMILIES, familyOf, observe, phaseRuns, type Family, type Observation, type PhaseRun } from './analysis/observations.js';
+export { loadRunRecords, recordFiles, type LoadedRecords } from './analysis/records.js';
+export {
+  fitMap,
+  fitMaps,
+  mapQuality,
+  normaliseRecords,
+  normaliseResults,
+  ratioNormalise,
+  singleReferenceRules,
+  type MapResult,
+  type NormalisationMap,
+  type NormalisationReport,
+  type NormaliseOptions,
+  type PhaseNormalisation,
+  type ReferencePair,
+} from './analysis/normalise.js';
+export {
+  DCASE_REFERENCES,
+  dcaseMarkdown,
+  dcaseReport,
+  dcaseReportFromResults,
+  macsPer10s,
+  writeDcaseReport,
+  type DcaseOptions,
+  type DcaseReport,
+  type DcaseYear,
+} from './analysis/dcase.js';
+export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } from './analysis/codecarbon.js';

@@ -1,0 +1,83 @@
+/**
+ * `sedjoule normalize --reference REF --local LOCAL`: the text summary of a hardware
+ * normalisation (the JSON is the report itself): per phase, the reference models, each map with
+ * its coefficients, R^2 and leave-one-out errors, the DCASE k = 1 rule with each reference model
+ * alone, and the predicted reference-machine energy of every local run.
+ */
+import { SedjouleError } from '../errors.js';
+import type { NormalisationReport, NormaliseOptions } from '../analysis/normalise.js';
+import { sig } from '../format/significant.js';
+import { renderTable } from '../format/table.js';
+import { PHASES, type Phase } from '../experiment/run.js';
+import { analyzeOptions } from './analyze.js';
+
+export function normalizeOptions(argv: { energy?: string; device?: string; phase?: string; models?: string }): NormaliseOptions {
+  const { energy, device } = analyzeOptions({ energy: argv.energy, device: argv.device });
+  let phases: Phase[] | undefined;
+  if (argv.phase) {
+    phases = argv.phase.split(',').map((p) => p.trim()) as Phase[];
+    const bad = phases.find((p) => !PHASES.includes(p));
+    if (bad) throw new SedjouleError('E_USAGE', `--phase takes train, test and run (comma-separated), got '${bad}'`);
+  }
+  const models = argv.models ? argv.models.split(',').map((m) => m.trim()).filter(Boolean) : undefined;
+  return { energy, device, phases, models };
+}
+
+export function printNormalisation(report: NormalisationReport): string {
+  const r = report;
+  const out: string[] = [
+    `reference machine: ${r.reference.machines.join('; ')} (${r.reference.records} records)`,
+    `local machine:     ${r.local.machines.join('; ')} (${r.local.records} records)`,
+    `energy: ${r.energy.basis}, devices ${r.energy.device}; reference: ${r.energy.reference}; local: ${r.energy.local}`,
+    ...r.notes.map((n) => `note: ${n}`),
+  ];
+  for (const ph of r.phases) {
+    out.push('', `== ${ph.phase}: k = ${ph.k} reference model${ph.k === 1 ? '' : 's'} ==`);
+    if (ph.reason) {
+      out.push(ph.reason);
+      continue;
+    }
+    out.push('', renderTable(['reference model', 'local J', 'reference J', 'E_ref / E_local'], ph.references.map((p) => [p.configId, sig(p.localJ, 4), sig(p.referenceJ, 4), sig(p.referenceJ / p.localJ, 4)]), [false, true, true, true]));
+    out.push(
+      '',
+      'maps (R^2 in joules on the reference models; MSE, RMSE and mean |relative error| by leave-one-out)',
+      renderTable(
+        ['map', 'coefficients', 'R^2', 'LOO MSE (J^2)', 'LOO RMSE (J)', 'LOO |rel err|', 'LOO R^2', 'note'],
+        ph.maps.map((m) => [
+          m.formula,
+          m.coefficients ? m.coefficients.map((c) => `${c.name} ${sig(c.value, 4)}${c.standardError === null ? '' : ` (se ${sig(c.standardError, 2)})`}`).join(', ') : '-',
+          sig(m.quality?.r2 ?? null, 4),
+          sig(m.quality?.leaveOneOut.mse ?? null),
+          sig(m.quality?.leaveOneOut.rmse ?? null),
+          sig(m.quality?.leaveOneOut.meanAbsRelativeError ?? null),
+          sig(m.quality?.leaveOneOut.r2 ?? null),
+          m.reason ?? m.quality?.leaveOneOut.reason ?? m.quality?.r2Reason ?? '',
+        ]),
+        [false, false, true, true, true, true, true, false],
+      ),
+    );
+    if (ph.singleReference.length) {
+      out.push(
+        '',
+        'the DCASE rule (k = 1): E x E_ref / E_local with one reference model alone, and its error on the other reference models',
+        renderTable(
+          ['reference model', 'factor E_ref/E_local', 'mean |rel err| on the others'],
+          ph.singleReference.map((s) => [s.configId, sig(s.factor, 4), s.others.length ? sig(s.meanAbsRelativeError) : '- (no other reference)']),
+          [false, true, true],
+        ),
+      );
+    }
+    const mapNames = [...new Set(ph.predictions.flatMap((p) => Object.keys(p.predictedJ)))];
+    out.push(
+      '',
+      'predicted reference-machine energy of the local runs (J)',
+      renderTable(
+        ['config', 'model', 'reference?', 'local J', 'measured ref J', ...mapNames],
+        ph.predictions.map((p) => [p.configId, p.model, p.isReference ? 'yes' : '', sig(p.localJ, 4), sig(p.referenceJ, 4), ...mapNames.map((m) => sig(p.predictedJ[m] ?? null, 4))]),
+        [false, false, false, true, true, ...mapNames.map(() => true)],
+      ),
+    );
+    for (const m of ph.missing) out.push(`missing: ${m.configId} (${m.machine}): ${m.reason}`);
+  }
+  return out.join('\n');
+}
