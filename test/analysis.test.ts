@@ -142,6 +142,8 @@ describe('statistics on known data', () => {
     const fit = linearFit(x, y);
     expect(fit.n).toBe(4);
     expect(fit.excluded).toBe(3);
+    // A column missing altogether (no GPU source) says so.
+    expect(correlate([null, null, null], [1, 2, 3]).pearson.reason).toMatch(/no complete pairs: all 3 have a missing value/);
     expect(mean([1, null, 3]).value).toBe(2);
     expect(mean([1, null, 3]).excluded).toBe(1);
   });

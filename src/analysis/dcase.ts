@@ -386,6 +386,10 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
     notes.push('a platform-level source was added to the total: energy_consumed is more than cpu_energy + gpu_energy + ram_energy');
   }
 
+  if (selection.kind === 'modelled') notes.push('every energy figure here is MODELLED (no measured source): an estimate, not a measurement to submit');
+  for (const o of [...training.observations, ...devTest.observations, ...base.observations]) {
+    for (const flag of [...o.energy.flags, ...o.notes]) notes.push(`${o.key} ${o.phase}: ${flag}`);
+  }
   const used = [training.figure, devTest.figure, base.figure];
   return {
     command: 'dcase-report',

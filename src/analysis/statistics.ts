@@ -109,6 +109,13 @@ function centredSquares(xs: readonly number[]): number {
 
 const MIN_CORRELATION_PAIRS = 3;
 
+/** The reason for too few pairs, saying when the column is missing altogether (no GPU source, say). */
+function tooFew(pairs: number, excluded: number): string {
+  return pairs === 0 && excluded > 0
+    ? `no complete pairs: all ${excluded} have a missing value`
+    : `a correlation needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${pairs}${excluded ? ` (${excluded} with a missing value)` : ''}`;
+}
+
 /** Pearson r of complete pairs (already filtered). */
 function pearsonOf(x: readonly number[], y: readonly number[]): Estimate {
   if (x.length < MIN_CORRELATION_PAIRS) return { value: null, reason: `a correlation needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${x.length}` };
@@ -146,14 +153,17 @@ export interface CorrelationValue extends Estimate {
   excluded: number;
 }
 
+function withPairs(f: (x: readonly number[], y: readonly number[]) => Estimate, p: Pairs): CorrelationValue {
+  const estimate = p.x.length < MIN_CORRELATION_PAIRS ? { value: null, reason: tooFew(p.x.length, p.excluded) } : f(p.x, p.y);
+  return { ...estimate, n: p.x.length, excluded: p.excluded };
+}
+
 export function pearson(x: readonly MaybeNumber[], y: readonly MaybeNumber[]): CorrelationValue {
-  const p = completePairs(x, y);
-  return { ...pearsonOf(p.x, p.y), n: p.x.length, excluded: p.excluded };
+  return withPairs(pearsonOf, completePairs(x, y));
 }
 
 export function spearman(x: readonly MaybeNumber[], y: readonly MaybeNumber[]): CorrelationValue {
-  const p = completePairs(x, y);
-  return { ...spearmanOf(p.x, p.y), n: p.x.length, excluded: p.excluded };
+  return withPairs(spearmanOf, completePairs(x, y));
 }
 
 export interface BootstrapOptions {
@@ -249,9 +259,8 @@ export interface Correlation {
 export function correlate(x: readonly MaybeNumber[], y: readonly MaybeNumber[], options: BootstrapOptions = {}): Correlation {
   const p = completePairs(x, y);
   const one = (f: (x: readonly number[], y: readonly number[]) => Estimate): CorrelationWithInterval => {
-    const point = f(p.x, p.y);
-    const base = { ...point, n: p.x.length, excluded: p.excluded };
-    if (point.value === null) return { ...base, interval: null, intervalReason: point.reason };
+    const base = withPairs(f, p);
+    if (base.value === null) return { ...base, interval: null, intervalReason: base.reason };
     const boot = bootstrapInterval(p.x, p.y, (bx, by) => f(bx, by).value, options);
     return { ...base, interval: boot.interval, ...(boot.reason ? { intervalReason: boot.reason } : {}) };
   };
