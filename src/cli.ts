@@ -17,6 +17,9 @@ import { printPresets, presetsReport } from './commands/presets.js';
 import { printProfile, runProfile } from './commands/profile.js';
 import { printSynth } from './commands/synth.js';
 import { printTrain, runTrain } from './commands/train.js';
+import { printMerge } from './commands/merge.js';
+import { printPlan, printSlurm, printSweep, sweepCommand, withSweepOptions } from './commands/sweep.js';
+import { mergeSweeps } from './experiment/merge.js';
 import { synthesize } from './data/synth/index.js';
 import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';
@@ -142,6 +145,32 @@ const cli = yargs(hideBin(process.argv))
       const { carbon: _carbon, ...meter } = settings.meter;
       const report = await probe({ ...meter, pollSeconds: argv.poll, idleSeconds: argv.idle > 0 ? argv.idle : 3, busySeconds: argv.busy });
       emit(argv.json, report, () => probeText(report));
+    },
+  )
+  .command(
+    'sweep',
+    'Run every configuration of a preset (--preset paper43) or a grid file (--grid), --repeat times, one JSON record per run in --out; resumable, shardable, checked before it starts',
+    (y) => withSweepOptions(y),
+    async (argv) => {
+      const progress = argv.progress && !argv.json;
+      const result = await sweepCommand(argv, progress);
+      if (result.kind === 'slurm') return emit(argv.json, result.report, () => printSlurm(result.report));
+      if (result.kind === 'plan') return emit(argv.json, result.manifest, () => printPlan(result.manifest, result.corrupt));
+      emit(argv.json, result.manifest, () => printSweep(result.manifest, argv.out!));
+      // Failed runs are recorded in the manifest and retried by --resume; the exit status says so.
+      if (result.manifest.counts.failed) process.exitCode = 1;
+    },
+  )
+  .command(
+    'merge <out> <inputs..>',
+    "Combine result folders of one sweep (its shards) into OUT: records copied, manifests merged, conflicting records refused, missing runs listed",
+    (y) =>
+      y
+        .positional('out', { type: 'string', demandOption: true, describe: 'The merged folder (new, or holding this sweep)' })
+        .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'Result folders of the same sweep' }),
+    (argv) => {
+      const report = mergeSweeps(argv.out, argv.inputs);
+      emit(argv.json, report, () => printMerge(report));
     },
   )
   .command(

@@ -187,7 +187,9 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
       let resumed: ResumeProgress | undefined;
       if (options.resume && progressFile && fs.existsSync(progressFile)) {
         const saved = JSON.parse(fs.readFileSync(progressFile, 'utf8')) as ResumeProgress;
-        if (saved.key === key && saved.spec === JSON.stringify(spec) && saved.epochsDone < config.epochs) {
+        // epochsDone == epochs: stopped after training, in test or run; resume with the trained
+        // weights (zero epochs left) instead of training again.
+        if (saved.key === key && saved.spec === JSON.stringify(spec) && saved.epochsDone <= config.epochs) {
           await net.loadCheckpoint(checkpoint!);
           resumed = saved;
           if (options.progress) process.stderr.write(`${key}: resuming after epoch ${saved.epochsDone}\n`);
