@@ -35,6 +35,7 @@ import { familyOf, observe, phaseRuns, type Observation } from './observations.j
 import { ratioNormalise } from './normalise.js';
 import { loadRunRecords } from './records.js';
 import { summarise } from './statistics.js';
+import { clipCoverage, DCASE_AUDIO_SECONDS } from '../frontend/clip.js';
 
 export type DcaseYear = 2022 | 2023;
 export const DCASE_YEARS: DcaseYear[] = [2022, 2023];
@@ -69,8 +70,7 @@ export const DCASE_REFERENCES: Record<DcaseYear, DcaseReferences> = {
   },
 };
 
-/** DCASE's reporting unit for complexity. */
-export const DCASE_AUDIO_SECONDS = 10;
+export { DCASE_AUDIO_SECONDS };
 
 export interface DcaseOptions {
   /** A run key (`id#rN`) or a configuration id (all its repeats, averaged). */
@@ -226,10 +226,7 @@ export function macsPer10s(record: RunRecord): Macs10s {
   const fe = record.data.frontend;
   if (!fe) return none(`the run's input was ${record.data.source === 'random' ? 'random features' : 'not from a front end'}: how much audio a clip stands for is unknown`);
   const frames = record.data.inputShape[record.data.inputShape.length - 1];
-  const samples = Math.round(fe.sampleRate * fe.clipSeconds);
-  const clipFrames = fe.center ? 1 + Math.floor(samples / fe.hop) : 1 + Math.floor((samples - fe.nFft) / fe.hop);
-  const windowed = fe.frames > 0 && frames < clipFrames;
-  const audioSeconds = windowed ? (frames * fe.hop) / fe.sampleRate : fe.clipSeconds;
+  const { windowed, audioSeconds } = clipCoverage(fe, frames);
   const scale = DCASE_AUDIO_SECONDS / audioSeconds;
   const perClip = counted.macs / clips;
   const note = windowed

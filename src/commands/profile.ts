@@ -16,6 +16,7 @@ import os from 'node:os';
 
 import { SedjouleError } from '../errors.js';
 import { profileTable } from '../format/profile-table.js';
+import { clipCoverage } from '../frontend/clip.js';
 import { FeatureExtractor, type FrontendConfig, type FrontendPreset } from '../frontend/extractor.js';
 import { totals, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
 import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
@@ -92,24 +93,16 @@ const BACKWARD: KernelPass[] = ['backward-input', 'backward-weight', 'backward-b
 /** The model's input shape for a front end, and how much audio it covers, without any audio. */
 export function clipInfo(frontend: FrontendPreset): { inputShape: number[]; clip: ClipInfo } {
   const kept = FeatureExtractor.create(frontend);
-  // The same front end keeping every frame tells how many frames a whole clip has.
-  const whole = FeatureExtractor.create({ preset: frontend, frames: 0 });
   try {
     const c: FrontendConfig = kept.config;
-    const samples = Math.round(c.sampleRate * c.clipSeconds);
-    const [mels, frames] = kept.outputShape(samples, c.sampleRate);
-    const clipFrames = whole.outputShape(samples, c.sampleRate)[1];
-    const windowed = frames < clipFrames;
-    // A full clip covers clipSeconds (626 frames of 10 s at 16 kHz: 10 s, not 626 x 256 / 16000);
-    // a window of N frames advances N hops through the audio.
-    const audioSeconds = windowed ? (frames * c.hop) / c.sampleRate : c.clipSeconds;
+    const [mels, frames] = kept.outputShape(Math.round(c.sampleRate * c.clipSeconds), c.sampleRate);
+    const { clipFrames, audioSeconds, windowed } = clipCoverage(c, frames);
     return {
       inputShape: [1, mels, frames],
       clip: { frontend, sampleRate: c.sampleRate, hop: c.hop, clipSeconds: c.clipSeconds, clipFrames, frames, audioSeconds, windowed },
     };
   } finally {
     kept.dispose();
-    whole.dispose();
   }
 }
 
