@@ -95,3 +95,6 @@ export {
   type DcaseYear,
 } from './analysis/dcase.js';
 export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } from './analysis/codecarbon.js';
+export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
+export { presetConfigurations, type SweepConfiguration, type SweepDefinition, type SweepProtocol, type PlannedRun } from './experiment/sweep-plan.js';
+export { mergeSweeps, type MergeReport } from './experiment/merge.js';
