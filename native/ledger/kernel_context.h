@@ -1,23 +1,30 @@
-// How layers and front-end stages run kernels: the thread pool to use, the mode (training or not,
-// the step, a seed for dropout), and run(), which times a kernel call and records it in the
-// ledger with its cost formula.
+// How layers and front-end stages run kernels: the device and its thread pool or CUDA session, the
+// mode (training or not, the step, a seed for dropout), and run(), which times a kernel call and
+// records it in the ledger with its cost formula.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "core/device.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "kernels/cuda/cuda_session.h"
 #include "ledger/ledger.h"
 
 namespace sj {
 
 class KernelContext {
  public:
-  KernelContext(ThreadPool& pool, Ledger& ledger) : pool_(pool), ledger_(ledger) {}
+  // cuda: the session of a CUDA network, null on the CPU.
+  KernelContext(ThreadPool& pool, Ledger& ledger, CudaSession* cuda = nullptr) : pool_(pool), ledger_(ledger), cuda_(cuda) {}
 
   ThreadPool& pool() { return pool_; }
+  Device device() const { return cuda_ ? Device::Cuda : Device::Cpu; }
+  // The stream of a CUDA network's kernels (null on the CPU).
+  CudaStream stream() const;
   bool training() const { return training_; }
   int64_t step() const { return step_; }
   uint64_t layerSeed() const { return layerSeed_; }
@@ -41,22 +48,61 @@ class KernelContext {
     }
   }
 
-  // Runs one kernel call and records it: the only place where kernel calls enter the ledger.
-  template <class Fn>
-  void run(const char* kernel, KernelPass pass, const std::string& shapes, const Cost& cost, Fn&& fn) {
+  // Runs one kernel call on the context's device, `cpu` on the thread pool or `cuda` on the
+  // stream, and records it: the only place where kernel calls enter the ledger. A CPU call is
+  // timed by the host clock; a CUDA call by CUDA events, read at finishDeviceWork().
+  template <class Cpu, class Cuda>
+  void run(const char* kernel, KernelPass pass, const std::string& shapes, const Cost& cost, Cpu&& cpu, Cuda&& cuda) {
+    if constexpr (kCudaBuilt) {
+      if (cuda_) {
+        if (cuda_->capturing()) {
+          cuda_->captured(cuda);
+          captured_.push_back({label_, kernel, pass, shapes, cost});
+        } else {
+          cuda_->timed(cuda);
+          pending_.push_back({label_, kernel, pass, shapes, cost});
+        }
+        return;
+      }
+    }
     const auto start = std::chrono::steady_clock::now();
-    fn();
+    cpu();
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-    ledger_.record(label_, kernel, pass, shapes, cost, ns);
+    ledger_.record(label_, kernel, pass, shapes, cost, ns, Device::Cpu);
   }
+
+  // A kernel without a CUDA version: E_CUDA on a CUDA network.
+  template <class Cpu>
+  void run(const char* kernel, KernelPass pass, const std::string& shapes, const Cost& cost, Cpu&& cpu) {
+    if (cuda_) fail(ErrorCode::Cuda, "layer ", label_, ": kernel ", kernel, " (", kernelPassName(pass), ") has no CUDA implementation");
+    run(kernel, pass, shapes, cost, cpu, [] {});
+  }
+
+  // CUDA: waits for the queued kernels and records the pending calls with their GPU times.
+  // Nothing on the CPU, where every call is recorded as it returns.
+  void finishDeviceWork();
+  // Forgets pending calls without recording them (a step that failed half-way).
+  void abandonDeviceWork();
+
+  // A kernel call made while the session was capturing: what the ledger would have recorded.
+  struct Call {
+    std::string layer, kernel;
+    KernelPass pass;
+    std::string shapes;
+    Cost cost;
+  };
+  const std::vector<Call>& capturedCalls() const { return captured_; }
+  void clearCapturedCalls() { captured_.clear(); }
 
  private:
   ThreadPool& pool_;
   Ledger& ledger_;
+  CudaSession* cuda_;
   std::string label_;
   uint64_t layerSeed_ = 0;
   bool training_ = false;
   int64_t step_ = 0;
+  std::vector<Call> pending_, captured_;
 };
 
 }  // namespace sj

@@ -14,9 +14,9 @@ const char* kernelPassName(KernelPass pass) {
 }
 
 void Ledger::record(const std::string& layer, const std::string& kernel, KernelPass pass, const std::string& shapes, const Cost& cost,
-                    int64_t nanoseconds) {
+                    int64_t nanoseconds, Device device) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Key key{layer, kernel, pass, shapes};
+  Key key{layer, kernel, pass, shapes, device};
   auto it = index_.find(key);
   if (it == index_.end()) {
     it = index_.emplace(key, rows_.size()).first;
@@ -25,6 +25,7 @@ void Ledger::record(const std::string& layer, const std::string& kernel, KernelP
     row.kernel = kernel;
     row.pass = pass;
     row.shapes = shapes;
+    row.device = device;
     rows_.push_back(std::move(row));
   }
   LedgerRow& row = rows_[it->second];

@@ -10,9 +10,9 @@ int64_t numel(const Shape& shape) {
 
 Parameter::Parameter(std::string n, Shape s, Init i, bool train) : name(std::move(n)), shape(std::move(s)), init(i), trainable(train) {}
 
-void Parameter::allocate() {
-  value.resize(size());
-  if (trainable) grad.resize(size());
+void Parameter::allocate(Device device) {
+  value.resize(device, size(), "parameter " + name);
+  if (trainable) grad.resize(device, size(), "the gradient of parameter " + name);
 }
 
 bool Layer::hasTrainableParameters() const {

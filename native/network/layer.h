@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/aligned_buffer.h"
+#include "core/buffer.h"
 #include "ledger/kernel_context.h"
 
 namespace sj {
@@ -28,13 +28,13 @@ struct Parameter {
   Shape shape;
   Init init;
   bool trainable = true;  // false for buffers such as batch-norm running statistics
-  AlignedBuffer<float> value, grad;
-  AlignedBuffer<float> state1, state2;  // optimiser state (momentum / Adam moments)
+  Buffer<float> value, grad;      // on the network's device
+  Buffer<float> state1, state2;    // optimiser state (momentum / Adam moments)
 
   // Memory is taken by allocate(), not here, so a network can be inspected (shapes, parameter
   // counts, memory) without holding its parameters.
   Parameter(std::string n, Shape s, Init i, bool train = true);
-  void allocate();
+  void allocate(Device device);
   int64_t size() const { return numel(shape); }
 };
 

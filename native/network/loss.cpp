@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "kernels/cpu/bce.h"
 #include "kernels/cpu/sigmoid.h"
+#include "kernels/cuda/device_memory.h"
 
 namespace sj {
 
@@ -22,23 +23,26 @@ Loss Loss::fromName(const std::string& name) {
 
 const char* Loss::name() const { return kind_ == Kind::BceLogits ? "bce-logits" : "bce"; }
 
-double Loss::forward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target) const {
+void Loss::forward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, float* loss) const {
   const BceShape s{elements, kind_ == Kind::BceLogits};
-  float loss = 0.f;
-  ctx.run("bce", KernelPass::Forward, s.describe(), bceForwardCost(s), [&] { bceForward(ctx.pool(), s, prediction, target, &loss); });
-  return loss;
+  ctx.run("bce", KernelPass::Forward, s.describe(), bceForwardCost(s), [&] { bceForward(ctx.pool(), s, prediction, target, loss); });
 }
 
-void Loss::backward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, float* gradient) const {
+void Loss::backward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, const float* upstream,
+                    float* gradient) const {
   const BceShape s{elements, kind_ == Kind::BceLogits};
-  const float upstream = 1.f;
   ctx.run("bce", KernelPass::BackwardInput, s.describe(), bceBackwardInputCost(s),
-          [&] { bceBackwardInput(ctx.pool(), s, prediction, target, &upstream, gradient); });
+          [&] { bceBackwardInput(ctx.pool(), s, prediction, target, upstream, gradient); });
 }
 
 void Loss::probabilities(KernelContext& ctx, int64_t elements, const float* prediction, float* out) const {
   if (kind_ == Kind::BceProbabilities) {
-    std::memcpy(out, prediction, static_cast<size_t>(elements) * sizeof(float));
+    const int64_t bytes = elements * static_cast<int64_t>(sizeof(float));
+    if (ctx.device() == Device::Cpu) {
+      std::memcpy(out, prediction, static_cast<size_t>(bytes));
+    } else if constexpr (kCudaBuilt) {
+      cuda::copyOnDevice(out, prediction, bytes, ctx.stream(), "the network's output");
+    }
     return;
   }
   const SigmoidShape s{elements};

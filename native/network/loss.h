@@ -16,9 +16,10 @@ class Loss {
   static Loss fromName(const std::string& name);  // "bce-logits" | "bce"
   const char* name() const;
 
-  double forward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target) const;
-  // Writes d(loss)/d(prediction).
-  void backward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, float* gradient) const;
+  // Tensors are on the context's device: `loss` [1] receives the mean loss.
+  void forward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, float* loss) const;
+  // Writes d(loss)/d(prediction) for an upstream gradient `upstream` [1] of the loss.
+  void backward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, const float* upstream, float* gradient) const;
   // Probabilities from the network's output: a sigmoid for logits, a copy otherwise.
   void probabilities(KernelContext& ctx, int64_t elements, const float* prediction, float* out) const;
 

@@ -2,11 +2,13 @@
 
 #include <cmath>
 #include <cstring>
+#include <deque>
 
 #include "core/error.h"
 #include "core/random.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/bce.h"
+#include "kernels/cuda/device_memory.h"
 #include "network/layers/layers.h"
 #include "core/spec_reader.h"
 #include "network/weights_file.h"
@@ -33,8 +35,21 @@ std::string locate(const char* name, int64_t i, int64_t sampleSize) {
 
 }  // namespace
 
+namespace {
+CudaSessionPointer sessionFor(const NetworkOptions& options) {
+  if (options.device != Device::Cuda || !options.allocate) return noCudaSession();
+  if constexpr (!kCudaBuilt) {
+    fail(ErrorCode::Cuda, "this build of sedjoule has no CUDA backend (it was built without nvcc, or with SEDJOULE_CUDA=OFF)");
+  } else {
+    std::string why;
+    if (!cuda::deviceAvailable(&why)) fail(ErrorCode::Cuda, "no CUDA device to run on: ", why);
+    return makeCudaSession(options.cudaDevice);
+  }
+}
+}  // namespace
+
 Network::Network(const std::string& specJson, const NetworkOptions& options)
-    : pool_(options.threads), ctx_(pool_, ledger_) {
+    : device_(options.device), pool_(options.threads), cuda_(sessionFor(options)), ctx_(pool_, ledger_, cuda_.get()) {
   spec_ = Json::parse(specJson);
   SpecReader top(spec_, "spec");
   inputShape_ = top.integerList("input", 1);
@@ -59,18 +74,26 @@ Network::Network(const std::string& specJson, const NetworkOptions& options)
 
   if (!options.allocate) return;
   allocated_ = true;
-  // Initial values: a pure function of (seed, layer, parameter, element), like dropout masks.
+  // Initial values: a pure function of (seed, layer, parameter, element), like dropout masks, so
+  // a network starts from the same weights on every device.
+  std::vector<float> values;
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& params = layers_[i]->parameters();
     for (size_t k = 0; k < params.size(); ++k) {
       Parameter& p = params[k];
-      p.allocate();
+      p.allocate(device_);
       const uint64_t stream = counterHash(seed_, (static_cast<uint64_t>(i) << 16) | k);
+      values.resize(static_cast<size_t>(p.size()));
       for (int64_t j = 0; j < p.size(); ++j) {
-        p.value[j] = p.init.kind == Init::Kind::Constant ? p.init.value : (2.f * uniformFloat(stream, j) - 1.f) * p.init.value;
+        values[j] = p.init.kind == Init::Kind::Constant ? p.init.value : (2.f * uniformFloat(stream, j) - 1.f) * p.init.value;
       }
+      p.value.copyFromHost(values.data(), ctx_.stream());
     }
   }
+  lossValue_.resize(device_, 1, "the loss");
+  lossUpstream_.resize(device_, 1, "the loss gradient");
+  const float one = 1.f;
+  lossUpstream_.copyFromHost(&one, ctx_.stream());
 }
 
 Network::~Network() = default;
@@ -91,6 +114,7 @@ std::string Network::describe() const {
   out.set("output", shapeJson(outputShape()));
   out.set("parameters", Json::number(static_cast<double>(parameterCount())));
   out.set("threads", Json::number(pool_.size()));
+  out.set("device", Json::string(deviceName(device_)));
   Json layers = Json::array();
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& layer = *layers_[i];
@@ -163,10 +187,11 @@ void Network::prepareBatch(int64_t batch) {
     gradients_.resize(count + 1);
     for (size_t i = 0; i < count; ++i) {
       const bool owns = !layers_[i]->isView();
-      activations_[i].resize(owns ? batch * numel(layers_[i]->outputShape()) : 0);
-      gradients_[i + 1].resize(owns ? batch * numel(layers_[i]->outputShape()) : 0);
+      const int64_t size = owns ? batch * numel(layers_[i]->outputShape()) : 0;
+      activations_[i].resize(device_, size, "the output of layer " + label(i, *layers_[i]));
+      gradients_[i + 1].resize(device_, size, "the output gradient of layer " + label(i, *layers_[i]));
     }
-    gradients_[0].resize(inputGradient_ ? batch * numel(inputShape_) : 0);
+    gradients_[0].resize(device_, inputGradient_ ? batch * numel(inputShape_) : 0, "the input gradient");
     batch_ = batch;
   }
   // A view passes its input's buffers on; slot 0 is the caller's x (its gradient only on request).
@@ -186,9 +211,41 @@ bool Network::inputGradientWanted(size_t layer) const {
   return false;
 }
 
-void Network::forward(int64_t batch, const float* x, bool training) {
+const float* Network::stageInputs(const float* x, int64_t xLength, const float* y, int64_t yLength) {
+  if (device_ == Device::Cpu) {
+    act_[0] = x;
+    return y;
+  }
+  const int64_t total = xLength + (y ? yLength : 0);
+  hostStaging_.resize(static_cast<size_t>(total));
+  std::memcpy(hostStaging_.data(), x, static_cast<size_t>(xLength) * sizeof(float));
+  if (y) std::memcpy(hostStaging_.data() + xLength, y, static_cast<size_t>(yLength) * sizeof(float));
+  staged_.reserve(device_, total, "the batch");
+  if constexpr (kCudaBuilt) {
+    cuda::copyToDevice(staged_.data(), hostStaging_.data(), total * static_cast<int64_t>(sizeof(float)), ctx_.stream(), "the batch");
+  }
+  act_[0] = staged_.data();
+  return y ? staged_.data() + xLength : nullptr;
+}
+
+template <class Fn>
+auto Network::guarded(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (...) {
+    ctx_.abandonDeviceWork();
+    throw;
+  }
+}
+
+double Network::readLoss() {
+  float loss = 0.f;
+  lossValue_.copyToHost(&loss, ctx_.stream());
+  return loss;
+}
+
+void Network::forward(int64_t batch, bool training) {
   ctx_.setMode(training, step_);
-  act_[0] = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     Layer& layer = *layers_[i];
     if (layer.isView()) {
@@ -206,13 +263,22 @@ double Network::trainStep(const float* x, int64_t xLength, const float* y, int64
   requireAllocated();
   const int64_t batch = batchOf(xLength);
   checkInputs(x, xLength, y, yLength, batch);
-  prepareBatch(batch);
-  forward(batch, x, true);
+  return guarded([&] {
+    prepareBatch(batch);
+    const float* target = stageInputs(x, xLength, y, yLength);
+    const double loss = trainOnStaged(batch, target);
+    ctx_.finishDeviceWork();
+    return loss;
+  });
+}
+
+double Network::trainOnStaged(int64_t batch, const float* target) {
+  forward(batch, true);
   const size_t count = layers_.size();
   const int64_t elements = batch * numel(outputShape());
   ctx_.begin("loss", 0);
-  const double loss = loss_.forward(ctx_, elements, act_[count], y);
-  loss_.backward(ctx_, elements, act_[count], y, grad_[count]);
+  loss_.forward(ctx_, elements, act_[count], target, lossValue_.data());
+  loss_.backward(ctx_, elements, act_[count], target, lossUpstream_.data(), grad_[count]);
   for (size_t i = count; i-- > 0;) {
     Layer& layer = *layers_[i];
     if (layer.isView()) continue;
@@ -226,7 +292,40 @@ double Network::trainStep(const float* x, int64_t xLength, const float* y, int64
     for (Parameter& p : layer.parameters())
       if (p.trainable) optimizerStep(ctx_, optimizer_, p, step_);
   }
-  return loss;
+  return readLoss();
+}
+
+double Network::captureTrainStep(const float* x, int64_t xLength, const float* y, int64_t yLength) {
+  requireAllocated();
+  if (device_ != Device::Cuda) fail(ErrorCode::Value, "capturing kernel calls needs a network on CUDA (device: 'cuda')");
+  const int64_t batch = batchOf(xLength);
+  checkInputs(x, xLength, y, yLength, batch);
+  if constexpr (kCudaBuilt) {
+    return guarded([&] {
+      prepareBatch(batch);
+      const float* target = stageInputs(x, xLength, y, yLength);
+      ctx_.clearCapturedCalls();
+      cuda_->beginCapture();
+      try {
+        const double loss = trainOnStaged(batch, target);
+        cuda_->endCapture();
+        return loss;
+      } catch (...) {
+        cuda_->endCapture();
+        cuda_->clearCaptured();
+        ctx_.clearCapturedCalls();
+        throw;
+      }
+    });
+  }
+  return 0.0;
+}
+
+int64_t Network::replayCapturedCall(int64_t index, int64_t times) {
+  if constexpr (kCudaBuilt) {
+    if (cuda_) return cuda_->replay(index, times);
+  }
+  fail(ErrorCode::Value, "no captured kernel calls: capture a training step on CUDA first");
 }
 
 void Network::predict(const float* x, int64_t xLength, float* out, int64_t outLength) {
@@ -235,10 +334,13 @@ void Network::predict(const float* x, int64_t xLength, float* out, int64_t outLe
   checkInputs(x, xLength, nullptr, 0, batch);
   const int64_t elements = batch * numel(outputShape());
   if (outLength != elements) fail(ErrorCode::Internal, "predict: output holds ", outLength, " values, needs ", elements);
-  prepareBatch(batch);
-  forward(batch, x, false);
-  ctx_.begin("output", 0);
-  loss_.probabilities(ctx_, elements, act_[layers_.size()], out);
+  guarded([&] {
+    prepareBatch(batch);
+    stageInputs(x, xLength, nullptr, 0);
+    forward(batch, false);
+    writeProbabilities(elements, out);
+    ctx_.finishDeviceWork();
+  });
 }
 
 double Network::evaluate(const float* x, int64_t xLength, const float* y, int64_t yLength, float* out, int64_t outLength) {
@@ -247,57 +349,108 @@ double Network::evaluate(const float* x, int64_t xLength, const float* y, int64_
   checkInputs(x, xLength, y, yLength, batch);
   const int64_t elements = batch * numel(outputShape());
   if (outLength != elements) fail(ErrorCode::Internal, "evaluate: output holds ", outLength, " values, needs ", elements);
-  prepareBatch(batch);
-  forward(batch, x, false);
-  ctx_.begin("loss", 0);
-  const double loss = loss_.forward(ctx_, elements, act_[layers_.size()], y);
+  return guarded([&] {
+    prepareBatch(batch);
+    const float* target = stageInputs(x, xLength, y, yLength);
+    forward(batch, false);
+    ctx_.begin("loss", 0);
+    loss_.forward(ctx_, elements, act_[layers_.size()], target, lossValue_.data());
+    writeProbabilities(elements, out);
+    const double loss = readLoss();
+    ctx_.finishDeviceWork();
+    return loss;
+  });
+}
+
+void Network::writeProbabilities(int64_t elements, float* out) {
   ctx_.begin("output", 0);
-  loss_.probabilities(ctx_, elements, act_[layers_.size()], out);
-  return loss;
+  if (device_ == Device::Cpu) {
+    loss_.probabilities(ctx_, elements, act_[layers_.size()], out);
+    return;
+  }
+  probabilities_.reserve(device_, elements, "the predictions");
+  loss_.probabilities(ctx_, elements, act_[layers_.size()], probabilities_.data());
+  if constexpr (kCudaBuilt) {
+    cuda::copyToHost(out, probabilities_.data(), elements * static_cast<int64_t>(sizeof(float)), ctx_.stream(), "the predictions");
+  }
 }
 
 namespace {
-std::vector<WeightsTensor> weightTensors(std::vector<std::unique_ptr<Layer>>& layers) {
-  std::vector<WeightsTensor> out;
-  for (size_t i = 0; i < layers.size(); ++i)
-    for (Parameter& p : layers[i]->parameters()) out.push_back({"layers." + std::to_string(i) + "." + p.name, p.shape, p.value.data()});
-  return out;
-}
+
+// The tensors of a weights file, each with the host memory the file is read into or written from:
+// the parameter itself on the CPU; on CUDA a host copy, downloaded before a save and uploaded only
+// after a load has read and checked the whole file.
+class FileTensors {
+ public:
+  explicit FileTensors(CudaStream stream) : stream_(stream) {}
+
+  void add(std::string name, const Shape& shape, Buffer<float>& buffer) {
+    float* host = buffer.data();
+    if (buffer.device() != Device::Cpu) {
+      copies_.emplace_back(static_cast<size_t>(buffer.size()));
+      sources_.push_back(&buffer);
+      host = copies_.back().data();
+    }
+    tensors_.push_back({std::move(name), shape, host});
+  }
+  void addWeights(std::vector<std::unique_ptr<Layer>>& layers) {
+    for (size_t i = 0; i < layers.size(); ++i)
+      for (Parameter& p : layers[i]->parameters()) add("layers." + std::to_string(i) + "." + p.name, p.shape, p.value);
+  }
+  // Then the optimiser state of every trainable parameter.
+  void addOptimizerState(std::vector<std::unique_ptr<Layer>>& layers) {
+    for (size_t i = 0; i < layers.size(); ++i)
+      for (Parameter& p : layers[i]->parameters()) {
+        if (!p.trainable) continue;
+        const std::string name = "optimizer.layers." + std::to_string(i) + "." + p.name;
+        add(name + ".state1", p.shape, p.state1);
+        add(name + ".state2", p.shape, p.state2);
+      }
+  }
+  const std::vector<WeightsTensor>& tensors() {
+    return tensors_;
+  }
+  void download() {
+    for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->copyToHost(copies_[i].data(), stream_);
+  }
+  void upload() {
+    for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->copyFromHost(copies_[i].data(), stream_);
+  }
+
+ private:
+  CudaStream stream_;
+  std::vector<WeightsTensor> tensors_;
+  std::deque<std::vector<float>> copies_;  // a deque: adding a copy never moves the earlier ones
+  std::vector<Buffer<float>*> sources_;
+};
+
 }  // namespace
 
 void Network::saveWeights(const std::string& path) {
   requireAllocated();
-  saveWeightsFile(path, spec_, weightTensors(layers_), Json::object());
+  FileTensors file(ctx_.stream());
+  file.addWeights(layers_);
+  file.download();
+  saveWeightsFile(path, spec_, file.tensors(), Json::object());
 }
 
 void Network::loadWeights(const std::string& path) {
   requireAllocated();
-  loadWeightsFile(path, weightTensors(layers_), WeightsExtras::Ignore);
+  FileTensors file(ctx_.stream());
+  file.addWeights(layers_);
+  file.download();  // a tensor the file lacks keeps its value
+  loadWeightsFile(path, file.tensors(), WeightsExtras::Ignore);
+  file.upload();
 }
 
 void Network::allocateOptimizerState() {
   for (auto& layer : layers_)
     for (Parameter& p : layer->parameters()) {
       if (!p.trainable) continue;
-      p.state1.reserve(p.size());
-      p.state2.reserve(p.size());
+      p.state1.reserve(device_, p.size(), "optimiser state of " + p.name);
+      p.state2.reserve(device_, p.size(), "optimiser state of " + p.name);
     }
 }
-
-namespace {
-// Weights, then the optimiser state of every trainable parameter.
-std::vector<WeightsTensor> checkpointTensors(std::vector<std::unique_ptr<Layer>>& layers) {
-  std::vector<WeightsTensor> out = weightTensors(layers);
-  for (size_t i = 0; i < layers.size(); ++i)
-    for (Parameter& p : layers[i]->parameters()) {
-      if (!p.trainable) continue;
-      const std::string name = "optimizer.layers." + std::to_string(i) + "." + p.name;
-      out.push_back({name + ".state1", p.shape, p.state1.data()});
-      out.push_back({name + ".state2", p.shape, p.state2.data()});
-    }
-  return out;
-}
-}  // namespace
 
 void Network::saveCheckpoint(const std::string& path) {
   requireAllocated();
@@ -305,14 +458,22 @@ void Network::saveCheckpoint(const std::string& path) {
   Json extra = Json::object();
   extra.set("step", Json::number(static_cast<double>(step_)));
   extra.set("optimizer", optimizer_.toJson());
-  saveWeightsFile(path, spec_, checkpointTensors(layers_), extra);
+  FileTensors file(ctx_.stream());
+  file.addWeights(layers_);
+  file.addOptimizerState(layers_);
+  file.download();
+  saveWeightsFile(path, spec_, file.tensors(), extra);
 }
 
 void Network::loadCheckpoint(const std::string& path) {
   requireAllocated();
   allocateOptimizerState();
   int64_t step = 0;
-  loadWeightsFile(path, checkpointTensors(layers_), WeightsExtras::Require, [&](const Json& header) {
+  FileTensors file(ctx_.stream());
+  file.addWeights(layers_);
+  file.addOptimizerState(layers_);
+  file.download();
+  loadWeightsFile(path, file.tensors(), WeightsExtras::Require, [&](const Json& header) {
     const Json* s = header.find("step");
     const Json* optimizer = header.find("optimizer");
     if (!s || !s->isNumber() || s->asNumber() < 0) fail(ErrorCode::Io, path, ": not a checkpoint (no step count)");
@@ -321,6 +482,7 @@ void Network::loadCheckpoint(const std::string& path) {
     }
     step = static_cast<int64_t>(s->asNumber());
   });
+  file.upload();
   step_ = step;
 }
 

@@ -15,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "core/buffer.h"
 #include "core/json.h"
 #include "core/thread_pool.h"
+#include "kernels/cuda/cuda_session.h"
 #include "ledger/ledger.h"
 #include "network/layer.h"
 #include "network/loss.h"
@@ -25,8 +27,10 @@
 namespace sj {
 
 struct NetworkOptions {
-  int threads = 0;        // 0: one per hardware thread
+  int threads = 0;        // 0: one per hardware thread (the CPU kernels' pool)
   bool allocate = true;   // false: shapes, parameter counts and memory only (describe())
+  Device device = Device::Cpu;  // where parameters, activations and optimiser state live
+  int cudaDevice = 0;           // which CUDA device, on Device::Cuda
 };
 
 class Network {
@@ -38,6 +42,7 @@ class Network {
   const Shape& outputShape() const;
   int64_t parameterCount() const;
   int threads() const { return pool_.size(); }
+  Device device() const { return device_; }
   // Spec as normalised JSON plus per-layer input/output shapes and parameter counts, and the
   // memory the network needs (parameters, gradients, optimiser state, activations per sample).
   std::string describe() const;
@@ -45,7 +50,8 @@ class Network {
   // Number of samples in an input of xLength floats; E_SHAPE when it is not a whole batch.
   int64_t batchOf(int64_t xLength) const;
 
-  // Forward, loss, backward, optimiser step. Returns the mean loss of the batch.
+  // Forward, loss, backward, optimiser step. Returns the mean loss of the batch. On CUDA the batch
+  // goes to the device in one transfer (x and y together) and the loss comes back in one.
   double trainStep(const float* x, int64_t xLength, const float* y, int64_t yLength);
   // Inference: out receives probabilities (sigmoid applied for a bce-logits network).
   void predict(const float* x, int64_t xLength, float* out, int64_t outLength);
@@ -54,6 +60,14 @@ class Network {
 
   Ledger& ledger() { return ledger_; }
   int64_t steps() const { return step_; }
+
+  // Per-kernel energy profiling (CUDA): trains one step with every kernel call captured as a CUDA
+  // graph (the step itself runs as usual), then replays a captured call `times` times back to back
+  // and returns the GPU time of the repetitions in nanoseconds. Captured calls are not recorded in
+  // the ledger; they stay valid until the next capture or a change of batch size.
+  double captureTrainStep(const float* x, int64_t xLength, const float* y, int64_t yLength);
+  const std::vector<KernelContext::Call>& capturedCalls() const { return ctx_.capturedCalls(); }
+  int64_t replayCapturedCall(int64_t index, int64_t times);
 
   void saveWeights(const std::string& path);
   void loadWeights(const std::string& path);
@@ -67,7 +81,17 @@ class Network {
  private:
   void checkInputs(const float* x, int64_t xLength, const float* y, int64_t yLength, int64_t batch) const;
   void prepareBatch(int64_t batch);
-  void forward(int64_t batch, const float* x, bool training);
+  // The batch on the network's device: x (and y) copied there in one transfer on CUDA, the
+  // caller's memory on the CPU. Returns the device copy of y (null without y).
+  const float* stageInputs(const float* x, int64_t xLength, const float* y, int64_t yLength);
+  void forward(int64_t batch, bool training);
+  double trainOnStaged(int64_t batch, const float* target);
+  // Runs fn; if it throws, the device's pending ledger rows are dropped before the error goes on.
+  template <class Fn>
+  auto guarded(Fn&& fn) -> decltype(fn());
+  double readLoss();
+  // The probabilities of the batch's output into the caller's host memory.
+  void writeProbabilities(int64_t elements, float* out);
   bool inputGradientWanted(size_t layer) const;
   void requireAllocated() const;
   void allocateOptimizerState();
@@ -82,16 +106,22 @@ class Network {
   int64_t step_ = 0;
   bool allocated_ = false;
 
+  Device device_ = Device::Cpu;
   ThreadPool pool_;
   Ledger ledger_;
+  CudaSessionPointer cuda_ = noCudaSession();
   KernelContext ctx_;
   std::mutex busy_;
 
   int64_t batch_ = 0;
-  std::vector<AlignedBuffer<float>> activations_, gradients_;  // owned storage per non-view layer
+  std::vector<Buffer<float>> activations_, gradients_;  // owned storage per non-view layer
   std::vector<const float*> act_;   // act_[i]: input of layer i; act_[L]: network output
   std::vector<float*> grad_;        // grad_[i]: gradient w.r.t. act_[i]
-  AlignedBuffer<float> lossValue_;
+  Buffer<float> lossValue_;         // [1] the batch's mean loss
+  Buffer<float> lossUpstream_;      // [1] = 1, d(loss)/d(loss)
+  Buffer<float> staged_;            // CUDA: the batch (x, then y) on the device
+  Buffer<float> probabilities_;     // CUDA: predictions on the device before they go to the host
+  std::vector<float> hostStaging_;  // CUDA: x and y side by side, for the single transfer
 };
 
 }  // namespace sj

@@ -53,9 +53,9 @@ Json OptimizerConfig::toJson() const {
 }
 
 void optimizerStep(KernelContext& ctx, const OptimizerConfig& c, Parameter& p, int64_t step) {
-  p.state1.reserve(p.size());
+  p.state1.reserve(ctx.device(), p.size(), "optimiser state of " + p.name);
   if (c.kind == OptimizerConfig::Kind::Adam) {
-    p.state2.reserve(p.size());
+    p.state2.reserve(ctx.device(), p.size(), "optimiser state of " + p.name);
     const AdamShape s{p.size(), c.lr, c.beta1, c.beta2, c.eps, c.weightDecay};
     ctx.run("adam", KernelPass::Optimizer, s.describe(), adamCost(s),
             [&] { adamStep(ctx.pool(), s, step, p.value.data(), p.grad.data(), p.state1.data(), p.state2.data()); });

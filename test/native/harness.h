@@ -1,5 +1,7 @@
 // A small table-driven harness for kernel tests (after ggml's test-backend-ops):
 //  - every pass of the fast kernel is compared with the reference loop run in double;
+//  - every pass of the CUDA kernel (ops with a cuda() method) likewise, wherever a device is
+//    visible: a GPU, or the CPU emulator of the emulated build (test/fake/cuda);
 //  - every backward pass is compared with central finite differences of the double reference;
 //  - every cost formula is compared with the operations the reference executes (Counted);
 //  - bytesRead / bytesWritten are compared with the sizes of the tensors each pass reads and writes.
@@ -13,12 +15,15 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "core/cost.h"
+#include "core/device.h"
 #include "core/thread_pool.h"
 #include "counted.h"
+#include "kernels/cuda/device_memory.h"
 
 namespace sj::testing {
 
@@ -93,6 +98,7 @@ struct GradCheck {
 
 struct OpChecks {
   double fastTolerance = 1e-4;  // max |fast - ref| <= tol * max |ref| per written tensor
+  double cudaTolerance = -1;    // likewise for the CUDA kernel; < 0: the fast kernel's
   double fdTolerance = 1e-6;    // max |fd - grad| <= tol * max(1, max |grad|)
   double fdStep = 1e-6;
   int fdSamples = 40;           // elements perturbed per checked tensor
@@ -111,6 +117,78 @@ struct OpChecks {
 //   OpChecks checks() const;
 
 double maxAbs(const std::vector<double>& v);
+
+// ---- CUDA parity --------------------------------------------------------------------------------
+
+// The device tensors a CUDA pass reads and writes, by name (Role::Index tensors hold int32).
+using DeviceTensors = std::map<std::string, float*>;
+
+// Whether CUDA parity checks can run here: a build with the CUDA backend and a visible device.
+bool cudaParityAvailable();
+const std::string& cudaParityUnavailableReason();
+CudaStream testStream();
+int64_t& cudaParityChecks();  // ops whose CUDA passes were checked in this run
+
+template <class Op, class = void>
+struct HasCudaPasses : std::false_type {};
+template <class Op>
+struct HasCudaPasses<Op, std::void_t<decltype(std::declval<const Op&>().cuda(Pass::Forward, std::declval<DeviceTensors&>(), CudaStream{}))>>
+    : std::true_type {};
+
+// Max |got - want| over a tensor, and where, against tol * max |want|.
+template <class Got>
+void compareWithReference(const std::string& where, const char* kind, Pass pass, const std::string& name, const std::vector<double>& want,
+                          const Got& got, double tolerance) {
+  double scale = std::max(maxAbs(want), 1e-30), worst = 0.0;
+  size_t at = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const double e = std::fabs(static_cast<double>(got[i]) - want[i]);
+    if (!(e <= worst)) {
+      worst = e;
+      at = i;
+    }
+  }
+  SJ_CHECK(worst <= tolerance * scale, where, " ", passName(pass), ": ", kind, " ", name, "[", at, "] = ", got[at], " but reference = ", want[at],
+           " (error ", worst / scale, " of max |ref| ", scale, ", bound ", tolerance, ")");
+}
+
+// Runs the op's CUDA passes on `init` and compares every written tensor with the reference.
+template <class Op>
+void checkCudaPasses(const Op& op, const Tensors<double>& init, const std::map<std::string, int64_t>& sizes) {
+  if constexpr (kCudaBuilt && HasCudaPasses<Op>::value) {
+    if (!cudaParityAvailable()) return;
+    const std::string where = op.describe();
+    const OpChecks checks = op.checks();
+    const double tolerance = checks.cudaTolerance >= 0 ? checks.cudaTolerance : checks.fastTolerance;
+    struct Owned {
+      DeviceTensors pointers;
+      ~Owned() {
+        for (auto& [name, p] : pointers) cuda::release(p);
+      }
+    } device;
+    for (const auto& [name, size] : sizes) {
+      float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(size, 1) * 4, "test tensor " + name));
+      device.pointers[name] = p;
+      auto it = init.find(name);
+      if (it == init.end()) continue;  // Role::Index: zero-filled
+      std::vector<float> values(it->second.begin(), it->second.end());
+      cuda::copyToDevice(p, values.data(), size * 4, testStream(), name.c_str());
+    }
+    Tensors<double> ref = init;
+    for (Pass pass : op.passes()) {
+      op.reference(pass, ref);
+      op.cuda(pass, device.pointers, testStream());
+      cuda::synchronize(testStream(), "a CUDA pass");
+      for (const std::string& name : op.writes(pass)) {
+        if (init.find(name) == init.end()) continue;  // Role::Index: compared through what is computed from it
+        std::vector<float> got(static_cast<size_t>(sizes.at(name)));
+        cuda::copyToHost(got.data(), device.pointers[name], sizes.at(name) * 4, testStream(), name.c_str());
+        compareWithReference(where, "cuda", pass, name, ref.at(name), got, tolerance);
+      }
+    }
+    ++cudaParityChecks();
+  }
+}
 
 template <class Op>
 void checkOp(const Op& op, uint64_t seed) {
@@ -136,7 +214,7 @@ void checkOp(const Op& op, uint64_t seed) {
   };
   auto isIndex = [&](const std::string& name) { return init.count(name) == 0; };
 
-  // 1. Fast (float) against reference (double), pass by pass.
+  // 1. Fast (float) against reference (double), pass by pass; then the CUDA passes, if any.
   Tensors<double> ref = init;
   Tensors<float> fast;
   for (auto& [name, v] : init) fast[name] = std::vector<float>(v.begin(), v.end());
@@ -145,21 +223,10 @@ void checkOp(const Op& op, uint64_t seed) {
     op.fast(pass, fast, testPool());
     for (const std::string& name : op.writes(pass)) {
       if (isIndex(name)) continue;  // compared through the tensors computed from it
-      const std::vector<double>& r = ref.at(name);
-      const std::vector<float>& f = fast.at(name);
-      double scale = std::max(maxAbs(r), 1e-30), worst = 0.0;
-      size_t at = 0;
-      for (size_t i = 0; i < r.size(); ++i) {
-        double e = std::fabs(f[i] - r[i]);
-        if (!(e <= worst)) {
-          worst = e;
-          at = i;
-        }
-      }
-      SJ_CHECK(worst <= checks.fastTolerance * scale, where, " ", passName(pass), ": fast ", name, "[", at, "] = ", f[at],
-               " but reference = ", r[at], " (error ", worst / scale, " of max |ref| ", scale, ", bound ", checks.fastTolerance, ")");
+      compareWithReference(where, "fast", pass, name, ref.at(name), fast.at(name), checks.fastTolerance);
     }
   }
+  checkCudaPasses(op, init, sizes);
 
   // 2. Cost formula against the operations the reference executes.
   Tensors<Counted> counted;

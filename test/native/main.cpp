@@ -17,6 +17,35 @@ ThreadPool& testPool() {
   return pool;
 }
 
+bool cudaParityAvailable() { return cudaParityUnavailableReason().empty(); }
+
+const std::string& cudaParityUnavailableReason() {
+  static const std::string reason = [] {
+    std::string why;
+    if constexpr (kCudaBuilt) {
+      if (!cuda::deviceAvailable(&why) && why.empty()) why = "no CUDA device";
+    } else {
+      why = "this build has no CUDA backend";
+    }
+    return why;
+  }();
+  return reason;
+}
+
+CudaStream testStream() {
+  if constexpr (kCudaBuilt) {
+    static CudaStream stream = cuda::createStream(0);
+    return stream;
+  } else {
+    return nullptr;
+  }
+}
+
+int64_t& cudaParityChecks() {
+  static int64_t checks = 0;
+  return checks;
+}
+
 double maxAbs(const std::vector<double>& v) {
   double m = 0.0;
   for (double x : v) m = std::max(m, std::fabs(x));
@@ -55,7 +84,14 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
-  if (!list) std::printf("%d run, %d failed\n", run, failed);
+  if (!list) {
+    std::printf("%d run, %d failed\n", run, failed);
+    if (sj::testing::cudaParityAvailable()) {
+      std::printf("cuda parity: %lld ops checked on the device\n", static_cast<long long>(sj::testing::cudaParityChecks()));
+    } else {
+      std::printf("cuda parity: skipped (%s)\n", sj::testing::cudaParityUnavailableReason().c_str());
+    }
+  }
   if (!list && run == 0) {
     std::printf("no test matches '%s'\n", filter.c_str());
     return 1;

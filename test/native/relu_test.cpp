@@ -1,6 +1,7 @@
 #include "expect_error.h"
 #include "harness.h"
 #include "kernels/cpu/relu.h"
+#include "kernels/cuda/relu.h"
 
 namespace sj::testing {
 namespace {
@@ -25,6 +26,10 @@ struct ReluOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) reluForward(pool, s, t["x"].data(), t["y"].data());
     if (pass == Pass::BackwardInput) reluBackwardInput(pool, s, t["x"].data(), t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::reluForward(stream, s, d["x"], d["y"]);
+    if (pass == Pass::BackwardInput) cuda::reluBackwardInput(stream, s, d["x"], d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? reluForwardCost(s) : reluBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {

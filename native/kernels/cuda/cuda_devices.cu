@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "kernels/cuda/cuda_devices.h"
+#include "kernels/cuda/launch.h"
 
 namespace sj {
 
@@ -72,12 +73,13 @@ std::string cudaBusy(int device, double seconds) {
   const long long slice = static_cast<long long>(clockKHz > 0 ? clockKHz : 1500000) * 50;
   const auto start = std::chrono::steady_clock::now();
   std::string error;
-  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
-    spinKernel<<<prop.multiProcessorCount * 4, 256>>>(slice, sink);
-    if (cudaDeviceSynchronize() != cudaSuccess) {
-      error = std::string("spin kernel: ") + cudaGetErrorString(cudaGetLastError());
-      break;
+  try {
+    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
+      cuda::launch("spin", spinKernel, dim3(prop.multiProcessorCount * 4), dim3(256), 0, nullptr, slice, sink);
+      cudaCheck(cudaDeviceSynchronize(), "running the spin kernel");
     }
+  } catch (const Error& e) {
+    error = e.what();
   }
   cudaFree(sink);
   return error;

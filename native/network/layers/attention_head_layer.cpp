@@ -31,8 +31,8 @@ class AttentionHeadLayer : public Layer {
     const LinearShape lin = linearAt(batch);
     const AttentionPoolShape pool = poolAt(batch);
     const SigmoidShape sig{pool.size()};
-    for (AlignedBuffer<float>* b : {&logits_, &strong_, &attention_, &sof_}) b->resize(pool.size());
-    den_.resize(pool.clipSize());
+    for (Buffer<float>* b : {&logits_, &strong_, &attention_, &sof_}) b->resize(ctx.device(), pool.size(), "attention head tensors");
+    den_.resize(ctx.device(), pool.clipSize(), "attention head tensors");
     ctx.run("linear", KernelPass::Forward, lin.describe(), linearForwardCost(lin),
             [&] { linearForward(ctx.pool(), lin, x, value(0), value(1), logits_.data()); });
     ctx.run("sigmoid", KernelPass::Forward, sig.describe(), sigmoidForwardCost(sig), [&] { sigmoidForward(ctx.pool(), sig, logits_.data(), strong_.data()); });
@@ -46,8 +46,8 @@ class AttentionHeadLayer : public Layer {
     const LinearShape lin = linearAt(batch);
     const AttentionPoolShape pool = poolAt(batch);
     const SigmoidShape sig{pool.size()};
-    dStrong_.resize(pool.size());
-    dAttention_.resize(pool.size());
+    dStrong_.resize(ctx.device(), pool.size(), "attention head gradients");
+    dAttention_.resize(ctx.device(), pool.size(), "attention head gradients");
     ctx.run("attention_pool", KernelPass::BackwardInput, pool.describe(), attentionPoolBackwardInputCost(pool), [&] {
       attentionPoolBackwardInput(ctx.pool(), pool, strong_.data(), sof_.data(), den_.data(), y, dy, dStrong_.data(), dAttention_.data());
     });
@@ -63,7 +63,7 @@ class AttentionHeadLayer : public Layer {
     }
     if (!dx) return;
     const AddShape sum{lin.m * lin.k};
-    inputGradient_.resize(sum.size);
+    inputGradient_.resize(ctx.device(), sum.size, "attention head gradients");
     ctx.run("linear", KernelPass::BackwardInput, shapes, linearBackwardInputCost(lin),
             [&] { linearBackwardInput(ctx.pool(), lin, dStrong_.data(), value(0), dx); });
     ctx.run("linear", KernelPass::BackwardInput, shapes, linearBackwardInputCost(lin),
@@ -83,7 +83,7 @@ class AttentionHeadLayer : public Layer {
   float* grad(size_t k) { return params_[k].grad.data(); }
 
   AttentionAxis axis_;
-  AlignedBuffer<float> logits_, strong_, attention_, sof_, den_, dStrong_, dAttention_, inputGradient_;
+  Buffer<float> logits_, strong_, attention_, sof_, den_, dStrong_, dAttention_, inputGradient_;
 };
 
 }  // namespace

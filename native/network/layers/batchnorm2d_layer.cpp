@@ -14,14 +14,14 @@ class BatchNorm2dLayer : public Layer {
     addParameter("bias", {input[0]}, Init::constant(0.f));
     addParameter("running_mean", {input[0]}, Init::constant(0.f), false);
     addParameter("running_var", {input[0]}, Init::constant(1.f), false);
-    mean_.resize(input[0]);
-    rstd_.resize(input[0]);
   }
   const char* type() const override { return "batchnorm2d"; }
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const BatchNorm2dShape s = at(batch, ctx.training());
     ctx.inLayer([&] { s.validate(); });
+    mean_.resize(ctx.device(), s.c, "batch statistics");
+    rstd_.resize(ctx.device(), s.c, "batch statistics");
     ctx.run("batchnorm2d", KernelPass::Forward, s.describe(), batchnorm2dForwardCost(s), [&] {
       batchnorm2dForward(ctx.pool(), s, x, params_[0].value.data(), params_[1].value.data(), params_[2].value.data(), params_[3].value.data(),
                          mean_.data(), rstd_.data(), y);
@@ -50,7 +50,7 @@ class BatchNorm2dLayer : public Layer {
   }
 
   BatchNorm2dShape shape_;
-  AlignedBuffer<float> mean_, rstd_;  // saved by the forward for the backward passes
+  Buffer<float> mean_, rstd_;  // saved by the forward for the backward passes
 };
 
 }  // namespace

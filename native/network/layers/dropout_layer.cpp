@@ -20,7 +20,7 @@ class DropoutLayer : public Layer {
       std::memcpy(y, x, static_cast<size_t>(s.size) * sizeof(float));
       return;
     }
-    mask_.resize(s.size);
+    mask_.resize(ctx.device(), s.size, "the dropout mask");
     const uint64_t seed = counterHash(ctx.layerSeed(), static_cast<uint64_t>(ctx.step()));
     ctx.run("dropout", KernelPass::Forward, s.describe(), dropoutForwardCost(s), [&] { dropoutForward(ctx.pool(), s, seed, x, mask_.data(), y); });
   }
@@ -34,7 +34,7 @@ class DropoutLayer : public Layer {
 
  private:
   double p_;
-  AlignedBuffer<float> mask_;
+  Buffer<float> mask_;
 };
 
 }  // namespace

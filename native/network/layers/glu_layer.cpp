@@ -21,8 +21,8 @@ class GluLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const GluShape s = at(batch);
-    lin_.resize(s.size());
-    sig_.resize(s.size());
+    lin_.resize(ctx.device(), s.size(), "saved GLU tensors");
+    sig_.resize(ctx.device(), s.size(), "saved GLU tensors");
     ctx.run("glu", KernelPass::Forward, s.describe(), gluForwardCost(s),
             [&] { gluForward(ctx.pool(), s, x, params_[0].value.data(), s.bias ? params_[1].value.data() : nullptr, lin_.data(), sig_.data(), y); });
   }
@@ -49,7 +49,7 @@ class GluLayer : public Layer {
     return s;
   }
   GluShape shape_;
-  AlignedBuffer<float> lin_, sig_;  // saved by the forward for the backward passes
+  Buffer<float> lin_, sig_;  // saved by the forward for the backward passes
 };
 
 }  // namespace

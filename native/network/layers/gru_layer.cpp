@@ -34,9 +34,9 @@ class GruLayer : public Layer {
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     for (int64_t l = 0; l < layers_; ++l) {
       const GruShape s = at(batch, l, true);
-      gates_[l].resize(s.gatesSize());
+      gates_[l].resize(ctx.device(), s.gatesSize(), "saved GRU gates");
       // Inner layers keep their outputs: they are the next layer's input and their own history.
-      float* out = l + 1 == layers_ ? y : (outputs_[l].resize(s.outputSize()), outputs_[l].data());
+      float* out = l + 1 == layers_ ? y : (outputs_[l].resize(ctx.device(), s.outputSize(), "GRU layer outputs"), outputs_[l].data());
       const float* in = l == 0 ? x : outputs_[l - 1].data();
       ctx.run("gru", KernelPass::Forward, s.describe(), gruForwardCost(s),
               [&] { gruForward(ctx.pool(), s, in, wih(l), whh(l), bih(l), bhh(l), out, gates_[l].data()); });
@@ -51,12 +51,12 @@ class GruLayer : public Layer {
       const std::string shapes = s.describe();
       const float* in = l == 0 ? x : outputs_[l - 1].data();
       const float* out = l + 1 == layers_ ? y : outputs_[l].data();
-      gateGrads_.resize(s.gatesSize());
+      gateGrads_.resize(ctx.device(), s.gatesSize(), "GRU gate gradients");
       float* inputGrad = nullptr;
       if (l > 0) {
         // The gradient for layer l-1's output; ping-pong so the upstream buffer stays intact.
-        AlignedBuffer<float>& next = scratch_[l % 2];
-        next.resize(s.inputSize());
+        Buffer<float>& next = scratch_[l % 2];
+        next.resize(ctx.device(), s.inputSize(), "GRU input gradients");
         inputGrad = next.data();
       } else {
         inputGrad = dx;
@@ -94,8 +94,8 @@ class GruLayer : public Layer {
 
   int64_t hidden_, layers_;
   bool bidirectional_, bias_;
-  std::vector<AlignedBuffer<float>> outputs_, gates_;  // per layer: output (all but the last), saved gates
-  AlignedBuffer<float> gateGrads_, scratch_[2];
+  std::vector<Buffer<float>> outputs_, gates_;  // per layer: output (all but the last), saved gates
+  Buffer<float> gateGrads_, scratch_[2];
 };
 
 }  // namespace

@@ -14,7 +14,7 @@ class Pool2dLayer : public Layer {
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const Pool2dShape s = at(batch);
     if (max_) {
-      argmax_.resize(s.outputSize());
+      argmax_.resize(ctx.device(), s.outputSize(), "max-pool indices");
       ctx.run("maxpool2d", KernelPass::Forward, s.describe(), maxPool2dForwardCost(s), [&] { maxPool2dForward(ctx.pool(), s, x, y, argmax_.data()); });
     } else {
       ctx.run("avgpool2d", KernelPass::Forward, s.describe(), avgPool2dForwardCost(s), [&] { avgPool2dForward(ctx.pool(), s, x, y); });
@@ -41,7 +41,7 @@ class Pool2dLayer : public Layer {
 
   Pool2dShape shape_;
   bool max_;
-  AlignedBuffer<int32_t> argmax_;  // max pooling: the winning input index per output
+  Buffer<int32_t> argmax_;  // max pooling: the winning input index per output
 };
 
 std::unique_ptr<Layer> makePool(SpecReader& spec, const Shape& input, bool max) {
