@@ -23,20 +23,29 @@ Napi::Function NetworkObject::define(Napi::Env env) {
                          InstanceMethod("loadWeights", &NetworkObject::loadWeights),
                          InstanceMethod("saveCheckpoint", &NetworkObject::saveCheckpoint),
                          InstanceMethod("loadCheckpoint", &NetworkObject::loadCheckpoint),
+                         InstanceMethod("captureTrainStep", &NetworkObject::captureTrainStep),
+                         InstanceMethod("replayCapturedCall", &NetworkObject::replayCapturedCall),
                          InstanceMethod("dispose", &NetworkObject::dispose),
                          InstanceAccessor("disposed", &NetworkObject::disposed, nullptr),
                      });
 }
 
-// new Network(specJson: string, threads?: number)
+// new Network(specJson: string, threads?: number, device?: 'cpu' | 'cuda', cudaDevice?: number)
 NetworkObject::NetworkObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkObject>(info) {
   const std::string spec = stringArgument(info, 0, "spec");
   const double threads = numberArgument(info, 1, "threads", 0);
   if (threads < 0 || threads > 1024 || threads != static_cast<int>(threads)) {
     throwError(info.Env(), "E_VALUE", "threads must be an integer in [0, 1024], got " + std::to_string(threads));
   }
+  const std::string device = info.Length() > 2 && !info[2].IsUndefined() ? stringArgument(info, 2, "device") : "cpu";
+  const double cudaDevice = numberArgument(info, 3, "cudaDevice", 0);
+  if (cudaDevice < 0 || cudaDevice > 1024 || cudaDevice != static_cast<int>(cudaDevice)) {
+    throwError(info.Env(), "E_VALUE", "cudaDevice must be an integer in [0, 1024], got " + std::to_string(cudaDevice));
+  }
   sj::NetworkOptions options;
   options.threads = static_cast<int>(threads);
+  options.device = guard(info.Env(), [&] { return sj::parseDevice(device); });
+  options.cudaDevice = static_cast<int>(cudaDevice);
   network_ = guard(info.Env(), [&] { return std::make_shared<sj::Network>(spec, options); });
 }
 
@@ -123,6 +132,48 @@ Napi::Value NetworkObject::evaluate(const Napi::CallbackInfo& info) {
         return result;
       },
       {x, y});
+}
+
+// captureTrainStep(x, y): Promise<{loss, calls: [{layer, name, pass, shapes, macs, ...}]}>. One
+// training step with every kernel call captured for replay (CUDA only); the calls are not in the
+// ledger, so the list carries their cost fields.
+Napi::Value NetworkObject::captureTrainStep(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
+  const float* xp = x.Data();
+  const float* yp = y.Data();
+  const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
+  auto loss = std::make_shared<double>(0.0);
+  return AsyncJob::start(
+      info.Env(),
+      [net, xp, xn, yp, yn, loss] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        *loss = net->captureTrainStep(xp, xn, yp, yn);
+      },
+      [net, loss](Napi::Env env) {
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("loss", Napi::Number::New(env, *loss));
+        result.Set("calls", capturedCallRows(env, net->capturedCalls()));
+        return result;
+      },
+      {x, y});
+}
+
+// replayCapturedCall(index, times): Promise<number>, the GPU milliseconds of `times` back-to-back
+// replays of captured call `index`.
+Napi::Value NetworkObject::replayCapturedCall(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  const double index = numberArgument(info, 0, "index", -1), times = numberArgument(info, 1, "times", 1);
+  if (index < 0 || index != static_cast<int64_t>(index)) throwError(info.Env(), "E_VALUE", "index must be a non-negative integer");
+  if (times < 1 || times > 1e9 || times != static_cast<int64_t>(times)) throwError(info.Env(), "E_VALUE", "times must be an integer in [1, 1e9]");
+  auto ns = std::make_shared<int64_t>(0);
+  return AsyncJob::start(
+      info.Env(),
+      [net, index, times, ns] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        *ns = net->replayCapturedCall(static_cast<int64_t>(index), static_cast<int64_t>(times));
+      },
+      [ns](Napi::Env env) { return Napi::Number::New(env, static_cast<double>(*ns) / 1e6); });
 }
 
 Napi::Value NetworkObject::ledger(const Napi::CallbackInfo& info) { return ledgerRows(info.Env(), live(info)->ledger().rows()); }

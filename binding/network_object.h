@@ -27,6 +27,8 @@ class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
   Napi::Value saveCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value loadCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value pathJob(const Napi::CallbackInfo& info, void (sj::Network::*action)(const std::string&));
+  Napi::Value captureTrainStep(const Napi::CallbackInfo& info);
+  Napi::Value replayCapturedCall(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
   Napi::Value disposed(const Napi::CallbackInfo& info);
 

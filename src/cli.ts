@@ -27,6 +27,8 @@ import { probeText } from './format/energy-table.js';
 import { ProgressBar } from './format/progress.js';
 import { FRONTEND_PRESETS, type FrontendPreset } from './frontend/extractor.js';
 import { parsePhases } from './experiment/phases-option.js';
+import { DEVICES, DEVICE_DESCRIPTION } from './commands/device-option.js';
+import type { Device } from './ledger.js';
 
 function emit(json: boolean, report: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${text()}\n`);
@@ -59,7 +61,8 @@ const cli = yargs(hideBin(process.argv))
         .option('run-batch', { type: 'number', default: 1, describe: 'Run phase: batch size of those passes' })
         .option('checkpoint', { type: 'string', describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end' })
         .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in --checkpoint' })
-        .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' }),
+        .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' })
+        .option('device', { choices: DEVICES, default: 'cpu' as Device, describe: DEVICE_DESCRIPTION }),
     async (argv) => {
       const { model, frontend } = modelChoice(argv);
       const progress = argv.progress && !argv.json;
@@ -72,6 +75,7 @@ const cli = yargs(hideBin(process.argv))
         lr: argv.lr,
         seed: argv.seed,
         threads: argv.threads,
+        device: argv.device,
         runPasses: argv['run-passes'],
         runBatch: argv['run-batch'],
         progress,
@@ -90,10 +94,11 @@ const cli = yargs(hideBin(process.argv))
         .option('frontend', { choices: FRONTEND_PRESETS, describe: "Front end whose input shape the model is built for (no audio is read); default: the named model's, else dcase" })
         .option('classes', { type: 'number', default: 10, describe: 'Output classes (DESED: 10)' })
         .option('seed', { type: 'number', default: 1, describe: 'Seed for the weights, the random clip and dropout' })
-        .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' }),
+        .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' })
+        .option('device', { choices: DEVICES, default: 'cpu' as Device, describe: DEVICE_DESCRIPTION }),
     async (argv) => {
       const { model, frontend } = modelChoice(argv);
-      const report = await runProfile({ model, frontend: (argv.frontend as FrontendPreset | undefined) ?? frontend, classes: argv.classes, seed: argv.seed, threads: argv.threads });
+      const report = await runProfile({ model, frontend: (argv.frontend as FrontendPreset | undefined) ?? frontend, classes: argv.classes, seed: argv.seed, threads: argv.threads, device: argv.device });
       emit(argv.json, report, () => printProfile(report));
     },
   )

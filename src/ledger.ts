@@ -23,11 +23,18 @@ export interface LedgerRow {
   bytesWritten: number;
   /** MACs on padding zeros that the fast kernel executes but `macs` excludes. */
   paddingMacs: number;
-  /** Summed wall time of the calls, milliseconds. */
+  /**
+   * Summed time of the calls, milliseconds: host wall time on the CPU, GPU time between CUDA
+   * events on CUDA.
+   */
   ms: number;
+  /** Where the calls ran; absent in records written before the CUDA backend (they ran on the CPU). */
+  device?: Device;
 }
 
-export type LedgerTotals = Omit<LedgerRow, 'layer' | 'name' | 'pass' | 'shapes'>;
+export type Device = 'cpu' | 'cuda';
+
+export type LedgerTotals = Omit<LedgerRow, 'layer' | 'name' | 'pass' | 'shapes' | 'device'>;
 
 const COUNT_FIELDS = [
   'calls',
@@ -42,7 +49,7 @@ const COUNT_FIELDS = [
 ] as const satisfies readonly (keyof LedgerTotals)[];
 
 export function fromNative(rows: NativeLedgerRow[]): LedgerRow[] {
-  return rows.map((r) => ({ ...r, pass: r.pass as KernelPass }));
+  return rows.map((r) => ({ ...r, pass: r.pass as KernelPass, device: r.device as Device }));
 }
 
 export function emptyTotals(): LedgerTotals {
@@ -73,12 +80,12 @@ export function byKernel(rows: LedgerRow[]): Array<{ name: string; pass: KernelP
   return [...groups.values()];
 }
 
-/** Merges ledgers of several runs: rows with the same layer, name, pass and shapes are summed. */
+/** Merges ledgers of several runs: rows with the same layer, name, pass, shapes and device are summed. */
 export function mergeLedgers(...ledgers: LedgerRow[][]): LedgerRow[] {
   const merged = new Map<string, LedgerRow>();
   for (const rows of ledgers) {
     for (const row of rows) {
-      const key = [row.layer, row.name, row.pass, row.shapes].join('\u0000');
+      const key = [row.layer, row.name, row.pass, row.shapes, row.device ?? 'cpu'].join('\u0000');
       const existing = merged.get(key);
       if (existing) addInto(existing, row);
       else merged.set(key, { ...row });

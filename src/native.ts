@@ -26,7 +26,11 @@ export interface NativeLedgerRow {
   bytesWritten: number;
   paddingMacs: number;
   ms: number;
+  device: string;
 }
+
+/** A kernel call captured for replay: a ledger row's fields without calls, time and device. */
+export type NativeCapturedCall = Omit<NativeLedgerRow, 'calls' | 'ms' | 'device'>;
 
 export interface NativeNetwork {
   describe(): string;
@@ -39,6 +43,8 @@ export interface NativeNetwork {
   loadWeights(path: string): Promise<void>;
   saveCheckpoint(path: string): Promise<void>;
   loadCheckpoint(path: string): Promise<void>;
+  captureTrainStep(x: Float32Array, y: Float32Array): Promise<{ loss: number; calls: NativeCapturedCall[] }>;
+  replayCapturedCall(index: number, times: number): Promise<number>;
   dispose(): void;
   readonly disposed: boolean;
 }
@@ -67,7 +73,7 @@ export interface PeakMeasurement {
 }
 
 export interface NativeAddon {
-  Network: new (spec: string, threads?: number) => NativeNetwork;
+  Network: new (spec: string, threads?: number, device?: string, cudaDevice?: number) => NativeNetwork;
   inspectNetwork(spec: string): string;
   Meter: new (options?: string) => NativeMeter;
   FeatureExtractor: new (config: string, threads?: number) => NativeFeatureExtractor;

@@ -3,7 +3,7 @@
  * thread and returns a Promise; inputs are read in place (not copied), so do not modify an input
  * array until its Promise settles.
  */
-import { fromNative, type LedgerRow } from './ledger.js';
+import { fromNative, type Device, type KernelPass, type LedgerRow } from './ledger.js';
 import { loadAddon, type NativeNetwork } from './native.js';
 import type { LayerType, NetworkSpec } from './spec.js';
 
@@ -22,6 +22,8 @@ export interface NetworkDescription {
   output: number[];
   parameters: number;
   threads: number;
+  /** Where parameters, activations, optimiser state and kernels live. */
+  device: Device;
   layers: LayerSummary[];
   /**
    * Bytes: parameters, gradients, optimiser state, and per sample the layer outputs and their
@@ -35,9 +37,20 @@ export interface NetworkDescription {
 }
 
 export interface NetworkOptions {
-  /** Threads for the kernels of this network; 0 or absent: one per hardware thread. */
+  /** Threads for the CPU kernels of this network; 0 or absent: one per hardware thread. */
   threads?: number;
+  /**
+   * 'cpu' (default) or 'cuda': weights, activations and optimiser state then stay on the GPU
+   * across steps (one copy in per batch, one loss out). E_CUDA when the addon was built without
+   * CUDA or no device is visible, with the reason.
+   */
+  device?: Device;
+  /** Which CUDA device (default 0). */
+  cudaDevice?: number;
 }
+
+/** A kernel call of a captured training step: what the ledger would have recorded for it. */
+export type CapturedCall = Omit<LedgerRow, 'calls' | 'ms' | 'device'>;
 
 export class Network {
   readonly description: NetworkDescription;
@@ -51,7 +64,7 @@ export class Network {
   /** Builds a network. Throws (code E_SPEC or E_SHAPE) naming the layer and field at fault. */
   static create(spec: NetworkSpec, options: NetworkOptions = {}): Network {
     const addon = loadAddon();
-    return new Network(new addon.Network(JSON.stringify(spec), options.threads ?? 0));
+    return new Network(new addon.Network(JSON.stringify(spec), options.threads ?? 0, options.device ?? 'cpu', options.cudaDevice ?? 0));
   }
 
   /**
@@ -71,6 +84,9 @@ export class Network {
   }
   get outputShape(): number[] {
     return this.description.output;
+  }
+  get device(): Device {
+    return this.description.device;
   }
   get disposed(): boolean {
     return this.native.disposed;
@@ -118,6 +134,25 @@ export class Network {
   /** Restores a checkpoint written by saveCheckpoint for the same spec and optimiser (E_IO otherwise). */
   loadCheckpoint(path: string): Promise<void> {
     return this.native.loadCheckpoint(path);
+  }
+
+  /**
+   * CUDA only: one training step (it trains as trainStep does) with every kernel call captured as
+   * a CUDA graph, kept for replayCapturedCall; the calls are listed with their cost fields and are
+   * not added to the ledger. E_VALUE on a CPU network.
+   */
+  async captureTrainStep(x: Float32Array, y: Float32Array): Promise<{ loss: number; calls: CapturedCall[] }> {
+    const r = await this.native.captureTrainStep(x, y);
+    return { loss: r.loss, calls: r.calls.map((c) => ({ ...c, pass: c.pass as KernelPass })) };
+  }
+
+  /**
+   * Replays captured call `index` `times` times back to back on the GPU (no host work between
+   * repetitions); resolves to their GPU time in milliseconds. The calls read and write the
+   * network's own buffers, so training state changes: use a network made for profiling.
+   */
+  replayCapturedCall(index: number, times: number): Promise<number> {
+    return this.native.replayCapturedCall(index, times);
   }
 
   /** Frees native memory now. Later calls fail with E_DISPOSED; calls in flight finish first. */

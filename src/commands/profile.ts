@@ -18,7 +18,7 @@ import { SedjouleError } from '../errors.js';
 import { profileTable } from '../format/profile-table.js';
 import { clipCoverage } from '../frontend/clip.js';
 import { FeatureExtractor, type FrontendConfig, type FrontendPreset } from '../frontend/extractor.js';
-import { totals, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
+import { totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
 import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
 import { Network, type NetworkDescription } from '../network.js';
 import { Random } from '../util/random.js';
@@ -35,6 +35,8 @@ export interface ProfileOptions {
   seed: number;
   /** Kernel threads; 0: SEDJOULE_THREADS or every hardware thread. */
   threads: number;
+  /** Where the kernels run (absent: cpu). */
+  device?: Device;
 }
 
 /** What the model's input stands for in audio. */
@@ -152,7 +154,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileReport
   const { inputShape, clip } = clipInfo(options.frontend);
   const spec = modelRefSpec(options.model, { inputShape, classes: options.classes, seed: options.seed });
   checkMemory(Network.inspect(spec));
-  const net = Network.create(spec, { threads: options.threads });
+  const net = Network.create(spec, { threads: options.threads, device: options.device });
   try {
     const size = inputShape.reduce((a, b) => a * b, 1);
     const random = new Random(options.seed);

@@ -23,6 +23,8 @@ import { energySettings, withEnergyOptions, type EnergyArgs } from './energy-opt
 import { readGrid } from './grid-file.js';
 import { optionTable } from './option-table.js';
 import { shellQuote, slurmScript } from './slurm-script.js';
+import { DEVICES, DEVICE_DESCRIPTION } from './device-option.js';
+import type { Device } from '../ledger.js';
 
 /** The study's protocol by default: 10 epochs, batch 8, Adam 1e-3, 60 forward passes of one clip, 30 s apart. */
 export function withSweepOptions<T>(y: Argv<T>) {
@@ -38,6 +40,7 @@ export function withSweepOptions<T>(y: Argv<T>) {
     .option('run-passes', { type: 'number', default: 60, describe: 'Run phase: forward passes on a fixed random input (the study: 60)' })
     .option('run-batch', { type: 'number', default: 1, describe: 'Run phase: batch size of those passes' })
     .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' })
+    .option('device', { choices: DEVICES, default: 'cpu' as Device, describe: DEVICE_DESCRIPTION })
     .option('cooldown', { type: 'number', default: 30, describe: 'Seconds of sleep between runs, so power returns to idle before the next baseline (the study: 30)' })
     .option('resume', { type: 'boolean', default: false, describe: 'Continue the sweep in --out: keep finished records, continue an interrupted run from its last epoch' })
     .option('shard', { type: 'string', describe: 'i/n: run only the runs whose index in the full run list is i-1 modulo n' })
@@ -59,6 +62,7 @@ export type SweepArgs = DataArgs &
     'run-passes': number;
     'run-batch': number;
     threads: number;
+    device: Device;
     cooldown: number;
     resume: boolean;
     shard?: string;
@@ -83,6 +87,7 @@ export function sweepDefinition(argv: SweepArgs, progress: boolean): { definitio
         runPasses: argv['run-passes'],
         runBatch: argv['run-batch'],
         threads: argv.threads,
+        device: argv.device,
         seed: argv.seed,
       },
       // Each run's front end is its configuration's (sweep-data.ts); this one is a placeholder.

@@ -11,6 +11,7 @@ import { ledgerTable } from '../format/ledger-table.js';
 import type { ModelRef } from '../models/presets.js';
 import type { DataSettings } from '../experiment/data.js';
 import type { EnergySettings } from './energy-options.js';
+import type { Device } from '../ledger.js';
 
 export interface TrainOptions {
   model: ModelRef;
@@ -21,6 +22,7 @@ export interface TrainOptions {
   lr: number;
   seed: number;
   threads: number;
+  device?: Device;
   runPasses: number;
   runBatch: number;
   progress: boolean;
@@ -46,6 +48,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainReport> {
       runPasses: options.runPasses,
       runBatch: options.runBatch,
       threads: options.threads,
+      device: options.device,
     },
     { data: options.data, energy: options.energy, progress: options.progress, checkpointDir: options.checkpointDir, resume: options.resume },
   );

@@ -13,7 +13,7 @@ import { Meter } from '../energy/meter.js';
 import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
 import { SedjouleError } from '../errors.js';
 import { ProgressBar } from '../format/progress.js';
-import { mergeLedgers, totals, type LedgerRow, type LedgerTotals } from '../ledger.js';
+import { mergeLedgers, totals, type Device, type LedgerRow, type LedgerTotals } from '../ledger.js';
 import { taggingMetrics, type TaggingMetrics } from '../metrics/tagging.js';
 import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
 import { Network, type NetworkDescription } from '../network.js';
@@ -42,6 +42,8 @@ export interface RunConfig {
   runPasses: number;
   runBatch: number;
   threads: number;
+  /** Where the model's kernels run (absent: cpu). */
+  device?: Device;
 }
 
 export interface RunOptions {
@@ -177,7 +179,7 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
 
     const spec = modelRefSpec(config.model, { inputShape: info.inputShape, classes: info.classes.length, seed: config.seed });
     spec.optimizer = { ...(spec.optimizer ?? { type: 'adam' }), lr: config.lr } as NetworkSpec['optimizer'];
-    net = Network.create(spec, { threads: config.threads });
+    net = Network.create(spec, { threads: config.threads, device: config.device });
 
     const record: RunRecord['phases'] = { features: isPrepared(options.data) ? undefined : prepared.features };
     const checkpoint = options.checkpointDir ? path.join(options.checkpointDir, `${runFileStem(key)}.ckpt`) : undefined;

@@ -15,6 +15,7 @@ import { describeModelRef, presetNamed, type ModelRef } from '../models/presets.
 import type { DataSettings } from './data.js';
 import { runKey, type Phase, type RunConfig } from './run.js';
 import { inShard, type Shard } from './shard.js';
+import type { Device } from '../ledger.js';
 
 export interface SweepConfiguration {
   /** Unique in the sweep: "paper43:7", "dcase-crnn", "grid:3". */
@@ -35,6 +36,8 @@ export interface SweepProtocol {
   runPasses: number;
   runBatch: number;
   threads: number;
+  /** Where the models' kernels run (absent: cpu). */
+  device?: Device;
   /** Repeat r of every configuration uses seed + r; the data always uses this seed. */
   seed: number;
 }
@@ -81,6 +84,7 @@ export function sweepSettings(def: SweepDefinition): SweepSettings {
     'run-passes': p.runPasses,
     'run-batch': p.runBatch,
     threads: p.threads,
+    device: p.device ?? 'cpu',
     seed: p.seed,
     data: d.data === undefined || d.data === 'random' ? (d.data ?? null) : path.resolve(d.data),
     format: d.format ?? null,
@@ -162,6 +166,7 @@ export function planRuns(def: SweepDefinition): PlannedRun[] {
         runPasses: p.runPasses,
         runBatch: p.runBatch,
         threads: p.threads,
+        device: p.device,
       };
       runs.push({ index: runs.length, key: runKey(config), configuration, config });
     }

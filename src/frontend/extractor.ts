@@ -2,7 +2,7 @@
  * The log-mel front end, run natively (resample, STFT, mel, log/dB, normalise), each stage a
  * ledger kernel. Built from a preset name ("dcase", "toolbox") or a preset plus overrides.
  */
-import { fromNative, type LedgerRow } from '../ledger.js';
+import { fromNative, type Device, type LedgerRow } from '../ledger.js';
 import { loadAddon, type NativeLedgerRow } from '../native.js';
 
 export type FrontendPreset = 'dcase' | 'toolbox';
@@ -46,18 +46,39 @@ export interface NativeFeatureExtractor {
   dispose(): void;
 }
 
+/** The addon's constructor: new FeatureExtractor(configJson, threads, device, cudaDevice). */
+type NativeFeatureExtractorConstructor = new (config: string, threads: number, device: Device, cudaDevice: number) => NativeFeatureExtractor;
+
+export interface FeatureExtractorOptions {
+  /** Threads for the CPU kernels; 0 or absent: one per hardware thread. */
+  threads?: number;
+  /**
+   * 'cpu' (default) or 'cuda': the window, filterbank and FFT tables then stay on the GPU, each
+   * clip goes there in one copy and its features come back in one; the ledger rows carry GPU
+   * times. E_CUDA when the addon was built without CUDA or no device is visible, with the reason.
+   */
+  device?: Device;
+  /** Which CUDA device (default 0). */
+  cudaDevice?: number;
+}
+
 export class FeatureExtractor {
   readonly config: FrontendConfig;
+  /** Where the stages run. */
+  readonly device: Device;
   private readonly native: NativeFeatureExtractor;
 
-  private constructor(native: NativeFeatureExtractor) {
+  private constructor(native: NativeFeatureExtractor, device: Device) {
     this.native = native;
+    this.device = device;
     this.config = JSON.parse(native.describe()) as FrontendConfig;
   }
 
-  static create(spec: FrontendSpec, options: { threads?: number } = {}): FeatureExtractor {
+  static create(spec: FrontendSpec, options: FeatureExtractorOptions = {}): FeatureExtractor {
     const json = typeof spec === 'string' ? JSON.stringify({ preset: spec }) : JSON.stringify(spec);
-    return new FeatureExtractor(new (loadAddon().FeatureExtractor)(json, options.threads ?? 0));
+    const device = options.device ?? 'cpu';
+    const Native = loadAddon().FeatureExtractor as unknown as NativeFeatureExtractorConstructor;
+    return new FeatureExtractor(new Native(json, options.threads ?? 0, device, options.cudaDevice ?? 0), device);
   }
 
   /** [mels, frames] for a clip of `samples` at `sampleRate`. */
