@@ -18,6 +18,8 @@ import { printProfile, runProfile } from './commands/profile.js';
 import { printSynth } from './commands/synth.js';
 import { printTrain, runTrain } from './commands/train.js';
 import { printMerge } from './commands/merge.js';
+import { printReport, reportCommand, withReportOptions } from './commands/report.js';
+import { printDemo, runDemo, withDemoOptions } from './commands/demo.js';
 import { printPlan, printSlurm, printSweep, sweepCommand, withSweepOptions } from './commands/sweep.js';
 import { mergeSweeps } from './experiment/merge.js';
 import { synthesize } from './data/synth/index.js';
@@ -233,6 +235,26 @@ const cli = yargs(hideBin(process.argv))
       const report = dcaseReportFromResults(argv.results as string[], dcaseOptions(argv));
       const files = writeDcaseReport(report, argv.out);
       emit(argv.json, report, () => `${dcaseMarkdown(report)}\nwrote ${files.json}, ${files.markdown}, ${files.csv}`);
+    },
+  )
+  .command(
+    'demo',
+    'The main job: a quick sweep of small MLP, CNN, GRU and CRNN models on the embedded synthetic set (train, test, run), analysed, and an HTML report with CSV tables in --out (default ./sedjoule-demo); resumes its own folder',
+    (y) => withDemoOptions(y),
+    async (argv) => {
+      const progress = argv.progress && !argv.json;
+      const summary = await runDemo(argv, progress);
+      emit(argv.json, summary, () => printDemo(summary));
+      if (summary.sweep.failed) process.exitCode = 1;
+    },
+  )
+  .command(
+    'report <results..>',
+    'One self-contained HTML page (offline: inline SVG plots): energy vs FLOPs, parameters and GPU utilisation per family and phase with fits, kernel FLOPs and attributed energy, a power trace with its windows, a sortable table of runs; runs.csv and kernels.csv beside it',
+    (y) => withReportOptions(y),
+    (argv) => {
+      const summary = reportCommand(argv as typeof argv & { results: string[] });
+      emit(argv.json, summary, () => printReport(summary));
     },
   )
   .demandCommand(1, 'Name a command; see --help.')

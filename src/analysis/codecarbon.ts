@@ -13,6 +13,7 @@
  * `unfilledColumns`, never written as 0: a 0 in ram_energy would claim the memory used nothing.
  */
 import type { RunRecord } from '../experiment/run.js';
+import { csvText } from '../format/csv.js';
 import type { WindowEnergy } from './energy-selection.js';
 
 export const CODECARBON_COLUMNS = [
@@ -169,11 +170,6 @@ export function unfilledColumns(rows: CodeCarbonRow[]): Array<{ column: CodeCarb
   return CODECARBON_COLUMNS.map((column) => ({ column, rows: rows.filter((r) => r[column] === '').length, reason: EMPTY_REASONS[column] ?? 'no value' })).filter((c) => c.rows > 0);
 }
 
-function csvCell(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 export function codecarbonCsv(rows: CodeCarbonRow[]): string {
-  const lines = [CODECARBON_COLUMNS.join(','), ...rows.map((r) => CODECARBON_COLUMNS.map((c) => csvCell(r[c])).join(','))];
-  return `${lines.join('\n')}\n`;
+  return csvText(CODECARBON_COLUMNS, rows.map((r) => CODECARBON_COLUMNS.map((c) => r[c])));
 }

@@ -164,17 +164,24 @@ export async function sweepCommand(argv: SweepArgs, progress: boolean): Promise<
   const corrupt = sweep.corruptRecords();
   if (dryRun) return { kind: 'plan', manifest: sweep.snapshot(), corrupt };
 
-  // Ctrl-C, or Slurm's SIGTERM at a time limit: the manifest says the sweep was interrupted and
-  // the run in progress is pending again (its checkpoint stays for --resume).
+  return { kind: 'ran', manifest: await runInterruptible(sweep, argv.out!, 'continue with --resume'), corrupt };
+}
+
+/**
+ * Runs an opened sweep. Ctrl-C, or Slurm's SIGTERM at a time limit: the manifest says the sweep
+ * was interrupted and the run in progress is pending again (its checkpoint stays), and the process
+ * exits telling how to continue (`howToContinue`).
+ */
+export async function runInterruptible(sweep: Sweep, out: string, howToContinue: string): Promise<SweepManifest> {
   const stop = (signal: NodeJS.Signals) => {
     sweep.interrupt(signal);
-    process.stderr.write(`\nsweep interrupted by ${signal}: finished runs are in ${argv.out}; continue with --resume\n`);
+    process.stderr.write(`\nsweep interrupted by ${signal}: finished runs are in ${out}; ${howToContinue}\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    return { kind: 'ran', manifest: await sweep.run(), corrupt };
+    return await sweep.run();
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

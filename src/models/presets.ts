@@ -3,8 +3,9 @@
  * - `paper43`: the 43 (family, layers, widths) configurations of Douwes & Serizel (2024), as
  *   launched by toolbox_energy's launch_experiment.sh (../shared/reference/paper.md, 1.4), in the
  *   faithful variant on the toolbox front end (1 x 128 x 64);
- * - `dcase-crnn`: the DCASE 2023 task 4 baseline CRNN on the dcase front end (1 x 128 x 626).
- * `paper43:N` names the N-th configuration (1-based, in the order below).
+ * - `dcase-crnn`: the DCASE 2023 task 4 baseline CRNN on the dcase front end (1 x 128 x 626);
+ * - `demo`: the grid of `sedjoule demo`, three small configurations per family.
+ * `paper43:N` (`demo:N`) names the N-th configuration (1-based, in the order below).
  */
 import { SedjouleError } from '../errors.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
@@ -50,6 +51,26 @@ export const PAPER43_CONFIGS: ModelConfig[] = [
   crnn(1, 2, 1024, 256), crnn(2, 2, 728, 256), crnn(2, 2, 1024, 256),
 ];
 
+/**
+ * `sedjoule demo`'s grid: three configurations per family in the fixed variant, each family
+ * spanning about two decades of counted FLOPs, so the log-log fits have a range to fit, while a
+ * 2-epoch sweep on 160 synthetic clips stays well within 10 minutes on 2 cores.
+ */
+export const DEMO_CONFIGS: ModelConfig[] = [
+  { arch: 'mlp', variant: 'fixed', layers: 1, width: 64 },
+  { arch: 'mlp', variant: 'fixed', layers: 2, width: 512 },
+  { arch: 'mlp', variant: 'fixed', layers: 4, width: 2048 },
+  { arch: 'cnn', variant: 'fixed', layers: 1, width: 16 },
+  { arch: 'cnn', variant: 'fixed', layers: 2, width: 32 },
+  { arch: 'cnn', variant: 'fixed', layers: 3, width: 96 },
+  { arch: 'rnn', variant: 'fixed', layers: 1, width: 32 },
+  { arch: 'rnn', variant: 'fixed', layers: 1, width: 128 },
+  { arch: 'rnn', variant: 'fixed', layers: 2, width: 384 },
+  { arch: 'crnn', variant: 'fixed', convLayers: 1, rnnLayers: 1, convWidth: 16, rnnWidth: 32 },
+  { arch: 'crnn', variant: 'fixed', convLayers: 2, rnnLayers: 1, convWidth: 32, rnnWidth: 64 },
+  { arch: 'crnn', variant: 'fixed', convLayers: 3, rnnLayers: 2, convWidth: 96, rnnWidth: 192 },
+];
+
 export const PRESETS: Record<string, Preset> = {
   paper43: {
     name: 'paper43',
@@ -60,6 +81,11 @@ export const PRESETS: Record<string, Preset> = {
     name: 'dcase-crnn',
     description: 'the DCASE 2023 task 4 baseline CRNN (dcase front end, 1 x 128 x 626; 1,112,420 parameters)',
     entries: [{ id: 'dcase-crnn', name: 'dcase-crnn', model: { kind: 'dcase-crnn' }, frontend: 'dcase' }],
+  },
+  demo: {
+    name: 'demo',
+    description: 'sedjoule demo: three small configurations of each family (fixed variant, toolbox front end, 1 x 128 x 64)',
+    entries: DEMO_CONFIGS.map((config, i) => ({ id: `demo:${i + 1}`, name: describeModel(config), model: { kind: 'family', config }, frontend: 'toolbox' })),
   },
 };
 
