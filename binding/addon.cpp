@@ -62,6 +62,26 @@ Napi::Value measureFmaPeak(const Napi::CallbackInfo& info) {
       });
 }
 
+// measureCudaFmaPeak(device, seconds): Promise<{gflops, seconds}>; E_CUDA when it cannot run.
+Napi::Value measureCudaFmaPeak(const Napi::CallbackInfo& info) {
+  const double device = numberArgument(info, 0, "device", 0);
+  const double seconds = numberArgument(info, 1, "seconds", 0.5);
+  if (device < 0 || device > 1024 || device != static_cast<int>(device)) throwError(info.Env(), "E_VALUE", "device must be an integer in [0, 1024]");
+  if (!(seconds > 0 && seconds <= 60)) throwError(info.Env(), "E_VALUE", "seconds must be in (0, 60]");
+  auto result = std::make_shared<sj::CudaFmaPeak>();
+  return AsyncJob::start(
+      info.Env(), [result, device, seconds] {
+        *result = sj::measureCudaFmaPeak(static_cast<int>(device), seconds);
+        if (!result->error.empty()) throw sj::Error(sj::ErrorCode::Cuda, "measuring the CUDA FMA peak: " + result->error);
+      },
+      [result](Napi::Env env) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("gflops", result->gflops);
+        o.Set("seconds", result->seconds);
+        return o;
+      });
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkObject::define(env));
   exports.Set("inspectNetwork", Napi::Function::New(env, inspectNetwork, "inspectNetwork"));
@@ -72,6 +92,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadDevice", Napi::Function::New(env, loadDevice, "loadDevice"));
   exports.Set("info", Napi::Function::New(env, info, "info"));
   exports.Set("measureFmaPeak", Napi::Function::New(env, measureFmaPeak, "measureFmaPeak"));
+  exports.Set("measureCudaFmaPeak", Napi::Function::New(env, measureCudaFmaPeak, "measureCudaFmaPeak"));
   return exports;
 }
 

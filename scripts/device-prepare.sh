@@ -15,7 +15,7 @@ rm -rf .device
 mkdir -p .device/Release .device/scripts
 cp build/Release/sedjoule.node build/Release/sedjoule_native_tests build/Release/libsedjoule_fake_nvml*.so .device/Release/
 cp -r dist package.json .device/
-cp scripts/*.mjs .device/scripts/
+cp scripts/*.mjs scripts/*.py .device/scripts/
 xz -T0 -6 -c "$(command -v node)" > .device/node.xz
 
 # The runtime dependency closure of the CLI (yargs and what it needs), copied as installed.

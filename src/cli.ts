@@ -20,6 +20,7 @@ import { printTrain, runTrain } from './commands/train.js';
 import { printMerge } from './commands/merge.js';
 import { printReport, reportCommand, withReportOptions } from './commands/report.js';
 import { printDemo, runDemo, withDemoOptions } from './commands/demo.js';
+import { printKernelEnergy, runKernelEnergy, withKernelEnergyOptions } from './commands/kernel-energy.js';
 import { printPlan, printSlurm, printSweep, sweepCommand, withSweepOptions } from './commands/sweep.js';
 import { mergeSweeps } from './experiment/merge.js';
 import { synthesize } from './data/synth/index.js';
@@ -246,6 +247,29 @@ const cli = yargs(hideBin(process.argv))
       const summary = await runDemo(argv, progress);
       emit(argv.json, summary, () => printDemo(summary));
       if (summary.sweep.failed) process.exitCode = 1;
+    },
+  )
+  .command(
+    'kernel-energy',
+    'Measured joules per kernel call on a GPU (NVML energy counter): every kernel of one training step replayed for >= 20 counter updates, idle-subtracted, with mean power, GFLOP/J, and a closure check against a measured whole step',
+    (y) =>
+      withKernelEnergyOptions(withModelOptions(y)).option('frontend', { choices: FRONTEND_PRESETS, describe: "Front end whose input shape the model is built for; default: the named model's, else dcase" }),
+    async (argv) => {
+      const { model, frontend } = modelChoice(argv);
+      const report = await runKernelEnergy({
+        model,
+        frontend: (argv.frontend as FrontendPreset | undefined) ?? frontend,
+        batch: argv.batch,
+        minUpdates: argv['min-updates'],
+        updatePeriodMs: argv['update-period-ms'],
+        idleSeconds: argv.idle,
+        maxSeconds: argv['max-seconds'],
+        classes: argv.classes,
+        seed: argv.seed,
+        cudaDevice: argv['cuda-device'],
+        progress: argv.progress && !argv.json,
+      });
+      emit(argv.json, report, () => printKernelEnergy(report));
     },
   )
   .command(

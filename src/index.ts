@@ -1,7 +1,7 @@
 /** The sedjoule library: networks with a per-kernel cost ledger, models, data and experiments. */
-export { Network, type LayerSummary, type NetworkDescription, type NetworkOptions } from './network.js';
+export { Network, type CapturedCall, type LayerSummary, type NetworkDescription, type NetworkOptions } from './network.js';
 export type { LayerSpec, LayerType, LossSpec, NetworkSpec, OptimizerSpec, Pair } from './spec.js';
-export { byKernel, mergeLedgers, totals, type KernelPass, type LedgerRow, type LedgerTotals } from './ledger.js';
+export { byKernel, mergeLedgers, totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from './ledger.js';
 export { SedjouleError, errorCode, type ErrorCode } from './errors.js';
 export { loadAddon, type NativeInfo, type PeakMeasurement } from './native.js';
 export { ARCHITECTURES, describeModel, modelLayers, modelSpec, type Architecture, type ModelConfig } from './models/families.js';
@@ -98,3 +98,5 @@ export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } 
 export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
 export { presetConfigurations, type SweepConfiguration, type SweepDefinition, type SweepProtocol, type PlannedRun } from './experiment/sweep-plan.js';
 export { mergeSweeps, type MergeReport } from './experiment/merge.js';
+export { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow, type StepCall } from './analysis/kernel-joules.js';
+export { runKernelEnergy, type KernelEnergyOptions, type KernelEnergyReport, type KernelEnergyRow } from './commands/kernel-energy.js';

@@ -83,6 +83,8 @@ export interface NativeAddon {
   loadDevice(kind: 'cpu' | 'gpu', seconds: number): Promise<string>;
   info(): NativeInfo;
   measureFmaPeak(threads: number, seconds: number): Promise<PeakMeasurement>;
+  /** The GPU's FP32 FMA throughput, measured; E_CUDA when it cannot run (no backend, no device). */
+  measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;
 }
 
 /** The package root: the folder above src/ (when run from source) or dist/ (when built). */

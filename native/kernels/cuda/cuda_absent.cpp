@@ -12,4 +12,10 @@ void cudaSynchronizeAll() {}
 
 std::string cudaBusy(int, double) { return "built without the CUDA backend"; }
 
+CudaFmaPeak measureCudaFmaPeak(int, double) {
+  CudaFmaPeak peak;
+  peak.error = "built without the CUDA backend";
+  return peak;
+}
+
 }  // namespace sj

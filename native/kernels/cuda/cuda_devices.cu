@@ -86,3 +86,65 @@ std::string cudaBusy(int device, double seconds) {
 }
 
 }  // namespace sj
+
+namespace sj {
+namespace {
+
+constexpr int kPeakChains = 8;       // independent FMA chains per thread: hides the FMA latency
+constexpr int kPeakIterations = 4096;
+
+// Each thread: kPeakChains chains of kPeakIterations FMAs (2 FLOPs each); the result is stored
+// only if impossible, so the compiler keeps the work.
+__global__ void fmaPeakKernel(float seed, float* sink) {
+  float a[kPeakChains];
+  for (int c = 0; c < kPeakChains; ++c) a[c] = seed + threadIdx.x * 1e-3f + c;
+#pragma unroll 16
+  for (int i = 0; i < kPeakIterations; ++i) {
+#pragma unroll
+    for (int c = 0; c < kPeakChains; ++c) a[c] = fmaf(a[c], 0.9999999f, 1e-7f);
+  }
+  float sum = 0.f;
+  for (int c = 0; c < kPeakChains; ++c) sum += a[c];
+  if (sum == -1.f) *sink = sum;
+}
+
+}  // namespace
+
+CudaFmaPeak measureCudaFmaPeak(int device, double seconds) {
+  CudaFmaPeak peak;
+  float* sink = nullptr;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  try {
+    cudaCheck(cudaSetDevice(device), "selecting the device for the FMA peak");
+    cudaDeviceProp prop;
+    cudaCheck(cudaGetDeviceProperties(&prop, device), "reading the device's properties");
+    cudaCheck(cudaMalloc(&sink, sizeof(float)), "allocating the FMA peak's sink");
+    cudaCheck(cudaEventCreate(&start), "creating an event");
+    cudaCheck(cudaEventCreate(&stop), "creating an event");
+    const dim3 grid(prop.multiProcessorCount * 8), block(256);
+    const double flopsPerLaunch = 2.0 * kPeakChains * kPeakIterations * grid.x * block.x;
+    cuda::launch("fmaPeak", fmaPeakKernel, grid, block, 0, nullptr, 1.f, sink);  // warm-up, clocks up
+    cudaCheck(cudaDeviceSynchronize(), "warming up the FMA peak kernel");
+    int launches = 1;
+    float ms = 0;
+    for (;;) {
+      cudaEventRecord(start);
+      for (int i = 0; i < launches; ++i) cuda::launch("fmaPeak", fmaPeakKernel, grid, block, 0, nullptr, 1.f, sink);
+      cudaEventRecord(stop);
+      cudaCheck(cudaEventSynchronize(stop), "running the FMA peak kernel");
+      cudaEventElapsedTime(&ms, start, stop);
+      if (ms / 1000.0 >= seconds || launches >= (1 << 20)) break;
+      launches *= 2;
+    }
+    peak.seconds = ms / 1000.0;
+    peak.gflops = flopsPerLaunch * launches / peak.seconds / 1e9;
+  } catch (const Error& e) {
+    peak.error = e.what();
+  }
+  if (start) cudaEventDestroy(start);
+  if (stop) cudaEventDestroy(stop);
+  if (sink) cudaFree(sink);
+  return peak;
+}
+
+}  // namespace sj

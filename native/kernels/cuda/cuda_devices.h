@@ -33,4 +33,14 @@ void cudaSynchronizeAll();
 // an empty string on success, else why it could not.
 std::string cudaBusy(int device, double seconds);
 
+// The device's FP32 FMA throughput, measured (not the data sheet's): blocks of independent FMA
+// chains that never touch memory, over about `seconds`, timed by CUDA events. The "peak" that
+// conv2d's GFLOP/s is compared with in the device check (no tensor cores, as the kernels use none).
+struct CudaFmaPeak {
+  double gflops = 0;
+  double seconds = 0;
+  std::string error;  // why it could not be measured (no backend, no device, a CUDA error)
+};
+CudaFmaPeak measureCudaFmaPeak(int device, double seconds);
+
 }  // namespace sj

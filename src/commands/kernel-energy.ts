@@ -1,0 +1,218 @@
+/**
+ * `sedjoule kernel-energy --model dcase-crnn`: measured joules per kernel call on a GPU.
+ *
+ * 1. The model is built on CUDA with a seeded random batch; a few training steps warm it up.
+ * 2. Idle power is measured (the GPU's NVML energy counter over `--idle` seconds).
+ * 3. A whole training step is measured: repeated inside one window for at least `--min-updates`
+ *    counter updates (closure reference).
+ * 4. One more step is captured, every kernel call as a CUDA graph; calls with the same kernel,
+ *    pass and shapes are grouped; each group's graph is replayed back to back inside one window
+ *    spanning at least `--min-updates` updates, longest kernels first, until `--max-seconds`.
+ * 5. Per group: J/call (idle-subtracted), mean power, GFLOP/J, with uncertainties; then the
+ *    closure: sum of J/call x calls per step against the measured step (src/analysis/kernel-joules.ts).
+ *
+ * Needs a GPU with an NVML energy counter (Volta or newer): integrated power samples would not
+ * resolve a kernel, so there is no fallback, and the command says why it cannot run.
+ */
+import type { Argv } from 'yargs';
+
+import { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow } from '../analysis/kernel-joules.js';
+import { Meter } from '../energy/meter.js';
+import type { EnergyWindow, IdleBaseline, SourceDescription } from '../energy/types.js';
+import { SedjouleError } from '../errors.js';
+import { sig } from '../format/significant.js';
+import { ProgressBar } from '../format/progress.js';
+import type { FrontendPreset } from '../frontend/extractor.js';
+import { modelRefSpec, type ModelRef } from '../models/presets.js';
+import { Network } from '../network.js';
+import { Random } from '../util/random.js';
+import { clipInfo } from './profile.js';
+
+export function withKernelEnergyOptions<T>(y: Argv<T>) {
+  return y
+    .option('batch', { type: 'number', default: 8, describe: 'Batch size of the training step whose kernels are measured' })
+    .option('min-updates', { type: 'number', default: 20, describe: 'Energy-counter updates each measurement window must span' })
+    .option('update-period-ms', { type: 'number', describe: "The counter's update period (default: the source's, as `sedjoule probe` measures it)" })
+    .option('idle', { type: 'number', default: 5, describe: 'Seconds of idle baseline' })
+    .option('max-seconds', { type: 'number', default: 600, describe: 'Budget for the per-kernel windows; kernels left unmeasured are listed' })
+    .option('classes', { type: 'number', default: 10, describe: 'Output classes (DESED: 10)' })
+    .option('seed', { type: 'number', default: 1, describe: 'Seed for the weights and the random batch' })
+    .option('cuda-device', { type: 'number', default: 0, describe: 'CUDA device index' });
+}
+
+export interface KernelEnergyOptions {
+  model: ModelRef;
+  frontend: FrontendPreset;
+  batch: number;
+  minUpdates: number;
+  updatePeriodMs?: number;
+  idleSeconds: number;
+  maxSeconds: number;
+  classes: number;
+  seed: number;
+  cudaDevice: number;
+  progress: boolean;
+}
+
+export interface KernelEnergyRow extends Omit<CallGroup, 'index'> {
+  /** Measured figures; null when the budget ran out first (see `skipped`). */
+  energy: PerCallEnergy | null;
+  window: RepeatedWindow | null;
+  /** GPU seconds of this group's calls in one step. */
+  stepSeconds: number;
+  skipped?: string;
+}
+
+export interface KernelEnergyReport {
+  command: 'kernel-energy';
+  model: string;
+  params: number;
+  batch: number;
+  gpu: { source: string; name: string; method: 'nvml-counter'; updatePeriodS: number; counterResolutionJ: number; accuracy: string };
+  idle: { powerW: number; uncertaintyW: number; seconds: number };
+  minUpdates: number;
+  step: { energy: PerCallEnergy; window: RepeatedWindow; calls: number };
+  kernels: KernelEnergyRow[];
+  closure: Closure;
+  notes: string[];
+}
+
+function gpuCounter(meter: Meter, cudaDevice: number): SourceDescription {
+  const d = meter.describe();
+  const counters = d.sources.filter((s) => s.device === 'gpu' && s.source === 'nvml-counter');
+  if (counters.length === 0) {
+    const gpus = d.sources.filter((s) => s.device === 'gpu');
+    const why = gpus.length ? `the GPU source(s) ${gpus.map((s) => `${s.id} (${s.source})`).join(', ')} have no energy counter (Volta or newer needed)` : `no NVML GPU: ${d.discovery.nvml.status}`;
+    throw new SedjouleError('E_NVML', `kernel-energy needs a GPU energy counter read through NVML: ${why}. Integrated power samples cannot resolve single kernels.`);
+  }
+  return counters[Math.min(cudaDevice, counters.length - 1)];
+}
+
+function repeatedWindow(window: EnergyWindow, sourceId: string, repetitions: number, gpuSeconds: number | null, updatePeriodS: number): RepeatedWindow {
+  const s = window.sources.find((x) => x.id === sourceId);
+  if (!s || s.joules === null) throw new SedjouleError('E_NVML', `window ${window.name}: ${sourceId} gave no energy (${s?.unavailable ?? 'source missing'})`);
+  if (!s.net) throw new SedjouleError('E_INTERNAL', `window ${window.name}: no idle-subtracted energy (was the idle baseline measured?)`);
+  return { repetitions, durationS: window.durationS, joules: s.joules, netJoules: s.net.joules, netUncertaintyJ: s.net.uncertaintyJ, gpuSeconds, updates: window.durationS / updatePeriodS };
+}
+
+export async function runKernelEnergy(o: KernelEnergyOptions): Promise<KernelEnergyReport> {
+  for (const [name, v] of [['batch', o.batch], ['min-updates', o.minUpdates], ['classes', o.classes]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new SedjouleError('E_USAGE', `--${name} must be a positive integer, got ${v}`);
+  }
+  if (!(o.idleSeconds > 0)) throw new SedjouleError('E_USAGE', `--idle must be positive (the figures are idle-subtracted), got ${o.idleSeconds}`);
+  const meter = Meter.start({ rapl: false, cpuModel: false });
+  let net: Network | undefined;
+  try {
+    const source = gpuCounter(meter, o.cudaDevice);
+    const updatePeriodS = o.updatePeriodMs !== undefined ? o.updatePeriodMs / 1000 : source.updatePeriodS;
+    if (o.updatePeriodMs !== undefined) meter.setUpdatePeriod(source.id, updatePeriodS);
+    const { inputShape } = clipInfo(o.frontend);
+    const spec = modelRefSpec(o.model, { inputShape, classes: o.classes, seed: o.seed });
+    net = Network.create(spec, { device: 'cuda', cudaDevice: o.cudaDevice });
+    const random = new Random(o.seed);
+    const x = Float32Array.from({ length: o.batch * inputShape.reduce((a, b) => a * b, 1) }, () => random.normal());
+    const y = Float32Array.from({ length: o.batch * net.outputShape.reduce((a, b) => a * b, 1) }, () => (random.next() < 0.3 ? 1 : 0));
+    const note = (line: string) => o.progress && process.stderr.write(`${line}\n`);
+
+    note(`kernel-energy: ${net.parameters.toLocaleString('en-US')} parameters on CUDA, batch ${o.batch}; counter ${source.id} (${source.name}), update period ${sig(updatePeriodS * 1000)} ms`);
+    for (let i = 0; i < 3; i++) await net.trainStep(x, y);
+    note(`kernel-energy: idle baseline for ${o.idleSeconds} s`);
+    const idle: IdleBaseline = await meter.measureIdle(o.idleSeconds);
+    const idleSource = idle.sources.find((s) => s.id === source.id);
+    if (!idleSource || idleSource.powerW === null) throw new SedjouleError('E_NVML', `no idle power for ${source.id}: ${idleSource?.unavailable ?? 'not measured'}`);
+
+    // The whole step: timed once, then repeated for minUpdates counter updates.
+    let t = performance.now();
+    await net.trainStep(x, y);
+    const stepSeconds = (performance.now() - t) / 1000;
+    const stepReps = repetitionsFor(stepSeconds, updatePeriodS, o.minUpdates, 3);
+    note(`kernel-energy: whole training step x ${stepReps}`);
+    meter.begin('step');
+    for (let i = 0; i < stepReps; i++) await net.trainStep(x, y);
+    const stepWindow = repeatedWindow(meter.end('step'), source.id, stepReps, null, updatePeriodS);
+
+    // The kernels: one captured step, grouped, each group's call timed and then replayed.
+    const { calls } = await net.captureTrainStep(x, y);
+    const groups = groupCalls(calls);
+    const timed = [];
+    for (const g of groups) {
+      await net.replayCapturedCall(g.index, 3); // warm-up: the graph's first launches
+      const ms = await net.replayCapturedCall(g.index, 10);
+      timed.push({ group: g, secondsPerCall: Math.max(ms / 10 / 1000, 1e-7) });
+    }
+    timed.sort((a, b) => b.secondsPerCall * b.group.callsPerStep - a.secondsPerCall * a.group.callsPerStep);
+
+    const bar = new ProgressBar('kernel-energy', o.progress);
+    const budgetStart = performance.now();
+    const rows: KernelEnergyRow[] = [];
+    for (const [i, { group, secondsPerCall }] of timed.entries()) {
+      const { index, ...fields } = group;
+      const stepShare = secondsPerCall * group.callsPerStep;
+      const reps = repetitionsFor(secondsPerCall, updatePeriodS, o.minUpdates);
+      const planned = reps * secondsPerCall;
+      if ((performance.now() - budgetStart) / 1000 + planned > o.maxSeconds) {
+        rows.push({ ...fields, energy: null, window: null, stepSeconds: stepShare, skipped: `not measured: --max-seconds ${o.maxSeconds} spent (it needs about ${sig(planned)} s)` });
+        continue;
+      }
+      bar.update(i, timed.length, `${group.name} ${group.pass}`);
+      meter.begin(`kernel-${i}`);
+      const gpuMs = await net.replayCapturedCall(index, reps);
+      const window = repeatedWindow(meter.end(`kernel-${i}`), source.id, reps, gpuMs / 1000, updatePeriodS);
+      rows.push({ ...fields, energy: perCall(window, group.flops), window, stepSeconds: stepShare });
+    }
+    bar.finish();
+    const step = perCall(stepWindow, rows.reduce((a, r) => a + r.flops * r.callsPerStep, 0));
+    const notes = [
+      'J/call is net of idle power; uncertainties combine counter resolution, one update period at each window edge, the sensor accuracy and the idle spread',
+      'replays run on the network\'s own buffers after the step was measured; optimiser replays move the weights, so this network is discarded',
+    ];
+    const unresolved = rows.filter((r) => r.energy?.unresolved).length;
+    if (unresolved) notes.push(`${unresolved} kernel(s) drew no power above idle that the counter could resolve: their J/call is within its uncertainty of 0`);
+    const skipped = rows.filter((r) => r.skipped).length;
+    if (skipped) notes.push(`${skipped} kernel(s) not measured within --max-seconds: the closure covers the measured ones only (time coverage below)`);
+    return {
+      command: 'kernel-energy',
+      model: o.model.kind === 'dcase-crnn' ? 'dcase-crnn' : JSON.stringify(o.model.config),
+      params: net.parameters,
+      batch: o.batch,
+      gpu: { source: source.id, name: source.name, method: 'nvml-counter', updatePeriodS, counterResolutionJ: source.counterResolutionJ, accuracy: `${sig(source.accuracyFraction * 100)} % (${source.accuracySource})` },
+      idle: { powerW: idleSource.powerW, uncertaintyW: idleSource.uncertaintyW ?? 0, seconds: idle.durationS },
+      minUpdates: o.minUpdates,
+      step: { energy: step, window: stepWindow, calls: calls.length },
+      kernels: rows,
+      closure: closure(rows.map((r) => ({ callsPerStep: r.callsPerStep, energy: r.energy, stepSeconds: r.stepSeconds })), step),
+      notes,
+    };
+  } finally {
+    net?.dispose();
+    meter.stop();
+  }
+}
+
+export function printKernelEnergy(r: KernelEnergyReport): string {
+  const j = (v: number, u: number) => `${sig(v)} ± ${sig(u)}`;
+  const lines = [
+    `kernel-energy: ${r.model} (${r.params.toLocaleString('en-US')} parameters), one training step of batch ${r.batch} on ${r.gpu.name}`,
+    `energy: ${r.gpu.method} ${r.gpu.source}, update period ${sig(r.gpu.updatePeriodS * 1000)} ms, each window >= ${r.minUpdates} updates; idle ${j(r.idle.powerW, r.idle.uncertaintyW)} W subtracted; accuracy ${r.gpu.accuracy}`,
+    `whole step: ${j(r.step.energy.joulesPerCall, r.step.energy.uncertaintyJPerCall)} J net (${sig(r.step.energy.grossJoulesPerCall)} J gross), ${sig(r.step.energy.secondsPerCall * 1000)} ms, ${sig(r.step.energy.meanPowerW)} W mean, ${r.step.calls} kernel calls`,
+    '',
+    'kernel           pass             calls/step  us/call     J/call (net)          W mean  GFLOP/J  shapes',
+  ];
+  for (const k of r.kernels) {
+    const head = `${k.name.padEnd(16)} ${k.pass.padEnd(16)} ${String(k.callsPerStep).padStart(10)}  `;
+    if (!k.energy) {
+      lines.push(`${head}${k.skipped}`);
+      continue;
+    }
+    const e = k.energy;
+    lines.push(
+      `${head}${sig(e.secondsPerCall * 1e6).padStart(8)}  ${j(e.joulesPerCall, e.uncertaintyJPerCall).padEnd(22)}${e.unresolved ? '*' : ' '}${sig(e.meanPowerW).padStart(6)}  ${(e.gflopPerJoule === null ? '-' : sig(e.gflopPerJoule)).padStart(7)}  ${k.shapes}`,
+    );
+  }
+  const c = r.closure;
+  lines.push('');
+  lines.push(`closure: kernels ${j(c.kernelsJ, c.kernelsUncertaintyJ)} J vs step ${j(c.stepJ, c.stepUncertaintyJ)} J: ratio ${sig(c.ratio)}, gap ${j(c.gapJ, c.gapUncertaintyJ)} J; measured kernels cover ${sig(c.timeCoverage * 100)} % of the step's kernel time`);
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  if (r.kernels.some((k) => k.energy?.unresolved)) lines.push('* within its uncertainty of 0');
+  return lines.join('\n');
+}
