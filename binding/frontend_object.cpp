@@ -12,7 +12,8 @@
 namespace sjb {
 
 struct FrontendState {
-  FrontendState(const sj::FrontendConfig& config, int threads) : extractor(config), pool(threads), ctx(pool, ledger) {}
+  FrontendState(const sj::FrontendConfig& config, int threads, sj::Device device, int cudaDevice)
+      : extractor(config, device, cudaDevice), pool(threads), ctx(pool, ledger, extractor.cudaSession()) {}
   sj::FeatureExtractor extractor;
   sj::ThreadPool pool;
   sj::Ledger ledger;
@@ -32,12 +33,20 @@ Napi::Function FeatureExtractorObject::define(Napi::Env env) {
                      });
 }
 
-// new FeatureExtractor(configJson: string, threads?: number)
+// new FeatureExtractor(configJson: string, threads?: number, device?: 'cpu' | 'cuda', cudaDevice?: number)
 FeatureExtractorObject::FeatureExtractorObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FeatureExtractorObject>(info) {
   const std::string config = stringArgument(info, 0, "config");
   const double threads = numberArgument(info, 1, "threads", 0);
   if (threads < 0 || threads > 1024 || threads != static_cast<int>(threads)) throwError(info.Env(), "E_VALUE", "threads must be an integer in [0, 1024]");
-  state_ = guard(info.Env(), [&] { return std::make_shared<FrontendState>(sj::frontendConfigFromJson(config), static_cast<int>(threads)); });
+  const std::string device = info.Length() > 2 && !info[2].IsUndefined() ? stringArgument(info, 2, "device") : "cpu";
+  const double cudaDevice = numberArgument(info, 3, "cudaDevice", 0);
+  if (cudaDevice < 0 || cudaDevice > 1024 || cudaDevice != static_cast<int>(cudaDevice)) {
+    throwError(info.Env(), "E_VALUE", "cudaDevice must be an integer in [0, 1024], got " + std::to_string(cudaDevice));
+  }
+  state_ = guard(info.Env(), [&] {
+    const sj::Device where = sj::parseDevice(device);
+    return std::make_shared<FrontendState>(sj::frontendConfigFromJson(config), static_cast<int>(threads), where, static_cast<int>(cudaDevice));
+  });
 }
 
 std::shared_ptr<FrontendState> FeatureExtractorObject::live(const Napi::CallbackInfo& info) const {

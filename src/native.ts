@@ -76,7 +76,7 @@ export interface NativeAddon {
   Network: new (spec: string, threads?: number, device?: string, cudaDevice?: number) => NativeNetwork;
   inspectNetwork(spec: string): string;
   Meter: new (options?: string) => NativeMeter;
-  FeatureExtractor: new (config: string, threads?: number) => NativeFeatureExtractor;
+  FeatureExtractor: new (config: string, threads?: number, device?: string, cudaDevice?: number) => NativeFeatureExtractor;
   resampleAudio(audio: Float32Array, fromRate: number, toRate: number): Promise<Float32Array>;
   probeEnergy(options?: string): Promise<string>;
   /** Keeps every CPU thread, or every GPU, busy for about `seconds`; resolves to "" or why it could not. */

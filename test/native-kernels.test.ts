@@ -2,6 +2,9 @@
  * Runs the native kernel suite (test/native, built as sedjoule_native_tests next to the addon):
  * fast kernels against reference loops, finite-difference gradients in float64, cost formulas
  * against the operations the reference loops execute. Once per instruction set this CPU has.
+ * Then the same suite built against the CUDA emulator (build-emulated/, a test double of the GPU:
+ * docs/cuda.md), where every op with a CUDA version also runs its CUDA passes against the float64
+ * reference: each kernel family must report CUDA parity checks.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,10 +14,14 @@ import { describe, expect, it } from 'vitest';
 import { loadAddon, packageRoot } from '../src/native.js';
 
 const binary = path.join(packageRoot, 'build', 'Release', 'sedjoule_native_tests');
+const emulated = path.join(packageRoot, 'build-emulated', 'Release', 'sedjoule_native_tests_emulated');
 
-function run(args: string[], isa: string) {
-  return spawnSync(binary, args, { encoding: 'utf8', env: { ...process.env, SEDJOULE_ISA: isa }, timeout: 300_000 });
+function run(args: string[], isa: string, file = binary) {
+  return spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, SEDJOULE_ISA: isa }, timeout: 600_000 });
 }
+
+// Families whose tests have no CUDA kernel: energy sources, and CPU-only helpers.
+const HOST_ONLY = new Set(['nvml', 'rapl', 'cpu', 'random']);
 
 const names = fs.existsSync(binary) ? run(['--list'], 'auto').stdout.trim().split('\n') : [];
 // A family is the test name up to its first underscore: conv2d_table -> conv2d.
@@ -39,4 +46,20 @@ describe('native kernel suite', () => {
       }
     });
   }
+
+  describe('CUDA backend on the emulator', () => {
+    it('is built', () => {
+      expect(fs.existsSync(emulated), `${emulated} is missing: run npm run build:native:emulated`).toBe(true);
+    });
+    for (const family of families) {
+      it(family, () => {
+        const result = run(['--filter', `${family}_`], 'auto', emulated);
+        expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+        expect(result.stdout).toMatch(/\d+ run, 0 failed/);
+        const parity = /cuda parity: (\d+) ops checked on the device/.exec(result.stdout);
+        expect(parity, result.stdout).not.toBeNull();
+        if (!HOST_ONLY.has(family)) expect(Number(parity![1]), `${family}: no CUDA pass was checked`).toBeGreaterThan(0);
+      }, 600_000);
+    }
+  });
 });

@@ -66,17 +66,31 @@ Cost amplitudeForwardCost(const AmplitudeShape& s) {
   return c;
 }
 
+AmplitudeMap amplitudeMap(const AmplitudeShape& s) {
+  AmplitudeMap m;
+  m.log = s.kind != AmplitudeKind::None;
+  const bool db = s.kind == AmplitudeKind::Db;
+  m.floor = db ? static_cast<float>(s.amin) : -std::numeric_limits<float>::max();
+  m.add = db ? 0.f : static_cast<float>(s.eps);
+  m.scale = db ? static_cast<float>(s.multiplier / 2.302585092994045684) : 1.f;
+  m.clamp = s.clamp;
+  m.lo = static_cast<float>(s.clampMin);
+  m.hi = static_cast<float>(s.clampMax);
+  return m;
+}
+
 void amplitudeForward(ThreadPool& pool, const AmplitudeShape& s, const float* x, float* y) {
-  const float lo = static_cast<float>(s.clampMin), hi = static_cast<float>(s.clampMax);
+  const AmplitudeMap map = amplitudeMap(s);
+  const float lo = map.lo, hi = map.hi;
   // Blocks of 64 elements: the vector body and its scalar tail fall on the same elements whatever
   // the thread count.
   constexpr int64_t kBlock = 64;
   const int64_t blocks = (s.size + kBlock - 1) / kBlock;
-  if (s.kind == AmplitudeKind::None) {
+  if (!map.log) {
     pool.parallelFor(blocks, 64, [&](int64_t b0, int64_t b1) {
       for (int64_t i = b0 * kBlock; i < std::min(s.size, b1 * kBlock); ++i) {
         float v = x[i];
-        if (s.clamp) {
+        if (map.clamp) {
           v = v > lo ? v : lo;  // maxOf, minOf of the reference
           v = v < hi ? v : hi;
         }
@@ -85,14 +99,10 @@ void amplitudeForward(ThreadPool& pool, const AmplitudeShape& s, const float* x,
     });
     return;
   }
-  const bool db = s.kind == AmplitudeKind::Db;
-  const float floor = db ? static_cast<float>(s.amin) : -std::numeric_limits<float>::max();
-  const float add = db ? 0.f : static_cast<float>(s.eps);
-  const float scale = db ? static_cast<float>(s.multiplier / 2.302585092994045684) : 1.f;
   const frontend_lanes::Kernels& k = frontend_lanes::active();
   pool.parallelFor(blocks, 64, [&](int64_t b0, int64_t b1) {
     const int64_t begin = b0 * kBlock, end = std::min(s.size, b1 * kBlock);
-    k.logAffine(x + begin, y + begin, end - begin, floor, add, scale, s.clamp, lo, hi);
+    k.logAffine(x + begin, y + begin, end - begin, map.floor, map.add, map.scale, map.clamp, lo, hi);
   });
 }
 

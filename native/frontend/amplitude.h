@@ -52,6 +52,18 @@ void amplitudeForwardReference(const AmplitudeShape& s, const T* x, T* y) {
   }
 }
 
+// The map the fast kernels (CPU and CUDA) apply to each element, in float:
+//   log: y = scale * ln(max(x, floor) + add)   (db: floor = amin, add = 0, scale = multiplier / ln 10;
+//                                              log: floor = -FLT_MAX, add = eps, scale = 1)
+//   none: y = x;  then, when clamp, y = min(max(y, lo), hi).
+struct AmplitudeMap {
+  bool log = false;
+  float floor = 0.f, add = 0.f, scale = 1.f;
+  bool clamp = false;
+  float lo = 0.f, hi = 0.f;
+};
+AmplitudeMap amplitudeMap(const AmplitudeShape& s);
+
 void amplitudeForward(ThreadPool& pool, const AmplitudeShape& s, const float* x, float* y);
 
 }  // namespace sj

@@ -10,6 +10,14 @@
 #include "core/spec_reader.h"
 #include "frontend/mel.h"
 #include "frontend/pad_crop.h"
+#include "kernels/cuda/device_memory.h"
+#include "kernels/cuda/frontend_amplitude.h"
+#include "kernels/cuda/frontend_fft.h"
+#include "kernels/cuda/frontend_mel.h"
+#include "kernels/cuda/frontend_normalize.h"
+#include "kernels/cuda/frontend_pad_crop.h"
+#include "kernels/cuda/frontend_resample.h"
+#include "kernels/cuda/frontend_stft.h"
 
 namespace sj {
 
@@ -166,15 +174,44 @@ FrontendConfig frontendConfigFromJson(const std::string& text) {
 
 // ---- FeatureExtractor ------------------------------------------------------------------------
 
-FeatureExtractor::FeatureExtractor(const FrontendConfig& config)
+// Built only under `if constexpr (kCudaBuilt)`: its members are defined in the CUDA sources.
+struct FeatureExtractor::DeviceTables {
+  DeviceTables(const FeatureExtractor& fe, CudaStream stream)
+      : stream(stream), fft(fe.stft_.plan(), stream), melIndex(fe.filterbank_, stream) {
+    window.resize(Device::Cuda, static_cast<int64_t>(fe.window_.size()), "the analysis window");
+    window.copyFromHost(fe.window_.data(), stream);
+    melWeights.resize(Device::Cuda, fe.filterbank_.nonzeros(), "the mel filterbank");
+    melWeights.copyFromHost(fe.filterbank_.weights.data(), stream);
+  }
+  const cuda::ResampleDevicePlan& resamplePlan(const ResamplePlan& plan) {
+    auto it = resamplers.find(plan.inRate());
+    if (it == resamplers.end()) it = resamplers.emplace(plan.inRate(), std::make_unique<cuda::ResampleDevicePlan>(plan, stream)).first;
+    return *it->second;
+  }
+
+  CudaStream stream;
+  cuda::FftDevicePlan fft;
+  cuda::MelDeviceIndex melIndex;
+  Buffer<float> window, melWeights;
+  std::map<int64_t, std::unique_ptr<cuda::ResampleDevicePlan>> resamplers;
+};
+
+FeatureExtractor::FeatureExtractor(const FrontendConfig& config, Device device, int cudaDevice)
     : config_((validateFrontendConfig(config), config)),
+      device_(device),
+      cuda_(openCudaSession(device, cudaDevice, "frontend")),
       amplitude_(amplitudeShape(config)),
       normalize_(normalizeKindFromName(config.normalize, "normalize")),
       filterbank_(melFilterbank(melSpec(config))),
       stft_(config.nFft) {
   const std::vector<double> w = makeWindow(windowKindFromName(config.window, "window"), config.winLength, config.periodicWindow);
   window_.assign(w.begin(), w.end());
+  if constexpr (kCudaBuilt) {
+    if (cuda_) tables_ = std::make_unique<DeviceTables>(*this, cuda_->stream());
+  }
 }
+
+FeatureExtractor::~FeatureExtractor() = default;
 
 int64_t FeatureExtractor::resampledLength(int64_t samples, int64_t inputRate) const {
   if (inputRate == config_.sampleRate) return samples;
@@ -209,15 +246,49 @@ const ResamplePlan& FeatureExtractor::resamplePlan(int64_t inputRate) {
 }
 
 void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t samples, int64_t inputRate, float* out) {
-  const FrontendConfig& c = config_;
   if (samples < 1) fail(ErrorCode::Shape, "frontend: the audio is empty");
   if (inputRate < 1 || inputRate > kMaxRate) fail(ErrorCode::Value, "frontend: the input sample rate must be in [1, ", kMaxRate, "] Hz, got ", inputRate);
   int bad = 0;  // branch-free first pass (vectorised); the second finds the index
   for (int64_t i = 0; i < samples; ++i) bad |= !(std::fabs(audio[i]) <= std::numeric_limits<float>::max());
   for (int64_t i = 0; bad && i < samples; ++i)
     if (!std::isfinite(audio[i])) fail(ErrorCode::Value, "frontend: audio[", i, "] = ", audio[i], ": samples must be finite");
+  CudaStream own = nullptr;
+  if constexpr (kCudaBuilt) {
+    if (cuda_) {
+      cuda_->makeCurrent();
+      own = cuda_->stream();
+    }
+  }
+  if (ctx.device() != device_ || ctx.stream() != own) {
+    fail(ErrorCode::Internal, "frontend: a ", deviceName(device_), " feature extractor needs a kernel context on ",
+         device_ == Device::Cuda ? "its CUDA session (cudaSession())" : "the CPU", ", got one on ", deviceName(ctx.device()));
+  }
   ctx.begin("frontend", 0);
+  if (device_ == Device::Cpu) return runStages(ctx, audio, samples, inputRate, out);
+  if constexpr (kCudaBuilt) {
+    // One copy in, the stages, one copy out (which waits for the stream), then the GPU times.
+    const CudaStream stream = cuda_->stream();
+    const int64_t size = outputSize(resampledLength(samples, inputRate));
+    try {
+      input_.reserve(Device::Cuda, samples, "the audio clip");
+      features_.reserve(Device::Cuda, size, "the features");
+      cuda::copyToDevice(input_.data(), audio, samples * kFloatBytes, stream, "the audio clip");
+      runStages(ctx, input_.data(), samples, inputRate, features_.data());
+      cuda::copyToHost(out, features_.data(), size * kFloatBytes, stream, "the features");
+    } catch (...) {
+      ctx.abandonDeviceWork();
+      throw;
+    }
+    ctx.finishDeviceWork();
+  }
+}
+
+void FeatureExtractor::runStages(KernelContext& ctx, const float* audio, int64_t samples, int64_t inputRate, float* out) {
+  const FrontendConfig& c = config_;
+  const Device where = device_;
   ThreadPool& pool = ctx.pool();
+  const CudaStream stream = ctx.stream();
+  DeviceTables* const gpu = tables_.get();
 
   // 1. Resample, 2. pad to the clip length (a longer clip is cropped by reading a prefix).
   const int64_t clip = clipLength(resampledLength(samples, inputRate));
@@ -231,9 +302,15 @@ void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t s
     rs.outputLimit = c.clipSeconds > 0 ? clip : 0;
     rs.validate();
     const ResamplePlan& plan = resamplePlan(inputRate);
+    const cuda::ResampleDevicePlan* devicePlan = nullptr;
+    if constexpr (kCudaBuilt) {
+      if (gpu) devicePlan = &gpu->resamplePlan(plan);
+    }
     have = rs.outputs();
-    signal_.reserve(std::max(have, clip));
-    ctx.run("resample", KernelPass::Forward, rs.describe(), resampleForwardCost(rs), [&] { resampleForward(pool, rs, audio, signal_.data(), plan); });
+    signal_.reserve(where, std::max(have, clip), "the resampled clip");
+    ctx.run(
+        "resample", KernelPass::Forward, rs.describe(), resampleForwardCost(rs), [&] { resampleForward(pool, rs, audio, signal_.data(), plan); },
+        [&] { cuda::resampleForward(stream, rs, *devicePlan, audio, signal_.data()); });
     signal = signal_.data();
   }
   if (have < clip) {
@@ -241,8 +318,10 @@ void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t s
     ps.samples = have;
     ps.length = clip;
     ps.inPlace = signal == signal_.data();
-    signal_.reserve(clip);
-    ctx.run("pad", KernelPass::Forward, ps.describe(), padForwardCost(ps), [&] { padForward(ps, signal, signal_.data()); });
+    signal_.reserve(where, clip, "the padded clip");  // keeps a resampled signal: reserve() does not reallocate for the same size
+    ctx.run(
+        "pad", KernelPass::Forward, ps.describe(), padForwardCost(ps), [&] { padForward(ps, signal, signal_.data()); },
+        [&] { cuda::padForward(stream, ps, signal, signal_.data()); });
     signal = signal_.data();
   }
 
@@ -257,8 +336,11 @@ void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t s
   ss.frameLimit = normalize_ == NormalizeKind::None ? c.frames : 0;
   ss.validate();
   const int64_t frames = ss.frames(), keep = c.frames > 0 ? c.frames : frames;
-  spectrum_.reserve(ss.outputSize());
-  ctx.run("stft", KernelPass::Forward, ss.describe(), stftForwardCost(ss), [&] { stftForward(pool, ss, signal, window_.data(), spectrum_.data(), stft_); });
+  spectrum_.reserve(where, ss.outputSize(), "the spectrogram");
+  ctx.run(
+      "stft", KernelPass::Forward, ss.describe(), stftForwardCost(ss),
+      [&] { stftForward(pool, ss, signal, window_.data(), spectrum_.data(), stft_); },
+      [&] { cuda::stftForward(stream, ss, gpu->fft, signal, gpu->window.data(), spectrum_.data()); });
 
   // 4-6. Mel, amplitude, normalize: the last one present writes straight into `out` unless the
   // frame crop still has to run.
@@ -266,7 +348,7 @@ void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t s
   const bool hasAmplitude = amplitude_.kind != AmplitudeKind::None || amplitude_.clamp;
   const bool hasNormalize = normalize_ != NormalizeKind::None;
   const int64_t size = c.nMels * frames;
-  mel_.reserve(size);
+  mel_.reserve(where, size, "the mel spectrogram");
   float* const block = mel_.data();
   float* const last = crop ? block : out;
 
@@ -275,19 +357,25 @@ void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t s
   ms.filters = &filterbank_;
   ms.validate();
   float* melOut = hasAmplitude || hasNormalize ? block : last;
-  ctx.run("mel", KernelPass::Forward, ms.describe(), melForwardCost(ms),
-          [&] { melForward(pool, ms, filterbank_.weights.data(), spectrum_.data(), melOut); });
+  ctx.run(
+      "mel", KernelPass::Forward, ms.describe(), melForwardCost(ms),
+      [&] { melForward(pool, ms, filterbank_.weights.data(), spectrum_.data(), melOut); },
+      [&] { cuda::melForward(stream, ms, gpu->melIndex, gpu->melWeights.data(), spectrum_.data(), melOut); });
   if (hasAmplitude) {
     AmplitudeShape as = amplitude_;
     as.size = size;
     float* ampOut = hasNormalize ? block : last;
-    ctx.run("amplitude", KernelPass::Forward, as.describe(), amplitudeForwardCost(as), [&] { amplitudeForward(pool, as, block, ampOut); });
+    ctx.run(
+        "amplitude", KernelPass::Forward, as.describe(), amplitudeForwardCost(as), [&] { amplitudeForward(pool, as, block, ampOut); },
+        [&] { cuda::amplitudeForward(stream, as, block, ampOut); });
   }
   if (hasNormalize) {
     NormalizeShape ns;
     ns.size = size;
     ns.kind = normalize_;
-    ctx.run("normalize", KernelPass::Forward, ns.describe(), normalizeForwardCost(ns), [&] { normalizeForward(pool, ns, block, last); });
+    ctx.run(
+        "normalize", KernelPass::Forward, ns.describe(), normalizeForwardCost(ns), [&] { normalizeForward(pool, ns, block, last); },
+        [&] { cuda::normalizeForward(stream, ns, block, last); });
   }
 
   // 7. Frame crop (or zero-padding to `frames`).
@@ -296,7 +384,9 @@ void FeatureExtractor::compute(KernelContext& ctx, const float* audio, int64_t s
     fs.rows = c.nMels;
     fs.frames = frames;
     fs.keep = keep;
-    ctx.run("frame_crop", KernelPass::Forward, fs.describe(), frameCropForwardCost(fs), [&] { frameCropForward(pool, fs, block, out); });
+    ctx.run(
+        "frame_crop", KernelPass::Forward, fs.describe(), frameCropForwardCost(fs), [&] { frameCropForward(pool, fs, block, out); },
+        [&] { cuda::frameCropForward(stream, fs, block, out); });
   }
 }
 

@@ -5,7 +5,9 @@
 #include "core/error.h"
 #include "kernels/cpu/bce.h"
 #include "kernels/cpu/sigmoid.h"
+#include "kernels/cuda/bce.h"
 #include "kernels/cuda/device_memory.h"
+#include "kernels/cuda/sigmoid.h"
 
 namespace sj {
 
@@ -25,14 +27,16 @@ const char* Loss::name() const { return kind_ == Kind::BceLogits ? "bce-logits" 
 
 void Loss::forward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, float* loss) const {
   const BceShape s{elements, kind_ == Kind::BceLogits};
-  ctx.run("bce", KernelPass::Forward, s.describe(), bceForwardCost(s), [&] { bceForward(ctx.pool(), s, prediction, target, loss); });
+  ctx.run("bce", KernelPass::Forward, s.describe(), bceForwardCost(s), [&] { bceForward(ctx.pool(), s, prediction, target, loss); },
+          [&] { cuda::bceForward(ctx.stream(), s, prediction, target, loss); });
 }
 
 void Loss::backward(KernelContext& ctx, int64_t elements, const float* prediction, const float* target, const float* upstream,
                     float* gradient) const {
   const BceShape s{elements, kind_ == Kind::BceLogits};
   ctx.run("bce", KernelPass::BackwardInput, s.describe(), bceBackwardInputCost(s),
-          [&] { bceBackwardInput(ctx.pool(), s, prediction, target, upstream, gradient); });
+          [&] { bceBackwardInput(ctx.pool(), s, prediction, target, upstream, gradient); },
+          [&] { cuda::bceBackwardInput(ctx.stream(), s, prediction, target, upstream, gradient); });
 }
 
 void Loss::probabilities(KernelContext& ctx, int64_t elements, const float* prediction, float* out) const {
@@ -46,7 +50,8 @@ void Loss::probabilities(KernelContext& ctx, int64_t elements, const float* pred
     return;
   }
   const SigmoidShape s{elements};
-  ctx.run("sigmoid", KernelPass::Forward, s.describe(), sigmoidForwardCost(s), [&] { sigmoidForward(ctx.pool(), s, prediction, out); });
+  ctx.run("sigmoid", KernelPass::Forward, s.describe(), sigmoidForwardCost(s), [&] { sigmoidForward(ctx.pool(), s, prediction, out); },
+          [&] { cuda::sigmoidForward(ctx.stream(), s, prediction, out); });
 }
 
 }  // namespace sj

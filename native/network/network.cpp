@@ -37,14 +37,7 @@ std::string locate(const char* name, int64_t i, int64_t sampleSize) {
 
 namespace {
 CudaSessionPointer sessionFor(const NetworkOptions& options) {
-  if (options.device != Device::Cuda || !options.allocate) return noCudaSession();
-  if constexpr (!kCudaBuilt) {
-    fail(ErrorCode::Cuda, "this build of sedjoule has no CUDA backend (it was built without nvcc, or with SEDJOULE_CUDA=OFF)");
-  } else {
-    std::string why;
-    if (!cuda::deviceAvailable(&why)) fail(ErrorCode::Cuda, "no CUDA device to run on: ", why);
-    return makeCudaSession(options.cudaDevice);
-  }
+  return options.allocate ? openCudaSession(options.device, options.cudaDevice, "network") : noCudaSession();
 }
 }  // namespace
 
@@ -231,6 +224,9 @@ const float* Network::stageInputs(const float* x, int64_t xLength, const float* 
 template <class Fn>
 auto Network::guarded(Fn&& fn) -> decltype(fn()) {
   try {
+    if constexpr (kCudaBuilt) {
+      if (cuda_) cuda_->makeCurrent();
+    }
     return fn();
   } catch (...) {
     ctx_.abandonDeviceWork();
@@ -427,20 +423,24 @@ class FileTensors {
 }  // namespace
 
 void Network::saveWeights(const std::string& path) {
-  requireAllocated();
-  FileTensors file(ctx_.stream());
-  file.addWeights(layers_);
-  file.download();
-  saveWeightsFile(path, spec_, file.tensors(), Json::object());
+  guarded([&] {
+    requireAllocated();
+    FileTensors file(ctx_.stream());
+    file.addWeights(layers_);
+    file.download();
+    saveWeightsFile(path, spec_, file.tensors(), Json::object());
+  });
 }
 
 void Network::loadWeights(const std::string& path) {
-  requireAllocated();
-  FileTensors file(ctx_.stream());
-  file.addWeights(layers_);
-  file.download();  // a tensor the file lacks keeps its value
-  loadWeightsFile(path, file.tensors(), WeightsExtras::Ignore);
-  file.upload();
+  guarded([&] {
+    requireAllocated();
+    FileTensors file(ctx_.stream());
+    file.addWeights(layers_);
+    file.download();  // a tensor the file lacks keeps its value
+    loadWeightsFile(path, file.tensors(), WeightsExtras::Ignore);
+    file.upload();
+  });
 }
 
 void Network::allocateOptimizerState() {
@@ -453,37 +453,41 @@ void Network::allocateOptimizerState() {
 }
 
 void Network::saveCheckpoint(const std::string& path) {
-  requireAllocated();
-  allocateOptimizerState();
-  Json extra = Json::object();
-  extra.set("step", Json::number(static_cast<double>(step_)));
-  extra.set("optimizer", optimizer_.toJson());
-  FileTensors file(ctx_.stream());
-  file.addWeights(layers_);
-  file.addOptimizerState(layers_);
-  file.download();
-  saveWeightsFile(path, spec_, file.tensors(), extra);
+  guarded([&] {
+    requireAllocated();
+    allocateOptimizerState();
+    Json extra = Json::object();
+    extra.set("step", Json::number(static_cast<double>(step_)));
+    extra.set("optimizer", optimizer_.toJson());
+    FileTensors file(ctx_.stream());
+    file.addWeights(layers_);
+    file.addOptimizerState(layers_);
+    file.download();
+    saveWeightsFile(path, spec_, file.tensors(), extra);
+  });
 }
 
 void Network::loadCheckpoint(const std::string& path) {
-  requireAllocated();
-  allocateOptimizerState();
-  int64_t step = 0;
-  FileTensors file(ctx_.stream());
-  file.addWeights(layers_);
-  file.addOptimizerState(layers_);
-  file.download();
-  loadWeightsFile(path, file.tensors(), WeightsExtras::Require, [&](const Json& header) {
-    const Json* s = header.find("step");
-    const Json* optimizer = header.find("optimizer");
-    if (!s || !s->isNumber() || s->asNumber() < 0) fail(ErrorCode::Io, path, ": not a checkpoint (no step count)");
-    if (!optimizer || optimizer->dump() != optimizer_.toJson().dump()) {
-      fail(ErrorCode::Io, path, ": the checkpoint's optimiser ", optimizer ? optimizer->dump() : "(none)", " is not this network's ", optimizer_.toJson().dump());
-    }
-    step = static_cast<int64_t>(s->asNumber());
+  guarded([&] {
+    requireAllocated();
+    allocateOptimizerState();
+    int64_t step = 0;
+    FileTensors file(ctx_.stream());
+    file.addWeights(layers_);
+    file.addOptimizerState(layers_);
+    file.download();
+    loadWeightsFile(path, file.tensors(), WeightsExtras::Require, [&](const Json& header) {
+      const Json* s = header.find("step");
+      const Json* optimizer = header.find("optimizer");
+      if (!s || !s->isNumber() || s->asNumber() < 0) fail(ErrorCode::Io, path, ": not a checkpoint (no step count)");
+      if (!optimizer || optimizer->dump() != optimizer_.toJson().dump()) {
+        fail(ErrorCode::Io, path, ": the checkpoint's optimiser ", optimizer ? optimizer->dump() : "(none)", " is not this network's ", optimizer_.toJson().dump());
+      }
+      step = static_cast<int64_t>(s->asNumber());
+    });
+    file.upload();
+    step_ = step;
   });
-  file.upload();
-  step_ = step;
 }
 
 }  // namespace sj

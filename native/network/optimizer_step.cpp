@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "kernels/cpu/optimizer.h"
+#include "kernels/cuda/optimizer.h"
 
 namespace sj {
 
@@ -58,11 +59,13 @@ void optimizerStep(KernelContext& ctx, const OptimizerConfig& c, Parameter& p, i
     p.state2.reserve(ctx.device(), p.size(), "optimiser state of " + p.name);
     const AdamShape s{p.size(), c.lr, c.beta1, c.beta2, c.eps, c.weightDecay};
     ctx.run("adam", KernelPass::Optimizer, s.describe(), adamCost(s),
-            [&] { adamStep(ctx.pool(), s, step, p.value.data(), p.grad.data(), p.state1.data(), p.state2.data()); });
+            [&] { adamStep(ctx.pool(), s, step, p.value.data(), p.grad.data(), p.state1.data(), p.state2.data()); },
+            [&] { cuda::adamStep(ctx.stream(), s, step, p.value.data(), p.grad.data(), p.state1.data(), p.state2.data()); });
   } else {
     const SgdShape s{p.size(), c.lr, c.momentum, c.dampening, c.weightDecay, c.nesterov};
     ctx.run("sgd", KernelPass::Optimizer, s.describe(), sgdCost(s, step),
-            [&] { sgdStep(ctx.pool(), s, step, p.value.data(), p.grad.data(), p.state1.data()); });
+            [&] { sgdStep(ctx.pool(), s, step, p.value.data(), p.grad.data(), p.state1.data()); },
+            [&] { cuda::sgdStep(ctx.stream(), s, step, p.value.data(), p.grad.data(), p.state1.data()); });
   }
 }
 

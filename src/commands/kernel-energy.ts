@@ -88,6 +88,22 @@ function gpuCounter(meter: Meter, cudaDevice: number): SourceDescription {
   return counters[Math.min(cudaDevice, counters.length - 1)];
 }
 
+/**
+ * Runs `work(repetitions)` inside a window until the window spans `minUpdates` counter updates:
+ * the first count comes from a short timing, which launch overheads or clock changes can make
+ * optimistic, so a short window is measured again with the count scaled up (at most 3 times).
+ */
+async function spanning(meter: Meter, name: string, sourceId: string, first: number, minUpdates: number, updatePeriodS: number, work: (n: number) => Promise<number | null>): Promise<RepeatedWindow> {
+  let repetitions = first;
+  for (let attempt = 0; ; attempt++) {
+    meter.begin(name);
+    const gpuSeconds = await work(repetitions);
+    const window = repeatedWindow(meter.end(name), sourceId, repetitions, gpuSeconds, updatePeriodS);
+    if (window.updates >= minUpdates || attempt === 3) return window;
+    repetitions = Math.ceil(repetitions * (minUpdates / Math.max(window.updates, 0.1)) * 1.1);
+  }
+}
+
 function repeatedWindow(window: EnergyWindow, sourceId: string, repetitions: number, gpuSeconds: number | null, updatePeriodS: number): RepeatedWindow {
   const s = window.sources.find((x) => x.id === sourceId);
   if (!s || s.joules === null) throw new SedjouleError('E_NVML', `window ${window.name}: ${sourceId} gave no energy (${s?.unavailable ?? 'source missing'})`);
@@ -127,9 +143,10 @@ export async function runKernelEnergy(o: KernelEnergyOptions): Promise<KernelEne
     const stepSeconds = (performance.now() - t) / 1000;
     const stepReps = repetitionsFor(stepSeconds, updatePeriodS, o.minUpdates, 3);
     note(`kernel-energy: whole training step x ${stepReps}`);
-    meter.begin('step');
-    for (let i = 0; i < stepReps; i++) await net.trainStep(x, y);
-    const stepWindow = repeatedWindow(meter.end('step'), source.id, stepReps, null, updatePeriodS);
+    const stepWindow = await spanning(meter, 'step', source.id, stepReps, o.minUpdates, updatePeriodS, async (n) => {
+      for (let i = 0; i < n; i++) await net!.trainStep(x, y);
+      return null;
+    });
 
     // The kernels: one captured step, grouped, each group's call timed and then replayed.
     const { calls } = await net.captureTrainStep(x, y);
@@ -155,9 +172,7 @@ export async function runKernelEnergy(o: KernelEnergyOptions): Promise<KernelEne
         continue;
       }
       bar.update(i, timed.length, `${group.name} ${group.pass}`);
-      meter.begin(`kernel-${i}`);
-      const gpuMs = await net.replayCapturedCall(index, reps);
-      const window = repeatedWindow(meter.end(`kernel-${i}`), source.id, reps, gpuMs / 1000, updatePeriodS);
+      const window = await spanning(meter, `kernel-${i}`, source.id, reps, o.minUpdates, updatePeriodS, async (n) => (await net!.replayCapturedCall(index, n)) / 1000);
       rows.push({ ...fields, energy: perCall(window, group.flops), window, stepSeconds: stepShare });
     }
     bar.finish();
@@ -168,6 +183,8 @@ export async function runKernelEnergy(o: KernelEnergyOptions): Promise<KernelEne
     ];
     const unresolved = rows.filter((r) => r.energy?.unresolved).length;
     if (unresolved) notes.push(`${unresolved} kernel(s) drew no power above idle that the counter could resolve: their J/call is within its uncertainty of 0`);
+    const short = rows.filter((r) => r.window && r.window.updates < o.minUpdates).length + (stepWindow.updates < o.minUpdates ? 1 : 0);
+    if (short) notes.push(`${short} window(s) spanned fewer than ${o.minUpdates} counter updates after 4 attempts: their uncertainty is larger (see window.updates)`);
     const skipped = rows.filter((r) => r.skipped).length;
     if (skipped) notes.push(`${skipped} kernel(s) not measured within --max-seconds: the closure covers the measured ones only (time coverage below)`);
     return {

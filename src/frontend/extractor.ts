@@ -47,8 +47,6 @@ export interface NativeFeatureExtractor {
 }
 
 /** The addon's constructor: new FeatureExtractor(configJson, threads, device, cudaDevice). */
-type NativeFeatureExtractorConstructor = new (config: string, threads: number, device: Device, cudaDevice: number) => NativeFeatureExtractor;
-
 export interface FeatureExtractorOptions {
   /** Threads for the CPU kernels; 0 or absent: one per hardware thread. */
   threads?: number;
@@ -77,8 +75,7 @@ export class FeatureExtractor {
   static create(spec: FrontendSpec, options: FeatureExtractorOptions = {}): FeatureExtractor {
     const json = typeof spec === 'string' ? JSON.stringify({ preset: spec }) : JSON.stringify(spec);
     const device = options.device ?? 'cpu';
-    const Native = loadAddon().FeatureExtractor as unknown as NativeFeatureExtractorConstructor;
-    return new FeatureExtractor(new Native(json, options.threads ?? 0, device, options.cudaDevice ?? 0), device);
+    return new FeatureExtractor(new (loadAddon().FeatureExtractor)(json, options.threads ?? 0, device, options.cudaDevice ?? 0), device);
   }
 
   /** [mels, frames] for a clip of `samples` at `sampleRate`. */

@@ -1,6 +1,7 @@
 #include "core/error.h"
 #include "harness.h"
 #include "kernels/cpu/attention_pool.h"
+#include "kernels/cuda/attention_pool.h"
 
 namespace sj::testing {
 namespace {
@@ -35,6 +36,11 @@ struct AttentionPoolOp {
     if (pass == Pass::BackwardInput)
       attentionPoolBackwardInput(pool, s, t["strong"].data(), t["sof"].data(), t["den"].data(), t["weak"].data(), t["dweak"].data(),
                                  t["dstrong"].data(), t["da"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::attentionPoolForward(stream, s, d["strong"], d["a"], d["sof"], d["den"], d["weak"]);
+    if (pass == Pass::BackwardInput)
+      cuda::attentionPoolBackwardInput(stream, s, d["strong"], d["sof"], d["den"], d["weak"], d["dweak"], d["dstrong"], d["da"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? attentionPoolForwardCost(s) : attentionPoolBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "harness.h"
 #include "kernels/cpu/bce.h"
+#include "kernels/cuda/bce.h"
 
 namespace sj::testing {
 namespace {
@@ -30,6 +31,10 @@ struct BceOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) bceForward(pool, s, t["x"].data(), t["t"].data(), t["loss"].data());
     if (pass == Pass::BackwardInput) bceBackwardInput(pool, s, t["x"].data(), t["t"].data(), t["g"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::bceForward(stream, s, d["x"], d["t"], d["loss"]);
+    if (pass == Pass::BackwardInput) cuda::bceBackwardInput(stream, s, d["x"], d["t"], d["g"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? bceForwardCost(s) : bceBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {

@@ -1,5 +1,9 @@
+#include <cstdio>
+
+#include "cuda_runs.h"
 #include "harness.h"
 #include "kernels/cpu/conv2d.h"
+#include "kernels/cuda/conv2d.h"
 
 namespace sj::testing {
 namespace {
@@ -34,6 +38,15 @@ struct Conv2dOp {
       case Pass::BackwardInput: conv2dBackwardInput(pool, s, t["dy"].data(), t["w"].data(), t["dx"].data()); break;
       case Pass::BackwardWeight: conv2dBackwardWeight(pool, s, t["dy"].data(), t["x"].data(), t["dw"].data()); break;
       case Pass::BackwardBias: conv2dBackwardBias(pool, s, t["dy"].data(), t["db"].data()); break;
+      default: break;
+    }
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    switch (pass) {
+      case Pass::Forward: cuda::conv2dForward(stream, s, d["x"], d["w"], s.bias ? d["b"] : nullptr, d["y"]); break;
+      case Pass::BackwardInput: cuda::conv2dBackwardInput(stream, s, d["dy"], d["w"], d["dx"]); break;
+      case Pass::BackwardWeight: cuda::conv2dBackwardWeight(stream, s, d["dy"], d["x"], d["dw"]); break;
+      case Pass::BackwardBias: cuda::conv2dBackwardBias(stream, s, d["dy"], d["db"]); break;
       default: break;
     }
   }
@@ -111,6 +124,32 @@ SJ_TEST(conv2d_random) {
     s.h = draw(rng, std::max<int64_t>(1, s.kh - 2 * s.ph), 12), s.w = draw(rng, std::max<int64_t>(1, s.kw - 2 * s.pw), 12);
     s.bias = draw(rng, 0, 1) == 1;
     checkOp(Conv2dOp{s}, 100 + i);
+  }
+}
+
+// CUDA passes on shapes past one GEMM tile (128 or 64 rows x 128 columns, k-tile 8) with ragged
+// edges, against the double reference, and twice more for bit-identical results. The GEMM splits K
+// (a workspace, then a fixed-order sum) where the output has few tiles and K >= 512.
+SJ_TEST(conv2d_cuda_tiling_edges) {
+  if (!cudaParityAvailable()) {
+    std::printf("  conv2d_cuda_tiling_edges: skipped (%s)\n", cudaParityUnavailableReason().c_str());
+    return;
+  }
+  // n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, bias
+  const Conv2dShape table[] = {
+      // forward M = 200, N = 286, K = 45: 2 x 3 tiles of 128 x 128, all ragged; dX K = 1800 split in 7
+      shape(2, 5, 13, 11, 200, 3, 3, 1, 1, 1, 1, true),
+      // dW K = 2160 pixels split in 8 over one tile; planes of 720: float4 stores
+      shape(3, 3, 24, 30, 7, 3, 3, 1, 1, 1, 1, true),
+      // strides 2 x 3, 3 x 5 kernel: dX with stride gaps; planes of 63: runs crossing images
+      shape(3, 4, 17, 19, 9, 3, 5, 2, 3, 1, 2, false),
+      // 1 x 1, channels past one tile: dX M = 140 in 3 tiles of 64 rows
+      shape(1, 140, 5, 7, 3, 1, 1, 1, 1, 0, 0, true),
+  };
+  uint64_t seed = 900;
+  for (const Conv2dShape& s : table) {
+    s.validate();
+    checkCudaLargeAndDeterministic(Conv2dOp{s}, seed++);
   }
 }
 

@@ -5,6 +5,7 @@
 #include "expect_error.h"
 #include "harness.h"
 #include "kernels/cpu/dropout.h"
+#include "kernels/cuda/dropout.h"
 
 namespace sj::testing {
 namespace {
@@ -35,6 +36,10 @@ struct DropoutOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) dropoutForward(pool, s, seed, t["x"].data(), t["mask"].data(), t["y"].data());
     if (pass == Pass::BackwardInput) dropoutBackwardInput(pool, s, t["dy"].data(), t["mask"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::dropoutForward(stream, s, seed, d["x"], d["mask"], d["y"]);
+    if (pass == Pass::BackwardInput) cuda::dropoutBackwardInput(stream, s, d["dy"], d["mask"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? dropoutForwardCost(s) : dropoutBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {
@@ -161,6 +166,44 @@ SJ_TEST(dropout_rejects_bad_values) {
   s.p = 0.5;
   s.size = -3;
   expectError(ErrorCode::Shape, "got -3", [&] { s.validate(); });
+}
+
+}  // namespace sj::testing
+
+namespace sj::testing {
+
+// The CUDA kernel draws the same counter hash as the CPU kernel (core/random.h): for every size,
+// p and seed the device mask and output are the CPU's bit for bit, so a network drops the same
+// elements on either device.
+SJ_TEST(dropout_cuda_mask_matches_cpu) {
+  if constexpr (kCudaBuilt) {
+    if (!cudaParityAvailable()) return;
+    struct Case {
+      int64_t size;
+      double p;
+      uint64_t seed;
+    };
+    for (const Case& c : {Case{1, 0.5, 1}, Case{1000, 0.1, 4}, Case{65537, 0.3, 99}, Case{4099, 1.0 / 3.0, 0xFFFFFFFFFFFFFFFFull},
+                          Case{3000, 0.999, 12345}, Case{777, 0.0, 7}}) {
+      const DropoutShape s{c.size, c.p};
+      std::mt19937_64 rng(c.seed);
+      std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+      std::vector<float> x(c.size), mask(c.size), y(c.size), deviceMask(c.size), deviceY(c.size);
+      for (float& v : x) v = u(rng);
+      dropoutForward(testPool(), s, c.seed, x.data(), mask.data(), y.data());
+      const int64_t bytes = c.size * 4;
+      float* dx = static_cast<float*>(cuda::allocate(bytes, "x"));
+      float* dmask = static_cast<float*>(cuda::allocate(bytes, "mask"));
+      float* dy = static_cast<float*>(cuda::allocate(bytes, "y"));
+      cuda::copyToDevice(dx, x.data(), bytes, testStream(), "x");
+      cuda::dropoutForward(testStream(), s, c.seed, dx, dmask, dy);
+      cuda::copyToHost(deviceMask.data(), dmask, bytes, testStream(), "mask");
+      cuda::copyToHost(deviceY.data(), dy, bytes, testStream(), "y");
+      for (float* p : {dx, dmask, dy}) cuda::release(p);
+      SJ_CHECK(deviceMask == mask, s.describe(), " seed ", c.seed, ": the CUDA mask differs from the CPU mask");
+      SJ_CHECK(deviceY == y, s.describe(), " seed ", c.seed, ": the CUDA output differs from the CPU output");
+    }
+  }
 }
 
 }  // namespace sj::testing

@@ -4,6 +4,7 @@
 #include "frontend/amplitude.h"
 #include "frontend/lane_kernels.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_amplitude.h"
 
 namespace sj::testing {
 namespace {
@@ -19,6 +20,7 @@ struct AmplitudeOp {
     amplitudeForwardReference(s, t["x"].data(), t["y"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { amplitudeForward(pool, s, t["x"].data(), t["y"].data()); }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::amplitudeForward(stream, s, d["x"], d["y"]); }
   Cost cost(Pass) const { return amplitudeForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {"x"}; }
   std::vector<std::string> writes(Pass) const { return {"y"}; }

@@ -3,7 +3,9 @@
 #include "expect_error.h"
 #include "frontend/fft.h"
 #include "frontend/lane_kernels.h"
+#include "core/buffer.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_fft.h"
 
 namespace sj::testing {
 namespace {
@@ -24,6 +26,11 @@ struct RealFftOp {
   void fast(Pass, Tensors<float>& t, ThreadPool&) const {
     std::vector<float> scratch(realFftScratch(plan));
     realFft(plan, t["x"].data(), t["re"].data(), t["im"].data(), scratch.data());
+  }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const {
+    const cuda::FftDevicePlan device(plan, stream);
+    cuda::realFft(stream, device, 1, d["x"], d["re"], d["im"]);
+    cuda::synchronize(stream, "realFft");
   }
   Cost cost(Pass) const { return realFftCost(n); }
   std::vector<std::string> reads(Pass) const { return {"x"}; }
@@ -124,6 +131,44 @@ SJ_TEST(frontend_fft_lanes_match_single) {
         }
         const double bound = std::string(k.isa) == "generic" ? 0.0 : 1e-5 * scale;
         SJ_CHECK(worst <= bound, k.isa, " n=", n, " lane ", v, ": differs from the single transform by ", worst);
+      }
+    }
+  }
+}
+
+// The CUDA FFT on batches (several sequences per block, the last group partly empty) and on
+// lengths whose buffers leave shared memory (n = 16384, 30000: the workspace path), against the CPU
+// kernel sequence by sequence: within 2e-7 (1 + log2 n) of the largest |X| (each is within about
+// half that of the exact transform).
+SJ_TEST(frontend_fft_cuda_batches_and_long_sizes) {
+  if constexpr (kCudaBuilt) {
+    if (!cudaParityAvailable()) return;
+    std::mt19937_64 rng(703);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (auto [n, count] : std::vector<std::pair<int64_t, int64_t>>{{2, 7}, {15, 33}, {64, 19}, {400, 9}, {2048, 5}, {16384, 3}, {30000, 2}}) {
+      const FftPlan plan(n);
+      const int64_t bins = plan.bins();
+      std::vector<float> x(n * count);
+      for (float& v : x) v = u(rng);
+      Buffer<float> dx, dre, dim;
+      dx.resize(Device::Cuda, n * count);
+      dre.resize(Device::Cuda, bins * count);
+      dim.resize(Device::Cuda, bins * count);
+      dx.copyFromHost(x.data(), testStream());
+      const cuda::FftDevicePlan device(plan, testStream());
+      cuda::realFft(testStream(), device, count, dx.data(), dre.data(), dim.data());
+      std::vector<float> re(bins * count), im(bins * count), cr(bins), ci(bins), scratch(realFftScratch(plan));
+      dre.copyToHost(re.data(), testStream());
+      dim.copyToHost(im.data(), testStream());
+      for (int64_t c = 0; c < count; ++c) {
+        realFft(plan, x.data() + c * n, cr.data(), ci.data(), scratch.data());
+        double worst = 0, scale = 1e-30;
+        for (int64_t k = 0; k < bins; ++k) {
+          worst = std::max<double>(worst, std::hypot(re[c * bins + k] - cr[k], im[c * bins + k] - ci[k]));
+          scale = std::max(scale, std::hypot(static_cast<double>(cr[k]), static_cast<double>(ci[k])));
+        }
+        const double bound = 2e-7 * (1 + std::log2(static_cast<double>(n))) * scale;
+        SJ_CHECK(worst <= bound, "n=", n, " sequence ", c, " of ", count, ": CUDA differs from the CPU by ", worst / scale, " of max |X|");
       }
     }
   }

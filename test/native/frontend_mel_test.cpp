@@ -5,6 +5,7 @@
 #include "frontend/stft.h"
 #include "frontend/window.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_mel.h"
 
 namespace sj::testing {
 namespace {
@@ -37,6 +38,11 @@ struct MelOp {
     melForwardReference(shape(), t["w"].data(), t["S"].data(), t["y"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { melForward(pool, shape(), t["w"].data(), t["S"].data(), t["y"].data()); }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const {
+    const cuda::MelDeviceIndex index(fb, stream);
+    cuda::melForward(stream, shape(), index, d["w"], d["S"], d["y"]);
+    cuda::synchronize(stream, "mel");
+  }
   Cost cost(Pass) const { return melForwardCost(shape()); }
   std::vector<std::string> reads(Pass) const { return {"S", "w", "index"}; }
   std::vector<std::string> writes(Pass) const { return {"y"}; }

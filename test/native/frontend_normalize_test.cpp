@@ -4,6 +4,7 @@
 #include "expect_error.h"
 #include "frontend/normalize.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_normalize.h"
 
 namespace sj::testing {
 namespace {
@@ -19,6 +20,7 @@ struct NormalizeOp {
     normalizeForwardReference(s, t["x"].data(), t["y"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { normalizeForward(pool, s, t["x"].data(), t["y"].data()); }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::normalizeForward(stream, s, d["x"], d["y"]); }
   Cost cost(Pass) const { return normalizeForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {"x"}; }
   std::vector<std::string> writes(Pass) const { return {"y"}; }

@@ -1,7 +1,9 @@
 #include <algorithm>
 
+#include "core/buffer.h"
 #include "frontend/pad_crop.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_pad_crop.h"
 
 namespace sj::testing {
 namespace {
@@ -31,6 +33,17 @@ struct PadOp {
     padForward(s, buffer.data(), buffer.data());
     std::copy(buffer.begin() + s.samples, buffer.end(), t["tail"].begin());
   }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const {
+    if (!s.inPlace) return cuda::padForward(stream, s, d["x"], d["y"]);
+    Buffer<float> buffer;  // the signal at the start, garbage after it
+    buffer.resize(Device::Cuda, s.length);
+    const std::vector<float> garbage(s.length - s.samples, 7.f);
+    cuda::copyOnDevice(buffer.data(), d["x"], 4 * s.samples, stream, "x");
+    cuda::copyToDevice(buffer.data() + s.samples, garbage.data(), 4 * (s.length - s.samples), stream, "garbage");
+    cuda::padForward(stream, s, buffer.data(), buffer.data());
+    cuda::copyOnDevice(d["tail"], buffer.data() + s.samples, 4 * (s.length - s.samples), stream, "tail");
+    cuda::synchronize(stream, "pad in place");
+  }
   Cost cost(Pass) const { return padForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {s.inPlace ? "x_read" : "x"}; }
   std::vector<std::string> writes(Pass) const { return {s.inPlace ? "tail" : "y"}; }
@@ -51,6 +64,7 @@ struct FrameCropOp {
     frameCropForwardReference(s, t["x"].data(), t["y"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { frameCropForward(pool, s, t["x"].data(), t["y"].data()); }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::frameCropForward(stream, s, d["x"], d["y"]); }
   Cost cost(Pass) const { return frameCropForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {"x_read"}; }
   std::vector<std::string> writes(Pass) const { return {"y"}; }

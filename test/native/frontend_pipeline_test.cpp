@@ -29,10 +29,10 @@ struct Run {
   std::vector<LedgerRow> rows;
 };
 
-Run runFast(const FrontendConfig& c, const std::vector<float>& audio, int64_t rate, ThreadPool& pool) {
-  FeatureExtractor fe(c);
+Run runFast(const FrontendConfig& c, const std::vector<float>& audio, int64_t rate, ThreadPool& pool, Device device = Device::Cpu) {
+  FeatureExtractor fe(c, device);
   Ledger ledger;
-  KernelContext ctx(pool, ledger);
+  KernelContext ctx(pool, ledger, fe.cudaSession());
   Run r;
   r.out.assign(fe.outputSize(fe.resampledLength(static_cast<int64_t>(audio.size()), rate)), -1.f);
   fe.compute(ctx, audio.data(), static_cast<int64_t>(audio.size()), rate, r.out.data());
@@ -222,6 +222,111 @@ SJ_TEST(frontend_extractor_reuses_its_buffers) {
   SJ_CHECK(std::memcmp(first.data(), again.data(), sizeof(float) * first.size()) == 0, "a repeated call gives the same features");
   for (const LedgerRow& row : ledger.rows())
     if (row.kernel == "stft") SJ_CHECK(row.calls == 3, "stft called ", row.calls, " times");
+}
+
+// The CUDA front end against the CPU one on whole 10 s clips of both presets (DCASE from 44.1 kHz:
+// resample, stft, mel, dB, min-max; from 16 kHz, 7 s padded to 10; toolbox: 64 frames of
+// magnitude mel) and on a log / standardize / frame-crop configuration: the same ledger rows with
+// the same costs, on "cuda", and the same features within float rounding. Bounds (max abs
+// difference; relative to the largest value for the toolbox's unnormalised magnitudes; observed on
+// the emulator in brackets):
+//   dcase 5e-6, the CPU's own bound against float64 [1.4e-6 from 44.1 kHz, 2e-7 from 16 kHz];
+//   toolbox 1e-6 [1.7e-7]; log + standardize + crop 2e-5 [1.1e-6].
+SJ_TEST(frontend_cuda_matches_cpu_on_whole_clips) {
+  if constexpr (kCudaBuilt) {
+    if (!cudaParityAvailable()) return;
+    struct Case {
+      FrontendConfig c;
+      int64_t rate, samples;
+      double bound;
+      bool relative;
+    };
+    FrontendConfig other = frontendConfigFromJson(
+        R"({"preset": "dcase", "clipSeconds": 3, "nFft": 1200, "hop": 333, "winLength": 1000, "window": "hann", "periodicWindow": true,
+            "nMels": 80, "fMin": 50, "fMax": 7600, "melScale": "slaney", "melNorm": "slaney", "power": 2, "amplitude": "log",
+            "logEps": 1e-6, "clamp": false, "normalize": "standardize", "frames": 150})");
+    const Case cases[] = {
+        {frontendPreset("dcase"), 44100, 441000, 5e-6, false},
+        {frontendPreset("dcase"), 16000, 112000, 5e-6, false},
+        {frontendPreset("toolbox"), 44100, 441000, 1e-6, true},
+        {other, 22050, 50000, 2e-5, false},
+    };
+    uint64_t seed = 40;
+    for (const Case& k : cases) {
+      const std::vector<float> audio = testAudio(k.samples, k.rate, seed++);
+      const Run cpu = runFast(k.c, audio, k.rate, testPool());
+      const Run gpu = runFast(k.c, audio, k.rate, testPool(), Device::Cuda);
+      const std::string where = k.c.toJson().dump() + " at " + std::to_string(k.rate) + " Hz";
+      SJ_CHECK(kernels(gpu) == kernels(cpu) && gpu.rows.size() == cpu.rows.size(), where, ": CUDA ledger rows differ from the CPU's");
+      for (size_t i = 0; i < gpu.rows.size(); ++i) {
+        const LedgerRow &g = gpu.rows[i], &h = cpu.rows[i];
+        SJ_CHECK(g.device == Device::Cuda && g.layer == "frontend" && g.calls == 1 && g.shapes == h.shapes && g.cost.flops == h.cost.flops &&
+                     g.cost.macs == h.cost.macs && g.cost.transcendentals == h.cost.transcendentals && g.cost.comparisons == h.cost.comparisons &&
+                     g.cost.bytesRead == h.cost.bytesRead && g.cost.bytesWritten == h.cost.bytesWritten && g.cost.paddingMacs == h.cost.paddingMacs,
+                 where, ": CUDA row ", g.kernel, " differs from the CPU's");
+      }
+      SJ_CHECK(gpu.out.size() == cpu.out.size(), where, ": sizes ", gpu.out.size(), " vs ", cpu.out.size());
+      double worst = 0, scale = 1;
+      if (k.relative) {
+        scale = 0;
+        for (float v : cpu.out) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+      }
+      size_t at = 0;
+      for (size_t i = 0; i < cpu.out.size(); ++i) {
+        const double e = std::fabs(static_cast<double>(gpu.out[i]) - cpu.out[i]);
+        if (e > worst) worst = e, at = i;
+      }
+      SJ_CHECK(worst / scale <= k.bound, where, ": CUDA differs from the CPU by ", worst / scale, " at ", at, " (", gpu.out[at], " vs ", cpu.out[at],
+               "), bound ", k.bound);
+    }
+  }
+}
+
+// Same clip, same bits: the CUDA reductions (min-max, standardisation) have a fixed order, and the
+// extractor's reused buffers and tables carry nothing from one call to the next.
+SJ_TEST(frontend_cuda_is_deterministic) {
+  if constexpr (kCudaBuilt) {
+    if (!cudaParityAvailable()) return;
+    for (const char* normalize : {"minmax", "standardize"}) {
+      FrontendConfig c = frontendPreset("dcase");
+      c.clipSeconds = 2.0;
+      c.normalize = normalize;
+      FeatureExtractor fe(c, Device::Cuda);
+      Ledger ledger;
+      KernelContext ctx(testPool(), ledger, fe.cudaSession());
+      const std::vector<float> a = testAudio(80000, 44100, 50), b = testAudio(20000, 16000, 51);
+      std::vector<float> first(fe.outputSize(32000)), other(first.size()), again(first.size());
+      fe.compute(ctx, a.data(), 80000, 44100, first.data());
+      fe.compute(ctx, b.data(), 20000, 16000, other.data());
+      fe.compute(ctx, a.data(), 80000, 44100, again.data());
+      SJ_CHECK(std::memcmp(first.data(), again.data(), sizeof(float) * first.size()) == 0, normalize, ": a repeated clip gives other features");
+      for (const LedgerRow& row : ledger.rows()) SJ_CHECK(row.device == Device::Cuda && row.nanoseconds >= 0, row.kernel, " on ", deviceName(row.device));
+    }
+  }
+}
+
+// device: 'cuda' needs the CUDA backend and a device (E_CUDA saying which is missing), and a
+// kernel context on the extractor's own session.
+SJ_TEST(frontend_cuda_device_option) {
+  const FrontendConfig c = frontendPreset("dcase");
+  if constexpr (!kCudaBuilt) {
+    expectError(ErrorCode::Cuda, "no CUDA backend", [&] { FeatureExtractor fe(c, Device::Cuda); });
+  } else {
+    if (!cudaParityAvailable()) {
+      expectError(ErrorCode::Cuda, "no CUDA device", [&] { FeatureExtractor fe(c, Device::Cuda); });
+      return;
+    }
+    FeatureExtractor fe(c, Device::Cuda);
+    SJ_CHECK(fe.device() == Device::Cuda && fe.cudaSession() != nullptr, "a CUDA extractor owns a session");
+    Ledger ledger;
+    KernelContext cpu(testPool(), ledger);
+    std::vector<float> audio(16000, 0.1f), out(fe.outputSize(16000));
+    expectError(ErrorCode::Internal, "needs a kernel context on its CUDA session", [&] { fe.compute(cpu, audio.data(), 16000, 16000, out.data()); });
+    FeatureExtractor host(c);
+    KernelContext gpu(testPool(), ledger, fe.cudaSession());
+    expectError(ErrorCode::Internal, "needs a kernel context on the CPU", [&] { host.compute(gpu, audio.data(), 16000, 16000, out.data()); });
+    SJ_CHECK(ledger.rows().empty(), "rejected calls record nothing");
+  }
 }
 
 SJ_TEST(frontend_config_json) {

@@ -3,6 +3,7 @@
 #include "expect_error.h"
 #include "frontend/resample.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_resample.h"
 
 namespace sj::testing {
 namespace {
@@ -22,6 +23,11 @@ struct ResampleOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const {
     const ResamplePlan plan(s.inRate, s.outRate);
     resampleForward(pool, s, t["x"].data(), t["y"].data(), plan);
+  }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const {
+    const cuda::ResampleDevicePlan plan(ResamplePlan(s.inRate, s.outRate), stream);
+    cuda::resampleForward(stream, s, plan, d["x"], d["y"]);
+    cuda::synchronize(stream, "resample");
   }
   Cost cost(Pass) const { return resampleForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {"x_read"}; }

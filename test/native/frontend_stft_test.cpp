@@ -4,6 +4,7 @@
 #include "frontend/stft.h"
 #include "frontend/window.h"
 #include "harness.h"
+#include "kernels/cuda/frontend_stft.h"
 
 namespace sj::testing {
 namespace {
@@ -22,6 +23,11 @@ struct StftOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const {
     StftWorkspace ws(s.nFft);
     stftForward(pool, s, t["x"].data(), t["window"].data(), t["y"].data(), ws);
+  }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const {
+    const cuda::FftDevicePlan plan(FftPlan(s.nFft), stream);
+    cuda::stftForward(stream, s, plan, d["x"], d["window"], d["y"]);
+    cuda::synchronize(stream, "stft");  // before the plan's tables are freed
   }
   Cost cost(Pass) const { return stftForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {"x", "window"}; }
@@ -116,6 +122,16 @@ SJ_TEST(frontend_stft_matches_torch_semantics) {
     }
     SJ_CHECK(worst <= 1e-10 * scale, s.describe(), ": differs from the torch oracle by ", worst / scale, " of max");
   }
+}
+
+// Long frames: nFft 8192 (the CUDA kernel's frame buffers in opted-in shared memory, one frame per
+// block), 6000 (radix 4 x 2 x 3 x 5^3, 48,000 bytes: just under the default limit) and 16384 (in
+// the workspace).
+SJ_TEST(frontend_stft_long_frames) {
+  uint64_t seed = 820;
+  for (const StftShape& s : {shape(30000, 8192, 2048, 8192, true, 1), shape(50000, 6000, 3001, 4999, false, 1),
+                             shape(40000, 16384, 4096, 16384, true, 2)})
+    checkOp(StftOp{s}, seed++);
 }
 
 SJ_TEST(frontend_stft_frame_limit_keeps_the_first_frames) {

@@ -1,8 +1,11 @@
 #include <cmath>
+#include <cstdio>
 
+#include "cuda_runs.h"
 #include "expect_error.h"
 #include "harness.h"
 #include "kernels/cpu/glu.h"
+#include "kernels/cuda/glu.h"
 
 namespace sj::testing {
 namespace {
@@ -54,6 +57,15 @@ struct GluOp {
       case Pass::BackwardInput: gluBackwardInput(pool, s, t["dy"].data(), t["w"].data(), t["lin"].data(), t["sig"].data(), t["dx"].data()); break;
       case Pass::BackwardWeight: gluBackwardWeight(pool, s, t["dy"].data(), t["sig"].data(), t["x"].data(), t["dw"].data()); break;
       case Pass::BackwardBias: gluBackwardBias(pool, s, t["dy"].data(), t["sig"].data(), t["db"].data()); break;
+      default: break;
+    }
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    switch (pass) {
+      case Pass::Forward: cuda::gluForward(stream, s, d["x"], d["w"], s.bias ? d["b"] : nullptr, d["lin"], d["sig"], d["y"]); break;
+      case Pass::BackwardInput: cuda::gluBackwardInput(stream, s, d["dy"], d["w"], d["lin"], d["sig"], d["dx"]); break;
+      case Pass::BackwardWeight: cuda::gluBackwardWeight(stream, s, d["dy"], d["sig"], d["x"], d["dw"]); break;
+      case Pass::BackwardBias: cuda::gluBackwardBias(stream, s, d["dy"], d["sig"], d["db"]); break;
       default: break;
     }
   }
@@ -149,6 +161,23 @@ SJ_TEST(glu_thread_count_invariant) {
   };
   ThreadPool one(1), five(5);
   SJ_CHECK(run(one) == run(five), "glu results must be bitwise the same for 1 and 5 threads");
+}
+
+// CUDA passes on shapes past one GEMM tile (128 or 64 rows x 128 columns, k-tile 8) with ragged
+// edges, against the double reference, and twice more for bit-identical results.
+SJ_TEST(glu_cuda_tiling_edges) {
+  if (!cudaParityAvailable()) {
+    std::printf("  glu_cuda_tiling_edges: skipped (%s)\n", cudaParityUnavailableReason().c_str());
+    return;
+  }
+  const GluOp table[] = {
+      op(2, 130, 3, 7),                      // C = 130: 3 tiles of 64 rows, 2 of 128 columns, ragged; planes of 21
+      op(2, 200, 3, 5),                      // C = 200: 2 x 2 tiles of 128 x 128, ragged
+      op(3, 5, 20, 25, false),               // dW K = 1500 positions split in 5
+      op(2, 3, 40, 30, true, -30.0, 30.0),   // planes of 1200: a block per plane sum; saturated gates
+  };
+  uint64_t seed = 970;
+  for (const GluOp& o : table) checkCudaLargeAndDeterministic(o, seed++);
 }
 
 SJ_TEST(glu_rejects_bad_shapes) {

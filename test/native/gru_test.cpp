@@ -1,8 +1,12 @@
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include "core/error.h"
+#include "cuda_runs.h"
 #include "harness.h"
 #include "kernels/cpu/gru.h"
+#include "kernels/cuda/gru.h"
 
 namespace sj::testing {
 namespace {
@@ -70,6 +74,19 @@ struct GruOp {
         gruBackwardWeight(pool, s, t["gateGrads"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
         break;
       case Pass::BackwardBias: gruBackwardBias(pool, s, t["gateGrads"].data(), t["dbih"].data(), t["dbhh"].data()); break;
+      default: break;
+    }
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    switch (pass) {
+      case Pass::Forward:
+        cuda::gruForward(stream, s, d["x"], d["wih"], d["whh"], s.bias ? d["bih"] : nullptr, s.bias ? d["bhh"] : nullptr, d["y"], d["gates"]);
+        break;
+      case Pass::BackwardInput:
+        cuda::gruBackwardInput(stream, s, d["dy"], d["y"], d["gates"], d["wih"], d["whh"], d["gateGrads"], s.inputGradient ? d["dx"] : nullptr);
+        break;
+      case Pass::BackwardWeight: cuda::gruBackwardWeight(stream, s, d["gateGrads"], d["x"], d["y"], d["dwih"], d["dwhh"]); break;
+      case Pass::BackwardBias: cuda::gruBackwardBias(stream, s, d["gateGrads"], d["dbih"], d["dbhh"]); break;
       default: break;
     }
   }
@@ -186,6 +203,41 @@ SJ_TEST(gru_thread_count_independent) {
   for (const auto& [name, v] : a) {
     SJ_CHECK(v == b.at(name) && v == c.at(name), "gru ", s.describe(), ": ", name, " differs between thread counts");
   }
+}
+
+// CUDA passes against the double reference on shapes too large for the full checkOp (finite
+// differences, counting): the edges of the CUDA kernels' tiling. GEMM tiles are 64 x 64 x 16;
+// step kernels take 1, 2, 4, 8 or 16 samples, 1..8 hidden units per block, and stage vectors in
+// chunks of 256; weight GEMMs split along the steps when N*T >= 256 and the outputs are few tiles.
+// Small enough for the emulator, which runs every thread of every block as a fiber.
+SJ_TEST(gru_cuda_tiling_edges) {
+  if (!cudaParityAvailable()) return;  // main() says why
+  const GruShape table[] = {
+      shape(9, 3, 65, 70, kBi, kBias, kDx),       // I, H, D*3H past one GEMM tile, none a multiple; 8 + 1 samples
+      shape(17, 3, 4, 9, kBi, kBias, kNoDx),      // 16 + 1 samples
+      shape(1, 2, 3, 264, kUni, kNoBias, kDx),    // H and 3H above one staged chunk of 256
+      shape(29, 12, 5, 6, kBi, kBias, kDx),       // weight GEMMs split along N*T, a split inside a run of T-1 = 11 steps
+      shape(2, 20, 3, 4, kBi, kBias, kDx),        // runs of T-1 = 19 steps, longer than one GEMM stage
+      shape(6, 1, 40, 33, kBi, kBias, kDx),       // one step: dW_hh zero, no recurrence
+  };
+  uint64_t seed = 500;
+  for (const GruShape& s : table) {
+    const GruOp op{s};
+    const auto [init, sizes] = drawTensors(op, seed++);
+    checkCudaPasses(op, init, sizes);
+  }
+}
+
+// Two runs of every CUDA pass give bit-identical results (no atomics, fixed summation orders), on a
+// shape that uses the split weight GEMMs, the split bias sums and warps sharing a row.
+SJ_TEST(gru_cuda_deterministic) {
+  if (!cudaParityAvailable()) return;  // main() says why
+  const GruShape s = shape(29, 12, 5, 6, kBi, kBias, kDx);
+  const GruOp op{s};
+  const Tensors<double> init = drawTensors(op, 77).first;
+  const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);
+  SJ_CHECK(!a.empty(), "gru ", s.describe(), ": the CUDA passes returned nothing");
+  for (const auto& [name, v] : a) SJ_CHECK(v == b.at(name), "gru ", s.describe(), ": ", name, " differs between two CUDA runs");
 }
 
 SJ_TEST(gru_rejects_bad_shapes) {

@@ -1,6 +1,8 @@
 #include "harness.h"
 #include "kernels/cpu/layout.h"
 #include "kernels/cpu/mean.h"
+#include "kernels/cuda/layout.h"
+#include "kernels/cuda/mean.h"
 
 namespace sj::testing {
 namespace {
@@ -21,6 +23,10 @@ struct PermuteOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) permuteForward(pool, s, t["x"].data(), t["y"].data());
     else permuteBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::permuteForward(stream, s, d["x"], d["y"]);
+    else cuda::permuteBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? permuteForwardCost(s) : permuteBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }
@@ -45,6 +51,10 @@ struct LastStepOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) lastStepForward(pool, s, t["x"].data(), t["y"].data());
     else lastStepBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::lastStepForward(stream, s, d["x"], d["y"]);
+    else cuda::lastStepBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? lastStepForwardCost(s) : lastStepBackwardInputCost(s); }
   // The forward reads only the last step of x: its compulsory bytes are those of y.
@@ -71,6 +81,10 @@ struct MeanOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) meanForward(pool, s, t["x"].data(), t["y"].data());
     else meanBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::meanForward(stream, s, d["x"], d["y"]);
+    else cuda::meanBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? meanForwardCost(s) : meanBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }
@@ -120,6 +134,7 @@ SJ_TEST(mean_table) {
 }  // namespace sj::testing
 
 #include "kernels/cpu/add.h"
+#include "kernels/cuda/add.h"
 
 namespace sj::testing {
 namespace {
@@ -134,6 +149,7 @@ struct AddOp {
     addForwardReference(s, t["a"].data(), t["b"].data(), t["y"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { addForward(pool, s, t["a"].data(), t["b"].data(), t["y"].data()); }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::addForward(stream, s, d["a"], d["b"], d["y"]); }
   Cost cost(Pass) const { return addForwardCost(s); }
   std::vector<std::string> reads(Pass) const { return {"a", "b"}; }
   std::vector<std::string> writes(Pass) const { return {"y"}; }
@@ -147,6 +163,25 @@ struct AddOp {
 SJ_TEST(add_table) {
   uint64_t seed = 41;
   for (int64_t n : {1, 7, 100000}) checkOp(AddOp{AddShape{n}}, seed++);
+}
+
+}  // namespace sj::testing
+
+namespace sj::testing {
+
+// Shapes for the CUDA permute's two paths: tiled transposes with partial tiles (extents not
+// multiples of 32), several tiles per plane, extent-1 axes that are dropped and neighbouring axes
+// that are merged; and gathers that keep the innermost axis.
+SJ_TEST(permute_tiles_and_merges) {
+  uint64_t seed = 61;
+  const std::vector<PermuteShape> table = {
+      {2, {40, 70}, {1, 0}},            // 2 x 3 tiles, partial on both axes
+      {1, {33, 5, 65}, {2, 1, 0}},      // the outer axis is the inner one: tiled, a middle axis indexes tiles
+      {3, {4, 1, 50, 2}, {2, 0, 3, 1}},  // an extent-1 axis
+      {2, {3, 4, 5, 6}, {2, 3, 0, 1}},  // merges into a 2-D transpose of [12][30]
+      {2, {3, 4, 5}, {1, 0, 2}},        // innermost axis kept: the gather
+  };
+  for (const PermuteShape& s : table) checkOp(PermuteOp{s}, seed++);
 }
 
 }  // namespace sj::testing

@@ -6,21 +6,26 @@
 #include "core/error.h"
 #include "harness.h"
 #include "kernels/cpu/optimizer.h"
+#include "kernels/cuda/optimizer.h"
 
 namespace sj::testing {
 namespace {
 
-// Runs `steps` optimizer passes in a row, starting at step `firstStep`. The op keeps one step
-// counter per scalar type the reference runs in and one for the fast kernel, so each sequence of
-// passes sees steps firstStep, firstStep + 1, ... The harness compares a pass's cost right after
-// the counting run of that pass, so cost() and reads() describe the step that run just took.
+// Runs `count` optimizer passes in a row, starting at step `firstStep`. The op keeps one step
+// counter per scalar type the reference runs in, one for the fast kernel and one for the CUDA
+// kernel, so each sequence of passes sees steps firstStep, firstStep + 1, ... Every sequence
+// starts again from the initial tensors (the harness runs the double reference once beside the
+// fast kernel and once beside the CUDA kernel), so a counter wraps to firstStep after `count`
+// steps. The harness compares a pass's cost right after the counting run of that pass, so cost()
+// and reads() describe the step that run just took.
 struct StepCounter {
   int64_t firstStep = 1;
+  int count = 1;
   mutable std::map<std::string, int64_t> done;
 
   int64_t next(const std::string& key) const {
     auto it = done.find(key);
-    return done[key] = it == done.end() ? firstStep : it->second + 1;
+    return done[key] = it == done.end() || it->second == firstStep + count - 1 ? firstStep : it->second + 1;
   }
   int64_t lastCounted() const { return done.at(typeid(Counted).name()); }
 };
@@ -53,6 +58,7 @@ struct AdamOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const {
     adamStep(pool, s, steps.next("fast"), t["p"].data(), t["g"].data(), t["m"].data(), t["v"].data());
   }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::adamStep(stream, s, steps.next("cuda"), d["p"], d["g"], d["m"], d["v"]); }
   Cost cost(Pass) const { return adamCost(s); }
   std::vector<std::string> reads(Pass) const { return {"p", "g", "m", "v"}; }
   std::vector<std::string> writes(Pass) const { return {"p", "m", "v"}; }
@@ -79,6 +85,7 @@ struct SgdOp {
     sgdReference(s, steps.next(typeid(T).name()), t["p"].data(), t["g"].data(), t["m"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { sgdStep(pool, s, steps.next("fast"), t["p"].data(), t["g"].data(), t["m"].data()); }
+  void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::sgdStep(stream, s, steps.next("cuda"), d["p"], d["g"], d["m"]); }
   Cost cost(Pass) const { return sgdCost(s, steps.lastCounted()); }
   std::vector<std::string> reads(Pass) const {
     if (s.momentum != 0.0 && steps.lastCounted() > 1) return {"p", "g", "m"};
@@ -100,14 +107,14 @@ struct SgdOp {
 AdamOp adam(int64_t size, int64_t firstStep, int count, double weightDecay = 0.0, double lr = 1e-3) {
   AdamShape s;
   s.size = size, s.weightDecay = weightDecay, s.lr = lr;
-  return AdamOp{s, StepCounter{firstStep, {}}, count};
+  return AdamOp{s, StepCounter{firstStep, count, {}}, count};
 }
 
 SgdOp sgd(int64_t size, int64_t firstStep, int count, double momentum, double dampening = 0.0, bool nesterov = false,
           double weightDecay = 0.0) {
   SgdShape s;
   s.size = size, s.lr = 0.05, s.momentum = momentum, s.dampening = dampening, s.nesterov = nesterov, s.weightDecay = weightDecay;
-  return SgdOp{s, StepCounter{firstStep, {}}, count};
+  return SgdOp{s, StepCounter{firstStep, count, {}}, count};
 }
 
 }  // namespace

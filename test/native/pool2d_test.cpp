@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "harness.h"
 #include "kernels/cpu/pool2d.h"
+#include "kernels/cuda/pool2d.h"
 
 namespace sj::testing {
 namespace {
@@ -38,6 +39,12 @@ struct MaxPool2dOp {
     std::vector<int32_t>& where = indices("fast");
     if (pass == Pass::Forward) maxPool2dForward(pool, s, t["x"].data(), t["y"].data(), where.data());
     if (pass == Pass::BackwardInput) maxPool2dBackwardInput(pool, s, t["dy"].data(), where.data(), t["dx"].data());
+  }
+  // On the device the argmax is the harness's zero-filled Role::Index tensor (int32 data).
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    int32_t* where = reinterpret_cast<int32_t*>(d["argmax"]);
+    if (pass == Pass::Forward) cuda::maxPool2dForward(stream, s, d["x"], d["y"], where);
+    if (pass == Pass::BackwardInput) cuda::maxPool2dBackwardInput(stream, s, d["dy"], where, d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? maxPool2dForwardCost(s) : maxPool2dBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {
@@ -80,6 +87,10 @@ struct AvgPool2dOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) avgPool2dForward(pool, s, t["x"].data(), t["y"].data());
     if (pass == Pass::BackwardInput) avgPool2dBackwardInput(pool, s, t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::avgPool2dForward(stream, s, d["x"], d["y"]);
+    if (pass == Pass::BackwardInput) cuda::avgPool2dBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? avgPool2dForwardCost(s) : avgPool2dBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }

@@ -1,6 +1,7 @@
 #include "core/error.h"
 #include "harness.h"
 #include "kernels/cpu/sigmoid.h"
+#include "kernels/cuda/sigmoid.h"
 
 namespace sj::testing {
 namespace {
@@ -22,6 +23,10 @@ struct SigmoidOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) sigmoidForward(pool, s, t["x"].data(), t["y"].data());
     if (pass == Pass::BackwardInput) sigmoidBackwardInput(pool, s, t["y"].data(), t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::sigmoidForward(stream, s, d["x"], d["y"]);
+    if (pass == Pass::BackwardInput) cuda::sigmoidBackwardInput(stream, s, d["y"], d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? sigmoidForwardCost(s) : sigmoidBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {

@@ -1,6 +1,7 @@
 #include "core/error.h"
 #include "harness.h"
 #include "kernels/cpu/softmax.h"
+#include "kernels/cuda/softmax.h"
 
 namespace sj::testing {
 namespace {
@@ -25,6 +26,10 @@ struct SoftmaxOp {
   void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
     if (pass == Pass::Forward) softmaxForward(pool, s, t["x"].data(), t["y"].data());
     if (pass == Pass::BackwardInput) softmaxBackwardInput(pool, s, t["y"].data(), t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::softmaxForward(stream, s, d["x"], d["y"]);
+    if (pass == Pass::BackwardInput) cuda::softmaxBackwardInput(stream, s, d["y"], d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? softmaxForwardCost(s) : softmaxBackwardInputCost(s); }
   std::vector<std::string> reads(Pass pass) const {

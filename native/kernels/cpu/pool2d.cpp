@@ -168,11 +168,9 @@ void avgPool2dForward(ThreadPool& pool, const Pool2dShape& s, const float* x, fl
 void avgPool2dBackwardInput(ThreadPool& pool, const Pool2dShape& s, const float* dy, float* dx) {
   const int64_t ho = s.ho(), wo = s.wo();
   const std::vector<double> invY = inverseCounts(s, ho, s.kh, s.sh, s.ph, s.h), invX = inverseCounts(s, wo, s.kw, s.sw, s.pw, s.w);
-  // Outputs covering input index i along an axis: o*stride - pad <= i < o*stride - pad + k.
   auto covering = [](int64_t i, int64_t k, int64_t stride, int64_t pad, int64_t out, int64_t& first, int64_t& last) {
-    const int64_t lo = i + pad - k + 1;
-    first = lo <= 0 ? 0 : (lo + stride - 1) / stride;
-    last = std::min(out - 1, (i + pad) / stride);
+    first = Pool2dShape::firstCovering(i, k, stride, pad);
+    last = Pool2dShape::lastCovering(i, stride, pad, out);
   };
   std::vector<int64_t> firstX(s.w), lastX(s.w);
   for (int64_t ix = 0; ix < s.w; ++ix) covering(ix, s.kw, s.sw, s.pw, wo, firstX[ix], lastX[ix]);

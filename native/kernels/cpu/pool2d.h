@@ -37,9 +37,14 @@ struct Pool2dShape {
   int64_t outputSize() const { return n * c * ho() * wo(); }
   // Sum over all outputs of one plane of the number of valid positions in their windows.
   int64_t validPerPlane() const;
-  // First and one-past-last valid input index of the window of output o along one axis.
-  static int64_t windowBegin(int64_t o, int64_t s, int64_t p) { return o * s - p < 0 ? 0 : o * s - p; }
-  static int64_t windowEnd(int64_t o, int64_t k, int64_t s, int64_t p, int64_t in) { return o * s - p + k > in ? in : o * s - p + k; }
+  // First and one-past-last valid input index of the window of output o along one axis
+  // (constexpr: the CUDA kernels call them too).
+  static constexpr int64_t windowBegin(int64_t o, int64_t s, int64_t p) { return o * s - p < 0 ? 0 : o * s - p; }
+  static constexpr int64_t windowEnd(int64_t o, int64_t k, int64_t s, int64_t p, int64_t in) { return o * s - p + k > in ? in : o * s - p + k; }
+  // First and last output (of `out`) whose window covers input index i along one axis:
+  // o*s - p <= i < o*s - p + k. None when last < first. The backward passes gather with these.
+  static constexpr int64_t firstCovering(int64_t i, int64_t k, int64_t s, int64_t p) { return i + p - k + 1 <= 0 ? 0 : (i + p - k + s) / s; }
+  static constexpr int64_t lastCovering(int64_t i, int64_t s, int64_t p, int64_t out) { return (i + p) / s < out - 1 ? (i + p) / s : out - 1; }
   void validate() const;  // E_SHAPE naming the offending dimension
   std::string describe() const;
 };

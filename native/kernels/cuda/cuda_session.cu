@@ -31,6 +31,8 @@ CudaSession::~CudaSession() {
 int CudaSession::device() const { return state_->device; }
 CudaStream CudaSession::stream() const { return state_->stream; }
 
+void CudaSession::makeCurrent() const { cudaCheck(cudaSetDevice(state_->device), "selecting the session's CUDA device"); }
+
 void CudaSession::synchronize(const char* what) { cudaCheck(cudaStreamSynchronize(state_->stream), what); }
 
 void CudaSession::timed(const std::function<void()>& call) {

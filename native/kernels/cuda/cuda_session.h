@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/device.h"
 #include "kernels/cuda/cuda_stream.h"
 
 namespace sj {
@@ -20,6 +21,9 @@ class CudaSession {
 
   int device() const;
   CudaStream stream() const;
+  // Makes the session's device current on the calling thread. The current device is per host
+  // thread and the binding runs work on pool threads, so every entry point calls this first.
+  void makeCurrent() const;
   void synchronize(const char* what);
 
   // Times the launches `call` makes on the stream with a pair of CUDA events. collect() waits for
@@ -50,5 +54,10 @@ class CudaSession {
 using CudaSessionPointer = std::unique_ptr<CudaSession, void (*)(CudaSession*)>;
 inline CudaSessionPointer noCudaSession() { return CudaSessionPointer(nullptr, nullptr); }
 CudaSessionPointer makeCudaSession(int device);
+
+// The session of a network or front end placed on `device`: none on the CPU; on CUDA a new one, or
+// E_CUDA saying why CUDA cannot be used (no backend in this build, no driver, no device). `who`
+// starts the message ("frontend", "network").
+CudaSessionPointer openCudaSession(Device device, int cudaDevice, const char* who);
 
 }  // namespace sj

@@ -11,6 +11,10 @@
 #include "kernels/cpu/attention_pool.h"
 #include "kernels/cpu/linear.h"
 #include "kernels/cpu/sigmoid.h"
+#include "kernels/cuda/add.h"
+#include "kernels/cuda/attention_pool.h"
+#include "kernels/cuda/linear.h"
+#include "kernels/cuda/sigmoid.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -34,12 +38,16 @@ class AttentionHeadLayer : public Layer {
     for (Buffer<float>* b : {&logits_, &strong_, &attention_, &sof_}) b->resize(ctx.device(), pool.size(), "attention head tensors");
     den_.resize(ctx.device(), pool.clipSize(), "attention head tensors");
     ctx.run("linear", KernelPass::Forward, lin.describe(), linearForwardCost(lin),
-            [&] { linearForward(ctx.pool(), lin, x, value(0), value(1), logits_.data()); });
-    ctx.run("sigmoid", KernelPass::Forward, sig.describe(), sigmoidForwardCost(sig), [&] { sigmoidForward(ctx.pool(), sig, logits_.data(), strong_.data()); });
+            [&] { linearForward(ctx.pool(), lin, x, value(0), value(1), logits_.data()); },
+            [&] { cuda::linearForward(ctx.stream(), lin, x, value(0), value(1), logits_.data()); });
+    ctx.run("sigmoid", KernelPass::Forward, sig.describe(), sigmoidForwardCost(sig), [&] { sigmoidForward(ctx.pool(), sig, logits_.data(), strong_.data()); },
+            [&] { cuda::sigmoidForward(ctx.stream(), sig, logits_.data(), strong_.data()); });
     ctx.run("linear", KernelPass::Forward, lin.describe(), linearForwardCost(lin),
-            [&] { linearForward(ctx.pool(), lin, x, value(2), value(3), attention_.data()); });
+            [&] { linearForward(ctx.pool(), lin, x, value(2), value(3), attention_.data()); },
+            [&] { cuda::linearForward(ctx.stream(), lin, x, value(2), value(3), attention_.data()); });
     ctx.run("attention_pool", KernelPass::Forward, pool.describe(), attentionPoolForwardCost(pool),
-            [&] { attentionPoolForward(ctx.pool(), pool, strong_.data(), attention_.data(), sof_.data(), den_.data(), y); });
+            [&] { attentionPoolForward(ctx.pool(), pool, strong_.data(), attention_.data(), sof_.data(), den_.data(), y); },
+            [&] { cuda::attentionPoolForward(ctx.stream(), pool, strong_.data(), attention_.data(), sof_.data(), den_.data(), y); });
   }
 
   void backward(KernelContext& ctx, int64_t batch, const float* x, const float* y, const float* dy, float* dx) override {
@@ -50,25 +58,32 @@ class AttentionHeadLayer : public Layer {
     dAttention_.resize(ctx.device(), pool.size(), "attention head gradients");
     ctx.run("attention_pool", KernelPass::BackwardInput, pool.describe(), attentionPoolBackwardInputCost(pool), [&] {
       attentionPoolBackwardInput(ctx.pool(), pool, strong_.data(), sof_.data(), den_.data(), y, dy, dStrong_.data(), dAttention_.data());
-    });
+    },
+            [&] { cuda::attentionPoolBackwardInput(ctx.stream(), pool, strong_.data(), sof_.data(), den_.data(), y, dy, dStrong_.data(), dAttention_.data()); });
     // dStrong becomes the gradient of the strong logits, in place.
     ctx.run("sigmoid", KernelPass::BackwardInput, sig.describe(), sigmoidBackwardInputCost(sig),
-            [&] { sigmoidBackwardInput(ctx.pool(), sig, strong_.data(), dStrong_.data(), dStrong_.data()); });
+            [&] { sigmoidBackwardInput(ctx.pool(), sig, strong_.data(), dStrong_.data(), dStrong_.data()); },
+            [&] { cuda::sigmoidBackwardInput(ctx.stream(), sig, strong_.data(), dStrong_.data(), dStrong_.data()); });
     const std::string shapes = lin.describe();
     for (int head = 0; head < 2; ++head) {
       const float* g = head == 0 ? dStrong_.data() : dAttention_.data();
       ctx.run("linear", KernelPass::BackwardWeight, shapes, linearBackwardWeightCost(lin),
-              [&] { linearBackwardWeight(ctx.pool(), lin, g, x, grad(2 * head)); });
-      ctx.run("linear", KernelPass::BackwardBias, shapes, linearBackwardBiasCost(lin), [&] { linearBackwardBias(ctx.pool(), lin, g, grad(2 * head + 1)); });
+              [&] { linearBackwardWeight(ctx.pool(), lin, g, x, grad(2 * head)); },
+            [&] { cuda::linearBackwardWeight(ctx.stream(), lin, g, x, grad(2 * head)); });
+      ctx.run("linear", KernelPass::BackwardBias, shapes, linearBackwardBiasCost(lin), [&] { linearBackwardBias(ctx.pool(), lin, g, grad(2 * head + 1)); },
+            [&] { cuda::linearBackwardBias(ctx.stream(), lin, g, grad(2 * head + 1)); });
     }
     if (!dx) return;
     const AddShape sum{lin.m * lin.k};
     inputGradient_.resize(ctx.device(), sum.size, "attention head gradients");
     ctx.run("linear", KernelPass::BackwardInput, shapes, linearBackwardInputCost(lin),
-            [&] { linearBackwardInput(ctx.pool(), lin, dStrong_.data(), value(0), dx); });
+            [&] { linearBackwardInput(ctx.pool(), lin, dStrong_.data(), value(0), dx); },
+            [&] { cuda::linearBackwardInput(ctx.stream(), lin, dStrong_.data(), value(0), dx); });
     ctx.run("linear", KernelPass::BackwardInput, shapes, linearBackwardInputCost(lin),
-            [&] { linearBackwardInput(ctx.pool(), lin, dAttention_.data(), value(2), inputGradient_.data()); });
-    ctx.run("add", KernelPass::BackwardInput, sum.describe(), addForwardCost(sum), [&] { addForward(ctx.pool(), sum, dx, inputGradient_.data(), dx); });
+            [&] { linearBackwardInput(ctx.pool(), lin, dAttention_.data(), value(2), inputGradient_.data()); },
+            [&] { cuda::linearBackwardInput(ctx.stream(), lin, dAttention_.data(), value(2), inputGradient_.data()); });
+    ctx.run("add", KernelPass::BackwardInput, sum.describe(), addForwardCost(sum), [&] { addForward(ctx.pool(), sum, dx, inputGradient_.data(), dx); },
+            [&] { cuda::addForward(ctx.stream(), sum, dx, inputGradient_.data(), dx); });
   }
 
  private:

@@ -1,6 +1,7 @@
 // batchnorm2d: {"eps": 1e-5, "momentum": 0.1} over channels of [C, H, W]. gamma = 1, beta = 0;
 // the running mean (0) and variance (1) are buffers: saved with the weights, not trained.
 #include "kernels/cpu/batchnorm2d.h"
+#include "kernels/cuda/batchnorm2d.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -22,10 +23,16 @@ class BatchNorm2dLayer : public Layer {
     ctx.inLayer([&] { s.validate(); });
     mean_.resize(ctx.device(), s.c, "batch statistics");
     rstd_.resize(ctx.device(), s.c, "batch statistics");
-    ctx.run("batchnorm2d", KernelPass::Forward, s.describe(), batchnorm2dForwardCost(s), [&] {
-      batchnorm2dForward(ctx.pool(), s, x, params_[0].value.data(), params_[1].value.data(), params_[2].value.data(), params_[3].value.data(),
-                         mean_.data(), rstd_.data(), y);
-    });
+    ctx.run(
+        "batchnorm2d", KernelPass::Forward, s.describe(), batchnorm2dForwardCost(s),
+        [&] {
+          batchnorm2dForward(ctx.pool(), s, x, params_[0].value.data(), params_[1].value.data(), params_[2].value.data(),
+                             params_[3].value.data(), mean_.data(), rstd_.data(), y);
+        },
+        [&] {
+          cuda::batchnorm2dForward(ctx.stream(), s, x, params_[0].value.data(), params_[1].value.data(), params_[2].value.data(),
+                                   params_[3].value.data(), mean_.data(), rstd_.data(), y);
+        });
   }
 
   void backward(KernelContext& ctx, int64_t batch, const float* x, const float*, const float* dy, float* dx) override {
@@ -33,12 +40,15 @@ class BatchNorm2dLayer : public Layer {
     const std::string shapes = s.describe();
     if (dx) {
       ctx.run("batchnorm2d", KernelPass::BackwardInput, shapes, batchnorm2dBackwardInputCost(s),
-              [&] { batchnorm2dBackwardInput(ctx.pool(), s, dy, x, params_[0].value.data(), mean_.data(), rstd_.data(), dx); });
+              [&] { batchnorm2dBackwardInput(ctx.pool(), s, dy, x, params_[0].value.data(), mean_.data(), rstd_.data(), dx); },
+              [&] { cuda::batchnorm2dBackwardInput(ctx.stream(), s, dy, x, params_[0].value.data(), mean_.data(), rstd_.data(), dx); });
     }
     ctx.run("batchnorm2d", KernelPass::BackwardWeight, shapes, batchnorm2dBackwardWeightCost(s),
-            [&] { batchnorm2dBackwardWeight(ctx.pool(), s, dy, x, mean_.data(), rstd_.data(), params_[0].grad.data()); });
+            [&] { batchnorm2dBackwardWeight(ctx.pool(), s, dy, x, mean_.data(), rstd_.data(), params_[0].grad.data()); },
+            [&] { cuda::batchnorm2dBackwardWeight(ctx.stream(), s, dy, x, mean_.data(), rstd_.data(), params_[0].grad.data()); });
     ctx.run("batchnorm2d", KernelPass::BackwardBias, shapes, batchnorm2dBackwardBiasCost(s),
-            [&] { batchnorm2dBackwardBias(ctx.pool(), s, dy, params_[1].grad.data()); });
+            [&] { batchnorm2dBackwardBias(ctx.pool(), s, dy, params_[1].grad.data()); },
+            [&] { cuda::batchnorm2dBackwardBias(ctx.stream(), s, dy, params_[1].grad.data()); });
   }
 
  private:

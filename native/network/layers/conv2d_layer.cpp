@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/cpu/conv2d.h"
+#include "kernels/cuda/conv2d.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -20,19 +21,25 @@ class Conv2dLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const Conv2dShape s = at(batch);
-    ctx.run("conv2d", KernelPass::Forward, s.describe(), conv2dForwardCost(s),
-            [&] { conv2dForward(ctx.pool(), s, x, weight(), s.bias ? params_[1].value.data() : nullptr, y); });
+    const float* bias = s.bias ? params_[1].value.data() : nullptr;
+    ctx.run("conv2d", KernelPass::Forward, s.describe(), conv2dForwardCost(s), [&] { conv2dForward(ctx.pool(), s, x, weight(), bias, y); },
+            [&] { cuda::conv2dForward(ctx.stream(), s, x, weight(), bias, y); });
   }
 
   void backward(KernelContext& ctx, int64_t batch, const float* x, const float*, const float* dy, float* dx) override {
     const Conv2dShape s = at(batch);
     const std::string shapes = s.describe();
-    if (dx) ctx.run("conv2d", KernelPass::BackwardInput, shapes, conv2dBackwardInputCost(s), [&] { conv2dBackwardInput(ctx.pool(), s, dy, weight(), dx); });
-    ctx.run("conv2d", KernelPass::BackwardWeight, shapes, conv2dBackwardWeightCost(s),
-            [&] { conv2dBackwardWeight(ctx.pool(), s, dy, x, params_[0].grad.data()); });
+    if (dx) {
+      ctx.run("conv2d", KernelPass::BackwardInput, shapes, conv2dBackwardInputCost(s), [&] { conv2dBackwardInput(ctx.pool(), s, dy, weight(), dx); },
+              [&] { cuda::conv2dBackwardInput(ctx.stream(), s, dy, weight(), dx); });
+    }
+    float* dw = params_[0].grad.data();
+    ctx.run("conv2d", KernelPass::BackwardWeight, shapes, conv2dBackwardWeightCost(s), [&] { conv2dBackwardWeight(ctx.pool(), s, dy, x, dw); },
+            [&] { cuda::conv2dBackwardWeight(ctx.stream(), s, dy, x, dw); });
     if (s.bias) {
-      ctx.run("conv2d", KernelPass::BackwardBias, shapes, conv2dBackwardBiasCost(s),
-              [&] { conv2dBackwardBias(ctx.pool(), s, dy, params_[1].grad.data()); });
+      float* db = params_[1].grad.data();
+      ctx.run("conv2d", KernelPass::BackwardBias, shapes, conv2dBackwardBiasCost(s), [&] { conv2dBackwardBias(ctx.pool(), s, dy, db); },
+              [&] { cuda::conv2dBackwardBias(ctx.stream(), s, dy, db); });
     }
   }
 

@@ -4,6 +4,8 @@
 
 #include "core/random.h"
 #include "kernels/cpu/dropout.h"
+#include "kernels/cuda/device_memory.h"
+#include "kernels/cuda/dropout.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -17,19 +19,25 @@ class DropoutLayer : public Layer {
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const DropoutShape s{batch * numel(input_), p_};
     if (!ctx.training()) {
-      std::memcpy(y, x, static_cast<size_t>(s.size) * sizeof(float));
+      if (ctx.device() == Device::Cpu) {
+        std::memcpy(y, x, static_cast<size_t>(s.size) * sizeof(float));
+      } else if constexpr (kCudaBuilt) {
+        cuda::copyOnDevice(y, x, s.size * static_cast<int64_t>(sizeof(float)), ctx.stream(), "the dropout layer's output");
+      }
       return;
     }
     mask_.resize(ctx.device(), s.size, "the dropout mask");
     const uint64_t seed = counterHash(ctx.layerSeed(), static_cast<uint64_t>(ctx.step()));
-    ctx.run("dropout", KernelPass::Forward, s.describe(), dropoutForwardCost(s), [&] { dropoutForward(ctx.pool(), s, seed, x, mask_.data(), y); });
+    ctx.run("dropout", KernelPass::Forward, s.describe(), dropoutForwardCost(s), [&] { dropoutForward(ctx.pool(), s, seed, x, mask_.data(), y); },
+            [&] { cuda::dropoutForward(ctx.stream(), s, seed, x, mask_.data(), y); });
   }
 
   void backward(KernelContext& ctx, int64_t batch, const float*, const float*, const float* dy, float* dx) override {
     if (!dx) return;
     const DropoutShape s{batch * numel(input_), p_};
     ctx.run("dropout", KernelPass::BackwardInput, s.describe(), dropoutBackwardInputCost(s),
-            [&] { dropoutBackwardInput(ctx.pool(), s, dy, mask_.data(), dx); });
+            [&] { dropoutBackwardInput(ctx.pool(), s, dy, mask_.data(), dx); },
+            [&] { cuda::dropoutBackwardInput(ctx.stream(), s, dy, mask_.data(), dx); });
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/glu.h"
+#include "kernels/cuda/glu.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -23,22 +24,28 @@ class GluLayer : public Layer {
     const GluShape s = at(batch);
     lin_.resize(ctx.device(), s.size(), "saved GLU tensors");
     sig_.resize(ctx.device(), s.size(), "saved GLU tensors");
-    ctx.run("glu", KernelPass::Forward, s.describe(), gluForwardCost(s),
-            [&] { gluForward(ctx.pool(), s, x, params_[0].value.data(), s.bias ? params_[1].value.data() : nullptr, lin_.data(), sig_.data(), y); });
+    const float* w = params_[0].value.data();
+    const float* b = s.bias ? params_[1].value.data() : nullptr;
+    ctx.run("glu", KernelPass::Forward, s.describe(), gluForwardCost(s), [&] { gluForward(ctx.pool(), s, x, w, b, lin_.data(), sig_.data(), y); },
+            [&] { cuda::gluForward(ctx.stream(), s, x, w, b, lin_.data(), sig_.data(), y); });
   }
 
   void backward(KernelContext& ctx, int64_t batch, const float* x, const float*, const float* dy, float* dx) override {
     const GluShape s = at(batch);
     const std::string shapes = s.describe();
+    const float* w = params_[0].value.data();
     if (dx) {
       ctx.run("glu", KernelPass::BackwardInput, shapes, gluBackwardInputCost(s),
-              [&] { gluBackwardInput(ctx.pool(), s, dy, params_[0].value.data(), lin_.data(), sig_.data(), dx); });
+              [&] { gluBackwardInput(ctx.pool(), s, dy, w, lin_.data(), sig_.data(), dx); },
+              [&] { cuda::gluBackwardInput(ctx.stream(), s, dy, w, lin_.data(), sig_.data(), dx); });
     }
-    ctx.run("glu", KernelPass::BackwardWeight, shapes, gluBackwardWeightCost(s),
-            [&] { gluBackwardWeight(ctx.pool(), s, dy, sig_.data(), x, params_[0].grad.data()); });
+    float* dw = params_[0].grad.data();
+    ctx.run("glu", KernelPass::BackwardWeight, shapes, gluBackwardWeightCost(s), [&] { gluBackwardWeight(ctx.pool(), s, dy, sig_.data(), x, dw); },
+            [&] { cuda::gluBackwardWeight(ctx.stream(), s, dy, sig_.data(), x, dw); });
     if (s.bias) {
-      ctx.run("glu", KernelPass::BackwardBias, shapes, gluBackwardBiasCost(s),
-              [&] { gluBackwardBias(ctx.pool(), s, dy, sig_.data(), params_[1].grad.data()); });
+      float* db = params_[1].grad.data();
+      ctx.run("glu", KernelPass::BackwardBias, shapes, gluBackwardBiasCost(s), [&] { gluBackwardBias(ctx.pool(), s, dy, sig_.data(), db); },
+              [&] { cuda::gluBackwardBias(ctx.stream(), s, dy, sig_.data(), db); });
     }
   }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernels/cpu/gru.h"
+#include "kernels/cuda/gru.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -39,7 +40,8 @@ class GruLayer : public Layer {
       float* out = l + 1 == layers_ ? y : (outputs_[l].resize(ctx.device(), s.outputSize(), "GRU layer outputs"), outputs_[l].data());
       const float* in = l == 0 ? x : outputs_[l - 1].data();
       ctx.run("gru", KernelPass::Forward, s.describe(), gruForwardCost(s),
-              [&] { gruForward(ctx.pool(), s, in, wih(l), whh(l), bih(l), bhh(l), out, gates_[l].data()); });
+              [&] { gruForward(ctx.pool(), s, in, wih(l), whh(l), bih(l), bhh(l), out, gates_[l].data()); },
+              [&] { cuda::gruForward(ctx.stream(), s, in, wih(l), whh(l), bih(l), bhh(l), out, gates_[l].data()); });
     }
   }
 
@@ -62,12 +64,15 @@ class GruLayer : public Layer {
         inputGrad = dx;
       }
       ctx.run("gru", KernelPass::BackwardInput, shapes, gruBackwardInputCost(s),
-              [&] { gruBackwardInput(ctx.pool(), s, upstream, out, gates_[l].data(), wih(l), whh(l), gateGrads_.data(), inputGrad); });
+              [&] { gruBackwardInput(ctx.pool(), s, upstream, out, gates_[l].data(), wih(l), whh(l), gateGrads_.data(), inputGrad); },
+              [&] { cuda::gruBackwardInput(ctx.stream(), s, upstream, out, gates_[l].data(), wih(l), whh(l), gateGrads_.data(), inputGrad); });
       ctx.run("gru", KernelPass::BackwardWeight, shapes, gruBackwardWeightCost(s),
-              [&] { gruBackwardWeight(ctx.pool(), s, gateGrads_.data(), in, out, grad(l, 0), grad(l, 1)); });
+              [&] { gruBackwardWeight(ctx.pool(), s, gateGrads_.data(), in, out, grad(l, 0), grad(l, 1)); },
+              [&] { cuda::gruBackwardWeight(ctx.stream(), s, gateGrads_.data(), in, out, grad(l, 0), grad(l, 1)); });
       if (bias_) {
         ctx.run("gru", KernelPass::BackwardBias, shapes, gruBackwardBiasCost(s),
-                [&] { gruBackwardBias(ctx.pool(), s, gateGrads_.data(), grad(l, 2), grad(l, 3)); });
+                [&] { gruBackwardBias(ctx.pool(), s, gateGrads_.data(), grad(l, 2), grad(l, 3)); },
+                [&] { cuda::gruBackwardBias(ctx.stream(), s, gateGrads_.data(), grad(l, 2), grad(l, 3)); });
       }
       upstream = inputGrad;
     }

@@ -1,5 +1,6 @@
 // last_step: {} keeps the last time step of a sequence: [T, F] -> [F].
 #include "kernels/cpu/layout.h"
+#include "kernels/cuda/layout.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -12,12 +13,14 @@ class LastStepLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const LastStepShape s{batch, input_[0], input_[1]};
-    ctx.run("last_step", KernelPass::Forward, s.describe(), lastStepForwardCost(s), [&] { lastStepForward(ctx.pool(), s, x, y); });
+    ctx.run("last_step", KernelPass::Forward, s.describe(), lastStepForwardCost(s), [&] { lastStepForward(ctx.pool(), s, x, y); },
+            [&] { cuda::lastStepForward(ctx.stream(), s, x, y); });
   }
   void backward(KernelContext& ctx, int64_t batch, const float*, const float*, const float* dy, float* dx) override {
     if (!dx) return;
     const LastStepShape s{batch, input_[0], input_[1]};
-    ctx.run("last_step", KernelPass::BackwardInput, s.describe(), lastStepBackwardInputCost(s), [&] { lastStepBackwardInput(ctx.pool(), s, dy, dx); });
+    ctx.run("last_step", KernelPass::BackwardInput, s.describe(), lastStepBackwardInputCost(s), [&] { lastStepBackwardInput(ctx.pool(), s, dy, dx); },
+            [&] { cuda::lastStepBackwardInput(ctx.stream(), s, dy, dx); });
   }
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/cpu/linear.h"
+#include "kernels/cuda/linear.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -21,18 +22,27 @@ class LinearLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const LinearShape s = at(batch);
-    ctx.run("linear", KernelPass::Forward, s.describe(), linearForwardCost(s),
-            [&] { linearForward(ctx.pool(), s, x, params_[0].value.data(), s.bias ? params_[1].value.data() : nullptr, y); });
+    const float* w = params_[0].value.data();
+    const float* b = s.bias ? params_[1].value.data() : nullptr;
+    ctx.run("linear", KernelPass::Forward, s.describe(), linearForwardCost(s), [&] { linearForward(ctx.pool(), s, x, w, b, y); },
+            [&] { cuda::linearForward(ctx.stream(), s, x, w, b, y); });
   }
 
   void backward(KernelContext& ctx, int64_t batch, const float* x, const float*, const float* dy, float* dx) override {
     const LinearShape s = at(batch);
     const std::string shapes = s.describe();
-    if (dx) ctx.run("linear", KernelPass::BackwardInput, shapes, linearBackwardInputCost(s), [&] { linearBackwardInput(ctx.pool(), s, dy, params_[0].value.data(), dx); });
-    ctx.run("linear", KernelPass::BackwardWeight, shapes, linearBackwardWeightCost(s),
-            [&] { linearBackwardWeight(ctx.pool(), s, dy, x, params_[0].grad.data()); });
+    const float* w = params_[0].value.data();
+    if (dx) {
+      ctx.run("linear", KernelPass::BackwardInput, shapes, linearBackwardInputCost(s), [&] { linearBackwardInput(ctx.pool(), s, dy, w, dx); },
+              [&] { cuda::linearBackwardInput(ctx.stream(), s, dy, w, dx); });
+    }
+    float* dw = params_[0].grad.data();
+    ctx.run("linear", KernelPass::BackwardWeight, shapes, linearBackwardWeightCost(s), [&] { linearBackwardWeight(ctx.pool(), s, dy, x, dw); },
+            [&] { cuda::linearBackwardWeight(ctx.stream(), s, dy, x, dw); });
     if (s.bias) {
-      ctx.run("linear", KernelPass::BackwardBias, shapes, linearBackwardBiasCost(s), [&] { linearBackwardBias(ctx.pool(), s, dy, params_[1].grad.data()); });
+      float* db = params_[1].grad.data();
+      ctx.run("linear", KernelPass::BackwardBias, shapes, linearBackwardBiasCost(s), [&] { linearBackwardBias(ctx.pool(), s, dy, db); },
+              [&] { cuda::linearBackwardBias(ctx.stream(), s, dy, db); });
     }
   }
 

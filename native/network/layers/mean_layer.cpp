@@ -1,6 +1,7 @@
 // mean: {"axis": a} averages over one per-sample axis (negative counts from the end), e.g. over
 // time of [T, F] with axis 0.
 #include "kernels/cpu/mean.h"
+#include "kernels/cuda/mean.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -21,12 +22,14 @@ class MeanLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const MeanShape s{batch * outer_, n_, inner_};
-    ctx.run("mean", KernelPass::Forward, s.describe(), meanForwardCost(s), [&] { meanForward(ctx.pool(), s, x, y); });
+    ctx.run("mean", KernelPass::Forward, s.describe(), meanForwardCost(s), [&] { meanForward(ctx.pool(), s, x, y); },
+            [&] { cuda::meanForward(ctx.stream(), s, x, y); });
   }
   void backward(KernelContext& ctx, int64_t batch, const float*, const float*, const float* dy, float* dx) override {
     if (!dx) return;
     const MeanShape s{batch * outer_, n_, inner_};
-    ctx.run("mean", KernelPass::BackwardInput, s.describe(), meanBackwardInputCost(s), [&] { meanBackwardInput(ctx.pool(), s, dy, dx); });
+    ctx.run("mean", KernelPass::BackwardInput, s.describe(), meanBackwardInputCost(s), [&] { meanBackwardInput(ctx.pool(), s, dy, dx); },
+            [&] { cuda::meanBackwardInput(ctx.stream(), s, dy, dx); });
   }
 
  private:

@@ -1,5 +1,6 @@
 // permute: {"dims": [...]} reorders the per-sample axes: output axis i is input axis dims[i].
 #include "kernels/cpu/layout.h"
+#include "kernels/cuda/layout.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -12,12 +13,14 @@ class PermuteLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const PermuteShape s = at(batch);
-    ctx.run("permute", KernelPass::Forward, s.describe(), permuteForwardCost(s), [&] { permuteForward(ctx.pool(), s, x, y); });
+    ctx.run("permute", KernelPass::Forward, s.describe(), permuteForwardCost(s), [&] { permuteForward(ctx.pool(), s, x, y); },
+            [&] { cuda::permuteForward(ctx.stream(), s, x, y); });
   }
   void backward(KernelContext& ctx, int64_t batch, const float*, const float*, const float* dy, float* dx) override {
     if (!dx) return;
     const PermuteShape s = at(batch);
-    ctx.run("permute", KernelPass::BackwardInput, s.describe(), permuteBackwardInputCost(s), [&] { permuteBackwardInput(ctx.pool(), s, dy, dx); });
+    ctx.run("permute", KernelPass::BackwardInput, s.describe(), permuteBackwardInputCost(s), [&] { permuteBackwardInput(ctx.pool(), s, dy, dx); },
+            [&] { cuda::permuteBackwardInput(ctx.stream(), s, dy, dx); });
   }
 
  private:

@@ -1,6 +1,7 @@
 // maxpool2d / avgpool2d: {"kernel": k | [kh, kw], "stride": kernel, "padding": 0} over [C, H, W];
 // avgpool2d also takes "countIncludePad": true (PyTorch's default).
 #include "kernels/cpu/pool2d.h"
+#include "kernels/cuda/pool2d.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -15,9 +16,11 @@ class Pool2dLayer : public Layer {
     const Pool2dShape s = at(batch);
     if (max_) {
       argmax_.resize(ctx.device(), s.outputSize(), "max-pool indices");
-      ctx.run("maxpool2d", KernelPass::Forward, s.describe(), maxPool2dForwardCost(s), [&] { maxPool2dForward(ctx.pool(), s, x, y, argmax_.data()); });
+      ctx.run("maxpool2d", KernelPass::Forward, s.describe(), maxPool2dForwardCost(s), [&] { maxPool2dForward(ctx.pool(), s, x, y, argmax_.data()); },
+              [&] { cuda::maxPool2dForward(ctx.stream(), s, x, y, argmax_.data()); });
     } else {
-      ctx.run("avgpool2d", KernelPass::Forward, s.describe(), avgPool2dForwardCost(s), [&] { avgPool2dForward(ctx.pool(), s, x, y); });
+      ctx.run("avgpool2d", KernelPass::Forward, s.describe(), avgPool2dForwardCost(s), [&] { avgPool2dForward(ctx.pool(), s, x, y); },
+              [&] { cuda::avgPool2dForward(ctx.stream(), s, x, y); });
     }
   }
 
@@ -26,9 +29,11 @@ class Pool2dLayer : public Layer {
     const Pool2dShape s = at(batch);
     if (max_) {
       ctx.run("maxpool2d", KernelPass::BackwardInput, s.describe(), maxPool2dBackwardInputCost(s),
-              [&] { maxPool2dBackwardInput(ctx.pool(), s, dy, argmax_.data(), dx); });
+              [&] { maxPool2dBackwardInput(ctx.pool(), s, dy, argmax_.data(), dx); },
+              [&] { cuda::maxPool2dBackwardInput(ctx.stream(), s, dy, argmax_.data(), dx); });
     } else {
-      ctx.run("avgpool2d", KernelPass::BackwardInput, s.describe(), avgPool2dBackwardInputCost(s), [&] { avgPool2dBackwardInput(ctx.pool(), s, dy, dx); });
+      ctx.run("avgpool2d", KernelPass::BackwardInput, s.describe(), avgPool2dBackwardInputCost(s), [&] { avgPool2dBackwardInput(ctx.pool(), s, dy, dx); },
+              [&] { cuda::avgPool2dBackwardInput(ctx.stream(), s, dy, dx); });
     }
   }
 

@@ -1,5 +1,6 @@
 // softmax: {"axis": -1} over one per-sample axis (negative counts from the end).
 #include "kernels/cpu/softmax.h"
+#include "kernels/cuda/softmax.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -14,12 +15,14 @@ class SoftmaxLayer : public Layer {
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const SoftmaxShape s = at(batch);
-    ctx.run("softmax", KernelPass::Forward, s.describe(), softmaxForwardCost(s), [&] { softmaxForward(ctx.pool(), s, x, y); });
+    ctx.run("softmax", KernelPass::Forward, s.describe(), softmaxForwardCost(s), [&] { softmaxForward(ctx.pool(), s, x, y); },
+            [&] { cuda::softmaxForward(ctx.stream(), s, x, y); });
   }
   void backward(KernelContext& ctx, int64_t batch, const float*, const float* y, const float* dy, float* dx) override {
     if (!dx) return;
     const SoftmaxShape s = at(batch);
-    ctx.run("softmax", KernelPass::BackwardInput, s.describe(), softmaxBackwardInputCost(s), [&] { softmaxBackwardInput(ctx.pool(), s, y, dy, dx); });
+    ctx.run("softmax", KernelPass::BackwardInput, s.describe(), softmaxBackwardInputCost(s), [&] { softmaxBackwardInput(ctx.pool(), s, y, dy, dx); },
+            [&] { cuda::softmaxBackwardInput(ctx.stream(), s, y, dy, dx); });
   }
 
  private:

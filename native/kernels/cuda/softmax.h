@@ -1,0 +1,12 @@
+// Softmax over one axis on CUDA: the passes of kernels/cpu/softmax.h (tensors, formulas and cost
+// are defined there). All pointers are device memory; dx may be the same array as dy.
+#pragma once
+#include "kernels/cpu/softmax.h"
+#include "kernels/cuda/cuda_stream.h"
+
+namespace sj::cuda {
+
+void softmaxForward(CudaStream stream, const SoftmaxShape& s, const float* x, float* y);
+void softmaxBackwardInput(CudaStream stream, const SoftmaxShape& s, const float* y, const float* dy, float* dx);
+
+}  // namespace sj::cuda

@@ -1,0 +1,182 @@
+/**
+ * The CUDA backend end to end, through the same binding and facade as on a GPU, on the addon built
+ * against the tests' CUDA emulator (build-emulated/, `npm run build:native:emulated`; the emulator
+ * is a test double of the CUDA runtime that runs kernels on the CPU, docs/cuda.md). It proves the
+ * plumbing (device-resident training, one copy in and one loss out, ledger rows with GPU times,
+ * weights across devices, capture and replay, errors) and CPU/CUDA parity of whole networks;
+ * nothing about speed or energy on a real GPU, which scripts/device-check.sh measures.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { packageRoot } from '../src/native.js';
+import type { NetworkSpec } from '../src/spec.js';
+
+const emulatedAddon = path.join(packageRoot, 'build-emulated', 'Release', 'sedjoule_emulated.node');
+const fakeNvml = path.join(packageRoot, 'build', 'Release', 'libsedjoule_fake_nvml.so');
+const cli = path.join(packageRoot, 'dist', 'cli.js');
+// This file's modules load the emulated addon (vitest isolates files, so others keep the real one).
+process.env.SEDJOULE_ADDON = emulatedAddon;
+const { Network } = await import('../src/network.js');
+const { loadAddon } = await import('../src/native.js');
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-cuda-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+// A small network using every layer family of the taggers: conv, batch norm, GLU, dropout,
+// pooling, a bidirectional GRU over time, and the DCASE attention head (linear, sigmoid, softmax).
+const SPEC: NetworkSpec = {
+  input: [1, 16, 12],
+  layers: [
+    { type: 'conv2d', out: 6, kernel: 3, padding: 1 },
+    { type: 'batchnorm2d' },
+    { type: 'glu' },
+    { type: 'dropout', p: 0.2 },
+    { type: 'avgpool2d', kernel: [2, 2] },
+    { type: 'conv2d', out: 4, kernel: 3, padding: 1 },
+    { type: 'relu' },
+    { type: 'maxpool2d', kernel: [2, 1] },
+    { type: 'permute', dims: [2, 0, 1] },
+    { type: 'reshape', shape: [6, 16] },
+    { type: 'gru', hidden: 5, layers: 2, bidirectional: true },
+    { type: 'attention_head', classes: 3 },
+  ],
+  loss: 'bce',
+  optimizer: { type: 'adam', lr: 1e-3 },
+  seed: 7,
+};
+
+function batch(n: number, seed: number) {
+  let s = seed;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const x = Float32Array.from({ length: n * 16 * 12 }, () => next() * 2 - 1);
+  const y = Float32Array.from({ length: n * 3 }, () => (next() < 0.4 ? 1 : 0));
+  return { x, y };
+}
+
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+describe('CUDA backend on the emulator', () => {
+  beforeAll(() => {
+    expect(fs.existsSync(emulatedAddon), `${emulatedAddon} is missing: run npm run build:native:emulated`).toBe(true);
+  });
+
+  it('sees the emulated device', () => {
+    const info = loadAddon().info();
+    expect(info.cuda.compiled).toBe(true);
+    expect(info.cuda.devices.map((d) => d.name)).toEqual(['sedjoule CUDA emulator (CPU)']);
+  });
+
+  it('trains the same network on CPU and CUDA to the same losses, outputs and ledger counts', async () => {
+    const cpu = Network.create(SPEC, { threads: 1 });
+    const gpu = Network.create(SPEC, { device: 'cuda' });
+    expect(cpu.device).toBe('cpu');
+    expect(gpu.device).toBe('cuda');
+    expect(gpu.parameters).toBe(cpu.parameters);
+    for (let step = 0; step < 2; step++) {
+      const { x, y } = batch(4, step + 1);
+      const [a, b] = [await cpu.trainStep(x, y), await gpu.trainStep(x, y)];
+      expect(Math.abs(a - b), `step ${step}: cpu ${a} cuda ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a)));
+    }
+    const { x } = batch(4, 9);
+    expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-4);
+
+    const rows = gpu.ledger();
+    const cpuRows = cpu.ledger();
+    expect(rows.every((r) => r.device === 'cuda' && r.ms > 0)).toBe(true);
+    expect(cpuRows.every((r) => r.device === 'cpu')).toBe(true);
+    // The same calls with the same counted cost: one set of formulas for both devices.
+    const key = (r: (typeof rows)[number]) => `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.bytesRead} ${r.bytesWritten}`;
+    expect(rows.map(key).sort()).toEqual(cpuRows.map(key).sort());
+    cpu.dispose();
+    gpu.dispose();
+  });
+
+  it('moves weights and checkpoints between devices', async () => {
+    const gpu = Network.create(SPEC, { device: 'cuda' });
+    const { x, y } = batch(2, 3);
+    await gpu.trainStep(x, y);
+    const weights = path.join(root, 'w.bin');
+    const checkpoint = path.join(root, 'c.ckpt');
+    await gpu.saveWeights(weights);
+    await gpu.saveCheckpoint(checkpoint);
+    const cpu = Network.create(SPEC, { threads: 1 });
+    await cpu.loadWeights(weights);
+    expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-5);
+    // Training resumes identically from the checkpoint on the other device.
+    const other = Network.create(SPEC, { threads: 1 });
+    await other.loadCheckpoint(checkpoint);
+    const next = batch(2, 4);
+    const [a, b] = [await other.trainStep(next.x, next.y), await gpu.trainStep(next.x, next.y)];
+    expect(Math.abs(a - b)).toBeLessThan(1e-4);
+    for (const n of [gpu, cpu, other]) n.dispose();
+  });
+
+  it('captures a training step as replayable kernel calls, listed with their costs and kept out of the ledger', async () => {
+    const gpu = Network.create(SPEC, { device: 'cuda' });
+    const { x, y } = batch(2, 5);
+    await gpu.trainStep(x, y);
+    const step = gpu.ledger();
+    gpu.resetLedger();
+    const { loss, calls } = await gpu.captureTrainStep(x, y);
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(gpu.ledger()).toEqual([]);
+    expect(calls.length).toBe(step.reduce((a, r) => a + r.calls, 0));
+    expect(new Set(calls.map((c) => `${c.name} ${c.pass}`))).toEqual(new Set(step.map((r) => `${r.name} ${r.pass}`)));
+    const ms = await gpu.replayCapturedCall(0, 3);
+    expect(ms).toBeGreaterThan(0);
+    await expect(gpu.replayCapturedCall(calls.length, 1)).rejects.toMatchObject({ code: 'E_VALUE' });
+    gpu.dispose();
+    const cpu = Network.create(SPEC, { threads: 1 });
+    await expect(cpu.captureTrainStep(x, y)).rejects.toMatchObject({ code: 'E_VALUE', message: expect.stringMatching(/CUDA/) });
+    cpu.dispose();
+  });
+
+  it('turns running out of device memory into E_CUDA naming what was being allocated', () => {
+    const script = `import { Network } from ${JSON.stringify(path.join(packageRoot, 'dist', 'index.js'))};
+      try { Network.create(${JSON.stringify(SPEC)}, { device: 'cuda' }); console.log('created'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, SEDJOULE_ADDON: emulatedAddon, SEDJOULE_EMULATED_GPU_MEMORY: '4096' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.code).toBe('E_CUDA');
+    expect(out.message).toMatch(/memory/i);
+  });
+
+  it('runs sedjoule kernel-energy end to end (fake NVML library: a constant 100 W counter)', () => {
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'kernel-energy', '--arch', 'mlp', '--layers', '1', '--width', '8', '--frontend', 'toolbox', '--batch', '2', '--min-updates', '3', '--idle', '0.3', '--update-period-ms', '10', '--json'],
+      { encoding: 'utf8', timeout: 300_000, env: { ...process.env, SEDJOULE_ADDON: emulatedAddon, SEDJOULE_NVML_LIB: fakeNvml, FAKE_NVML_POWER_W: '100', FAKE_NVML_COUNTER_PERIOD_MS: '10' } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.gpu).toMatchObject({ method: 'nvml-counter', updatePeriodS: 0.01 });
+    expect(report.idle.powerW).toBeCloseTo(100, 0);
+    expect(report.kernels.length).toBeGreaterThan(4);
+    for (const k of report.kernels) {
+      expect(k.energy, `${k.name} ${k.pass}`).not.toBeNull();
+      expect(k.window.updates).toBeGreaterThanOrEqual(3);
+      // Constant power: the mean is the fake's 100 W within the window's stated uncertainty (a
+      // 10 ms counter over a few updates), and nothing above idle is resolved.
+      expect(Math.abs(k.energy.meanPowerW - 100) * k.window.durationS).toBeLessThanOrEqual(k.window.netUncertaintyJ);
+      expect(Math.abs(k.energy.joulesPerCall)).toBeLessThanOrEqual(k.energy.uncertaintyJPerCall * 1.0001);
+    }
+    expect(report.closure.timeCoverage).toBe(1);
+    expect(report.step.calls).toBe(report.kernels.reduce((a: number, k: { callsPerStep: number }) => a + k.callsPerStep, 0));
+
+    // Without an energy counter the command refuses, saying why.
+    const none = spawnSync(process.execPath, [cli, 'kernel-energy', '--arch', 'mlp', '--layers', '1', '--width', '8', '--frontend', 'toolbox'], {
+      encoding: 'utf8',
+      env: { ...process.env, SEDJOULE_ADDON: emulatedAddon, SEDJOULE_NVML_LIB: fakeNvml, FAKE_NVML_NO_ENERGY: '1' },
+    });
+    expect(none.status).not.toBe(0);
+    expect(none.stderr).toMatch(/energy counter/);
+  }, 300_000);
+});
