@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { loadAddon } from '../src/native.js';
 import { Network } from '../src/network.js';
 import { dcaseCrnnLayers } from '../src/models/dcase-crnn.js';
 import type { LayerSpec, NetworkSpec } from '../src/spec.js';
@@ -338,5 +339,23 @@ describe('bad input', () => {
     const results = await Promise.all([net.trainStep(x, y), net.predict(x), net.trainStep(x, y), net.evaluate(x, y)]);
     expect(results).toHaveLength(4);
     expect(net.ledger().find((r) => r.pass === 'optimizer')!.calls).toBe(2);
+  });
+});
+
+describe('device', () => {
+  const cuda = loadAddon().info().cuda;
+  it.skipIf(cuda.devices.length > 0)('says why a network cannot go on CUDA here (no backend in this build, or no device)', async () => {
+    const e = await failure(async () => Network.create(smallCnn, { device: 'cuda' }));
+    expect(e.code).toBe('E_CUDA');
+    expect(e.message).toMatch(cuda.compiled ? /network: no CUDA device to run on: / : /network: this build of sedjoule has no CUDA backend/);
+    const bad = await failure(async () => new (loadAddon().Network)(JSON.stringify(smallCnn), 1, 'tpu'));
+    expect(bad.code).toBe('E_VALUE');
+    expect(bad.message).toContain("device 'tpu' is not one of cpu, cuda");
+  });
+  it('builds on the CPU by default and says so', () => {
+    const net = build(smallCnn);
+    expect(net.device).toBe('cpu');
+    expect(net.description.device).toBe('cpu');
+    net.dispose();
   });
 });

@@ -71,13 +71,6 @@ class KernelContext {
     ledger_.record(label_, kernel, pass, shapes, cost, ns, Device::Cpu);
   }
 
-  // A kernel without a CUDA version: E_CUDA on a CUDA network.
-  template <class Cpu>
-  void run(const char* kernel, KernelPass pass, const std::string& shapes, const Cost& cost, Cpu&& cpu) {
-    if (cuda_) fail(ErrorCode::Cuda, "layer ", label_, ": kernel ", kernel, " (", kernelPassName(pass), ") has no CUDA implementation");
-    run(kernel, pass, shapes, cost, cpu, [] {});
-  }
-
   // CUDA: waits for the queued kernels and records the pending calls with their GPU times.
   // Nothing on the CPU, where every call is recorded as it returns.
   void finishDeviceWork();
