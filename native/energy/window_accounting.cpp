@@ -87,13 +87,19 @@ SourceWindow accountWindow(const SourceInfo& info, double updatePeriodS, double 
     const double pmax = std::isnan(w.maxPowerW) ? std::max(w.meanPowerW, 0.0) : w.maxPowerW;
     w.quantisationJ = pmax * (period + samplePeriodS);
   } else {
-    w.quantisationJ = std::max(w.meanPowerW, 0.0) * period;
+    // Up to one update period of energy is missed or gained between the two edges. The mean power
+    // comes from the quantised counter itself, and a window that lost a tick reads low: the true
+    // mean is at most J / (D - T). That, or the sampled maximum power if larger, bounds the energy.
+    double p = w.meanPowerW;
+    if (w.durationS > period) p = std::max(p, joules / (w.durationS - period));
+    if (!std::isnan(w.maxPowerW)) p = std::max(p, w.maxPowerW);
+    w.quantisationJ = std::max(p, 0.0) * period;
   }
   w.accuracyJ = info.accuracyFraction * std::fabs(joules);
   w.uncertaintyJ = std::sqrt(w.resolutionJ * w.resolutionJ + w.quantisationJ * w.quantisationJ + w.accuracyJ * w.accuracyJ);
   w.uncertaintyNote = std::string("root-sum-square of: resolution ") + format("%.3g J", w.resolutionJ) +
                       (integrated ? format("; power sampled every %.3g s and averaged over %.3g s: max power x (both)", samplePeriodS, period)
-                                  : format("; counter update period %.3g s at each edge: mean power x period", period)) +
+                                  : format("; counter update period %.3g s between the edges: max(J / (duration - period), sampled max power) x period", period)) +
                       format(" = %.3g J; stated accuracy %.3g", w.quantisationJ, info.accuracyFraction) + " of the reading (" + info.accuracySource + ")";
   if (idle.known) {
     w.hasNet = true;

@@ -9,7 +9,7 @@
  *   GFLOP/J       = counted FLOPs of one call / 1e9 / J/call
  *
  * The uncertainty of J/call is the window's net uncertainty (counter resolution, one update
- * period of quantisation at each edge, the sensor's stated accuracy, the idle power's spread over
+ * period of quantisation between the edges, the sensor's stated accuracy, the idle power's spread over
  * the window) divided by the repetitions. Closure: the sum over distinct calls of J/call x calls
  * per step, against a whole training step measured the same way; the gap is what the per-kernel
  * figures do not see (launch gaps, host work between kernels, power that lingers after a kernel).

@@ -178,7 +178,7 @@ export async function runKernelEnergy(o: KernelEnergyOptions): Promise<KernelEne
     bar.finish();
     const step = perCall(stepWindow, rows.reduce((a, r) => a + r.flops * r.callsPerStep, 0));
     const notes = [
-      'J/call is net of idle power; uncertainties combine counter resolution, one update period at each window edge, the sensor accuracy and the idle spread',
+      'J/call is net of idle power; uncertainties combine counter resolution, one update period of energy between the window edges, the sensor accuracy and the idle spread',
       'replays run on the network\'s own buffers after the step was measured; optimiser replays move the weights, so this network is discarded',
     ];
     const unresolved = rows.filter((r) => r.energy?.unresolved).length;
