@@ -37,25 +37,11 @@ Tensors<float> runCudaPasses(const Op& op, const Tensors<double>& init) {
   Tensors<float> out;
   if constexpr (kCudaBuilt && HasCudaPasses<Op>::value) {
     if (!cudaParityAvailable()) return out;
-    struct Owned {
-      DeviceTensors pointers;
-      ~Owned() {
-        for (auto& [name, p] : pointers) cuda::release(p);
-      }
-    } device;
-    for (const auto& [name, values] : init) {
-      const int64_t size = static_cast<int64_t>(values.size());
-      float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(size, 1) * 4, "test tensor " + name));
-      device.pointers[name] = p;
-      const std::vector<float> v(values.begin(), values.end());
-      cuda::copyToDevice(p, v.data(), size * 4, testStream(), name.c_str());
-    }
-    for (Pass pass : op.passes()) op.cuda(pass, device.pointers, testStream());
-    for (const auto& [name, values] : init) {
-      std::vector<float> got(values.size());
-      cuda::copyToHost(got.data(), device.pointers[name], static_cast<int64_t>(got.size()) * 4, testStream(), name.c_str());
-      out[name] = std::move(got);
-    }
+    std::map<std::string, int64_t> sizes;
+    for (const auto& [name, values] : init) sizes[name] = static_cast<int64_t>(values.size());
+    DeviceCopies device(sizes, init);
+    for (Pass pass : op.passes()) op.cuda(pass, device.pointers(), testStream());
+    for (const auto& [name, size] : sizes) out[name] = device.read(name, size);
   }
   return out;
 }

@@ -152,6 +152,39 @@ void compareWithReference(const std::string& where, const char* kind, Pass pass,
            " (error ", worst / scale, " of max |ref| ", scale, ", bound ", tolerance, ")");
 }
 
+// An op's tensors on the device, freed with it: every tensor of `sizes` allocated zero-filled
+// (cuda::allocate), so a Role::Index tensor, absent from `init`, starts at 0; those in `init`
+// uploaded as float. Used only under `if constexpr (kCudaBuilt)`, so a build without CUDA never
+// emits its calls.
+class DeviceCopies {
+ public:
+  DeviceCopies(const std::map<std::string, int64_t>& sizes, const Tensors<double>& init) {
+    for (const auto& [name, size] : sizes) {
+      float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(size, 1) * 4, "test tensor " + name));
+      owned_.pointers[name] = p;
+      auto it = init.find(name);
+      if (it == init.end()) continue;
+      const std::vector<float> values(it->second.begin(), it->second.end());
+      cuda::copyToDevice(p, values.data(), size * 4, testStream(), name.c_str());
+    }
+  }
+  DeviceTensors& pointers() { return owned_.pointers; }
+  std::vector<float> read(const std::string& name, int64_t size) {
+    std::vector<float> got(static_cast<size_t>(size));
+    cuda::copyToHost(got.data(), owned_.pointers.at(name), size * 4, testStream(), name.c_str());
+    return got;
+  }
+
+ private:
+  // A member, so the pointers are released even when the constructor throws half-way.
+  struct Owned {
+    DeviceTensors pointers;
+    ~Owned() {
+      for (auto& [name, p] : pointers) cuda::release(p);
+    }
+  } owned_;
+};
+
 // Runs the op's CUDA passes on `init` and compares every written tensor with the reference.
 template <class Op>
 void checkCudaPasses(const Op& op, const Tensors<double>& init, const std::map<std::string, int64_t>& sizes) {
@@ -160,30 +193,15 @@ void checkCudaPasses(const Op& op, const Tensors<double>& init, const std::map<s
     const std::string where = op.describe();
     const OpChecks checks = op.checks();
     const double tolerance = checks.cudaTolerance >= 0 ? checks.cudaTolerance : checks.fastTolerance;
-    struct Owned {
-      DeviceTensors pointers;
-      ~Owned() {
-        for (auto& [name, p] : pointers) cuda::release(p);
-      }
-    } device;
-    for (const auto& [name, size] : sizes) {
-      float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(size, 1) * 4, "test tensor " + name));
-      device.pointers[name] = p;
-      auto it = init.find(name);
-      if (it == init.end()) continue;  // Role::Index: zero-filled
-      std::vector<float> values(it->second.begin(), it->second.end());
-      cuda::copyToDevice(p, values.data(), size * 4, testStream(), name.c_str());
-    }
+    DeviceCopies device(sizes, init);
     Tensors<double> ref = init;
     for (Pass pass : op.passes()) {
       op.reference(pass, ref);
-      op.cuda(pass, device.pointers, testStream());
+      op.cuda(pass, device.pointers(), testStream());
       cuda::synchronize(testStream(), "a CUDA pass");
       for (const std::string& name : op.writes(pass)) {
         if (init.find(name) == init.end()) continue;  // Role::Index: compared through what is computed from it
-        std::vector<float> got(static_cast<size_t>(sizes.at(name)));
-        cuda::copyToHost(got.data(), device.pointers[name], sizes.at(name) * 4, testStream(), name.c_str());
-        compareWithReference(where, "cuda", pass, name, ref.at(name), got, tolerance);
+        compareWithReference(where, "cuda", pass, name, ref.at(name), device.read(name, sizes.at(name)), tolerance);
       }
     }
     ++cudaParityChecks();
