@@ -30,15 +30,11 @@
 #include <vector>
 
 #include "core/cost.h"
+#include "core/host_device.h"
 #include "kernels/scalar_math.h"
 
-// The butterflies, the split and the STFT's reflection are shared with the CUDA front end
-// (kernels/cuda/frontend_fft_device.cuh), which nvcc compiles for the device as well.
-#if defined(__CUDACC__)
-#define SJ_FRONTEND_HOST_DEVICE __host__ __device__
-#else
-#define SJ_FRONTEND_HOST_DEVICE
-#endif
+// The butterflies, the split and the STFT's reflection (SJ_HOST_DEVICE) are shared with the CUDA
+// front end (kernels/cuda/frontend_fft_device.cuh).
 
 namespace sj {
 
@@ -97,14 +93,14 @@ namespace fft_detail {
 // scalar; every +, -, * is one flop.
 
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void rotate(T& re, T& im, S wr, S wi) {  // (re + i im) * (wr + i wi): 6 flops
+SJ_HOST_DEVICE inline void rotate(T& re, T& im, S wr, S wi) {  // (re + i im) * (wr + i wi): 6 flops
   const T r = re * wr - im * wi;
   im = re * wi + im * wr;
   re = r;
 }
 
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void butterfly2(T* r, T* i) {  // 4 flops
+SJ_HOST_DEVICE inline void butterfly2(T* r, T* i) {  // 4 flops
   const T ar = r[0], ai = i[0];
   r[0] = ar + r[1];
   i[0] = ai + i[1];
@@ -113,7 +109,7 @@ SJ_FRONTEND_HOST_DEVICE inline void butterfly2(T* r, T* i) {  // 4 flops
 }
 
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void butterfly4(T* r, T* i) {  // 16 flops
+SJ_HOST_DEVICE inline void butterfly4(T* r, T* i) {  // 16 flops
   const T t0r = r[0] + r[2], t0i = i[0] + i[2];
   const T t1r = r[0] - r[2], t1i = i[0] - i[2];
   const T t2r = r[1] + r[3], t2i = i[1] + i[3];
@@ -129,7 +125,7 @@ SJ_FRONTEND_HOST_DEVICE inline void butterfly4(T* r, T* i) {  // 16 flops
 }
 
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void butterfly3(T* r, T* i) {  // 16 flops
+SJ_HOST_DEVICE inline void butterfly3(T* r, T* i) {  // 16 flops
   constexpr double kSin60 = 0.86602540378443864676;
   const T t1r = r[1] + r[2], t1i = i[1] + i[2];
   const T dr = r[1] - r[2], di = i[1] - i[2];
@@ -144,7 +140,7 @@ SJ_FRONTEND_HOST_DEVICE inline void butterfly3(T* r, T* i) {  // 16 flops
 }
 
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void butterfly5(T* r, T* i) {  // 48 flops
+SJ_HOST_DEVICE inline void butterfly5(T* r, T* i) {  // 48 flops
   constexpr double c1 = 0.30901699437494742410, c2 = -0.80901699437494742410;  // cos(2 pi/5), cos(4 pi/5)
   constexpr double s1 = 0.95105651629515357212, s2 = 0.58778525229247312917;   // sin(2 pi/5), sin(4 pi/5)
   const T t1r = r[1] + r[4], t1i = i[1] + i[4];
@@ -168,7 +164,7 @@ SJ_FRONTEND_HOST_DEVICE inline void butterfly5(T* r, T* i) {  // 48 flops
 }
 
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void butterfly(int p, T* r, T* i) {
+SJ_HOST_DEVICE inline void butterfly(int p, T* r, T* i) {
   switch (p) {
     case 2: butterfly2<T, S>(r, i); break;
     case 3: butterfly3<T, S>(r, i); break;
@@ -179,7 +175,7 @@ SJ_FRONTEND_HOST_DEVICE inline void butterfly(int p, T* r, T* i) {
 
 // X[k] from Z[k] and Z[h-k] (1 <= k < h): 14 flops.
 template <class T, class S>
-SJ_FRONTEND_HOST_DEVICE inline void splitBin(T zkr, T zki, T zmr, T zmi, S cr, S ci, T& xr, T& xi) {
+SJ_HOST_DEVICE inline void splitBin(T zkr, T zki, T zmr, T zmi, S cr, S ci, T& xr, T& xi) {
   const T er = zkr + zmr, ei = zki - zmi;  // Z[k] + conj Z[h-k]
   const T orr = zkr - zmr, oi = zki + zmi;  // Z[k] - conj Z[h-k]
   xr = S(0.5) * er + (orr * cr - oi * ci);

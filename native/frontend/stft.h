@@ -48,7 +48,7 @@ struct StftShape {
 Cost stftForwardCost(const StftShape& s);
 
 // Index into x of padded position i - pad, reflecting at both ends (needs pad < samples).
-SJ_FRONTEND_HOST_DEVICE inline int64_t reflectIndex(int64_t i, int64_t samples) {
+SJ_HOST_DEVICE inline int64_t reflectIndex(int64_t i, int64_t samples) {
   if (i < 0) return -i;
   if (i >= samples) return 2 * (samples - 1) - i;
   return i;

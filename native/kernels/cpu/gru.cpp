@@ -206,27 +206,16 @@ void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGra
 }
 
 void gruBackwardBias(ThreadPool& pool, const GruShape& s, const float* gateGrads, float* dbih, float* dbhh) {
-  const int64_t D = s.directions(), H = s.hidden, G = 3 * H, rows = s.n * s.t, width = D * 4 * H;
+  const int64_t D = s.directions(), H = s.hidden, rows = s.n * s.t, width = D * 4 * H;
   // Column sums of gateGrads seen as [N*T][D*4H], in double, each column summed by one task in
-  // row order; columns (d, c): c < 2H feed both biases, 2H..3H b_ih's n rows, 3H..4H b_hh's.
+  // row order, then routed to the biases (routeGruBiasGradient).
   pool.parallelFor(width, 64, [&](int64_t begin, int64_t end) {
     std::vector<double> acc(static_cast<size_t>(end - begin), 0.0);
     for (int64_t row = 0; row < rows; ++row) {
       const float* g = gateGrads + row * width;
       for (int64_t col = begin; col < end; ++col) acc[col - begin] += g[col];
     }
-    for (int64_t col = begin; col < end; ++col) {
-      const int64_t d = col / (4 * H), c = col % (4 * H);
-      const float sum = static_cast<float>(acc[col - begin]);
-      if (c < 2 * H) {
-        dbih[d * G + c] = sum;
-        dbhh[d * G + c] = sum;
-      } else if (c < 3 * H) {
-        dbih[d * G + c] = sum;
-      } else {
-        dbhh[d * G + c - H] = sum;
-      }
-    }
+    for (int64_t col = begin; col < end; ++col) routeGruBiasGradient(col, H, static_cast<float>(acc[col - begin]), dbih, dbhh);
   });
 }
 

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "core/cost.h"
+#include "core/host_device.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/sigmoid.h"
 #include "kernels/scalar_math.h"
@@ -204,23 +205,32 @@ void gruBackwardWeightReference(const GruShape& s, const T* gateGrads, const T* 
     }
 }
 
+// Where the summed gradient of gate column `col` (of gateGrads' last two axes, [D][4H]) goes: per
+// direction, columns 0..2H (r, z) feed both biases, 2H..3H b_ih's n rows, 3H..4H b_hh's n rows.
+// Shared by the CPU kernels and the CUDA one.
+template <class T>
+SJ_HOST_DEVICE inline void routeGruBiasGradient(int64_t col, int64_t H, T sum, T* dbih, T* dbhh) {
+  const int64_t G = 3 * H, d = col / (4 * H), c = col % (4 * H);
+  if (c < 2 * H) {
+    dbih[d * G + c] = sum;
+    dbhh[d * G + c] = sum;
+  } else if (c < 3 * H) {
+    dbih[d * G + c] = sum;
+  } else {
+    dbhh[d * G + c - H] = sum;
+  }
+}
+
 // gateGrads [N][T][D][4H] -> dbih [D][3H], dbhh [D][3H]. The r and z rows of both biases get the
 // same gradient, summed once.
 template <class T>
 void gruBackwardBiasReference(const GruShape& s, const T* gateGrads, T* dbih, T* dbhh) {
-  const int64_t D = s.directions(), H = s.hidden, G = 3 * H;
+  const int64_t D = s.directions(), H = s.hidden;
   for (int64_t d = 0; d < D; ++d)
     for (int64_t c = 0; c < 4 * H; ++c) {
       T acc = T(0);
       for (int64_t row = 0; row < s.n * s.t; ++row) acc = acc + gateGrads[(row * D + d) * 4 * H + c];
-      if (c < 2 * H) {
-        dbih[d * G + c] = acc;
-        dbhh[d * G + c] = acc;
-      } else if (c < 3 * H) {
-        dbih[d * G + c] = acc;
-      } else {
-        dbhh[d * G + c - H] = acc;
-      }
+      routeGruBiasGradient(d * 4 * H + c, H, acc, dbih, dbhh);
     }
 }
 

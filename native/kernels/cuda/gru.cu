@@ -524,8 +524,8 @@ __global__ void __launch_bounds__(256) gruTransposeKernel(int rows, int cols, co
 // gateGrads seen as [rows = N*T][width = D*4H]. First kernel: grid (ceil(width/32), chunks), a
 // block sums 32 columns over one chunk of rows, warp w taking rows w, w + 8, ... (coalesced
 // 128-byte rows), in double like the CPU kernel; the 8 warps' sums are added in warp order into
-// partial[chunk][col]. Second kernel: partials added in chunk order, then routed to the biases:
-// columns c < 2H of a direction feed both (r, z), 2H..3H b_ih's n rows, 3H..4H b_hh's.
+// partial[chunk][col]. Second kernel: partials added in chunk order, then routed to the biases
+// (routeGruBiasGradient, shared with the CPU).
 
 constexpr int kBiasWarps = 8;
 
@@ -549,20 +549,10 @@ __global__ void __launch_bounds__(kBiasWarps * 32)
 
 __global__ void gruBiasFinishKernel(int chunks, int width, int hidden, const double* __restrict__ partial, float* __restrict__ dbih,
                                     float* __restrict__ dbhh) {
-  const int H = hidden, G = 3 * H;
   for (int64_t col = gridStrideStart(); col < width; col += gridStrideStep()) {
     double sum = partial[col];
     for (int c = 1; c < chunks; ++c) sum += partial[static_cast<int64_t>(c) * width + col];
-    const int d = static_cast<int>(col / (4 * H)), c = static_cast<int>(col % (4 * H));
-    const float v = static_cast<float>(sum);
-    if (c < 2 * H) {
-      dbih[d * G + c] = v;
-      dbhh[d * G + c] = v;
-    } else if (c < 3 * H) {
-      dbih[d * G + c] = v;
-    } else {
-      dbhh[d * G + c - H] = v;
-    }
+    routeGruBiasGradient<float>(col, hidden, static_cast<float>(sum), dbih, dbhh);
   }
 }
 
