@@ -5,7 +5,7 @@
 #include <limits>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "frontend/lane_kernels.h"
 
 namespace sj {

@@ -6,11 +6,11 @@
 #include <limits>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/spec_reader.h"
+#include "cuda/device_memory.h"
 #include "frontend/mel.h"
 #include "frontend/pad_crop.h"
-#include "kernels/cuda/device_memory.h"
 #include "kernels/cuda/frontend_amplitude.h"
 #include "kernels/cuda/frontend_fft.h"
 #include "kernels/cuda/frontend_mel.h"

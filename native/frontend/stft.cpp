@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "frontend/lane_kernels.h"
 

@@ -1,6 +1,6 @@
 #include "network/optimizer_step.h"
 
-#include "core/error.h"
+#include "base/error.h"
 #include "kernels/cpu/optimizer.h"
 #include "kernels/cuda/optimizer.h"
 

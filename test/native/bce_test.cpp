@@ -1,7 +1,7 @@
 #include <limits>
 #include <tuple>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
 #include "kernels/cpu/bce.h"
 #include "kernels/cuda/bce.h"

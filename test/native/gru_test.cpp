@@ -2,7 +2,7 @@
 #include <map>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "cuda_runs.h"
 #include "harness.h"
 #include "kernels/cpu/gru.h"

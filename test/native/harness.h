@@ -23,7 +23,7 @@
 #include "core/device.h"
 #include "core/thread_pool.h"
 #include "counted.h"
-#include "kernels/cuda/device_memory.h"
+#include "cuda/device_memory.h"
 
 namespace sj::testing {
 

@@ -3,7 +3,7 @@
 // the operations the reference executes at each step.
 #include <typeinfo>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
 #include "kernels/cpu/optimizer.h"
 #include "kernels/cuda/optimizer.h"

@@ -1,6 +1,6 @@
 #include <typeinfo>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
 #include "kernels/cpu/pool2d.h"
 #include "kernels/cuda/pool2d.h"

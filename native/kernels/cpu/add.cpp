@@ -1,6 +1,6 @@
 #include "kernels/cpu/add.h"
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace sj {
 

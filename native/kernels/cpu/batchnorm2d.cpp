@@ -5,7 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/lane_sum.h"
 

@@ -1,6 +1,6 @@
 #include "kernels/cpu/conv2d.h"
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/conv2d_patches.h"
 #include "kernels/cpu/gemm.h"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace sj {
 

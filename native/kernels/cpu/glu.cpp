@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/lane_sum.h"

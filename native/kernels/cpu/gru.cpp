@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/error.h"
 #include "core/cpu_isa.h"
-#include "core/error.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gru_elementwise.h"

@@ -1,7 +1,7 @@
 #include "kernels/cpu/linear.h"
 
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/gemm.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "kernels/cpu/conv2d.h"
 

@@ -10,9 +10,9 @@
 // place on da.
 #include "kernels/cuda/attention_pool.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 #include "kernels/cuda/softmax.h"
 
 namespace sj::cuda {

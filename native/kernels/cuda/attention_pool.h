@@ -1,8 +1,8 @@
 // Attention pooling on CUDA: the passes of kernels/cpu/attention_pool.h (tensors, formulas and
 // cost are defined there). All pointers are device memory.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/attention_pool.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

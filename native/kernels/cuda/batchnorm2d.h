@@ -1,8 +1,8 @@
 // 2-D batch normalisation on CUDA: the passes of kernels/cpu/batchnorm2d.h (tensors, formulas and
 // cost are defined there). All pointers are device memory.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/batchnorm2d.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

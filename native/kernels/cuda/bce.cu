@@ -7,11 +7,11 @@
 // Backward: element-wise.
 #include "kernels/cuda/bce.h"
 
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/device_math.h"
-#include "kernels/cuda/device_memory.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -5,8 +5,8 @@
 // targets on the host before they are copied (Network::checkInputs), and the probabilities of
 // the "bce" loss come from a sigmoid. A probability outside [0, 1] gives a NaN loss here.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/bce.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -2,9 +2,9 @@
 
 #include <cuda_runtime.h>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda::sums {
 namespace {

@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cuda/cuda_stream.h"
+#include "cuda/cuda_stream.h"
 
 namespace sj::cuda::sums {
 

@@ -2,8 +2,8 @@
 // defined there). Implicit GEMMs on the tiled SGEMM core of gemm_tile.cuh: the patch matrix is
 // gathered while the tiles load, never stored.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/conv2d.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -5,8 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/dropout.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -1,8 +1,8 @@
 // Amplitude compression (dB / log, clamp) of frontend/amplitude.h on CUDA (shape, semantics and
 // cost are defined there; the per-element map, amplitudeMap(), is the CPU kernel's).
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "frontend/amplitude.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

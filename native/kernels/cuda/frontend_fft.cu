@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "core/error.h"
-#include "kernels/cuda/device_memory.h"
+#include "base/error.h"
+#include "cuda/device_memory.h"
 #include "kernels/cuda/frontend_fft_device.cuh"
 
 namespace sj::cuda {

@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "core/buffer.h"
+#include "cuda/cuda_stream.h"
 #include "frontend/fft.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -20,9 +20,9 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "cuda/launch.h"
 #include "frontend/fft.h"
 #include "kernels/cuda/frontend_fft.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda::fft_device {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/error.h"
-#include "kernels/cuda/launch.h"
+#include "base/error.h"
+#include "cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -1,8 +1,8 @@
 // The sparse mel projection of frontend/mel.h on CUDA (shape, semantics and cost are defined there).
 #pragma once
 #include "core/buffer.h"
+#include "cuda/cuda_stream.h"
 #include "frontend/mel.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

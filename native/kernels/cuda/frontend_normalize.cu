@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "kernels/cuda/device_memory.h"
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

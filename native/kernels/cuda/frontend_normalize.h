@@ -1,8 +1,8 @@
 // Per-clip normalisation of frontend/normalize.h on CUDA (shape, semantics and cost are defined
 // there): min-max or standardisation over the whole block, with deterministic reductions.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "frontend/normalize.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

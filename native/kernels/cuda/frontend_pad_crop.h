@@ -1,8 +1,8 @@
 // The front end's data-movement kernels on CUDA: the passes of frontend/pad_crop.h (shapes,
 // semantics and cost are defined there).
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "frontend/pad_crop.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

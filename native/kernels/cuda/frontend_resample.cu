@@ -1,7 +1,7 @@
 #include "kernels/cuda/frontend_resample.h"
 
-#include "core/error.h"
-#include "kernels/cuda/launch.h"
+#include "base/error.h"
+#include "cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

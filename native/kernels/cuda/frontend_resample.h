@@ -2,8 +2,8 @@
 // are defined there), on the CPU plan's float table of taps.
 #pragma once
 #include "core/buffer.h"
+#include "cuda/cuda_stream.h"
 #include "frontend/resample.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

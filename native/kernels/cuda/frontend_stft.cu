@@ -1,7 +1,7 @@
 #include "kernels/cuda/frontend_stft.h"
 
-#include "core/error.h"
-#include "kernels/cuda/device_memory.h"
+#include "base/error.h"
+#include "cuda/device_memory.h"
 #include "kernels/cuda/frontend_fft_device.cuh"
 
 namespace sj::cuda {

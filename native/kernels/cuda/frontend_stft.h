@@ -2,8 +2,8 @@
 // of the clip in one launch of the batched FFT (frontend_fft.h), with the framing, reflection,
 // window, split and |.|^power fused around it.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "frontend/stft.h"
-#include "kernels/cuda/cuda_stream.h"
 #include "kernels/cuda/frontend_fft.h"
 
 namespace sj::cuda {

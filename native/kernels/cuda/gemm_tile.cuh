@@ -55,10 +55,10 @@
 #include <cstdint>
 #include <limits>
 
-#include "core/error.h"
-#include "kernels/cuda/device_memory.h"
+#include "base/error.h"
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda::gemm {
 

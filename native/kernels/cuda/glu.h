@@ -2,8 +2,8 @@
 // defined there). The channel mix is a GEMM on the tiled SGEMM core of gemm_tile.cuh; the gate,
 // the bias and the element-wise terms of the gradient are applied as its tiles load and store.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/glu.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -4,10 +4,10 @@
 #include <climits>
 #include <cstdint>
 
-#include "core/error.h"
-#include "kernels/cuda/device_memory.h"
+#include "base/error.h"
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 // Tensors and equations: kernels/cpu/gru.h. Shapes below: N batch, T steps, I input, H hidden,
 // G = 3H gate rows, D directions, gateRow = D*4H (the stride of one (n, t) in gates/gateGrads).

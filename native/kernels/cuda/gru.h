@@ -14,8 +14,8 @@
 //   backward-bias:   column sums of the gate gradients, a fixed-order tree per column.
 // No floating-point atomics anywhere: the same inputs give bit-identical outputs run to run.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/gru.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -14,10 +14,10 @@
 
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

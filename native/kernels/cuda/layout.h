@@ -1,8 +1,8 @@
 // Data-movement kernels on CUDA: the passes of kernels/cpu/layout.h (shapes and cost are defined
 // there). All pointers are device memory.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/layout.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

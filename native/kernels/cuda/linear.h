@@ -1,8 +1,8 @@
 // Fully connected layer on CUDA: the passes of kernels/cpu/linear.h (tensors, formulas and cost are
 // defined there), on the tiled SGEMM core of gemm_tile.cuh.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/linear.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -7,9 +7,9 @@
 // Backward: element-wise broadcast dx = dy * float(1/n).
 #include "kernels/cuda/mean.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

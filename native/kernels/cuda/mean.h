@@ -1,8 +1,8 @@
 // Mean over one axis on CUDA: the passes of kernels/cpu/mean.h (tensors, formulas and cost are
 // defined there). All pointers are device memory.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/mean.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -2,8 +2,8 @@
 // arithmetic per element.
 #include "kernels/cuda/optimizer.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -4,8 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/optimizer.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -12,9 +12,9 @@
 // so the results are the CPU's bit for bit.
 #include "kernels/cuda/pool2d.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -3,8 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/pool2d.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

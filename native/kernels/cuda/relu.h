@@ -1,7 +1,7 @@
 // ReLU on CUDA: the passes of kernels/cpu/relu.h (tensors, formulas and cost are defined there).
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/relu.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

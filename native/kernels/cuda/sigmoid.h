@@ -1,8 +1,8 @@
 // Logistic sigmoid on CUDA: the passes of kernels/cpu/sigmoid.h (tensors, formulas and cost are
 // defined there). All pointers are device memory.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/sigmoid.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -10,9 +10,9 @@
 // backward's dot product in double and dx = y * (dy - dot) formed in double.
 #include "kernels/cuda/softmax.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -1,8 +1,8 @@
 // Softmax over one axis on CUDA: the passes of kernels/cpu/softmax.h (tensors, formulas and cost
 // are defined there). All pointers are device memory; dx may be the same array as dy.
 #pragma once
+#include "cuda/cuda_stream.h"
 #include "kernels/cpu/softmax.h"
-#include "kernels/cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "kernels/cuda/cuda_devices.h"
-#include "kernels/cuda/launch.h"
+#include "cuda/cuda_devices.h"
+#include "cuda/launch.h"
 
 namespace sj {
 

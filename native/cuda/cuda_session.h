@@ -1,14 +1,14 @@
 // The device side of a network (or of a front end) on CUDA: its stream, the event pairs that time
 // each kernel call on the GPU, and the CUDA graphs that per-kernel energy profiling replays.
-// Built only with the CUDA backend; callers sit under `if constexpr (kCudaBuilt)`.
+// Built only with the CUDA backend; callers sit under `if constexpr (kCudaBuilt)` (core/device.h),
+// or open it through openCudaSession (core/device.h), which says why CUDA cannot be used.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
-#include "core/device.h"
-#include "kernels/cuda/cuda_stream.h"
+#include "cuda/cuda_stream.h"
 
 namespace sj {
 
@@ -54,10 +54,5 @@ class CudaSession {
 using CudaSessionPointer = std::unique_ptr<CudaSession, void (*)(CudaSession*)>;
 inline CudaSessionPointer noCudaSession() { return CudaSessionPointer(nullptr, nullptr); }
 CudaSessionPointer makeCudaSession(int device);
-
-// The session of a network or front end placed on `device`: none on the CPU; on CUDA a new one, or
-// E_CUDA saying why CUDA cannot be used (no backend in this build, no driver, no device). `who`
-// starts the message ("frontend", "network").
-CudaSessionPointer openCudaSession(Device device, int cudaDevice, const char* who);
 
 }  // namespace sj

@@ -1,9 +1,9 @@
-#include "kernels/cuda/cuda_session.h"
+#include "cuda/cuda_session.h"
 
 #include <cuda_runtime.h>
 
-#include "kernels/cuda/cuda_check.h"
-#include "kernels/cuda/device_memory.h"
+#include "cuda/cuda_check.h"
+#include "cuda/device_memory.h"
 
 namespace sj {
 

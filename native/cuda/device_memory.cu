@@ -1,4 +1,4 @@
-#include "kernels/cuda/device_memory.h"
+#include "cuda/device_memory.h"
 
 #include <cuda_runtime.h>
 
@@ -6,7 +6,7 @@
 #include <map>
 #include <mutex>
 
-#include "kernels/cuda/cuda_check.h"
+#include "cuda/cuda_check.h"
 
 namespace sj::cuda {
 namespace {

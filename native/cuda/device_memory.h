@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "kernels/cuda/cuda_stream.h"
+#include "cuda/cuda_stream.h"
 
 namespace sj::cuda {
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "kernels/cuda/cuda_check.h"
+#include "cuda/cuda_check.h"
 
 namespace sj::cuda {
 

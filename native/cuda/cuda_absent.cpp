@@ -1,4 +1,4 @@
-#include "kernels/cuda/cuda_devices.h"
+#include "cuda/cuda_devices.h"
 
 namespace sj {
 
