@@ -9,7 +9,7 @@
 #include "core/shape_text.h"
 #include "core/spec_reader.h"
 #include "cuda/device_memory.h"
-#include "kernels/cpu/bce.h"
+#include "kernels/bce.h"
 #include "network/layers/layers.h"
 #include "network/weights_file.h"
 

@@ -1,7 +1,6 @@
 #include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/attention_pool.h"
-#include "kernels/cuda/attention_pool.h"
+#include "kernels/attention_pool.h"
 
 namespace sj::testing {
 namespace {

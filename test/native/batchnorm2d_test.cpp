@@ -2,8 +2,7 @@
 
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/batchnorm2d.h"
-#include "kernels/cuda/batchnorm2d.h"
+#include "kernels/batchnorm2d.h"
 
 namespace sj::testing {
 namespace {

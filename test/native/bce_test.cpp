@@ -3,8 +3,7 @@
 
 #include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/bce.h"
-#include "kernels/cuda/bce.h"
+#include "kernels/bce.h"
 
 namespace sj::testing {
 namespace {

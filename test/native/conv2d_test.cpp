@@ -2,8 +2,7 @@
 
 #include "cuda_runs.h"
 #include "harness.h"
-#include "kernels/cpu/conv2d.h"
-#include "kernels/cuda/conv2d.h"
+#include "kernels/conv2d.h"
 
 namespace sj::testing {
 namespace {

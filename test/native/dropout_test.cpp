@@ -4,8 +4,7 @@
 #include "core/random.h"
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/dropout.h"
-#include "kernels/cuda/dropout.h"
+#include "kernels/dropout.h"
 
 namespace sj::testing {
 namespace {

@@ -1,10 +1,9 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/amplitude.h"
-#include "frontend/lane_kernels.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_amplitude.h"
+#include "kernels/amplitude.h"
+#include "kernels/cpu/lane_kernels.h"
 
 namespace sj::testing {
 namespace {

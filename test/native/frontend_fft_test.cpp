@@ -1,11 +1,10 @@
 #include <cmath>
 
-#include "expect_error.h"
-#include "frontend/fft.h"
-#include "frontend/lane_kernels.h"
 #include "core/buffer.h"
+#include "expect_error.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_fft.h"
+#include "kernels/cpu/lane_kernels.h"
+#include "kernels/fft.h"
 
 namespace sj::testing {
 namespace {

@@ -1,11 +1,10 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/mel.h"
-#include "frontend/stft.h"
-#include "frontend/window.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_mel.h"
+#include "kernels/mel.h"
+#include "kernels/stft.h"
+#include "kernels/window.h"
 
 namespace sj::testing {
 namespace {

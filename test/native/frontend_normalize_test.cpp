@@ -2,9 +2,8 @@
 #include <cstring>
 
 #include "expect_error.h"
-#include "frontend/normalize.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_normalize.h"
+#include "kernels/normalize.h"
 
 namespace sj::testing {
 namespace {

@@ -1,9 +1,8 @@
 #include <algorithm>
 
 #include "core/buffer.h"
-#include "frontend/pad_crop.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_pad_crop.h"
+#include "kernels/pad_crop.h"
 
 namespace sj::testing {
 namespace {

@@ -3,9 +3,9 @@
 
 #include "expect_error.h"
 #include "frontend/feature_extractor.h"
-#include "frontend/mel.h"
-#include "frontend/pad_crop.h"
 #include "harness.h"
+#include "kernels/mel.h"
+#include "kernels/pad_crop.h"
 
 namespace sj::testing {
 namespace {

@@ -1,9 +1,8 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/resample.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_resample.h"
+#include "kernels/resample.h"
 
 namespace sj::testing {
 namespace {

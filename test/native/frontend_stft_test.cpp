@@ -1,10 +1,9 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/stft.h"
-#include "frontend/window.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_stft.h"
+#include "kernels/stft.h"
+#include "kernels/window.h"
 
 namespace sj::testing {
 namespace {

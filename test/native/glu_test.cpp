@@ -4,8 +4,7 @@
 #include "cuda_runs.h"
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/glu.h"
-#include "kernels/cuda/glu.h"
+#include "kernels/glu.h"
 
 namespace sj::testing {
 namespace {

@@ -5,8 +5,7 @@
 #include "base/error.h"
 #include "cuda_runs.h"
 #include "harness.h"
-#include "kernels/cpu/gru.h"
-#include "kernels/cuda/gru.h"
+#include "kernels/gru.h"
 
 namespace sj::testing {
 namespace {

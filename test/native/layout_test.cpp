@@ -1,8 +1,6 @@
 #include "harness.h"
-#include "kernels/cpu/layout.h"
-#include "kernels/cpu/mean.h"
-#include "kernels/cuda/layout.h"
-#include "kernels/cuda/mean.h"
+#include "kernels/layout.h"
+#include "kernels/mean.h"
 
 namespace sj::testing {
 namespace {
@@ -133,8 +131,7 @@ SJ_TEST(mean_table) {
 
 }  // namespace sj::testing
 
-#include "kernels/cpu/add.h"
-#include "kernels/cuda/add.h"
+#include "kernels/add.h"
 
 namespace sj::testing {
 namespace {

@@ -3,9 +3,8 @@
 
 #include "cuda_runs.h"
 #include "harness.h"
-#include "kernels/cpu/linear.h"
 #include "kernels/cuda/bias_sums.h"
-#include "kernels/cuda/linear.h"
+#include "kernels/linear.h"
 
 namespace sj::testing {
 namespace {

@@ -5,8 +5,7 @@
 
 #include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/optimizer.h"
-#include "kernels/cuda/optimizer.h"
+#include "kernels/optimizer.h"
 
 namespace sj::testing {
 namespace {

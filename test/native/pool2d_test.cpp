@@ -2,8 +2,7 @@
 
 #include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/pool2d.h"
-#include "kernels/cuda/pool2d.h"
+#include "kernels/pool2d.h"
 
 namespace sj::testing {
 namespace {

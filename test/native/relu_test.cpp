@@ -1,7 +1,6 @@
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/relu.h"
-#include "kernels/cuda/relu.h"
+#include "kernels/relu.h"
 
 namespace sj::testing {
 namespace {

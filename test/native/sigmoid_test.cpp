@@ -1,7 +1,6 @@
 #include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/sigmoid.h"
-#include "kernels/cuda/sigmoid.h"
+#include "kernels/sigmoid.h"
 
 namespace sj::testing {
 namespace {

@@ -1,7 +1,6 @@
 #include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/softmax.h"
-#include "kernels/cuda/softmax.h"
+#include "kernels/softmax.h"
 
 namespace sj::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "kernels/cuda/add.h"
+#include "kernels/add.h"
 
 #include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"

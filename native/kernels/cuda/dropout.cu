@@ -1,4 +1,4 @@
-#include "kernels/cuda/dropout.h"
+#include "kernels/dropout.h"
 
 #include "core/random.h"
 #include "cuda/launch.h"

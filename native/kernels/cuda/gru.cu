@@ -1,4 +1,4 @@
-#include "kernels/cuda/gru.h"
+#include "kernels/gru.h"
 
 #include <algorithm>
 #include <climits>
@@ -9,7 +9,7 @@
 #include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
 
-// Tensors and equations: kernels/cpu/gru.h. Shapes below: N batch, T steps, I input, H hidden,
+// Tensors and equations: kernels/gru.h. Shapes below: N batch, T steps, I input, H hidden,
 // G = 3H gate rows, D directions, gateRow = D*4H (the stride of one (n, t) in gates/gateGrads).
 //
 // Why one launch per time step and not a persistent kernel: a persistent kernel must keep W_hh

@@ -10,7 +10,7 @@
 //    shared memory padded to 33 columns (no bank conflicts); the other axes index the tiles.
 // The backward is the forward of the inverse permutation.
 // Last step: element-wise copies, the backward writing zeros to the other steps.
-#include "kernels/cuda/layout.h"
+#include "kernels/layout.h"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "kernels/cuda/linear.h"
+#include "kernels/linear.h"
 
 #include "kernels/cuda/bias_sums.h"
 #include "kernels/cuda/gemm_tile.cuh"

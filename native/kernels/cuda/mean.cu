@@ -5,7 +5,7 @@
 // lanes strided by 32, then a butterfly (block_reduce.h). Both in double, y = float(sum * (1/n)),
 // as the CPU kernel; both in a fixed order, so results are bit-identical run to run.
 // Backward: element-wise broadcast dx = dy * float(1/n).
-#include "kernels/cuda/mean.h"
+#include "kernels/mean.h"
 
 #include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"

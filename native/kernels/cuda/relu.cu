@@ -1,4 +1,4 @@
-#include "kernels/cuda/relu.h"
+#include "kernels/relu.h"
 
 #include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"

@@ -1,4 +1,4 @@
-#include "kernels/cuda/sigmoid.h"
+#include "kernels/sigmoid.h"
 
 #include "cuda/launch.h"
 #include "kernels/cuda/device_math.h"

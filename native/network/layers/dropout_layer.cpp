@@ -4,8 +4,7 @@
 
 #include "core/random.h"
 #include "cuda/device_memory.h"
-#include "kernels/cpu/dropout.h"
-#include "kernels/cuda/dropout.h"
+#include "kernels/dropout.h"
 #include "network/layers/layers.h"
 
 namespace sj {
