@@ -251,16 +251,19 @@ void gruBackwardBias(ThreadPool& pool, const GruShape& s, const float* gateGrads
 // One call = one layer, both directions.
 //
 // How the work is cut (kernels/cuda/gru.cu explains each kernel):
-//   forward:         one tiled GEMM for W_ih x over all steps and directions, then one launch per
-//                    time step (both directions in it) that computes W_hh h_prev for its slice of
-//                    hidden units and applies the gate equations in the same block;
-//   backward-input:  W_hh transposed once, then one launch per step (last to first) that computes
-//                    W_hh^T [da_r, da_z, da_n r] of the later step for its slice of units and the
-//                    gate gradients of this step; dx as one GEMM over all steps afterwards;
-//   backward-weight: two GEMMs over all steps (dW_ih; dW_hh batched over the directions), split
-//                    along the steps when the weights alone would not fill the GPU, the splits
-//                    summed in a fixed order by a second kernel;
-//   backward-bias:   column sums of the gate gradients, a fixed-order tree per column.
+//   forward:         one GEMM on the shared SGEMM core for W_ih x over all steps and directions,
+//                    then one launch per time step (both directions in it) that computes W_hh
+//                    h_prev for its slice of hidden units and applies the gate equations in the
+//                    same block;
+//   backward-input:  W_hh transposed once (the permute kernel), then one launch per step (last to
+//                    first) that computes W_hh^T [da_r, da_z, da_n r] of the later step for its
+//                    slice of units and the gate gradients of this step; dx as one GEMM over all
+//                    steps afterwards;
+//   backward-weight: GEMMs over all steps (dW_ih; dW_hh one per direction), split along the steps
+//                    by the core when the weights alone would not fill the GPU, the splits summed
+//                    in a fixed order;
+//   backward-bias:   the shared column sums of the gate gradients, in double, a fixed-order tree
+//                    per column.
 // No floating-point atomics anywhere: the same inputs give bit-identical outputs run to run.
 
 namespace cuda {

@@ -205,19 +205,21 @@ SJ_TEST(gru_thread_count_independent) {
 }
 
 // CUDA passes against the double reference on shapes too large for the full checkOp (finite
-// differences, counting): the edges of the CUDA kernels' tiling. GEMM tiles are 64 x 64 x 16;
-// step kernels take 1, 2, 4, 8 or 16 samples, 1..8 hidden units per block, and stage vectors in
-// chunks of 256; weight GEMMs split along the steps when N*T >= 256 and the outputs are few tiles.
+// differences, counting): the edges of the CUDA kernels' tiling. The GEMMs run on the shared core
+// (tiles of 128 or 64 rows x 128 columns, k-tile 8; split along k when K >= 512 and the output is a
+// few tiles); step kernels take 1, 2, 4, 8 or 16 samples, 1..8 hidden units per block, and stage
+// vectors in chunks of 256; the bias column sums take chunks of 256 rows.
 // Small enough for the emulator, which runs every thread of every block as a fiber.
 SJ_TEST(gru_cuda_tiling_edges) {
   if (!cudaParityAvailable()) return;  // main() says why
   const GruShape table[] = {
-      shape(9, 3, 65, 70, kBi, kBias, kDx),       // I, H, D*3H past one GEMM tile, none a multiple; 8 + 1 samples
+      shape(9, 3, 65, 70, kBi, kBias, kDx),       // D*3H = 420 over four ragged tiles, I and H past 64, none a multiple; 8 + 1 samples
       shape(17, 3, 4, 9, kBi, kBias, kNoDx),      // 16 + 1 samples
       shape(1, 2, 3, 264, kUni, kNoBias, kDx),    // H and 3H above one staged chunk of 256
-      shape(29, 12, 5, 6, kBi, kBias, kDx),       // weight GEMMs split along N*T, a split inside a run of T-1 = 11 steps
-      shape(2, 20, 3, 4, kBi, kBias, kDx),        // runs of T-1 = 19 steps, longer than one GEMM stage
+      shape(29, 12, 5, 6, kBi, kBias, kDx),       // runs of T-1 = 11 steps across the k-tiles of dW_hh (K = 319)
+      shape(2, 20, 3, 4, kBi, kBias, kDx),        // runs of T-1 = 19 steps, longer than two k-tiles
       shape(6, 1, 40, 33, kBi, kBias, kDx),       // one step: dW_hh zero, no recurrence
+      shape(50, 12, 5, 6, kBi, kBias, kDx),       // weight GEMMs split along k (600, 550), a split inside a run of 11 steps; bias sums over 3 chunks
   };
   uint64_t seed = 500;
   for (const GruShape& s : table) {
@@ -227,16 +229,18 @@ SJ_TEST(gru_cuda_tiling_edges) {
   }
 }
 
-// Two runs of every CUDA pass give bit-identical results (no atomics, fixed summation orders), on a
-// shape that uses the split weight GEMMs, the split bias sums and warps sharing a row.
+// Two runs of every CUDA pass give bit-identical results (no atomics, fixed summation orders), on
+// shapes that use warps sharing a row, and the split weight GEMMs and the bias sums over several
+// chunks.
 SJ_TEST(gru_cuda_deterministic) {
   if (!cudaParityAvailable()) return;  // main() says why
-  const GruShape s = shape(29, 12, 5, 6, kBi, kBias, kDx);
-  const GruOp op{s};
-  const Tensors<double> init = drawTensors(op, 77).first;
-  const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);
-  SJ_CHECK(!a.empty(), "gru ", s.describe(), ": the CUDA passes returned nothing");
-  for (const auto& [name, v] : a) SJ_CHECK(v == b.at(name), "gru ", s.describe(), ": ", name, " differs between two CUDA runs");
+  for (const GruShape& s : {shape(29, 12, 5, 6, kBi, kBias, kDx), shape(50, 12, 5, 6, kBi, kBias, kDx)}) {
+    const GruOp op{s};
+    const Tensors<double> init = drawTensors(op, 77).first;
+    const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);
+    SJ_CHECK(!a.empty(), "gru ", s.describe(), ": the CUDA passes returned nothing");
+    for (const auto& [name, v] : a) SJ_CHECK(v == b.at(name), "gru ", s.describe(), ": ", name, " differs between two CUDA runs");
+  }
 }
 
 SJ_TEST(gru_rejects_bad_shapes) {

@@ -300,6 +300,24 @@ struct ColumnsAlongI {
   }
 };
 
+// A row-major R x C matrix `data` as a GEMM operand (i, k) = data[i][k]: contiguous along k.
+inline RowsAlongK<> rowsOf(const float* data, int64_t rows, int64_t cols) {
+  RowsAlongK<> l;
+  l.data = data;
+  l.extentI = static_cast<int>(rows), l.extentK = static_cast<int>(cols);
+  l.iStride = static_cast<int>(cols), l.kPlane = static_cast<int>(cols);
+  return l;
+}
+
+// A row-major R x C matrix `data` as a GEMM operand (i, k) = data[k][i]: contiguous along i.
+inline ColumnsAlongI<> columnsOf(const float* data, int64_t rows, int64_t cols) {
+  ColumnsAlongI<> l;
+  l.data = data;
+  l.extentI = static_cast<int>(cols), l.extentK = static_cast<int>(rows);
+  l.kStride = static_cast<int>(cols), l.iPlane = static_cast<int>(cols);
+  return l;
+}
+
 // ---- epilogues ---------------------------------------------------------------------------------
 
 // C row-major with leading dimension ldc, plus bias[n] when given (a linear layer's output).
@@ -355,6 +373,12 @@ struct PlanarStore {
     forEachPlanar(m, n, count, rows, plane, [&](int c, int64_t offset) { out[offset] = v.v[c] + bias; });
   }
 };
+
+inline RowMajorStore rowMajor(float* out, int64_t cols, const float* columnBias = nullptr) {
+  RowMajorStore s;
+  s.out = out, s.ldc = static_cast<int>(cols), s.columnBias = columnBias;
+  return s;
+}
 
 // ---- the kernels -------------------------------------------------------------------------------
 
@@ -522,6 +546,23 @@ inline int splitCount(int64_t m, int64_t n, int64_t k) {
   return static_cast<int>(best);
 }
 
+// The split of an M x N x K product: k-range per split (a multiple of kTileK) and split count.
+struct Split {
+  int kPerSplit, splits;
+};
+inline Split splitOf(int64_t m, int64_t n, int64_t k) {
+  const int64_t kTiles = (k + kTileK - 1) / kTileK, wanted = splitCount(m, n, k);
+  const int64_t kPerSplit = (kTiles + wanted - 1) / wanted * kTileK;
+  return Split{static_cast<int>(kPerSplit), static_cast<int>((k + kPerSplit - 1) / kPerSplit)};
+}
+
+// Workspace bytes run() takes for an M x N x K product (the split partials; 0 without a split), so
+// that a caller sharing the stream's workspace can ask for the largest need first.
+inline int64_t workspaceBytes(int64_t m, int64_t n, int64_t k) {
+  const Split split = splitOf(m, n, k);
+  return split.splits > 1 ? static_cast<int64_t>(split.splits) * m * n * 4 : 0;
+}
+
 // C = A . B through the loaders and the epilogue. `name` names the launch; A's and B's loaders
 // must carry their extents (A: I = m; B: I = n; both: K = k).
 template <class LoadA, class LoadB, class Store>
@@ -532,11 +573,10 @@ void run(const char* name, CudaStream stream, int64_t m, int64_t n, int64_t k, c
   if ((m + tileM - 1) / tileM > 65535) fail(ErrorCode::Shape, name, " (CUDA): ", m, " output rows is more than the grid allows");
   Problem p;
   p.m = static_cast<int>(m), p.n = static_cast<int>(n), p.k = static_cast<int>(k);
-  int splits = splitCount(m, n, k);
-  const int64_t kTiles = (k + kTileK - 1) / kTileK;
-  p.kPerSplit = static_cast<int>((kTiles + splits - 1) / splits * kTileK);
-  splits = static_cast<int>((k + p.kPerSplit - 1) / p.kPerSplit);
-  if (splits > 1) p.partials = static_cast<float*>(workspace(stream, static_cast<int64_t>(splits) * m * n * 4));
+  const Split split = splitOf(m, n, k);
+  const int splits = split.splits;
+  p.kPerSplit = split.kPerSplit;
+  if (splits > 1) p.partials = static_cast<float*>(workspace(stream, workspaceBytes(m, n, k)));
   LoadA preparedA = a;
   LoadB preparedB = b;
   preparedA.prepare();
