@@ -4,6 +4,7 @@
 
 #include "cuda/device_memory.h"
 #include "cuda/launch.h"
+#include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
 
 namespace sj::cuda {
@@ -26,21 +27,9 @@ int partialBlocks(int64_t n) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(kThreads, (n + kPerThread * kThreads - 1) / (kPerThread * kThreads))));
 }
 
-// Every thread gets the block's total.
-__device__ __forceinline__ double blockSum(double v, double* scratch /* [kWarps] */) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const int lane = static_cast<int>(threadIdx.x) % 32, warp = static_cast<int>(threadIdx.x) / 32;
-  __syncthreads();  // scratch may still be read from an earlier call
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  double total = 0.0;
-  for (int w = 0; w < kWarps; ++w) total += scratch[w];
-  return total;
-}
-
 __device__ __forceinline__ void blockMinMax(float& lo, float& hi, float* scratch /* [2 kWarps] */) {
   for (int o = 16; o > 0; o >>= 1) {
-    const float l = __shfl_xor_sync(0xffffffffu, lo, o), h = __shfl_xor_sync(0xffffffffu, hi, o);
+    const float l = __shfl_xor_sync(kFullWarp, lo, o), h = __shfl_xor_sync(kFullWarp, hi, o);
     lo = l < lo ? l : lo;
     hi = h > hi ? h : hi;
   }
@@ -90,33 +79,30 @@ __global__ void minMaxFinishKernel(int G, const float* __restrict__ partials, St
 
 // partials [2][G]: sums, then squared deviations from the mean.
 __global__ void sumPartialsKernel(int64_t n, const float* __restrict__ x, double* __restrict__ partials) {
-  __shared__ double scratch[kWarps];
   double sum = 0.0;
   for (int64_t i = gridStrideStart(); i < n; i += gridStrideStep()) sum += x[i];
-  sum = blockSum(sum, scratch);
+  sum = blockSum(sum);
   if (threadIdx.x == 0) partials[blockIdx.x] = sum;
 }
 
-__device__ __forceinline__ double reducedMean(int64_t n, int G, const double* partials, double* scratch) {
+__device__ __forceinline__ double reducedMean(int64_t n, int G, const double* partials) {
   const int t = static_cast<int>(threadIdx.x);
-  return blockSum(t < G ? partials[t] : 0.0, scratch) / static_cast<double>(n);
+  return blockSum(t < G ? partials[t] : 0.0) / static_cast<double>(n);
 }
 
 __global__ void squarePartialsKernel(int64_t n, int G, const float* __restrict__ x, double* __restrict__ partials) {
-  __shared__ double scratch[kWarps];
-  const double mean = reducedMean(n, G, partials, scratch);
+  const double mean = reducedMean(n, G, partials);
   double squares = 0.0;
   for (int64_t i = gridStrideStart(); i < n; i += gridStrideStep()) squares += (x[i] - mean) * (x[i] - mean);
-  squares = blockSum(squares, scratch);
+  squares = blockSum(squares);
   if (threadIdx.x == 0) partials[G + blockIdx.x] = squares;
 }
 
 // One block: offset = mean, scale = 1 / max(std, 1e-30), std with Bessel's correction.
 __global__ void standardizeFinishKernel(int64_t n, int G, const double* __restrict__ partials, Statistic* __restrict__ stat) {
-  __shared__ double scratch[kWarps];
   const int t = static_cast<int>(threadIdx.x);
-  const double mean = reducedMean(n, G, partials, scratch);
-  const double squares = blockSum(t < G ? partials[G + t] : 0.0, scratch);
+  const double mean = reducedMean(n, G, partials);
+  const double squares = blockSum(t < G ? partials[G + t] : 0.0);
   const double std = ::sqrt(squares / static_cast<double>(n > 1 ? n - 1 : 1));
   if (t == 0) *stat = {mean, 1.0 / fmax(std, 1e-30)};
 }
