@@ -14,9 +14,7 @@ namespace {
 // reference (double): 1e-4 of the largest reference value per tensor; the errors seen are below
 // 1e-6 even at T = 100, H = 256, so the recurrence does not amplify float rounding noticeably.
 // Finite differences of the double reference: 1e-6 of max(1, max |gradient|), step 1e-6.
-struct GruOp {
-  GruShape s;
-
+struct GruOp : OpTest<GruOp, GruShape> {
   std::string describe() const { return "gru " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     // PyTorch's init is U(-1/sqrt(H), 1/sqrt(H)); 1.5x wider so that gates also saturate.
@@ -36,9 +34,19 @@ struct GruOp {
             {"dbih", s.biasSize(), Role::Output},
             {"dbhh", s.biasSize(), Role::Output}};
   }
-  std::vector<Pass> passes() const {
-    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
-    if (s.bias) p.push_back(Pass::BackwardBias);
+  // W_hh and the hidden-state history are read only when there is a recurrence (T > 1).
+  std::vector<PassIo> passes() const {
+    const bool recurrent = s.t > 1;
+    PassIo forward{Pass::Forward, {"x", "wih"}, {"y", "gates"}};
+    if (recurrent) forward.reads.push_back("whh");
+    if (s.bias) forward.reads.insert(forward.reads.end(), {"bih", "bhh"});
+    PassIo input{Pass::BackwardInput, {"dy", "gates"}, {"gateGrads"}};
+    if (recurrent) input.reads.insert(input.reads.end(), {"y", "whh"});
+    if (s.inputGradient) input.reads.push_back("wih"), input.writes.push_back("dx");
+    PassIo weight{Pass::BackwardWeight, {"gateGrads", "x"}, {"dwih", "dwhh"}};
+    if (recurrent) weight.reads.push_back("y");
+    std::vector<PassIo> p = {forward, input, weight};
+    if (s.bias) p.push_back({Pass::BackwardBias, {"gateGrads"}, {"dbih", "dbhh"}});
     return p;
   }
   template <class T>
@@ -97,46 +105,6 @@ struct GruOp {
       default: return gruBackwardBiasCost(s);
     }
   }
-  std::vector<std::string> reads(Pass pass) const {
-    const bool recurrent = s.t > 1;  // whh and the hidden-state history are used only then
-    std::vector<std::string> r;
-    switch (pass) {
-      case Pass::Forward:
-        r = {"x", "wih"};
-        if (recurrent) r.push_back("whh");
-        if (s.bias) r.insert(r.end(), {"bih", "bhh"});
-        return r;
-      case Pass::BackwardInput:
-        r = {"dy", "gates"};
-        if (recurrent) r.insert(r.end(), {"y", "whh"});
-        if (s.inputGradient) r.push_back("wih");
-        return r;
-      case Pass::BackwardWeight:
-        r = {"gateGrads", "x"};
-        if (recurrent) r.push_back("y");
-        return r;
-      default: return {"gateGrads"};
-    }
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return {"y", "gates"};
-      case Pass::BackwardInput:
-        return s.inputGradient ? std::vector<std::string>{"gateGrads", "dx"} : std::vector<std::string>{"gateGrads"};
-      case Pass::BackwardWeight: return {"dwih", "dwhh"};
-      default: return {"dbih", "dbhh"};
-    }
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    switch (pass) {
-      case Pass::BackwardInput: return s.inputGradient ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{};
-      case Pass::BackwardWeight: return {{"dwih", "wih"}, {"dwhh", "whh"}};
-      case Pass::BackwardBias: return {{"dbih", "bih"}, {"dbhh", "bhh"}};
-      default: return {};
-    }
-  }
-  OpChecks checks() const { return {}; }
 };
 
 GruShape shape(int64_t n, int64_t t, int64_t input, int64_t hidden, bool bidirectional, bool bias, bool inputGradient) {
@@ -183,18 +151,11 @@ SJ_TEST(gru_random) {
 SJ_TEST(gru_thread_count_independent) {
   const GruShape s = shape(300, 3, 20, 64, kBi, kBias, kDx);
   const GruOp op{s};
-  std::mt19937_64 rng(99);
   Tensors<float> init;
-  for (const TensorDecl& d : op.tensors()) {
-    std::uniform_real_distribution<double> u(d.lo, d.hi);
-    std::vector<float> v(d.size, 0.f);
-    if (d.role == Role::Filled)
-      for (float& e : v) e = static_cast<float>(u(rng));
-    init[d.name] = std::move(v);
-  }
+  for (const auto& [name, v] : drawTensors(op, 99).init) init[name] = std::vector<float>(v.begin(), v.end());
   auto runAll = [&](ThreadPool& pool) {
     Tensors<float> t = init;
-    for (Pass pass : op.passes()) op.fast(pass, t, pool);
+    for (const PassIo& pass : op.passes()) op.fast(pass.pass, t, pool);
     return t;
   };
   ThreadPool one(1), five(5);
@@ -224,8 +185,7 @@ SJ_TEST(gru_cuda_tiling_edges) {
   uint64_t seed = 500;
   for (const GruShape& s : table) {
     const GruOp op{s};
-    const auto [init, sizes] = drawTensors(op, seed++);
-    checkCudaPasses(op, init, sizes);
+    checkCudaPasses(op, drawTensors(op, seed++));
   }
 }
 
@@ -236,7 +196,7 @@ SJ_TEST(gru_cuda_deterministic) {
   if (!cudaParityAvailable()) return;  // main() says why
   for (const GruShape& s : {shape(29, 12, 5, 6, kBi, kBias, kDx), shape(50, 12, 5, 6, kBi, kBias, kDx)}) {
     const GruOp op{s};
-    const Tensors<double> init = drawTensors(op, 77).first;
+    const DrawnTensors init = drawTensors(op, 77);
     const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);
     SJ_CHECK(!a.empty(), "gru ", s.describe(), ": the CUDA passes returned nothing");
     for (const auto& [name, v] : a) SJ_CHECK(v == b.at(name), "gru ", s.describe(), ": ", name, " differs between two CUDA runs");
