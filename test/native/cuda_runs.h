@@ -1,6 +1,7 @@
 // Helpers for CUDA tests that the table-driven checkOp cannot reach: shapes too large for its
 // finite differences and counting (the edges of the kernels' tiling), and run-to-run determinism.
 #pragma once
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -8,6 +9,11 @@
 #include "harness.h"
 
 namespace sj::testing {
+
+// Whether two arrays hold the same bits (an output that no pass writes stays NaN on the device).
+inline bool sameBits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
 
 // Every CUDA pass of `op` run from `t`; every tensor as the device leaves it. Empty where no device
 // is visible (a template, so that a build without CUDA never instantiates the calls).
@@ -31,7 +37,7 @@ void checkCudaLargeAndDeterministic(const Op& op, uint64_t seed) {
   checkCudaPasses(op, t);
   const Tensors<float> a = runCudaPasses(op, t), b = runCudaPasses(op, t);
   SJ_CHECK(!a.empty(), op.describe(), ": the CUDA passes returned nothing");
-  for (const auto& [name, v] : a) SJ_CHECK(v == b.at(name), op.describe(), ": ", name, " differs between two CUDA runs");
+  for (const auto& [name, v] : a) SJ_CHECK(sameBits(v, b.at(name)), op.describe(), ": ", name, " differs between two CUDA runs");
 }
 
 }  // namespace sj::testing

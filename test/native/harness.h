@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -68,10 +69,13 @@ using Pass = KernelPass;  // the kernels' own pass enum
 template <class T>
 using Tensors = std::map<std::string, std::vector<T>>;
 
-// Filled: drawn uniformly from [lo, hi) before the passes run. Output: zero, written by passes.
-// Index: int32 data (e.g. max-pool argmax) that the op keeps itself; declared so that its bytes
-// are counted, never allocated as a scalar tensor.
-enum class Role { Filled, Output, Index };
+// Filled: drawn uniformly from [lo, hi) before the passes run. Output: written by the passes before
+// anything reads it (zero for the reference and the CPU kernel; NaN on the device, so a CUDA kernel
+// that accumulates into its output, or leaves part of it, fails parity). Zeroed: state the passes
+// read before they write it, zero to start with everywhere (an optimizer's moments before step 1).
+// Index: int32 data (e.g. max-pool argmax) that the op keeps itself; declared so that its bytes are
+// counted, never allocated as a scalar tensor (NaN-filled on the device like an output).
+enum class Role { Filled, Output, Zeroed, Index };
 struct TensorDecl {
   std::string name;
   int64_t size;
@@ -141,7 +145,7 @@ struct OpTest {
 double maxAbs(const std::vector<double>& v);
 
 // An op's tensors as a test starts them: Filled drawn from `rng` (each value representable in
-// float, so every side sees the same data), Output zero; Index tensors only sized.
+// float, so every side sees the same data), Output and Zeroed zero; Index tensors only sized.
 struct DrawnTensors {
   std::vector<TensorDecl> decls;
   Tensors<double> init;  // every tensor but the Index ones
@@ -209,17 +213,18 @@ void compareWithReference(const std::string& where, const char* kind, Pass pass,
            want[at], " (error ", worst / scale, " of max |ref| ", scale, ", bound ", tolerance, ")");
 }
 
-// An op's tensors on the device, freed with it: every tensor allocated zero-filled
-// (cuda::allocate), so a Role::Index tensor, absent from `init`, starts at 0; the others uploaded.
-// Used only under `if constexpr (kCudaBuilt)`, so a build without CUDA never emits its calls.
+// An op's tensors on the device, freed with it: Filled tensors uploaded, Zeroed ones zero, and
+// every output (Output and Index) NaN, so that what a kernel does not write, or adds to instead of
+// writing, cannot pass for a result. Used only under `if constexpr (kCudaBuilt)`, so a build
+// without CUDA never emits its calls.
 class DeviceCopies {
  public:
   explicit DeviceCopies(const DrawnTensors& t) {
     for (const TensorDecl& d : t.decls) {
       float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(d.size, 1) * 4, "test tensor " + d.name));
       owned_.pointers[d.name] = p;
-      if (d.role == Role::Index) continue;
-      const std::vector<float> values(t.init.at(d.name).begin(), t.init.at(d.name).end());
+      std::vector<float> values(static_cast<size_t>(d.size), std::numeric_limits<float>::quiet_NaN());
+      if (d.role != Role::Output && d.role != Role::Index) values.assign(t.init.at(d.name).begin(), t.init.at(d.name).end());
       cuda::copyToDevice(p, values.data(), d.size * 4, testStream(), d.name.c_str());
     }
   }

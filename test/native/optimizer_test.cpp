@@ -33,8 +33,8 @@ struct StepCounter {
 std::vector<TensorDecl> stateTensors(int64_t size, int64_t firstStep, bool second) {
   std::vector<TensorDecl> t = {{"p", size}, {"g", size}};
   if (firstStep == 1) {
-    t.push_back({"m", size, Role::Output});
-    if (second) t.push_back({"v", size, Role::Output});
+    t.push_back({"m", size, Role::Zeroed});
+    if (second) t.push_back({"v", size, Role::Zeroed});
   } else {
     t.push_back({"m", size});
     if (second) t.push_back({"v", size, Role::Filled, 0.0, 0.5});  // a second moment is >= 0
