@@ -14,13 +14,7 @@ struct Conv2dOp : OpTest<Conv2dOp, Conv2dShape> {
             {"dy", s.outputSize()},         {"y", s.outputSize(), Role::Output}, {"dx", s.inputSize(), Role::Output},
             {"dw", s.weightSize(), Role::Output}, {"db", s.cout, Role::Output}};
   }
-  std::vector<PassIo> passes() const {
-    std::vector<PassIo> p = {{Pass::Forward, s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"y"}},
-                             {Pass::BackwardInput, {"dy", "w"}, {"dx"}},
-                             {Pass::BackwardWeight, {"dy", "x"}, {"dw"}}};
-    if (s.bias) p.push_back({Pass::BackwardBias, {"dy"}, {"db"}});
-    return p;
-  }
+  std::vector<PassIo> passes() const { return affinePasses(s.bias); }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     switch (pass) {

@@ -90,6 +90,16 @@ struct PassIo {
   std::vector<std::string> reads, writes;
 };
 
+// The passes of an affine layer y = x w (+ b) (linear, conv2d): the weights' and input's gradients,
+// and the bias's when it has one.
+inline std::vector<PassIo> affinePasses(bool bias) {
+  std::vector<PassIo> p = {{Pass::Forward, bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"y"}},
+                           {Pass::BackwardInput, {"dy", "w"}, {"dx"}},
+                           {Pass::BackwardWeight, {"dy", "x"}, {"dw"}}};
+  if (bias) p.push_back({Pass::BackwardBias, {"dy"}, {"db"}});
+  return p;
+}
+
 // L = sum_i upstream[i] * output[i]; the backward passes receive `upstream` as their output gradient.
 struct LossTerm {
   std::string output, upstream;

@@ -16,13 +16,7 @@ struct LinearOp : OpTest<LinearOp, LinearShape> {
             {"dy", s.m * s.nout}, {"y", s.m * s.nout, Role::Output}, {"dx", s.m * s.k, Role::Output},
             {"dw", s.nout * s.k, Role::Output}, {"db", s.nout, Role::Output}};
   }
-  std::vector<PassIo> passes() const {
-    std::vector<PassIo> p = {{Pass::Forward, s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"y"}},
-                             {Pass::BackwardInput, {"dy", "w"}, {"dx"}},
-                             {Pass::BackwardWeight, {"dy", "x"}, {"dw"}}};
-    if (s.bias) p.push_back({Pass::BackwardBias, {"dy"}, {"db"}});
-    return p;
-  }
+  std::vector<PassIo> passes() const { return affinePasses(s.bias); }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     switch (pass) {
