@@ -285,8 +285,8 @@ class FftDevicePlan {
   FftPlanView view_;
 };
 
-// x [count][n] -> re, im [count][n/2+1]. No allocation for n up to 12,288 (the shared-memory
-// path); longer transforms run their stages in the stream's workspace.
+// x [count][n] -> re, im [count][n/2+1]. No allocation for n up to 12,288 (8,192 on Turing: the
+// shared-memory path); longer transforms run their stages in the stream's workspace.
 void realFft(CudaStream stream, const FftDevicePlan& plan, int64_t count, const float* x, float* re, float* im);
 
 }  // namespace cuda

@@ -28,7 +28,7 @@ namespace sj::cuda::fft_device {
 constexpr int kMaxThreadsPerFrame = 256;
 constexpr int kMaxBlockThreads = 512;
 constexpr int64_t kSharedTarget = 48 * 1024;  // bytes per block for several frames: no opt-in needed
-constexpr int64_t kSharedMax = 96 * 1024;     // one frame per block with the opt-in (sm_80+ allow more)
+constexpr int64_t kSharedMax = 96 * 1024;     // one frame per block with the opt-in, where the GPU allows it
 constexpr int64_t kWorkspaceCap = int64_t(1) << 28;  // bytes of workspace frames, at most
 
 struct Geometry {
@@ -42,6 +42,15 @@ struct Geometry {
   int64_t frameFloats = 4;   // 4h
 };
 
+// The dynamic shared memory a block of the current device may opt in to: 64 KB on Turing, 96 KB on
+// Volta, more from Ampere on.
+inline int64_t sharedOptInBytes() {
+  int device = 0, bytes = 0;
+  cudaCheck(cudaGetDevice(&device), "reading the current CUDA device");
+  cudaCheck(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "reading the device's shared memory limit");
+  return bytes;
+}
+
 inline Geometry geometry(const FftPlanView& p, int64_t count) {
   int butterflies = 1;
   for (int st = 0; st < p.stages; ++st) butterflies = std::max(butterflies, p.h / p.radix[st]);
@@ -49,7 +58,7 @@ inline Geometry geometry(const FftPlanView& p, int64_t count) {
   while (2 * g.threadsPerFrame < butterflies && g.threadsPerFrame < kMaxThreadsPerFrame) g.threadsPerFrame *= 2;
   g.frameFloats = 4 * static_cast<int64_t>(p.h);
   const int64_t frameBytes = 4 * g.frameFloats;
-  g.inShared = frameBytes <= kSharedMax;
+  g.inShared = frameBytes <= std::min(kSharedMax, sharedOptInBytes());
   int64_t frames = 1;
   if (g.inShared) frames = std::max<int64_t>(1, std::min<int64_t>(kSharedTarget / frameBytes, kMaxBlockThreads / g.threadsPerFrame));
   g.framesPerBlock = static_cast<int>(std::max<int64_t>(1, std::min(frames, count)));

@@ -12,8 +12,8 @@
 // Shared memory holds the two operand tiles k-major, As[k][m] and Bs[k][n] (rows padded by 4
 // floats), twice: while the block multiplies k-tile t out of one buffer, tile t+1 is on its way
 // into the other with cp.async (global to shared, no staging registers, zero-filled outside the
-// operand), issued before the multiply so that its latency hides behind the FMAs; one wait and
-// one barrier per k-tile. Per k step a thread reads 2 float4 of A (a broadcast: a warp spans two
+// operand; sm_80 and newer, a plain load and store before), issued before the multiply so that its
+// latency hides behind the FMAs; one wait and one barrier per k-tile. Per k step a thread reads 2 float4 of A (a broadcast: a warp spans two
 // ty) and 2 float4 of B (16 distinct float4 in a row: conflict-free) for 64 FMAs. Per k-tile and
 // thread (TM = 128): 512 FFMA against 32 LDS.128, 8 cp.async, 1 barrier and the loaders' index
 // arithmetic (~15 instructions per gathered im2col element, ~5 per plain one): FFMA is ~80 % of
@@ -106,24 +106,29 @@ struct ThreadMap<Contiguous::K, Extent> {
 
 // ---- how a loader's elements reach shared memory -------------------------------------------------
 
-// Asynchronously (cp.async, sm_80+): global to shared with no register in between, zero-filled
-// where `inside` is false (src-size 0: nothing is read; src is still a valid address). The
-// emulator copies at once, which the barrier before the tile is read makes equivalent.
+// Asynchronously where the GPU can (cp.async, sm_80 and newer): global to shared with no register
+// in between, zero-filled where `inside` is false (src-size 0: nothing is read; src is still a
+// valid address). Older GPUs (Turing, Volta) and the emulator copy at once through a register,
+// which the barrier before the tile is read makes equivalent: the same tile, without the overlap
+// of the copy with the FMAs.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#define SJ_GEMM_CP_ASYNC 1
+#endif
 __device__ __forceinline__ void copyAsync(float* sharedDst, const float* src, bool inside) {
-#if defined(SEDJOULE_CUDA_EMULATION)
-  *sharedDst = inside ? *src : 0.f;
-#else
+#if defined(SJ_GEMM_CP_ASYNC)
   const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(sharedDst));
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(inside ? 4 : 0));
+#else
+  *sharedDst = inside ? *src : 0.f;
 #endif
 }
 __device__ __forceinline__ void commitAsync() {
-#if !defined(SEDJOULE_CUDA_EMULATION)
+#if defined(SJ_GEMM_CP_ASYNC)
   asm volatile("cp.async.commit_group;\n" ::);
 #endif
 }
 __device__ __forceinline__ void waitAsync() {
-#if !defined(SEDJOULE_CUDA_EMULATION)
+#if defined(SJ_GEMM_CP_ASYNC)
   asm volatile("cp.async.wait_group 0;\n" ::: "memory");
 #endif
 }

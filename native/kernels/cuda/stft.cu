@@ -20,8 +20,14 @@ struct StftParams {
 //   3. S[k] = |X[k]|^power into the free buffer;
 //   4. the block writes its F frames' columns of y [bins][frames]: neighbouring threads take
 //      neighbouring frames of one bin, then the next bin.
-// Three blocks of 512 threads per SM: at most 40 registers.
-__global__ void __launch_bounds__(fft_device::kMaxBlockThreads, 3)
+// Three blocks of 512 threads per SM where the SM holds 1,536 threads or more (at most 40
+// registers), two on Turing, whose SMs hold 1,024.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 750
+constexpr int kStftBlocksPerSm = 2;
+#else
+constexpr int kStftBlocksPerSm = 3;
+#endif
+__global__ void __launch_bounds__(fft_device::kMaxBlockThreads, kStftBlocksPerSm)
     stftForwardKernel(FftPlanView plan, fft_device::Geometry g, StftParams s, const float* __restrict__ x, const float* __restrict__ window,
                       float* __restrict__ y, float* global) {
   SJ_DYNAMIC_SHARED(float, shared);
