@@ -6,7 +6,7 @@
 #include "bench/fma_peak.h"
 #include "core/cpu_isa.h"
 #include "core/thread_pool.h"
-#include "kernels/cuda/cuda_devices.h"
+#include "cuda/cuda_devices.h"
 #include "frontend_object.h"
 #include "meter_object.h"
 #include "network_object.h"

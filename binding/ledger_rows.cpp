@@ -1,5 +1,6 @@
 #include "ledger_rows.h"
 
+#include "core/cost.h"
 #include "core/device.h"
 
 namespace sjb {
@@ -14,13 +15,9 @@ Napi::Object callObject(Napi::Env env, const std::string& layer, const std::stri
   o.Set("name", kernel);
   o.Set("pass", sj::kernelPassName(pass));
   o.Set("shapes", shapes);
-  num("macs", cost.macs);
-  num("flops", cost.flops);
-  num("transcendentals", cost.transcendentals);
-  num("comparisons", cost.comparisons);
-  num("bytesRead", cost.bytesRead);
-  num("bytesWritten", cost.bytesWritten);
-  num("paddingMacs", cost.paddingMacs);
+#define SJ_COST_NUMBER(column) num(#column, cost.column);
+  SJ_COST_COLUMNS(SJ_COST_NUMBER)
+#undef SJ_COST_NUMBER
   return o;
 }
 

@@ -8,8 +8,8 @@
 #include "async_job.h"
 #include "bench/fma_peak.h"
 #include "core/thread_pool.h"
+#include "cuda/cuda_devices.h"
 #include "energy/meter_options.h"
-#include "kernels/cuda/cuda_devices.h"
 
 namespace sjb {
 

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=${CUDA_ARCH:-90-real}
 
-npx cmake-js rebuild --log-level warn --CDSEDJOULE_CUDA=ON --CDCMAKE_CUDA_ARCHITECTURES="$arch"
+npx cmake-js rebuild --log-level warn --CDSEDJOULE_CUDA=ON --CDSEDJOULE_BUILD_TESTS=ON --CDCMAKE_CUDA_ARCHITECTURES="$arch"
 npx tsc -p tsconfig.build.json
 
 rm -rf .device

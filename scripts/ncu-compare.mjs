@@ -19,9 +19,12 @@ const counted = new Map();
 for (const r of ledger) counted.set(r.name, (counted.get(r.name) ?? 0) + r.flops);
 // A CUDA kernel belongs to the ledger kernel whose name, without "2d" and "_", its demangled name
 // contains (maxPoolForwardKernel -> maxpool2d); the GEMM core and its reductions serve conv2d,
-// linear and glu alike, so they are compared with those three together.
+// linear and glu alike, so they are compared with those three together. The GRU runs its GEMMs and
+// bias sums on the same kernels, instantiated for its own stores (GruGemmStore, GruBiasStore) and,
+// alone, summing in double: those count as the GRU's.
 const GEMM = 'gemm core (conv2d + linear + glu)';
 const GEMM_KERNELS = /gemmKernel|splitKReduce|planeSums|columnSums/;
+const GRU_ON_SHARED_KERNELS = /Gru(Gemm|Bias)Store|columnSumsKernel<double/;
 const bare = (name) => name.toLowerCase().replace(/2d|_/g, '');
 const names = [...counted.keys()].filter((n) => !['conv2d', 'linear', 'glu'].includes(n)).sort((a, b) => b.length - a.length);
 const executed = new Map();
@@ -32,7 +35,7 @@ for (const line of lines.slice(1)) {
   const num = (i) => Number(String(c[i]).replace(/,/g, '')) || 0;
   const ops = 2 * num(ffma) + num(fadd) + num(fmul);
   const kernel = c[nameCol];
-  const key = GEMM_KERNELS.test(kernel) ? GEMM : names.find((n) => bare(kernel).includes(bare(n)));
+  const key = GRU_ON_SHARED_KERNELS.test(kernel) ? 'gru' : GEMM_KERNELS.test(kernel) ? GEMM : names.find((n) => bare(kernel).includes(bare(n)));
   if (key) executed.set(key, (executed.get(key) ?? 0) + ops);
   else unmatched.set(kernel, (unmatched.get(kernel) ?? 0) + ops);
 }

@@ -9,7 +9,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/device.h"
-#include "kernels/cuda/device_memory.h"
+#include "cuda/device_memory.h"
 
 namespace sj {
 

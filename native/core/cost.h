@@ -1,30 +1,49 @@
-// The cost of one kernel call, split into columns that are never mixed (see DESIGN.md, Counting).
+// The cost of one kernel call, split into columns that are never mixed: a MAC is not a FLOP's
+// worth of anything else, padding work is not useful work.
 #pragma once
 #include <cstdint>
+
+// The columns, in the order the ledger shows them, each written once: the struct below, its sum
+// and comparison, and the binding's ledger rows are all generated from this list, so a column is
+// added or renamed here and nowhere else.
+//   macs             multiply-accumulates on real data (padding taps excluded)
+//   flops            every FP add, sub, mul, div; a MAC counts 2
+//   transcendentals  exp, log, log1p, tanh, sqrt
+//   comparisons      max, compares, selects, abs, clamps
+//   bytesRead        compulsory: each input read once
+//   bytesWritten     compulsory: each output written once
+//   paddingMacs      MACs on structural zeros (padding taps, stride gaps) that the fast im2col/GEMM
+//                    kernels execute although they do no useful work; `macs` excludes them, so a
+//                    profiler that counts executed instructions sees macs + paddingMacs
+#define SJ_COST_COLUMNS(X) \
+  X(macs)                  \
+  X(flops)                 \
+  X(transcendentals)       \
+  X(comparisons)           \
+  X(bytesRead)             \
+  X(bytesWritten)          \
+  X(paddingMacs)
 
 namespace sj {
 
 struct Cost {
-  int64_t macs = 0;             // multiply-accumulates on real data (padding taps excluded)
-  int64_t flops = 0;            // every FP add, sub, mul, div; a MAC counts 2
-  int64_t transcendentals = 0;  // exp, log, log1p, tanh, sqrt
-  int64_t comparisons = 0;      // max, compares, selects, abs, clamps
-  int64_t bytesRead = 0;        // compulsory: each input read once
-  int64_t bytesWritten = 0;     // compulsory: each output written once
-  // MACs on structural zeros (padding taps, stride gaps) that the fast im2col/GEMM kernel executes
-  // although they do no useful work; `macs` excludes them. A profiler that counts executed
-  // instructions sees macs + paddingMacs.
-  int64_t paddingMacs = 0;
+#define SJ_COST_FIELD(column) int64_t column = 0;
+  SJ_COST_COLUMNS(SJ_COST_FIELD)
+#undef SJ_COST_FIELD
 
   Cost& operator+=(const Cost& o) {
-    macs += o.macs;
-    flops += o.flops;
-    transcendentals += o.transcendentals;
-    comparisons += o.comparisons;
-    bytesRead += o.bytesRead;
-    bytesWritten += o.bytesWritten;
-    paddingMacs += o.paddingMacs;
+#define SJ_COST_ADD(column) column += o.column;
+    SJ_COST_COLUMNS(SJ_COST_ADD)
+#undef SJ_COST_ADD
     return *this;
+  }
+
+  bool operator==(const Cost& o) const {
+#define SJ_COST_DIFFERS(column) \
+  if (column != o.column) return false;
+    SJ_COST_COLUMNS(SJ_COST_DIFFERS)
+#undef SJ_COST_DIFFERS
+    return true;
   }
 };
 

@@ -1,8 +1,8 @@
 #include "core/device.h"
 
-#include "core/error.h"
-#include "kernels/cuda/cuda_session.h"
-#include "kernels/cuda/device_memory.h"
+#include "base/error.h"
+#include "cuda/cuda_session.h"
+#include "cuda/device_memory.h"
 
 namespace sj {
 

@@ -2,6 +2,8 @@
 #pragma once
 #include <string>
 
+#include "cuda/cuda_session.h"
+
 namespace sj {
 
 enum class Device { Cpu, Cuda };
@@ -17,5 +19,10 @@ inline constexpr bool kCudaBuilt = true;
 #else
 inline constexpr bool kCudaBuilt = false;
 #endif
+
+// The session of a network or front end placed on `device`: none on the CPU; on CUDA a new one, or
+// E_CUDA saying why CUDA cannot be used (no backend in this build, no driver, no device). `who`
+// starts the message ("frontend", "network").
+CudaSessionPointer openCudaSession(Device device, int cudaDevice, const char* who);
 
 }  // namespace sj

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace sj {
 

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "energy/cpu_model_source.h"
 #include "energy/nvml_source.h"
 #include "energy/rapl_source.h"

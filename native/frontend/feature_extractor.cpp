@@ -6,18 +6,16 @@
 #include <limits>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/spec_reader.h"
-#include "frontend/mel.h"
-#include "frontend/pad_crop.h"
-#include "kernels/cuda/device_memory.h"
-#include "kernels/cuda/frontend_amplitude.h"
-#include "kernels/cuda/frontend_fft.h"
-#include "kernels/cuda/frontend_mel.h"
-#include "kernels/cuda/frontend_normalize.h"
-#include "kernels/cuda/frontend_pad_crop.h"
-#include "kernels/cuda/frontend_resample.h"
-#include "kernels/cuda/frontend_stft.h"
+#include "cuda/device_memory.h"
+#include "kernels/amplitude.h"
+#include "kernels/fft.h"
+#include "kernels/mel.h"
+#include "kernels/normalize.h"
+#include "kernels/pad_crop.h"
+#include "kernels/resample.h"
+#include "kernels/stft.h"
 
 namespace sj {
 

@@ -25,7 +25,7 @@
 //
 // Device: the CPU (the thread pool of the kernel context), or CUDA: the extractor owns a CUDA
 // session and keeps its window, filterbank, FFT and resampling tables on the device; compute()
-// copies the clip there in one transfer, runs every stage there (kernels/cuda/frontend_*.h, the
+// copies the clip there in one transfer, runs every stage there (kernels/cuda/, the
 // same ledger rows and cost formulas), copies the features back in one transfer and records the
 // stages' GPU times. The CUDA features equal the CPU's within float rounding (min-max output
 // within ~1e-6).
@@ -38,12 +38,12 @@
 #include "core/buffer.h"
 #include "core/device.h"
 #include "core/json.h"
-#include "frontend/amplitude.h"
-#include "frontend/mel_filterbank.h"
-#include "frontend/normalize.h"
-#include "frontend/resample.h"
-#include "frontend/stft.h"
-#include "frontend/window.h"
+#include "kernels/amplitude.h"
+#include "kernels/mel_filterbank.h"
+#include "kernels/normalize.h"
+#include "kernels/resample.h"
+#include "kernels/stft.h"
+#include "kernels/window.h"
 #include "ledger/kernel_context.h"
 
 namespace sj {

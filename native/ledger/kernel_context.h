@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/error.h"
 #include "core/device.h"
-#include "core/error.h"
 #include "core/thread_pool.h"
-#include "kernels/cuda/cuda_session.h"
+#include "cuda/cuda_session.h"
 #include "ledger/ledger.h"
 
 namespace sj {

@@ -2,17 +2,6 @@
 
 namespace sj {
 
-const char* kernelPassName(KernelPass pass) {
-  switch (pass) {
-    case KernelPass::Forward: return "forward";
-    case KernelPass::BackwardInput: return "backward-input";
-    case KernelPass::BackwardWeight: return "backward-weight";
-    case KernelPass::BackwardBias: return "backward-bias";
-    case KernelPass::Optimizer: return "optimizer";
-  }
-  return "forward";
-}
-
 void Ledger::record(const std::string& layer, const std::string& kernel, KernelPass pass, const std::string& shapes, const Cost& cost,
                     int64_t nanoseconds, Device device) {
   std::lock_guard<std::mutex> lock(mutex_);

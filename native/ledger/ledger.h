@@ -11,11 +11,9 @@
 
 #include "core/cost.h"
 #include "core/device.h"
+#include "kernels/kernel_pass.h"
 
 namespace sj {
-
-enum class KernelPass { Forward, BackwardInput, BackwardWeight, BackwardBias, Optimizer };
-const char* kernelPassName(KernelPass pass);
 
 struct LedgerRow {
   std::string layer;   // which layer of the network made the call, e.g. "3:conv2d"

@@ -2,12 +2,10 @@
 
 #include <cstring>
 
-#include "core/error.h"
-#include "kernels/cpu/bce.h"
-#include "kernels/cpu/sigmoid.h"
-#include "kernels/cuda/bce.h"
-#include "kernels/cuda/device_memory.h"
-#include "kernels/cuda/sigmoid.h"
+#include "base/error.h"
+#include "cuda/device_memory.h"
+#include "kernels/bce.h"
+#include "kernels/sigmoid.h"
 
 namespace sj {
 

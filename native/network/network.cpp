@@ -4,13 +4,13 @@
 #include <cstring>
 #include <deque>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/random.h"
 #include "core/shape_text.h"
-#include "kernels/cpu/bce.h"
-#include "kernels/cuda/device_memory.h"
-#include "network/layers/layers.h"
 #include "core/spec_reader.h"
+#include "cuda/device_memory.h"
+#include "kernels/bce.h"
+#include "network/layers/layers.h"
 #include "network/weights_file.h"
 
 namespace sj {

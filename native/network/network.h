@@ -18,7 +18,7 @@
 #include "core/buffer.h"
 #include "core/json.h"
 #include "core/thread_pool.h"
-#include "kernels/cuda/cuda_session.h"
+#include "cuda/cuda_session.h"
 #include "ledger/ledger.h"
 #include "network/layer.h"
 #include "network/loss.h"

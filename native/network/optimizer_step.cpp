@@ -1,8 +1,7 @@
 #include "network/optimizer_step.h"
 
-#include "core/error.h"
-#include "kernels/cpu/optimizer.h"
-#include "kernels/cuda/optimizer.h"
+#include "base/error.h"
+#include "kernels/optimizer.h"
 
 namespace sj {
 

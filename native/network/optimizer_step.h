@@ -4,8 +4,8 @@
 #include <cstdint>
 
 #include "core/json.h"
-#include "network/layer.h"
 #include "core/spec_reader.h"
+#include "network/layer.h"
 
 namespace sj {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <map>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "io/atomic_file.h"
 

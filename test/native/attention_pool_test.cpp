@@ -1,13 +1,11 @@
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/attention_pool.h"
-#include "kernels/cuda/attention_pool.h"
+#include "kernels/attention_pool.h"
 
 namespace sj::testing {
 namespace {
 
-struct AttentionPoolOp {
-  AttentionPoolShape s;
+struct AttentionPoolOp : OpTest<AttentionPoolOp, AttentionPoolShape> {
   double range = 2.0;  // attention logits drawn from [-range, range)
 
   std::string describe() const { return "attention-pool " + s.describe() + " a in +-" + std::to_string(range); }
@@ -21,7 +19,10 @@ struct AttentionPoolOp {
             {"dstrong", s.size(), Role::Output},
             {"da", s.size(), Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const {
+    return {{Pass::Forward, {"strong", "a"}, {"sof", "den", "weak"}},
+            {Pass::BackwardInput, {"strong", "sof", "den", "weak", "dweak"}, {"dstrong", "da"}}};
+  }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward)
@@ -43,19 +44,7 @@ struct AttentionPoolOp {
       cuda::attentionPoolBackwardInput(stream, s, d["strong"], d["sof"], d["den"], d["weak"], d["dweak"], d["dstrong"], d["da"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? attentionPoolForwardCost(s) : attentionPoolBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const {
-    if (pass == Pass::Forward) return {"strong", "a"};
-    return {"strong", "sof", "den", "weak", "dweak"};
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    if (pass == Pass::Forward) return {"sof", "den", "weak"};
-    return {"dstrong", "da"};
-  }
   std::vector<LossTerm> loss() const { return {{"weak", "dweak"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    if (pass == Pass::BackwardInput) return {{"dstrong", "strong"}, {"da", "a"}};
-    return {};
-  }
   // Float softmax and products with double sums: observed errors stay below 2e-7 of the largest
   // value. With wide logits (the clamp cases) da is partly the gradient of saturated softmax rows,
   // tiny differences of float terms (see softmax_test); observed 3e-7, bound 1e-5.

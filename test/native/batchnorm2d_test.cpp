@@ -2,8 +2,7 @@
 
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/batchnorm2d.h"
-#include "kernels/cuda/batchnorm2d.h"
+#include "kernels/batchnorm2d.h"
 
 namespace sj::testing {
 namespace {
@@ -13,8 +12,7 @@ namespace {
 // and the gradients by about 1e-7 relative. One case needs care: with m = 2 values per channel, xhat = +-1 up to eps, and
 // the exact dx is only the eps / (var + eps) residue of a cancellation, far below float rounding
 // of the terms that cancel; such rows use a large eps (0.1) so that dx is well above it.
-struct BatchNorm2dOp {
-  BatchNorm2dShape s;
+struct BatchNorm2dOp : OpTest<BatchNorm2dOp, BatchNorm2dShape> {
   double xLo = -1.0, xHi = 1.0;
 
   std::string describe() const { return "batchnorm2d " + s.describe(); }
@@ -33,7 +31,14 @@ struct BatchNorm2dOp {
             {"dgamma", c, Role::Output},
             {"dbeta", c, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight, Pass::BackwardBias}; }
+  std::vector<PassIo> passes() const {
+    using Names = std::vector<std::string>;
+    return {{Pass::Forward, {"x", "gamma", "beta", "runningMean", "runningVar"},
+             s.training ? Names{"y", "mean", "rstd", "runningMean", "runningVar"} : Names{"y", "mean", "rstd"}},
+            {Pass::BackwardInput, s.training ? Names{"dy", "x", "gamma", "mean", "rstd"} : Names{"dy", "gamma", "rstd"}, {"dx"}},
+            {Pass::BackwardWeight, {"dy", "x", "mean", "rstd"}, {"dgamma"}},
+            {Pass::BackwardBias, {"dy"}, {"dbeta"}}};
+  }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     switch (pass) {
@@ -86,34 +91,6 @@ struct BatchNorm2dOp {
       case Pass::BackwardInput: return batchnorm2dBackwardInputCost(s);
       case Pass::BackwardWeight: return batchnorm2dBackwardWeightCost(s);
       default: return batchnorm2dBackwardBiasCost(s);
-    }
-  }
-  std::vector<std::string> reads(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return {"x", "gamma", "beta", "runningMean", "runningVar"};
-      case Pass::BackwardInput:
-        return s.training ? std::vector<std::string>{"dy", "x", "gamma", "mean", "rstd"} : std::vector<std::string>{"dy", "gamma", "rstd"};
-      case Pass::BackwardWeight: return {"dy", "x", "mean", "rstd"};
-      default: return {"dy"};
-    }
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward:
-        return s.training ? std::vector<std::string>{"y", "mean", "rstd", "runningMean", "runningVar"}
-                          : std::vector<std::string>{"y", "mean", "rstd"};
-      case Pass::BackwardInput: return {"dx"};
-      case Pass::BackwardWeight: return {"dgamma"};
-      default: return {"dbeta"};
-    }
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    switch (pass) {
-      case Pass::BackwardInput: return {{"dx", "x"}};
-      case Pass::BackwardWeight: return {{"dgamma", "gamma"}};
-      case Pass::BackwardBias: return {{"dbeta", "beta"}};
-      default: return {};
     }
   }
   OpChecks checks() const {

@@ -1,17 +1,14 @@
 #include <limits>
 #include <tuple>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/bce.h"
-#include "kernels/cuda/bce.h"
+#include "kernels/bce.h"
 
 namespace sj::testing {
 namespace {
 
-struct BceOp {
-  BceShape s;
-
+struct BceOp : OpTest<BceOp, BceShape> {
   std::string describe() const { return "bce " + s.describe(); }
   // Logits from [-6, 6); probabilities from [0.02, 0.98), where the finite differences of the
   // logs stay accurate (and far from the -100 clamp, which only matters below p = e^-100).
@@ -22,7 +19,7 @@ struct BceOp {
             {"loss", 1, Role::Output},
             {"dx", s.size, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x", "t"}, {"loss"}}, {Pass::BackwardInput, {"x", "t", "g"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) bceForwardReference(s, t["x"].data(), t["t"].data(), t["loss"].data());
@@ -37,15 +34,7 @@ struct BceOp {
     if (pass == Pass::BackwardInput) cuda::bceBackwardInput(stream, s, d["x"], d["t"], d["g"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? bceForwardCost(s) : bceBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const {
-    return pass == Pass::Forward ? std::vector<std::string>{"x", "t"} : std::vector<std::string>{"x", "t", "g"};
-  }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "loss" : "dx"}; }
   std::vector<LossTerm> loss() const { return {{"loss", "g"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    if (pass == Pass::BackwardInput) return {{"dx", "x"}};
-    return {};
-  }
   // Per-element float logs and exps, summed in double; the backward divides by p(1 - p) >= 0.0196.
   OpChecks checks() const {
     OpChecks c;

@@ -2,26 +2,19 @@
 
 #include "cuda_runs.h"
 #include "harness.h"
-#include "kernels/cpu/conv2d.h"
-#include "kernels/cuda/conv2d.h"
+#include "kernels/conv2d.h"
 
 namespace sj::testing {
 namespace {
 
-struct Conv2dOp {
-  Conv2dShape s;
-
+struct Conv2dOp : OpTest<Conv2dOp, Conv2dShape> {
   std::string describe() const { return "conv2d " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.inputSize()},           {"w", s.weightSize()},          {"b", s.cout},
             {"dy", s.outputSize()},         {"y", s.outputSize(), Role::Output}, {"dx", s.inputSize(), Role::Output},
             {"dw", s.weightSize(), Role::Output}, {"db", s.cout, Role::Output}};
   }
-  std::vector<Pass> passes() const {
-    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
-    if (s.bias) p.push_back(Pass::BackwardBias);
-    return p;
-  }
+  std::vector<PassIo> passes() const { return affinePasses(s.bias); }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     switch (pass) {
@@ -58,32 +51,6 @@ struct Conv2dOp {
       default: return conv2dBackwardBiasCost(s);
     }
   }
-  std::vector<std::string> reads(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"};
-      case Pass::BackwardInput: return {"dy", "w"};
-      case Pass::BackwardWeight: return {"dy", "x"};
-      default: return {"dy"};
-    }
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return {"y"};
-      case Pass::BackwardInput: return {"dx"};
-      case Pass::BackwardWeight: return {"dw"};
-      default: return {"db"};
-    }
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    switch (pass) {
-      case Pass::BackwardInput: return {{"dx", "x"}};
-      case Pass::BackwardWeight: return {{"dw", "w"}};
-      case Pass::BackwardBias: return {{"db", "b"}};
-      default: return {};
-    }
-  }
-  OpChecks checks() const { return {}; }
 };
 
 Conv2dShape shape(int64_t n, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,

@@ -4,8 +4,7 @@
 #include "core/random.h"
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/dropout.h"
-#include "kernels/cuda/dropout.h"
+#include "kernels/dropout.h"
 
 namespace sj::testing {
 namespace {
@@ -15,8 +14,7 @@ namespace {
 // DropoutShape::keepThreshold), so they differ only by the float rounding of 1 / (1 - p) and of
 // x * mask (~1e-7). Finite differences: the default 1e-6; y is linear in x, so they are exact up to
 // double rounding.
-struct DropoutOp {
-  DropoutShape s;
+struct DropoutOp : OpTest<DropoutOp, DropoutShape> {
   uint64_t seed = 0;
 
   std::string describe() const { return "dropout " + s.describe() + " seed=" + std::to_string(seed); }
@@ -27,7 +25,7 @@ struct DropoutOp {
             {"y", s.size, Role::Output},
             {"dx", s.size, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"mask", "y"}}, {Pass::BackwardInput, {"dy", "mask"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) dropoutForwardReference(s, seed, t["x"].data(), t["mask"].data(), t["y"].data());
@@ -42,17 +40,6 @@ struct DropoutOp {
     if (pass == Pass::BackwardInput) cuda::dropoutBackwardInput(stream, s, d["dy"], d["mask"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? dropoutForwardCost(s) : dropoutBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const {
-    return pass == Pass::Forward ? std::vector<std::string>{"x"} : std::vector<std::string>{"dy", "mask"};
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    return pass == Pass::Forward ? std::vector<std::string>{"mask", "y"} : std::vector<std::string>{"dx"};
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    if (pass == Pass::BackwardInput) return {{"dx", "x"}};
-    return {};
-  }
   OpChecks checks() const {
     OpChecks c;
     c.fastTolerance = 1e-6;

@@ -1,20 +1,18 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/amplitude.h"
-#include "frontend/lane_kernels.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_amplitude.h"
+#include "kernels/amplitude.h"
+#include "kernels/cpu/lane_kernels.h"
 
 namespace sj::testing {
 namespace {
 
-struct AmplitudeOp {
-  AmplitudeShape s;
+struct AmplitudeOp : OpTest<AmplitudeOp, AmplitudeShape> {
   double lo, hi;  // input range
   std::string describe() const { return "amplitude " + s.describe(); }
   std::vector<TensorDecl> tensors() const { return {{"x", s.size, Role::Filled, lo, hi}, {"y", s.size, Role::Output}}; }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     amplitudeForwardReference(s, t["x"].data(), t["y"].data());
@@ -22,10 +20,6 @@ struct AmplitudeOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { amplitudeForward(pool, s, t["x"].data(), t["y"].data()); }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::amplitudeForward(stream, s, d["x"], d["y"]); }
   Cost cost(Pass) const { return amplitudeForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"x"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {1e-6}; }
 };
 

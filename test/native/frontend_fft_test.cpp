@@ -1,24 +1,26 @@
 #include <cmath>
 
-#include "expect_error.h"
-#include "frontend/fft.h"
-#include "frontend/lane_kernels.h"
 #include "core/buffer.h"
+#include "expect_error.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_fft.h"
+#include "kernels/cpu/lane_kernels.h"
+#include "kernels/fft.h"
 
 namespace sj::testing {
 namespace {
 
-struct RealFftOp {
+struct FftLength {
   int64_t n;
-  FftPlan plan{n};
+};
+
+struct RealFftOp : OpTest<RealFftOp, FftLength> {
+  FftPlan plan{s.n};
 
   std::string describe() const { return plan.describe(); }
   std::vector<TensorDecl> tensors() const {
-    return {{"x", n}, {"re", plan.bins(), Role::Output}, {"im", plan.bins(), Role::Output}};
+    return {{"x", s.n}, {"re", plan.bins(), Role::Output}, {"im", plan.bins(), Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"re", "im"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     realFftReference(plan, t["x"].data(), t["re"].data(), t["im"].data());
@@ -32,11 +34,7 @@ struct RealFftOp {
     cuda::realFft(stream, device, 1, d["x"], d["re"], d["im"]);
     cuda::synchronize(stream, "realFft");
   }
-  Cost cost(Pass) const { return realFftCost(n); }
-  std::vector<std::string> reads(Pass) const { return {"x"}; }
-  std::vector<std::string> writes(Pass) const { return {"re", "im"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
+  Cost cost(Pass) const { return realFftCost(s.n); }
   OpChecks checks() const { return {1e-5}; }
 };
 

@@ -1,11 +1,10 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/mel.h"
-#include "frontend/stft.h"
-#include "frontend/window.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_mel.h"
+#include "kernels/mel.h"
+#include "kernels/stft.h"
+#include "kernels/window.h"
 
 namespace sj::testing {
 namespace {
@@ -16,38 +15,37 @@ MelFilterbankSpec spec(int64_t nFft, int64_t mels, int64_t rate, double fMin, do
   return s;
 }
 
-struct MelOp {
+struct MelCase {
   MelFilterbank fb;
   int64_t frames;
+};
+
+struct MelOp : OpTest<MelOp, MelCase> {
   MelShape shape() const {
-    MelShape s;
-    s.frames = frames;
-    s.filters = &fb;
-    return s;
+    MelShape m;
+    m.frames = s.frames;
+    m.filters = &s.fb;
+    return m;
   }
   std::string describe() const { return "mel " + shape().describe(); }
   std::vector<TensorDecl> tensors() const {
-    return {{"w", fb.nonzeros(), Role::Filled, 0.0, 1.0},
-            {"index", 2 * fb.mels, Role::Index},
-            {"S", fb.bins * frames, Role::Filled, 0.0, 2.0},
-            {"y", fb.mels * frames, Role::Output}};
+    return {{"w", s.fb.nonzeros(), Role::Filled, 0.0, 1.0},
+            {"index", 2 * s.fb.mels, Role::Index},
+            {"S", s.fb.bins * s.frames, Role::Filled, 0.0, 2.0},
+            {"y", s.fb.mels * s.frames, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"S", "w", "index"}, {"y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     melForwardReference(shape(), t["w"].data(), t["S"].data(), t["y"].data());
   }
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { melForward(pool, shape(), t["w"].data(), t["S"].data(), t["y"].data()); }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const {
-    const cuda::MelDeviceIndex index(fb, stream);
+    const cuda::MelDeviceIndex index(s.fb, stream);
     cuda::melForward(stream, shape(), index, d["w"], d["S"], d["y"]);
     cuda::synchronize(stream, "mel");
   }
   Cost cost(Pass) const { return melForwardCost(shape()); }
-  std::vector<std::string> reads(Pass) const { return {"S", "w", "index"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {1e-6}; }
 };
 

@@ -2,19 +2,17 @@
 #include <cstring>
 
 #include "expect_error.h"
-#include "frontend/normalize.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_normalize.h"
+#include "kernels/normalize.h"
 
 namespace sj::testing {
 namespace {
 
-struct NormalizeOp {
-  NormalizeShape s;
+struct NormalizeOp : OpTest<NormalizeOp, NormalizeShape> {
   double lo, hi;
   std::string describe() const { return "normalize " + s.describe(); }
   std::vector<TensorDecl> tensors() const { return {{"x", s.size, Role::Filled, lo, hi}, {"y", s.size, Role::Output}}; }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     normalizeForwardReference(s, t["x"].data(), t["y"].data());
@@ -22,10 +20,6 @@ struct NormalizeOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { normalizeForward(pool, s, t["x"].data(), t["y"].data()); }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::normalizeForward(stream, s, d["x"], d["y"]); }
   Cost cost(Pass) const { return normalizeForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"x"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {1e-6}; }
 };
 

@@ -1,15 +1,13 @@
 #include <algorithm>
 
 #include "core/buffer.h"
-#include "frontend/pad_crop.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_pad_crop.h"
+#include "kernels/pad_crop.h"
 
 namespace sj::testing {
 namespace {
 
-struct PadOp {
-  PadShape s;
+struct PadOp : OpTest<PadOp, PadShape> {
   std::string describe() const { return "pad " + s.describe(); }
   // Out of place: x -> y. In place: the signal already sits at the start of a length-long buffer
   // and only the zeros ("tail") are written; "x_read" (Index) counts the bytes read: none.
@@ -17,7 +15,7 @@ struct PadOp {
     if (!s.inPlace) return {{"x", s.samples}, {"y", s.length, Role::Output}};
     return {{"x", s.samples}, {"tail", s.length - s.samples, Role::Output}, {"x_read", 0, Role::Index}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {s.inPlace ? "x_read" : "x"}, {s.inPlace ? "tail" : "y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     if (!s.inPlace) return padForwardReference(s, t["x"].data(), t["y"].data());
@@ -45,20 +43,15 @@ struct PadOp {
     cuda::synchronize(stream, "pad in place");
   }
   Cost cost(Pass) const { return padForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {s.inPlace ? "x_read" : "x"}; }
-  std::vector<std::string> writes(Pass) const { return {s.inPlace ? "tail" : "y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {0.0}; }
 };
 
-struct FrameCropOp {
-  FrameCropShape s;
+struct FrameCropOp : OpTest<FrameCropOp, FrameCropShape> {
   std::string describe() const { return "frame_crop " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.rows * s.frames}, {"y", s.rows * s.keep, Role::Output}, {"x_read", s.rows * s.kept(), Role::Index}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x_read"}, {"y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     frameCropForwardReference(s, t["x"].data(), t["y"].data());
@@ -66,10 +59,6 @@ struct FrameCropOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { frameCropForward(pool, s, t["x"].data(), t["y"].data()); }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::frameCropForward(stream, s, d["x"], d["y"]); }
   Cost cost(Pass) const { return frameCropForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"x_read"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {0.0}; }
 };
 

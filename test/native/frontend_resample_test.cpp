@@ -1,21 +1,19 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/resample.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_resample.h"
+#include "kernels/resample.h"
 
 namespace sj::testing {
 namespace {
 
-struct ResampleOp {
-  ResampleShape s;
+struct ResampleOp : OpTest<ResampleOp, ResampleShape> {
   std::string describe() const { return "resample " + s.describe(); }
   // "x_read" (Index) counts the samples the outputs reach when outputLimit stops short of the end.
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.samples}, {"y", s.outputs(), Role::Output}, {"x_read", s.samplesRead(), Role::Index}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x_read"}, {"y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     resampleForwardReference(s, t["x"].data(), t["y"].data());
@@ -30,10 +28,6 @@ struct ResampleOp {
     cuda::synchronize(stream, "resample");
   }
   Cost cost(Pass) const { return resampleForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"x_read"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {2e-6}; }
 };
 

@@ -1,21 +1,19 @@
 #include <cmath>
 
 #include "expect_error.h"
-#include "frontend/stft.h"
-#include "frontend/window.h"
 #include "harness.h"
-#include "kernels/cuda/frontend_stft.h"
+#include "kernels/stft.h"
+#include "kernels/window.h"
 
 namespace sj::testing {
 namespace {
 
-struct StftOp {
-  StftShape s;
+struct StftOp : OpTest<StftOp, StftShape> {
   std::string describe() const { return "stft " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.samples}, {"window", s.winLength, Role::Filled, 0.0, 1.0}, {"y", s.outputSize(), Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x", "window"}, {"y"}}}; }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     stftForwardReference(s, t["x"].data(), t["window"].data(), t["y"].data());
@@ -30,10 +28,6 @@ struct StftOp {
     cuda::synchronize(stream, "stft");  // before the plan's tables are freed
   }
   Cost cost(Pass) const { return stftForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"x", "window"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const { return {2e-5}; }
 };
 

@@ -4,8 +4,7 @@
 #include "cuda_runs.h"
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/glu.h"
-#include "kernels/cuda/glu.h"
+#include "kernels/glu.h"
 
 namespace sj::testing {
 namespace {
@@ -14,8 +13,7 @@ namespace {
 // where 1 - sig is taken from a float sig close to 1); the float GEMM adds C products per output,
 // ~sqrt(C) * 6e-8 relative. Finite differences: the default 1e-6 with step 1e-6 (the function is
 // smooth, central differences are accurate to ~1e-10).
-struct GluOp {
-  GluShape s;
+struct GluOp : OpTest<GluOp, GluShape> {
   double xLo = -1.0, xHi = 1.0;
 
   std::string describe() const { return "glu " + s.describe(); }
@@ -32,9 +30,11 @@ struct GluOp {
             {"dw", s.weightSize(), Role::Output},
             {"db", s.c, Role::Output}};
   }
-  std::vector<Pass> passes() const {
-    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
-    if (s.bias) p.push_back(Pass::BackwardBias);
+  std::vector<PassIo> passes() const {
+    std::vector<PassIo> p = {{Pass::Forward, s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"lin", "sig", "y"}},
+                             {Pass::BackwardInput, {"dy", "w", "lin", "sig"}, {"dx"}},
+                             {Pass::BackwardWeight, {"dy", "sig", "x"}, {"dw"}}};
+    if (s.bias) p.push_back({Pass::BackwardBias, {"dy", "sig"}, {"db"}});
     return p;
   }
   template <class T>
@@ -75,31 +75,6 @@ struct GluOp {
       case Pass::BackwardInput: return gluBackwardInputCost(s);
       case Pass::BackwardWeight: return gluBackwardWeightCost(s);
       default: return gluBackwardBiasCost(s);
-    }
-  }
-  std::vector<std::string> reads(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"};
-      case Pass::BackwardInput: return {"dy", "w", "lin", "sig"};
-      case Pass::BackwardWeight: return {"dy", "sig", "x"};
-      default: return {"dy", "sig"};
-    }
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return {"lin", "sig", "y"};
-      case Pass::BackwardInput: return {"dx"};
-      case Pass::BackwardWeight: return {"dw"};
-      default: return {"db"};
-    }
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    switch (pass) {
-      case Pass::BackwardInput: return {{"dx", "x"}};
-      case Pass::BackwardWeight: return {{"dw", "w"}};
-      case Pass::BackwardBias: return {{"db", "b"}};
-      default: return {};
     }
   }
   OpChecks checks() const {

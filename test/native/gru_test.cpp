@@ -2,11 +2,10 @@
 #include <map>
 #include <utility>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "cuda_runs.h"
 #include "harness.h"
-#include "kernels/cpu/gru.h"
-#include "kernels/cuda/gru.h"
+#include "kernels/gru.h"
 
 namespace sj::testing {
 namespace {
@@ -15,9 +14,7 @@ namespace {
 // reference (double): 1e-4 of the largest reference value per tensor; the errors seen are below
 // 1e-6 even at T = 100, H = 256, so the recurrence does not amplify float rounding noticeably.
 // Finite differences of the double reference: 1e-6 of max(1, max |gradient|), step 1e-6.
-struct GruOp {
-  GruShape s;
-
+struct GruOp : OpTest<GruOp, GruShape> {
   std::string describe() const { return "gru " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     // PyTorch's init is U(-1/sqrt(H), 1/sqrt(H)); 1.5x wider so that gates also saturate.
@@ -37,9 +34,19 @@ struct GruOp {
             {"dbih", s.biasSize(), Role::Output},
             {"dbhh", s.biasSize(), Role::Output}};
   }
-  std::vector<Pass> passes() const {
-    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
-    if (s.bias) p.push_back(Pass::BackwardBias);
+  // W_hh and the hidden-state history are read only when there is a recurrence (T > 1).
+  std::vector<PassIo> passes() const {
+    const bool recurrent = s.t > 1;
+    PassIo forward{Pass::Forward, {"x", "wih"}, {"y", "gates"}};
+    if (recurrent) forward.reads.push_back("whh");
+    if (s.bias) forward.reads.insert(forward.reads.end(), {"bih", "bhh"});
+    PassIo input{Pass::BackwardInput, {"dy", "gates"}, {"gateGrads"}};
+    if (recurrent) input.reads.insert(input.reads.end(), {"y", "whh"});
+    if (s.inputGradient) input.reads.push_back("wih"), input.writes.push_back("dx");
+    PassIo weight{Pass::BackwardWeight, {"gateGrads", "x"}, {"dwih", "dwhh"}};
+    if (recurrent) weight.reads.push_back("y");
+    std::vector<PassIo> p = {forward, input, weight};
+    if (s.bias) p.push_back({Pass::BackwardBias, {"gateGrads"}, {"dbih", "dbhh"}});
     return p;
   }
   template <class T>
@@ -98,46 +105,6 @@ struct GruOp {
       default: return gruBackwardBiasCost(s);
     }
   }
-  std::vector<std::string> reads(Pass pass) const {
-    const bool recurrent = s.t > 1;  // whh and the hidden-state history are used only then
-    std::vector<std::string> r;
-    switch (pass) {
-      case Pass::Forward:
-        r = {"x", "wih"};
-        if (recurrent) r.push_back("whh");
-        if (s.bias) r.insert(r.end(), {"bih", "bhh"});
-        return r;
-      case Pass::BackwardInput:
-        r = {"dy", "gates"};
-        if (recurrent) r.insert(r.end(), {"y", "whh"});
-        if (s.inputGradient) r.push_back("wih");
-        return r;
-      case Pass::BackwardWeight:
-        r = {"gateGrads", "x"};
-        if (recurrent) r.push_back("y");
-        return r;
-      default: return {"gateGrads"};
-    }
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return {"y", "gates"};
-      case Pass::BackwardInput:
-        return s.inputGradient ? std::vector<std::string>{"gateGrads", "dx"} : std::vector<std::string>{"gateGrads"};
-      case Pass::BackwardWeight: return {"dwih", "dwhh"};
-      default: return {"dbih", "dbhh"};
-    }
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    switch (pass) {
-      case Pass::BackwardInput: return s.inputGradient ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{};
-      case Pass::BackwardWeight: return {{"dwih", "wih"}, {"dwhh", "whh"}};
-      case Pass::BackwardBias: return {{"dbih", "bih"}, {"dbhh", "bhh"}};
-      default: return {};
-    }
-  }
-  OpChecks checks() const { return {}; }
 };
 
 GruShape shape(int64_t n, int64_t t, int64_t input, int64_t hidden, bool bidirectional, bool bias, bool inputGradient) {
@@ -184,18 +151,11 @@ SJ_TEST(gru_random) {
 SJ_TEST(gru_thread_count_independent) {
   const GruShape s = shape(300, 3, 20, 64, kBi, kBias, kDx);
   const GruOp op{s};
-  std::mt19937_64 rng(99);
   Tensors<float> init;
-  for (const TensorDecl& d : op.tensors()) {
-    std::uniform_real_distribution<double> u(d.lo, d.hi);
-    std::vector<float> v(d.size, 0.f);
-    if (d.role == Role::Filled)
-      for (float& e : v) e = static_cast<float>(u(rng));
-    init[d.name] = std::move(v);
-  }
+  for (const auto& [name, v] : drawTensors(op, 99).init) init[name] = std::vector<float>(v.begin(), v.end());
   auto runAll = [&](ThreadPool& pool) {
     Tensors<float> t = init;
-    for (Pass pass : op.passes()) op.fast(pass, t, pool);
+    for (const PassIo& pass : op.passes()) op.fast(pass.pass, t, pool);
     return t;
   };
   ThreadPool one(1), five(5);
@@ -206,38 +166,41 @@ SJ_TEST(gru_thread_count_independent) {
 }
 
 // CUDA passes against the double reference on shapes too large for the full checkOp (finite
-// differences, counting): the edges of the CUDA kernels' tiling. GEMM tiles are 64 x 64 x 16;
-// step kernels take 1, 2, 4, 8 or 16 samples, 1..8 hidden units per block, and stage vectors in
-// chunks of 256; weight GEMMs split along the steps when N*T >= 256 and the outputs are few tiles.
+// differences, counting): the edges of the CUDA kernels' tiling. The GEMMs run on the shared core
+// (tiles of 128 or 64 rows x 128 columns, k-tile 8; split along k when K >= 512 and the output is a
+// few tiles); step kernels take 1, 2, 4, 8 or 16 samples, 1..8 hidden units per block, and stage
+// vectors in chunks of 256; the bias column sums take chunks of 256 rows.
 // Small enough for the emulator, which runs every thread of every block as a fiber.
 SJ_TEST(gru_cuda_tiling_edges) {
   if (!cudaParityAvailable()) return;  // main() says why
   const GruShape table[] = {
-      shape(9, 3, 65, 70, kBi, kBias, kDx),       // I, H, D*3H past one GEMM tile, none a multiple; 8 + 1 samples
+      shape(9, 3, 65, 70, kBi, kBias, kDx),       // D*3H = 420 over four ragged tiles, I and H past 64, none a multiple; 8 + 1 samples
       shape(17, 3, 4, 9, kBi, kBias, kNoDx),      // 16 + 1 samples
       shape(1, 2, 3, 264, kUni, kNoBias, kDx),    // H and 3H above one staged chunk of 256
-      shape(29, 12, 5, 6, kBi, kBias, kDx),       // weight GEMMs split along N*T, a split inside a run of T-1 = 11 steps
-      shape(2, 20, 3, 4, kBi, kBias, kDx),        // runs of T-1 = 19 steps, longer than one GEMM stage
+      shape(29, 12, 5, 6, kBi, kBias, kDx),       // runs of T-1 = 11 steps across the k-tiles of dW_hh (K = 319)
+      shape(2, 20, 3, 4, kBi, kBias, kDx),        // runs of T-1 = 19 steps, longer than two k-tiles
       shape(6, 1, 40, 33, kBi, kBias, kDx),       // one step: dW_hh zero, no recurrence
+      shape(50, 12, 5, 6, kBi, kBias, kDx),       // weight GEMMs split along k (600, 550), a split inside a run of 11 steps; bias sums over 3 chunks
   };
   uint64_t seed = 500;
   for (const GruShape& s : table) {
     const GruOp op{s};
-    const auto [init, sizes] = drawTensors(op, seed++);
-    checkCudaPasses(op, init, sizes);
+    checkCudaPasses(op, drawTensors(op, seed++));
   }
 }
 
-// Two runs of every CUDA pass give bit-identical results (no atomics, fixed summation orders), on a
-// shape that uses the split weight GEMMs, the split bias sums and warps sharing a row.
+// Two runs of every CUDA pass give bit-identical results (no atomics, fixed summation orders), on
+// shapes that use warps sharing a row, and the split weight GEMMs and the bias sums over several
+// chunks.
 SJ_TEST(gru_cuda_deterministic) {
   if (!cudaParityAvailable()) return;  // main() says why
-  const GruShape s = shape(29, 12, 5, 6, kBi, kBias, kDx);
-  const GruOp op{s};
-  const Tensors<double> init = drawTensors(op, 77).first;
-  const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);
-  SJ_CHECK(!a.empty(), "gru ", s.describe(), ": the CUDA passes returned nothing");
-  for (const auto& [name, v] : a) SJ_CHECK(v == b.at(name), "gru ", s.describe(), ": ", name, " differs between two CUDA runs");
+  for (const GruShape& s : {shape(29, 12, 5, 6, kBi, kBias, kDx), shape(50, 12, 5, 6, kBi, kBias, kDx)}) {
+    const GruOp op{s};
+    const DrawnTensors init = drawTensors(op, 77);
+    const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);
+    SJ_CHECK(!a.empty(), "gru ", s.describe(), ": the CUDA passes returned nothing");
+    for (const auto& [name, v] : a) SJ_CHECK(sameBits(v, b.at(name)), "gru ", s.describe(), ": ", name, " differs between two CUDA runs");
+  }
 }
 
 SJ_TEST(gru_rejects_bad_shapes) {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -23,7 +24,8 @@
 #include "core/device.h"
 #include "core/thread_pool.h"
 #include "counted.h"
-#include "kernels/cuda/device_memory.h"
+#include "cuda/device_memory.h"
+#include "kernels/kernel_pass.h"
 
 namespace sj::testing {
 
@@ -62,31 +64,41 @@ ThreadPool& testPool();  // three threads, so splitting is exercised even on sma
 
 // ---- op harness -------------------------------------------------------------------------------
 
-enum class Pass { Forward, BackwardInput, BackwardWeight, BackwardBias, Optimizer };
-inline const char* passName(Pass p) {
-  switch (p) {
-    case Pass::Forward: return "forward";
-    case Pass::BackwardInput: return "backward-input";
-    case Pass::BackwardWeight: return "backward-weight";
-    case Pass::BackwardBias: return "backward-bias";
-    case Pass::Optimizer: return "optimizer";
-  }
-  return "?";
-}
+using Pass = KernelPass;  // the kernels' own pass enum
 
 template <class T>
 using Tensors = std::map<std::string, std::vector<T>>;
 
-// Filled: drawn uniformly from [lo, hi) before the passes run. Output: zero, written by passes.
-// Index: int32 data (e.g. max-pool argmax) that the op keeps itself; declared so that its bytes
-// are counted, never allocated as a scalar tensor.
-enum class Role { Filled, Output, Index };
+// Filled: drawn uniformly from [lo, hi) before the passes run. Output: written by the passes before
+// anything reads it (zero for the reference and the CPU kernel; NaN on the device, so a CUDA kernel
+// that accumulates into its output, or leaves part of it, fails parity). Zeroed: state the passes
+// read before they write it, zero to start with everywhere (an optimizer's moments before step 1).
+// Index: int32 data (e.g. max-pool argmax) that the op keeps itself; declared so that its bytes are
+// counted, never allocated as a scalar tensor (NaN-filled on the device like an output).
+enum class Role { Filled, Output, Zeroed, Index };
 struct TensorDecl {
   std::string name;
   int64_t size;
   Role role = Role::Filled;
   double lo = -1.0, hi = 1.0;
 };
+
+// One pass of an op: which tensors it reads and writes (their sizes are the compulsory bytes its
+// cost formula must count).
+struct PassIo {
+  Pass pass;
+  std::vector<std::string> reads, writes;
+};
+
+// The passes of an affine layer y = x w (+ b) (linear, conv2d): the weights' and input's gradients,
+// and the bias's when it has one.
+inline std::vector<PassIo> affinePasses(bool bias) {
+  std::vector<PassIo> p = {{Pass::Forward, bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"y"}},
+                           {Pass::BackwardInput, {"dy", "w"}, {"dx"}},
+                           {Pass::BackwardWeight, {"dy", "x"}, {"dw"}}};
+  if (bias) p.push_back({Pass::BackwardBias, {"dy"}, {"db"}});
+  return p;
+}
 
 // L = sum_i upstream[i] * output[i]; the backward passes receive `upstream` as their output gradient.
 struct LossTerm {
@@ -104,19 +116,78 @@ struct OpChecks {
   int fdSamples = 40;           // elements perturbed per checked tensor
 };
 
-// Op interface (duck-typed):
+// The base of every op test (after ggml's test-backend-ops test_case). An op derives from
+// OpTest<Op, Shape>, which holds its shape `s`, and declares what is particular to it:
 //   std::string describe() const;
 //   std::vector<TensorDecl> tensors() const;
-//   std::vector<Pass> passes() const;                      // in execution order
+//   std::vector<PassIo> passes() const;                       // in execution order
 //   template <class T> void reference(Pass, Tensors<T>&) const;
 //   void fast(Pass, Tensors<float>&, ThreadPool&) const;
+//   void cuda(Pass, DeviceTensors&, CudaStream) const;        // ops with a CUDA version
 //   Cost cost(Pass) const;
-//   std::vector<std::string> reads(Pass) const, writes(Pass) const;
-//   std::vector<LossTerm> loss() const;
-//   std::vector<GradCheck> gradients(Pass) const;
-//   OpChecks checks() const;
+// and, where a default below does not fit, redeclares it:
+//   loss()              L = sum(y * dy)
+//   gradients(pass)     a backward pass's every written "dX" against the Filled tensor "X"
+//   checks()            the default tolerances
+//   extraChecks(r, f)   nothing beyond the comparisons of checkOp
+template <class Op, class Shape>
+struct OpTest {
+  Shape s;
+
+  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
+  std::vector<GradCheck> gradients(const PassIo& pass) const {
+    std::vector<GradCheck> checks;
+    if (pass.pass == Pass::Forward || pass.pass == Pass::Optimizer) return checks;
+    const std::vector<TensorDecl> decls = static_cast<const Op&>(*this).tensors();
+    for (const std::string& grad : pass.writes) {
+      if (grad.size() < 2 || grad[0] != 'd') continue;
+      const std::string wrt = grad.substr(1);
+      for (const TensorDecl& d : decls)
+        if (d.name == wrt && d.role == Role::Filled) checks.push_back({grad, wrt});
+    }
+    return checks;
+  }
+  OpChecks checks() const { return {}; }
+  // After the passes: the reference's tensors (double) and the fast kernel's.
+  void extraChecks(const Tensors<double>&, const Tensors<float>&) const {}
+};
 
 double maxAbs(const std::vector<double>& v);
+
+// An op's tensors as a test starts them: Filled drawn from `rng` (each value representable in
+// float, so every side sees the same data), Output and Zeroed zero; Index tensors only sized.
+struct DrawnTensors {
+  std::vector<TensorDecl> decls;
+  Tensors<double> init;  // every tensor but the Index ones
+
+  int64_t size(const std::string& name) const {
+    for (const TensorDecl& d : decls)
+      if (d.name == name) return d.size;
+    failTest("no tensor named ", name);
+  }
+};
+
+template <class Op>
+DrawnTensors drawTensors(const Op& op, std::mt19937_64& rng) {
+  DrawnTensors t;
+  t.decls = op.tensors();
+  for (const TensorDecl& d : t.decls) {
+    if (d.role == Role::Index) continue;
+    std::vector<double> v(d.size, 0.0);
+    if (d.role == Role::Filled) {
+      std::uniform_real_distribution<double> u(d.lo, d.hi);
+      for (double& x : v) x = static_cast<float>(u(rng));
+    }
+    t.init[d.name] = std::move(v);
+  }
+  return t;
+}
+
+template <class Op>
+DrawnTensors drawTensors(const Op& op, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  return drawTensors(op, rng);
+}
 
 // ---- CUDA parity --------------------------------------------------------------------------------
 
@@ -148,24 +219,23 @@ void compareWithReference(const std::string& where, const char* kind, Pass pass,
       at = i;
     }
   }
-  SJ_CHECK(worst <= tolerance * scale, where, " ", passName(pass), ": ", kind, " ", name, "[", at, "] = ", got[at], " but reference = ", want[at],
-           " (error ", worst / scale, " of max |ref| ", scale, ", bound ", tolerance, ")");
+  SJ_CHECK(worst <= tolerance * scale, where, " ", kernelPassName(pass), ": ", kind, " ", name, "[", at, "] = ", got[at], " but reference = ",
+           want[at], " (error ", worst / scale, " of max |ref| ", scale, ", bound ", tolerance, ")");
 }
 
-// An op's tensors on the device, freed with it: every tensor of `sizes` allocated zero-filled
-// (cuda::allocate), so a Role::Index tensor, absent from `init`, starts at 0; those in `init`
-// uploaded as float. Used only under `if constexpr (kCudaBuilt)`, so a build without CUDA never
-// emits its calls.
+// An op's tensors on the device, freed with it: Filled tensors uploaded, Zeroed ones zero, and
+// every output (Output and Index) NaN, so that what a kernel does not write, or adds to instead of
+// writing, cannot pass for a result. Used only under `if constexpr (kCudaBuilt)`, so a build
+// without CUDA never emits its calls.
 class DeviceCopies {
  public:
-  DeviceCopies(const std::map<std::string, int64_t>& sizes, const Tensors<double>& init) {
-    for (const auto& [name, size] : sizes) {
-      float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(size, 1) * 4, "test tensor " + name));
-      owned_.pointers[name] = p;
-      auto it = init.find(name);
-      if (it == init.end()) continue;
-      const std::vector<float> values(it->second.begin(), it->second.end());
-      cuda::copyToDevice(p, values.data(), size * 4, testStream(), name.c_str());
+  explicit DeviceCopies(const DrawnTensors& t) {
+    for (const TensorDecl& d : t.decls) {
+      float* p = static_cast<float*>(cuda::allocate(std::max<int64_t>(d.size, 1) * 4, "test tensor " + d.name));
+      owned_.pointers[d.name] = p;
+      std::vector<float> values(static_cast<size_t>(d.size), std::numeric_limits<float>::quiet_NaN());
+      if (d.role != Role::Output && d.role != Role::Index) values.assign(t.init.at(d.name).begin(), t.init.at(d.name).end());
+      cuda::copyToDevice(p, values.data(), d.size * 4, testStream(), d.name.c_str());
     }
   }
   DeviceTensors& pointers() { return owned_.pointers; }
@@ -185,23 +255,23 @@ class DeviceCopies {
   } owned_;
 };
 
-// Runs the op's CUDA passes on `init` and compares every written tensor with the reference.
+// Runs the op's CUDA passes on `t` and compares every written tensor with the reference.
 template <class Op>
-void checkCudaPasses(const Op& op, const Tensors<double>& init, const std::map<std::string, int64_t>& sizes) {
+void checkCudaPasses(const Op& op, const DrawnTensors& t) {
   if constexpr (kCudaBuilt && HasCudaPasses<Op>::value) {
     if (!cudaParityAvailable()) return;
     const std::string where = op.describe();
     const OpChecks checks = op.checks();
     const double tolerance = checks.cudaTolerance >= 0 ? checks.cudaTolerance : checks.fastTolerance;
-    DeviceCopies device(sizes, init);
-    Tensors<double> ref = init;
-    for (Pass pass : op.passes()) {
-      op.reference(pass, ref);
-      op.cuda(pass, device.pointers(), testStream());
+    DeviceCopies device(t);
+    Tensors<double> ref = t.init;
+    for (const PassIo& pass : op.passes()) {
+      op.reference(pass.pass, ref);
+      op.cuda(pass.pass, device.pointers(), testStream());
       cuda::synchronize(testStream(), "a CUDA pass");
-      for (const std::string& name : op.writes(pass)) {
-        if (init.find(name) == init.end()) continue;  // Role::Index: compared through what is computed from it
-        compareWithReference(where, "cuda", pass, name, ref.at(name), device.read(name, sizes.at(name)), tolerance);
+      for (const std::string& name : pass.writes) {
+        if (t.init.find(name) == t.init.end()) continue;  // Role::Index: compared through what is computed from it
+        compareWithReference(where, "cuda", pass.pass, name, ref.at(name), device.read(name, t.size(name)), tolerance);
       }
     }
     ++cudaParityChecks();
@@ -213,60 +283,46 @@ void checkOp(const Op& op, uint64_t seed) {
   const std::string where = op.describe();
   const OpChecks checks = op.checks();
   std::mt19937_64 rng(seed);
-  Tensors<double> init;
-  std::map<std::string, int64_t> sizes;
-  for (const TensorDecl& d : op.tensors()) {
-    sizes[d.name] = d.size;
-    if (d.role == Role::Index) continue;
-    std::vector<double> v(d.size, 0.0);
-    if (d.role == Role::Filled) {
-      std::uniform_real_distribution<double> u(d.lo, d.hi);
-      for (double& x : v) x = static_cast<float>(u(rng));  // representable in float: both sides see the same data
-    }
-    init[d.name] = std::move(v);
-  }
-  auto sizeOf = [&](const std::string& name) -> int64_t {
-    auto it = sizes.find(name);
-    if (it == sizes.end()) failTest(where, ": no tensor named ", name);
-    return it->second;
-  };
+  const DrawnTensors drawn = drawTensors(op, rng);
+  const Tensors<double>& init = drawn.init;
   auto isIndex = [&](const std::string& name) { return init.count(name) == 0; };
 
   // 1. Fast (float) against reference (double), pass by pass; then the CUDA passes, if any.
   Tensors<double> ref = init;
   Tensors<float> fast;
   for (auto& [name, v] : init) fast[name] = std::vector<float>(v.begin(), v.end());
-  for (Pass pass : op.passes()) {
-    op.reference(pass, ref);
-    op.fast(pass, fast, testPool());
-    for (const std::string& name : op.writes(pass)) {
+  for (const PassIo& pass : op.passes()) {
+    op.reference(pass.pass, ref);
+    op.fast(pass.pass, fast, testPool());
+    for (const std::string& name : pass.writes) {
       if (isIndex(name)) continue;  // compared through the tensors computed from it
-      compareWithReference(where, "fast", pass, name, ref.at(name), fast.at(name), checks.fastTolerance);
+      compareWithReference(where, "fast", pass.pass, name, ref.at(name), fast.at(name), checks.fastTolerance);
     }
   }
-  checkCudaPasses(op, init, sizes);
+  op.extraChecks(ref, fast);
+  checkCudaPasses(op, drawn);
 
   // 2. Cost formula against the operations the reference executes.
   Tensors<Counted> counted;
   for (auto& [name, v] : init) counted[name] = std::vector<Counted>(v.begin(), v.end());
-  for (Pass pass : op.passes()) {
+  for (const PassIo& pass : op.passes()) {
     opCounts() = OpCounts{};
-    op.reference(pass, counted);
+    op.reference(pass.pass, counted);
     const OpCounts got = opCounts();
-    const Cost want = op.cost(pass);
-    SJ_CHECK(got.macs == want.macs, where, " ", passName(pass), ": reference executed ", got.macs, " MACs, formula says ", want.macs);
-    SJ_CHECK(got.flops == want.flops, where, " ", passName(pass), ": reference executed ", got.flops, " FLOPs, formula says ", want.flops);
-    SJ_CHECK(got.transcendentals == want.transcendentals, where, " ", passName(pass), ": reference executed ", got.transcendentals,
+    const Cost want = op.cost(pass.pass);
+    const char* name = kernelPassName(pass.pass);
+    SJ_CHECK(got.macs == want.macs, where, " ", name, ": reference executed ", got.macs, " MACs, formula says ", want.macs);
+    SJ_CHECK(got.flops == want.flops, where, " ", name, ": reference executed ", got.flops, " FLOPs, formula says ", want.flops);
+    SJ_CHECK(got.transcendentals == want.transcendentals, where, " ", name, ": reference executed ", got.transcendentals,
              " transcendentals, formula says ", want.transcendentals);
-    SJ_CHECK(got.comparisons == want.comparisons, where, " ", passName(pass), ": reference executed ", got.comparisons,
-             " comparisons, formula says ", want.comparisons);
+    SJ_CHECK(got.comparisons == want.comparisons, where, " ", name, ": reference executed ", got.comparisons, " comparisons, formula says ",
+             want.comparisons);
     int64_t read = 0, written = 0;
-    for (const std::string& name : op.reads(pass)) read += kFloatBytes * sizeOf(name);
-    for (const std::string& name : op.writes(pass)) written += kFloatBytes * sizeOf(name);
-    SJ_CHECK(want.bytesRead == read, where, " ", passName(pass), ": formula reads ", want.bytesRead, " bytes, the pass reads tensors of ",
-             read, " bytes");
-    SJ_CHECK(want.bytesWritten == written, where, " ", passName(pass), ": formula writes ", want.bytesWritten,
-             " bytes, the pass writes tensors of ", written, " bytes");
+    for (const std::string& tensor : pass.reads) read += kFloatBytes * drawn.size(tensor);
+    for (const std::string& tensor : pass.writes) written += kFloatBytes * drawn.size(tensor);
+    SJ_CHECK(want.bytesRead == read, where, " ", name, ": formula reads ", want.bytesRead, " bytes, the pass reads tensors of ", read, " bytes");
+    SJ_CHECK(want.bytesWritten == written, where, " ", name, ": formula writes ", want.bytesWritten, " bytes, the pass writes tensors of ",
+             written, " bytes");
   }
 
   // 3. Backward passes against central finite differences of the double reference forward.
@@ -281,11 +337,11 @@ void checkOp(const Op& op, uint64_t seed) {
     }
     return loss;
   };
-  for (Pass pass : op.passes()) {
+  for (const PassIo& pass : op.passes()) {
     for (const GradCheck& gc : op.gradients(pass)) {
       const std::vector<double>& grad = ref.at(gc.grad);
       const double scale = std::max(1.0, maxAbs(grad));
-      const int64_t n = sizeOf(gc.wrt);
+      const int64_t n = drawn.size(gc.wrt);
       std::vector<int64_t> picks = {0, n - 1};
       std::uniform_int_distribution<int64_t> pick(0, n - 1);
       for (int i = 0; i < checks.fdSamples && i < n; ++i) picks.push_back(pick(rng));
@@ -295,8 +351,8 @@ void checkOp(const Op& op, uint64_t seed) {
         plus[gc.wrt][i] += h;
         minus[gc.wrt][i] -= h;
         const double fd = (lossAt(plus) - lossAt(minus)) / (2 * h);
-        SJ_CHECK(std::fabs(fd - grad[i]) <= checks.fdTolerance * scale, where, " ", passName(pass), ": ", gc.grad, "[", i, "] = ", grad[i],
-                 " but finite difference of ", gc.wrt, " gives ", fd, " (bound ", checks.fdTolerance, " x ", scale, ")");
+        SJ_CHECK(std::fabs(fd - grad[i]) <= checks.fdTolerance * scale, where, " ", kernelPassName(pass.pass), ": ", gc.grad, "[", i, "] = ",
+                 grad[i], " but finite difference of ", gc.wrt, " gives ", fd, " (bound ", checks.fdTolerance, " x ", scale, ")");
       }
     }
   }

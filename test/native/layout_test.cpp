@@ -1,20 +1,17 @@
 #include "harness.h"
-#include "kernels/cpu/layout.h"
-#include "kernels/cpu/mean.h"
-#include "kernels/cuda/layout.h"
-#include "kernels/cuda/mean.h"
+#include "kernels/layout.h"
+#include "kernels/mean.h"
 
 namespace sj::testing {
 namespace {
 
-struct PermuteOp {
-  PermuteShape s;
+struct PermuteOp : OpTest<PermuteOp, PermuteShape> {
   std::string describe() const { return "permute " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     const int64_t size = s.n * s.sampleSize();
     return {{"x", size}, {"dy", size}, {"y", size, Role::Output}, {"dx", size, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}, {Pass::BackwardInput, {"dy"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) permuteForwardReference(s, t["x"].data(), t["y"].data());
@@ -29,20 +26,16 @@ struct PermuteOp {
     else cuda::permuteBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? permuteForwardCost(s) : permuteBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const { return pass == Pass::BackwardInput ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{}; }
   OpChecks checks() const { return {0.0, 1e-6}; }  // a copy: fast must equal the reference exactly
 };
 
-struct LastStepOp {
-  LastStepShape s;
+struct LastStepOp : OpTest<LastStepOp, LastStepShape> {
   std::string describe() const { return "last_step " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.n * s.t * s.f}, {"dy", s.n * s.f}, {"y", s.n * s.f, Role::Output}, {"dx", s.n * s.t * s.f, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  // The forward reads only the last step of x: its compulsory bytes are those of y.
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"y"}, {"y"}}, {Pass::BackwardInput, {"dy"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) lastStepForwardReference(s, t["x"].data(), t["y"].data());
@@ -57,22 +50,16 @@ struct LastStepOp {
     else cuda::lastStepBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? lastStepForwardCost(s) : lastStepBackwardInputCost(s); }
-  // The forward reads only the last step of x: its compulsory bytes are those of y.
-  std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "y" : "dy"}; }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const { return pass == Pass::BackwardInput ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{}; }
   OpChecks checks() const { return {0.0, 1e-6}; }
 };
 
-struct MeanOp {
-  MeanShape s;
+struct MeanOp : OpTest<MeanOp, MeanShape> {
   std::string describe() const { return "mean " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     const int64_t in = s.outer * s.n * s.inner, out = s.outer * s.inner;
     return {{"x", in}, {"dy", out}, {"y", out, Role::Output}, {"dx", in, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}, {Pass::BackwardInput, {"dy"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) meanForwardReference(s, t["x"].data(), t["y"].data());
@@ -87,10 +74,6 @@ struct MeanOp {
     else cuda::meanBackwardInput(stream, s, d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? meanForwardCost(s) : meanBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const { return {pass == Pass::Forward ? "x" : "dy"}; }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const { return pass == Pass::BackwardInput ? std::vector<GradCheck>{{"dx", "x"}} : std::vector<GradCheck>{}; }
   OpChecks checks() const { return {1e-6, 1e-6}; }
 };
 
@@ -133,17 +116,15 @@ SJ_TEST(mean_table) {
 
 }  // namespace sj::testing
 
-#include "kernels/cpu/add.h"
-#include "kernels/cuda/add.h"
+#include "kernels/add.h"
 
 namespace sj::testing {
 namespace {
 
-struct AddOp {
-  AddShape s;
+struct AddOp : OpTest<AddOp, AddShape> {
   std::string describe() const { return "add " + s.describe(); }
   std::vector<TensorDecl> tensors() const { return {{"a", s.size}, {"b", s.size}, {"dy", s.size}, {"y", s.size, Role::Output}}; }
-  std::vector<Pass> passes() const { return {Pass::Forward}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"a", "b"}, {"y"}}}; }  // the backward is the identity
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     addForwardReference(s, t["a"].data(), t["b"].data(), t["y"].data());
@@ -151,10 +132,6 @@ struct AddOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { addForward(pool, s, t["a"].data(), t["b"].data(), t["y"].data()); }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::addForward(stream, s, d["a"], d["b"], d["y"]); }
   Cost cost(Pass) const { return addForwardCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"a", "b"}; }
-  std::vector<std::string> writes(Pass) const { return {"y"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }  // the backward is the identity
   OpChecks checks() const { return {1e-7, 1e-6}; }
 };
 

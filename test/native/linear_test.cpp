@@ -3,27 +3,20 @@
 
 #include "cuda_runs.h"
 #include "harness.h"
-#include "kernels/cpu/linear.h"
 #include "kernels/cuda/bias_sums.h"
-#include "kernels/cuda/linear.h"
+#include "kernels/linear.h"
 
 namespace sj::testing {
 namespace {
 
-struct LinearOp {
-  LinearShape s;
-
+struct LinearOp : OpTest<LinearOp, LinearShape> {
   std::string describe() const { return "linear " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.m * s.k},   {"w", s.nout * s.k}, {"b", s.nout},
             {"dy", s.m * s.nout}, {"y", s.m * s.nout, Role::Output}, {"dx", s.m * s.k, Role::Output},
             {"dw", s.nout * s.k, Role::Output}, {"db", s.nout, Role::Output}};
   }
-  std::vector<Pass> passes() const {
-    std::vector<Pass> p = {Pass::Forward, Pass::BackwardInput, Pass::BackwardWeight};
-    if (s.bias) p.push_back(Pass::BackwardBias);
-    return p;
-  }
+  std::vector<PassIo> passes() const { return affinePasses(s.bias); }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     switch (pass) {
@@ -60,32 +53,6 @@ struct LinearOp {
       default: return linearBackwardBiasCost(s);
     }
   }
-  std::vector<std::string> reads(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return s.bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"};
-      case Pass::BackwardInput: return {"dy", "w"};
-      case Pass::BackwardWeight: return {"dy", "x"};
-      default: return {"dy"};
-    }
-  }
-  std::vector<std::string> writes(Pass pass) const {
-    switch (pass) {
-      case Pass::Forward: return {"y"};
-      case Pass::BackwardInput: return {"dx"};
-      case Pass::BackwardWeight: return {"dw"};
-      default: return {"db"};
-    }
-  }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    switch (pass) {
-      case Pass::BackwardInput: return {{"dx", "x"}};
-      case Pass::BackwardWeight: return {{"dw", "w"}};
-      case Pass::BackwardBias: return {{"db", "b"}};
-      default: return {};
-    }
-  }
-  OpChecks checks() const { return {}; }
 };
 
 LinearOp op(int64_t m, int64_t k, int64_t nout, bool bias) { return LinearOp{LinearShape{m, k, nout, bias}}; }

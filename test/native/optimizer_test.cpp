@@ -3,10 +3,9 @@
 // the operations the reference executes at each step.
 #include <typeinfo>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/optimizer.h"
-#include "kernels/cuda/optimizer.h"
+#include "kernels/optimizer.h"
 
 namespace sj::testing {
 namespace {
@@ -17,7 +16,7 @@ namespace {
 // starts again from the initial tensors (the harness runs the double reference once beside the
 // fast kernel and once beside the CUDA kernel), so a counter wraps to firstStep after `count`
 // steps. The harness compares a pass's cost right after the counting run of that pass, so cost()
-// and reads() describe the step that run just took.
+// describes the step that run just took.
 struct StepCounter {
   int64_t firstStep = 1;
   int count = 1;
@@ -34,8 +33,8 @@ struct StepCounter {
 std::vector<TensorDecl> stateTensors(int64_t size, int64_t firstStep, bool second) {
   std::vector<TensorDecl> t = {{"p", size}, {"g", size}};
   if (firstStep == 1) {
-    t.push_back({"m", size, Role::Output});
-    if (second) t.push_back({"v", size, Role::Output});
+    t.push_back({"m", size, Role::Zeroed});
+    if (second) t.push_back({"v", size, Role::Zeroed});
   } else {
     t.push_back({"m", size});
     if (second) t.push_back({"v", size, Role::Filled, 0.0, 0.5});  // a second moment is >= 0
@@ -43,14 +42,13 @@ std::vector<TensorDecl> stateTensors(int64_t size, int64_t firstStep, bool secon
   return t;
 }
 
-struct AdamOp {
-  AdamShape s;
+struct AdamOp : OpTest<AdamOp, AdamShape> {
   StepCounter steps;
   int count = 3;
 
   std::string describe() const { return s.describe() + " steps " + std::to_string(steps.firstStep) + "+" + std::to_string(count); }
   std::vector<TensorDecl> tensors() const { return stateTensors(s.size, steps.firstStep, true); }
-  std::vector<Pass> passes() const { return std::vector<Pass>(count, Pass::Optimizer); }
+  std::vector<PassIo> passes() const { return std::vector<PassIo>(count, {Pass::Optimizer, {"p", "g", "m", "v"}, {"p", "m", "v"}}); }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     adamReference(s, steps.next(typeid(T).name()), t["p"].data(), t["g"].data(), t["m"].data(), t["v"].data());
@@ -60,10 +58,6 @@ struct AdamOp {
   }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::adamStep(stream, s, steps.next("cuda"), d["p"], d["g"], d["m"], d["v"]); }
   Cost cost(Pass) const { return adamCost(s); }
-  std::vector<std::string> reads(Pass) const { return {"p", "g", "m", "v"}; }
-  std::vector<std::string> writes(Pass) const { return {"p", "m", "v"}; }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   // A handful of float roundings per step on p, m and v.
   OpChecks checks() const {
     OpChecks c;
@@ -72,14 +66,23 @@ struct AdamOp {
   }
 };
 
-struct SgdOp {
-  SgdShape s;
+struct SgdOp : OpTest<SgdOp, SgdShape> {
   StepCounter steps;
   int count = 3;
 
   std::string describe() const { return s.describe() + " steps " + std::to_string(steps.firstStep) + "+" + std::to_string(count); }
   std::vector<TensorDecl> tensors() const { return stateTensors(s.size, steps.firstStep, false); }
-  std::vector<Pass> passes() const { return std::vector<Pass>(count, Pass::Optimizer); }
+  // The momentum buffer is read from the second step on.
+  std::vector<PassIo> passes() const {
+    const bool momentum = s.momentum != 0.0;
+    std::vector<PassIo> p;
+    for (int i = 0; i < count; ++i) {
+      const bool buffered = momentum && steps.firstStep + i > 1;
+      p.push_back({Pass::Optimizer, buffered ? std::vector<std::string>{"p", "g", "m"} : std::vector<std::string>{"p", "g"},
+                   momentum ? std::vector<std::string>{"p", "m"} : std::vector<std::string>{"p"}});
+    }
+    return p;
+  }
   template <class T>
   void reference(Pass, Tensors<T>& t) const {
     sgdReference(s, steps.next(typeid(T).name()), t["p"].data(), t["g"].data(), t["m"].data());
@@ -87,16 +90,6 @@ struct SgdOp {
   void fast(Pass, Tensors<float>& t, ThreadPool& pool) const { sgdStep(pool, s, steps.next("fast"), t["p"].data(), t["g"].data(), t["m"].data()); }
   void cuda(Pass, DeviceTensors& d, CudaStream stream) const { cuda::sgdStep(stream, s, steps.next("cuda"), d["p"], d["g"], d["m"]); }
   Cost cost(Pass) const { return sgdCost(s, steps.lastCounted()); }
-  std::vector<std::string> reads(Pass) const {
-    if (s.momentum != 0.0 && steps.lastCounted() > 1) return {"p", "g", "m"};
-    return {"p", "g"};
-  }
-  std::vector<std::string> writes(Pass) const {
-    if (s.momentum != 0.0) return {"p", "m"};
-    return {"p"};
-  }
-  std::vector<LossTerm> loss() const { return {}; }
-  std::vector<GradCheck> gradients(Pass) const { return {}; }
   OpChecks checks() const {
     OpChecks c;
     c.fastTolerance = 1e-6;

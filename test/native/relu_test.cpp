@@ -1,7 +1,6 @@
 #include "expect_error.h"
 #include "harness.h"
-#include "kernels/cpu/relu.h"
-#include "kernels/cuda/relu.h"
+#include "kernels/relu.h"
 
 namespace sj::testing {
 namespace {
@@ -10,14 +9,12 @@ namespace {
 // or zero, and the data are floats that both sides see exactly. Finite differences: the default
 // 1e-6; dx is exact away from the kink at 0, which uniform data hit with probability ~1e-6 per
 // sampled element.
-struct ReluOp {
-  ReluShape s;
-
+struct ReluOp : OpTest<ReluOp, ReluShape> {
   std::string describe() const { return "relu " + s.describe(); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.size}, {"dy", s.size}, {"y", s.size, Role::Output}, {"dx", s.size, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}, {Pass::BackwardInput, {"x", "dy"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) reluForwardReference(s, t["x"].data(), t["y"].data());
@@ -32,15 +29,6 @@ struct ReluOp {
     if (pass == Pass::BackwardInput) cuda::reluBackwardInput(stream, s, d["x"], d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? reluForwardCost(s) : reluBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const {
-    return pass == Pass::Forward ? std::vector<std::string>{"x"} : std::vector<std::string>{"x", "dy"};
-  }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    if (pass == Pass::BackwardInput) return {{"dx", "x"}};
-    return {};
-  }
   OpChecks checks() const {
     OpChecks c;
     c.fastTolerance = 0.0;

@@ -1,20 +1,18 @@
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/sigmoid.h"
-#include "kernels/cuda/sigmoid.h"
+#include "kernels/sigmoid.h"
 
 namespace sj::testing {
 namespace {
 
-struct SigmoidOp {
-  SigmoidShape s;
+struct SigmoidOp : OpTest<SigmoidOp, SigmoidShape> {
   double range = 4.0;  // x drawn from [-range, range)
 
   std::string describe() const { return "sigmoid " + s.describe() + " x in +-" + std::to_string(range); }
   std::vector<TensorDecl> tensors() const {
     return {{"x", s.size, Role::Filled, -range, range}, {"dy", s.size}, {"y", s.size, Role::Output}, {"dx", s.size, Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}, {Pass::BackwardInput, {"y", "dy"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) sigmoidForwardReference(s, t["x"].data(), t["y"].data());
@@ -29,15 +27,6 @@ struct SigmoidOp {
     if (pass == Pass::BackwardInput) cuda::sigmoidBackwardInput(stream, s, d["y"], d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? sigmoidForwardCost(s) : sigmoidBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const {
-    return pass == Pass::Forward ? std::vector<std::string>{"x"} : std::vector<std::string>{"y", "dy"};
-  }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    if (pass == Pass::BackwardInput) return {{"dx", "x"}};
-    return {};
-  }
   // One float exp and one division per value.
   OpChecks checks() const {
     OpChecks c;

@@ -1,13 +1,11 @@
-#include "core/error.h"
+#include "base/error.h"
 #include "harness.h"
-#include "kernels/cpu/softmax.h"
-#include "kernels/cuda/softmax.h"
+#include "kernels/softmax.h"
 
 namespace sj::testing {
 namespace {
 
-struct SoftmaxOp {
-  SoftmaxShape s;
+struct SoftmaxOp : OpTest<SoftmaxOp, SoftmaxShape> {
   double range = 1.0;  // logits drawn from [-range, range)
 
   std::string describe() const { return "softmax " + s.describe() + " logits in +-" + std::to_string(range); }
@@ -17,7 +15,7 @@ struct SoftmaxOp {
             {"y", s.size(), Role::Output},
             {"dx", s.size(), Role::Output}};
   }
-  std::vector<Pass> passes() const { return {Pass::Forward, Pass::BackwardInput}; }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}, {Pass::BackwardInput, {"y", "dy"}, {"dx"}}}; }
   template <class T>
   void reference(Pass pass, Tensors<T>& t) const {
     if (pass == Pass::Forward) softmaxForwardReference(s, t["x"].data(), t["y"].data());
@@ -32,15 +30,6 @@ struct SoftmaxOp {
     if (pass == Pass::BackwardInput) cuda::softmaxBackwardInput(stream, s, d["y"], d["dy"], d["dx"]);
   }
   Cost cost(Pass pass) const { return pass == Pass::Forward ? softmaxForwardCost(s) : softmaxBackwardInputCost(s); }
-  std::vector<std::string> reads(Pass pass) const {
-    return pass == Pass::Forward ? std::vector<std::string>{"x"} : std::vector<std::string>{"y", "dy"};
-  }
-  std::vector<std::string> writes(Pass pass) const { return {pass == Pass::Forward ? "y" : "dx"}; }
-  std::vector<LossTerm> loss() const { return {{"y", "dy"}}; }
-  std::vector<GradCheck> gradients(Pass pass) const {
-    if (pass == Pass::BackwardInput) return {{"dx", "x"}};
-    return {};
-  }
   // float exp and a double sum: a few float roundings per value, relative to the largest. With
   // widely spread logits one probability nears 1 and the gradients shrink to differences of
   // nearly equal terms: the fast backward starts from the float y of the fast forward, whose

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <vector>
 
+#include "base/error.h"
 #include "core/aligned_buffer.h"
 #include "core/cpu_isa.h"
-#include "core/error.h"
 #include "kernels/cpu/gemm_microkernel.h"
 
 namespace sj {

@@ -1,30 +1,6 @@
-#include "kernels/cpu/relu.h"
-
-#include "core/error.h"
+#include "kernels/relu.h"
 
 namespace sj {
-
-void ReluShape::validate() const {
-  if (size <= 0) fail(ErrorCode::Shape, "relu: the tensor must have a positive number of elements, got ", size);
-}
-
-std::string ReluShape::describe() const { return "x[" + std::to_string(size) + "]"; }
-
-Cost reluForwardCost(const ReluShape& s) {
-  Cost c;
-  c.comparisons = s.size;
-  c.bytesRead = kFloatBytes * s.size;
-  c.bytesWritten = kFloatBytes * s.size;
-  return c;
-}
-
-Cost reluBackwardInputCost(const ReluShape& s) {
-  Cost c;
-  c.comparisons = s.size;
-  c.bytesRead = kFloatBytes * 2 * s.size;
-  c.bytesWritten = kFloatBytes * s.size;
-  return c;
-}
 
 // Element-wise work in ranges of at least this many elements per thread.
 static constexpr int64_t kGrain = 1 << 14;

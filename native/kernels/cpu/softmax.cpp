@@ -1,39 +1,9 @@
-#include "kernels/cpu/softmax.h"
+#include "kernels/softmax.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
-#include "core/shape_text.h"
-
 namespace sj {
-
-void SoftmaxShape::validate() const {
-  if (outer <= 0 || n <= 0 || inner <= 0) {
-    fail(ErrorCode::Shape, "softmax: dimensions must be positive, got [outer][n][inner] = ", dims({outer, n, inner}));
-  }
-}
-
-std::string SoftmaxShape::describe() const { return "x" + dims({outer, n, inner}) + " over axis 1 (n = " + std::to_string(n) + ")"; }
-
-Cost softmaxForwardCost(const SoftmaxShape& s) {
-  Cost c;
-  c.flops = 3 * s.size();
-  c.transcendentals = s.size();
-  c.comparisons = s.rows() * (s.n - 1);
-  c.bytesRead = kFloatBytes * s.size();
-  c.bytesWritten = kFloatBytes * s.size();
-  return c;
-}
-
-Cost softmaxBackwardInputCost(const SoftmaxShape& s) {
-  Cost c;
-  c.macs = s.size();
-  c.flops = 2 * c.macs + 2 * s.size();
-  c.bytesRead = kFloatBytes * 2 * s.size();  // y, dy
-  c.bytesWritten = kFloatBytes * s.size();
-  return c;
-}
 
 // Work is split by whole rows (inner == 1) or by blocks of up to kColumns neighbouring rows that
 // share an outer index (inner > 1, so the loops over those columns are unit-stride and vectorise).

@@ -8,12 +8,12 @@
 // bit-identical run to run.
 // Backward: element-wise (the clamp mask and the two products), then the softmax backward in
 // place on da.
-#include "kernels/cuda/attention_pool.h"
+#include "kernels/attention_pool.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
-#include "kernels/cuda/softmax.h"
+#include "kernels/softmax.h"
 
 namespace sj::cuda {
 namespace {

@@ -12,12 +12,12 @@
 //
 // Inside a chunk, thread t reads j = chunk*kChunk + t, t + 256, ...: a warp reads 32 consecutive
 // values of one plane (coalesced), stepping (n, i) without a division per value.
-#include "kernels/cuda/batchnorm2d.h"
+#include "kernels/batchnorm2d.h"
 
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
-#include "kernels/cuda/device_memory.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -5,13 +5,13 @@
 // sums in a fixed tree (block_reduce.h) and writes one partial to the workspace; one block then
 // adds the partials (each thread a strided run in order, then the tree) and writes the mean.
 // Backward: element-wise.
-#include "kernels/cuda/bce.h"
+#include "kernels/bce.h"
 
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/device_math.h"
-#include "kernels/cuda/device_memory.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {
@@ -19,7 +19,7 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int64_t kChunk = 16 * kThreads;
 
-// bceElementLoss (kernels/cpu/bce.h) on the device, in float:
+// bceElementLoss (kernels/bce.h) on the device, in float:
 //   logits:        max(x, 0) - x*t + log1p(exp(-|x|))
 //   probabilities: (t - 1) * max(log1p(-p), -100) - t * max(log p, -100)
 __device__ __forceinline__ float elementLoss(bool logits, float x, float t) {

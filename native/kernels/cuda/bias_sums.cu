@@ -2,9 +2,10 @@
 
 #include <cuda_runtime.h>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
-#include "kernels/cuda/launch.h"
+#include "kernels/cuda/column_sums.cuh"
 
 namespace sj::cuda::sums {
 namespace {
@@ -13,8 +14,6 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 // Rows at least this long get a whole block each; shorter ones a warp (8 rows per block).
 constexpr int64_t kBlockRow = 1024;
-// columnSums: rows per block; longer columns are summed in chunks, then the chunks likewise.
-constexpr int kChunkRows = 256;
 
 // sum + a[j] (* gate[j]): the gated sum is the reference's mac(sum, a, gate).
 template <bool Gated>
@@ -52,27 +51,6 @@ __global__ void planeSumsBlockKernel(int plane, const float* __restrict__ a, con
   if (threadIdx.x == 0) out[row] = sum;
 }
 
-// Block (32 columns x 8 row lanes), grid (column blocks, row chunks): thread (tx, ty) adds rows
-// ty, ty + 8, ... of its chunk in order; the 8 lanes are then added in order.
-__global__ void columnSumsKernel(int rows, int cols, const float* __restrict__ in, float* __restrict__ out) {
-  __shared__ float lanes[kWarps][33];
-  const int tx = threadIdx.x % 32, ty = threadIdx.x / 32;
-  const int c = blockIdx.x * 32 + tx;
-  const int begin = blockIdx.y * kChunkRows, end = min(rows, begin + kChunkRows);
-  float sum = 0.f;
-  if (c < cols)
-    for (int r = begin + ty; r < end; r += kWarps) sum += in[static_cast<int64_t>(r) * cols + c];
-  lanes[ty][tx] = sum;
-  __syncthreads();
-  if (ty == 0 && c < cols) {
-    float total = lanes[0][tx];
-    for (int w = 1; w < kWarps; ++w) total += lanes[w][tx];
-    out[static_cast<int64_t>(blockIdx.y) * cols + c] = total;
-  }
-}
-
-int chunksOf(int64_t rows) { return static_cast<int>((rows + kChunkRows - 1) / kChunkRows); }
-
 template <bool Gated>
 void planeSumsOf(const char* name, CudaStream stream, int64_t rows, int64_t plane, const float* a, const float* gate, float* out) {
   if (plane >= kBlockRow) {
@@ -96,19 +74,7 @@ void planeSums(const char* name, CudaStream stream, int64_t rows, int64_t plane,
 int64_t columnSumsScratch(int64_t rows, int64_t cols) { return rows > kChunkRows ? 2 * chunksOf(rows) * cols : 0; }
 
 void columnSums(const char* name, CudaStream stream, int64_t rows, int64_t cols, const float* in, float* out, float* scratch) {
-  if (chunksOf(rows) > 65535) fail(ErrorCode::Shape, name, " (CUDA): ", rows, " rows is more than the column sums' grid allows");
-  float* buffers[2] = {scratch, scratch ? scratch + chunksOf(rows) * cols : nullptr};
-  int level = 0;
-  while (true) {
-    const int chunks = chunksOf(rows);
-    float* target = chunks == 1 ? out : buffers[level % 2];
-    launch(name, columnSumsKernel, dim3(static_cast<unsigned>((cols + 31) / 32), static_cast<unsigned>(chunks)), dim3(kThreads), 0, stream,
-           static_cast<int>(rows), static_cast<int>(cols), in, target);
-    if (chunks == 1) return;
-    in = target;
-    rows = chunks;
-    ++level;
-  }
+  columnSums<float>(name, stream, rows, cols, in, scratch, ColumnTotals{out});
 }
 
 }  // namespace sj::cuda::sums

@@ -7,17 +7,18 @@
 #pragma once
 #include <cstdint>
 
-#include "kernels/cuda/cuda_stream.h"
+#include "cuda/cuda_stream.h"
 
 namespace sj::cuda::sums {
 
 // out[r] for r < rows; gate may be null (no product). `name` names the launch.
 void planeSums(const char* name, CudaStream stream, int64_t rows, int64_t plane, const float* a, const float* gate, float* out);
 
-// Scratch floats columnSums needs for `rows` x `cols` (two ping-pong levels of chunk partials).
+// Scratch values columnSums needs for `rows` x `cols` (two ping-pong levels of chunk partials), in
+// the accumulator's type (float here; the GRU sums its bias gradients in double: column_sums.cuh).
 int64_t columnSumsScratch(int64_t rows, int64_t cols);
 
-// `scratch`: columnSumsScratch(rows, cols) floats (may be null when that is 0).
+// In float. `scratch`: columnSumsScratch(rows, cols) floats (may be null when that is 0).
 void columnSums(const char* name, CudaStream stream, int64_t rows, int64_t cols, const float* in, float* out, float* scratch);
 
 }  // namespace sj::cuda::sums

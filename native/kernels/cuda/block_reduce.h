@@ -23,6 +23,35 @@ __device__ __forceinline__ T warpSum(T v) {
   return v;
 }
 
+// Sums each of V values over the warp's 32 lanes (V a power of two, at most 32) in V - 1 +
+// log2(32 / V) shuffles instead of 5 V: at each of the first log2 V levels a lane keeps half of
+// its values, the upper half where its lane bit is set, and adds the partner's copy of that half;
+// afterwards v[0] of lane l holds the sum of value l / (32 / V), and the last levels add whole
+// lanes. A fixed tree: the same order on every run. (A recursion, so that every index into v is
+// a constant and v stays in registers.)
+template <int V, int Half>
+__device__ __forceinline__ void halveAcrossLanes(float (&v)[V], int lane) {
+  if constexpr (Half >= 1) {
+    constexpr int kOffset = 32 * Half / V;  // 16 at the first level (Half = V / 2), then 8, ...
+    const bool upper = (lane & kOffset) != 0;
+#pragma unroll
+    for (int i = 0; i < Half; ++i) {
+      const float send = upper ? v[i] : v[i + Half];
+      const float keep = upper ? v[i + Half] : v[i];
+      v[i] = keep + __shfl_xor_sync(kFullWarp, send, kOffset);
+    }
+    halveAcrossLanes<V, Half / 2>(v, lane);
+  }
+}
+
+template <int V>
+__device__ __forceinline__ void warpSumEach(float (&v)[V]) {
+  static_assert(V >= 1 && V <= 32 && (V & (V - 1)) == 0, "a power of two up to 32");
+  halveAcrossLanes<V, V / 2>(v, threadIdx.x % 32);
+#pragma unroll
+  for (int offset = 16 / V; offset > 0; offset /= 2) v[0] += __shfl_xor_sync(kFullWarp, v[0], offset);
+}
+
 // Maximum over the 32 lanes of the calling warp, returned to every lane.
 __device__ __forceinline__ float warpMax(float v) {
   for (int k = 16; k > 0; k >>= 1) {

@@ -1,4 +1,4 @@
-#include "kernels/cuda/conv2d.h"
+#include "kernels/conv2d.h"
 
 #include "kernels/cuda/bias_sums.h"
 #include "kernels/cuda/gemm_tile.cuh"

@@ -7,7 +7,7 @@
 
 namespace sj::cuda {
 
-// sigmoidOf (kernels/cpu/sigmoid.h) on the device: (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|); exp
+// sigmoidOf (kernels/sigmoid.h) on the device: (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|); exp
 // never overflows. Shared by the sigmoid and BCE-from-logits kernels, as on the CPU.
 __device__ __forceinline__ float sigmoidOfDevice(float x) {
   const float e = ::expf(-::fabsf(x));

@@ -1,8 +1,8 @@
-#include "kernels/cuda/dropout.h"
+#include "kernels/dropout.h"
 
 #include "core/random.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -12,8 +12,8 @@
 // Shared memory holds the two operand tiles k-major, As[k][m] and Bs[k][n] (rows padded by 4
 // floats), twice: while the block multiplies k-tile t out of one buffer, tile t+1 is on its way
 // into the other with cp.async (global to shared, no staging registers, zero-filled outside the
-// operand), issued before the multiply so that its latency hides behind the FMAs; one wait and
-// one barrier per k-tile. Per k step a thread reads 2 float4 of A (a broadcast: a warp spans two
+// operand; sm_80 and newer, a plain load and store before), issued before the multiply so that its
+// latency hides behind the FMAs; one wait and one barrier per k-tile. Per k step a thread reads 2 float4 of A (a broadcast: a warp spans two
 // ty) and 2 float4 of B (16 distinct float4 in a row: conflict-free) for 64 FMAs. Per k-tile and
 // thread (TM = 128): 512 FFMA against 32 LDS.128, 8 cp.async, 1 barrier and the loaders' index
 // arithmetic (~15 instructions per gathered im2col element, ~5 per plain one): FFMA is ~80 % of
@@ -55,10 +55,10 @@
 #include <cstdint>
 #include <limits>
 
-#include "core/error.h"
-#include "kernels/cuda/device_memory.h"
+#include "base/error.h"
+#include "cuda/device_memory.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda::gemm {
 
@@ -106,24 +106,29 @@ struct ThreadMap<Contiguous::K, Extent> {
 
 // ---- how a loader's elements reach shared memory -------------------------------------------------
 
-// Asynchronously (cp.async, sm_80+): global to shared with no register in between, zero-filled
-// where `inside` is false (src-size 0: nothing is read; src is still a valid address). The
-// emulator copies at once, which the barrier before the tile is read makes equivalent.
+// Asynchronously where the GPU can (cp.async, sm_80 and newer): global to shared with no register
+// in between, zero-filled where `inside` is false (src-size 0: nothing is read; src is still a
+// valid address). Older GPUs (Turing, Volta) and the emulator copy at once through a register,
+// which the barrier before the tile is read makes equivalent: the same tile, without the overlap
+// of the copy with the FMAs.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#define SJ_GEMM_CP_ASYNC 1
+#endif
 __device__ __forceinline__ void copyAsync(float* sharedDst, const float* src, bool inside) {
-#if defined(SEDJOULE_CUDA_EMULATION)
-  *sharedDst = inside ? *src : 0.f;
-#else
+#if defined(SJ_GEMM_CP_ASYNC)
   const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(sharedDst));
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(inside ? 4 : 0));
+#else
+  *sharedDst = inside ? *src : 0.f;
 #endif
 }
 __device__ __forceinline__ void commitAsync() {
-#if !defined(SEDJOULE_CUDA_EMULATION)
+#if defined(SJ_GEMM_CP_ASYNC)
   asm volatile("cp.async.commit_group;\n" ::);
 #endif
 }
 __device__ __forceinline__ void waitAsync() {
-#if !defined(SEDJOULE_CUDA_EMULATION)
+#if defined(SJ_GEMM_CP_ASYNC)
   asm volatile("cp.async.wait_group 0;\n" ::: "memory");
 #endif
 }
@@ -300,6 +305,24 @@ struct ColumnsAlongI {
   }
 };
 
+// A row-major R x C matrix `data` as a GEMM operand (i, k) = data[i][k]: contiguous along k.
+inline RowsAlongK<> rowsOf(const float* data, int64_t rows, int64_t cols) {
+  RowsAlongK<> l;
+  l.data = data;
+  l.extentI = static_cast<int>(rows), l.extentK = static_cast<int>(cols);
+  l.iStride = static_cast<int>(cols), l.kPlane = static_cast<int>(cols);
+  return l;
+}
+
+// A row-major R x C matrix `data` as a GEMM operand (i, k) = data[k][i]: contiguous along i.
+inline ColumnsAlongI<> columnsOf(const float* data, int64_t rows, int64_t cols) {
+  ColumnsAlongI<> l;
+  l.data = data;
+  l.extentI = static_cast<int>(cols), l.extentK = static_cast<int>(rows);
+  l.kStride = static_cast<int>(cols), l.iPlane = static_cast<int>(cols);
+  return l;
+}
+
 // ---- epilogues ---------------------------------------------------------------------------------
 
 // C row-major with leading dimension ldc, plus bias[n] when given (a linear layer's output).
@@ -355,6 +378,12 @@ struct PlanarStore {
     forEachPlanar(m, n, count, rows, plane, [&](int c, int64_t offset) { out[offset] = v.v[c] + bias; });
   }
 };
+
+inline RowMajorStore rowMajor(float* out, int64_t cols, const float* columnBias = nullptr) {
+  RowMajorStore s;
+  s.out = out, s.ldc = static_cast<int>(cols), s.columnBias = columnBias;
+  return s;
+}
 
 // ---- the kernels -------------------------------------------------------------------------------
 
@@ -522,6 +551,23 @@ inline int splitCount(int64_t m, int64_t n, int64_t k) {
   return static_cast<int>(best);
 }
 
+// The split of an M x N x K product: k-range per split (a multiple of kTileK) and split count.
+struct Split {
+  int kPerSplit, splits;
+};
+inline Split splitOf(int64_t m, int64_t n, int64_t k) {
+  const int64_t kTiles = (k + kTileK - 1) / kTileK, wanted = splitCount(m, n, k);
+  const int64_t kPerSplit = (kTiles + wanted - 1) / wanted * kTileK;
+  return Split{static_cast<int>(kPerSplit), static_cast<int>((k + kPerSplit - 1) / kPerSplit)};
+}
+
+// Workspace bytes run() takes for an M x N x K product (the split partials; 0 without a split), so
+// that a caller sharing the stream's workspace can ask for the largest need first.
+inline int64_t workspaceBytes(int64_t m, int64_t n, int64_t k) {
+  const Split split = splitOf(m, n, k);
+  return split.splits > 1 ? static_cast<int64_t>(split.splits) * m * n * 4 : 0;
+}
+
 // C = A . B through the loaders and the epilogue. `name` names the launch; A's and B's loaders
 // must carry their extents (A: I = m; B: I = n; both: K = k).
 template <class LoadA, class LoadB, class Store>
@@ -532,11 +578,10 @@ void run(const char* name, CudaStream stream, int64_t m, int64_t n, int64_t k, c
   if ((m + tileM - 1) / tileM > 65535) fail(ErrorCode::Shape, name, " (CUDA): ", m, " output rows is more than the grid allows");
   Problem p;
   p.m = static_cast<int>(m), p.n = static_cast<int>(n), p.k = static_cast<int>(k);
-  int splits = splitCount(m, n, k);
-  const int64_t kTiles = (k + kTileK - 1) / kTileK;
-  p.kPerSplit = static_cast<int>((kTiles + splits - 1) / splits * kTileK);
-  splits = static_cast<int>((k + p.kPerSplit - 1) / p.kPerSplit);
-  if (splits > 1) p.partials = static_cast<float*>(workspace(stream, static_cast<int64_t>(splits) * m * n * 4));
+  const Split split = splitOf(m, n, k);
+  const int splits = split.splits;
+  p.kPerSplit = split.kPerSplit;
+  if (splits > 1) p.partials = static_cast<float*>(workspace(stream, workspaceBytes(m, n, k)));
   LoadA preparedA = a;
   LoadB preparedB = b;
   preparedA.prepare();

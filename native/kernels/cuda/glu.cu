@@ -1,4 +1,4 @@
-#include "kernels/cuda/glu.h"
+#include "kernels/glu.h"
 
 #include "kernels/cuda/bias_sums.h"
 #include "kernels/cuda/device_math.h"

@@ -10,14 +10,14 @@
 //    shared memory padded to 33 columns (no bank conflicts); the other axes index the tiles.
 // The backward is the forward of the inverse permutation.
 // Last step: element-wise copies, the backward writing zeros to the other steps.
-#include "kernels/cuda/layout.h"
+#include "kernels/layout.h"
 
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -5,11 +5,11 @@
 // lanes strided by 32, then a butterfly (block_reduce.h). Both in double, y = float(sum * (1/n)),
 // as the CPU kernel; both in a fixed order, so results are bit-identical run to run.
 // Backward: element-wise broadcast dx = dy * float(1/n).
-#include "kernels/cuda/mean.h"
+#include "kernels/mean.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -1,9 +1,9 @@
 // Adam and SGD on CUDA: one thread per parameter over a grid-stride loop, the CPU kernel's float
 // arithmetic per element.
-#include "kernels/cuda/optimizer.h"
+#include "kernels/optimizer.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -10,11 +10,11 @@
 // atomics. The sums run over the covering outputs in output order (oy, then ox), the order in
 // which the CPU kernels add them, with the CPU's arithmetic (float for max, double for average),
 // so the results are the CPU's bit for bit.
-#include "kernels/cuda/pool2d.h"
+#include "kernels/pool2d.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -1,7 +1,7 @@
-#include "kernels/cuda/relu.h"
+#include "kernels/relu.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -1,8 +1,8 @@
-#include "kernels/cuda/sigmoid.h"
+#include "kernels/sigmoid.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/device_math.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

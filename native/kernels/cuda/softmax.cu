@@ -8,11 +8,11 @@
 // column's sums run in j order.
 // As on the CPU: float max and exp, the sum of the exps in double, y = e * float(1 / sum); the
 // backward's dot product in double and dx = y * (dy - dot) formed in double.
-#include "kernels/cuda/softmax.h"
+#include "kernels/softmax.h"
 
+#include "cuda/launch.h"
 #include "kernels/cuda/block_reduce.h"
 #include "kernels/cuda/elementwise.h"
-#include "kernels/cuda/launch.h"
 
 namespace sj::cuda {
 namespace {

@@ -7,14 +7,10 @@
 // the classes of each frame; "softmaxOver": "time" normalises over frames instead.
 #include <cmath>
 
-#include "kernels/cpu/add.h"
-#include "kernels/cpu/attention_pool.h"
-#include "kernels/cpu/linear.h"
-#include "kernels/cpu/sigmoid.h"
-#include "kernels/cuda/add.h"
-#include "kernels/cuda/attention_pool.h"
-#include "kernels/cuda/linear.h"
-#include "kernels/cuda/sigmoid.h"
+#include "kernels/add.h"
+#include "kernels/attention_pool.h"
+#include "kernels/linear.h"
+#include "kernels/sigmoid.h"
 #include "network/layers/layers.h"
 
 namespace sj {

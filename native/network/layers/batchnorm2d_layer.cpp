@@ -1,7 +1,6 @@
 // batchnorm2d: {"eps": 1e-5, "momentum": 0.1} over channels of [C, H, W]. gamma = 1, beta = 0;
 // the running mean (0) and variance (1) are buffers: saved with the weights, not trained.
-#include "kernels/cpu/batchnorm2d.h"
-#include "kernels/cuda/batchnorm2d.h"
+#include "kernels/batchnorm2d.h"
 #include "network/layers/layers.h"
 
 namespace sj {

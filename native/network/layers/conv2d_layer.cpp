@@ -2,8 +2,7 @@
 // input [Cin, H, W] -> output [C, Ho, Wo]. Weights start uniform in +-1/sqrt(Cin*kh*kw) (PyTorch).
 #include <cmath>
 
-#include "kernels/cpu/conv2d.h"
-#include "kernels/cuda/conv2d.h"
+#include "kernels/conv2d.h"
 #include "network/layers/layers.h"
 
 namespace sj {

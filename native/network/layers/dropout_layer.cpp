@@ -3,9 +3,8 @@
 #include <cstring>
 
 #include "core/random.h"
-#include "kernels/cpu/dropout.h"
-#include "kernels/cuda/device_memory.h"
-#include "kernels/cuda/dropout.h"
+#include "cuda/device_memory.h"
+#include "kernels/dropout.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -3,8 +3,7 @@
 // Parameters "linear.weight" [C, C] and "linear.bias" [C] start uniform in +-1/sqrt(C) (PyTorch).
 #include <cmath>
 
-#include "kernels/cpu/glu.h"
-#include "kernels/cuda/glu.h"
+#include "kernels/glu.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -4,8 +4,7 @@
 // bias_ih_l<l> [D, 3H], bias_hh_l<l> [D, 3H]; all start uniform in +-1/sqrt(H) (PyTorch).
 #include <cmath>
 
-#include "kernels/cpu/gru.h"
-#include "kernels/cuda/gru.h"
+#include "kernels/gru.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,6 +1,5 @@
 // last_step: {} keeps the last time step of a sequence: [T, F] -> [F].
-#include "kernels/cpu/layout.h"
-#include "kernels/cuda/layout.h"
+#include "kernels/layout.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,6 +1,6 @@
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -3,8 +3,8 @@
 #pragma once
 #include <memory>
 
-#include "network/layer.h"
 #include "core/spec_reader.h"
+#include "network/layer.h"
 
 namespace sj {
 

@@ -2,8 +2,7 @@
 // Weights start uniform in +-1/sqrt(K) (PyTorch).
 #include <cmath>
 
-#include "kernels/cpu/linear.h"
-#include "kernels/cuda/linear.h"
+#include "kernels/linear.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,7 +1,6 @@
 // mean: {"axis": a} averages over one per-sample axis (negative counts from the end), e.g. over
 // time of [T, F] with axis 0.
-#include "kernels/cpu/mean.h"
-#include "kernels/cuda/mean.h"
+#include "kernels/mean.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,6 +1,5 @@
 // permute: {"dims": [...]} reorders the per-sample axes: output axis i is input axis dims[i].
-#include "kernels/cpu/layout.h"
-#include "kernels/cuda/layout.h"
+#include "kernels/layout.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,7 +1,6 @@
 // maxpool2d / avgpool2d: {"kernel": k | [kh, kw], "stride": kernel, "padding": 0} over [C, H, W];
 // avgpool2d also takes "countIncludePad": true (PyTorch's default).
-#include "kernels/cpu/pool2d.h"
-#include "kernels/cuda/pool2d.h"
+#include "kernels/pool2d.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,6 +1,5 @@
 // relu: {} element-wise max(x, 0), any input shape.
-#include "kernels/cpu/relu.h"
-#include "kernels/cuda/relu.h"
+#include "kernels/relu.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,6 +1,5 @@
 // sigmoid: {} element-wise logistic function, any input shape.
-#include "kernels/cpu/sigmoid.h"
-#include "kernels/cuda/sigmoid.h"
+#include "kernels/sigmoid.h"
 #include "network/layers/layers.h"
 
 namespace sj {

@@ -1,6 +1,5 @@
 // softmax: {"axis": -1} over one per-sample axis (negative counts from the end).
-#include "kernels/cpu/softmax.h"
-#include "kernels/cuda/softmax.h"
+#include "kernels/softmax.h"
 #include "network/layers/layers.h"
 
 namespace sj {

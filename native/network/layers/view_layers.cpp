@@ -2,7 +2,7 @@
 // their input buffer on as their output.
 //   flatten: {}                   [d0, d1, ...] -> [d0 * d1 * ...]
 //   reshape: {"shape": [...]}     any shape with the same element count; one entry may be -1
-#include "core/error.h"
+#include "base/error.h"
 #include "core/shape_text.h"
 #include "network/layers/layers.h"
 

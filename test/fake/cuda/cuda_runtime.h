@@ -1,6 +1,6 @@
 // A CPU emulation of the CUDA runtime API and execution model: the test double of the GPU.
 //
-// The CUDA sources of native/kernels/cuda compile against this header (instead of the toolkit's
+// The CUDA sources of native/cuda and native/kernels/cuda compile against this header (instead of the toolkit's
 // cuda_runtime.h) when the build emulates the GPU, so the CUDA backend's kernels, transfers, event
 // timing and graphs are exercised on machines without one, in CI included. What it proves: index
 // arithmetic, bounds, shared-memory tiling, barriers and warp shuffles, and the data flow of a
