@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { LEDGER_COLUMNS } from '../src/ledger.js';
 import { loadAddon } from '../src/native.js';
 import { Network } from '../src/network.js';
 import { dcaseCrnnLayers } from '../src/models/dcase-crnn.js';
@@ -119,6 +120,23 @@ describe('training and inference', () => {
 });
 
 describe('the ledger', () => {
+  it("has the columns ledger.ts lists, in the network's rows and the front end's", async () => {
+    const addon = loadAddon();
+    const native = new addon.Network(JSON.stringify(smallCnn), 1);
+    const extractor = new addon.FeatureExtractor(JSON.stringify({ preset: 'toolbox' }), 1);
+    try {
+      await native.trainStep(randomArray(192, 1), randomTargets(3, 2));
+      await extractor.compute(randomArray(44100, 3), 44100);
+      for (const rows of [native.ledger(), extractor.ledger()]) {
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(Object.keys(row).sort()).toEqual([...LEDGER_COLUMNS].sort());
+      }
+    } finally {
+      native.dispose();
+      extractor.dispose();
+    }
+  });
+
   it('records every kernel call with its pass, shapes and costs', async () => {
     const net = build(smallCnn);
     const x = randomArray(8 * 192, 1);

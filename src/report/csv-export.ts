@@ -8,6 +8,7 @@ import type { AnalysisReport } from '../analysis/analyze.js';
 import { familyOf } from '../analysis/observations.js';
 import { PHASES, type RunRecord } from '../experiment/run.js';
 import { csvText } from '../format/csv.js';
+import { LEDGER_COUNT_COLUMNS, LEDGER_LABEL_COLUMNS, type LedgerCountColumn, type LedgerLabelColumn } from '../ledger.js';
 import { attributeEnergy } from './kernel-energy.js';
 import { csvNumber } from './numbers.js';
 import type { RunRow } from './run-rows.js';
@@ -67,25 +68,18 @@ export function runsCsv(rows: RunRow[], analysis: AnalysisReport): string {
   return csvText(RUN_COLUMNS, lines);
 }
 
+/** A ledger column's name in kernels.csv: snake case, as the other columns; `name` is the kernel. */
+function kernelCsvColumn(column: LedgerLabelColumn | LedgerCountColumn): string {
+  return column === 'name' ? 'kernel' : column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 export const KERNEL_COLUMNS = [
   'run',
   'config',
   'family',
   'model',
   'phase',
-  'layer',
-  'kernel',
-  'pass',
-  'shapes',
-  'calls',
-  'macs',
-  'flops',
-  'transcendentals',
-  'comparisons',
-  'bytes_read',
-  'bytes_written',
-  'padding_macs',
-  'ms',
+  ...[...LEDGER_LABEL_COLUMNS, ...LEDGER_COUNT_COLUMNS].map(kernelCsvColumn),
   'time_share',
   'energy_attributed_j',
   'energy_attribution',
@@ -113,19 +107,8 @@ export function kernelsCsv(records: RunRecord[], analysis: AnalysisReport): stri
           familyOf(record),
           record.model.name,
           phase,
-          row.layer,
-          row.name,
-          row.pass,
-          row.shapes,
-          String(row.calls),
-          String(row.macs),
-          String(row.flops),
-          String(row.transcendentals),
-          String(row.comparisons),
-          String(row.bytesRead),
-          String(row.bytesWritten),
-          String(row.paddingMacs),
-          csvNumber(row.ms),
+          ...LEDGER_LABEL_COLUMNS.map((column) => row[column]),
+          ...LEDGER_COUNT_COLUMNS.map((column) => csvNumber(row[column])),
           csvNumber(timeShare),
           csvNumber(energyJ),
           energyJ === null ? '' : how,
