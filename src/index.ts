@@ -21,8 +21,9 @@ export { encodeWav, parseWav, type DecodedAudio } from './data/audio/wav.js';
 export { synthesize, type SynthOptions, type SynthReport } from './data/synth/index.js';
 export { FeatureCache, defaultCacheRoot } from './data/feature-cache.js';
 export { buildFeatureDataset, FeatureDataset, type FeatureBuildReport } from './data/feature-dataset.js';
-export { prepareData, type DataSettings, type DataInfo, type PreparedData } from './experiment/data.js';
-export { runExperiment, runKey, PHASES, type Phase, type RunConfig, type RunOptions, type RunRecord } from './experiment/run.js';
+export { prepareData, type DataSettings, type PreparedData } from './experiment/data.js';
+export { runExperiment, type RunOptions } from './experiment/run.js';
+export { runKey, PHASES, type DataInfo, type Phase, type RunConfig, type RunRecord } from './records/run-record.js';
 export { dcaseCrnnSpec, dcaseCrnnLayers } from './models/dcase-crnn.js';
 export { namedModel, PRESETS, PAPER43_CONFIGS, modelRefSpec, type ModelRef, type Preset, type PresetEntry } from './models/presets.js';
 export { VARIANTS, modelLoss, type Variant } from './models/families.js';
@@ -67,7 +68,7 @@ export {
 } from './analysis/statistics.js';
 export { chooseSelection, windowEnergy, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './analysis/energy-selection.js';
 export { FAMILIES, familyOf, observe, phaseRuns, type Family, type Observation, type PhaseRun } from './analysis/observations.js';
-export { loadRunRecords, recordFiles, type LoadedRecords } from './analysis/records.js';
+export { loadRunRecords, recordFiles, type LoadedRecords } from './records/read-records.js';
 export {
   fitMap,
   fitMaps,

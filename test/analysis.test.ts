@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeRecords, analyzeResults, type AnalysisReport } from '../src/analysis/analyze.js';
 import { chooseSelection, windowEnergy } from '../src/analysis/energy-selection.js';
 import { fitMap, fitMaps, mapQuality, normaliseRecords, normaliseResults, ratioNormalise, type ReferencePair } from '../src/analysis/normalise.js';
-import { loadRunRecords } from '../src/analysis/records.js';
+import { loadRunRecords } from '../src/records/read-records.js';
 import {
   averageRanks,
   bootstrapInterval,
@@ -27,7 +27,7 @@ import {
   spearman,
   standardDeviation,
 } from '../src/analysis/statistics.js';
-import type { RunRecord } from '../src/experiment/run.js';
+import type { RunRecord } from '../src/records/run-record.js';
 import { packageRoot } from '../src/native.js';
 import { Random } from '../src/util/random.js';
 import { energyWindow, gpuSource, makeRecord, modelledCpu, raplPackage, writeResults, type PlannedPhase } from './run-records.js';

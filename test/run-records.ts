@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { EnergyMethod, EnergyWindow, SourceWindow } from '../src/energy/types.js';
-import type { Phase, RunRecord } from '../src/experiment/run.js';
+import type { Phase, RunRecord } from '../src/records/run-record.js';
 import type { FrontendConfig } from '../src/frontend/extractor.js';
 import { totals, type LedgerRow } from '../src/ledger.js';
 import type { ModelRef } from '../src/models/presets.js';

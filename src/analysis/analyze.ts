@@ -12,10 +12,10 @@
  * separately); `points: 'runs'` uses every run as a point.
  */
 import type { EnergyMethod } from '../energy/types.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection } from './energy-selection.js';
 import { FAMILIES, observe, phaseRuns, type Family, type Observation } from './observations.js';
-import { loadRunRecords, type LoadedRecords } from './records.js';
+import { loadRunRecords, type LoadedRecords } from '../records/read-records.js';
 import {
   correlate,
   DEFAULT_RESAMPLES,

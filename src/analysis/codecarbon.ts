@@ -12,7 +12,7 @@
  * ram_total_size GB. A column we cannot fill is left empty and named with the reason by
  * `unfilledColumns`, never written as 0: a 0 in ram_energy would claim the memory used nothing.
  */
-import type { RunRecord } from '../experiment/run.js';
+import type { RunRecord } from '../records/run-record.js';
 import { csvText } from '../format/csv.js';
 import type { WindowEnergy } from './energy-selection.js';
 

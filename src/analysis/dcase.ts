@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
-import type { Phase, RunRecord } from '../experiment/run.js';
+import type { Phase, RunRecord } from '../records/run-record.js';
 import { DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE } from '../energy/carbon.js';
 import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
@@ -33,7 +33,7 @@ import { CODECARBON_COLUMNS, CODECARBON_LAYOUT_SOURCE, codecarbonCsv, codecarbon
 import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 import { familyOf, observe, phaseRuns, type Observation } from './observations.js';
 import { ratioNormalise } from './normalise.js';
-import { loadRunRecords } from './records.js';
+import { loadRunRecords } from '../records/read-records.js';
 import { summarise } from './statistics.js';
 import { clipCoverage, DCASE_AUDIO_SECONDS } from '../frontend/clip.js';
 

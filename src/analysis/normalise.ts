@@ -16,11 +16,11 @@
  * predicting each reference model from the others, with the predictive R^2 (1 - PRESS / SST).
  */
 import { SedjouleError } from '../errors.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { configurationPoints, type Point } from './analyze.js';
 import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection } from './energy-selection.js';
 import { observe, phaseRuns } from './observations.js';
-import { loadRunRecords } from './records.js';
+import { loadRunRecords } from '../records/read-records.js';
 import { leastSquares } from './statistics.js';
 
 export type NormalisationMap = 'ratio' | 'linear' | 'log-linear';

@@ -6,7 +6,7 @@
  * for is kept with its reason, so it is listed as missing instead of disappearing or counting 0.
  */
 import type { EnergyWindow } from '../energy/types.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { ARCHITECTURES } from '../models/families.js';
 import { windowEnergy, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 

@@ -8,7 +8,7 @@ import { DEVICE_FILTERS, type DeviceFilter, type EnergyBasis } from '../analysis
 import type { AnalysisReport, AnalyzeOptions, GroupAnalysis, PointMode } from '../analysis/analyze.js';
 import { bracket, sig } from '../format/significant.js';
 import { renderTable } from '../format/table.js';
-import { PHASES } from '../experiment/run.js';
+import { PHASES } from '../records/run-record.js';
 
 export const ENERGY_BASES = ['auto', 'gross', 'net'] as const;
 export const POINT_MODES: PointMode[] = ['configs', 'runs'];

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Argv } from 'yargs';
 
 import { DEFAULT_CARBON_INTENSITY } from '../energy/carbon.js';
-import type { MeterOptions } from '../energy/meter.js';
+import type { EnergySettings } from '../energy/settings.js';
 
 export function withEnergyOptions<T>(y: Argv<T>) {
   return y
@@ -28,12 +28,6 @@ export interface EnergyArgs {
   'cpu-cores': number;
   'carbon-intensity': number;
   pue?: number;
-}
-
-export interface EnergySettings {
-  enabled: boolean;
-  idleSeconds: number;
-  meter: MeterOptions;
 }
 
 export function energySettings(argv: EnergyArgs): EnergySettings {

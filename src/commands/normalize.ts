@@ -8,7 +8,7 @@ import { SedjouleError } from '../errors.js';
 import type { NormalisationReport, NormaliseOptions } from '../analysis/normalise.js';
 import { sig } from '../format/significant.js';
 import { renderTable } from '../format/table.js';
-import { PHASES, type Phase } from '../experiment/run.js';
+import { PHASES, type Phase } from '../records/run-record.js';
 import { analyzeOptions } from './analyze.js';
 
 export function normalizeOptions(argv: { energy?: string; device?: string; phase?: string; models?: string }): NormaliseOptions {

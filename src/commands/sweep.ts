@@ -12,7 +12,7 @@ import { SedjouleError } from '../errors.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import { parsePhases } from '../experiment/phases-option.js';
 import { bytesText } from '../experiment/sweep-check.js';
-import type { SweepManifest } from '../experiment/sweep-folder.js';
+import type { SweepManifest } from '../records/sweep-manifest.js';
 import { presetConfigurations, type SweepDefinition } from '../experiment/sweep-plan.js';
 import { planSweep, Sweep } from '../experiment/sweep.js';
 import { parseShard, shardText } from '../experiment/shard.js';

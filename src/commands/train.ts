@@ -4,13 +4,13 @@
  * --data DIR; prints per phase the per-kernel costs from the ledger, the energy windows and the
  * test metrics.
  */
-import type { DataInfo } from '../experiment/data.js';
-import { runExperiment, type Phase, type RunRecord } from '../experiment/run.js';
+import { runExperiment } from '../experiment/run.js';
+import type { DataInfo, Phase, RunRecord } from '../records/run-record.js';
 import { describeSources, energyTable, idleText } from '../format/energy-table.js';
 import { ledgerTable } from '../format/ledger-table.js';
 import type { ModelRef } from '../models/presets.js';
 import type { DataSettings } from '../experiment/data.js';
-import type { EnergySettings } from './energy-options.js';
+import type { EnergySettings } from '../energy/settings.js';
 import type { Device } from '../ledger.js';
 
 export interface TrainOptions {

@@ -11,18 +11,9 @@ import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import {
-  manifestPath,
-  readManifest,
-  readRecord,
-  recordFile,
-  recordFiles,
-  writeManifest,
-  type SweepManifest,
-  type SweepRecord,
-} from './sweep-folder.js';
+import { readRecord, recordFiles, writeManifest } from './sweep-folder.js';
+import { manifestPath, readManifest, recordFile, type Shard, type SweepManifest, type SweepRecord } from '../records/sweep-manifest.js';
 import { settingsDiff } from './sweep-plan.js';
-import type { Shard } from './shard.js';
 
 export interface MergeReport {
   out: string;

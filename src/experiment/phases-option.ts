@@ -1,5 +1,5 @@
 import { SedjouleError } from '../errors.js';
-import { PHASES, type Phase } from './run.js';
+import { PHASES, type Phase } from '../records/run-record.js';
 
 /** "train,test,run" -> phases in that order; E_USAGE naming an unknown or repeated phase. */
 export function parsePhases(text: string): Phase[] {

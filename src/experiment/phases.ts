@@ -7,30 +7,20 @@
 import { batchCount, batches, type Dataset } from '../data/dataset.js';
 import type { LedgerRow } from '../ledger.js';
 import type { Network } from '../network.js';
+import type { RunSummary, TestSummary, TrainSummary } from '../records/run-record.js';
 import { Random } from '../util/random.js';
 
 export interface Progress {
   (done: number, total: number, detail?: string): void;
 }
 
-export interface TrainResult {
-  /** Epochs run in this call (after `startEpoch` already done, when resuming). */
-  epochs: number;
-  startEpoch: number;
-  steps: number;
-  samples: number;
-  /** Mean training loss of each epoch. */
-  epochLoss: number[];
-  seconds: number;
+export interface TrainResult extends TrainSummary {
   ledger: LedgerRow[];
 }
 
-export interface TestResult {
-  samples: number;
-  loss: number;
+export interface TestResult extends TestSummary {
   /** Probabilities, [samples x classes], in dataset order. */
   outputs: Float32Array;
-  seconds: number;
   ledger: LedgerRow[];
 }
 
@@ -95,12 +85,7 @@ export async function testPhase(net: Network, data: Dataset, options: { batchSiz
   return { samples: data.size, loss: sum / data.size, outputs, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
 }
 
-export interface RunResult {
-  passes: number;
-  batch: number;
-  seconds: number;
-  /** Mean wall time of one forward pass, ms. */
-  msPerPass: number;
+export interface RunResult extends RunSummary {
   ledger: LedgerRow[];
 }
 

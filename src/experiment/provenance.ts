@@ -7,19 +7,8 @@ import os from 'node:os';
 
 import type { MeterDescription } from '../energy/types.js';
 import { loadAddon, packageRoot } from '../native.js';
+import type { Provenance } from '../records/run-record.js';
 import { packageVersion } from '../version.js';
-
-export interface Provenance {
-  sedjoule: string;
-  node: string;
-  platform: string;
-  hostname: string;
-  cpu: { model: string; logicalCpus: number; kernelsIsa: string };
-  memoryBytes: number;
-  gpus: Array<{ id: string; name: string; uuid?: string; driver?: string; powerLimitW?: string }>;
-  cuda: { compiled: boolean; runtimeVersion: number; driverVersion: number; devices: string[] };
-  git: { commit: string | null; dirty: boolean | null; reason?: string };
-}
 
 function git(args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('git', ['-C', packageRoot, ...args], { encoding: 'utf8' });

@@ -9,12 +9,13 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 
-import type { EnergySettings } from '../commands/energy-options.js';
+import type { EnergySettings } from '../energy/settings.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import { describeModelRef, presetNamed, type ModelRef } from '../models/presets.js';
 import type { DataSettings } from './data.js';
-import { runKey, type Phase, type RunConfig } from './run.js';
-import { inShard, type Shard } from './shard.js';
+import { runKey, type Phase, type RunConfig } from '../records/run-record.js';
+import { inShard } from './shard.js';
+import type { Shard, SweepSettings } from '../records/sweep-manifest.js';
 import type { Device } from '../ledger.js';
 
 export interface SweepConfiguration {
@@ -57,9 +58,6 @@ export interface PlannedRun {
   configuration: SweepConfiguration;
   config: RunConfig;
 }
-
-/** The identity of a sweep, by command-line option names (see the file comment). */
-export type SweepSettings = Record<string, unknown>;
 
 /** Every entry of a preset, on `frontend` when given, else on the front end it was defined for. */
 export function presetConfigurations(name: string, frontend?: FrontendPreset): SweepConfiguration[] {

@@ -18,20 +18,10 @@ import { provenance } from './provenance.js';
 import { runExperiment } from './run.js';
 import { checkConfigurations, checkProtocol, type ConfigurationCheck } from './sweep-check.js';
 import { dataSettingsFor, shapeOf, SweepData } from './sweep-data.js';
-import {
-  CHECKPOINTS_DIR,
-  claimFolder,
-  countRuns,
-  readRecord,
-  recordFile,
-  writeManifest,
-  type ManifestRun,
-  type SweepManifest,
-  type SweepRecord,
-  type SweepSession,
-} from './sweep-folder.js';
-import { planRuns, sweepId, sweepSettings, type PlannedRun, type SweepDefinition, type SweepSettings } from './sweep-plan.js';
-import { inShard, type Shard } from './shard.js';
+import { claimFolder, countRuns, readRecord, writeManifest } from './sweep-folder.js';
+import { planRuns, sweepId, sweepSettings, type PlannedRun, type SweepDefinition } from './sweep-plan.js';
+import { inShard } from './shard.js';
+import { CHECKPOINTS_DIR, recordFile, type ManifestRun, type Shard, type SweepManifest, type SweepRecord, type SweepSession, type SweepSettings } from '../records/sweep-manifest.js';
 
 export interface SweepPlan {
   definition: SweepDefinition;

@@ -6,7 +6,7 @@
  */
 import type { AnalysisReport } from '../analysis/analyze.js';
 import { familyOf } from '../analysis/observations.js';
-import { PHASES, type RunRecord } from '../experiment/run.js';
+import { PHASES, type RunRecord } from '../records/run-record.js';
 import { csvText } from '../format/csv.js';
 import { LEDGER_COUNT_COLUMNS, LEDGER_LABEL_COLUMNS, type LedgerCountColumn, type LedgerLabelColumn } from '../ledger.js';
 import { attributeEnergy } from './kernel-energy.js';

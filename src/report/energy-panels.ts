@@ -7,7 +7,7 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import type { Variable } from '../analysis/analyze.js';
 import { bracket, sig } from '../format/significant.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { energyLabel } from './energy-label.js';
 import type { EnergyPoint } from './energy-points.js';
 import { exact } from './numbers.js';

@@ -7,7 +7,7 @@
 import { configurationPoints, type AnalysisReport } from '../analysis/analyze.js';
 import type { Family, Observation } from '../analysis/observations.js';
 import type { EnergyMethod } from '../energy/types.js';
-import type { Phase } from '../experiment/run.js';
+import type { Phase } from '../records/run-record.js';
 
 export interface EnergyPoint {
   /** Configuration id, or run key in 'runs' mode. */

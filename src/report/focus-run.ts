@@ -4,7 +4,7 @@
  * show and whose windows are least dominated by counter quantisation.
  */
 import { SedjouleError } from '../errors.js';
-import type { RunRecord } from '../experiment/run.js';
+import type { RunRecord } from '../records/run-record.js';
 
 /** Wall time of a run: its record's start to finish, else the sum of its phases' times. */
 export function runSeconds(record: RunRecord): number {

@@ -7,7 +7,7 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import type { Observation } from '../analysis/observations.js';
 import { sig } from '../format/significant.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { byKernel, type LedgerTotals } from '../ledger.js';
 import { energyLabel } from './energy-label.js';
 import { attributeEnergy, type KernelAttribution } from './kernel-energy.js';

@@ -6,7 +6,7 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import { windowEnergy } from '../analysis/energy-selection.js';
 import type { EnergyWindow } from '../energy/types.js';
-import type { RunRecord } from '../experiment/run.js';
+import type { RunRecord } from '../records/run-record.js';
 import { axes, inner, polyline, type PlotArea } from './axes.js';
 import { el, text, tooltip } from './markup.js';
 import { exact } from './numbers.js';

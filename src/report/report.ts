@@ -9,9 +9,9 @@ import path from 'node:path';
 
 import { analyzeRecords, type AnalysisReport, type AnalyzeOptions } from '../analysis/analyze.js';
 import { FAMILIES } from '../analysis/observations.js';
-import { loadRunRecords, type LoadedRecords } from '../analysis/records.js';
-import { PHASES, type RunRecord } from '../experiment/run.js';
-import { readManifest, MANIFEST_FILE, type SweepManifest } from '../experiment/sweep-folder.js';
+import { loadRunRecords, type LoadedRecords } from '../records/read-records.js';
+import { PHASES, type RunRecord } from '../records/run-record.js';
+import { readManifest, MANIFEST_FILE, type SweepManifest } from '../records/sweep-manifest.js';
 import { packageVersion } from '../version.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { caveatsTable, fitsTable, missingTable, trainTestTable } from './analysis-tables.js';

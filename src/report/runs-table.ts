@@ -4,7 +4,7 @@
  * source, or "missing" with the reason; titles hold the exact values.
  */
 import { sig } from '../format/significant.js';
-import { PHASES, type Phase } from '../experiment/run.js';
+import { PHASES, type Phase } from '../records/run-record.js';
 import { el, text } from './markup.js';
 import { exact } from './numbers.js';
 import type { PhaseCell, RunRow } from './run-rows.js';
