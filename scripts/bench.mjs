@@ -12,7 +12,7 @@
 // The log-mel front end (dcase preset, one thread) in 10 s clips per second, next to a numpy/scipy
 // peer computing the same pipeline on the same audio in the same run (scripts/frontend_peer.py,
 // run by the first python3 that has numpy and scipy), with the largest difference of the two
-// outputs (both are min-max normalised to [0, 1]).
+// outputs (both are min-max normalized to [0, 1]).
 //
 // The energy sampler's own cost is measured too: the CPU time of its thread over 5 s of sampling
 // at 20 Hz, as a fraction of one core (target: under 1 %).

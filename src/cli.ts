@@ -5,25 +5,32 @@ import { hideBin } from 'yargs/helpers';
 
 import { analyzeResults } from './analysis/analyze.js';
 import { dcaseMarkdown, dcaseReportFromResults, writeDcaseReport } from './analysis/dcase.js';
-import { normaliseResults } from './analysis/normalise.js';
-import { analyzeOptions, printAnalysis } from './commands/analyze.js';
+import { normalizeResults } from './analysis/normalize.js';
+import { analyzeOptions } from './commands/analyze.js';
+import { analysisText } from './report/analysis-text.js';
 import { dcaseOptions } from './commands/dcase-report.js';
-import { normalizeOptions, printNormalisation } from './commands/normalize.js';
+import { normalizeOptions, printNormalization } from './commands/normalize.js';
 import { dataSettings, withDataOptions } from './commands/data-options.js';
 import { energySettings, withEnergyOptions } from './commands/energy-options.js';
 import { modelChoice, withModelOptions } from './commands/model-options.js';
 import { infoReport, printInfo } from './commands/info.js';
-import { printPresets, presetsReport } from './commands/presets.js';
-import { printProfile, runProfile } from './commands/profile.js';
+import { printPresets } from './commands/presets.js';
+import { presetsReport } from './models/presets-report.js';
+import { printProfile } from './commands/profile.js';
+import { runProfile } from './experiment/profile.js';
 import { printSynth } from './commands/synth.js';
-import { printTrain, runTrain } from './commands/train.js';
+import { printTrain } from './commands/train.js';
+import { runTrain } from './experiment/train.js';
 import { printMerge } from './commands/merge.js';
 import { printReport, reportCommand, withReportOptions } from './commands/report.js';
-import { printDemo, runDemo, withDemoOptions } from './commands/demo.js';
-import { printKernelEnergy, runKernelEnergy, withKernelEnergyOptions } from './commands/kernel-energy.js';
+import { printDemo, withDemoOptions } from './commands/demo.js';
+import { runDemo } from './experiment/demo.js';
+import { printKernelEnergy, withKernelEnergyOptions } from './commands/kernel-energy.js';
+import { measureKernelEnergy } from './experiment/measure-kernel-energy.js';
 import { printPlan, printSlurm, printSweep, sweepCommand, withSweepOptions } from './commands/sweep.js';
 import { mergeSweeps } from './experiment/merge.js';
 import { synthesize } from './data/synth/index.js';
+import { defaultCacheRoot } from './data/feature-cache.js';
 import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';
 import { probeText } from './format/energy-table.js';
@@ -86,7 +93,7 @@ const cli = yargs(hideBin(process.argv))
         checkpointDir: argv.checkpoint,
         resume: argv.resume,
       });
-      emit(argv.json, report, () => printTrain(report));
+      emit(argv.json, { command: 'train', ...report }, () => printTrain(report));
     },
   )
   .command(
@@ -102,7 +109,7 @@ const cli = yargs(hideBin(process.argv))
     async (argv) => {
       const { model, frontend } = modelChoice(argv);
       const report = await runProfile({ model, frontend: (argv.frontend as FrontendPreset | undefined) ?? frontend, classes: argv.classes, seed: argv.seed, threads: argv.threads, device: argv.device });
-      emit(argv.json, report, () => printProfile(report));
+      emit(argv.json, { command: 'profile', ...report }, () => printProfile(report));
     },
   )
   .command(
@@ -111,7 +118,7 @@ const cli = yargs(hideBin(process.argv))
     () => {},
     (argv) => {
       const report = presetsReport();
-      emit(argv.json, report, () => printPresets(report));
+      emit(argv.json, { command: 'presets', ...report }, () => printPresets(report));
     },
   )
   .command(
@@ -194,7 +201,7 @@ const cli = yargs(hideBin(process.argv))
         .option('points', { choices: ['configs', 'runs'], default: 'configs', describe: 'One point per configuration (mean of its repeats) or per run' }),
     (argv) => {
       const report = analyzeResults(argv.results as string[], analyzeOptions(argv));
-      emit(argv.json, report, () => printAnalysis(report));
+      emit(argv.json, report, () => analysisText(report));
     },
   )
   .command(
@@ -203,19 +210,19 @@ const cli = yargs(hideBin(process.argv))
     (y) =>
       y
         .option('reference', { type: 'string', array: true, demandOption: true, describe: 'Results on the reference machine' })
-        .option('local', { type: 'string', array: true, demandOption: true, describe: 'Results on this machine (the reference models and the runs to normalise)' })
+        .option('local', { type: 'string', array: true, demandOption: true, describe: 'Results on this machine (the reference models and the runs to normalize)' })
         .option('models', { type: 'string', describe: 'Configuration ids to use as reference models, comma-separated (default: every configuration both ran)' })
-        .option('phase', { type: 'string', describe: 'Phases to normalise: train, test, run, comma-separated (default: those both have)' })
+        .option('phase', { type: 'string', describe: 'Phases to normalize: train, test, run, comma-separated (default: those both have)' })
         .option('energy', { choices: ['auto', 'gross', 'net'], default: 'auto', describe: 'Gross energy, or net of idle power; auto: net when both machines have it' })
         .option('device', { choices: ['all', 'gpu', 'cpu'], default: 'all', describe: 'Energy of all devices, GPUs only, or the host side' }),
     (argv) => {
-      const report = normaliseResults(argv.reference, argv.local, normalizeOptions(argv));
-      emit(argv.json, report, () => printNormalisation(report));
+      const report = normalizeResults(argv.reference, argv.local, normalizeOptions(argv));
+      emit(argv.json, report, () => printNormalization(report));
     },
   )
   .command(
     'dcase-report <results..>',
-    "DCASE task 4 energy reporting: training and dev-test kWh, GPU model, MACs per 10 s, the baseline's energy, normalised energy and energy-weighted scores; dcase-report.json/.md and a CodeCarbon-layout emissions.csv",
+    "DCASE task 4 energy reporting: training and dev-test kWh, GPU model, MACs per 10 s, the baseline's energy, normalized energy and energy-weighted scores; dcase-report.json/.md and a CodeCarbon-layout emissions.csv",
     (y) =>
       y
         .positional('results', { type: 'string', array: true, demandOption: true, describe: 'Results folders or run record files (the submission and the baseline on the same machine)' })
@@ -244,8 +251,8 @@ const cli = yargs(hideBin(process.argv))
     (y) => withDemoOptions(y),
     async (argv) => {
       const progress = argv.progress && !argv.json;
-      const summary = await runDemo(argv, progress);
-      emit(argv.json, summary, () => printDemo(summary));
+      const summary = await runDemo({ out: argv.out, cacheRoot: argv.cache ?? defaultCacheRoot(), clips: argv.clips, testClips: argv['test-clips'], epochs: argv.epochs, threads: argv.threads, energy: energySettings(argv), progress });
+      emit(argv.json, { command: 'demo', ...summary }, () => printDemo(summary));
       if (summary.sweep.failed) process.exitCode = 1;
     },
   )
@@ -256,7 +263,7 @@ const cli = yargs(hideBin(process.argv))
       withKernelEnergyOptions(withModelOptions(y)).option('frontend', { choices: FRONTEND_PRESETS, describe: "Front end whose input shape the model is built for; default: the named model's, else dcase" }),
     async (argv) => {
       const { model, frontend } = modelChoice(argv);
-      const report = await runKernelEnergy({
+      const report = await measureKernelEnergy({
         model,
         frontend: (argv.frontend as FrontendPreset | undefined) ?? frontend,
         batch: argv.batch,
@@ -269,7 +276,7 @@ const cli = yargs(hideBin(process.argv))
         cudaDevice: argv['cuda-device'],
         progress: argv.progress && !argv.json,
       });
-      emit(argv.json, report, () => printKernelEnergy(report));
+      emit(argv.json, { command: 'kernel-energy', ...report }, () => printKernelEnergy(report));
     },
   )
   .command(

@@ -73,17 +73,17 @@ export {
   fitMap,
   fitMaps,
   mapQuality,
-  normaliseRecords,
-  normaliseResults,
-  ratioNormalise,
+  normalizeRecords,
+  normalizeResults,
+  ratioNormalize,
   singleReferenceRules,
   type MapResult,
-  type NormalisationMap,
-  type NormalisationReport,
-  type NormaliseOptions,
-  type PhaseNormalisation,
+  type NormalizationMap,
+  type NormalizationReport,
+  type NormalizeOptions,
+  type PhaseNormalization,
   type ReferencePair,
-} from './analysis/normalise.js';
+} from './analysis/normalize.js';
 export {
   DCASE_REFERENCES,
   dcaseMarkdown,
@@ -99,5 +99,6 @@ export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } 
 export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
 export { presetConfigurations, type SweepConfiguration, type SweepDefinition, type SweepProtocol, type PlannedRun } from './experiment/sweep-plan.js';
 export { mergeSweeps, type MergeReport } from './experiment/merge.js';
-export { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow, type StepCall } from './analysis/kernel-joules.js';
-export { runKernelEnergy, type KernelEnergyOptions, type KernelEnergyReport, type KernelEnergyRow } from './commands/kernel-energy.js';
+export { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow, type StepCall } from './analysis/kernel-energy-arithmetic.js';
+export { measureKernelEnergy, type KernelEnergyOptions, type KernelEnergyReport, type KernelEnergyRow } from './experiment/measure-kernel-energy.js';
+export { runProfile, type ProfileOptions, type ProfileReport } from './experiment/profile.js';

@@ -1,7 +1,7 @@
 /**
  * The analysis: statistics checked against values computed independently (by hand, and with
  * scipy.stats / numpy.linalg.lstsq where noted), edge cases, bootstrap coverage, hardware
- * normalisation on planted maps, and `sedjoule analyze` / `normalize` on folders of synthetic run
+ * normalization on planted maps, and `sedjoule analyze` / `normalize` on folders of synthetic run
  * records.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 import { analyzeRecords, analyzeResults, type AnalysisReport } from '../src/analysis/analyze.js';
 import { chooseSelection, windowEnergy } from '../src/analysis/energy-selection.js';
-import { fitMap, fitMaps, mapQuality, normaliseRecords, normaliseResults, ratioNormalise, type ReferencePair } from '../src/analysis/normalise.js';
+import { fitMap, fitMaps, mapQuality, normalizeRecords, normalizeResults, ratioNormalize, type ReferencePair } from '../src/analysis/normalize.js';
 import { loadRunRecords } from '../src/records/read-records.js';
 import {
   averageRanks,
@@ -248,7 +248,7 @@ describe('bootstrap intervals', () => {
   });
 });
 
-describe('hardware normalisation', () => {
+describe('hardware normalization', () => {
   const local = [10, 20, 35, 50, 80];
   const flops = [1e9, 3e9, 2e10, 5e9, 8e10];
   const params = [1e5, 4e6, 2e5, 9e6, 3e5];
@@ -290,11 +290,11 @@ describe('hardware normalisation', () => {
     const { results, fitted } = fitMaps(one);
     const ratio = results.find((m) => m.map === 'ratio')!;
     expect(ratio.coefficients![0].value).toBeCloseTo(2.5, 14);
-    expect(fitted[0].predict(12, 0, 0)).toBeCloseTo(ratioNormalise(12, 100, 40), 12);
-    expect(ratioNormalise(12, 100, 40)).toBeCloseTo(30, 14);
+    expect(fitted[0].predict(12, 0, 0)).toBeCloseTo(ratioNormalize(12, 100, 40), 12);
+    expect(ratioNormalize(12, 100, 40)).toBeCloseTo(30, 14);
     expect(ratio.quality!.leaveOneOut.reason).toMatch(/needs at least 1 reference model, got 0/);
     expect(results.find((m) => m.map === 'linear' && !m.extras)!.reason).toMatch(/needs at least 2 reference models, got 1/);
-    expect(() => ratioNormalise(1, 1, 0)).toThrow(/must be positive/);
+    expect(() => ratioNormalize(1, 1, 0)).toThrow(/must be positive/);
   });
 });
 
@@ -508,7 +508,7 @@ describe('analyze on a folder of run records', () => {
   });
 });
 
-describe('normalise runs between machines', () => {
+describe('normalize runs between machines', () => {
   /** Energies on the reference machine: 3 + 2.5 x the local energy (a planted linear map). */
   function machines(): { reference: RunRecord[]; local: RunRecord[] } {
     const reference: RunRecord[] = [], local: RunRecord[] = [];
@@ -532,7 +532,7 @@ describe('normalise runs between machines', () => {
 
   it('fits every map on the shared configurations and predicts the local runs', () => {
     const { reference, local } = machines();
-    const report = normaliseRecords(reference, local);
+    const report = normalizeRecords(reference, local);
     const test = report.phases.find((p) => p.phase === 'test')!;
     expect(test.k).toBe(4);
     expect(test.references.map((r) => r.configId)).toEqual(['ref:1', 'ref:2', 'ref:3', 'ref:4']);
@@ -553,11 +553,11 @@ describe('normalise runs between machines', () => {
 
   it('with one reference model, the ratio map is E x E_ref / E_local', () => {
     const { reference, local } = machines();
-    const report = normaliseRecords(reference, local, { models: ['ref:2'] });
+    const report = normalizeRecords(reference, local, { models: ['ref:2'] });
     const test = report.phases[0];
     expect(test.k).toBe(1);
     const mine = test.predictions.find((p) => p.configId === 'mine:1')!;
-    expect(mine.predictedJ.ratio).toBeCloseTo(ratioNormalise(42, 3 + 2.5 * 25, 25), 10);
+    expect(mine.predictedJ.ratio).toBeCloseTo(ratioNormalize(42, 3 + 2.5 * 25, 25), 10);
     expect(Object.keys(mine.predictedJ)).toEqual(['ratio']);
   });
 
@@ -571,6 +571,6 @@ describe('normalise runs between machines', () => {
     expect(r.stdout).toMatch(/the DCASE rule \(k = 1\)/);
     const json = JSON.parse(sedjoule('normalize', '--reference', ref, '--local', loc, '--json', '--models', 'ref:1,ref:4').stdout);
     expect(json.phases[0].k).toBe(2);
-    expect(json).toEqual(JSON.parse(JSON.stringify(normaliseResults(ref, loc, { models: ['ref:1', 'ref:4'] }))));
+    expect(json).toEqual(JSON.parse(JSON.stringify(normalizeResults(ref, loc, { models: ['ref:1', 'ref:4'] }))));
   });
 });

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runTrain } from '../src/commands/train.js';
+import { runTrain } from '../src/experiment/train.js';
 import { trainDataDefaults } from './helpers.js';
 import { decodeAudioFile } from '../src/data/audio/decode.js';
-import { parseCsv } from '../src/data/csv.js';
+import { parseCsv } from '../src/util/csv.js';
 import { checkManifest, splitCounts, type DatasetManifest } from '../src/data/manifest.js';
 import { readDataset } from '../src/data/readers/detect.js';
 import { debianLicences, hydrogenClass, REAL_SET_CLASSES, sonicPiClass, splitRecordings, type Recording } from '../src/data/real-set.js';

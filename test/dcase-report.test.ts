@@ -1,6 +1,6 @@
 /**
  * DCASE task 4 energy reporting from constructed run records: kWh, GPU model, MACs per 10 s, the
- * 2023 normalisation and energy-weighted scores (hand-computed), the 2022 rule, the CodeCarbon
+ * 2023 normalization and energy-weighted scores (hand-computed), the 2022 rule, the CodeCarbon
  * column order of emissions.csv, and empty cells (never zeros) for what was not measured.
  */
 import { spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ function parseCsv(text: string): { header: string[]; rows: Array<Record<string, 
 }
 
 describe('dcase-report', () => {
-  it('training and dev-test kWh, normalised with the 2023 references, and the energy-weighted scores', () => {
+  it('training and dev-test kWh, normalized with the 2023 references, and the energy-weighted scores', () => {
     const r = dcaseReport([submission(), baseline()], { score: 0.5 });
     expect(r.submission.configId).toBe('grid:1');
     expect(r.baseline.runs).toEqual(['dcase-crnn#r0']);
@@ -142,7 +142,7 @@ describe('dcase-report', () => {
     expect(dcaseMarkdown(r)).toMatch(/`ram_energy` \(3 of 3 rows\): DRAM was not measured/);
   });
 
-  it('a missing dev-test energy stays missing: no normalised figure, no score, no zero in the CSV', () => {
+  it('a missing dev-test energy stays missing: no normalized figure, no score, no zero in the CSV', () => {
     const r = dcaseReport([submission({}, [gpu(null), cpu(6000)]), baseline()], { score: 0.4 });
     expect(r.devTest.kWh).toBeNull();
     expect(r.devTest.reason).toMatch(/gpu0.*could not be measured/);
@@ -196,7 +196,7 @@ describe('dcase-report', () => {
     const r = spawnSync(process.execPath, [cli, 'dcase-report', results, '--score', '0.5', '--out', out], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| training energy \| 0\.5 kWh/);
-    expect(r.stdout).toMatch(/\| normalised training energy \| 1 kWh/);
+    expect(r.stdout).toMatch(/\| normalized training energy \| 1 kWh/);
     expect(r.stdout).toMatch(/\| energy-weighted score, training \| 0\.695/);
     expect(r.stdout).toMatch(/MACs for 10 s of audio \| 500,000,000/);
     const csv = parseCsv(fs.readFileSync(path.join(out, 'emissions.csv'), 'utf8'));

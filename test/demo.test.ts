@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { parseCsv } from '../src/data/csv.js';
+import { parseCsv } from '../src/util/csv.js';
 import { packageRoot } from '../src/native.js';
 import { DEMO_CONFIGS } from '../src/models/presets.js';
 

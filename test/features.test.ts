@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { runTrain } from '../src/commands/train.js';
+import { runTrain } from '../src/experiment/train.js';
 import { encodeWav } from '../src/data/audio/wav.js';
 import { contentHash, FeatureCache } from '../src/data/feature-cache.js';
 import { buildFeatureDataset } from '../src/data/feature-dataset.js';

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { parseCsv } from '../src/data/csv.js';
+import { parseCsv } from '../src/util/csv.js';
 import { packageRoot } from '../src/native.js';
 import { KERNEL_COLUMNS, RUN_COLUMNS } from '../src/report/csv-export.js';
 

@@ -13,7 +13,7 @@
  * `unfilledColumns`, never written as 0: a 0 in ram_energy would claim the memory used nothing.
  */
 import type { RunRecord } from '../records/run-record.js';
-import { csvText } from '../format/csv.js';
+import { csvText } from '../util/csv.js';
 import type { WindowEnergy } from './energy-selection.js';
 
 export const CODECARBON_COLUMNS = [

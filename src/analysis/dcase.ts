@@ -5,13 +5,13 @@
  * - training energy and dev-test (inference) energy in kWh, and the GPU model;
  * - MACs for 10 s of audio;
  * - the baseline's dev-test inference energy on the same hardware;
- * - the normalised energy and the energy-weighted score.
+ * - the normalized energy and the energy-weighted score.
  *
  * 2023 rule, verified in paper.md against all 84 entries of RonFrancesca/SED-carbon-footprint:
  *   E_norm = E x 0.032 kWh / E_baseline_local, for training and dev-test alike, where
  *   E_baseline_local is the baseline's dev-test inference on the participant's hardware and
  *   0.032 kWh the organisers' figure for the same inference on theirs (the k = 1 ratio map of
- *   normalise.ts);
+ *   normalize.ts);
  *   EW_train = score x 1.390 kWh / E_train_norm and EW_test = score x 0.019 kWh / E_test_norm, where
  *   1.390 and 0.019 kWh are the baseline's own training and dev-test energies on the organisers'
  *   hardware (the DESED_task 2023 README).
@@ -32,7 +32,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { CODECARBON_COLUMNS, CODECARBON_LAYOUT_SOURCE, codecarbonCsv, codecarbonRow, unfilledColumns, type CodeCarbonRow } from './codecarbon.js';
 import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 import { familyOf, observe, phaseRuns, type Observation } from './observations.js';
-import { ratioNormalise } from './normalise.js';
+import { ratioNormalize } from './normalize.js';
 import { loadRunRecords } from '../records/read-records.js';
 import { summarise } from './statistics.js';
 import { clipCoverage, DCASE_AUDIO_SECONDS } from '../frontend/clip.js';
@@ -46,7 +46,10 @@ export interface DcaseReferences {
   trainingKWh: number;
   /** The baseline's dev-test inference energy on the organisers' hardware: the numerator of EW_test. */
   devTestKWh: number;
-  /** The reference the local baseline inference is scaled to (2023); null: energies used raw (2022). */
+  /**
+   * The reference the local baseline inference is scaled to (2023); null: energies used raw (2022).
+   * Spelled as in the written reports (dcase-report.json), which keep their field names.
+   */
   normalisationKWh: number | null;
   source: string;
 }
@@ -59,14 +62,14 @@ export const DCASE_REFERENCES: Record<DcaseYear, DcaseReferences> = {
     normalisationKWh: 0.032,
     source:
       'DCASE 2023 task 4 (paper.md 4 [RON], 5): 1.390 kWh baseline training and 0.019 kWh baseline dev-test on an A100 80 GB (DESED_task 2023 README); ' +
-      '0.032 kWh the organisers\' baseline dev-test inference used to normalise (submissions_task4a_entries.yaml)',
+      '0.032 kWh the organisers\' baseline dev-test inference used to normalize (submissions_task4a_entries.yaml)',
   },
   2022: {
     year: 2022,
     trainingKWh: 1.717,
     devTestKWh: 0.03,
     normalisationKWh: null,
-    source: 'DCASE 2022 task 4 (paper.md 4 [RON], 5): 1.717 kWh baseline training and 0.030 kWh dev-test on an A100 40 GB; raw energies, no normalisation',
+    source: 'DCASE 2022 task 4 (paper.md 4 [RON], 5): 1.717 kWh baseline training and 0.030 kWh dev-test on an A100 40 GB; raw energies, no normalization',
   },
 };
 
@@ -135,6 +138,7 @@ export interface DcaseReport {
   baselineDevTest: DcaseEnergy;
   macs10s: Macs10s;
   references: DcaseReferences & { appliesTo: Record<string, string> };
+  /** Spelled as in the written reports (dcase-report.json), which keep their field names. */
   normalised: { trainingKWh: number | null; devTestKWh: number | null; factor: number | null; formula: string; reason?: string };
   score: number | null;
   energyWeighted: { training: number | null; test: number | null; formula: string; reason?: string };
@@ -281,7 +285,7 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
   if (options.baselineRun) baseline = resolveRuns(records, options.baselineRun, '--baseline-run');
   else {
     baseline = records.filter((r) => familyOf(r) === 'dcase-crnn');
-    if (baseline.length === 0) throw new SedjouleError('E_USAGE', "no dcase-crnn run in these records: pass --baseline-run KEY (the DCASE baseline's dev-test inference on this machine is the normalisation reference)");
+    if (baseline.length === 0) throw new SedjouleError('E_USAGE', "no dcase-crnn run in these records: pass --baseline-run KEY (the DCASE baseline's dev-test inference on this machine is the normalization reference)");
     const ids = distinctConfigs(baseline);
     if (ids.length > 1) throw new SedjouleError('E_USAGE', `several dcase-crnn configurations (${ids.join(', ')}): pass --baseline-run KEY`);
   }
@@ -294,7 +298,7 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
     if (others.length === 1) train = records.filter((r) => r.config.id === others[0]);
     else {
       train = baseline;
-      notes.push('no run besides the baseline: the baseline is reported as the submission (its normalised dev-test energy is then the reference by construction)');
+      notes.push('no run besides the baseline: the baseline is reported as the submission (its normalized dev-test energy is then the reference by construction)');
     }
   }
   const test = options.testRun ? resolveRuns(records, options.testRun, '--test-run') : train;
@@ -317,22 +321,22 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
     : `the submission ran on ${[...trainMachines].join(' / ')} and the baseline on ${[...baseMachines].join(' / ')}: DCASE asks for the baseline on the same hardware`;
   if (hwNote) notes.push(hwNote);
 
-  // Normalisation (2023): every energy scaled by the organisers' baseline inference over ours.
-  const normalised: DcaseReport['normalised'] = { trainingKWh: null, devTestKWh: null, factor: null, formula: '' };
+  // Normalization (2023): every energy scaled by the organisers' baseline inference over ours.
+  const normalized: DcaseReport['normalised'] = { trainingKWh: null, devTestKWh: null, factor: null, formula: '' };
   if (refs.normalisationKWh === null) {
-    normalised.formula = `${year}: energies are used raw (no normalisation)`;
-    normalised.trainingKWh = training.figure.kWh;
-    normalised.devTestKWh = devTest.figure.kWh;
-    normalised.factor = 1;
+    normalized.formula = `${year}: energies are used raw (no normalization)`;
+    normalized.trainingKWh = training.figure.kWh;
+    normalized.devTestKWh = devTest.figure.kWh;
+    normalized.factor = 1;
   } else {
-    normalised.formula = `E_norm = E x ${refs.normalisationKWh} kWh / E_baseline_local (the baseline's dev-test inference here)`;
+    normalized.formula = `E_norm = E x ${refs.normalisationKWh} kWh / E_baseline_local (the baseline's dev-test inference here)`;
     const local = base.figure.kWh;
     if (local === null || !(local > 0)) {
-      normalised.reason = local === null ? `no baseline dev-test energy: ${base.figure.reason}` : `the baseline dev-test energy is not positive (${local} kWh)`;
+      normalized.reason = local === null ? `no baseline dev-test energy: ${base.figure.reason}` : `the baseline dev-test energy is not positive (${local} kWh)`;
     } else {
-      normalised.factor = refs.normalisationKWh / local;
-      normalised.trainingKWh = training.figure.kWh === null ? null : ratioNormalise(training.figure.kWh, refs.normalisationKWh, local);
-      normalised.devTestKWh = devTest.figure.kWh === null ? null : ratioNormalise(devTest.figure.kWh, refs.normalisationKWh, local);
+      normalized.factor = refs.normalisationKWh / local;
+      normalized.trainingKWh = training.figure.kWh === null ? null : ratioNormalize(training.figure.kWh, refs.normalisationKWh, local);
+      normalized.devTestKWh = devTest.figure.kWh === null ? null : ratioNormalize(devTest.figure.kWh, refs.normalisationKWh, local);
     }
   }
 
@@ -345,9 +349,9 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
   if (score === null) energyWeighted.reason = 'no score given (--score PSDS)';
   else {
     const ew = (reference: number, e: number | null) => (e !== null && e > 0 ? (score * reference) / e : null);
-    energyWeighted.training = ew(refs.trainingKWh, normalised.trainingKWh);
-    energyWeighted.test = ew(refs.devTestKWh, normalised.devTestKWh);
-    if (energyWeighted.training === null || energyWeighted.test === null) energyWeighted.reason = 'a normalised energy is missing or not positive: see the energy figures';
+    energyWeighted.training = ew(refs.trainingKWh, normalized.trainingKWh);
+    energyWeighted.test = ew(refs.devTestKWh, normalized.devTestKWh);
+    if (energyWeighted.training === null || energyWeighted.test === null) energyWeighted.reason = 'a normalized energy is missing or not positive: see the energy figures';
   }
 
   const intensity = options.carbonIntensityGPerKWh ?? DEFAULT_CARBON_INTENSITY;
@@ -417,7 +421,7 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
               [`${refs.devTestKWh} kWh`]: "numerator of EW_test (the baseline's dev-test energy on the organisers' hardware)",
             },
     },
-    normalised,
+    normalised: normalized,
     score,
     energyWeighted,
     emissions: {
@@ -463,8 +467,8 @@ export function dcaseMarkdown(report: DcaseReport): string {
     energyLine('baseline dev-test energy (same hardware)', r.baselineDevTest),
     `| GPU model | ${r.hardware.gpuModel} | provenance of ${r.submission.trainRuns[0]} (host ${r.hardware.hostname}, CPU ${r.hardware.cpu}) |`,
     `| MACs for 10 s of audio | ${r.macs10s.macs === null ? `n/a: ${r.macs10s.reason}` : `${int(r.macs10s.macs)} (${(r.macs10s.macs / 1e6).toFixed(3)} M)`} | ${r.macs10s.reason ? '' : `${r.macs10s.note}; with padding taps (closer to THOP): ${int(r.macs10s.macsWithPadding)}`} |`,
-    `| normalised training energy | ${kwh(r.normalised.trainingKWh)} | ${r.normalised.formula}${r.normalised.reason ? `: ${r.normalised.reason}` : ''} |`,
-    `| normalised dev-test energy | ${kwh(r.normalised.devTestKWh)} | factor ${num(r.normalised.factor)} |`,
+    `| normalized training energy | ${kwh(r.normalised.trainingKWh)} | ${r.normalised.formula}${r.normalised.reason ? `: ${r.normalised.reason}` : ''} |`,
+    `| normalized dev-test energy | ${kwh(r.normalised.devTestKWh)} | factor ${num(r.normalised.factor)} |`,
     `| score | ${r.score === null ? 'n/a (not given)' : r.score} | |`,
     `| energy-weighted score, training | ${num(r.energyWeighted.training)} | ${r.energyWeighted.formula.split(';')[0]}${r.energyWeighted.reason ? `: ${r.energyWeighted.reason}` : ''} |`,
     `| energy-weighted score, test | ${num(r.energyWeighted.test)} | ${r.energyWeighted.formula.split(';')[1]?.trim() ?? ''} |`,

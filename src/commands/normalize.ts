@@ -1,17 +1,17 @@
 /**
  * `sedjoule normalize --reference REF --local LOCAL`: the text summary of a hardware
- * normalisation (the JSON is the report itself): per phase, the reference models, each map with
+ * normalization (the JSON is the report itself): per phase, the reference models, each map with
  * its coefficients, R^2 and leave-one-out errors, the DCASE k = 1 rule with each reference model
  * alone, and the predicted reference-machine energy of every local run.
  */
 import { SedjouleError } from '../errors.js';
-import type { NormalisationReport, NormaliseOptions } from '../analysis/normalise.js';
+import type { NormalizationReport, NormalizeOptions } from '../analysis/normalize.js';
 import { sig } from '../format/significant.js';
 import { renderTable } from '../format/table.js';
 import { PHASES, type Phase } from '../records/run-record.js';
 import { analyzeOptions } from './analyze.js';
 
-export function normalizeOptions(argv: { energy?: string; device?: string; phase?: string; models?: string }): NormaliseOptions {
+export function normalizeOptions(argv: { energy?: string; device?: string; phase?: string; models?: string }): NormalizeOptions {
   const { energy, device } = analyzeOptions({ energy: argv.energy, device: argv.device });
   let phases: Phase[] | undefined;
   if (argv.phase) {
@@ -23,7 +23,7 @@ export function normalizeOptions(argv: { energy?: string; device?: string; phase
   return { energy, device, phases, models };
 }
 
-export function printNormalisation(report: NormalisationReport): string {
+export function printNormalization(report: NormalizationReport): string {
   const r = report;
   const out: string[] = [
     `reference machine: ${r.reference.machines.join('; ')} (${r.reference.records} records)`,

@@ -15,6 +15,7 @@ import { bytesText } from '../experiment/sweep-check.js';
 import type { SweepManifest } from '../records/sweep-manifest.js';
 import { presetConfigurations, type SweepDefinition } from '../experiment/sweep-plan.js';
 import { planSweep, Sweep } from '../experiment/sweep.js';
+import { runInterruptible } from '../experiment/run-interruptible.js';
 import { parseShard, shardText } from '../experiment/shard.js';
 import { renderTable } from '../format/table.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -165,27 +166,6 @@ export async function sweepCommand(argv: SweepArgs, progress: boolean): Promise<
   if (dryRun) return { kind: 'plan', manifest: sweep.snapshot(), corrupt };
 
   return { kind: 'ran', manifest: await runInterruptible(sweep, argv.out!, 'continue with --resume'), corrupt };
-}
-
-/**
- * Runs an opened sweep. Ctrl-C, or Slurm's SIGTERM at a time limit: the manifest says the sweep
- * was interrupted and the run in progress is pending again (its checkpoint stays), and the process
- * exits telling how to continue (`howToContinue`).
- */
-export async function runInterruptible(sweep: Sweep, out: string, howToContinue: string): Promise<SweepManifest> {
-  const stop = (signal: NodeJS.Signals) => {
-    sweep.interrupt(signal);
-    process.stderr.write(`\nsweep interrupted by ${signal}: finished runs are in ${out}; ${howToContinue}\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await sweep.run();
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
 }
 
 function runsTable(manifest: SweepManifest, statusText: (status: string) => string): string {

@@ -1,59 +1,10 @@
 /**
- * `sedjoule train`: one run (src/experiment/run.ts) of one model, through the train and test
- * phases (and the run phase with --phases), on the embedded synthetic set by default or
- * --data DIR; prints per phase the per-kernel costs from the ledger, the energy windows and the
- * test metrics.
+ * `sedjoule train`: the text of one run (src/experiment/train.ts): per phase the per-kernel costs
+ * from the ledger, the energy windows and the test metrics.
  */
-import { runExperiment } from '../experiment/run.js';
-import type { DataInfo, Phase, RunRecord } from '../records/run-record.js';
 import { describeSources, energyTable, idleText } from '../format/energy-table.js';
 import { ledgerTable } from '../format/ledger-table.js';
-import type { ModelRef } from '../models/presets.js';
-import type { DataSettings } from '../experiment/data.js';
-import type { EnergySettings } from '../energy/settings.js';
-import type { Device } from '../ledger.js';
-
-export interface TrainOptions {
-  model: ModelRef;
-  data: DataSettings;
-  phases: Phase[];
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  threads: number;
-  device?: Device;
-  runPasses: number;
-  runBatch: number;
-  progress: boolean;
-  energy: EnergySettings;
-  checkpointDir?: string;
-  resume?: boolean;
-}
-
-/** A run record, with the parameter count on top for scripts. */
-export type TrainReport = RunRecord & { command: 'train'; params: number };
-
-export async function runTrain(options: TrainOptions): Promise<TrainReport> {
-  const record = await runExperiment(
-    {
-      id: 'train',
-      model: options.model,
-      phases: options.phases,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      lr: options.lr,
-      seed: options.seed,
-      repeat: 0,
-      runPasses: options.runPasses,
-      runBatch: options.runBatch,
-      threads: options.threads,
-      device: options.device,
-    },
-    { data: options.data, energy: options.energy, progress: options.progress, checkpointDir: options.checkpointDir, resume: options.resume },
-  );
-  return { command: 'train', params: record.model.params, ...record };
-}
+import type { DataInfo, RunRecord } from '../records/run-record.js';
 
 function dataLine(info: DataInfo): string {
   const where = info.source === 'random' ? 'seeded random labelled set (no audio)' : `${info.source === 'synthetic' ? 'embedded synthetic set' : 'dataset'} ${info.root} (${info.format})`;

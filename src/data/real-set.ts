@@ -535,7 +535,7 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
     settings: {
       ...settings,
       resampler: 'windowed-sinc polyphase (Kaiser β 8.6, pass band to 0.9 of the lower Nyquist frequency, stop band from it), src/data/audio/resample.ts',
-      mixing: 'pink noise background; 1-3 recordings of different classes per clip; each recording peak-normalised to a level drawn from peakDbfs; clip scaled down if its peak passes 0.98',
+      mixing: 'pink noise background; 1-3 recordings of different classes per clip; each recording peak-normalized to a level drawn from peakDbfs; clip scaled down if its peak passes 0.98',
       strongLabels: 'from the first to the last activityFrameSeconds frame of each recording whose RMS, as mixed, is activitySnrDb or more above the noise RMS; at least minEventSeconds; cut at the clip end',
     },
     split: {

@@ -1,5 +1,5 @@
 /**
- * The log-mel front end, run natively (resample, STFT, mel, log/dB, normalise), each stage a
+ * The log-mel front end, run natively (resample, STFT, mel, log/dB, normalize), each stage a
  * ledger kernel. Built from a preset name ("dcase", "toolbox") or a preset plus overrides.
  */
 import type { Device, LedgerRow } from '../ledger.js';

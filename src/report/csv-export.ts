@@ -7,9 +7,9 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import { familyOf } from '../analysis/observations.js';
 import { PHASES, type RunRecord } from '../records/run-record.js';
-import { csvText } from '../format/csv.js';
+import { csvText } from '../util/csv.js';
 import { LEDGER_COUNT_COLUMNS, LEDGER_LABEL_COLUMNS, type LedgerCountColumn, type LedgerLabelColumn } from '../ledger.js';
-import { attributeEnergy } from './kernel-energy.js';
+import { attributeEnergy } from './kernel-energy-attribution.js';
 import { csvNumber } from './numbers.js';
 import type { RunRow } from './run-rows.js';
 
@@ -89,7 +89,7 @@ export const KERNEL_COLUMNS = [
 /**
  * One row per ledger row of each run's train, test and run phases. `time_share` is the row's
  * wall time over the phase's; `energy_attributed_j` = phase energy x time_share, a model (see
- * kernel-energy.ts), so the column says so in its name and `energy_attribution` names the basis.
+ * kernel-energy-attribution.ts), so the column says so in its name and `energy_attribution` names the basis.
  */
 export function kernelsCsv(records: RunRecord[], analysis: AnalysisReport): string {
   const lines: string[][] = [];

@@ -1,7 +1,7 @@
 /**
  * Where a run's FLOPs and energy went, kernel by kernel: per phase, one row per kernel and pass
  * (summed over layers), the exact counted FLOPs beside the energy ATTRIBUTED to the kernel by its
- * share of the phase's time (kernel-energy.ts). The two columns share the rows, so a kernel that
+ * share of the phase's time (kernel-energy-attribution.ts). The two columns share the rows, so a kernel that
  * takes more energy than its FLOPs suggest (a GRU recurrence, a memory-bound pass) stands out.
  */
 import type { AnalysisReport } from '../analysis/analyze.js';
@@ -10,7 +10,7 @@ import { sig } from '../format/significant.js';
 import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { byKernel, type LedgerTotals } from '../ledger.js';
 import { energyLabel } from './energy-label.js';
-import { attributeEnergy, type KernelAttribution } from './kernel-energy.js';
+import { attributeEnergy, type KernelAttribution } from './kernel-energy-attribution.js';
 import { el, text, tooltip } from './markup.js';
 import { exact } from './numbers.js';
 import { ENERGY_BAR_COLOUR, FLOP_BAR_COLOUR } from './palette.js';

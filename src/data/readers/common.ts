@@ -2,7 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
-import type { CsvRow, CsvTable } from '../csv.js';
+import type { CsvRow, CsvTable } from '../../util/csv.js';
 import type { DatasetFormat, DatasetItem, DatasetManifest, Problem } from '../manifest.js';
 
 export interface ReaderOptions {

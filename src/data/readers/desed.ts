@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import { DESED_CLASSES } from '../desed-classes.js';
 import type { DatasetEvent, DatasetItem, DatasetManifest } from '../manifest.js';
 import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, parseNumber, ProblemLog, splitLabels, type ReaderOptions } from './common.js';

@@ -4,7 +4,7 @@
  * the split is by fold (5 folds, fold 5 held out by default). Classes are ordered by `target`.
  */
 import path from 'node:path';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
 import { AudioLookup, checkColumnCount, checkTestFold, finishManifest, isFile, missingMetadata, parseInteger, ProblemLog, type ReaderOptions } from './common.js';
 

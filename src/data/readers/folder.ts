@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
-import { readCsv, type CsvTable } from '../csv.js';
+import { readCsv, type CsvTable } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
 import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
 

@@ -10,7 +10,7 @@
  * Without vocabulary.csv the classes are the sorted set of labels seen.
  */
 import path from 'node:path';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
 import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
 

@@ -6,7 +6,7 @@
  * default. Classes are ordered by classID.
  */
 import path from 'node:path';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
 import { AudioLookup, checkColumnCount, checkTestFold, finishManifest, isFile, missingMetadata, parseInteger, ProblemLog, type ReaderOptions } from './common.js';
 

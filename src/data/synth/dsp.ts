@@ -319,7 +319,7 @@ export const LEVEL_GATE_DB = -10;
  * The level measure for backgrounds and events: RMS over 50 ms blocks, keeping the blocks whose
  * power is within 10 dB below the mean block power (the relative gate of ITU-R BS.1770, without
  * its K-weighting), so the silent gaps between barks, beeps or dish impacts do not count as part
- * of the event's loudness, just as Scaper's LUFS normalisation ignores them. For a stationary
+ * of the event's loudness, just as Scaper's LUFS normalization ignores them. For a stationary
  * signal every block passes and this is the plain RMS.
  */
 export function gatedRms(x: Float32Array, sampleRate: number, start = 0, end = x.length): number {
@@ -358,7 +358,7 @@ export function fromDb(db: number): number {
 }
 
 /** Scales x in place so gatedRms(x) equals targetRms; silent input stays silent. */
-export function normaliseTo(x: Float32Array, sampleRate: number, targetRms: number): Float32Array {
+export function normalizeTo(x: Float32Array, sampleRate: number, targetRms: number): Float32Array {
   const level = gatedRms(x, sampleRate);
   if (level <= 0) return x;
   const g = targetRms / level;

@@ -1,6 +1,6 @@
 /**
- * RFC-4180 CSV (and TSV) parsing that remembers where each row came from, so a dataset problem
- * can be reported as "file:line". FSD50K, AudioSet and AudioSet's class list put commas inside
+ * RFC-4180 CSV (and TSV), read and written. Parsing remembers where each row came from, so a
+ * dataset problem can be reported as "file:line". FSD50K, AudioSet and AudioSet's class list put commas inside
  * double-quoted fields, so splitting lines on the delimiter is not enough; AudioSet also needs
  * '#' comment lines skipped and the spaces of its ", " separators trimmed.
  */
@@ -98,7 +98,7 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
             break;
           }
           if (ch === '\r' || ch === '\n') {
-            // A newline inside quotes is part of the value; it is normalised to \n.
+            // A newline inside quotes is part of the value; it is normalized to \n.
             skipNewline();
             value += '\n';
             continue;
@@ -170,4 +170,15 @@ export function requireColumns<Name extends string>(table: CsvTable, file: strin
     );
   }
   return index;
+}
+
+/** A cell as written: quoted when it holds a comma, a quote or a line break. */
+export function csvCell(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A header line and one line per row, each row's cells in the columns' order. */
+export function csvText(columns: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const lines = [columns.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))];
+  return `${lines.join('\n')}\n`;
 }

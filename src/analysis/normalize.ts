@@ -1,5 +1,5 @@
 /**
- * Hardware normalisation after Douwes & Serizel (arXiv 2409.05602): k reference models are run on
+ * Hardware normalization after Douwes & Serizel (arXiv 2409.05602): k reference models are run on
  * both the reference machine and the local one; a map fitted on those k pairs predicts what any
  * local run would have cost on the reference machine.
  *
@@ -23,15 +23,15 @@ import { observe, phaseRuns } from './observations.js';
 import { loadRunRecords } from '../records/read-records.js';
 import { leastSquares } from './statistics.js';
 
-export type NormalisationMap = 'ratio' | 'linear' | 'log-linear';
-export const NORMALISATION_MAPS: NormalisationMap[] = ['ratio', 'linear', 'log-linear'];
+export type NormalizationMap = 'ratio' | 'linear' | 'log-linear';
+export const NORMALISATION_MAPS: NormalizationMap[] = ['ratio', 'linear', 'log-linear'];
 
 /**
  * The k = 1 ratio rule of DCASE task 4 (2023): E x E_ref / E_local, where E_ref and E_local are the
  * same reference workload measured on the reference and the local machine.
  */
-export function ratioNormalise(energy: number, referenceEnergy: number, localEnergy: number): number {
-  if (!(localEnergy > 0)) throw new SedjouleError('E_VALUE', `the local reference energy must be positive to normalise by it, got ${localEnergy}`);
+export function ratioNormalize(energy: number, referenceEnergy: number, localEnergy: number): number {
+  if (!(localEnergy > 0)) throw new SedjouleError('E_VALUE', `the local reference energy must be positive to normalize by it, got ${localEnergy}`);
   return (energy * referenceEnergy) / localEnergy;
 }
 
@@ -46,7 +46,7 @@ export interface ReferencePair {
 }
 
 export interface MapSpec {
-  map: NormalisationMap;
+  map: NormalizationMap;
   /** ln FLOPs and ln parameters as extra regressors (not for the ratio map, a pure scale). */
   extras: boolean;
 }
@@ -214,7 +214,7 @@ export function singleReferenceRules(pairs: ReferencePair[]): SingleReferenceRul
       const others = pairs
         .filter((q) => q !== p)
         .map((q) => {
-          const predictedJ = ratioNormalise(q.localJ, p.referenceJ, p.localJ);
+          const predictedJ = ratioNormalize(q.localJ, p.referenceJ, p.localJ);
           return { configId: q.configId, localJ: q.localJ, predictedJ, referenceJ: q.referenceJ, relativeError: q.referenceJ !== 0 ? (predictedJ - q.referenceJ) / Math.abs(q.referenceJ) : null };
         });
       const rel = others.map((o) => o.relativeError).filter((v): v is number => v !== null).map(Math.abs);
@@ -222,7 +222,7 @@ export function singleReferenceRules(pairs: ReferencePair[]): SingleReferenceRul
     });
 }
 
-export interface NormalisedRun {
+export interface NormalizedRun {
   configId: string;
   model: string;
   isReference: boolean;
@@ -233,31 +233,31 @@ export interface NormalisedRun {
   predictedJ: Record<string, number | null>;
 }
 
-export interface PhaseNormalisation {
+export interface PhaseNormalization {
   phase: Phase;
   k: number;
   references: ReferencePair[];
   maps: MapResult[];
   singleReference: SingleReferenceRule[];
-  predictions: NormalisedRun[];
+  predictions: NormalizedRun[];
   /** Local configurations without energy in this phase, and shared ones left out as references. */
   missing: Array<{ configId: string; machine: 'local' | 'reference'; reason: string }>;
   reason?: string;
 }
 
-export interface NormalisationReport {
+export interface NormalizationReport {
   command: 'normalize';
   reference: { paths: string[]; records: number; machines: string[] };
   local: { paths: string[]; records: number; machines: string[] };
   energy: { basis: EnergyBasis; device: DeviceFilter; reference: string; local: string; unit: 'J' };
-  phases: PhaseNormalisation[];
+  phases: PhaseNormalization[];
   notes: string[];
 }
 
-export interface NormaliseOptions {
+export interface NormalizeOptions {
   energy?: EnergyBasis | 'auto';
   device?: DeviceFilter;
-  /** Phases to normalise (default: every phase both sides have). */
+  /** Phases to normalize (default: every phase both sides have). */
   phases?: Phase[];
   /** Config ids to use as reference models (default: every configuration both sides ran). */
   models?: string[];
@@ -275,13 +275,13 @@ function pointsOf(records: RunRecord[], selection: EnergySelection): Point[] {
   return configurationPoints(records.flatMap(phaseRuns).map((r) => observe(r, selection)));
 }
 
-/** Normalises the local runs to the reference machine, per phase. */
-export function normaliseRecords(
+/** Normalizes the local runs to the reference machine, per phase. */
+export function normalizeRecords(
   reference: RunRecord[],
   local: RunRecord[],
-  options: NormaliseOptions = {},
+  options: NormalizeOptions = {},
   paths: { reference: string[]; local: string[] } = { reference: [], local: [] },
-): NormalisationReport {
+): NormalizationReport {
   const device = options.device ?? 'all';
   const refWindows = reference.flatMap(phaseRuns).flatMap((r) => r.windows ?? []);
   const localWindows = local.flatMap(phaseRuns).flatMap((r) => r.windows ?? []);
@@ -301,11 +301,11 @@ export function normaliseRecords(
 
   const phases = (options.phases ?? PHASES).filter((ph) => refPoints.some((p) => p.phase === ph) && localPoints.some((p) => p.phase === ph));
   if (phases.length === 0) throw new SedjouleError('E_DATA', 'the reference and local runs share no phase (train, test, run)');
-  const out: PhaseNormalisation[] = [];
+  const out: PhaseNormalization[] = [];
   for (const phase of phases) {
     const refByConfig = new Map(refPoints.filter((p) => p.phase === phase).map((p) => [p.configId, p]));
     const localInPhase = localPoints.filter((p) => p.phase === phase);
-    const missing: PhaseNormalisation['missing'] = [];
+    const missing: PhaseNormalization['missing'] = [];
     const pairs: ReferencePair[] = [];
     for (const lp of localInPhase) {
       const rp = refByConfig.get(lp.configId);
@@ -323,7 +323,7 @@ export function normaliseRecords(
       if (!pairs.some((p) => p.configId === id) && !missing.some((m) => m.configId === id)) missing.push({ configId: id, machine: refByConfig.has(id) ? 'local' : 'reference', reason: `asked for as a reference model but not run on the ${refByConfig.has(id) ? 'local' : 'reference'} machine in this phase` });
     }
     const { results, fitted } = pairs.length ? fitMaps(pairs) : { results: [], fitted: [] };
-    const predictions: NormalisedRun[] = [];
+    const predictions: NormalizedRun[] = [];
     for (const lp of localInPhase) {
       if (lp.energyJ === null) {
         if (!missing.some((m) => m.configId === lp.configId)) missing.push({ configId: lp.configId, machine: 'local', reason: 'no energy in this phase' });
@@ -361,8 +361,8 @@ export function normaliseRecords(
   };
 }
 
-export function normaliseResults(referencePaths: string | string[], localPaths: string | string[], options: NormaliseOptions = {}): NormalisationReport {
+export function normalizeResults(referencePaths: string | string[], localPaths: string | string[], options: NormalizeOptions = {}): NormalizationReport {
   const ref = Array.isArray(referencePaths) ? referencePaths : [referencePaths];
   const loc = Array.isArray(localPaths) ? localPaths : [localPaths];
-  return normaliseRecords(loadRunRecords(ref).records, loadRunRecords(loc).records, options, { reference: ref, local: loc });
+  return normalizeRecords(loadRunRecords(ref).records, loadRunRecords(loc).records, options, { reference: ref, local: loc });
 }

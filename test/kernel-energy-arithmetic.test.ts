@@ -1,11 +1,11 @@
 /**
- * The arithmetic of `sedjoule kernel-energy` (src/analysis/kernel-joules.ts) on numbers worked out
+ * The arithmetic of `sedjoule kernel-energy` (src/analysis/kernel-energy-arithmetic.ts) on numbers worked out
  * by hand: grouping of a step's calls, repetitions for a number of counter updates, J/call, mean
  * power, GFLOP/J, unresolved draws, and the closure against a whole step.
  */
 import { describe, expect, it } from 'vitest';
 
-import { closure, groupCalls, perCall, repetitionsFor, type StepCall } from '../src/analysis/kernel-joules.js';
+import { closure, groupCalls, perCall, repetitionsFor, type StepCall } from '../src/analysis/kernel-energy-arithmetic.js';
 
 const call = (layer: string, name: string, pass: StepCall['pass'], shapes: string, flops: number): StepCall => ({ layer, name, pass, shapes, flops, bytesRead: 10, bytesWritten: 6 });
 
