@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { SedjouleError } from './errors.js';
 import type { LedgerLabelColumn, LedgerRow, LedgerTotals } from './ledger.js';
+import { packageRoot } from './version.js';
 
 /** A ledger row as the addon writes it: the ledger's columns (ledger.ts), its labels as plain strings. */
 export type NativeLedgerRow = Record<LedgerLabelColumn | 'device', string> & LedgerTotals;
@@ -96,9 +96,6 @@ export interface NativeAddon {
   /** The GPU's FP32 FMA throughput, measured; E_CUDA when it cannot run (no backend, no device). */
   measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;
 }
-
-/** The package root: the folder above src/ (when run from source) or dist/ (when built). */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 let cached: NativeAddon | undefined;
 

@@ -28,7 +28,7 @@ import {
   standardDeviation,
 } from '../src/analysis/statistics.js';
 import type { RunRecord } from '../src/records/run-record.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { Random } from '../src/util/random.js';
 import { energyWindow, gpuSource, makeRecord, modelledCpu, raplPackage, writeResults, type PlannedPhase } from './run-records.js';
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { CODECARBON_COLUMNS, codecarbonCsv } from '../src/analysis/codecarbon.js';
 import { dcaseMarkdown, dcaseReport, macsPer10s, writeDcaseReport } from '../src/analysis/dcase.js';
 import type { RunRecord } from '../src/records/run-record.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { gpuSource, makeRecord, raplPackage, writeResults, type PlannedPhase, type PlannedSource } from './run-records.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { parseCsv } from '../src/util/csv.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { DEMO_CONFIGS } from '../src/models/presets.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');

@@ -14,7 +14,7 @@ import { carbonOf } from '../src/energy/carbon.js';
 import { Meter, type MeterOptions } from '../src/energy/meter.js';
 import { probe } from '../src/energy/probe.js';
 import type { EnergyWindow, SourceWindow } from '../src/energy/types.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { failure } from './helpers.js';
 
 const fakeNvml = path.join(packageRoot, 'build', 'Release', 'libsedjoule_fake_nvml.so');

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { loadAddon, packageRoot } from '../src/native.js';
+import { loadAddon } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 
 const binary = path.join(packageRoot, 'build', 'Release', 'sedjoule_native_tests');
 const emulated = path.join(packageRoot, 'build-emulated', 'Release', 'sedjoule_native_tests_emulated');

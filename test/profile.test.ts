@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');
 

@@ -20,7 +20,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseCsv } from '../src/util/csv.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { KERNEL_COLUMNS, RUN_COLUMNS } from '../src/report/csv-export.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { gridConfigurations } from '../src/commands/grid-file.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { inShard, parseShard } from '../src/experiment/shard.js';
 import { settingsDiff } from '../src/experiment/sweep-plan.js';
 import { failure } from './helpers.js';

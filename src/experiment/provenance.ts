@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 
 import type { MeterDescription } from '../energy/types.js';
-import { loadAddon, packageRoot } from '../native.js';
+import { loadAddon } from '../native.js';
 import type { Provenance } from '../records/run-record.js';
-import { packageVersion } from '../version.js';
+import { packageRoot, packageVersion } from '../version.js';
 
 function git(args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('git', ['-C', packageRoot, ...args], { encoding: 'utf8' });
