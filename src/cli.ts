@@ -29,7 +29,7 @@ import { printKernelEnergy, withKernelEnergyOptions } from './commands/kernel-en
 import { measureKernelEnergy } from './experiment/measure-kernel-energy.js';
 import { printPlan, printSlurm, printSweep, sweepCommand, withSweepOptions } from './commands/sweep.js';
 import { mergeSweeps } from './experiment/merge.js';
-import { synthesize } from './data/synth/index.js';
+import { synthesize } from './data/synth/writer.js';
 import { defaultCacheRoot } from './data/feature-cache.js';
 import { probe } from './energy/probe.js';
 import { errorCode } from './errors.js';

@@ -18,7 +18,7 @@ export { readDataset, detectFormat } from './data/readers/detect.js';
 export { checkManifest, type DatasetFormat, type DatasetItem, type DatasetManifest, type Problem } from './data/manifest.js';
 export { decodeAudio, decodeAudioFile, toMono } from './data/audio/decode.js';
 export { encodeWav, parseWav, type DecodedAudio } from './data/audio/wav.js';
-export { synthesize, type SynthOptions, type SynthReport } from './data/synth/index.js';
+export { synthesize, type SynthOptions, type SynthReport } from './data/synth/writer.js';
 export { FeatureCache, defaultCacheRoot } from './data/feature-cache.js';
 export { buildFeatureDataset, FeatureDataset, type FeatureBuildReport } from './data/feature-dataset.js';
 export { prepareData, type DataSettings, type PreparedData } from './experiment/data.js';

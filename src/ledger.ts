@@ -43,11 +43,11 @@ export interface LedgerRow extends LedgerLabels, LedgerTotals {
   device?: Device;
 }
 
-export function emptyTotals(): LedgerTotals {
+function emptyTotals(): LedgerTotals {
   return Object.fromEntries(LEDGER_COUNT_COLUMNS.map((column) => [column, 0])) as LedgerTotals;
 }
 
-export function addInto(total: LedgerTotals, row: LedgerTotals): LedgerTotals {
+function addInto(total: LedgerTotals, row: LedgerTotals): LedgerTotals {
   for (const column of LEDGER_COUNT_COLUMNS) total[column] += row[column];
   return total;
 }

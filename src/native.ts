@@ -99,7 +99,7 @@ export interface NativeAddon {
 
 let cached: NativeAddon | undefined;
 
-export function addonCandidates(): string[] {
+function addonCandidates(): string[] {
   const override = process.env.SEDJOULE_ADDON;
   if (override) return [path.resolve(override)];
   return [path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), path.join(packageRoot, 'build', 'Debug', 'sedjoule.node')];

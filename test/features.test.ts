@@ -13,7 +13,7 @@ import { encodeWav } from '../src/data/audio/wav.js';
 import { contentHash, FeatureCache } from '../src/data/feature-cache.js';
 import { buildFeatureDataset } from '../src/data/feature-dataset.js';
 import type { DatasetManifest } from '../src/data/manifest.js';
-import { synthesize } from '../src/data/synth/index.js';
+import { synthesize } from '../src/data/synth/writer.js';
 import { FeatureExtractor, resample } from '../src/frontend/extractor.js';
 import { failure, trainDataDefaults } from './helpers.js';
 

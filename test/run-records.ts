@@ -56,7 +56,7 @@ export interface PlannedRun {
   startedAt?: string;
 }
 
-export const DCASE_FRONTEND: FrontendConfig = {
+const DCASE_FRONTEND: FrontendConfig = {
   sampleRate: 16000,
   clipSeconds: 10,
   nFft: 2048,
@@ -82,7 +82,7 @@ export const DCASE_FRONTEND: FrontendConfig = {
   frames: 0,
 };
 
-export function sourceWindow(s: PlannedSource, durationS: number): SourceWindow {
+function sourceWindow(s: PlannedSource, durationS: number): SourceWindow {
   const idle = s.idleW ?? 0;
   const gross = s.netJ === null ? null : s.netJ + idle * durationS;
   return {
@@ -221,4 +221,3 @@ export function writeResults(dir: string, records: RunRecord[]): string {
 export const gpuSource = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({ id: 'gpu0', device: 'gpu', method: 'nvml-counter', netJ, idleW: 20, ...extra });
 export const modelledCpu = (netJ: number): PlannedSource => ({ id: 'cpu-model', device: 'cpu', method: 'modelled', netJ, idleW: 5 });
 export const raplPackage = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({ id: 'package-0', device: 'cpu-package', method: 'rapl', netJ, idleW: 10, ...extra });
-export const raplDram = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({ id: 'dram-0', device: 'dram', method: 'rapl', netJ, idleW: 2, ...extra });

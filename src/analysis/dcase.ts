@@ -73,8 +73,6 @@ export const DCASE_REFERENCES: Record<DcaseYear, DcaseReferences> = {
   },
 };
 
-export { DCASE_AUDIO_SECONDS };
-
 export interface DcaseOptions {
   /** A run key (`id#rN`) or a configuration id (all its repeats, averaged). */
   trainRun?: string;
@@ -149,7 +147,7 @@ export interface DcaseReport {
 const KWH = 3.6e6;
 
 /** The records a KEY names: a run key exactly, else every repeat of a configuration id. */
-export function resolveRuns(records: RunRecord[], key: string, what: string): RunRecord[] {
+function resolveRuns(records: RunRecord[], key: string, what: string): RunRecord[] {
   const exact = records.filter((r) => r.key === key);
   if (exact.length) return exact;
   const byConfig = records.filter((r) => r.config.id === key);

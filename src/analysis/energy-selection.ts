@@ -28,7 +28,7 @@ export interface EnergySelection {
 /** CodeCarbon's three columns: the device group a source's joules are reported under. */
 export type DeviceGroup = 'gpu' | 'cpu' | 'ram' | 'other';
 
-export function deviceGroup(device: SourceWindow['device']): DeviceGroup {
+function deviceGroup(device: SourceWindow['device']): DeviceGroup {
   if (device === 'gpu') return 'gpu';
   if (device === 'cpu-package' || device === 'cpu') return 'cpu';
   if (device === 'dram') return 'ram';
@@ -125,7 +125,7 @@ function pushOnce(list: string[], item: string): void {
 }
 
 /** Whether any of the windows has a readable measured source under the device filter. */
-export function anyMeasured(windows: EnergyWindow[], device: DeviceFilter): boolean {
+function anyMeasured(windows: EnergyWindow[], device: DeviceFilter): boolean {
   return windows.some((w) => chosen(w, { device, kind: 'measured' }).some((s) => s.joules !== null));
 }
 

@@ -24,7 +24,6 @@ import { loadRunRecords } from '../records/read-records.js';
 import { leastSquares } from './statistics.js';
 
 export type NormalizationMap = 'ratio' | 'linear' | 'log-linear';
-export const NORMALISATION_MAPS: NormalizationMap[] = ['ratio', 'linear', 'log-linear'];
 
 /**
  * The k = 1 ratio rule of DCASE task 4 (2023): E x E_ref / E_local, where E_ref and E_local are the

@@ -189,7 +189,7 @@ export interface Interval {
 export const DEFAULT_RESAMPLES = 2000;
 
 /** The type-7 (linear interpolation) quantile of sorted values, as numpy's default. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
+function quantileSorted(sorted: readonly number[], q: number): number {
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h), hi = Math.ceil(h);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);

@@ -1,10 +1,7 @@
 /** `sedjoule analyze RESULTS`: its options (its text: src/report/analysis-text.ts). */
 import { SedjouleError } from '../errors.js';
 import { DEVICE_FILTERS, type DeviceFilter, type EnergyBasis } from '../analysis/energy-selection.js';
-import type { AnalysisReport, AnalyzeOptions, GroupAnalysis, PointMode } from '../analysis/analyze.js';
-import { bracket, sig } from '../format/significant.js';
-import { renderTable } from '../format/table.js';
-import { PHASES } from '../records/run-record.js';
+import type { AnalyzeOptions, PointMode } from '../analysis/analyze.js';
 
 export const ENERGY_BASES = ['auto', 'gross', 'net'] as const;
 export const POINT_MODES: PointMode[] = ['configs', 'runs'];

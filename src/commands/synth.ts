@@ -1,5 +1,5 @@
 /** `sedjoule synth`: the summary printed after writing the synthetic set. */
-import type { SynthReport } from '../data/synth/index.js';
+import type { SynthReport } from '../data/synth/writer.js';
 
 export function printSynth(report: SynthReport): string {
   const counts = Object.entries(report.classCounts.train)

@@ -120,8 +120,8 @@ const HYDROGEN_LICENCES: Record<string, string> = {
   rumpf_kit_z01_h2: 'CC-BY-3.0',
 };
 
-export const HYDROGEN_PACKAGE = 'hydrogen-drumkits';
-export const SONIC_PI_PACKAGE = 'sonic-pi-samples';
+const HYDROGEN_PACKAGE = 'hydrogen-drumkits';
+const SONIC_PI_PACKAGE = 'sonic-pi-samples';
 const HYDROGEN_DIR = 'usr/share/hydrogen/data/drumkits';
 const SONIC_PI_DIR = 'usr/share/sonic-pi/samples';
 const SONIC_PI_COPYRIGHT = 'usr/share/doc/sonic-pi-samples/copyright';
@@ -151,7 +151,7 @@ function xmlText(text: string): string {
 }
 
 /** Kits and their recordings from the extracted hydrogen-drumkits tree. */
-export async function findHydrogenRecordings(root: string): Promise<Recording[]> {
+async function findHydrogenRecordings(root: string): Promise<Recording[]> {
   const base = path.join(root, HYDROGEN_DIR);
   const kits = (await readdir(base, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   const recordings: Recording[] = [];
@@ -206,7 +206,7 @@ export function debianLicences(copyright: string): { byFile: Map<string, string>
 }
 
 /** Sonic Pi samples with a class, and their licences. */
-export async function findSonicPiRecordings(root: string): Promise<Recording[]> {
+async function findSonicPiRecordings(root: string): Promise<Recording[]> {
   const dir = path.join(root, SONIC_PI_DIR);
   let licences: ReturnType<typeof debianLicences> = { byFile: new Map(), fallback: undefined };
   try {
@@ -312,7 +312,7 @@ export interface RealSetSettings {
   testFraction: number;
 }
 
-export const DEFAULT_SETTINGS: RealSetSettings = {
+const DEFAULT_SETTINGS: RealSetSettings = {
   duration: 4,
   sampleRate: 44100,
   eventsPerClip: [1, 3],
@@ -409,7 +409,7 @@ function tsvRow(fields: Array<string | number>): string {
 }
 
 /** Builds the set; see the file comment. Removes and rewrites `out`'s audio and metadata folders. */
-export async function buildRealSet(options: RealSetOptions): Promise<RealSetSummary> {
+async function buildRealSet(options: RealSetOptions): Promise<RealSetSummary> {
   const started = performance.now();
   const settings: RealSetSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const log = options.progress ?? (() => {});
@@ -597,7 +597,7 @@ function integerOption(name: string, value: string | undefined, fallback: number
   return n;
 }
 
-export async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -11,7 +11,7 @@ import { ProgressBar } from '../format/progress.js';
 import { Random } from '../util/random.js';
 import { checkManifest, type DatasetFormat, type DatasetManifest, type Problem } from './manifest.js';
 import { readDataset } from './readers/detect.js';
-import { synthesize } from './synth/index.js';
+import { synthesize } from './synth/writer.js';
 
 export interface SyntheticSetOptions {
   trainClips: number;

@@ -28,7 +28,7 @@ import { runInterruptible } from './run-interruptible.js';
 import { presetConfigurations, settingsDiff, type SweepDefinition } from './sweep-plan.js';
 import { planSweep, Sweep } from './sweep.js';
 
-export const DEMO_PRESET = 'demo';
+const DEMO_PRESET = 'demo';
 const DEMO_PHASES: Phase[] = ['train', 'test', 'run'];
 
 export interface DemoOptions {

@@ -76,7 +76,7 @@ function passTotals(rows: LedgerRow[], passes: KernelPass[]): LedgerTotals {
 }
 
 /** Per layer, in order of first appearance: forward and backward counts and their ratio. */
-export function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
+function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
   const layers = new Map<string, LayerProfile>();
   for (const row of rows) {
     if (row.pass === 'optimizer') continue;

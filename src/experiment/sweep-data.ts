@@ -13,7 +13,7 @@ import { Meter } from '../energy/meter.js';
 import type { EnergySettings } from '../energy/settings.js';
 import { FeatureExtractor, type FrontendPreset } from '../frontend/extractor.js';
 import { prepareData, type DataSettings, type PreparedData } from './data.js';
-import type { DataInfo, FeaturePhase } from '../records/run-record.js';
+import type { DataInfo } from '../records/run-record.js';
 import type { SweepDataRecord } from '../records/sweep-manifest.js';
 
 /** The data settings of the runs on one front end. */

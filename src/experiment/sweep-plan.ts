@@ -14,8 +14,7 @@ import type { FrontendPreset } from '../frontend/extractor.js';
 import { describeModelRef, presetNamed, type ModelRef } from '../models/presets.js';
 import type { DataSettings } from './data.js';
 import { runKey, type Phase, type RunConfig } from '../records/run-record.js';
-import { inShard } from './shard.js';
-import type { Shard, SweepSettings } from '../records/sweep-manifest.js';
+import type { SweepSettings } from '../records/sweep-manifest.js';
 import type { Device } from '../ledger.js';
 
 export interface SweepConfiguration {
@@ -170,8 +169,4 @@ export function planRuns(def: SweepDefinition): PlannedRun[] {
     }
   }
   return runs;
-}
-
-export function shardRuns(runs: PlannedRun[], shard: Shard | null): PlannedRun[] {
-  return runs.filter((run) => inShard(run.index, shard));
 }

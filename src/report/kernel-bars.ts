@@ -35,7 +35,7 @@ function bar(kind: 'flops' | 'energy', x: number, y: number, width: number, line
 }
 
 /** The figure of one phase of one run; `observation` carries the phase's energy under the analysis's selection. */
-export function kernelFigure(record: RunRecord, phase: Phase, observation: Observation | undefined, analysis: AnalysisReport): string {
+function kernelFigure(record: RunRecord, phase: Phase, observation: Observation | undefined, analysis: AnalysisReport): string {
   const p = record.phases[phase];
   const id = `kernels-${phase}`;
   const label = energyLabel(analysis.energy, observation?.energy.methods ?? []);

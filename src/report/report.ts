@@ -28,8 +28,8 @@ import { runsTable } from './runs-table.js';
 import { renderScatter } from './scatter.js';
 import { kernelsCsv, runsCsv } from './csv-export.js';
 
-export const RUNS_CSV = 'runs.csv';
-export const KERNELS_CSV = 'kernels.csv';
+const RUNS_CSV = 'runs.csv';
+const KERNELS_CSV = 'kernels.csv';
 
 export interface ReportOptions extends AnalyzeOptions {
   /** Run key (or configuration id) whose power trace and kernels are shown; default the longest run. */
@@ -148,7 +148,7 @@ function countMarks(html: string, pattern: RegExp): number {
 }
 
 /** Builds the page and the CSV files from records in memory. */
-export function buildReportFromRecords(records: RunRecord[], options: ReportOptions = {}, inputs?: { paths: string[]; skipped: LoadedRecords['skipped'] }): BuiltReport {
+function buildReportFromRecords(records: RunRecord[], options: ReportOptions = {}, inputs?: { paths: string[]; skipped: LoadedRecords['skipped'] }): BuiltReport {
   const paths = inputs?.paths ?? [];
   const skipped = inputs?.skipped ?? [];
   const analysis = analyzeRecords(records, options, { paths, records: records.length, skipped });

@@ -52,7 +52,7 @@ export function linearScale(values: number[], range: [number, number], options: 
   };
 }
 
-export function logScale(values: number[], range: [number, number]): Scale {
+function logScale(values: number[], range: [number, number]): Scale {
   let lo = Math.log10(Math.min(...values)), hi = Math.log10(Math.max(...values));
   // A margin of a tenth of the span (at least a fifth of a decade) keeps points off the frame.
   const margin = Math.max(0.2, (hi - lo) * 0.1);

@@ -173,7 +173,7 @@ export function requireColumns<Name extends string>(table: CsvTable, file: strin
 }
 
 /** A cell as written: quoted when it holds a comma, a quote or a line break. */
-export function csvCell(value: string): string {
+function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

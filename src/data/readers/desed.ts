@@ -30,7 +30,7 @@ interface SplitLayout {
   audioDirs: string[];
 }
 
-export const DESED_LAYOUT: readonly SplitLayout[] = [
+const DESED_LAYOUT: readonly SplitLayout[] = [
   {
     split: 'train',
     weak: ['metadata/train/weak.tsv'],

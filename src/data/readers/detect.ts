@@ -11,7 +11,7 @@ import { FSD50K_DEV, FSD50K_EVAL, readFsd50k } from './fsd50k.js';
 import { readUrbanSound8k, URBANSOUND8K_METADATA } from './urbansound8k.js';
 
 /** The metadata files whose presence identifies each format, relative to the dataset root. */
-export const FORMAT_MARKERS: Record<DatasetFormat, readonly string[]> = {
+const FORMAT_MARKERS: Record<DatasetFormat, readonly string[]> = {
   desed: DESED_MARKERS,
   esc50: [ESC50_METADATA],
   urbansound8k: [URBANSOUND8K_METADATA],

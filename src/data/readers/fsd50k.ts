@@ -16,7 +16,7 @@ import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata,
 
 export const FSD50K_DEV = 'FSD50K.ground_truth/dev.csv';
 export const FSD50K_EVAL = 'FSD50K.ground_truth/eval.csv';
-export const FSD50K_VOCABULARY = 'FSD50K.ground_truth/vocabulary.csv';
+const FSD50K_VOCABULARY = 'FSD50K.ground_truth/vocabulary.csv';
 
 /** vocabulary.csv: classes ordered by index, or undefined when the file is absent. */
 async function readVocabulary(root: string, log: ProblemLog): Promise<string[] | undefined> {

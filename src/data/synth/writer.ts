@@ -75,9 +75,9 @@ export interface SynthReport {
   elapsedMs: number;
 }
 
-export const SYNTH_GENERATOR = 'sedjoule-synth';
-export const SYNTH_VERSION = 1;
-export const DEFAULT_TRAIN_CLIPS = 1578;
+const SYNTH_GENERATOR = 'sedjoule-synth';
+const SYNTH_VERSION = 1;
+const DEFAULT_TRAIN_CLIPS = 1578;
 
 /** Paths inside the output folder, as the DESED reader expects them. */
 export const SYNTH_LAYOUT = {
