@@ -6,7 +6,7 @@ import { Network } from '../src/network.js';
 
 const toolbox = { inputShape: [1, 128, 64], classes: 10, seed: 1 };
 
-// Parameter counts of the 43 configurations derived from the released code (paper.md 1.4), in
+// Parameter counts of the 43 configurations derived from the released code (ConstanceDws/toolbox_energy @4c6f87d2, launch_experiment.sh and src/model.py), in
 // millions with two decimals, in the preset's order.
 const PAPER43_PARAMS_M = [
   4.2, 8.4, 11.55, 16.8, 29.39, 83.94, 117.51, 184.63, 285.32, 553.82, // MLP

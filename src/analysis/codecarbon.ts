@@ -5,7 +5,7 @@
  * field order) in mlco2/codecarbon at commit 118873936dadf2608ae4d2af9862fcca4c2fe3d6,
  * `codecarbon/output_methods/emissions_data.py`: the 2.x/3.0 layout that DCASE baselines wrote.
  * Later CodeCarbon versions insert `water_consumed` after `energy_consumed`, four utilisation
- * columns after `tracking_mode` and `wue` at the end (see ../shared/reference/energy.md 3.2);
+ * columns after `tracking_mode` and `wue` at the end (later releases of the same file);
  * readers select columns by name, so the older, shorter layout is the safer one to submit.
  *
  * Units as CodeCarbon's: duration s, emissions kg CO2eq, emissions_rate kg/s, power W, energy kWh,

@@ -1,13 +1,13 @@
 /**
- * What DCASE task 4 asks a submission to report about energy (../shared/reference/paper.md, 4 [RON]
- * and 5), from run records:
+ * What DCASE task 4 asks a submission to report about energy (Ronchini & Serizel, arXiv 2310.03455;
+ * the task 4 baseline, DCASE-REPO/DESED_task @c6bcb45), from run records:
  *
  * - training energy and dev-test (inference) energy in kWh, and the GPU model;
  * - MACs for 10 s of audio;
  * - the baseline's dev-test inference energy on the same hardware;
  * - the normalized energy and the energy-weighted score.
  *
- * 2023 rule, verified in paper.md against all 84 entries of RonFrancesca/SED-carbon-footprint:
+ * 2023 rule, checked against all 84 entries of RonFrancesca/SED-carbon-footprint (submissions_task4a_entries.yaml):
  *   E_norm = E x 0.032 kWh / E_baseline_local, for training and dev-test alike, where
  *   E_baseline_local is the baseline's dev-test inference on the participant's hardware and
  *   0.032 kWh the organisers' figure for the same inference on theirs (the k = 1 ratio map of
@@ -61,7 +61,7 @@ export const DCASE_REFERENCES: Record<DcaseYear, DcaseReferences> = {
     devTestKWh: 0.019,
     normalisationKWh: 0.032,
     source:
-      'DCASE 2023 task 4 (paper.md 4 [RON], 5): 1.390 kWh baseline training and 0.019 kWh baseline dev-test on an A100 80 GB (DESED_task 2023 README); ' +
+      'DCASE 2023 task 4 (Ronchini & Serizel, arXiv 2310.03455): 1.390 kWh baseline training and 0.019 kWh baseline dev-test on an A100 80 GB (DESED_task 2023 README); ' +
       '0.032 kWh the organisers\' baseline dev-test inference used to normalize (submissions_task4a_entries.yaml)',
   },
   2022: {
@@ -69,7 +69,7 @@ export const DCASE_REFERENCES: Record<DcaseYear, DcaseReferences> = {
     trainingKWh: 1.717,
     devTestKWh: 0.03,
     normalisationKWh: null,
-    source: 'DCASE 2022 task 4 (paper.md 4 [RON], 5): 1.717 kWh baseline training and 0.030 kWh dev-test on an A100 40 GB; raw energies, no normalization',
+    source: 'DCASE 2022 task 4 (Ronchini & Serizel, arXiv 2310.03455): 1.717 kWh baseline training and 0.030 kWh dev-test on an A100 40 GB; raw energies, no normalization',
   },
 };
 

@@ -3,7 +3,7 @@
  * the desed reader reads. scripts/build-real-dataset.sh downloads and extracts the packages
  * (without installing them) and runs this file; see the script's header for the options.
  *
- * Sources (reference/data.md §1.3):
+ * Sources (Debian bookworm packages; docs/data.md, "A real recorded set"):
  * - hydrogen-drumkits: 14 drum kits; each kit's drumkit.xml maps instrument names to sample
  *   files, and the names map to classes by the regular expressions below. The velocity layers of
  *   one instrument are near-duplicates, so train and test never share a kit.

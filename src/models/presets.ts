@@ -1,7 +1,7 @@
 /**
  * Named models and grids:
  * - `paper43`: the 43 (family, layers, widths) configurations of Douwes & Serizel (2024), as
- *   launched by toolbox_energy's launch_experiment.sh (../shared/reference/paper.md, 1.4), in the
+ *   launched by launch_experiment.sh of the authors' code (ConstanceDws/toolbox_energy @4c6f87d2), in the
  *   faithful variant on the toolbox front end (1 x 128 x 64);
  * - `dcase-crnn`: the DCASE 2023 task 4 baseline CRNN on the dcase front end (1 x 128 x 626);
  * - `demo`: the grid of `sedjoule demo`, three small configurations per family.
