@@ -66,7 +66,7 @@ export {
   type LineFit,
   type Summary,
 } from './analysis/statistics.js';
-export { chooseSelection, windowEnergy, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './analysis/energy-selection.js';
+export { chooseSelection, windowEnergy, type EnergyScope, type EnergyBasis, type EnergySelection, type WindowEnergy } from './analysis/energy-selection.js';
 export { FAMILIES, familyOf, observe, phaseRuns, type Family, type Observation, type PhaseRun } from './analysis/observations.js';
 export { loadRunRecords, recordFiles, type LoadedRecords } from './records/read-records.js';
 export {

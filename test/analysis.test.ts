@@ -28,7 +28,7 @@ import {
   standardDeviation,
 } from '../src/analysis/statistics.js';
 import type { RunRecord } from '../src/records/run-record.js';
-import { packageRoot } from '../src/version.js';
+import { packageRoot, packageVersion } from '../src/version.js';
 import { Random } from '../src/util/random.js';
 import { energyWindow, gpuSource, makeRecord, modelledCpu, raplPackage, writeResults, type PlannedPhase } from './run-records.js';
 
@@ -491,8 +491,8 @@ describe('analyze on a folder of run records', () => {
     const report = JSON.parse(json.stdout) as AnalysisReport;
     expect(report.bootstrap).toEqual({ resamples: 200, seed: 3, level: 0.95 });
     expect(report.inputs.records).toBe(18);
-    expect(report).toEqual(JSON.parse(JSON.stringify(analyzeResults(dir, { resamples: 200, seed: 3 }))));
-    const text = sedjoule('analyze', dir, '--bootstrap', '200', '--energy', 'gross');
+    expect(report).toEqual({ ...JSON.parse(JSON.stringify(analyzeResults(dir, { resamples: 200, seed: 3 }))), version: packageVersion() });
+    const text = sedjoule('analyze', dir, '--bootstrap', '200', '--energy-basis', 'gross');
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/energy: gross/);
     expect(text.stdout).toMatch(/methods used: nvml-counter/);
@@ -500,8 +500,9 @@ describe('analyze on a folder of run records', () => {
     expect(text.stdout).toMatch(/pearson r/);
     expect(text.stdout).toMatch(/the study assumed 3x/);
     expect(text.stdout).toMatch(/mlp:2#r1\s+test\s+window test: gpu0/);
-    const bad = sedjoule('analyze', dir, '--energy', 'both');
-    expect(bad.status).not.toBe(0);
+    const bad = sedjoule('analyze', dir, '--energy-basis', 'both');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid values:\s+Argument: energy-basis, Given: "both"/);
     const none = sedjoule('analyze', path.join(dir, 'nope'));
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/E_IO/);
@@ -571,6 +572,6 @@ describe('normalize runs between machines', () => {
     expect(r.stdout).toMatch(/the DCASE rule \(k = 1\)/);
     const json = JSON.parse(sedjoule('normalize', '--reference', ref, '--local', loc, '--json', '--models', 'ref:1,ref:4').stdout);
     expect(json.phases[0].k).toBe(2);
-    expect(json).toEqual(JSON.parse(JSON.stringify(normalizeResults(ref, loc, { models: ['ref:1', 'ref:4'] }))));
+    expect(json).toEqual({ ...JSON.parse(JSON.stringify(normalizeResults(ref, loc, { models: ['ref:1', 'ref:4'] }))), version: packageVersion() });
   });
 });

@@ -67,7 +67,7 @@ describe('sedjoule demo', () => {
 
     // Another size is another sweep: refused, naming the difference, rather than mixed in.
     const other = sedjoule('demo', ...SMALL.map((v, i) => (SMALL[i - 1] === '--epochs' ? '2' : v)));
-    expect(other.status).toBe(1);
+    expect(other.status).toBe(2);
     expect(other.stderr).toContain(`${out} holds another sweep`);
     expect(other.stderr).toContain('--epochs: 2 here, 1 in');
 

@@ -32,7 +32,7 @@ interface Row {
   flops: number;
 }
 
-/** Taps of a 3x3, stride 1, padding 1 kernel that land inside an axis of `size` (flops.md 4.1). */
+/** Taps of a 3x3, stride 1, padding 1 kernel that land inside an axis of `size`: the useful taps. */
 const validTaps = (size: number) => 3 * size - 2;
 
 /** Cout x Cin x kh x kw x Ho x Wo, read from a conv row's shapes: "x[..] w[Cout,Cin,kh,kw] ... -> y[N,Cout,Ho,Wo]". */
@@ -127,7 +127,7 @@ describe('sedjoule profile', () => {
 
   it('refuses an unknown named model with the list of what exists', () => {
     const r = run(cli, 'profile', '--model', 'paper43:44');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain('E_USAGE: paper43:44: paper43 has configurations 1 to 43');
   });
 });

@@ -148,7 +148,7 @@ function report(folder: string, name: string, extra: string[] = []) {
 
 describe('sedjoule report', () => {
   it.skipIf(!haveChromium)('writes one offline page in which every plot is drawn with data (headless Chromium)', async () => {
-    const { out, summary, html } = report(gpuFolder, 'gpu-report', ['--energy', 'gross']);
+    const { out, summary, html } = report(gpuFolder, 'gpu-report', ['--energy-basis', 'gross']);
     expect(summary).toMatchObject({ command: 'report', runs: RUNS, missing: 0, energy: { basis: 'gross', kind: 'measured', methods: ['nvml-counter'] } });
     expect(summary.plots.filter((p: { empty?: string }) => p.empty)).toEqual([]);
 
@@ -221,10 +221,10 @@ describe('sedjoule report', () => {
   });
 
   it('exports runs.csv (one row per run) and kernels.csv (one row per kernel ledger row) beside the page', () => {
-    const { out } = report(gpuFolder, 'csv-report', ['--energy', 'gross']);
+    const { out } = report(gpuFolder, 'csv-report', ['--energy-basis', 'gross']);
     const dir = path.dirname(out);
     const records = fs.readdirSync(path.join(gpuFolder, 'runs')).map((f) => JSON.parse(fs.readFileSync(path.join(gpuFolder, 'runs', f), 'utf8')));
-    const analysis = JSON.parse(sedjoule(['analyze', gpuFolder, '--energy', 'gross', '--bootstrap', '200', '--json']).stdout);
+    const analysis = JSON.parse(sedjoule(['analyze', gpuFolder, '--energy-basis', 'gross', '--bootstrap', '200', '--json']).stdout);
 
     const runs = parseCsv(fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8'), 'runs.csv');
     expect(runs.header).toEqual(RUN_COLUMNS);
@@ -303,7 +303,7 @@ describe('sedjoule report', () => {
     lose(record.energy.windows.find((w: { name: string }) => w.name === 'test'));
     fs.writeFileSync(file, JSON.stringify(record));
 
-    const { out, summary, html } = report(folder, 'missing-report', ['--energy', 'gross']);
+    const { out, summary, html } = report(folder, 'missing-report', ['--energy-basis', 'gross']);
     expect(summary.missing).toBe(1);
     expect(html).toContain(reason);
 
@@ -333,10 +333,10 @@ describe('sedjoule report', () => {
   });
 
   it('names the run of the trace with --trace-run, and refuses an unknown one', () => {
-    const { summary } = report(gpuFolder, 'trace-run', ['--energy', 'gross', '--trace-run', 'grid:2']);
+    const { summary } = report(gpuFolder, 'trace-run', ['--energy-basis', 'gross', '--trace-run', 'grid:2']);
     expect(summary.traceRun).toBe('grid:2#r0');
     const bad = sedjoule(['report', gpuFolder, '-o', path.join(root, 'bad', 'report.html'), '--trace-run', 'grid:99']);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--trace-run grid:99: no run has that key or configuration id; runs: grid:1#r0');
   });
 });

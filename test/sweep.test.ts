@@ -125,10 +125,10 @@ describe('sedjoule sweep', () => {
     const before = mtimes(out);
 
     const again = sedjoule(...args);
-    expect(again.status).toBe(1);
+    expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds sweep [0-9a-f]{12} \(2 of 2 runs done\); continue it with --resume/);
     const other = sedjoule(...args, '--resume', '--batch', '4', '--shard', '1/2');
-    expect(other.status).toBe(1);
+    expect(other.status).toBe(2);
     expect(other.stderr).toContain('--resume: the settings differ from');
     expect(other.stderr).toContain('--batch: 4 here, 8 in');
     expect(other.stderr).toContain('--shard: 1/2 here, none in');
@@ -277,7 +277,7 @@ describe('sedjoule sweep', () => {
     const other = path.join(dir, 'other');
     expect(sedjoule('sweep', '--grid', otherGrid, ...FAST, '--no-energy', '--out', other).status).toBe(0);
     const mixed = sedjoule('merge', path.join(dir, 'mixed'), path.join(dir, 's1'), other);
-    expect(mixed.status).toBe(1);
+    expect(mixed.status).toBe(2);
     expect(mixed.stderr).toMatch(/holds another sweep .*\n\s+configurations: 1 here, 3 in/);
   });
 
@@ -317,32 +317,35 @@ describe('sedjoule sweep', () => {
   it('refuses bad options before anything runs, naming the entry', () => {
     const dir = tempDir('bad');
     const out = path.join(dir, 'results');
-    const refuse = (entries: unknown[] | null, over: Record<string, string> = {}) => {
+    // Usage errors exit 2; a configuration that cannot be built or cannot fit in memory, 1.
+    const refuse = (entries: unknown[] | null, over: Record<string, string> = {}, status = 2) => {
       const args = entries ? ['--grid', writeGrid(dir, entries)] : [];
       const r = sedjoule('sweep', ...args, ...fast(over), '--out', out);
-      expect(r.status).toBe(1);
+      expect(r.status, r.stderr).toBe(status);
       expect(fs.existsSync(out)).toBe(false);
       return r.stderr;
     };
     expect(refuse(null, { preset: 'paper44' })).toContain("E_USAGE: unknown preset 'paper44' (known: paper43, dcase-crnn, demo)");
     expect(refuse(null)).toContain('name the configurations with --preset NAME or --grid FILE');
     expect(refuse([GRID[0], { arch: 'cnn', widht: 8 }])).toMatch(/grid.json: entry 2: unknown key "widht" \(known: model, arch, variant, layers, width, conv-layers, rnn-layers, conv-width, rnn-width, frontend\)/);
-    expect(refuse([{ arch: 'cnn', width: -3 }])).toContain('entry 1: "width" must be a positive integer, got -3');
+    expect(refuse([{ arch: 'cnn', width: -3 }])).toContain('entry 1: "width" must be an integer >= 1, got -3');
+    expect(refuse([{ arch: 'cnn', layers: 1.5 }])).toContain('entry 1: "layers" must be an integer >= 1, got 1.5');
+    expect(refuse([{ arch: 'cnn', layers: '2' }])).toContain('entry 1: "layers" must be a number, got "2"');
     expect(refuse([{ arch: 'gru' }])).toContain('entry 1: "arch" must be one of "mlp", "cnn", "rnn", "crnn", got "gru"');
     expect(refuse([{ arch: 'crnn', width: 8 }])).toContain('entry 1: "width" does not apply to arch crnn, which uses arch, variant, conv-layers, rnn-layers, conv-width, rnn-width, frontend');
     expect(refuse([{ model: 'dcase-crnn', layers: 2 }])).toContain('entry 1: "layers" does not apply to a named model (dcase-crnn)');
     expect(refuse([{ model: 'paper43:99' }])).toContain('entry 1: paper43:99: paper43 has configurations 1 to 43');
     expect(refuse([GRID[0], GRID[0], { arch: 'cnn', layers: 7, width: 8 }])).toMatch(/grid:3 \(entry 3 of grid.json: cnn 7x8 \(fixed\)\) on input \[1,32,16\]: E_USAGE: 7 pooling blocks do not fit an input of 32 x 16/);
-    expect(refuse([{ model: 'dcase-crnn' }])).toMatch(/grid:1 \(entry 1 of grid.json: dcase-crnn\) on input \[1,32,16\]: E_SHAPE: layers\[\d+\] \(avgpool2d\)/);
+    expect(refuse([{ model: 'dcase-crnn' }], {}, 1)).toMatch(/grid:1 \(entry 1 of grid.json: dcase-crnn\) on input \[1,32,16\]: E_SHAPE: layers\[\d+\] \(avgpool2d\)/);
     // 10^7 units: terabytes on a 128 x 64 input, more than any machine that runs these tests.
-    const memory = refuse([GRID[1], { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' });
+    const memory = refuse([GRID[1], { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' }, 1);
     expect(memory).toMatch(/E_MEMORY: grid:2 \(entry 2 of grid.json: mlp 1x10000000 \(fixed\)\) needs at least [\d.]+ TiB \([\d,]+ bytes: parameters .* for a batch of 8\) but a configuration may use [\d.]+ GiB \(80% of [\d.]+ GiB of/);
     // Every faulty configuration is listed at once.
     expect(refuse([{ arch: 'cnn', layers: 9, width: 8 }, { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' })).toMatch(/2 configurations cannot run:\n\s+grid:1 .*\n\s+grid:2 /);
     expect(refuse([GRID[0]], { shard: '3/2' })).toContain('--shard must be i/n with 1 <= i <= n');
-    expect(refuse([GRID[0]], { repeat: '0' })).toContain('--repeat must be an integer >= 1, got 0');
+    expect(refuse([GRID[0]], { repeat: '0' })).toContain("--repeat must be an integer >= 1, got '0'");
     expect(refuse([GRID[0]], { phases: 'train,fly' })).toContain("unknown phase 'fly'");
-    expect(refuse([GRID[0]], { cooldown: '-1' })).toContain('--cooldown must be a number of seconds >= 0');
+    expect(refuse([GRID[0]], { cooldown: '-1' })).toContain("--cooldown must be a number from 0 to 86400, got '-1'");
   });
 
   it('lists the runs of a dry run, with sizes, and writes nothing', () => {

@@ -13,7 +13,7 @@
  */
 import type { EnergyMethod } from '../energy/types.js';
 import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
-import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection } from './energy-selection.js';
+import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection } from './energy-selection.js';
 import { FAMILIES, observe, phaseRuns, type Family, type Observation } from './observations.js';
 import { loadRunRecords, type LoadedRecords } from '../records/read-records.js';
 import {
@@ -53,7 +53,7 @@ export interface AnalyzeOptions {
   /** 'auto' (default): net when every window with energy has an idle baseline, else gross. */
   energy?: EnergyBasis | 'auto';
   /** Which devices' energy (default all). */
-  device?: DeviceFilter;
+  device?: EnergyScope;
   /** Bootstrap resamples (default 2000) and seed (default 1). */
   resamples?: number;
   seed?: number;
@@ -134,7 +134,7 @@ export interface AnalysisReport {
   inputs: { paths: string[]; records: number; skipped: LoadedRecords['skipped'] };
   energy: {
     basis: EnergyBasis;
-    device: DeviceFilter;
+    device: EnergyScope;
     kind: EnergySelection['kind'];
     /** Why this basis and these sources. */
     reason: string;

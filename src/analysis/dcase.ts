@@ -30,7 +30,7 @@ import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { CODECARBON_COLUMNS, CODECARBON_LAYOUT_SOURCE, codecarbonCsv, codecarbonRow, unfilledColumns, type CodeCarbonRow } from './codecarbon.js';
-import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
+import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 import { familyOf, observe, phaseRuns, type Observation } from './observations.js';
 import { ratioNormalize } from './normalize.js';
 import { loadRunRecords } from '../records/read-records.js';
@@ -83,7 +83,7 @@ export interface DcaseOptions {
   year?: DcaseYear;
   /** Default gross: DCASE energies are CodeCarbon totals without idle subtraction. */
   energy?: EnergyBasis | 'auto';
-  device?: DeviceFilter;
+  device?: EnergyScope;
   projectName?: string;
   carbonIntensityGPerKWh?: number;
   pue?: number;
@@ -129,7 +129,7 @@ export interface DcaseReport {
   year: DcaseYear;
   submission: { trainRuns: string[]; testRuns: string[]; model: string; configId: string; params: number };
   baseline: { runs: string[]; model: string; configId: string };
-  energy: { basis: EnergyBasis; device: DeviceFilter; kind: EnergySelection['kind']; reason: string; methods: EnergyMethod[]; sources: string[] };
+  energy: { basis: EnergyBasis; device: EnergyScope; kind: EnergySelection['kind']; reason: string; methods: EnergyMethod[]; sources: string[] };
   hardware: { gpuModel: string; gpus: string[]; cpu: string; hostname: string; node: string; sedjoule: string; sameAsBaseline: boolean; note?: string };
   training: DcaseEnergy;
   devTest: DcaseEnergy;

@@ -14,14 +14,14 @@
 import type { EnergyMethod, EnergyWindow, SourceWindow } from '../energy/types.js';
 
 export type EnergyBasis = 'gross' | 'net';
-/** 'cpu' is the host side: CPU package, DRAM, platform and the modelled CPU. */
-export type DeviceFilter = 'all' | 'gpu' | 'cpu';
-export const DEVICE_FILTERS: DeviceFilter[] = ['all', 'gpu', 'cpu'];
+/** Which devices' energy: all, the GPUs, or the host side (CPU package, DRAM, platform, the modelled CPU). */
+export type EnergyScope = 'all' | 'gpu' | 'host';
+export const ENERGY_SCOPES: EnergyScope[] = ['all', 'gpu', 'host'];
 export type SourceKind = 'measured' | 'modelled';
 
 export interface EnergySelection {
   basis: EnergyBasis;
-  device: DeviceFilter;
+  device: EnergyScope;
   kind: SourceKind;
 }
 
@@ -57,7 +57,7 @@ export interface WindowEnergy {
   flags: string[];
 }
 
-function matchesDevice(source: SourceWindow, device: DeviceFilter): boolean {
+function matchesDevice(source: SourceWindow, device: EnergyScope): boolean {
   if (device === 'all') return true;
   return device === 'gpu' ? source.device === 'gpu' : source.device !== 'gpu';
 }
@@ -125,7 +125,7 @@ function pushOnce(list: string[], item: string): void {
 }
 
 /** Whether any of the windows has a readable measured source under the device filter. */
-function anyMeasured(windows: EnergyWindow[], device: DeviceFilter): boolean {
+function anyMeasured(windows: EnergyWindow[], device: EnergyScope): boolean {
   return windows.some((w) => chosen(w, { device, kind: 'measured' }).some((s) => s.joules !== null));
 }
 
@@ -135,7 +135,7 @@ function anyMeasured(windows: EnergyWindow[], device: DeviceFilter): boolean {
  */
 export function chooseSelection(
   windows: EnergyWindow[],
-  options: { basis?: EnergyBasis | 'auto'; device?: DeviceFilter } = {},
+  options: { basis?: EnergyBasis | 'auto'; device?: EnergyScope } = {},
 ): { selection: EnergySelection; reason: string } {
   const device = options.device ?? 'all';
   const kind: SourceKind = anyMeasured(windows, device) ? 'measured' : 'modelled';

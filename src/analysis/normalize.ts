@@ -18,7 +18,7 @@
 import { SedjouleError } from '../errors.js';
 import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { configurationPoints, type Point } from './analyze.js';
-import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection } from './energy-selection.js';
+import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection } from './energy-selection.js';
 import { observe, phaseRuns } from './observations.js';
 import { loadRunRecords } from '../records/read-records.js';
 import { leastSquares } from './statistics.js';
@@ -248,14 +248,14 @@ export interface NormalizationReport {
   command: 'normalize';
   reference: { paths: string[]; records: number; machines: string[] };
   local: { paths: string[]; records: number; machines: string[] };
-  energy: { basis: EnergyBasis; device: DeviceFilter; reference: string; local: string; unit: 'J' };
+  energy: { basis: EnergyBasis; device: EnergyScope; reference: string; local: string; unit: 'J' };
   phases: PhaseNormalization[];
   notes: string[];
 }
 
 export interface NormalizeOptions {
   energy?: EnergyBasis | 'auto';
-  device?: DeviceFilter;
+  device?: EnergyScope;
   /** Phases to normalize (default: every phase both sides have). */
   phases?: Phase[];
   /** Config ids to use as reference models (default: every configuration both sides ran). */

@@ -1,24 +1,49 @@
-/** `sedjoule demo`: its options and the text of its summary (src/experiment/demo.ts). */
+/** `sedjoule demo`: the main job in one command (src/experiment/demo.ts). */
 import type { Argv } from 'yargs';
 
-import type { DemoSummary } from '../experiment/demo.js';
+import { defaultCacheRoot } from '../data/feature-cache.js';
+import { runDemo, type DemoSummary } from '../experiment/demo.js';
 import { sig } from '../format/significant.js';
-import { withEnergyOptions, type EnergyArgs } from './energy-options.js';
+import { withThreadsOption } from './options/compute.js';
+import { withCacheOption } from './options/data.js';
+import { energySettings, withEnergyOptions } from './options/energy.js';
+import { numberOption } from './options/numbers.js';
+import { defineCommand } from './command.js';
+import { emit, showsProgress } from './options/output.js';
 
-export function withDemoOptions<T>(y: Argv<T>) {
-  return withEnergyOptions(y)
-    .option('out', { type: 'string', default: 'sedjoule-demo', describe: 'Folder for the report, the analysis and the sweep (resumed when it holds this demo\'s sweep)' })
-    .option('cache', { type: 'string', describe: 'Cache folder for the synthetic set and its features (default: SEDJOULE_CACHE or ~/.cache/sedjoule)' })
-    .option('clips', { type: 'number', default: 160, describe: 'Synthetic training clips (fewer: quicker, noisier)' })
-    .option('test-clips', { type: 'number', default: 40, describe: 'Synthetic test clips' })
-    .option('epochs', { type: 'number', default: 2, describe: 'Training epochs per run' })
-    .option('idle', { type: 'number', default: 1, describe: 'Seconds of idle baseline before each run (0: none, so gross energy only)' })
-    .option('threads', { type: 'number', default: 0, describe: 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)' });
+function demoOptions<T>(y: Argv<T>) {
+  return withThreadsOption(withCacheOption(withEnergyOptions(y, 1)))
+    .option('out', { type: 'string', requiresArg: true, default: 'sedjoule-demo', describe: "Folder for the report, the analysis and the sweep (resumed when it holds this demo's sweep)" })
+    .option('clips', numberOption('clips', 'Synthetic training clips (fewer: quicker, noisier)', 160))
+    .option('test-clips', numberOption('test-clips', 'Synthetic test clips', 40))
+    .option('epochs', numberOption('epochs', 'Training epochs per run', 2))
+    .group(['out', 'cache', 'clips', 'test-clips', 'epochs'], 'Demo:')
+    .example('$0 demo', './sedjoule-demo: sweep, analysis, report')
+    .example('$0 demo --out demo/ --epochs 3 --json', 'longer training, elsewhere, as JSON');
 }
 
-export type DemoArgs = EnergyArgs & { out: string; cache?: string; clips: number; 'test-clips': number; epochs: number; threads: number };
+export const demoCommand = defineCommand({
+  command: 'demo',
+  describe:
+    'The main job: a quick sweep of small MLP, CNN, GRU and CRNN models on the embedded synthetic set (train, test, run), analysed, and an HTML report with CSV tables in --out (default ./sedjoule-demo); resumes its own folder',
+  builder: (y) => demoOptions(y),
+  handler: async (argv) => {
+        const summary = await runDemo({
+          out: argv.out,
+          cacheRoot: argv.cache ?? defaultCacheRoot(),
+          clips: argv.clips,
+          testClips: argv['test-clips'],
+          epochs: argv.epochs,
+          threads: argv.threads,
+          energy: energySettings(argv),
+          progress: showsProgress(argv),
+        });
+        emit('demo', argv, summary, () => printDemo(summary));
+        if (summary.sweep.failed) process.exitCode = 1;
+      },
+});
 
-export function printDemo(s: DemoSummary): string {
+function printDemo(s: DemoSummary): string {
   const e = s.energy;
   const lines = [
     `sedjoule demo: ${s.settings.configurations} configurations (${s.settings.families.join(', ')}; fixed variant) on ${s.settings.clips} + ${s.settings.testClips} synthetic clips (${s.settings.frontend} front end, 1 x 128 x 64), ${s.settings.epochs} epochs, phases ${s.settings.phases.join(', ')}`,

@@ -1,22 +1,51 @@
-/** `sedjoule kernel-energy`: its options and the text of its report (src/experiment/measure-kernel-energy.ts). */
+/** `sedjoule kernel-energy`: measured joules per kernel call on a GPU (src/experiment/measure-kernel-energy.ts). */
 import type { Argv } from 'yargs';
 
-import type { KernelEnergyReport } from '../experiment/measure-kernel-energy.js';
+import { measureKernelEnergy, type KernelEnergyReport } from '../experiment/measure-kernel-energy.js';
 import { sig } from '../format/significant.js';
+import { withCudaDeviceOption } from './options/compute.js';
+import { withIdleOption } from './options/energy.js';
+import { modelChoice, withModelInputOptions } from './options/model.js';
+import { numberOption } from './options/numbers.js';
+import { defineCommand } from './command.js';
+import { emit, showsProgress } from './options/output.js';
 
-export function withKernelEnergyOptions<T>(y: Argv<T>) {
-  return y
-    .option('batch', { type: 'number', default: 8, describe: 'Batch size of the training step whose kernels are measured' })
-    .option('min-updates', { type: 'number', default: 20, describe: 'Energy-counter updates each measurement window must span' })
-    .option('update-period-ms', { type: 'number', describe: "The counter's update period (default: the source's, as `sedjoule probe` measures it)" })
-    .option('idle', { type: 'number', default: 5, describe: 'Seconds of idle baseline' })
-    .option('max-seconds', { type: 'number', default: 600, describe: 'Budget for the per-kernel windows; kernels left unmeasured are listed' })
-    .option('classes', { type: 'number', default: 10, describe: 'Output classes (DESED: 10)' })
-    .option('seed', { type: 'number', default: 1, describe: 'Seed for the weights and the random batch' })
-    .option('cuda-device', { type: 'number', default: 0, describe: 'CUDA device index' });
+function kernelEnergyOptions<T>(y: Argv<T>) {
+  return withIdleOption(withCudaDeviceOption(withModelInputOptions(y)), 'Seconds of idle baseline (the figures are idle-subtracted, so not 0)', 5)
+    .option('batch', numberOption('batch', 'Batch size of the training step whose kernels are measured', 8))
+    .option('min-updates', numberOption('min-updates', 'Energy-counter updates each measurement window must span', 20))
+    .option('update-period-ms', numberOption('update-period-ms', "The counter's update period (default: the source's, as `sedjoule probe` measures it)"))
+    .option('max-seconds', numberOption('max-seconds', 'Budget for the per-kernel windows; kernels left unmeasured are listed', 600))
+    .group(['batch', 'min-updates', 'update-period-ms', 'max-seconds'], 'Measurement:')
+    .example('$0 kernel-energy --model dcase-crnn', 'every kernel of one dcase-crnn training step (needs an NVIDIA GPU and NVML)')
+    .example('$0 kernel-energy --arch cnn --layers 2 --width 256 --min-updates 30 --json', 'a CNN, longer windows, as JSON');
 }
 
-export function printKernelEnergy(r: KernelEnergyReport): string {
+export const kernelEnergyCommand = defineCommand({
+  command: 'kernel-energy',
+  describe:
+    'Measured joules per kernel call on a GPU (NVML energy counter): every kernel of one training step replayed for >= 20 counter updates, idle-subtracted, with mean power, GFLOP/J, and a closure check against a measured whole step',
+  builder: (y) => kernelEnergyOptions(y),
+  handler: async (argv) => {
+        const { model, frontend } = modelChoice(argv);
+        const report = await measureKernelEnergy({
+          model,
+          frontend: argv.frontend ?? frontend,
+          batch: argv.batch,
+          minUpdates: argv['min-updates'],
+          updatePeriodMs: argv['update-period-ms'],
+          idleSeconds: argv.idle,
+          maxSeconds: argv['max-seconds'],
+          classes: argv.classes,
+          seed: argv.seed,
+          cudaDevice: argv['cuda-device'],
+          progress: showsProgress(argv),
+        });
+        emit('kernel-energy', argv, report, () => printKernelEnergy(report));
+      },
+});
+
+function printKernelEnergy(r: KernelEnergyReport): string {
   const j = (v: number, u: number) => `${sig(v)} ± ${sig(u)}`;
   const lines = [
     `kernel-energy: ${r.model} (${r.params.toLocaleString('en-US')} parameters), one training step of batch ${r.batch} on ${r.gpu.name}`,

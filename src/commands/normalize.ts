@@ -1,29 +1,50 @@
 /**
- * `sedjoule normalize --reference REF --local LOCAL`: the text summary of a hardware
- * normalization (the JSON is the report itself): per phase, the reference models, each map with
- * its coefficients, R^2 and leave-one-out errors, the DCASE k = 1 rule with each reference model
- * alone, and the predicted reference-machine energy of every local run.
+ * `sedjoule normalize --reference REF --local LOCAL`: hardware normalization (src/analysis/
+ * normalize.ts). Its text: per phase, the reference models, each map with its coefficients, R^2
+ * and leave-one-out errors, the DCASE k = 1 rule with each reference model alone, and the
+ * predicted reference-machine energy of every local run.
  */
-import { SedjouleError } from '../errors.js';
-import type { NormalizationReport, NormalizeOptions } from '../analysis/normalize.js';
+import type { Argv } from 'yargs';
+
+import { normalizeResults, type NormalizationReport } from '../analysis/normalize.js';
 import { sig } from '../format/significant.js';
 import { renderTable } from '../format/table.js';
-import { PHASES, type Phase } from '../records/run-record.js';
-import { analyzeOptions } from './analyze.js';
+import { withEnergySelectionOptions } from './options/energy.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
+import { phasesOption } from './options/training.js';
 
-export function normalizeOptions(argv: { energy?: string; device?: string; phase?: string; models?: string }): NormalizeOptions {
-  const { energy, device } = analyzeOptions({ energy: argv.energy, device: argv.device });
-  let phases: Phase[] | undefined;
-  if (argv.phase) {
-    phases = argv.phase.split(',').map((p) => p.trim()) as Phase[];
-    const bad = phases.find((p) => !PHASES.includes(p));
-    if (bad) throw new SedjouleError('E_USAGE', `--phase takes train, test and run (comma-separated), got '${bad}'`);
-  }
-  const models = argv.models ? argv.models.split(',').map((m) => m.trim()).filter(Boolean) : undefined;
-  return { energy, device, phases, models };
+/** "a, b,c" -> ['a', 'b', 'c']. */
+function commaList(text: unknown): string[] {
+  return String(text)
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
 }
 
-export function printNormalization(report: NormalizationReport): string {
+function normalizeOptions<T>(y: Argv<T>) {
+  return withEnergySelectionOptions(y)
+    .option('reference', { type: 'string', array: true, demandOption: true, describe: 'Results on the reference machine' })
+    .option('local', { type: 'string', array: true, demandOption: true, describe: 'Results on this machine (the reference models and the runs to normalize)' })
+    .option('models', { requiresArg: true, coerce: commaList, describe: 'Configuration ids to use as reference models, comma-separated (default: every configuration both ran)' })
+    .option('phases', phasesOption('Phases to normalize (default: those both have)'))
+    .group(['reference', 'local', 'models', 'phases'], 'Normalization:')
+    .example('$0 normalize --reference server-results/ --local laptop-results/', 'every configuration both machines ran is a reference model')
+    .example('$0 normalize --reference server-results/ --local laptop-results/ --models dcase-crnn', 'one reference model: the DCASE rule (k = 1)');
+}
+
+export const normalizeCommand = defineCommand({
+  command: 'normalize',
+  describe:
+    'Predict reference-machine energy from local runs: ratio, linear and log-linear maps fitted on reference models run on both machines (R^2, leave-one-out MSE); the DCASE rule is the k = 1 ratio',
+  builder: (y) => normalizeOptions(y),
+  handler: (argv) => {
+        const report = normalizeResults(argv.reference, argv.local, { energy: argv['energy-basis'], device: argv['energy-scope'], phases: argv.phases, models: argv.models });
+        emit('normalize', argv, report, () => printNormalization(report));
+      },
+});
+
+function printNormalization(report: NormalizationReport): string {
   const r = report;
   const out: string[] = [
     `reference machine: ${r.reference.machines.join('; ')} (${r.reference.records} records)`,

@@ -1,11 +1,30 @@
-/** `sedjoule profile`: the text of a profile (src/experiment/profile.ts); the JSON is the report itself. */
+/** `sedjoule profile`: the exact cost of one training step on one clip (src/experiment/profile.ts). */
+import { runProfile, type ProfileReport } from '../experiment/profile.js';
 import { profileTable } from '../format/profile-table.js';
-import type { ProfileReport } from '../experiment/profile.js';
+import { withComputeOptions } from './options/compute.js';
+import { modelChoice, withModelInputOptions } from './options/model.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
+
+export const profileCommand = defineCommand({
+  command: 'profile',
+  describe:
+    'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
+  builder: (c) =>
+        withComputeOptions(withModelInputOptions(c))
+          .example('$0 profile --model dcase-crnn', "the DCASE baseline's counts, kernel by kernel")
+          .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON'),
+  handler: async (argv) => {
+        const { model, frontend } = modelChoice(argv);
+        const report = await runProfile({ model, frontend: argv.frontend ?? frontend, classes: argv.classes, seed: argv.seed, threads: argv.threads, device: argv.device });
+        emit('profile', argv, report, () => printProfile(report));
+      },
+});
 
 const int = (n: number) => n.toLocaleString('en-US');
 const mega = (n: number) => (n / 1e6).toFixed(3);
 
-export function printProfile(report: ProfileReport): string {
+function printProfile(report: ProfileReport): string {
   const c = report.clip;
   const f = report.forward, b = report.backward, bp = report.backwardPasses, o = report.optimizer;
   const perTen = report.per10s;

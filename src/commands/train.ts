@@ -1,10 +1,60 @@
 /**
- * `sedjoule train`: the text of one run (src/experiment/train.ts): per phase the per-kernel costs
- * from the ledger, the energy windows and the test metrics.
+ * `sedjoule train`: one run of one model (src/experiment/train.ts) on the embedded synthetic set
+ * by default or --data DIR; prints per phase the per-kernel costs from the ledger, the energy
+ * windows and the test metrics.
  */
+import type { Argv } from 'yargs';
+
+import { runTrain } from '../experiment/train.js';
 import { describeSources, energyTable, idleText } from '../format/energy-table.js';
 import { ledgerTable } from '../format/ledger-table.js';
 import type { DataInfo, RunRecord } from '../records/run-record.js';
+import { withComputeOptions } from './options/compute.js';
+import { dataSettings, withDataOptions } from './options/data.js';
+import { energySettings, withEnergyOptions } from './options/energy.js';
+import { modelChoice, withModelOptions } from './options/model.js';
+import { defineCommand } from './command.js';
+import { emit, showsProgress } from './options/output.js';
+import { withTrainingOptions } from './options/training.js';
+
+function trainOptions<T>(y: Argv<T>) {
+  return withComputeOptions(withEnergyOptions(withTrainingOptions(withDataOptions(withModelOptions(y)), { phases: ['train', 'test'], epochs: 1 })))
+    .option('checkpoint', { type: 'string', requiresArg: true, describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end' })
+    .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in --checkpoint' })
+    .group(['checkpoint', 'resume'], 'Training:')
+    .example('$0 train --arch cnn --layers 2 --width 64 --epochs 1', 'a small CNN on the embedded synthetic set')
+    .example('$0 train --model dcase-crnn --data DESED/ --epochs 10 --device cuda', 'the DCASE baseline on a DESED folder, on the GPU')
+    .example('$0 train --data random --input 1,128,64 --no-energy --json', 'the kernels alone on seeded random inputs, as JSON');
+}
+
+export const trainCommand = defineCommand({
+  command: 'train',
+  describe:
+    'Train one model (on the embedded synthetic set unless --data), test it, and print per-phase kernel costs, energy and test metrics',
+  builder: (y) => trainOptions(y),
+  handler: async (argv) => {
+        const { model, frontend } = modelChoice(argv);
+        const progress = showsProgress(argv);
+        const report = await runTrain({
+          model,
+          data: dataSettings(argv, argv.threads, progress, frontend),
+          phases: argv.phases,
+          epochs: argv.epochs,
+          batchSize: argv.batch,
+          lr: argv.lr,
+          seed: argv.seed,
+          threads: argv.threads,
+          device: argv.device,
+          runPasses: argv['run-passes'],
+          runBatch: argv['run-batch'],
+          progress,
+          energy: energySettings(argv),
+          checkpointDir: argv.checkpoint,
+          resume: argv.resume,
+        });
+        emit('train', argv, report, () => printTrain(report));
+      },
+});
 
 function dataLine(info: DataInfo): string {
   const where = info.source === 'random' ? 'seeded random labelled set (no audio)' : `${info.source === 'synthetic' ? 'embedded synthetic set' : 'dataset'} ${info.root} (${info.format})`;
@@ -13,7 +63,7 @@ function dataLine(info: DataInfo): string {
   return `data: ${where}: ${info.train} train / ${info.test} test examples, ${info.classes.length} classes, input [${info.inputShape}]${held}${skipped}`;
 }
 
-export function printTrain(report: RunRecord): string {
+function printTrain(report: RunRecord): string {
   const { features, train, test, run } = report.phases;
   const lines = [`model ${report.model.name}: ${report.model.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`, dataLine(report.data)];
   for (const s of report.data.skipped.slice(0, 10)) lines.push(`  skipped ${s.file}${s.line !== undefined ? `:${s.line}` : ''}: ${s.message}`);

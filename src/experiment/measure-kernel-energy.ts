@@ -100,7 +100,7 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
   for (const [name, v] of [['batch', o.batch], ['min-updates', o.minUpdates], ['classes', o.classes]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new SedjouleError('E_USAGE', `--${name} must be a positive integer, got ${v}`);
   }
-  if (!(o.idleSeconds > 0)) throw new SedjouleError('E_USAGE', `--idle must be positive (the figures are idle-subtracted), got ${o.idleSeconds}`);
+  if (!(o.idleSeconds > 0)) throw new SedjouleError('E_USAGE', `--idle must be above 0 for kernel-energy, whose figures are idle-subtracted, got '${o.idleSeconds}'`);
   const meter = Meter.start({ rapl: false, cpuModel: false });
   let net: Network | undefined;
   try {

@@ -1,26 +1,59 @@
-/** The command-line options that choose a run's data and front end, and their translation. */
+/** The options that choose a run's data and front end, and their translation to DataSettings. */
 import type { Argv } from 'yargs';
 
-import { defaultCacheRoot } from '../data/feature-cache.js';
-import { DATASET_FORMATS, type DatasetFormat } from '../data/manifest.js';
-import { SedjouleError } from '../errors.js';
-import type { DataSettings } from '../experiment/data.js';
-import { FRONTEND_PRESETS, type FrontendPreset } from '../frontend/extractor.js';
+import { defaultCacheRoot } from '../../data/feature-cache.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/manifest.js';
+import { SedjouleError } from '../../errors.js';
+import type { DataSettings } from '../../experiment/data.js';
+import { FRONTEND_PRESETS, type FrontendPreset } from '../../frontend/extractor.js';
+import { numberOption } from './numbers.js';
+
+const DATA_OPTIONS = ['data', 'format', 'test-fold', 'skip-bad', 'channel', 'frontend', 'cache', 'clips', 'test-clips', 'seed', 'input', 'classes'];
+
+/** --frontend: the log-mel preset, and so the input shape a model is built for. */
+export function withFrontendOption<T>(y: Argv<T>) {
+  return y.option('frontend', {
+    choices: FRONTEND_PRESETS,
+    describe: "Log-mel front end preset, and so the model's input shape (docs/frontend.md); default: the named model's, else dcase",
+  });
+}
+
+export function withSeedOption<T>(y: Argv<T>, describe: string) {
+  return y.option('seed', numberOption('seed', describe, 1));
+}
+
+export function withCacheOption<T>(y: Argv<T>) {
+  return y.option('cache', { type: 'string', requiresArg: true, describe: 'Cache folder for features and the synthetic set (default: SEDJOULE_CACHE or ~/.cache/sedjoule)' });
+}
+
+/** "1,128,64" (or 1x128x64): the per-example input shape of the random set. */
+function parseShape(text: unknown): number[] {
+  const dims = String(text)
+    .split(/[x,]/)
+    .map((d) => d.trim());
+  if (dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1)) throw new SedjouleError('E_USAGE', `--input must look like 1,128,64 (positive integers), got '${String(text)}'`);
+  return dims.map(Number);
+}
+
+/** 'mix', or the index of one channel. */
+function parseChannel(text: unknown): number | 'mix' {
+  if (text === 'mix') return 'mix';
+  if (!/^\d+$/.test(String(text))) throw new SedjouleError('E_USAGE', `--channel must be 'mix' or a channel index >= 0, got '${String(text)}'`);
+  return Number(text);
+}
 
 export function withDataOptions<T>(y: Argv<T>) {
-  return y
-    .option('data', { type: 'string', describe: "Dataset folder (default: the embedded synthetic set); 'random' for the seeded random set without audio" })
+  return withSeedOption(withCacheOption(withFrontendOption(y)), 'Seed for data, initial weights, shuffling and dropout')
+    .option('data', { type: 'string', requiresArg: true, describe: "Dataset folder (default: the embedded synthetic set); 'random' for the seeded random set without audio" })
     .option('format', { choices: DATASET_FORMATS, describe: 'Dataset format (default: detected)' })
-    .option('test-fold', { type: 'number', describe: 'ESC-50 / UrbanSound8K: the fold held out for testing (default 5 / 10)' })
+    .option('test-fold', numberOption('test-fold', 'ESC-50 / UrbanSound8K: the fold held out for testing (default 5 / 10)'))
     .option('skip-bad', { type: 'boolean', default: false, describe: 'Skip bad metadata rows and unreadable audio (counted and listed) instead of stopping' })
-    .option('channel', { type: 'string', default: 'mix', describe: "Multi-channel audio: 'mix' averages the channels, or a channel index" })
-    .option('frontend', { choices: FRONTEND_PRESETS, describe: "Log-mel front end preset (docs/frontend.md); default: the named model's, else dcase" })
-    .option('cache', { type: 'string', describe: 'Cache folder for features and the synthetic set (default: SEDJOULE_CACHE or ~/.cache/sedjoule)' })
-    .option('clips', { type: 'number', default: 256, describe: 'Synthetic (or random) set: training clips' })
-    .option('test-clips', { type: 'number', default: 64, describe: 'Synthetic (or random) set: test clips' })
-    .option('seed', { type: 'number', default: 1, describe: 'Seed for data, initial weights, shuffling and dropout' })
-    .option('input', { type: 'string', default: '1,128,64', describe: "--data random: per-example input shape" })
-    .option('classes', { type: 'number', default: 10, describe: '--data random: classes' });
+    .option('channel', { requiresArg: true, default: 'mix' as number | 'mix', coerce: parseChannel, describe: "Multi-channel audio: 'mix' averages the channels, or a channel index" })
+    .option('clips', numberOption('clips', 'Synthetic (or random) set: training clips', 256))
+    .option('test-clips', numberOption('test-clips', 'Synthetic (or random) set: test clips', 64))
+    .option('input', { requiresArg: true, default: [1, 128, 64], defaultDescription: '1,128,64', coerce: parseShape, describe: '--data random: per-example input shape, e.g. 1,128,64' })
+    .option('classes', numberOption('classes', '--data random: classes', 10))
+    .group(DATA_OPTIONS, 'Data:');
 }
 
 export interface DataArgs {
@@ -28,46 +61,30 @@ export interface DataArgs {
   format?: DatasetFormat;
   'test-fold'?: number;
   'skip-bad': boolean;
-  channel: string;
+  channel: number | 'mix';
   frontend?: FrontendPreset;
   cache?: string;
   clips: number;
   'test-clips': number;
   seed: number;
-  input: string;
+  input: number[];
   classes: number;
-}
-
-function parseShape(text: string): number[] {
-  const dims = text.split(/[x,]/).map((d) => Number(d.trim()));
-  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new SedjouleError('E_USAGE', `--input must look like 1,128,64, got "${text}"`);
-  return dims;
-}
-
-function parseChannel(text: string): number | 'mix' {
-  if (text === 'mix') return 'mix';
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new SedjouleError('E_USAGE', `--channel must be 'mix' or a channel index >= 0, got "${text}"`);
-  return n;
 }
 
 /** `modelFrontend`: the front end of the chosen model, used unless --frontend says otherwise. */
 export function dataSettings(argv: DataArgs, threads: number, progress: boolean, modelFrontend: FrontendPreset = 'dcase'): DataSettings {
-  for (const [name, value] of [['clips', argv.clips], ['test-clips', argv['test-clips']]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new SedjouleError('E_USAGE', `--${name} must be a positive integer, got ${value}`);
-  }
   return {
     data: argv.data,
     format: argv.format,
     testFold: argv['test-fold'],
     skipBad: argv['skip-bad'],
-    channel: parseChannel(argv.channel),
+    channel: argv.channel,
     frontend: argv.frontend ?? modelFrontend,
     cacheRoot: argv.cache ?? defaultCacheRoot(),
     trainClips: argv.clips,
     testClips: argv['test-clips'],
     seed: argv.seed,
-    randomInputShape: parseShape(argv.input),
+    randomInputShape: argv.input,
     randomClasses: argv.classes,
     threads,
     progress,
