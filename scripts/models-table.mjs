@@ -6,7 +6,7 @@
 // node scripts/models-table.mjs [--json] [--only paper43:5,dcase-crnn]   (after npx tsc -p tsconfig.build.json)
 // The largest configurations allocate up to ~9 GB (the 554 M-parameter MLP with Adam state) and
 // the whole grid takes a few minutes on two cores.
-import { runProfile } from '../dist/experiment/profile.js';
+import { runProfile } from '../dist/index.js';
 import { PRESETS, modelRefSpec } from '../dist/models/presets.js';
 import { Network } from '../dist/network.js';
 import { networkCounts } from './counters.mjs';

@@ -7,7 +7,7 @@
 // 2. Backward per layer: sedjoule's measured backward FLOPs (input + weight + bias passes) over
 //    its forward FLOPs, against DeepSpeed's rule (backward = 2 x forward).
 // docs/profiling.md pastes this output; test/profile.test.ts checks the totals it states.
-import { runProfile } from '../dist/experiment/profile.js';
+import { runProfile } from '../dist/index.js';
 import { modelRefSpec } from '../dist/models/presets.js';
 import { Network } from '../dist/network.js';
 import { networkCounts } from './counters.mjs';

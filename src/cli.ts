@@ -11,7 +11,6 @@ import { optionTable } from './commands/options/option-table.js';
 import { reportFailure, withOutputOptions } from './commands/options/output.js';
 import { withFlagSuggestions } from './commands/suggest.js';
 import { SedjouleError } from './errors.js';
-import { packageVersion } from './version.js';
 
 const args = hideBin(process.argv);
 /** --json as the parser will read it (the last of --json, --json=true|false, --no-json), known before parsing ends. */
@@ -30,8 +29,7 @@ let cli = withOutputOptions(yargs(args))
   .scriptName('sedjoule')
   .usage('$0 <command> [options]')
   // Numbers are read by each numeric option's own rule (commands/options/numbers.ts), as typed.
-  .parserConfiguration({ 'parse-numbers': false })
-  .version(packageVersion());
+  .parserConfiguration({ 'parse-numbers': false });
 for (const c of COMMANDS) cli = c.register(cli);
 cli = cli
   .demandCommand(1, 'name a command; see sedjoule --help')

@@ -14,6 +14,7 @@ export function withOutputOptions<T>(y: Argv<T>) {
   return y
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of text' })
     .option('progress', { type: 'boolean', default: true, describe: 'Show progress on stderr (only when it is a terminal)' })
+    .version(packageVersion())
     .group(['json', 'progress', 'help', 'version'], 'Output:');
 }
 
