@@ -49,7 +49,9 @@ if (json) {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    out.push(`| ${r.id} | ${r.name} | ${r.params.toLocaleString('en-US')} | ${m(r.forwardMacs)} | ${m(r.forwardPaddingMacs)} | ${m(r.forwardFlops)} | ${r.ratio.toFixed(3)} | ${m(r.macsPer10s)} | ${m(r.thopMacs)} | ${m(r.deepspeedMacs)} |`);
+    out.push(
+      `| ${r.id} | ${r.name} | ${r.params.toLocaleString('en-US')} | ${m(r.forwardMacs)} | ${m(r.forwardPaddingMacs)} | ${m(r.forwardFlops)} | ${r.ratio.toFixed(3)} | ${m(r.macsPer10s)} | ${m(r.thopMacs)} | ${m(r.deepspeedMacs)} |`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

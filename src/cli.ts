@@ -14,13 +14,17 @@ import { SedjouleError } from './errors.js';
 
 const args = hideBin(process.argv);
 /** --json as the parser will read it (the last of --json, --json=true|false, --no-json), known before parsing ends. */
-const json = args.reduce((on, a) => (a === '--json' || a === '--json=true' ? true : a === '--no-json' || a === '--json=false' ? false : on), false);
+const json = args.reduce(
+  (on, a) => (a === '--json' || a === '--json=true' ? true : a === '--no-json' || a === '--json=false' ? false : on),
+  false,
+);
 const command = COMMANDS.find((c) => c.name === args.find((a) => !a.startsWith('-')));
 
 /** A failure of yargs' own checks (unknown flags, bad choices, missing values) as a usage error. */
 function usageError(message: string): SedjouleError {
   const typed = args.find((a) => !a.startsWith('-'));
-  if (typed !== undefined && !command && /^Did you mean/.test(message)) return new SedjouleError('E_USAGE', `unknown command '${typed}'. ${message}`);
+  if (typed !== undefined && !command && /^Did you mean/.test(message))
+    return new SedjouleError('E_USAGE', `unknown command '${typed}'. ${message}`);
   const known = command ? optionTable((y) => command.options(y)).keys() : [];
   return new SedjouleError('E_USAGE', withFlagSuggestions(message, args, [...known, 'json', 'progress', 'help', 'version']));
 }

@@ -11,8 +11,24 @@ export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type 
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
-export type { CarbonFigure, EnergyMethod, EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription, SourceDescription, SourceWindow } from './energy/types.js';
-export { FeatureExtractor, FRONTEND_PRESETS, resample, type FrontendConfig, type FrontendPreset, type FrontendSpec } from './frontend/extractor.js';
+export type {
+  CarbonFigure,
+  EnergyMethod,
+  EnergyTrace,
+  EnergyWindow,
+  IdleBaseline,
+  MeterDescription,
+  SourceDescription,
+  SourceWindow,
+} from './energy/types.js';
+export {
+  FeatureExtractor,
+  FRONTEND_PRESETS,
+  resample,
+  type FrontendConfig,
+  type FrontendPreset,
+  type FrontendSpec,
+} from './frontend/extractor.js';
 export { taggingMetrics, averagePrecision, rocAuc, type TaggingMetrics, type ClassMetrics } from './metrics/tagging.js';
 export { readDataset, detectFormat } from './data/readers/detect.js';
 export { checkManifest, type DatasetFormat, type DatasetItem, type DatasetManifest, type Problem } from './data/manifest.js';
@@ -66,7 +82,14 @@ export {
   type LineFit,
   type Summary,
 } from './analysis/statistics.js';
-export { chooseSelection, windowEnergy, type EnergyScope, type EnergyBasis, type EnergySelection, type WindowEnergy } from './analysis/energy-selection.js';
+export {
+  chooseSelection,
+  windowEnergy,
+  type EnergyScope,
+  type EnergyBasis,
+  type EnergySelection,
+  type WindowEnergy,
+} from './analysis/energy-selection.js';
 export { FAMILIES, familyOf, observe, phaseRuns, type Family, type Observation, type PhaseRun } from './analysis/observations.js';
 export { loadRunRecords, recordFiles, type LoadedRecords } from './records/read-records.js';
 export {
@@ -97,8 +120,29 @@ export {
 } from './analysis/dcase.js';
 export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } from './analysis/codecarbon.js';
 export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
-export { presetConfigurations, type SweepConfiguration, type SweepDefinition, type SweepProtocol, type PlannedRun } from './experiment/sweep-plan.js';
+export {
+  presetConfigurations,
+  type SweepConfiguration,
+  type SweepDefinition,
+  type SweepProtocol,
+  type PlannedRun,
+} from './experiment/sweep-plan.js';
 export { mergeSweeps, type MergeReport } from './experiment/merge.js';
-export { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow, type StepCall } from './analysis/kernel-energy-arithmetic.js';
-export { measureKernelEnergy, type KernelEnergyOptions, type KernelEnergyReport, type KernelEnergyRow } from './experiment/measure-kernel-energy.js';
+export {
+  closure,
+  groupCalls,
+  perCall,
+  repetitionsFor,
+  type CallGroup,
+  type Closure,
+  type PerCallEnergy,
+  type RepeatedWindow,
+  type StepCall,
+} from './analysis/kernel-energy-arithmetic.js';
+export {
+  measureKernelEnergy,
+  type KernelEnergyOptions,
+  type KernelEnergyReport,
+  type KernelEnergyRow,
+} from './experiment/measure-kernel-energy.js';
 export { runProfile, type ProfileOptions, type ProfileReport } from './experiment/profile.js';

@@ -26,7 +26,17 @@ export const LEDGER_LABEL_COLUMNS = ['layer', 'name', 'pass', 'shapes'] as const
  * - `paddingMacs`: MACs on padding zeros that the fast kernel executes but `macs` excludes;
  * - `ms`: time of the calls, milliseconds: host wall time on the CPU, GPU time between CUDA events on CUDA.
  */
-export const LEDGER_COUNT_COLUMNS = ['calls', 'macs', 'flops', 'transcendentals', 'comparisons', 'bytesRead', 'bytesWritten', 'paddingMacs', 'ms'] as const;
+export const LEDGER_COUNT_COLUMNS = [
+  'calls',
+  'macs',
+  'flops',
+  'transcendentals',
+  'comparisons',
+  'bytesRead',
+  'bytesWritten',
+  'paddingMacs',
+  'ms',
+] as const;
 
 /** Every column of a row the addon writes: labels, counts, and where the calls ran. */
 export const LEDGER_COLUMNS = [...LEDGER_LABEL_COLUMNS, ...LEDGER_COUNT_COLUMNS, 'device'] as const;

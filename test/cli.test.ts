@@ -56,7 +56,26 @@ describe('loading the addon', () => {
 
 describe('sedjoule train', () => {
   it('trains, tests, and reports per-phase kernel costs as JSON', () => {
-    const r = sedjoule('train', '--data', 'random', '--arch', 'cnn', '--layers', '2', '--width', '16', '--epochs', '2', '--clips', '64', '--test-clips', '32', '--idle', '0.3', '--json');
+    const r = sedjoule(
+      'train',
+      '--data',
+      'random',
+      '--arch',
+      'cnn',
+      '--layers',
+      '2',
+      '--width',
+      '16',
+      '--epochs',
+      '2',
+      '--clips',
+      '64',
+      '--test-clips',
+      '32',
+      '--idle',
+      '0.3',
+      '--json',
+    );
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     // The envelope: the command, sedjoule's version, and the record's format with its own version.
@@ -74,9 +93,12 @@ describe('sedjoule train', () => {
     const passes = new Set(train.kernels.map((k: { pass: string }) => k.pass));
     expect([...passes].sort()).toEqual(['backward-bias', 'backward-input', 'backward-weight', 'forward', 'optimizer']);
     expect(new Set(test.kernels.map((k: { pass: string }) => k.pass))).toEqual(new Set(['forward']));
-    const flops = (rows: Array<{ pass: string; flops: number }>, pass: string) => rows.filter((k) => k.pass === pass).reduce((s, k) => s + k.flops, 0);
+    const flops = (rows: Array<{ pass: string; flops: number }>, pass: string) =>
+      rows.filter((k) => k.pass === pass).reduce((s, k) => s + k.flops, 0);
     // Backward is counted, not assumed: the first conv skips its input gradient, so the ratio is below 2.
-    const ratio = (flops(train.kernels, 'backward-input') + flops(train.kernels, 'backward-weight') + flops(train.kernels, 'backward-bias')) / flops(train.kernels, 'forward');
+    const ratio =
+      (flops(train.kernels, 'backward-input') + flops(train.kernels, 'backward-weight') + flops(train.kernels, 'backward-bias')) /
+      flops(train.kernels, 'forward');
     expect(ratio).toBeGreaterThan(1);
     expect(ratio).toBeLessThan(2);
     expect(train.totals.flops).toBe(train.kernels.reduce((s: number, k: { flops: number }) => s + k.flops, 0));
@@ -98,7 +120,25 @@ describe('sedjoule train', () => {
   });
 
   it('prints energy with its source and uncertainty, and carbon', () => {
-    const r = sedjoule('train', '--data', 'random', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--idle', '0.2', '--pue', '1.2');
+    const r = sedjoule(
+      'train',
+      '--data',
+      'random',
+      '--arch',
+      'mlp',
+      '--layers',
+      '1',
+      '--width',
+      '16',
+      '--clips',
+      '16',
+      '--test-clips',
+      '8',
+      '--idle',
+      '0.2',
+      '--pue',
+      '1.2',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/energy sources \(sampling every \d+ ms\)/);
     expect(r.stdout).toMatch(/idle baseline over/);
@@ -106,12 +146,42 @@ describe('sedjoule train', () => {
     expect(r.stdout).toMatch(/source\s+method\s+J\s+± J\s+net J/);
     expect(r.stdout).toMatch(/gCO2e at 475 g\/kWh \(CodeCarbon's global average fallback/);
     expect(r.stdout).toMatch(/PUE 1.2/);
-    const off = sedjoule('train', '--data', 'random', '--arch', 'mlp', '--layers', '1', '--width', '16', '--clips', '16', '--test-clips', '8', '--no-energy');
+    const off = sedjoule(
+      'train',
+      '--data',
+      'random',
+      '--arch',
+      'mlp',
+      '--layers',
+      '1',
+      '--width',
+      '16',
+      '--clips',
+      '16',
+      '--test-clips',
+      '8',
+      '--no-energy',
+    );
     expect(off.stdout).toMatch(/energy: not measured/);
   });
 
   it('prints a per-kernel table per phase', () => {
-    const r = sedjoule('train', '--data', 'random', '--arch', 'mlp', '--layers', '1', '--width', '32', '--clips', '16', '--test-clips', '8', '--no-energy');
+    const r = sedjoule(
+      'train',
+      '--data',
+      'random',
+      '--arch',
+      'mlp',
+      '--layers',
+      '1',
+      '--width',
+      '32',
+      '--clips',
+      '16',
+      '--test-clips',
+      '8',
+      '--no-energy',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/kernel\s+pass\s+calls\s+GFLOP\s+GB moved\s+ms\s+GFLOP\/s/);
     expect(r.stdout).toMatch(/^train: 1 epoch/m);
@@ -121,7 +191,27 @@ describe('sedjoule train', () => {
 
   it('runs every model family', () => {
     for (const arch of ['rnn', 'crnn']) {
-      const r = sedjoule('train', '--data', 'random', '--arch', arch, '--layers', '1', '--width', '8', '--conv-width', '8', '--rnn-width', '8', '--clips', '8', '--test-clips', '8', '--no-energy', '--json');
+      const r = sedjoule(
+        'train',
+        '--data',
+        'random',
+        '--arch',
+        arch,
+        '--layers',
+        '1',
+        '--width',
+        '8',
+        '--conv-width',
+        '8',
+        '--rnn-width',
+        '8',
+        '--clips',
+        '8',
+        '--test-clips',
+        '8',
+        '--no-energy',
+        '--json',
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).phases.train.kernels.some((k: { name: string }) => k.name === 'gru')).toBe(true);
     }
@@ -130,7 +220,23 @@ describe('sedjoule train', () => {
   it('trains on the embedded synthetic set by default, generating it once into the cache', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-cli-cache-'));
     try {
-      const args = ['train', '--arch', 'cnn', '--layers', '1', '--width', '4', '--clips', '12', '--test-clips', '6', '--no-energy', '--cache', cache, '--json'];
+      const args = [
+        'train',
+        '--arch',
+        'cnn',
+        '--layers',
+        '1',
+        '--width',
+        '4',
+        '--clips',
+        '12',
+        '--test-clips',
+        '6',
+        '--no-energy',
+        '--cache',
+        cache,
+        '--json',
+      ];
       const first = sedjoule(...args);
       expect(first.status, first.stderr).toBe(0);
       const report = JSON.parse(first.stdout);
@@ -177,12 +283,19 @@ describe('the library example in the README', () => {
   it('runs: data, model, energy windows, ledger and a record on disk', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-example-test-'));
     try {
-      const r = spawnSync(process.execPath, [path.join(packageRoot, 'examples', 'library.mjs'), out], { encoding: 'utf8', timeout: 300_000 });
+      const r = spawnSync(process.execPath, [path.join(packageRoot, 'examples', 'library.mjs'), out], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
       expect(r.status, r.stderr).toBe(0);
       const record = JSON.parse(fs.readFileSync(path.join(out, 'record.json'), 'utf8'));
       expect(record.model.params).toBeGreaterThan(0);
       expect(record.train.epochLoss).toHaveLength(2);
-      expect(record.train.energy.sources.every((s: { source: string }) => ['nvml-counter', 'nvml-power-integrated', 'rapl', 'modelled'].includes(s.source))).toBe(true);
+      expect(
+        record.train.energy.sources.every((s: { source: string }) =>
+          ['nvml-counter', 'nvml-power-integrated', 'rapl', 'modelled'].includes(s.source),
+        ),
+      ).toBe(true);
       expect(record.train.kernels.some((k: { name: string }) => k.name === 'conv2d')).toBe(true);
       expect(record.test.metrics.examples).toBe(16);
       expect(r.stdout).toMatch(/parameters/);
@@ -265,9 +378,20 @@ describe('bad values are refused before any work, naming the flag and the value,
     for (const command of COMMANDS) {
       const numeric = [...optionTable((y) => command.options(y)).values()].find((o) => o.type === 'number');
       if (!numeric) continue;
-      const r = sedjoule(command.name, ...(positional[command.name] ?? []), ...(REQUIRED[command.name] ?? []), `--${numeric.name}`, 'Infinity', '--json');
+      const r = sedjoule(
+        command.name,
+        ...(positional[command.name] ?? []),
+        ...(REQUIRED[command.name] ?? []),
+        `--${numeric.name}`,
+        'Infinity',
+        '--json',
+      );
       expect(r.status, `${command.name}: ${r.stdout}${r.stderr}`).toBe(2);
-      expect(JSON.parse(r.stdout)).toEqual({ command: command.name, version: packageVersion(), error: { code: 'E_USAGE', message: expect.stringContaining(`--${numeric.name} must be`) } });
+      expect(JSON.parse(r.stdout)).toEqual({
+        command: command.name,
+        version: packageVersion(),
+        error: { code: 'E_USAGE', message: expect.stringContaining(`--${numeric.name} must be`) },
+      });
     }
   });
 });
@@ -279,7 +403,11 @@ describe('errors and the JSON envelope', () => {
     expect(JSON.parse(usage.stdout).error).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('Invalid values') });
     const failed = sedjoule('train', '--data', '/nonexistent/dataset', '--no-energy', '--json');
     expect(failed.status).toBe(1);
-    expect(JSON.parse(failed.stdout)).toMatchObject({ command: 'train', version: packageVersion(), error: { code: expect.stringMatching(/^E_/), message: expect.stringContaining('/nonexistent/dataset') } });
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      command: 'train',
+      version: packageVersion(),
+      error: { code: expect.stringMatching(/^E_/), message: expect.stringContaining('/nonexistent/dataset') },
+    });
   });
 
   it('every report has the envelope: command and version', () => {
@@ -305,9 +433,9 @@ describe('errors and the JSON envelope', () => {
   it('--help groups the options and shows examples', () => {
     const help = sedjoule('train', '--help');
     expect(help.status).toBe(0);
-    for (const group of ['Model:', 'Data:', 'Training:', 'Energy:', 'Compute:', 'Output:', 'Examples:']) expect(help.stdout).toContain(`\n${group}\n`);
+    for (const group of ['Model:', 'Data:', 'Training:', 'Energy:', 'Compute:', 'Output:', 'Examples:'])
+      expect(help.stdout).toContain(`\n${group}\n`);
     expect(help.stdout).toMatch(/--epochs\s+Training epochs \(the study: 10\) \[an integer >= 1\]/);
     for (const command of COMMANDS) expect(sedjoule(command.name, '--help').stdout, command.name).toContain('Examples:');
   });
 });
-

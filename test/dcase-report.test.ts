@@ -39,7 +39,10 @@ function baseline(extra: Partial<Parameters<typeof makeRecord>[0]> = {}): RunRec
 }
 
 /** A submission: 0.5 kWh training (GPU 1.5 MJ + CPU 0.3 MJ), 0.01 kWh dev-test, 5e8 forward MACs per clip. */
-function submission(extra: Partial<Parameters<typeof makeRecord>[0]> = {}, testSources: PlannedSource[] | undefined = [gpu(30000), cpu(6000)]): RunRecord {
+function submission(
+  extra: Partial<Parameters<typeof makeRecord>[0]> = {},
+  testSources: PlannedSource[] | undefined = [gpu(30000), cpu(6000)],
+): RunRecord {
   return makeRecord({
     id: 'grid:1',
     model: { kind: 'family', config: { arch: 'cnn', layers: 2, width: 64 } },
@@ -101,7 +104,10 @@ describe('dcase-report', () => {
     expect(r.macs10s.scale).toBe(1);
     expect(r.macs10s.from).toMatch(/run phase/);
     // toolbox: 64 frames of a 44.1 kHz clip, 64 x 256 / 44100 s; 10 s is that many windows.
-    const toolbox = submission({ frontend: { sampleRate: 44100, frames: 64, fMax: 22050, amplitude: 'none', clamp: false, normalize: 'none' }, inputShape: [1, 128, 64] });
+    const toolbox = submission({
+      frontend: { sampleRate: 44100, frames: 64, fMax: 22050, amplitude: 'none', clamp: false, normalize: 'none' },
+      inputShape: [1, 128, 64],
+    });
     const m = macsPer10s(toolbox);
     const scale = 10 / ((64 * 256) / 44100);
     expect(m.scale).toBeCloseTo(scale, 12);
@@ -116,11 +122,38 @@ describe('dcase-report', () => {
     const r = dcaseReport([submission(), baseline()], { countryIsoCode: 'FRA' });
     const csv = parseCsv(codecarbonCsv(r.emissions.rows));
     expect(csv.header).toEqual([
-      'timestamp', 'project_name', 'run_id', 'experiment_id', 'duration', 'emissions', 'emissions_rate',
-      'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed',
-      'country_name', 'country_iso_code', 'region', 'cloud_provider', 'cloud_region', 'os', 'python_version',
-      'codecarbon_version', 'cpu_count', 'cpu_model', 'gpu_count', 'gpu_model', 'longitude', 'latitude',
-      'ram_total_size', 'tracking_mode', 'on_cloud', 'pue',
+      'timestamp',
+      'project_name',
+      'run_id',
+      'experiment_id',
+      'duration',
+      'emissions',
+      'emissions_rate',
+      'cpu_power',
+      'gpu_power',
+      'ram_power',
+      'cpu_energy',
+      'gpu_energy',
+      'ram_energy',
+      'energy_consumed',
+      'country_name',
+      'country_iso_code',
+      'region',
+      'cloud_provider',
+      'cloud_region',
+      'os',
+      'python_version',
+      'codecarbon_version',
+      'cpu_count',
+      'cpu_model',
+      'gpu_count',
+      'gpu_model',
+      'longitude',
+      'latitude',
+      'ram_total_size',
+      'tracking_mode',
+      'on_cloud',
+      'pue',
     ]);
     expect(csv.header).toEqual([...CODECARBON_COLUMNS]);
     expect(csv.rows.map((row) => row.run_id)).toEqual(['grid:1#r0/train', 'grid:1#r0/test', 'dcase-crnn#r0/test']);
@@ -193,7 +226,10 @@ describe('dcase-report', () => {
   it('sedjoule dcase-report on a results folder', () => {
     const results = writeResults(fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-dcase-results-')), [submission(), baseline()]);
     const out = path.join(results, 'report');
-    const r = spawnSync(process.execPath, [cli, 'dcase-report', results, '--score', '0.5', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [cli, 'dcase-report', results, '--score', '0.5', '--out', out], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| training energy \| 0\.5 kWh/);
     expect(r.stdout).toMatch(/\| normalized training energy \| 1 kWh/);

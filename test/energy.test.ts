@@ -237,7 +237,8 @@ describe('RAPL through a fake powercap folder', () => {
     }
     const root = powercap();
     fs.chmodSync(root, 0o755); // mkdtemp makes it 0700: the unprivileged child must reach the files
-    for (const f of ['intel-rapl:0/energy_uj', 'intel-rapl:0/intel-rapl:0:1/energy_uj', 'intel-rapl:1/energy_uj']) fs.chmodSync(path.join(root, f), 0o400);
+    for (const f of ['intel-rapl:0/energy_uj', 'intel-rapl:0/intel-rapl:0:1/energy_uj', 'intel-rapl:1/energy_uj'])
+      fs.chmodSync(path.join(root, f), 0o400);
     const script = `import('${path.join(packageRoot, 'dist', 'index.js')}').then(({ Meter }) => {
       const m = Meter.start({ nvml: false, powercapRoot: '${root}' });
       console.log(JSON.stringify(m.describe()));

@@ -51,7 +51,23 @@ const RUNS = GRID.length;
 function sweep(out: string, extra: string[], env: Record<string, string> = {}): void {
   const grid = path.join(root, 'grid.json');
   fs.writeFileSync(grid, JSON.stringify(GRID));
-  const args = ['sweep', '--grid', grid, '--data', 'random', '--input', '1,64,32', '--clips', '48', '--test-clips', '32', '--epochs', '1', '--run-passes', '20'];
+  const args = [
+    'sweep',
+    '--grid',
+    grid,
+    '--data',
+    'random',
+    '--input',
+    '1,64,32',
+    '--clips',
+    '48',
+    '--test-clips',
+    '32',
+    '--epochs',
+    '1',
+    '--run-passes',
+    '20',
+  ];
   const r = sedjoule([...args, '--cooldown', '0', '--idle', '0.2', '--sample-ms', '10', '--out', out, '--json', ...extra], env);
   expect(r.status, r.stderr).toBe(0);
 }
@@ -76,7 +92,15 @@ beforeAll(async () => {
   if (haveChromium) {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }
 }, 300_000);
@@ -149,7 +173,12 @@ function report(folder: string, name: string, extra: string[] = []) {
 describe('sedjoule report', () => {
   it.skipIf(!haveChromium)('writes one offline page in which every plot is drawn with data (headless Chromium)', async () => {
     const { out, summary, html } = report(gpuFolder, 'gpu-report', ['--energy-basis', 'gross']);
-    expect(summary).toMatchObject({ command: 'report', runs: RUNS, missing: 0, energy: { basis: 'gross', kind: 'measured', methods: ['nvml-counter'] } });
+    expect(summary).toMatchObject({
+      command: 'report',
+      runs: RUNS,
+      missing: 0,
+      energy: { basis: 'gross', kind: 'measured', methods: ['nvml-counter'] },
+    });
     expect(summary.plots.filter((p: { empty?: string }) => p.empty)).toEqual([]);
 
     // Self-contained: no external scripts, style sheets, fonts or images (url(#id) is a clip
@@ -191,13 +220,20 @@ describe('sedjoule report', () => {
       expect(kernelCaption).toContain('an attribution model, not a measurement');
       expect(await page.locator('figure[data-plot="kernels-train"] svg').innerHTML()).toContain('exact counts');
       // The energy basis and method on every scatter plot.
-      for (const subtitle of await page.locator('figure[data-plot^="scatter-"] .plot-subtitle').allInnerTexts()) expect(subtitle).toContain('gross (idle power included) · all devices · nvml-counter');
+      for (const subtitle of await page.locator('figure[data-plot^="scatter-"] .plot-subtitle').allInnerTexts())
+        expect(subtitle).toContain('gross (idle power included) · all devices · nvml-counter');
 
       // The runs table: one row per run, sortable by a click on a header.
       const table = page.locator('table#runs');
       expect(await table.locator('tbody tr').count()).toBe(RUNS);
       const paramsHead = table.locator('th', { hasText: /^params$/ });
-      const paramsColumn = async () => table.locator('tbody tr').evaluateAll((rows, col) => rows.map((r) => Number((r as HTMLTableRowElement).cells[col as number].getAttribute('data-sort'))), await paramsHead.getAttribute('data-col').then(Number));
+      const paramsColumn = async () =>
+        table
+          .locator('tbody tr')
+          .evaluateAll(
+            (rows, col) => rows.map((r) => Number((r as HTMLTableRowElement).cells[col as number].getAttribute('data-sort'))),
+            await paramsHead.getAttribute('data-col').then(Number),
+          );
       await paramsHead.click();
       const ascending = await paramsColumn();
       expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
@@ -223,7 +259,9 @@ describe('sedjoule report', () => {
   it('exports runs.csv (one row per run) and kernels.csv (one row per kernel ledger row) beside the page', () => {
     const { out } = report(gpuFolder, 'csv-report', ['--energy-basis', 'gross']);
     const dir = path.dirname(out);
-    const records = fs.readdirSync(path.join(gpuFolder, 'runs')).map((f) => JSON.parse(fs.readFileSync(path.join(gpuFolder, 'runs', f), 'utf8')));
+    const records = fs
+      .readdirSync(path.join(gpuFolder, 'runs'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(gpuFolder, 'runs', f), 'utf8')));
     const analysis = JSON.parse(sedjoule(['analyze', gpuFolder, '--energy-basis', 'gross', '--bootstrap', '200', '--json']).stdout);
 
     const runs = parseCsv(fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8'), 'runs.csv');
@@ -277,7 +315,8 @@ describe('sedjoule report', () => {
         expect(p.points).toBe(0);
         expect(await page.locator(`figure[data-plot="${p.id}"] p.why`).innerText()).toContain('no GPU utilisation: CPU-only runs');
       }
-      for (const title of await page.locator('figure[data-plot^="scatter-"] .plot-title').allInnerTexts()) expect(title).toContain('MODELLED');
+      for (const title of await page.locator('figure[data-plot^="scatter-"] .plot-title').allInnerTexts())
+        expect(title).toContain('MODELLED');
       expect(await page.locator('figure[data-plot="trace"] .plot-title').innerText()).toContain('MODELLED');
       expect(await page.locator('.modelled-banner').count()).toBe(1);
       expect(errors).toEqual([]);
@@ -316,7 +355,12 @@ describe('sedjoule report', () => {
     if (!haveChromium) return;
     const { page, errors } = await open(out);
     try {
-      const cell = page.locator('tr[data-run="grid:3#r0"] td').nth(await page.locator('table#runs th', { hasText: /^test energy$/ }).getAttribute('data-col').then(Number));
+      const cell = page.locator('tr[data-run="grid:3#r0"] td').nth(
+        await page
+          .locator('table#runs th', { hasText: /^test energy$/ })
+          .getAttribute('data-col')
+          .then(Number),
+      );
       expect(await cell.locator('.missing').innerText()).toBe('missing');
       expect(await cell.innerText()).toContain(reason);
       expect(await cell.getAttribute('data-sort')).toBe('');
@@ -324,7 +368,9 @@ describe('sedjoule report', () => {
       // The test panels plot the five runs that have energy and say one was left out.
       const plots = await countPlots(page);
       expect(plots.find((p) => p.id === 'scatter-test-flops')!.points).toBe(RUNS - 1);
-      expect(await page.locator('figure[data-plot="scatter-test-flops"] p.note').innerText()).toContain('1 configuration without test energy left out');
+      expect(await page.locator('figure[data-plot="scatter-test-flops"] p.note').innerText()).toContain(
+        '1 configuration without test energy left out',
+      );
       expect(await page.locator('#energy').innerText()).toContain(reason);
       expect(errors).toEqual([]);
     } finally {

@@ -77,7 +77,8 @@ function chosen(window: EnergyWindow, selection: Pick<EnergySelection, 'device' 
  */
 export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection): WindowEnergy {
   const out: WindowEnergy = { joules: null, uncertaintyJ: null, durationS: 0, sources: [], methods: [], byDevice: {}, flags: [] };
-  let joules = 0, u2 = 0;
+  let joules = 0,
+    u2 = 0;
   for (const window of windows) {
     out.durationS += window.durationS;
     const sources = chosen(window, selection);
@@ -91,7 +92,8 @@ export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection
         out.reason = `window ${window.name}: ${s.id} (${s.source}) could not be measured: ${s.unavailable ?? 'no reason given'}; a sum without it would undercount`;
         return out;
       }
-      let value = s.joules, uncertainty = s.uncertainty?.joules ?? 0;
+      let value = s.joules,
+        uncertainty = s.uncertainty?.joules ?? 0;
       if (selection.basis === 'net') {
         if (!s.net) {
           out.reason = `window ${window.name}: ${s.id} has no idle baseline, so no net energy (use --energy gross)`;

@@ -41,7 +41,16 @@ export function groupCalls(calls: StepCall[]): CallGroup[] {
       g.callsPerStep += 1;
       if (!g.layers.includes(c.layer)) g.layers.push(c.layer);
     } else {
-      groups.set(key, { name: c.name, pass: c.pass, shapes: c.shapes, layers: [c.layer], index, callsPerStep: 1, flops: c.flops, bytes: c.bytesRead + c.bytesWritten });
+      groups.set(key, {
+        name: c.name,
+        pass: c.pass,
+        shapes: c.shapes,
+        layers: [c.layer],
+        index,
+        callsPerStep: 1,
+        flops: c.flops,
+        bytes: c.bytesRead + c.bytesWritten,
+      });
     }
   });
   return [...groups.values()];
@@ -115,7 +124,10 @@ export interface Closure {
   timeCoverage: number;
 }
 
-export function closure(groups: Array<{ callsPerStep: number; energy: PerCallEnergy | null; stepSeconds: number }>, step: PerCallEnergy): Closure {
+export function closure(
+  groups: Array<{ callsPerStep: number; energy: PerCallEnergy | null; stepSeconds: number }>,
+  step: PerCallEnergy,
+): Closure {
   let kernelsJ = 0;
   let variance = 0;
   let covered = 0;

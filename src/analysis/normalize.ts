@@ -30,7 +30,8 @@ export type NormalizationMap = 'ratio' | 'linear' | 'log-linear';
  * same reference workload measured on the reference and the local machine.
  */
 export function ratioNormalize(energy: number, referenceEnergy: number, localEnergy: number): number {
-  if (!(localEnergy > 0)) throw new SedjouleError('E_VALUE', `the local reference energy must be positive to normalize by it, got ${localEnergy}`);
+  if (!(localEnergy > 0))
+    throw new SedjouleError('E_VALUE', `the local reference energy must be positive to normalize by it, got ${localEnergy}`);
   return (energy * referenceEnergy) / localEnergy;
 }
 
@@ -80,18 +81,29 @@ function designRow(spec: MapSpec, localJ: number, flops: number, params: number)
 /** Fits a map on reference pairs; null with the reason when it cannot be fitted. */
 export function fitMap(pairs: ReferencePair[], spec: MapSpec): { fit: FittedMap | null; reason?: string } {
   if (spec.map === 'ratio' && spec.extras) return { fit: null, reason: 'the ratio map is a pure scale: it takes no extra regressors' };
-  const rows: number[][] = [], ys: number[] = [];
+  const rows: number[][] = [],
+    ys: number[] = [];
   for (const p of pairs) {
     const row = designRow(spec, p.localJ, p.flops, p.params);
     if (!row || (spec.map === 'log-linear' && !(p.referenceJ > 0))) {
-      return { fit: null, reason: `${p.configId}: ${spec.map === 'log-linear' ? 'energies must be positive for logarithms' : 'FLOPs and parameters must be positive for logarithms'}` };
+      return {
+        fit: null,
+        reason: `${p.configId}: ${spec.map === 'log-linear' ? 'energies must be positive for logarithms' : 'FLOPs and parameters must be positive for logarithms'}`,
+      };
     }
     rows.push(row);
     ys.push(spec.map === 'log-linear' ? Math.log(p.referenceJ) : p.referenceJ);
   }
   const need = coefficientCount(spec);
-  if (pairs.length < need) return { fit: null, reason: `${formulaOf(spec)} has ${need} coefficient${need > 1 ? 's' : ''} and needs at least ${need} reference model${need > 1 ? 's' : ''}, got ${pairs.length}` };
-  const columns = spec.map === 'ratio' ? ['E_local'] : ['the intercept', spec.map === 'linear' ? 'E_local' : 'ln E_local', ...(spec.extras ? ['ln FLOPs', 'ln parameters'] : [])];
+  if (pairs.length < need)
+    return {
+      fit: null,
+      reason: `${formulaOf(spec)} has ${need} coefficient${need > 1 ? 's' : ''} and needs at least ${need} reference model${need > 1 ? 's' : ''}, got ${pairs.length}`,
+    };
+  const columns =
+    spec.map === 'ratio'
+      ? ['E_local']
+      : ['the intercept', spec.map === 'linear' ? 'E_local' : 'ln E_local', ...(spec.extras ? ['ln FLOPs', 'ln parameters'] : [])];
   const { fit, reason } = leastSquares(rows, ys, columns);
   if (!fit) return { fit: null, reason };
   const names = spec.map === 'ratio' ? ['c'] : ['a', 'b', ...(spec.extras ? ['d', 'e'] : [])];
@@ -140,10 +152,20 @@ export function mapQuality(pairs: ReferencePair[], spec: MapSpec, fitted: Fitted
   const r2 = total > 0 && ssr !== null ? 1 - ssr / total : null;
   const quality: MapQuality = {
     r2,
-    ...(r2 === null ? { r2Reason: pairs.length < 2 ? 'one reference model: R^2 is undefined' : total === 0 ? 'the reference energies are all equal' : 'a prediction is undefined' } : {}),
+    ...(r2 === null
+      ? {
+          r2Reason:
+            pairs.length < 2
+              ? 'one reference model: R^2 is undefined'
+              : total === 0
+                ? 'the reference energies are all equal'
+                : 'a prediction is undefined',
+        }
+      : {}),
     leaveOneOut: { n: 0, mse: null, rmse: null, meanAbsRelativeError: null, r2: null },
   };
-  const errors: number[] = [], relative: number[] = [];
+  const errors: number[] = [],
+    relative: number[] = [];
   for (let i = 0; i < pairs.length; ++i) {
     const rest = pairs.filter((_, j) => j !== i);
     const { fit, reason } = fitMap(rest, spec);
@@ -188,11 +210,18 @@ export function fitMaps(pairs: ReferencePair[]): { results: MapResult[]; fitted:
     { map: 'linear', extras: true },
     { map: 'log-linear', extras: true },
   ];
-  const results: MapResult[] = [], fitted: FittedMap[] = [];
+  const results: MapResult[] = [],
+    fitted: FittedMap[] = [];
   for (const spec of specs) {
     const { fit, reason } = fitMap(pairs, spec);
     if (fit) fitted.push(fit);
-    results.push({ ...spec, formula: formulaOf(spec), coefficients: fit?.coefficients ?? null, ...(reason ? { reason } : {}), quality: fit ? mapQuality(pairs, spec, fit) : null });
+    results.push({
+      ...spec,
+      formula: formulaOf(spec),
+      coefficients: fit?.coefficients ?? null,
+      ...(reason ? { reason } : {}),
+      quality: fit ? mapQuality(pairs, spec, fit) : null,
+    });
   }
   return { results, fitted };
 }
@@ -214,10 +243,24 @@ export function singleReferenceRules(pairs: ReferencePair[]): SingleReferenceRul
         .filter((q) => q !== p)
         .map((q) => {
           const predictedJ = ratioNormalize(q.localJ, p.referenceJ, p.localJ);
-          return { configId: q.configId, localJ: q.localJ, predictedJ, referenceJ: q.referenceJ, relativeError: q.referenceJ !== 0 ? (predictedJ - q.referenceJ) / Math.abs(q.referenceJ) : null };
+          return {
+            configId: q.configId,
+            localJ: q.localJ,
+            predictedJ,
+            referenceJ: q.referenceJ,
+            relativeError: q.referenceJ !== 0 ? (predictedJ - q.referenceJ) / Math.abs(q.referenceJ) : null,
+          };
         });
-      const rel = others.map((o) => o.relativeError).filter((v): v is number => v !== null).map(Math.abs);
-      return { configId: p.configId, factor: p.referenceJ / p.localJ, others, meanAbsRelativeError: rel.length ? rel.reduce((a, b) => a + b, 0) / rel.length : null };
+      const rel = others
+        .map((o) => o.relativeError)
+        .filter((v): v is number => v !== null)
+        .map(Math.abs);
+      return {
+        configId: p.configId,
+        factor: p.referenceJ / p.localJ,
+        others,
+        meanAbsRelativeError: rel.length ? rel.reduce((a, b) => a + b, 0) / rel.length : null,
+      };
     });
 }
 
@@ -267,7 +310,13 @@ function mapName(spec: MapSpec): string {
 }
 
 function machinesOf(records: RunRecord[]): string[] {
-  return [...new Set(records.map((r) => `${r.provenance?.hostname ?? 'unknown'} (${(r.provenance?.gpus ?? []).map((g) => g.name).join(', ') || 'no GPU'})`))];
+  return [
+    ...new Set(
+      records.map(
+        (r) => `${r.provenance?.hostname ?? 'unknown'} (${(r.provenance?.gpus ?? []).map((g) => g.name).join(', ') || 'no GPU'})`,
+      ),
+    ),
+  ];
 }
 
 function pointsOf(records: RunRecord[], selection: EnergySelection): Point[] {
@@ -294,11 +343,16 @@ export function normalizeRecords(
     localChoice = chooseSelection(localWindows, { basis: 'gross', device });
   }
   const basis = refChoice.selection.basis;
-  const refSelection = refChoice.selection, localSelection = localChoice.selection;
-  const refPoints = pointsOf(reference, refSelection), localPoints = pointsOf(local, localSelection);
-  if (refSelection.kind !== localSelection.kind) notes.push(`the reference machine has ${refSelection.kind} energy and the local one ${localSelection.kind} energy`);
+  const refSelection = refChoice.selection,
+    localSelection = localChoice.selection;
+  const refPoints = pointsOf(reference, refSelection),
+    localPoints = pointsOf(local, localSelection);
+  if (refSelection.kind !== localSelection.kind)
+    notes.push(`the reference machine has ${refSelection.kind} energy and the local one ${localSelection.kind} energy`);
 
-  const phases = (options.phases ?? PHASES).filter((ph) => refPoints.some((p) => p.phase === ph) && localPoints.some((p) => p.phase === ph));
+  const phases = (options.phases ?? PHASES).filter(
+    (ph) => refPoints.some((p) => p.phase === ph) && localPoints.some((p) => p.phase === ph),
+  );
   if (phases.length === 0) throw new SedjouleError('E_DATA', 'the reference and local runs share no phase (train, test, run)');
   const out: PhaseNormalization[] = [];
   for (const phase of phases) {
@@ -310,22 +364,41 @@ export function normalizeRecords(
       const rp = refByConfig.get(lp.configId);
       if (!rp || (options.models && !options.models.includes(lp.configId))) continue;
       if (lp.energyJ === null || rp.energyJ === null) {
-        missing.push({ configId: lp.configId, machine: lp.energyJ === null ? 'local' : 'reference', reason: 'no energy in this phase: not usable as a reference model' });
+        missing.push({
+          configId: lp.configId,
+          machine: lp.energyJ === null ? 'local' : 'reference',
+          reason: 'no energy in this phase: not usable as a reference model',
+        });
         continue;
       }
       if (Math.abs(lp.flops - rp.flops) > 1e-9 * Math.max(lp.flops, rp.flops)) {
-        notes.push(`${lp.configId} (${phase}): counted FLOPs differ between the machines (${lp.flops} local, ${rp.flops} reference): the runs did not follow one protocol`);
+        notes.push(
+          `${lp.configId} (${phase}): counted FLOPs differ between the machines (${lp.flops} local, ${rp.flops} reference): the runs did not follow one protocol`,
+        );
       }
-      pairs.push({ configId: lp.configId, model: lp.model, localJ: lp.energyJ, referenceJ: rp.energyJ, flops: lp.flops, params: lp.params });
+      pairs.push({
+        configId: lp.configId,
+        model: lp.model,
+        localJ: lp.energyJ,
+        referenceJ: rp.energyJ,
+        flops: lp.flops,
+        params: lp.params,
+      });
     }
     for (const id of options.models ?? []) {
-      if (!pairs.some((p) => p.configId === id) && !missing.some((m) => m.configId === id)) missing.push({ configId: id, machine: refByConfig.has(id) ? 'local' : 'reference', reason: `asked for as a reference model but not run on the ${refByConfig.has(id) ? 'local' : 'reference'} machine in this phase` });
+      if (!pairs.some((p) => p.configId === id) && !missing.some((m) => m.configId === id))
+        missing.push({
+          configId: id,
+          machine: refByConfig.has(id) ? 'local' : 'reference',
+          reason: `asked for as a reference model but not run on the ${refByConfig.has(id) ? 'local' : 'reference'} machine in this phase`,
+        });
     }
     const { results, fitted } = pairs.length ? fitMaps(pairs) : { results: [], fitted: [] };
     const predictions: NormalizedRun[] = [];
     for (const lp of localInPhase) {
       if (lp.energyJ === null) {
-        if (!missing.some((m) => m.configId === lp.configId)) missing.push({ configId: lp.configId, machine: 'local', reason: 'no energy in this phase' });
+        if (!missing.some((m) => m.configId === lp.configId))
+          missing.push({ configId: lp.configId, machine: 'local', reason: 'no energy in this phase' });
         continue;
       }
       const predictedJ: Record<string, number | null> = {};
@@ -360,7 +433,11 @@ export function normalizeRecords(
   };
 }
 
-export function normalizeResults(referencePaths: string | string[], localPaths: string | string[], options: NormalizeOptions = {}): NormalizationReport {
+export function normalizeResults(
+  referencePaths: string | string[],
+  localPaths: string | string[],
+  options: NormalizeOptions = {},
+): NormalizationReport {
   const ref = Array.isArray(referencePaths) ? referencePaths : [referencePaths];
   const loc = Array.isArray(localPaths) ? localPaths : [localPaths];
   return normalizeRecords(loadRunRecords(ref).records, loadRunRecords(loc).records, options, { reference: ref, local: loc });

@@ -10,12 +10,12 @@ export const analyzeCommand = defineCommand({
   describe:
     'Relate energy to counted FLOPs, MACs, parameters, bytes, duration and GPU/memory utilisation per family and phase: correlations with bootstrap intervals, fits, J/GFLOP, the train/test ratio, repeats',
   builder: (c) =>
-        withAnalysisOptions(withResultsPositional(c))
-          .example('$0 analyze results/', "a sweep's folder (its runs/*.json)")
-          .example('$0 analyze results/ other/ --json', 'several folders, as JSON')
-          .example('$0 analyze results/ --energy-scope gpu', 'GPU energy only, as the study measured it'),
+    withAnalysisOptions(withResultsPositional(c))
+      .example('$0 analyze results/', "a sweep's folder (its runs/*.json)")
+      .example('$0 analyze results/ other/ --json', 'several folders, as JSON')
+      .example('$0 analyze results/ --energy-scope gpu', 'GPU energy only, as the study measured it'),
   handler: (argv) => {
-        const report = analyzeResults(argv.results, analyzeOptions(argv));
-        emit('analyze', argv, report, () => analysisText(report));
-      },
+    const report = analyzeResults(argv.results, analyzeOptions(argv));
+    emit('analyze', argv, report, () => analysisText(report));
+  },
 });

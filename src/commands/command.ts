@@ -24,6 +24,12 @@ export function defineCommand<U>(spec: {
     name: spec.command.split(' ')[0],
     options: (y) => spec.builder(y as Argv<OutputArgs>),
     // yargs types a command by the options before it; every command here sees the output options.
-    register: (y) => y.command(spec.command, spec.describe, (c) => spec.builder(c as unknown as Argv<OutputArgs>), (argv) => spec.handler(argv as unknown as ArgumentsCamelCase<U>)),
+    register: (y) =>
+      y.command(
+        spec.command,
+        spec.describe,
+        (c) => spec.builder(c as unknown as Argv<OutputArgs>),
+        (argv) => spec.handler(argv as unknown as ArgumentsCamelCase<U>),
+      ),
   };
 }

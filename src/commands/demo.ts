@@ -13,7 +13,12 @@ import { emit, showsProgress } from './options/output.js';
 
 function demoOptions<T>(y: Argv<T>) {
   return withThreadsOption(withCacheOption(withEnergyOptions(y, 1)))
-    .option('out', { type: 'string', requiresArg: true, default: 'sedjoule-demo', describe: "Folder for the report, the analysis and the sweep (resumed when it holds this demo's sweep)" })
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      default: 'sedjoule-demo',
+      describe: "Folder for the report, the analysis and the sweep (resumed when it holds this demo's sweep)",
+    })
     .option('clips', numberOption('clips', 'Synthetic training clips (fewer: quicker, noisier)', 160))
     .option('test-clips', numberOption('test-clips', 'Synthetic test clips', 40))
     .option('epochs', numberOption('epochs', 'Training epochs per run', 2))
@@ -28,19 +33,19 @@ export const demoCommand = defineCommand({
     'The main job: a quick sweep of small MLP, CNN, GRU and CRNN models on the embedded synthetic set (train, test, run), analysed, and an HTML report with CSV tables in --out (default ./sedjoule-demo); resumes its own folder',
   builder: (y) => demoOptions(y),
   handler: async (argv) => {
-        const summary = await runDemo({
-          out: argv.out,
-          cacheRoot: argv.cache ?? defaultCacheRoot(),
-          clips: argv.clips,
-          testClips: argv['test-clips'],
-          epochs: argv.epochs,
-          threads: argv.threads,
-          energy: energySettings(argv),
-          progress: showsProgress(argv),
-        });
-        emit('demo', argv, summary, () => printDemo(summary));
-        if (summary.sweep.failed) process.exitCode = 1;
-      },
+    const summary = await runDemo({
+      out: argv.out,
+      cacheRoot: argv.cache ?? defaultCacheRoot(),
+      clips: argv.clips,
+      testClips: argv['test-clips'],
+      epochs: argv.epochs,
+      threads: argv.threads,
+      energy: energySettings(argv),
+      progress: showsProgress(argv),
+    });
+    emit('demo', argv, summary, () => printDemo(summary));
+    if (summary.sweep.failed) process.exitCode = 1;
+  },
 });
 
 function printDemo(s: DemoSummary): string {
@@ -53,7 +58,8 @@ function printDemo(s: DemoSummary): string {
   ];
   if (s.missing) lines.push(`${s.missing} phase(s) without energy: listed in the report with the reason`);
   const empty = s.plots.filter((p) => p.empty);
-  if (empty.length) lines.push(`${empty.length} of ${s.plots.length} plots have no data and say why (e.g. ${empty[0].id}: ${empty[0].empty})`);
+  if (empty.length)
+    lines.push(`${empty.length} of ${s.plots.length} plots have no data and say why (e.g. ${empty[0].id}: ${empty[0].empty})`);
   lines.push(`analysis: ${s.files.analysisText} (and .json); tables: ${s.files.runsCsv}, ${s.files.kernelsCsv}`);
   lines.push(`report: ${s.report}`);
   lines.push('open the report in a browser; `sedjoule report` and `sedjoule analyze` take the same folder');

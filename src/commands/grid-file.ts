@@ -41,7 +41,11 @@ function gridKeys(): Map<string, OptionInfo> {
 
 function checkValue(where: string, key: string, value: unknown, info: OptionInfo): void {
   if (info.choices) {
-    if (!info.choices.includes(value)) throw new SedjouleError('E_USAGE', `${where}: "${key}" must be one of ${info.choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`);
+    if (!info.choices.includes(value))
+      throw new SedjouleError(
+        'E_USAGE',
+        `${where}: "${key}" must be one of ${info.choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`,
+      );
   } else if (isNumberFlag(key)) {
     // The command line's rule for the same option; a grid gives JSON numbers, not text.
     const problem = typeof value === 'number' ? numberProblem(NUMBER_RULES[key], value) : `must be a number, got ${JSON.stringify(value)}`;
@@ -62,12 +66,17 @@ export function gridConfigurations(text: string, source: string, frontend?: Fron
   } catch (error) {
     throw new SedjouleError('E_USAGE', `${source} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(entries) || entries.length === 0) throw new SedjouleError('E_USAGE', `${source} must hold a non-empty JSON array of configurations, e.g. [{"arch": "cnn", "layers": 1, "width": 8}]`);
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new SedjouleError(
+      'E_USAGE',
+      `${source} must hold a non-empty JSON array of configurations, e.g. [{"arch": "cnn", "layers": 1, "width": 8}]`,
+    );
   const keys = gridKeys();
   const defaults = Object.fromEntries([...keys.values()].map((k) => [k.name, k.default]));
   return entries.map((entry, i) => {
     const where = `${source}: entry ${i + 1}`;
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new SedjouleError('E_USAGE', `${where} must be an object of options, got ${JSON.stringify(entry)}`);
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+      throw new SedjouleError('E_USAGE', `${where} must be an object of options, got ${JSON.stringify(entry)}`);
     const given = entry as Record<string, unknown>;
     for (const [key, value] of Object.entries(given)) {
       const info = keys.get(key);
@@ -78,7 +87,10 @@ export function gridConfigurations(text: string, source: string, frontend?: Fron
     for (const key of Object.keys(given)) {
       if (key !== 'frontend' && !APPLIES[kind].includes(key)) {
         const what = kind === 'model' ? `a named model (${given.model})` : `arch ${kind}`;
-        throw new SedjouleError('E_USAGE', `${where}: "${key}" does not apply to ${what}, which uses ${[...APPLIES[kind], 'frontend'].join(', ')}`);
+        throw new SedjouleError(
+          'E_USAGE',
+          `${where}: "${key}" does not apply to ${what}, which uses ${[...APPLIES[kind], 'frontend'].join(', ')}`,
+        );
       }
     }
     let choice: ReturnType<typeof modelChoice>;

@@ -6,13 +6,12 @@ import { emit } from './options/output.js';
 
 export const infoCommand = defineCommand({
   command: 'info',
-  describe:
-    'Version, threads, CPU kernel instruction set, and whether CUDA was compiled in and which devices are visible',
+  describe: 'Version, threads, CPU kernel instruction set, and whether CUDA was compiled in and which devices are visible',
   builder: (c) => c.example('$0 info --json', 'the same as JSON (cuda.compiled, cuda.devices)'),
   handler: (argv) => {
-        const report = infoReport();
-        emit('info', argv, report, () => printInfo(report));
-      },
+    const report = infoReport();
+    emit('info', argv, report, () => printInfo(report));
+  },
 });
 
 interface InfoReport {
@@ -41,7 +40,9 @@ function printInfo(report: InfoReport): string {
     lines.push(`cuda: compiled in (runtime ${v(report.cuda.runtimeVersion)}, driver ${v(report.cuda.driverVersion)})`);
     if (report.cuda.devices.length === 0) lines.push(`  no device visible: ${report.cuda.note}`);
     for (const d of report.cuda.devices) {
-      lines.push(`  device ${d.index}: ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${d.multiprocessors} SMs`);
+      lines.push(
+        `  device ${d.index}: ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${d.multiprocessors} SMs`,
+      );
     }
   }
   return lines.join('\n');

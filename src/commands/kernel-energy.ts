@@ -11,10 +11,17 @@ import { defineCommand } from './command.js';
 import { emit, showsProgress } from './options/output.js';
 
 function kernelEnergyOptions<T>(y: Argv<T>) {
-  return withIdleOption(withCudaDeviceOption(withModelInputOptions(y)), 'Seconds of idle baseline (the figures are idle-subtracted, so not 0)', 5)
+  return withIdleOption(
+    withCudaDeviceOption(withModelInputOptions(y)),
+    'Seconds of idle baseline (the figures are idle-subtracted, so not 0)',
+    5,
+  )
     .option('batch', numberOption('batch', 'Batch size of the training step whose kernels are measured', 8))
     .option('min-updates', numberOption('min-updates', 'Energy-counter updates each measurement window must span', 20))
-    .option('update-period-ms', numberOption('update-period-ms', "The counter's update period (default: the source's, as `sedjoule probe` measures it)"))
+    .option(
+      'update-period-ms',
+      numberOption('update-period-ms', "The counter's update period (default: the source's, as `sedjoule probe` measures it)"),
+    )
     .option('max-seconds', numberOption('max-seconds', 'Budget for the per-kernel windows; kernels left unmeasured are listed', 600))
     .group(['batch', 'min-updates', 'update-period-ms', 'max-seconds'], 'Measurement:')
     .example('$0 kernel-energy --model dcase-crnn', 'every kernel of one dcase-crnn training step (needs an NVIDIA GPU and NVML)')
@@ -27,22 +34,22 @@ export const kernelEnergyCommand = defineCommand({
     'Measured joules per kernel call on a GPU (NVML energy counter): every kernel of one training step replayed for >= 20 counter updates, idle-subtracted, with mean power, GFLOP/J, and a closure check against a measured whole step',
   builder: (y) => kernelEnergyOptions(y),
   handler: async (argv) => {
-        const { model, frontend } = modelChoice(argv);
-        const report = await measureKernelEnergy({
-          model,
-          frontend: argv.frontend ?? frontend,
-          batch: argv.batch,
-          minUpdates: argv['min-updates'],
-          updatePeriodMs: argv['update-period-ms'],
-          idleSeconds: argv.idle,
-          maxSeconds: argv['max-seconds'],
-          classes: argv.classes,
-          seed: argv.seed,
-          cudaDevice: argv['cuda-device'],
-          progress: showsProgress(argv),
-        });
-        emit('kernel-energy', argv, report, () => printKernelEnergy(report));
-      },
+    const { model, frontend } = modelChoice(argv);
+    const report = await measureKernelEnergy({
+      model,
+      frontend: argv.frontend ?? frontend,
+      batch: argv.batch,
+      minUpdates: argv['min-updates'],
+      updatePeriodMs: argv['update-period-ms'],
+      idleSeconds: argv.idle,
+      maxSeconds: argv['max-seconds'],
+      classes: argv.classes,
+      seed: argv.seed,
+      cudaDevice: argv['cuda-device'],
+      progress: showsProgress(argv),
+    });
+    emit('kernel-energy', argv, report, () => printKernelEnergy(report));
+  },
 });
 
 function printKernelEnergy(r: KernelEnergyReport): string {
@@ -67,7 +74,9 @@ function printKernelEnergy(r: KernelEnergyReport): string {
   }
   const c = r.closure;
   lines.push('');
-  lines.push(`closure: kernels ${j(c.kernelsJ, c.kernelsUncertaintyJ)} J vs step ${j(c.stepJ, c.stepUncertaintyJ)} J: ratio ${sig(c.ratio)}, gap ${j(c.gapJ, c.gapUncertaintyJ)} J; measured kernels cover ${sig(c.timeCoverage * 100)} % of the step's kernel time`);
+  lines.push(
+    `closure: kernels ${j(c.kernelsJ, c.kernelsUncertaintyJ)} J vs step ${j(c.stepJ, c.stepUncertaintyJ)} J: ratio ${sig(c.ratio)}, gap ${j(c.gapJ, c.gapUncertaintyJ)} J; measured kernels cover ${sig(c.timeCoverage * 100)} % of the step's kernel time`,
+  );
   for (const n of r.notes) lines.push(`note: ${n}`);
   if (r.kernels.some((k) => k.energy?.unresolved)) lines.push('* within its uncertainty of 0');
   return lines.join('\n');

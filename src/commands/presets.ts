@@ -6,13 +6,12 @@ import { emit } from './options/output.js';
 
 export const presetsCommand = defineCommand({
   command: 'presets',
-  describe:
-    'The named models (paper43:1..43, dcase-crnn, demo): configuration, front end, input shape and parameter count',
+  describe: 'The named models (paper43:1..43, dcase-crnn, demo): configuration, front end, input shape and parameter count',
   builder: (c) => c.example('$0 presets', 'every named model; use one with --model ID'),
   handler: (argv) => {
-        const report = presetsReport();
-        emit('presets', argv, report, () => printPresets(report));
-      },
+    const report = presetsReport();
+    emit('presets', argv, report, () => printPresets(report));
+  },
 });
 
 function printPresets(report: PresetsReport): string {

@@ -24,9 +24,9 @@ export const probeCommand = defineCommand({
     'Per energy source: what it supports, its counter and power update periods, idle power, and counter vs integrated power under load',
   builder: (y) => probeOptions(y),
   handler: async (argv) => {
-        if (argv.idle === 0) throw new SedjouleError('E_USAGE', "--idle must be above 0 for probe, which measures idle power, got '0'");
-        if (showsProgress(argv)) process.stderr.write('probing energy sources (polling, idle, then load)...\n');
-        const report = await probe({ ...meterOptions(argv), pollSeconds: argv.poll, idleSeconds: argv.idle, busySeconds: argv.busy });
-        emit('probe', argv, report, () => probeText(report));
-      },
+    if (argv.idle === 0) throw new SedjouleError('E_USAGE', "--idle must be above 0 for probe, which measures idle power, got '0'");
+    if (showsProgress(argv)) process.stderr.write('probing energy sources (polling, idle, then load)...\n');
+    const report = await probe({ ...meterOptions(argv), pollSeconds: argv.poll, idleSeconds: argv.idle, busySeconds: argv.busy });
+    emit('probe', argv, report, () => probeText(report));
+  },
 });

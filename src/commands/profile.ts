@@ -11,14 +11,21 @@ export const profileCommand = defineCommand({
   describe:
     'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
   builder: (c) =>
-        withComputeOptions(withModelInputOptions(c))
-          .example('$0 profile --model dcase-crnn', "the DCASE baseline's counts, kernel by kernel")
-          .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON'),
+    withComputeOptions(withModelInputOptions(c))
+      .example('$0 profile --model dcase-crnn', "the DCASE baseline's counts, kernel by kernel")
+      .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON'),
   handler: async (argv) => {
-        const { model, frontend } = modelChoice(argv);
-        const report = await runProfile({ model, frontend: argv.frontend ?? frontend, classes: argv.classes, seed: argv.seed, threads: argv.threads, device: argv.device });
-        emit('profile', argv, report, () => printProfile(report));
-      },
+    const { model, frontend } = modelChoice(argv);
+    const report = await runProfile({
+      model,
+      frontend: argv.frontend ?? frontend,
+      classes: argv.classes,
+      seed: argv.seed,
+      threads: argv.threads,
+      device: argv.device,
+    });
+    emit('profile', argv, report, () => printProfile(report));
+  },
 });
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -26,7 +33,10 @@ const mega = (n: number) => (n / 1e6).toFixed(3);
 
 function printProfile(report: ProfileReport): string {
   const c = report.clip;
-  const f = report.forward, b = report.backward, bp = report.backwardPasses, o = report.optimizer;
+  const f = report.forward,
+    b = report.backward,
+    bp = report.backwardPasses,
+    o = report.optimizer;
   const perTen = report.per10s;
   const head = [
     `model ${report.model.name}: ${int(report.params)} parameters; input [${report.inputShape}] from the ${c.frontend} front end (${c.frames} of ${c.clipFrames} frames at ${c.sampleRate} Hz, hop ${c.hop})`,

@@ -12,12 +12,25 @@ import { emit } from './options/output.js';
 
 function reportOptions<T>(y: Argv<T>) {
   return withAnalysisOptions(withResultsPositional(y))
-    .option('out', { alias: 'o', type: 'string', requiresArg: true, default: 'report.html', describe: 'The HTML file; runs.csv and kernels.csv are written next to it' })
-    .option('trace-run', { type: 'string', requiresArg: true, describe: 'Run key (id#rN) or configuration id whose power trace and kernels are shown (default: the longest run)' })
+    .option('out', {
+      alias: 'o',
+      type: 'string',
+      requiresArg: true,
+      default: 'report.html',
+      describe: 'The HTML file; runs.csv and kernels.csv are written next to it',
+    })
+    .option('trace-run', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Run key (id#rN) or configuration id whose power trace and kernels are shown (default: the longest run)',
+    })
     .option('title', { type: 'string', requiresArg: true, describe: 'Title of the page (default: sedjoule report)' })
     .group(['out', 'trace-run', 'title'], 'Report:')
     .example('$0 report results/ -o report.html', 'one offline HTML page, runs.csv and kernels.csv')
-    .example('$0 report results/ other/ --trace-run grid:3#r0 --energy-basis net --energy-scope gpu', "net GPU energy; grid:3#r0's trace and kernels");
+    .example(
+      '$0 report results/ other/ --trace-run grid:3#r0 --energy-basis net --energy-scope gpu',
+      "net GPU energy; grid:3#r0's trace and kernels",
+    );
 }
 
 export const reportCommand = defineCommand({
@@ -26,10 +39,10 @@ export const reportCommand = defineCommand({
     'One self-contained HTML page (offline: inline SVG plots): energy vs FLOPs, parameters and GPU utilisation per family and phase with fits, kernel FLOPs and attributed energy, a power trace with its windows, a sortable table of runs; runs.csv and kernels.csv beside it',
   builder: (y) => reportOptions(y),
   handler: (argv) => {
-        const report = buildReport(argv.results, { ...analyzeOptions(argv), traceRun: argv['trace-run'], title: argv.title });
-        writeReport(report, argv.out);
-        emit('report', argv, report.summary, () => printReport(report.summary));
-      },
+    const report = buildReport(argv.results, { ...analyzeOptions(argv), traceRun: argv['trace-run'], title: argv.title });
+    writeReport(report, argv.out);
+    emit('report', argv, report.summary, () => printReport(report.summary));
+  },
 });
 
 function printReport(summary: ReportSummary): string {

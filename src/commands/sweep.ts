@@ -33,19 +33,39 @@ const SWEEP_OPTIONS = ['preset', 'grid', 'out', 'repeat', 'cooldown', 'resume', 
 /** The study's protocol by default: 10 epochs, batch 8, Adam 1e-3, 60 forward passes of one clip, 30 s apart. */
 function sweepOptions<T>(y: Argv<T>) {
   return withComputeOptions(withEnergyOptions(withTrainingOptions(withDataOptions(y), { phases: ['train', 'test', 'run'], epochs: 10 })))
-    .option('preset', { type: 'string', requiresArg: true, describe: "A preset grid: paper43 (the study's 43 configurations), dcase-crnn or demo; see sedjoule presets" })
+    .option('preset', {
+      type: 'string',
+      requiresArg: true,
+      describe: "A preset grid: paper43 (the study's 43 configurations), dcase-crnn or demo; see sedjoule presets",
+    })
     .option('grid', {
       type: 'string',
       requiresArg: true,
-      describe: 'A JSON file: an array of configurations with the command line\'s option names, e.g. [{"arch": "cnn", "layers": 1, "width": 8}, {"model": "dcase-crnn"}]',
+      describe:
+        'A JSON file: an array of configurations with the command line\'s option names, e.g. [{"arch": "cnn", "layers": 1, "width": 8}, {"model": "dcase-crnn"}]',
     })
     .option('out', { type: 'string', requiresArg: true, describe: 'Results folder: sweep.json, runs/ (one record per run), checkpoints/' })
     .option('repeat', numberOption('repeat', 'Runs per configuration; repeat r uses seed + r', 1))
-    .option('cooldown', numberOption('cooldown', 'Seconds of sleep between runs, so power returns to idle before the next baseline (the study: 30)', 30))
-    .option('resume', { type: 'boolean', default: false, describe: 'Continue the sweep in --out: keep finished records, continue an interrupted run from its last epoch' })
-    .option('shard', { requiresArg: true, coerce: parseShard, describe: 'i/n: run only the runs whose index in the full run list is i-1 modulo n' })
+    .option(
+      'cooldown',
+      numberOption('cooldown', 'Seconds of sleep between runs, so power returns to idle before the next baseline (the study: 30)', 30),
+    )
+    .option('resume', {
+      type: 'boolean',
+      default: false,
+      describe: 'Continue the sweep in --out: keep finished records, continue an interrupted run from its last epoch',
+    })
+    .option('shard', {
+      requiresArg: true,
+      coerce: parseShard,
+      describe: 'i/n: run only the runs whose index in the full run list is i-1 modulo n',
+    })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check everything and list the runs; run nothing, write nothing' })
-    .option('emit-slurm', { type: 'string', requiresArg: true, describe: 'Write a Slurm job-array script (one task per shard) to this file instead of running' })
+    .option('emit-slurm', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Write a Slurm job-array script (one task per shard) to this file instead of running',
+    })
     .option('slurm-tasks', numberOption('slurm-tasks', 'Array tasks (shards) of --emit-slurm (default: the number of runs, at most 64)'))
     .group(SWEEP_OPTIONS, 'Sweep:')
     .example('$0 sweep --preset paper43 --repeat 3 --out results/', "the study's grid, its protocol")
@@ -71,7 +91,8 @@ type SweepArgs = DataArgs &
   };
 
 function sweepDefinition(argv: SweepArgs, progress: boolean): { definition: SweepDefinition; source: SweepManifest['source'] } {
-  if (Boolean(argv.preset) === Boolean(argv.grid)) throw new SedjouleError('E_USAGE', 'name the configurations with --preset NAME or --grid FILE (one of them)');
+  if (Boolean(argv.preset) === Boolean(argv.grid))
+    throw new SedjouleError('E_USAGE', 'name the configurations with --preset NAME or --grid FILE (one of them)');
   const frontend = argv.frontend;
   const configurations = argv.preset ? presetConfigurations(argv.preset, frontend) : readGrid(argv.grid!, frontend);
   return {
@@ -118,7 +139,10 @@ function forwardedArgs(argv: SweepArgs): string[] {
     } else {
       // Lists (phases, input) print as the comma-separated text they were parsed from.
       const text = String(value);
-      words.push(`--${option.name}`, PATH_OPTIONS.has(option.name) && !(option.name === 'data' && text === 'random') ? path.resolve(text) : text);
+      words.push(
+        `--${option.name}`,
+        PATH_OPTIONS.has(option.name) && !(option.name === 'data' && text === 'random') ? path.resolve(text) : text,
+      );
     }
   }
   return words;
@@ -137,7 +161,15 @@ function emitSlurm(argv: SweepArgs, id: string, runs: number): SlurmReport {
   const tasks = argv['slurm-tasks'] ?? Math.min(runs, 64);
   if (tasks > runs) throw new SedjouleError('E_USAGE', `--slurm-tasks must be at most the ${runs} runs, got '${tasks}'`);
   const file = argv['emit-slurm']!;
-  const script = slurmScript({ args: forwardedArgs(argv), out: path.resolve(argv.out), cwd: process.cwd(), tasks, runs, sweepId: id, threads: argv.threads });
+  const script = slurmScript({
+    args: forwardedArgs(argv),
+    out: path.resolve(argv.out),
+    cwd: process.cwd(),
+    tasks,
+    runs,
+    sweepId: id,
+    threads: argv.threads,
+  });
   writeFileAtomic(file, script);
   fs.chmodSync(file, 0o755);
   return { slurmScript: path.resolve(file), id, runs, tasks };
@@ -156,32 +188,56 @@ export const sweepCommand = defineCommand({
     'Run every configuration of a preset (--preset paper43) or a grid file (--grid), --repeat times, one JSON record per run in --out; resumable, shardable, checked before it starts',
   builder: (y) => sweepOptions(y),
   handler: async (argv) => {
-        const progress = showsProgress(argv);
-        const { definition, source } = sweepDefinition(argv, progress);
-        const plan = await planSweep(definition);
-        if (argv['emit-slurm']) {
-          const report = emitSlurm(argv, plan.id, plan.runs.length);
-          return emit('sweep', argv, report, () => printSlurm(report));
-        }
-        const dryRun = argv['dry-run'];
-        const sweep = Sweep.open(plan, { out: argv.out, shard: argv.shard ?? null, resume: argv.resume, cooldownSeconds: argv.cooldown, progress, source, dryRun });
-        const corrupt = sweep.corruptRecords();
-        if (dryRun) {
-          const manifest = sweep.snapshot();
-          return emit('sweep', argv, manifest, () => printPlan(manifest, corrupt));
-        }
-        const manifest = await runInterruptible(sweep, argv.out!, 'continue with --resume');
-        emit('sweep', argv, manifest, () => printSweep(manifest, argv.out!));
-        // Failed runs are recorded in the manifest and retried by --resume; the exit status says so.
-        if (manifest.counts.failed) process.exitCode = 1;
-      },
+    const progress = showsProgress(argv);
+    const { definition, source } = sweepDefinition(argv, progress);
+    const plan = await planSweep(definition);
+    if (argv['emit-slurm']) {
+      const report = emitSlurm(argv, plan.id, plan.runs.length);
+      return emit('sweep', argv, report, () => printSlurm(report));
+    }
+    const dryRun = argv['dry-run'];
+    const sweep = Sweep.open(plan, {
+      out: argv.out,
+      shard: argv.shard ?? null,
+      resume: argv.resume,
+      cooldownSeconds: argv.cooldown,
+      progress,
+      source,
+      dryRun,
+    });
+    const corrupt = sweep.corruptRecords();
+    if (dryRun) {
+      const manifest = sweep.snapshot();
+      return emit('sweep', argv, manifest, () => printPlan(manifest, corrupt));
+    }
+    const manifest = await runInterruptible(sweep, argv.out!, 'continue with --resume');
+    emit('sweep', argv, manifest, () => printSweep(manifest, argv.out!));
+    // Failed runs are recorded in the manifest and retried by --resume; the exit status says so.
+    if (manifest.counts.failed) process.exitCode = 1;
+  },
 });
 
 function runsTable(manifest: SweepManifest, statusText: (status: string) => string): string {
   const rows = manifest.runs
     .filter((r) => r.status !== 'other-shard')
-    .map((r) => [String(r.index + 1), r.key, r.name, r.frontend, r.params.toLocaleString('en-US'), bytesText(r.memoryBytes), statusText(r.status)]);
-  return renderTable(['#', 'run', 'model', 'front end', 'params', 'memory', 'status'], rows, [true, false, false, false, true, true, false]);
+    .map((r) => [
+      String(r.index + 1),
+      r.key,
+      r.name,
+      r.frontend,
+      r.params.toLocaleString('en-US'),
+      bytesText(r.memoryBytes),
+      statusText(r.status),
+    ]);
+  return renderTable(['#', 'run', 'model', 'front end', 'params', 'memory', 'status'], rows, [
+    true,
+    false,
+    false,
+    false,
+    true,
+    true,
+    false,
+  ]);
 }
 
 function plural(n: number, word: string): string {

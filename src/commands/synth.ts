@@ -10,7 +10,12 @@ import { emit, showsProgress } from './options/output.js';
 
 function synthOptions<T>(y: Argv<T>) {
   return withSeedOption(y, 'Seed: the same seed writes the same bytes')
-    .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'Output folder (DESED layout: audio/, metadata/, dataset.json)' })
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      demandOption: true,
+      describe: 'Output folder (DESED layout: audio/, metadata/, dataset.json)',
+    })
     .option('clips', numberOption('clips', "Training clips (DESED's weak set has 1578)", 1578))
     .option('test-clips', numberOption('test-clips', 'Test (validation) clips (default: a quarter of --clips)'))
     .option('rate', numberOption('rate', 'Sample rate, Hz', 16000))
@@ -25,19 +30,19 @@ export const synthCommand = defineCommand({
     'Write the embedded synthetic DESED-like set: 10 s clips of 10 procedurally generated classes, strong and weak labels in DESED TSV format',
   builder: (y) => synthOptions(y),
   handler: async (argv) => {
-        const bar = new ProgressBar('synth', showsProgress(argv));
-        const report = await synthesize({
-          out: argv.out,
-          seed: argv.seed,
-          trainClips: argv.clips,
-          testClips: argv['test-clips'],
-          sampleRate: argv.rate,
-          durationS: argv.duration,
-          progress: (d, t) => bar.update(d, t),
-        });
-        bar.finish();
-        emit('synth', argv, report, () => printSynth(report));
-      },
+    const bar = new ProgressBar('synth', showsProgress(argv));
+    const report = await synthesize({
+      out: argv.out,
+      seed: argv.seed,
+      trainClips: argv.clips,
+      testClips: argv['test-clips'],
+      sampleRate: argv.rate,
+      durationS: argv.duration,
+      progress: (d, t) => bar.update(d, t),
+    });
+    bar.finish();
+    emit('synth', argv, report, () => printSynth(report));
+  },
 });
 
 function printSynth(report: SynthReport): string {

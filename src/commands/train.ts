@@ -18,8 +18,14 @@ import { emit, showsProgress } from './options/output.js';
 import { withTrainingOptions } from './options/training.js';
 
 function trainOptions<T>(y: Argv<T>) {
-  return withComputeOptions(withEnergyOptions(withTrainingOptions(withDataOptions(withModelOptions(y)), { phases: ['train', 'test'], epochs: 1 })))
-    .option('checkpoint', { type: 'string', requiresArg: true, describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end' })
+  return withComputeOptions(
+    withEnergyOptions(withTrainingOptions(withDataOptions(withModelOptions(y)), { phases: ['train', 'test'], epochs: 1 })),
+  )
+    .option('checkpoint', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end',
+    })
     .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in --checkpoint' })
     .group(['checkpoint', 'resume'], 'Training:')
     .example('$0 train --arch cnn --layers 2 --width 64 --epochs 1', 'a small CNN on the embedded synthetic set')
@@ -33,31 +39,34 @@ export const trainCommand = defineCommand({
     'Train one model (on the embedded synthetic set unless --data), test it, and print per-phase kernel costs, energy and test metrics',
   builder: (y) => trainOptions(y),
   handler: async (argv) => {
-        const { model, frontend } = modelChoice(argv);
-        const progress = showsProgress(argv);
-        const report = await runTrain({
-          model,
-          data: dataSettings(argv, argv.threads, progress, frontend),
-          phases: argv.phases,
-          epochs: argv.epochs,
-          batchSize: argv.batch,
-          lr: argv.lr,
-          seed: argv.seed,
-          threads: argv.threads,
-          device: argv.device,
-          runPasses: argv['run-passes'],
-          runBatch: argv['run-batch'],
-          progress,
-          energy: energySettings(argv),
-          checkpointDir: argv.checkpoint,
-          resume: argv.resume,
-        });
-        emit('train', argv, report, () => printTrain(report));
-      },
+    const { model, frontend } = modelChoice(argv);
+    const progress = showsProgress(argv);
+    const report = await runTrain({
+      model,
+      data: dataSettings(argv, argv.threads, progress, frontend),
+      phases: argv.phases,
+      epochs: argv.epochs,
+      batchSize: argv.batch,
+      lr: argv.lr,
+      seed: argv.seed,
+      threads: argv.threads,
+      device: argv.device,
+      runPasses: argv['run-passes'],
+      runBatch: argv['run-batch'],
+      progress,
+      energy: energySettings(argv),
+      checkpointDir: argv.checkpoint,
+      resume: argv.resume,
+    });
+    emit('train', argv, report, () => printTrain(report));
+  },
 });
 
 function dataLine(info: DataInfo): string {
-  const where = info.source === 'random' ? 'seeded random labelled set (no audio)' : `${info.source === 'synthetic' ? 'embedded synthetic set' : 'dataset'} ${info.root} (${info.format})`;
+  const where =
+    info.source === 'random'
+      ? 'seeded random labelled set (no audio)'
+      : `${info.source === 'synthetic' ? 'embedded synthetic set' : 'dataset'} ${info.root} (${info.format})`;
   const held = info.heldOut ? ', test held out from train' : '';
   const skipped = info.skipped.length ? `, ${info.skipped.length} item(s) skipped` : '';
   return `data: ${where}: ${info.train} train / ${info.test} test examples, ${info.classes.length} classes, input [${info.inputShape}]${held}${skipped}`;
@@ -65,8 +74,12 @@ function dataLine(info: DataInfo): string {
 
 function printTrain(report: RunRecord): string {
   const { features, train, test, run } = report.phases;
-  const lines = [`model ${report.model.name}: ${report.model.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`, dataLine(report.data)];
-  for (const s of report.data.skipped.slice(0, 10)) lines.push(`  skipped ${s.file}${s.line !== undefined ? `:${s.line}` : ''}: ${s.message}`);
+  const lines = [
+    `model ${report.model.name}: ${report.model.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`,
+    dataLine(report.data),
+  ];
+  for (const s of report.data.skipped.slice(0, 10))
+    lines.push(`  skipped ${s.file}${s.line !== undefined ? `:${s.line}` : ''}: ${s.message}`);
   if (report.data.skipped.length > 10) lines.push(`  ... and ${report.data.skipped.length - 10} more skipped`);
   if (report.energy) {
     lines.push(describeSources(report.energy.meter));
@@ -77,7 +90,10 @@ function printTrain(report: RunRecord): string {
   if (features) {
     const f = report.data.frontend!;
     const counts = features.reports.map((r) => `${r.split} ${r.computed} computed, ${r.cached} cached`).join('; ');
-    lines.push('', `features: ${f.nMels} mels x ${report.data.inputShape[2]} frames at ${f.sampleRate} Hz; ${counts}; cache ${report.data.cacheDir}`);
+    lines.push(
+      '',
+      `features: ${f.nMels} mels x ${report.data.inputShape[2]} frames at ${f.sampleRate} Hz; ${counts}; cache ${report.data.cacheDir}`,
+    );
     if (features.kernels.length) lines.push(ledgerTable(features.kernels));
     if (features.energy) lines.push(energyTable(features.energy));
   }
@@ -102,7 +118,11 @@ function printTrain(report: RunRecord): string {
     if (test.energy) lines.push(energyTable(test.energy));
   }
   if (run) {
-    lines.push('', `run: ${run.result.passes} forward passes of batch ${run.result.batch}, ${run.result.msPerPass.toFixed(3)} ms per pass`, ledgerTable(run.kernels));
+    lines.push(
+      '',
+      `run: ${run.result.passes} forward passes of batch ${run.result.batch}, ${run.result.msPerPass.toFixed(3)} ms per pass`,
+      ledgerTable(run.kernels),
+    );
     if (run.energy) lines.push(energyTable(run.energy));
   }
   return lines.join('\n');

@@ -51,7 +51,15 @@ export async function prepareData(settings: DataSettings, meter?: Meter): Promis
     return {
       train,
       test,
-      info: { source: 'random', classes: train.classes, inputShape: train.inputShape, train: train.size, test: test.size, skipped: [], heldOut: false },
+      info: {
+        source: 'random',
+        classes: train.classes,
+        inputShape: train.inputShape,
+        train: train.size,
+        test: test.size,
+        skipped: [],
+        heldOut: false,
+      },
     };
   }
 
@@ -64,7 +72,12 @@ export async function prepareData(settings: DataSettings, meter?: Meter): Promis
         { trainClips: settings.trainClips, testClips: settings.testClips, seed: settings.seed, sampleRate: extractor.config.sampleRate },
         settings.progress,
       ));
-    const { manifest, skipped, heldOut } = await loadManifest(dir, { format: settings.format, testFold: settings.testFold, skipBad: settings.skipBad, holdOutSeed: settings.seed });
+    const { manifest, skipped, heldOut } = await loadManifest(dir, {
+      format: settings.format,
+      testFold: settings.testFold,
+      skipBad: settings.skipBad,
+      holdOutSeed: settings.seed,
+    });
     const cache = new FeatureCache(settings.cacheRoot, extractor.config);
 
     meter?.begin('features');

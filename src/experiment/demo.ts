@@ -47,8 +47,27 @@ export interface DemoSummary {
   out: string;
   report: string;
   files: { html: string; runsCsv: string; kernelsCsv: string; analysisJson: string; analysisText: string; sweep: string };
-  settings: { preset: string; configurations: number; families: string[]; frontend: string; clips: number; testClips: number; epochs: number; phases: Phase[]; idleS: number };
-  sweep: { id: string; status: SweepManifest['status']; runs: number; done: number; failed: number; ranNow: number; keptFromBefore: number; resumed: boolean };
+  settings: {
+    preset: string;
+    configurations: number;
+    families: string[];
+    frontend: string;
+    clips: number;
+    testClips: number;
+    epochs: number;
+    phases: Phase[];
+    idleS: number;
+  };
+  sweep: {
+    id: string;
+    status: SweepManifest['status'];
+    runs: number;
+    done: number;
+    failed: number;
+    ranNow: number;
+    keptFromBefore: number;
+    resumed: boolean;
+  };
   configurations: Array<{ id: string; model: string; params: number; status: string }>;
   energy: AnalysisReport['energy'];
   /** Pooled log-log slope of energy on counted FLOPs per phase (null with the reason when there is no fit). */
@@ -61,7 +80,17 @@ export interface DemoSummary {
 function definitionOf(o: DemoOptions): SweepDefinition {
   return {
     configurations: presetConfigurations(DEMO_PRESET),
-    protocol: { phases: DEMO_PHASES, repeat: 1, epochs: o.epochs, batchSize: 8, lr: 1e-3, runPasses: 60, runBatch: 1, threads: o.threads, seed: 1 },
+    protocol: {
+      phases: DEMO_PHASES,
+      repeat: 1,
+      epochs: o.epochs,
+      batchSize: 8,
+      lr: 1e-3,
+      runPasses: 60,
+      runBatch: 1,
+      threads: o.threads,
+      seed: 1,
+    },
     // The embedded synthetic set on the toolbox front end (the random set's fields are unused).
     data: {
       skipBad: false,
@@ -110,9 +139,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const resume = resumable(out, plan.id, plan.settings);
   const sweep = Sweep.open(plan, { out, shard: null, resume, cooldownSeconds: 0, progress, source: { preset: DEMO_PRESET } });
   const todo = sweep.todo().length;
-  note(progress, resume ? `demo: resuming in ${out}: ${plan.runs.length - todo} of ${plan.runs.length} runs finished earlier` : `demo: ${plan.runs.length} runs into ${out}`);
+  note(
+    progress,
+    resume
+      ? `demo: resuming in ${out}: ${plan.runs.length - todo} of ${plan.runs.length} runs finished earlier`
+      : `demo: ${plan.runs.length} runs into ${out}`,
+  );
   const manifest = await runInterruptible(sweep, out, 'run sedjoule demo again with the same options to continue');
-  if (manifest.counts.done === 0) throw new SedjouleError('E_DATA', `no run of the demo finished (see ${manifestPath(out)}): ${manifest.runs.map((r) => `${r.key}: ${r.error ?? r.status}`).join('; ')}`);
+  if (manifest.counts.done === 0)
+    throw new SedjouleError(
+      'E_DATA',
+      `no run of the demo finished (see ${manifestPath(out)}): ${manifest.runs.map((r) => `${r.key}: ${r.error ?? r.status}`).join('; ')}`,
+    );
 
   note(progress, `demo: analysing ${manifest.counts.done} runs and writing the report`);
   const report = buildReport(out, { title: 'sedjoule demo report' });
@@ -123,7 +161,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   writeFileAtomic(analysisTextFile, `${analysisText(report.analysis)}\n`);
 
   const session = manifest.sessions[manifest.sessions.length - 1];
-  const pooled = (phase: Phase) => report.analysis.groups.find((g) => g.family === 'all' && g.phase === phase)?.fits.find((f) => f.variable === 'flops')?.logLog;
+  const pooled = (phase: Phase) =>
+    report.analysis.groups.find((g) => g.family === 'all' && g.phase === phase)?.fits.find((f) => f.variable === 'flops')?.logLog;
   return {
     out,
     report: files.html,
@@ -139,12 +178,27 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       phases: DEMO_PHASES,
       idleS: o.energy.idleSeconds,
     },
-    sweep: { id: manifest.id, status: manifest.status, runs: manifest.counts.runs, done: manifest.counts.done, failed: manifest.counts.failed, ranNow: session.ran, keptFromBefore: session.skipped, resumed: resume },
+    sweep: {
+      id: manifest.id,
+      status: manifest.status,
+      runs: manifest.counts.runs,
+      done: manifest.counts.done,
+      failed: manifest.counts.failed,
+      ranNow: session.ran,
+      keptFromBefore: session.skipped,
+      resumed: resume,
+    },
     configurations: manifest.runs.map((r) => ({ id: r.configuration, model: r.name, params: r.params, status: r.status })),
     energy: report.analysis.energy,
     slopes: PHASES.map((phase) => {
       const fit = pooled(phase);
-      return { phase, slope: fit?.slope ?? null, r2: fit?.r2 ?? null, n: fit?.n ?? 0, ...(fit?.slope === null || !fit ? { reason: fit?.reason ?? 'no runs' } : {}) };
+      return {
+        phase,
+        slope: fit?.slope ?? null,
+        r2: fit?.r2 ?? null,
+        n: fit?.n ?? 0,
+        ...(fit?.slope === null || !fit ? { reason: fit?.reason ?? 'no runs' } : {}),
+      };
     }),
     missing: report.analysis.missing.length,
     plots: report.summary.plots,

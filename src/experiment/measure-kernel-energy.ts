@@ -14,7 +14,16 @@
  * Needs a GPU with an NVML energy counter (Volta or newer): integrated power samples would not
  * resolve a kernel, so there is no fallback, and the command says why it cannot run.
  */
-import { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow } from '../analysis/kernel-energy-arithmetic.js';
+import {
+  closure,
+  groupCalls,
+  perCall,
+  repetitionsFor,
+  type CallGroup,
+  type Closure,
+  type PerCallEnergy,
+  type RepeatedWindow,
+} from '../analysis/kernel-energy-arithmetic.js';
 import { Meter } from '../energy/meter.js';
 import type { EnergyWindow, IdleBaseline, SourceDescription } from '../energy/types.js';
 import { SedjouleError } from '../errors.js';
@@ -67,8 +76,13 @@ function gpuCounter(meter: Meter, cudaDevice: number): SourceDescription {
   const counters = d.sources.filter((s) => s.device === 'gpu' && s.source === 'nvml-counter');
   if (counters.length === 0) {
     const gpus = d.sources.filter((s) => s.device === 'gpu');
-    const why = gpus.length ? `the GPU source(s) ${gpus.map((s) => `${s.id} (${s.source})`).join(', ')} have no energy counter (Volta or newer needed)` : `no NVML GPU: ${d.discovery.nvml.status}`;
-    throw new SedjouleError('E_NVML', `kernel-energy needs a GPU energy counter read through NVML: ${why}. Integrated power samples cannot resolve single kernels.`);
+    const why = gpus.length
+      ? `the GPU source(s) ${gpus.map((s) => `${s.id} (${s.source})`).join(', ')} have no energy counter (Volta or newer needed)`
+      : `no NVML GPU: ${d.discovery.nvml.status}`;
+    throw new SedjouleError(
+      'E_NVML',
+      `kernel-energy needs a GPU energy counter read through NVML: ${why}. Integrated power samples cannot resolve single kernels.`,
+    );
   }
   return counters[Math.min(cudaDevice, counters.length - 1)];
 }
@@ -78,7 +92,15 @@ function gpuCounter(meter: Meter, cudaDevice: number): SourceDescription {
  * the first count comes from a short timing, which launch overheads or clock changes can make
  * optimistic, so a short window is measured again with the count scaled up (at most 3 times).
  */
-async function spanning(meter: Meter, name: string, sourceId: string, first: number, minUpdates: number, updatePeriodS: number, work: (n: number) => Promise<number | null>): Promise<RepeatedWindow> {
+async function spanning(
+  meter: Meter,
+  name: string,
+  sourceId: string,
+  first: number,
+  minUpdates: number,
+  updatePeriodS: number,
+  work: (n: number) => Promise<number | null>,
+): Promise<RepeatedWindow> {
   let repetitions = first;
   for (let attempt = 0; ; attempt++) {
     meter.begin(name);
@@ -89,18 +111,41 @@ async function spanning(meter: Meter, name: string, sourceId: string, first: num
   }
 }
 
-function repeatedWindow(window: EnergyWindow, sourceId: string, repetitions: number, gpuSeconds: number | null, updatePeriodS: number): RepeatedWindow {
+function repeatedWindow(
+  window: EnergyWindow,
+  sourceId: string,
+  repetitions: number,
+  gpuSeconds: number | null,
+  updatePeriodS: number,
+): RepeatedWindow {
   const s = window.sources.find((x) => x.id === sourceId);
-  if (!s || s.joules === null) throw new SedjouleError('E_NVML', `window ${window.name}: ${sourceId} gave no energy (${s?.unavailable ?? 'source missing'})`);
+  if (!s || s.joules === null)
+    throw new SedjouleError('E_NVML', `window ${window.name}: ${sourceId} gave no energy (${s?.unavailable ?? 'source missing'})`);
   if (!s.net) throw new SedjouleError('E_INTERNAL', `window ${window.name}: no idle-subtracted energy (was the idle baseline measured?)`);
-  return { repetitions, durationS: window.durationS, joules: s.joules, netJoules: s.net.joules, netUncertaintyJ: s.net.uncertaintyJ, gpuSeconds, updates: window.durationS / updatePeriodS };
+  return {
+    repetitions,
+    durationS: window.durationS,
+    joules: s.joules,
+    netJoules: s.net.joules,
+    netUncertaintyJ: s.net.uncertaintyJ,
+    gpuSeconds,
+    updates: window.durationS / updatePeriodS,
+  };
 }
 
 export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<KernelEnergyReport> {
-  for (const [name, v] of [['batch', o.batch], ['min-updates', o.minUpdates], ['classes', o.classes]] as const) {
+  for (const [name, v] of [
+    ['batch', o.batch],
+    ['min-updates', o.minUpdates],
+    ['classes', o.classes],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new SedjouleError('E_USAGE', `--${name} must be a positive integer, got ${v}`);
   }
-  if (!(o.idleSeconds > 0)) throw new SedjouleError('E_USAGE', `--idle must be above 0 for kernel-energy, whose figures are idle-subtracted, got '${o.idleSeconds}'`);
+  if (!(o.idleSeconds > 0))
+    throw new SedjouleError(
+      'E_USAGE',
+      `--idle must be above 0 for kernel-energy, whose figures are idle-subtracted, got '${o.idleSeconds}'`,
+    );
   const meter = Meter.start({ rapl: false, cpuModel: false });
   let net: Network | undefined;
   try {
@@ -115,12 +160,15 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
     const y = Float32Array.from({ length: o.batch * net.outputShape.reduce((a, b) => a * b, 1) }, () => (random.next() < 0.3 ? 1 : 0));
     const note = (line: string) => o.progress && process.stderr.write(`${line}\n`);
 
-    note(`kernel-energy: ${net.parameters.toLocaleString('en-US')} parameters on CUDA, batch ${o.batch}; counter ${source.id} (${source.name}), update period ${sig(updatePeriodS * 1000)} ms`);
+    note(
+      `kernel-energy: ${net.parameters.toLocaleString('en-US')} parameters on CUDA, batch ${o.batch}; counter ${source.id} (${source.name}), update period ${sig(updatePeriodS * 1000)} ms`,
+    );
     for (let i = 0; i < 3; i++) await net.trainStep(x, y);
     note(`kernel-energy: idle baseline for ${o.idleSeconds} s`);
     const idle: IdleBaseline = await meter.measureIdle(o.idleSeconds);
     const idleSource = idle.sources.find((s) => s.id === source.id);
-    if (!idleSource || idleSource.powerW === null) throw new SedjouleError('E_NVML', `no idle power for ${source.id}: ${idleSource?.unavailable ?? 'not measured'}`);
+    if (!idleSource || idleSource.powerW === null)
+      throw new SedjouleError('E_NVML', `no idle power for ${source.id}: ${idleSource?.unavailable ?? 'not measured'}`);
 
     // The whole step: timed once, then repeated for minUpdates counter updates.
     let t = performance.now();
@@ -153,35 +201,69 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
       const reps = repetitionsFor(secondsPerCall, updatePeriodS, o.minUpdates);
       const planned = reps * secondsPerCall;
       if ((performance.now() - budgetStart) / 1000 + planned > o.maxSeconds) {
-        rows.push({ ...fields, energy: null, window: null, stepSeconds: stepShare, skipped: `not measured: --max-seconds ${o.maxSeconds} spent (it needs about ${sig(planned)} s)` });
+        rows.push({
+          ...fields,
+          energy: null,
+          window: null,
+          stepSeconds: stepShare,
+          skipped: `not measured: --max-seconds ${o.maxSeconds} spent (it needs about ${sig(planned)} s)`,
+        });
         continue;
       }
       bar.update(i, timed.length, `${group.name} ${group.pass}`);
-      const window = await spanning(meter, `kernel-${i}`, source.id, reps, o.minUpdates, updatePeriodS, async (n) => (await net!.replayCapturedCall(index, n)) / 1000);
+      const window = await spanning(
+        meter,
+        `kernel-${i}`,
+        source.id,
+        reps,
+        o.minUpdates,
+        updatePeriodS,
+        async (n) => (await net!.replayCapturedCall(index, n)) / 1000,
+      );
       rows.push({ ...fields, energy: perCall(window, group.flops), window, stepSeconds: stepShare });
     }
     bar.finish();
-    const step = perCall(stepWindow, rows.reduce((a, r) => a + r.flops * r.callsPerStep, 0));
+    const step = perCall(
+      stepWindow,
+      rows.reduce((a, r) => a + r.flops * r.callsPerStep, 0),
+    );
     const notes = [
       'J/call is net of idle power; uncertainties combine counter resolution, one update period of energy between the window edges, the sensor accuracy and the idle spread',
-      'replays run on the network\'s own buffers after the step was measured; optimiser replays move the weights, so this network is discarded',
+      "replays run on the network's own buffers after the step was measured; optimiser replays move the weights, so this network is discarded",
     ];
     const unresolved = rows.filter((r) => r.energy?.unresolved).length;
-    if (unresolved) notes.push(`${unresolved} kernel(s) drew no power above idle that the counter could resolve: their J/call is within its uncertainty of 0`);
+    if (unresolved)
+      notes.push(
+        `${unresolved} kernel(s) drew no power above idle that the counter could resolve: their J/call is within its uncertainty of 0`,
+      );
     const short = rows.filter((r) => r.window && r.window.updates < o.minUpdates).length + (stepWindow.updates < o.minUpdates ? 1 : 0);
-    if (short) notes.push(`${short} window(s) spanned fewer than ${o.minUpdates} counter updates after 4 attempts: their uncertainty is larger (see window.updates)`);
+    if (short)
+      notes.push(
+        `${short} window(s) spanned fewer than ${o.minUpdates} counter updates after 4 attempts: their uncertainty is larger (see window.updates)`,
+      );
     const skipped = rows.filter((r) => r.skipped).length;
-    if (skipped) notes.push(`${skipped} kernel(s) not measured within --max-seconds: the closure covers the measured ones only (time coverage below)`);
+    if (skipped)
+      notes.push(`${skipped} kernel(s) not measured within --max-seconds: the closure covers the measured ones only (time coverage below)`);
     return {
       model: o.model.kind === 'dcase-crnn' ? 'dcase-crnn' : JSON.stringify(o.model.config),
       params: net.parameters,
       batch: o.batch,
-      gpu: { source: source.id, name: source.name, method: 'nvml-counter', updatePeriodS, counterResolutionJ: source.counterResolutionJ, accuracy: `${sig(source.accuracyFraction * 100)} % (${source.accuracySource})` },
+      gpu: {
+        source: source.id,
+        name: source.name,
+        method: 'nvml-counter',
+        updatePeriodS,
+        counterResolutionJ: source.counterResolutionJ,
+        accuracy: `${sig(source.accuracyFraction * 100)} % (${source.accuracySource})`,
+      },
       idle: { powerW: idleSource.powerW, uncertaintyW: idleSource.uncertaintyW ?? 0, seconds: idle.durationS },
       minUpdates: o.minUpdates,
       step: { energy: step, window: stepWindow, calls: calls.length },
       kernels: rows,
-      closure: closure(rows.map((r) => ({ callsPerStep: r.callsPerStep, energy: r.energy, stepSeconds: r.stepSeconds })), step),
+      closure: closure(
+        rows.map((r) => ({ callsPerStep: r.callsPerStep, energy: r.energy, stepSeconds: r.stepSeconds })),
+        step,
+      ),
       notes,
     };
   } finally {

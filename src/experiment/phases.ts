@@ -65,7 +65,15 @@ export async function trainPhase(
     epochLoss.push(sum / count);
     await options.onEpochEnd?.(epoch + 1, sum / count);
   }
-  return { epochs: options.epochs - startEpoch, startEpoch, steps, samples, epochLoss, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
+  return {
+    epochs: options.epochs - startEpoch,
+    startEpoch,
+    steps,
+    samples,
+    epochLoss,
+    seconds: (performance.now() - start) / 1000,
+    ledger: net.ledger(),
+  };
 }
 
 export async function testPhase(net: Network, data: Dataset, options: { batchSize: number; progress?: Progress }): Promise<TestResult> {
@@ -93,7 +101,10 @@ export interface RunResult extends RunSummary {
  * The inference micro-benchmark of the study: `passes` forward passes (no gradients) on one fixed
  * seeded random input batch.
  */
-export async function runPhase(net: Network, options: { passes: number; batch: number; seed: number; progress?: Progress }): Promise<RunResult> {
+export async function runPhase(
+  net: Network,
+  options: { passes: number; batch: number; seed: number; progress?: Progress },
+): Promise<RunResult> {
   net.resetLedger();
   const size = net.inputShape.reduce((a, b) => a * b, 1);
   const random = new Random(options.seed);

@@ -108,12 +108,16 @@ function checkMemory(description: NetworkDescription): void {
   // Refused before allocating: a width that cannot fit should say so, not die in the allocator.
   if (need > os.totalmem()) {
     const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-    throw new SedjouleError('E_MEMORY', `this model needs about ${gib(need)} GiB (parameters, gradients, optimiser state, activations of one clip); the machine has ${gib(os.totalmem())} GiB`);
+    throw new SedjouleError(
+      'E_MEMORY',
+      `this model needs about ${gib(need)} GiB (parameters, gradients, optimiser state, activations of one clip); the machine has ${gib(os.totalmem())} GiB`,
+    );
   }
 }
 
 export async function runProfile(options: ProfileOptions): Promise<ProfileReport> {
-  if (!Number.isInteger(options.classes) || options.classes < 1) throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
+  if (!Number.isInteger(options.classes) || options.classes < 1)
+    throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
   const { inputShape, clip } = clipInfo(options.frontend);
   const spec = modelRefSpec(options.model, { inputShape, classes: options.classes, seed: options.seed });
   checkMemory(Network.inspect(spec));
@@ -148,12 +152,22 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileReport
       kernels: rows,
       forward,
       backward,
-      backwardPasses: { input: passTotals(rows, ['backward-input']), weight: passTotals(rows, ['backward-weight']), bias: passTotals(rows, ['backward-bias']) },
+      backwardPasses: {
+        input: passTotals(rows, ['backward-input']),
+        weight: passTotals(rows, ['backward-weight']),
+        bias: passTotals(rows, ['backward-bias']),
+      },
       optimizer: passTotals(rows, ['optimizer']),
       backwardForwardRatio: forward.flops > 0 ? backward.flops / forward.flops : 0,
       layers: layerProfiles(rows),
       // Rounded: a windowed scale is not an integer, and a count of operations is.
-      per10s: { scale, macs: Math.round(forward.macs * scale), paddingMacs: Math.round(forward.paddingMacs * scale), flops: Math.round(forward.flops * scale), note },
+      per10s: {
+        scale,
+        macs: Math.round(forward.macs * scale),
+        paddingMacs: Math.round(forward.paddingMacs * scale),
+        flops: Math.round(forward.flops * scale),
+        note,
+      },
       stepMs,
     };
   } finally {

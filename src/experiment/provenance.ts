@@ -35,6 +35,8 @@ export function provenance(meter?: MeterDescription): Provenance {
       driverVersion: info.cuda.driverVersion,
       devices: info.cuda.devices.map((d) => `${d.index}: ${d.name}`),
     },
-    git: head.ok ? { commit: head.out, dirty: status ? status.out.length > 0 : null } : { commit: null, dirty: null, reason: `not a git checkout (${head.out.split('\n')[0]})` },
+    git: head.ok
+      ? { commit: head.out, dirty: status ? status.out.length > 0 : null }
+      : { commit: null, dirty: null, reason: `not a git checkout (${head.out.split('\n')[0]})` },
   };
 }

@@ -59,7 +59,15 @@ function decimate(trace: EnergyTrace, points = 2000): EnergyTrace {
     sources: trace.sources.map((s) => {
       const step = Math.max(1, Math.ceil(s.timeS.length / points));
       const pick = <T>(a: T[]) => a.filter((_, i) => i % step === 0);
-      return { ...s, timeS: pick(s.timeS), powerW: pick(s.powerW), energyJ: pick(s.energyJ), gpuUtilisationPct: pick(s.gpuUtilisationPct), memoryUtilisationPct: pick(s.memoryUtilisationPct), memoryUsedBytes: pick(s.memoryUsedBytes) };
+      return {
+        ...s,
+        timeS: pick(s.timeS),
+        powerW: pick(s.powerW),
+        energyJ: pick(s.energyJ),
+        gpuUtilisationPct: pick(s.gpuUtilisationPct),
+        memoryUtilisationPct: pick(s.memoryUtilisationPct),
+        memoryUsedBytes: pick(s.memoryUsedBytes),
+      };
     }),
   };
 }
@@ -138,7 +146,12 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
           // Checkpoint first, then the progress that points at it: a crash between the two
           // resumes from the previous epoch, never from a checkpoint the progress does not match.
           await net!.saveCheckpoint(checkpoint);
-          writeJsonAtomic(progressFile, { ...history, epochsDone: epoch, ledger: mergeLedgers(history.ledger, net!.ledger()), seconds: history.seconds });
+          writeJsonAtomic(progressFile, {
+            ...history,
+            epochsDone: epoch,
+            ledger: mergeLedgers(history.ledger, net!.ledger()),
+            seconds: history.seconds,
+          });
         },
       });
       const energy = meter?.end('train');
@@ -161,13 +174,29 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
       const energy = meter?.end('test');
       bar.finish();
       const { ledger, outputs, ...result } = tested;
-      record.test = { result, kernels: ledger, totals: totals(ledger), energy, utilisation: utilisationOf(energy), metrics: taggingMetrics(outputs, targetsOf(test), info.classes) };
+      record.test = {
+        result,
+        kernels: ledger,
+        totals: totals(ledger),
+        energy,
+        utilisation: utilisationOf(energy),
+        metrics: taggingMetrics(outputs, targetsOf(test), info.classes),
+      };
     }
     if (config.phases.includes('run')) {
-      if (!(config.runPasses >= 1 && config.runBatch >= 1)) throw new SedjouleError('E_USAGE', `the run phase needs passes >= 1 and a batch >= 1, got ${config.runPasses} and ${config.runBatch}`);
+      if (!(config.runPasses >= 1 && config.runBatch >= 1))
+        throw new SedjouleError(
+          'E_USAGE',
+          `the run phase needs passes >= 1 and a batch >= 1, got ${config.runPasses} and ${config.runBatch}`,
+        );
       const bar = new ProgressBar(`${key} run`, options.progress);
       meter?.begin('run');
-      const ran = await runPhase(net, { passes: config.runPasses, batch: config.runBatch, seed: config.seed, progress: (d, t) => bar.update(d, t) });
+      const ran = await runPhase(net, {
+        passes: config.runPasses,
+        batch: config.runBatch,
+        seed: config.seed,
+        progress: (d, t) => bar.update(d, t),
+      });
       const energy = meter?.end('run');
       bar.finish();
       const { ledger, ...result } = ran;

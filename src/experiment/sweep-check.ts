@@ -64,8 +64,9 @@ function memoryNeed(description: NetworkDescription, batch: number): MemoryNeed 
 
 export function bytesText(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes, u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), ++u;
+  let v = bytes,
+    u = 0;
+  while (v >= 1024 && u < units.length - 1) ((v /= 1024), ++u);
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
@@ -104,7 +105,11 @@ function configurationLabel(c: SweepConfiguration): string {
  * fault's: E_SPEC, E_SHAPE, E_USAGE or E_MEMORY). Data whose shape only the data can tell is
  * prepared through `data`, which keeps it for the runs.
  */
-export async function checkConfigurations(def: SweepDefinition, data: SweepData, limit = memoryLimit()): Promise<Map<string, ConfigurationCheck>> {
+export async function checkConfigurations(
+  def: SweepDefinition,
+  data: SweepData,
+  limit = memoryLimit(),
+): Promise<Map<string, ConfigurationCheck>> {
   const ids = new Set<string>();
   for (const c of def.configurations) {
     if (ids.has(c.id)) throw new SedjouleError('E_USAGE', `configuration id ${c.id} appears twice`);

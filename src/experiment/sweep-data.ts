@@ -54,7 +54,12 @@ export async function expectedShape(settings: DataSettings): Promise<DataShape |
     extractor.dispose();
   }
   if (settings.data === undefined) return { inputShape, classes: DESED_CLASSES.length };
-  const { manifest } = await loadManifest(settings.data, { format: settings.format, testFold: settings.testFold, skipBad: settings.skipBad, holdOutSeed: settings.seed });
+  const { manifest } = await loadManifest(settings.data, {
+    format: settings.format,
+    testFold: settings.testFold,
+    skipBad: settings.skipBad,
+    holdOutSeed: settings.seed,
+  });
   return { inputShape, classes: manifest.classes.length };
 }
 

@@ -27,7 +27,14 @@ import { shardText } from './shard.js';
 
 export function countRuns(runs: ManifestRun[]): SweepManifest['counts'] {
   const n = (s: RunStatus) => runs.filter((r) => r.status === s).length;
-  return { runs: runs.length, inShard: runs.length - n('other-shard'), done: n('done'), failed: n('failed'), pending: n('pending') + n('running'), missing: n('missing') };
+  return {
+    runs: runs.length,
+    inShard: runs.length - n('other-shard'),
+    done: n('done'),
+    failed: n('failed'),
+    pending: n('pending') + n('running'),
+    missing: n('missing'),
+  };
 }
 
 export function writeManifest(out: string, manifest: SweepManifest): void {
@@ -55,7 +62,8 @@ export function readRecord(file: string, key: string, sweepId: string): RecordSt
   }
   if (!record || record.format !== 'sedjoule-run') return { state: 'corrupt', reason: "not a run record (format is not 'sedjoule-run')" };
   if (record.key !== key) return { state: 'corrupt', reason: `holds run ${JSON.stringify(record.key)}, not ${key}` };
-  if (record.sweep?.id !== sweepId) return { state: 'corrupt', reason: `belongs to sweep ${JSON.stringify(record.sweep?.id)}, not ${sweepId}` };
+  if (record.sweep?.id !== sweepId)
+    return { state: 'corrupt', reason: `belongs to sweep ${JSON.stringify(record.sweep?.id)}, not ${sweepId}` };
   return { state: 'done', record };
 }
 
@@ -75,13 +83,22 @@ export function recordFiles(out: string): string[] {
  * holding a sweep (or records without a manifest) is refused without --resume; with --resume it
  * must hold this sweep, with the same settings and shard, and the message names what differs.
  */
-export function claimFolder(out: string, id: string, settings: SweepSettings, shard: Shard | null, resume: boolean): SweepManifest | undefined {
+export function claimFolder(
+  out: string,
+  id: string,
+  settings: SweepSettings,
+  shard: Shard | null,
+  resume: boolean,
+): SweepManifest | undefined {
   const file = manifestPath(out);
   const existing = fs.existsSync(file) ? readManifest(file) : undefined;
   if (!existing) {
     const records = recordFiles(out);
     if (records.length && !resume) {
-      throw new SedjouleError('E_USAGE', `${out} holds ${records.length} run record(s) of a sweep without ${MANIFEST_FILE}; continue it with --resume, or choose another --out`);
+      throw new SedjouleError(
+        'E_USAGE',
+        `${out} holds ${records.length} run record(s) of a sweep without ${MANIFEST_FILE}; continue it with --resume, or choose another --out`,
+      );
     }
     return undefined;
   }
@@ -94,9 +111,13 @@ export function claimFolder(out: string, id: string, settings: SweepSettings, sh
   }
   const differences = settingsDiff(settings, existing.settings, file);
   if (existing.id !== id && differences.length === 0) differences.push(`sweep id: ${id} here, ${existing.id} in ${file}`);
-  if (shardText(shard) !== shardText(existing.shard)) differences.push(`--shard: ${shardText(shard)} here, ${shardText(existing.shard)} in ${file}`);
+  if (shardText(shard) !== shardText(existing.shard))
+    differences.push(`--shard: ${shardText(shard)} here, ${shardText(existing.shard)} in ${file}`);
   if (differences.length) {
-    throw new SedjouleError('E_USAGE', `--resume: the settings differ from ${file}:\n  ${differences.join('\n  ')}\nresume with the settings of that sweep, or choose another --out`);
+    throw new SedjouleError(
+      'E_USAGE',
+      `--resume: the settings differ from ${file}:\n  ${differences.join('\n  ')}\nresume with the settings of that sweep, or choose another --out`,
+    );
   }
   return existing;
 }

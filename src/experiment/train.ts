@@ -46,7 +46,13 @@ export async function runTrain(options: TrainOptions): Promise<TrainReport> {
       threads: options.threads,
       device: options.device,
     },
-    { data: options.data, energy: options.energy, progress: options.progress, checkpointDir: options.checkpointDir, resume: options.resume },
+    {
+      data: options.data,
+      energy: options.energy,
+      progress: options.progress,
+      checkpointDir: options.checkpointDir,
+      resume: options.resume,
+    },
   );
   return { params: record.model.params, ...record };
 }

@@ -66,7 +66,12 @@ export function loadRunRecords(targets: string | string[]): LoadedRecords {
     }
   }
   if (out.records.length === 0) {
-    const why = out.skipped.length ? `; skipped: ${out.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ')}` : '';
+    const why = out.skipped.length
+      ? `; skipped: ${out.skipped
+          .slice(0, 3)
+          .map((s) => `${s.file}: ${s.reason}`)
+          .join('; ')}`
+      : '';
     throw new SedjouleError('E_DATA', `no run records found in ${list.join(', ')} (looked for runs/*.json, then *.json)${why}`);
   }
   return out;

@@ -96,7 +96,16 @@ export interface SweepManifest {
 
 /** A record as a sweep writes it: what runExperiment returned, plus where it belongs. */
 export type SweepRecord = RunRecord & {
-  sweep: { id: string; index: number; runs: number; configuration: string; name: string; origin?: string; frontend: string; shard: Shard | null };
+  sweep: {
+    id: string;
+    index: number;
+    runs: number;
+    configuration: string;
+    name: string;
+    origin?: string;
+    frontend: string;
+    shard: Shard | null;
+  };
 };
 
 export function manifestPath(out: string): string {

@@ -13,7 +13,19 @@ import { attributeEnergy } from './kernel-energy-attribution.js';
 import { csvNumber } from './numbers.js';
 import type { RunRow } from './run-rows.js';
 
-const PHASE_COLUMNS = ['energy_j', 'energy_uncertainty_j', 'energy_missing', 'energy_methods', 'energy_sources', 'energy_flags', 'duration_s', 'samples', 'flops', 'macs', 'gpu_util_pct'] as const;
+const PHASE_COLUMNS = [
+  'energy_j',
+  'energy_uncertainty_j',
+  'energy_missing',
+  'energy_methods',
+  'energy_sources',
+  'energy_flags',
+  'duration_s',
+  'samples',
+  'flops',
+  'macs',
+  'gpu_util_pct',
+] as const;
 
 export const RUN_COLUMNS: string[] = [
   'run',
@@ -41,7 +53,25 @@ export const RUN_COLUMNS: string[] = [
 
 export function runsCsv(rows: RunRow[], analysis: AnalysisReport): string {
   const lines = rows.map((r) => {
-    const cells = [r.key, r.configId, String(r.repeat), r.family, r.model, String(r.params), String(r.epochs), String(r.batch), String(r.lr), String(r.seed), r.frontend, r.data, r.machine, r.startedAt, csvNumber(r.wallS), analysis.energy.basis, analysis.energy.device];
+    const cells = [
+      r.key,
+      r.configId,
+      String(r.repeat),
+      r.family,
+      r.model,
+      String(r.params),
+      String(r.epochs),
+      String(r.batch),
+      String(r.lr),
+      String(r.seed),
+      r.frontend,
+      r.data,
+      r.machine,
+      r.startedAt,
+      csvNumber(r.wallS),
+      analysis.energy.basis,
+      analysis.energy.device,
+    ];
     for (const phase of PHASES) {
       const c = r.phases[phase];
       if (!c) {
@@ -98,7 +128,11 @@ export function kernelsCsv(records: RunRecord[], analysis: AnalysisReport): stri
       const p = record.phases[phase];
       if (!p) continue;
       const o = analysis.observations.find((x) => x.key === record.key && x.phase === phase);
-      const attribution = attributeEnergy(p.kernels, { energyJ: o?.energyJ ?? null, missing: o?.energy.reason, seconds: o?.durationS ?? p.result.seconds });
+      const attribution = attributeEnergy(p.kernels, {
+        energyJ: o?.energyJ ?? null,
+        missing: o?.energy.reason,
+        seconds: o?.durationS ?? p.result.seconds,
+      });
       const how = `${analysis.energy.basis} ${o?.energy.methods.join('+') || 'energy'} x ${attribution.basis === 'phase-time' ? 'kernel time / phase time' : 'kernel time / all kernel time'}`;
       for (const { row, timeShare, energyJ } of attribution.rows) {
         lines.push([

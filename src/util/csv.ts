@@ -40,7 +40,10 @@ function csvError(file: string, line: number, what: string): SedjouleError {
 export function parseCsv(text: string, file: string, options: CsvOptions = {}): CsvTable {
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new SedjouleError('E_VALUE', `CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
+    throw new SedjouleError(
+      'E_VALUE',
+      `CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+    );
   }
   const comment = options.comment;
   const trim = options.trim ?? false;
@@ -108,7 +111,11 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
         }
         if (trim) while (i < n && isBlank(text[i])) ++i;
         if (i < n && text[i] !== delimiter && text[i] !== '\r' && text[i] !== '\n') {
-          throw csvError(file, line, `unexpected ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field must be doubled)`);
+          throw csvError(
+            file,
+            line,
+            `unexpected ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field must be doubled)`,
+          );
         }
       } else {
         const from = i;

@@ -7,12 +7,21 @@ import { withEnergySelectionOptions, type EnergySelectionArgs } from './energy.j
 import { numberOption } from './numbers.js';
 
 export function withResultsPositional<T>(y: Argv<T>) {
-  return y.positional('results', { type: 'string', array: true, demandOption: true, describe: 'Results folders (their runs/*.json), folders of run records, or record files' });
+  return y.positional('results', {
+    type: 'string',
+    array: true,
+    demandOption: true,
+    describe: 'Results folders (their runs/*.json), folders of run records, or record files',
+  });
 }
 
 export function withAnalysisOptions<T>(y: Argv<T>) {
   return withSeedOption(withEnergySelectionOptions(y), 'Seed of the bootstrap: the same records and seed give the same intervals')
-    .option('points', { choices: ['configs', 'runs'] as const, default: 'configs' as PointMode, describe: 'One point per configuration (the mean of its repeats) or per run' })
+    .option('points', {
+      choices: ['configs', 'runs'] as const,
+      default: 'configs' as PointMode,
+      describe: 'One point per configuration (the mean of its repeats) or per run',
+    })
     .option('bootstrap', numberOption('bootstrap', 'Bootstrap resamples for the 95 % intervals', 2000))
     .group(['points', 'bootstrap', 'seed'], 'Analysis:');
 }

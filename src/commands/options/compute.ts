@@ -8,7 +8,9 @@ const DEVICE_DESCRIPTION =
   "Where the model's kernels run: cpu, or cuda (weights, activations and optimiser state stay on the GPU; E_CUDA, with the reason, when the addon has no CUDA backend or no GPU is visible)";
 
 export function withThreadsOption<T>(y: Argv<T>) {
-  return y.option('threads', numberOption('threads', 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)', 0)).group(['threads'], 'Compute:');
+  return y
+    .option('threads', numberOption('threads', 'Kernel threads (0: SEDJOULE_THREADS or all hardware threads)', 0))
+    .group(['threads'], 'Compute:');
 }
 
 /** Where the kernels run: threads on the CPU, or the GPU. */

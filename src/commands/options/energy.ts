@@ -17,9 +17,16 @@ const ENERGY = 'Energy:';
 /** The meter's sources and sampling (also probe's). */
 export function withMeterOptions<T>(y: Argv<T>) {
   return y
-    .option('sample-ms', numberOption('sample-ms', 'Sampling period of the energy sources, ms (never below 10, nor half a sensor\'s power update period)', 50))
+    .option(
+      'sample-ms',
+      numberOption('sample-ms', "Sampling period of the energy sources, ms (never below 10, nor half a sensor's power update period)", 50),
+    )
     .option('nvml', { type: 'boolean', default: true, describe: 'Read NVIDIA GPUs through NVML (SEDJOULE_NVML_LIB overrides the library)' })
-    .option('rapl', { type: 'boolean', default: true, describe: 'Read CPU package and DRAM energy through RAPL (SEDJOULE_POWERCAP_ROOT overrides /sys/class/powercap)' })
+    .option('rapl', {
+      type: 'boolean',
+      default: true,
+      describe: 'Read CPU package and DRAM energy through RAPL (SEDJOULE_POWERCAP_ROOT overrides /sys/class/powercap)',
+    })
     .option('cpu-tdp', numberOption('cpu-tdp', "CPU model (used when RAPL cannot be read): the package's full-load power, W", 85))
     .option('cpu-cores', numberOption('cpu-cores', 'CPU model: cores sharing that power', os.availableParallelism()))
     .group(['sample-ms', 'nvml', 'rapl', 'cpu-tdp', 'cpu-cores'], ENERGY);
@@ -28,7 +35,14 @@ export function withMeterOptions<T>(y: Argv<T>) {
 /** Carbon: the grid's intensity and the data centre's PUE (also dcase-report's emissions.csv). */
 export function withCarbonOptions<T>(y: Argv<T>) {
   return y
-    .option('carbon-intensity', numberOption('carbon-intensity', "Grid carbon intensity, gCO2e/kWh (default: CodeCarbon's global fallback)", DEFAULT_CARBON_INTENSITY))
+    .option(
+      'carbon-intensity',
+      numberOption(
+        'carbon-intensity',
+        "Grid carbon intensity, gCO2e/kWh (default: CodeCarbon's global fallback)",
+        DEFAULT_CARBON_INTENSITY,
+      ),
+    )
     .option('pue', numberOption('pue', 'Power usage effectiveness applied to carbon (default: not applied)'))
     .group(['carbon-intensity', 'pue'], ENERGY);
 }
@@ -39,8 +53,14 @@ export function withIdleOption<T>(y: Argv<T>, describe: string, defaultSeconds: 
 
 /** Measuring a run's energy: train, sweep and demo. */
 export function withEnergyOptions<T>(y: Argv<T>, defaultIdleSeconds = 3) {
-  const measured = y.option('energy', { type: 'boolean', default: true, describe: 'Measure energy (--no-energy: only the kernel ledger)' }).group(['energy'], ENERGY);
-  return withCarbonOptions(withMeterOptions(withIdleOption(measured, 'Seconds of idle baseline measured before each run (0: none, so no net energy)', defaultIdleSeconds)));
+  const measured = y
+    .option('energy', { type: 'boolean', default: true, describe: 'Measure energy (--no-energy: only the kernel ledger)' })
+    .group(['energy'], ENERGY);
+  return withCarbonOptions(
+    withMeterOptions(
+      withIdleOption(measured, 'Seconds of idle baseline measured before each run (0: none, so no net energy)', defaultIdleSeconds),
+    ),
+  );
 }
 
 export interface MeterArgs {
@@ -68,7 +88,11 @@ export function meterOptions(argv: MeterArgs): Omit<MeterOptions, 'carbon'> {
 /** The default intensity is left unset, so figures name its source (CodeCarbon's fallback). */
 export function carbonOptions(argv: CarbonArgs): CarbonOptions {
   const given = argv['carbon-intensity'] !== DEFAULT_CARBON_INTENSITY;
-  return { intensityGPerKWh: given ? argv['carbon-intensity'] : undefined, intensitySource: given ? 'given on the command line' : undefined, pue: argv.pue };
+  return {
+    intensityGPerKWh: given ? argv['carbon-intensity'] : undefined,
+    intensitySource: given ? 'given on the command line' : undefined,
+    pue: argv.pue,
+  };
 }
 
 export function energySettings(argv: EnergyArgs): EnergySettings {

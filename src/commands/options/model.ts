@@ -11,9 +11,17 @@ const MODEL_OPTIONS = ['model', 'arch', 'variant', 'layers', 'width', 'conv-laye
 
 export function withModelOptions<T>(y: Argv<T>) {
   return y
-    .option('model', { type: 'string', requiresArg: true, describe: 'A named model: dcase-crnn, or paper43:N (N from 1 to 43); see sedjoule presets' })
+    .option('model', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'A named model: dcase-crnn, or paper43:N (N from 1 to 43); see sedjoule presets',
+    })
     .option('arch', { choices: ARCHITECTURES, default: 'cnn' as Architecture, describe: 'Model family (without --model)' })
-    .option('variant', { choices: VARIANTS, default: 'fixed' as Variant, describe: "'faithful' keeps the study's code quirks; 'fixed' is the sound version (docs/models.md)" })
+    .option('variant', {
+      choices: VARIANTS,
+      default: 'fixed' as Variant,
+      describe: "'faithful' keeps the study's code quirks; 'fixed' is the sound version (docs/models.md)",
+    })
     .option('layers', numberOption('layers', 'Layers (MLP hidden layers, CNN blocks, GRU layers)', 2))
     .option('width', numberOption('width', 'Width (MLP units, CNN channels, GRU hidden size)', 64))
     .option('conv-layers', numberOption('conv-layers', 'CRNN: conv blocks', 2))

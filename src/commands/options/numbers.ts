@@ -103,7 +103,8 @@ export function numberProblem(rule: NumberRule, value: unknown): string | null {
 
 /** The value of --flag as a number; E_USAGE naming the flag and the value when the rule refuses it. */
 function checkedNumber(flag: NumberFlag, value: unknown): number {
-  if (Array.isArray(value)) throw new SedjouleError('E_USAGE', `--${flag} is given ${value.length} times (${value.join(', ')}); give it once`);
+  if (Array.isArray(value))
+    throw new SedjouleError('E_USAGE', `--${flag} is given ${value.length} times (${value.join(', ')}); give it once`);
   const problem = numberProblem(NUMBER_RULES[flag], value);
   if (problem) throw new SedjouleError('E_USAGE', `--${flag} ${problem}`);
   return Number(value);

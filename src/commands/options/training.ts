@@ -11,7 +11,8 @@ function parsePhases(text: unknown): Phase[] {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  for (const p of phases) if (!PHASES.includes(p as Phase)) throw new SedjouleError('E_USAGE', `--phases: unknown phase '${p}' (known: ${PHASES.join(', ')})`);
+  for (const p of phases)
+    if (!PHASES.includes(p as Phase)) throw new SedjouleError('E_USAGE', `--phases: unknown phase '${p}' (known: ${PHASES.join(', ')})`);
   if (new Set(phases).size !== phases.length) throw new SedjouleError('E_USAGE', `--phases: a phase is listed twice in '${String(text)}'`);
   if (phases.length === 0) throw new SedjouleError('E_USAGE', '--phases: name at least one phase: train, test, run');
   return phases as Phase[];

@@ -35,7 +35,10 @@ async function requireDirectory(dir: string): Promise<void> {
   try {
     isDirectory = (await stat(dir)).isDirectory();
   } catch (error) {
-    throw new SedjouleError('E_IO', `dataset folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message}`);
+    throw new SedjouleError(
+      'E_IO',
+      `dataset folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message}`,
+    );
   }
   if (!isDirectory) throw new SedjouleError('E_IO', `dataset folder ${dir}: is a file, not a folder`);
 }
@@ -81,7 +84,10 @@ export async function readDataset(dir: string, options: ReadDatasetOptions = {})
   const format = options.format ?? (await detectFormat(root));
   if (options.format !== undefined) await requireDirectory(root);
   if (options.testFold !== undefined && !FOLD_FORMATS.includes(format)) {
-    throw new SedjouleError('E_VALUE', `a test fold applies to ${FOLD_FORMATS.join(' and ')} only; the ${format} set at ${root} has fixed splits`);
+    throw new SedjouleError(
+      'E_VALUE',
+      `a test fold applies to ${FOLD_FORMATS.join(' and ')} only; the ${format} set at ${root} has fixed splits`,
+    );
   }
   return READERS[format](root, { testFold: options.testFold, classes: options.classes });
 }

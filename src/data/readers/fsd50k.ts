@@ -12,7 +12,16 @@
 import path from 'node:path';
 import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
-import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
+import {
+  AudioLookup,
+  checkColumnCount,
+  finishManifest,
+  isFile,
+  missingMetadata,
+  ProblemLog,
+  splitLabels,
+  type ReaderOptions,
+} from './common.js';
 
 export const FSD50K_DEV = 'FSD50K.ground_truth/dev.csv';
 export const FSD50K_EVAL = 'FSD50K.ground_truth/eval.csv';
@@ -77,7 +86,12 @@ export async function readFsd50k(root: string, options: ReaderOptions = {}): Pro
       }
       const unknown = known ? labels.filter((l) => !known.has(l)) : [];
       if (unknown.length > 0) {
-        log.add({ file, line: row.line, field: 'labels', message: `unknown label${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (not in vocabulary.csv)` });
+        log.add({
+          file,
+          line: row.line,
+          field: 'labels',
+          message: `unknown label${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (not in vocabulary.csv)`,
+        });
         continue;
       }
       // Freesound ids name the files; the .wav is added unless the csv already has it.

@@ -19,7 +19,9 @@ export function backgroundTrack(random: Random, sampleRate: number, n: number, l
 
   const mains = choose(random, [50, 60]);
   const hum = new Float32Array(n);
-  HUM_AMPS.forEach((amp, k) => addDampedSine(hum, sampleRate, mains * (k + 1), amp * random.uniform(0.5, 1), 1, 0, n, random.uniform(0, 2 * Math.PI)));
+  HUM_AMPS.forEach((amp, k) =>
+    addDampedSine(hum, sampleRate, mains * (k + 1), amp * random.uniform(0.5, 1), 1, 0, n, random.uniform(0, 2 * Math.PI)),
+  );
   mixInto(out, hum, (noiseRms * fromDb(random.uniform(-18, -8))) / Math.max(rms(hum), 1e-12));
 
   const texture = whiteNoise(random, n);

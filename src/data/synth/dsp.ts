@@ -116,7 +116,13 @@ export function whiteNoise(random: Random, n: number): Float32Array {
 /** Pink (-3 dB/octave) noise: Paul Kellet's refined filter over white noise. */
 export function pinkNoise(random: Random, n: number): Float32Array {
   const out = new Float32Array(n);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   for (let i = 0; i < n; ++i) {
     const w = 2 * random.next() - 1;
     b0 = 0.99886 * b0 + w * 0.0555179;

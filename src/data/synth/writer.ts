@@ -113,8 +113,12 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const testClips = options.testClips ?? Math.ceil(trainClips / 4);
   const sampleRate = options.sampleRate ?? 16000;
   const durationS = options.durationS ?? 10;
-  for (const [name, value] of [['trainClips', trainClips], ['testClips', testClips]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new SedjouleError('E_VALUE', `synthesize: ${name} must be a non-negative integer, got ${value}`);
+  for (const [name, value] of [
+    ['trainClips', trainClips],
+    ['testClips', testClips],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new SedjouleError('E_VALUE', `synthesize: ${name} must be a non-negative integer, got ${value}`);
   }
   if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
     throw new SedjouleError('E_VALUE', `synthesize: sampleRate must be an integer from 8000 to 192000 Hz, got ${sampleRate}`);

@@ -6,7 +6,20 @@
  * harmonic stack over a noise hump.
  */
 import type { Random } from '../../../util/random.js';
-import { addHarmonics, applyFades, Biquad, brownNoise, filterChain, maxFrequency, mixInto, normalizeTo, rms, sampleCount, smoothNoise, whiteNoise } from '../dsp.js';
+import {
+  addHarmonics,
+  applyFades,
+  Biquad,
+  brownNoise,
+  filterChain,
+  maxFrequency,
+  mixInto,
+  normalizeTo,
+  rms,
+  sampleCount,
+  smoothNoise,
+  whiteNoise,
+} from '../dsp.js';
 
 export function vacuumCleanerEvent(random: Random, sampleRate: number, durationS: number): Float32Array {
   const n = sampleCount(durationS, sampleRate);
