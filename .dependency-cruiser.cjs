@@ -2,37 +2,41 @@
  * The import rules of src/ (README, "The house"), checked by `npm run check:imports` in CI.
  * Type-only imports count: a layer that needs another's types depends on it all the same.
  *
- * Floors, from the ground up; a module imports from its own floor or lower ones:
- *   errors.ts, version.ts, util/  ->  native.ts, ledger.ts, spec.ts  ->  network.ts, frontend/, energy/, metrics/
- *   ->  models/, format/  ->  data/  ->  records/  ->  analysis/  ->  report/  ->  experiment/  ->  commands/  ->  cli.ts
- * index.ts (the library's entry) may import any floor below commands/.
+ * A module imports from its own folder or from the floors below it (FLOORS, from the ground up);
+ * the folders of one floor do not import each other. index.ts (the library's entry) may import
+ * any floor below commands/.
  */
-const floors = {
-  base: '^src/(errors|version)\\.ts$|^src/util/',
-  boundary: '^src/(native|ledger|spec)\\.ts$',
-  engine: '^src/network\\.ts$|^src/(frontend|energy|metrics)/',
-  models: '^src/models/',
-  format: '^src/format/',
-  data: '^src/data/',
-  records: '^src/records/',
-  analysis: '^src/analysis/',
-  report: '^src/report/',
-  experiment: '^src/experiment/',
-  commands: '^src/commands/',
-  cli: '^src/cli\\.ts$',
-  index: '^src/index\\.ts$',
-};
+const FLOORS = [
+  { base: '^src/(errors|version)\\.ts$|^src/util/' },
+  { boundary: '^src/(native|ledger|spec)\\.ts$' },
+  { engine: '^src/network\\.ts$|^src/(frontend|energy|metrics)/' },
+  { models: '^src/models/', format: '^src/format/' },
+  { data: '^src/data/' },
+  { records: '^src/records/' },
+  { analysis: '^src/analysis/' },
+  { report: '^src/report/' },
+  { experiment: '^src/experiment/' },
+  { commands: '^src/commands/' },
+  { cli: '^src/cli\\.ts$' },
+];
+const INDEX = '^src/index\\.ts$';
 
-/** `from` may not import any of `above`. */
-function below(name, from, above) {
-  return {
-    name,
-    severity: 'error',
-    comment: `${name}: an import that runs back up the house (README, "The house")`,
-    from: { path: floors[from] },
-    to: { path: above.map((f) => floors[f]).join('|') },
-  };
-}
+/** Per folder: it may not import the floors above it, its neighbours on its floor, nor the library's entry. */
+const upward = FLOORS.flatMap((floor, level) =>
+  Object.entries(floor).map(([name, path]) => {
+    const above = FLOORS.slice(level + 1).flatMap((f) => Object.values(f));
+    const neighbours = Object.entries(floor)
+      .filter(([other]) => other !== name)
+      .map(([, p]) => p);
+    return {
+      name: `${name}-imports-only-below`,
+      severity: 'error',
+      comment: `${name}: an import that runs back up the house, or sideways on its floor (README, "The house")`,
+      from: { path },
+      to: { path: [...above, ...neighbours, INDEX].join('|') },
+    };
+  }),
+);
 
 module.exports = {
   forbidden: [
@@ -57,55 +61,14 @@ module.exports = {
       from: { path: '^src/native\\.ts$' },
       to: { path: '^src/', pathNot: '^src/(errors|ledger|version)\\.ts$' },
     },
-    below('base-below-everything', 'base', [
-      'boundary',
-      'engine',
-      'models',
-      'format',
-      'data',
-      'records',
-      'analysis',
-      'report',
-      'experiment',
-      'commands',
-      'cli',
-      'index',
-    ]),
-    below('boundary-below-engine', 'boundary', [
-      'engine',
-      'models',
-      'format',
-      'data',
-      'records',
-      'analysis',
-      'report',
-      'experiment',
-      'commands',
-      'cli',
-      'index',
-    ]),
-    below('engine-below-libraries', 'engine', [
-      'models',
-      'format',
-      'data',
-      'records',
-      'analysis',
-      'report',
-      'experiment',
-      'commands',
-      'cli',
-      'index',
-    ]),
-    below('models-below-data', 'models', ['format', 'data', 'records', 'analysis', 'report', 'experiment', 'commands', 'cli', 'index']),
-    below('format-below-data', 'format', ['models', 'data', 'records', 'analysis', 'report', 'experiment', 'commands', 'cli', 'index']),
-    below('data-below-records', 'data', ['records', 'analysis', 'report', 'experiment', 'commands', 'cli', 'index']),
-    below('records-below-analysis', 'records', ['analysis', 'report', 'experiment', 'commands', 'cli', 'index']),
-    below('analysis-below-report', 'analysis', ['report', 'experiment', 'commands', 'cli', 'index']),
-    below('report-below-experiment', 'report', ['experiment', 'commands', 'cli', 'index']),
-    below('experiment-below-commands', 'experiment', ['commands', 'cli', 'index']),
-    below('commands-below-cli', 'commands', ['cli', 'index']),
-    below('cli-is-not-the-library', 'cli', ['index']),
-    below('the-library-has-no-command-line', 'index', ['commands', 'cli']),
+    ...upward,
+    {
+      name: 'the-library-has-no-command-line',
+      severity: 'error',
+      comment: 'index.ts, the library entry, exports no command and no option parsing.',
+      from: { path: INDEX },
+      to: { path: '^src/(commands/|cli\\.ts$)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
