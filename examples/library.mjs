@@ -5,17 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import {
-  byKernel,
-  Meter,
-  modelSpec,
-  Network,
-  prepareData,
-  taggingMetrics,
-  testPhase,
-  totals,
-  trainPhase,
-} from '../dist/index.js';
+import { byKernel, Meter, modelSpec, Network, prepareData, taggingMetrics, testPhase, totals, trainPhase } from '../dist/index.js';
 
 const out = process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-example-'));
 fs.mkdirSync(out, { recursive: true });
@@ -44,7 +34,10 @@ const data = await prepareData(
 );
 
 // 3. A model: a small CNN in the sound ("fixed") variant, built natively from its spec.
-const spec = modelSpec({ arch: 'cnn', variant: 'fixed', layers: 1, width: 8 }, { inputShape: data.info.inputShape, classes: data.info.classes.length, seed: 1 });
+const spec = modelSpec(
+  { arch: 'cnn', variant: 'fixed', layers: 1, width: 8 },
+  { inputShape: data.info.inputShape, classes: data.info.classes.length, seed: 1 },
+);
 const net = Network.create(spec);
 console.log(`${net.parameters} parameters`);
 
@@ -69,9 +62,13 @@ const work = totals(trained.ledger);
 // 6. Energy: every figure with its source label and uncertainty (null, with the reason, when it
 //    could not be measured).
 for (const s of trainEnergy.sources) {
-  console.log(`${s.id} [${s.source}]: ${s.joules === null ? `unavailable (${s.unavailable})` : `${s.joules.toFixed(2)} ± ${s.uncertainty.joules.toFixed(2)} J`}`);
+  console.log(
+    `${s.id} [${s.source}]: ${s.joules === null ? `unavailable (${s.unavailable})` : `${s.joules.toFixed(2)} ± ${s.uncertainty.joules.toFixed(2)} J`}`,
+  );
 }
-console.log(`train: ${(work.flops / 1e9).toFixed(2)} GFLOP, ${trainEnergy.total.joules?.toFixed(2)} J (${trainEnergy.total.methods.join('+')})`);
+console.log(
+  `train: ${(work.flops / 1e9).toFixed(2)} GFLOP, ${trainEnergy.total.joules?.toFixed(2)} J (${trainEnergy.total.methods.join('+')})`,
+);
 
 // 7. A record on disk (written to a temporary file and renamed, as sedjoule's own records are).
 const targets = new Float32Array(data.test.size * data.test.classes.length);

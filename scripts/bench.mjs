@@ -12,7 +12,7 @@
 // The log-mel front end (dcase preset, one thread) in 10 s clips per second, next to a numpy/scipy
 // peer computing the same pipeline on the same audio in the same run (scripts/frontend_peer.py,
 // run by the first python3 that has numpy and scipy), with the largest difference of the two
-// outputs (both are min-max normalised to [0, 1]).
+// outputs (both are min-max normalized to [0, 1]).
 //
 // The energy sampler's own cost is measured too: the CPU time of its thread over 5 s of sampling
 // at 20 Hz, as a fraction of one core (target: under 1 %).
@@ -87,12 +87,24 @@ for (const threads of sections.has('kernels') ? threadCounts : []) {
       for (const row of net.ledger().filter((row) => row.name === c.kernel)) {
         const rate = row.flops / row.ms / 1e6;
         const prev = best.get(row.pass);
-        if (!prev || rate > prev.gflops) best.set(row.pass, { gflops: rate, ms: row.ms, flops: row.flops, bytes: row.bytesRead + row.bytesWritten });
+        if (!prev || rate > prev.gflops)
+          best.set(row.pass, { gflops: rate, ms: row.ms, flops: row.flops, bytes: row.bytesRead + row.bytesWritten });
       }
     }
     net.dispose();
     for (const [pass, b] of best) {
-      results.push({ case: c.name, pass, threads, gflops: b.gflops, ms: b.ms, gflop: b.flops / 1e9, gbPerSecond: b.bytes / b.ms / 1e6, peakGflops: peak.gflops, ofPeak: b.gflops / peak.gflops, isa: peak.isa });
+      results.push({
+        case: c.name,
+        pass,
+        threads,
+        gflops: b.gflops,
+        ms: b.ms,
+        gflop: b.flops / 1e9,
+        gbPerSecond: b.bytes / b.ms / 1e6,
+        peakGflops: peak.gflops,
+        ofPeak: b.gflops / peak.gflops,
+        isa: peak.isa,
+      });
     }
   }
 }
@@ -104,7 +116,10 @@ async function frontendBench() {
   let seed = 7;
   for (let i = 0; i < audio.length; ++i) {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    audio[i] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / rate) + 0.05 * (seed / 4294967296 - 0.5) + 0.2 * Math.sin((2 * Math.PI * 2500 * i) / rate) * (i % 4000 < 2000 ? 1 : 0);
+    audio[i] =
+      0.3 * Math.sin((2 * Math.PI * 440 * i) / rate) +
+      0.05 * (seed / 4294967296 - 0.5) +
+      0.2 * Math.sin((2 * Math.PI * 2500 * i) / rate) * (i % 4000 < 2000 ? 1 : 0);
   }
   const extractor = FeatureExtractor.create('dcase', { threads: 1 });
   await extractor.compute(audio, rate);
@@ -167,7 +182,15 @@ async function crnnBench() {
   const clips = Math.min(crnnClips, train.size);
   const [, mels, frames] = train.inputShape;
   const classes = train.classes.length;
-  const subset = { ...train, size: clips, input: (i) => train.input(i), target: (i) => train.target(i), classes: train.classes, inputShape: train.inputShape, name: train.name };
+  const subset = {
+    ...train,
+    size: clips,
+    input: (i) => train.input(i),
+    target: (i) => train.target(i),
+    classes: train.classes,
+    inputShape: train.inputShape,
+    name: train.name,
+  };
   const net = Network.create(dcaseCrnnSpec(train.inputShape, classes, 1), { threads });
   const ours = await trainPhase(net, subset, { epochs: 1, batchSize: 8, shuffleSeed: 1 });
   net.dispose();
@@ -184,9 +207,25 @@ async function crnnBench() {
     fs.closeSync(features);
     fs.writeFileSync(path.join(dir, 'labels.f32'), new Uint8Array(labels.buffer));
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crnn_peer.py');
-    const run = spawnSync('/usr/bin/python3', [script, path.join(dir, 'features.f32'), path.join(dir, 'labels.f32'), String(clips), String(mels), String(frames), String(classes), String(threads), '8'], { encoding: 'utf8' });
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [
+        script,
+        path.join(dir, 'features.f32'),
+        path.join(dir, 'labels.f32'),
+        String(clips),
+        String(mels),
+        String(frames),
+        String(classes),
+        String(threads),
+        '8',
+      ],
+      { encoding: 'utf8' },
+    );
     if (run.status !== 0) {
-      result.peer = { unavailable: `PyTorch peer failed or is missing (apt-get install python3-torch): ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+      result.peer = {
+        unavailable: `PyTorch peer failed or is missing (apt-get install python3-torch): ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}`,
+      };
     } else {
       result.peer = JSON.parse(run.stdout);
       result.ratio = result.clipsPerSecond / result.peer.clipsPerSecond;
@@ -216,13 +255,26 @@ async function samplerBench() {
 const samplerResult = sections.has('sampler') ? await samplerBench() : undefined;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult }, null, 2)}\n`,
+  );
 } else {
   const peaks = new Map(results.map((r) => [r.threads, r.peakGflops]));
-  if (results.length) console.log(`FP32 FMA peak measured now (${info.isa}): ${[...peaks].map(([t, g]) => `${g.toFixed(1)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
+  if (results.length)
+    console.log(
+      `FP32 FMA peak measured now (${info.isa}): ${[...peaks].map(([t, g]) => `${g.toFixed(1)} GFLOP/s on ${t} thread(s)`).join(', ')}`,
+    );
   if (results.length) console.log(`best of ${reps} steps per kernel; "of peak" = GFLOP/s / peak at the same thread count\n`);
   const header = ['kernel', 'pass', 'threads', 'ms', 'GFLOP/s', 'of peak', 'GB/s'];
-  const rows = results.map((r) => [r.case, r.pass, String(r.threads), r.ms.toFixed(2), r.gflops.toFixed(1), `${(100 * r.ofPeak).toFixed(1)}%`, r.gbPerSecond.toFixed(1)]);
+  const rows = results.map((r) => [
+    r.case,
+    r.pass,
+    String(r.threads),
+    r.ms.toFixed(2),
+    r.gflops.toFixed(1),
+    `${(100 * r.ofPeak).toFixed(1)}%`,
+    r.gbPerSecond.toFixed(1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   if (results.length) {
@@ -231,7 +283,10 @@ if (json) {
     for (const row of rows) console.log(line(row));
   }
   const f = frontend;
-  if (f) console.log(`\nfront end (dcase preset, one thread): ${f.msPerClip.toFixed(2)} ms per 10 s clip = ${f.clipsPerSecond.toFixed(0)} clips/s`);
+  if (f)
+    console.log(
+      `\nfront end (dcase preset, one thread): ${f.msPerClip.toFixed(2)} ms per 10 s clip = ${f.clipsPerSecond.toFixed(0)} clips/s`,
+    );
   if (f?.peer.unavailable) console.log(`  peer unavailable: ${f.peer.unavailable}`);
   else if (f)
     console.log(
@@ -239,16 +294,19 @@ if (json) {
         `sedjoule is ${f.speedup.toFixed(1)}x the peer's speed; largest output difference ${f.peer.maxAbsDifference.toExponential(2)}`,
     );
   if (crnn) {
-    console.log(`\ndcase-crnn, one training epoch of ${crnn.clips} clips, batch 8, ${crnn.threads} threads: ${crnn.seconds.toFixed(1)} s = ${crnn.clipsPerSecond.toFixed(2)} clips/s (mean loss ${crnn.meanLoss.toFixed(4)})`);
+    console.log(
+      `\ndcase-crnn, one training epoch of ${crnn.clips} clips, batch 8, ${crnn.threads} threads: ${crnn.seconds.toFixed(1)} s = ${crnn.clipsPerSecond.toFixed(2)} clips/s (mean loss ${crnn.meanLoss.toFixed(4)})`,
+    );
     if (crnn.peer.unavailable) console.log(`  peer unavailable: ${crnn.peer.unavailable}`);
     else
       console.log(
         `  peer ${crnn.peer.peer} (torch ${crnn.peer.torch}, ${crnn.peer.threads} threads, ${crnn.peer.params} parameters): ${crnn.peer.seconds.toFixed(1)} s = ${crnn.peer.clipsPerSecond.toFixed(2)} clips/s; sedjoule/peer speed ${crnn.ratio.toFixed(2)}x`,
       );
   }
-  if (samplerResult) console.log(
-    `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +
-      `${(1000 * samplerResult.samplerCpuS).toFixed(1)} ms CPU over ${samplerResult.wallS.toFixed(1)} s = ` +
-      `${(100 * samplerResult.fractionOfOneCore).toFixed(3)} % of one core (${samplerResult.ticks} ticks)`,
-  );
+  if (samplerResult)
+    console.log(
+      `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +
+        `${(1000 * samplerResult.samplerCpuS).toFixed(1)} ms CPU over ${samplerResult.wallS.toFixed(1)} s = ` +
+        `${(100 * samplerResult.fractionOfOneCore).toFixed(3)} % of one core (${samplerResult.ticks} ticks)`,
+    );
 }

@@ -75,7 +75,13 @@ export function layerCounts(layer, spec, { training = true } = {}) {
       const include = spec.countIncludePad !== false;
       const [c, h, w] = layer.input;
       const windows = c * coveredAlong(h, layer.output[1], kh, sh, ph, include) * coveredAlong(w, layer.output[2], kw, sw, pw, include);
-      return { thopLegacy: out, thopCurrent: windows + out, deepspeedMacs: 0, deepspeedFlops: E, rule: 'legacy: out; current: window adds + out' };
+      return {
+        thopLegacy: out,
+        thopCurrent: windows + out,
+        deepspeedMacs: 0,
+        deepspeedFlops: E,
+        rule: 'legacy: out; current: window adds + out',
+      };
     }
     case 'maxpool2d':
       return { ...zero('0'), deepspeedFlops: E };
@@ -83,18 +89,34 @@ export function layerCounts(layer, spec, { training = true } = {}) {
       return { ...zero('0'), deepspeedFlops: E };
     case 'softmax': {
       const n = layer.input[spec.axis ?? layer.input.length - 1];
-      return { thopLegacy: (E / n) * (3 * n - 1), thopCurrent: (E / n) * (3 * n - 1), deepspeedMacs: 0, deepspeedFlops: E, rule: 'rows x (3n - 1)' };
+      return {
+        thopLegacy: (E / n) * (3 * n - 1),
+        thopCurrent: (E / n) * (3 * n - 1),
+        deepspeedMacs: 0,
+        deepspeedFlops: E,
+        rule: 'rows x (3n - 1)',
+      };
     }
     case 'gru': {
       const [steps, input] = layer.input;
-      const hidden = spec.hidden, layers = spec.layers ?? 1, dirs = spec.bidirectional ? 2 : 1, bias = spec.bias !== false;
-      let thop = 0, ds = 0;
+      const hidden = spec.hidden,
+        layers = spec.layers ?? 1,
+        dirs = spec.bidirectional ? 2 : 1,
+        bias = spec.bias !== false;
+      let thop = 0,
+        ds = 0;
       for (let l = 0; l < layers; ++l) {
         const i = l === 0 ? input : dirs * hidden;
         thop += dirs * gruCellThop(i, hidden, bias);
         ds += dirs * gruCellDeepSpeed(i, hidden, bias);
       }
-      return { thopLegacy: steps * thop, thopCurrent: steps * thop, deepspeedMacs: 0, deepspeedFlops: steps * ds, rule: 'T x dirs x (3H(I+H) + 13H)' };
+      return {
+        thopLegacy: steps * thop,
+        thopCurrent: steps * thop,
+        deepspeedMacs: 0,
+        deepspeedFlops: steps * ds,
+        rule: 'T x dirs x (3H(I+H) + 13H)',
+      };
     }
     case 'attention_head': {
       // DESED's heads: dense and dense_softmax, nn.Linear(in, classes) on every frame; nn.Sigmoid (0);
@@ -103,7 +125,13 @@ export function layerCounts(layer, spec, { training = true } = {}) {
       const classes = spec.classes;
       const linear = 2 * frames * inFeatures * classes;
       const softmax = frames * (3 * classes - 1);
-      return { thopLegacy: linear + softmax, thopCurrent: linear + softmax, deepspeedMacs: linear, deepspeedFlops: 2 * linear + frames * classes, rule: '2 Linear + softmax' };
+      return {
+        thopLegacy: linear + softmax,
+        thopCurrent: linear + softmax,
+        deepspeedMacs: linear,
+        deepspeedFlops: 2 * linear + frames * classes,
+        rule: '2 Linear + softmax',
+      };
     }
     case 'dropout':
       return zero('0');
@@ -115,7 +143,11 @@ export function layerCounts(layer, spec, { training = true } = {}) {
 
 /** Counts for every layer of a NetworkDescription, plus totals. */
 export function networkCounts(description, options) {
-  const layers = description.layers.map((layer) => ({ layer: layer.label, type: layer.type, ...layerCounts(layer, description.spec.layers[layer.index], options) }));
+  const layers = description.layers.map((layer) => ({
+    layer: layer.label,
+    type: layer.type,
+    ...layerCounts(layer, description.spec.layers[layer.index], options),
+  }));
   const total = (field) => layers.reduce((s, l) => s + l[field], 0);
   return {
     layers,

@@ -35,7 +35,16 @@ async function peakConv() {
     for (let i = 0; i < 5; i++) await net.trainStep(x, y);
     for (const r of net.ledger().filter((row) => row.name === 'conv2d')) {
       const gflops = r.flops / (r.ms / 1e3) / 1e9;
-      convs.push({ model: name, layer: r.layer, pass: r.pass, shapes: r.shapes, calls: r.calls, msPerCall: r.ms / r.calls, gflops, ofPeak: gflops / peak.gflops });
+      convs.push({
+        model: name,
+        layer: r.layer,
+        pass: r.pass,
+        shapes: r.shapes,
+        calls: r.calls,
+        msPerCall: r.ms / r.calls,
+        gflops,
+        ofPeak: gflops / peak.gflops,
+      });
     }
     net.dispose();
   }
@@ -51,7 +60,10 @@ async function step(n) {
   const msPerStep = (performance.now() - start) / n;
   const rows = net.ledger();
   const gpuMsPerStep = rows.reduce((a, r) => a + r.ms, 0) / n;
-  const top = rows.map((r) => ({ layer: r.layer, name: r.name, pass: r.pass, msPerStep: r.ms / n })).sort((a, b) => b.msPerStep - a.msPerStep).slice(0, 12);
+  const top = rows
+    .map((r) => ({ layer: r.layer, name: r.name, pass: r.pass, msPerStep: r.ms / n }))
+    .sort((a, b) => b.msPerStep - a.msPerStep)
+    .slice(0, 12);
   net.dispose();
   return { model: 'dcase-crnn', batch: 8, steps: n, msPerStep, gpuMsPerStep, params: net.description.parameters, top };
 }
@@ -64,7 +76,14 @@ async function ncuStep(file) {
   return { model: 'paper43:11', ledger: file };
 }
 
-const result = mode === 'peak-conv' ? await peakConv() : mode === 'step' ? await step(Number(arg ?? 30)) : mode === 'ncu-step' ? await ncuStep(arg) : null;
+const result =
+  mode === 'peak-conv'
+    ? await peakConv()
+    : mode === 'step'
+      ? await step(Number(arg ?? 30))
+      : mode === 'ncu-step'
+        ? await ncuStep(arg)
+        : null;
 if (!result) {
   console.error('usage: gpu-checks.mjs peak-conv | step [N] | ncu-step FILE');
   process.exit(2);

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The paper43 grid and dcase-crnn as the table in docs/models.md: parameters (Network.inspect), and
-// from one profile of each (one training step on one clip, batch 1: src/commands/profile.ts)
+// from one profile of each (one training step on one clip, batch 1: src/experiment/profile.ts)
 // forward MACs, padding MACs, forward FLOPs, the measured backward/forward FLOP ratio and MACs per
 // 10 s of audio; next to them what THOP and DeepSpeed would report (scripts/counters.mjs).
 // node scripts/models-table.mjs [--json] [--only paper43:5,dcase-crnn]   (after npx tsc -p tsconfig.build.json)
 // The largest configurations allocate up to ~9 GB (the 554 M-parameter MLP with Adam state) and
 // the whole grid takes a few minutes on two cores.
-import { runProfile } from '../dist/commands/profile.js';
+import { runProfile } from '../dist/index.js';
 import { PRESETS, modelRefSpec } from '../dist/models/presets.js';
 import { Network } from '../dist/network.js';
 import { networkCounts } from './counters.mjs';
@@ -49,7 +49,9 @@ if (json) {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    out.push(`| ${r.id} | ${r.name} | ${r.params.toLocaleString('en-US')} | ${m(r.forwardMacs)} | ${m(r.forwardPaddingMacs)} | ${m(r.forwardFlops)} | ${r.ratio.toFixed(3)} | ${m(r.macsPer10s)} | ${m(r.thopMacs)} | ${m(r.deepspeedMacs)} |`);
+    out.push(
+      `| ${r.id} | ${r.name} | ${r.params.toLocaleString('en-US')} | ${m(r.forwardMacs)} | ${m(r.forwardPaddingMacs)} | ${m(r.forwardFlops)} | ${r.ratio.toFixed(3)} | ${m(r.macsPer10s)} | ${m(r.thopMacs)} | ${m(r.deepspeedMacs)} |`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

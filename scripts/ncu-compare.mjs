@@ -8,7 +8,10 @@ import fs from 'node:fs';
 
 const [csvFile, ledgerFile] = process.argv.slice(2);
 const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8'));
-const lines = fs.readFileSync(csvFile, 'utf8').split('\n').filter((l) => l.startsWith('"'));
+const lines = fs
+  .readFileSync(csvFile, 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('"'));
 const cells = (line) => [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1].replace(/""/g, '"'));
 const header = cells(lines[0]);
 const col = (name) => header.indexOf(name);
@@ -41,7 +44,9 @@ for (const line of lines.slice(1)) {
 }
 console.log('ledger kernel                       counted FLOP     executed FP32 ops   executed/counted');
 const row = (name, flops, ops) =>
-  console.log(`${name.padEnd(35)} ${String(flops).padStart(14)}   ${ops === undefined ? '(no CUDA kernel matched)'.padStart(18) : String(ops).padStart(18)}   ${ops === undefined || flops === 0 ? '-' : (ops / flops).toFixed(4)}`);
+  console.log(
+    `${name.padEnd(35)} ${String(flops).padStart(14)}   ${ops === undefined ? '(no CUDA kernel matched)'.padStart(18) : String(ops).padStart(18)}   ${ops === undefined || flops === 0 ? '-' : (ops / flops).toFixed(4)}`,
+  );
 const gemmFlops = ['conv2d', 'linear', 'glu'].reduce((a, n) => a + (counted.get(n) ?? 0), 0);
 if (gemmFlops) row(GEMM, gemmFlops, executed.get(GEMM));
 for (const name of names) row(name, counted.get(name), executed.get(name));

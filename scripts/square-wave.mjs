@@ -11,7 +11,8 @@ const seconds = Number(value('--seconds', 30));
 const half = Number(value('--half', 3));
 const kind = value('--kind', 'gpu');
 const json = args.includes('--json');
-if (!(seconds > 0 && half > 0) || !['gpu', 'cpu'].includes(kind)) throw new Error('usage: square-wave.mjs [--seconds S] [--half S] [--kind gpu|cpu] [--json]');
+if (!(seconds > 0 && half > 0) || !['gpu', 'cpu'].includes(kind))
+  throw new Error('usage: square-wave.mjs [--seconds S] [--half S] [--kind gpu|cpu] [--json]');
 
 const addon = loadAddon();
 const meter = Meter.start({ periodMs: 20 });
@@ -30,14 +31,25 @@ for (let i = 0; 2 * i * half < seconds; ++i) {
   await new Promise((resolve) => setTimeout(resolve, half * 1000));
   windows.push(meter.end(`idle-${i}`));
 }
-const report = { kind, halfPeriodS: half, load: load ? `${load} (windows measured without load)` : 'ok', meter: meter.describe(), idle, windows, trace: meter.trace() };
+const report = {
+  kind,
+  halfPeriodS: half,
+  load: load ? `${load} (windows measured without load)` : 'ok',
+  meter: meter.describe(),
+  idle,
+  windows,
+  trace: meter.trace(),
+};
 meter.stop();
 if (json) {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } else {
   console.log(`square wave on ${kind}, ${half} s halves, load: ${report.load}`);
   for (const w of windows) {
-    const parts = w.sources.map((s) => `${s.id} ${s.joules === null ? `unavailable (${s.unavailable})` : `${s.joules.toFixed(1)} ± ${s.uncertainty.joules.toFixed(1)} J, mean ${s.meanPowerW?.toFixed(1)} W`}`);
+    const parts = w.sources.map(
+      (s) =>
+        `${s.id} ${s.joules === null ? `unavailable (${s.unavailable})` : `${s.joules.toFixed(1)} ± ${s.uncertainty.joules.toFixed(1)} J, mean ${s.meanPowerW?.toFixed(1)} W`}`,
+    );
     console.log(`${w.name.padEnd(8)} ${parts.join('; ')}`);
   }
 }

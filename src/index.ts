@@ -11,18 +11,35 @@ export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type 
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
-export type { CarbonFigure, EnergyMethod, EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription, SourceDescription, SourceWindow } from './energy/types.js';
-export { FeatureExtractor, FRONTEND_PRESETS, resample, type FrontendConfig, type FrontendPreset, type FrontendSpec } from './frontend/extractor.js';
+export type {
+  CarbonFigure,
+  EnergyMethod,
+  EnergyTrace,
+  EnergyWindow,
+  IdleBaseline,
+  MeterDescription,
+  SourceDescription,
+  SourceWindow,
+} from './energy/types.js';
+export {
+  FeatureExtractor,
+  FRONTEND_PRESETS,
+  resample,
+  type FrontendConfig,
+  type FrontendPreset,
+  type FrontendSpec,
+} from './frontend/extractor.js';
 export { taggingMetrics, averagePrecision, rocAuc, type TaggingMetrics, type ClassMetrics } from './metrics/tagging.js';
 export { readDataset, detectFormat } from './data/readers/detect.js';
 export { checkManifest, type DatasetFormat, type DatasetItem, type DatasetManifest, type Problem } from './data/manifest.js';
 export { decodeAudio, decodeAudioFile, toMono } from './data/audio/decode.js';
 export { encodeWav, parseWav, type DecodedAudio } from './data/audio/wav.js';
-export { synthesize, type SynthOptions, type SynthReport } from './data/synth/index.js';
+export { synthesize, type SynthOptions, type SynthReport } from './data/synth/writer.js';
 export { FeatureCache, defaultCacheRoot } from './data/feature-cache.js';
 export { buildFeatureDataset, FeatureDataset, type FeatureBuildReport } from './data/feature-dataset.js';
-export { prepareData, type DataSettings, type DataInfo, type PreparedData } from './experiment/data.js';
-export { runExperiment, runKey, PHASES, type Phase, type RunConfig, type RunOptions, type RunRecord } from './experiment/run.js';
+export { prepareData, type DataSettings, type PreparedData } from './experiment/data.js';
+export { runExperiment, type RunOptions } from './experiment/run.js';
+export { runKey, PHASES, type DataInfo, type Phase, type RunConfig, type RunRecord } from './records/run-record.js';
 export { dcaseCrnnSpec, dcaseCrnnLayers } from './models/dcase-crnn.js';
 export { namedModel, PRESETS, PAPER43_CONFIGS, modelRefSpec, type ModelRef, type Preset, type PresetEntry } from './models/presets.js';
 export { VARIANTS, modelLoss, type Variant } from './models/families.js';
@@ -65,24 +82,31 @@ export {
   type LineFit,
   type Summary,
 } from './analysis/statistics.js';
-export { chooseSelection, windowEnergy, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './analysis/energy-selection.js';
+export {
+  chooseSelection,
+  windowEnergy,
+  type EnergyScope,
+  type EnergyBasis,
+  type EnergySelection,
+  type WindowEnergy,
+} from './analysis/energy-selection.js';
 export { FAMILIES, familyOf, observe, phaseRuns, type Family, type Observation, type PhaseRun } from './analysis/observations.js';
-export { loadRunRecords, recordFiles, type LoadedRecords } from './analysis/records.js';
+export { loadRunRecords, recordFiles, type LoadedRecords } from './records/read-records.js';
 export {
   fitMap,
   fitMaps,
   mapQuality,
-  normaliseRecords,
-  normaliseResults,
-  ratioNormalise,
+  normalizeRecords,
+  normalizeResults,
+  ratioNormalize,
   singleReferenceRules,
   type MapResult,
-  type NormalisationMap,
-  type NormalisationReport,
-  type NormaliseOptions,
-  type PhaseNormalisation,
+  type NormalizationMap,
+  type NormalizationReport,
+  type NormalizeOptions,
+  type PhaseNormalization,
   type ReferencePair,
-} from './analysis/normalise.js';
+} from './analysis/normalize.js';
 export {
   DCASE_REFERENCES,
   dcaseMarkdown,
@@ -96,7 +120,29 @@ export {
 } from './analysis/dcase.js';
 export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } from './analysis/codecarbon.js';
 export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
-export { presetConfigurations, type SweepConfiguration, type SweepDefinition, type SweepProtocol, type PlannedRun } from './experiment/sweep-plan.js';
+export {
+  presetConfigurations,
+  type SweepConfiguration,
+  type SweepDefinition,
+  type SweepProtocol,
+  type PlannedRun,
+} from './experiment/sweep-plan.js';
 export { mergeSweeps, type MergeReport } from './experiment/merge.js';
-export { closure, groupCalls, perCall, repetitionsFor, type CallGroup, type Closure, type PerCallEnergy, type RepeatedWindow, type StepCall } from './analysis/kernel-joules.js';
-export { runKernelEnergy, type KernelEnergyOptions, type KernelEnergyReport, type KernelEnergyRow } from './commands/kernel-energy.js';
+export {
+  closure,
+  groupCalls,
+  perCall,
+  repetitionsFor,
+  type CallGroup,
+  type Closure,
+  type PerCallEnergy,
+  type RepeatedWindow,
+  type StepCall,
+} from './analysis/kernel-energy-arithmetic.js';
+export {
+  measureKernelEnergy,
+  type KernelEnergyOptions,
+  type KernelEnergyReport,
+  type KernelEnergyRow,
+} from './experiment/measure-kernel-energy.js';
+export { runProfile, type ProfileOptions, type ProfileReport } from './experiment/profile.js';

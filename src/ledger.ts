@@ -1,42 +1,32 @@
 /**
- * The per-kernel cost ledger as seen from TypeScript: rows, grouping and totals.
- * Counts come from each kernel's cost formula (see docs/ledger.md); `ms` is measured wall time.
+ * The per-kernel cost ledger as seen from TypeScript: its columns, rows, grouping and totals.
+ * Counts come from each kernel's cost formula (see docs/ledger.md); `ms` is measured time.
+ *
+ * The columns are listed once, here, in the order the addon writes them; the row type, the zero
+ * row, sums, the CSV export and the tables derive from these lists, and a test checks them
+ * against the keys of a row the addon wrote.
  */
-import type { NativeLedgerRow } from './native.js';
 
 export type KernelPass = 'forward' | 'backward-input' | 'backward-weight' | 'backward-bias' | 'optimizer';
 
-export interface LedgerRow {
-  /** Layer that made the call, "<index>:<type>", or "loss". */
-  layer: string;
-  /** Kernel name, e.g. "conv2d". */
-  name: string;
-  pass: KernelPass;
-  /** Tensor shapes of the call, e.g. "x[8,1,128,64] w[64,1,3,3] +b s1x1 p1x1 -> y[8,64,128,64]". */
-  shapes: string;
-  calls: number;
-  macs: number;
-  flops: number;
-  transcendentals: number;
-  comparisons: number;
-  bytesRead: number;
-  bytesWritten: number;
-  /** MACs on padding zeros that the fast kernel executes but `macs` excludes. */
-  paddingMacs: number;
-  /**
-   * Summed time of the calls, milliseconds: host wall time on the CPU, GPU time between CUDA
-   * events on CUDA.
-   */
-  ms: number;
-  /** Where the calls ran; absent in records written before the CUDA backend (they ran on the CPU). */
-  device?: Device;
-}
-
 export type Device = 'cpu' | 'cuda';
 
-export type LedgerTotals = Omit<LedgerRow, 'layer' | 'name' | 'pass' | 'shapes' | 'device'>;
+/**
+ * What was called:
+ * - `layer`: the layer that made the call, "<index>:<type>", or "loss";
+ * - `name`: the kernel, e.g. "conv2d";
+ * - `pass`: a KernelPass;
+ * - `shapes`: the call's tensor shapes, e.g. "x[8,1,128,64] w[64,1,3,3] +b s1x1 p1x1 -> y[8,64,128,64]".
+ */
+export const LEDGER_LABEL_COLUMNS = ['layer', 'name', 'pass', 'shapes'] as const;
 
-const COUNT_FIELDS = [
+/**
+ * What the calls cost, summed over them:
+ * - `calls`, `macs`, `flops`, `transcendentals`, `comparisons`, `bytesRead`, `bytesWritten`: docs/ledger.md;
+ * - `paddingMacs`: MACs on padding zeros that the fast kernel executes but `macs` excludes;
+ * - `ms`: time of the calls, milliseconds: host wall time on the CPU, GPU time between CUDA events on CUDA.
+ */
+export const LEDGER_COUNT_COLUMNS = [
   'calls',
   'macs',
   'flops',
@@ -46,18 +36,29 @@ const COUNT_FIELDS = [
   'bytesWritten',
   'paddingMacs',
   'ms',
-] as const satisfies readonly (keyof LedgerTotals)[];
+] as const;
 
-export function fromNative(rows: NativeLedgerRow[]): LedgerRow[] {
-  return rows.map((r) => ({ ...r, pass: r.pass as KernelPass, device: r.device as Device }));
+/** Every column of a row the addon writes: labels, counts, and where the calls ran. */
+export const LEDGER_COLUMNS = [...LEDGER_LABEL_COLUMNS, ...LEDGER_COUNT_COLUMNS, 'device'] as const;
+
+export type LedgerLabelColumn = (typeof LEDGER_LABEL_COLUMNS)[number];
+export type LedgerCountColumn = (typeof LEDGER_COUNT_COLUMNS)[number];
+
+export type LedgerTotals = Record<LedgerCountColumn, number>;
+
+export type LedgerLabels = { [C in LedgerLabelColumn]: C extends 'pass' ? KernelPass : string };
+
+export interface LedgerRow extends LedgerLabels, LedgerTotals {
+  /** Where the calls ran; absent in records written before the CUDA backend (they ran on the CPU). */
+  device?: Device;
 }
 
-export function emptyTotals(): LedgerTotals {
-  return { calls: 0, macs: 0, flops: 0, transcendentals: 0, comparisons: 0, bytesRead: 0, bytesWritten: 0, paddingMacs: 0, ms: 0 };
+function emptyTotals(): LedgerTotals {
+  return Object.fromEntries(LEDGER_COUNT_COLUMNS.map((column) => [column, 0])) as LedgerTotals;
 }
 
-export function addInto(total: LedgerTotals, row: LedgerTotals): LedgerTotals {
-  for (const f of COUNT_FIELDS) total[f] += row[f];
+function addInto(total: LedgerTotals, row: LedgerTotals): LedgerTotals {
+  for (const column of LEDGER_COUNT_COLUMNS) total[column] += row[column];
   return total;
 }
 
@@ -80,12 +81,12 @@ export function byKernel(rows: LedgerRow[]): Array<{ name: string; pass: KernelP
   return [...groups.values()];
 }
 
-/** Merges ledgers of several runs: rows with the same layer, name, pass, shapes and device are summed. */
+/** Merges ledgers of several runs: rows with the same labels and device are summed. */
 export function mergeLedgers(...ledgers: LedgerRow[][]): LedgerRow[] {
   const merged = new Map<string, LedgerRow>();
   for (const rows of ledgers) {
     for (const row of rows) {
-      const key = [row.layer, row.name, row.pass, row.shapes, row.device ?? 'cpu'].join('\u0000');
+      const key = [...LEDGER_LABEL_COLUMNS.map((column) => row[column]), row.device ?? 'cpu'].join('\u0000');
       const existing = merged.get(key);
       if (existing) addInto(existing, row);
       else merged.set(key, { ...row });

@@ -6,31 +6,21 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import type { NativeMeter } from './energy/meter.js';
-import type { NativeFeatureExtractor } from './frontend/extractor.js';
 import { SedjouleError } from './errors.js';
+import type { LedgerLabelColumn, LedgerRow, LedgerTotals } from './ledger.js';
+import { packageRoot } from './version.js';
 
-export interface NativeLedgerRow {
-  layer: string;
-  name: string;
-  pass: string;
-  shapes: string;
-  calls: number;
-  macs: number;
-  flops: number;
-  transcendentals: number;
-  comparisons: number;
-  bytesRead: number;
-  bytesWritten: number;
-  paddingMacs: number;
-  ms: number;
-  device: string;
-}
+/** A ledger row as the addon writes it: the ledger's columns (ledger.ts), its labels as plain strings. */
+export type NativeLedgerRow = Record<LedgerLabelColumn | 'device', string> & LedgerTotals;
 
 /** A kernel call captured for replay: a ledger row's fields without calls, time and device. */
 export type NativeCapturedCall = Omit<NativeLedgerRow, 'calls' | 'ms' | 'device'>;
+
+/** The addon's rows, typed: it writes only the passes and devices that LedgerRow names. */
+export function ledgerRows(rows: NativeLedgerRow[]): LedgerRow[] {
+  return rows as LedgerRow[];
+}
 
 export interface NativeNetwork {
   describe(): string;
@@ -47,6 +37,26 @@ export interface NativeNetwork {
   replayCapturedCall(index: number, times: number): Promise<number>;
   dispose(): void;
   readonly disposed: boolean;
+}
+
+export interface NativeMeter {
+  describe(): string;
+  begin(name: string): void;
+  end(name: string): string;
+  measureIdle(seconds: number): Promise<string>;
+  idle(): string;
+  trace(): string;
+  setUpdatePeriod(sourceId: string, seconds: number): void;
+  stop(): void;
+}
+
+export interface NativeFeatureExtractor {
+  describe(): string;
+  outputShape(samples: number, sampleRate: number): [number, number];
+  compute(audio: Float32Array, sampleRate: number): Promise<Float32Array>;
+  ledger(): NativeLedgerRow[];
+  resetLedger(): void;
+  dispose(): void;
 }
 
 export interface NativeCudaDevice {
@@ -87,12 +97,9 @@ export interface NativeAddon {
   measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;
 }
 
-/** The package root: the folder above src/ (when run from source) or dist/ (when built). */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
 let cached: NativeAddon | undefined;
 
-export function addonCandidates(): string[] {
+function addonCandidates(): string[] {
   const override = process.env.SEDJOULE_ADDON;
   if (override) return [path.resolve(override)];
   return [path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), path.join(packageRoot, 'build', 'Debug', 'sedjoule.node')];

@@ -3,8 +3,8 @@
  * thread and returns a Promise; inputs are read in place (not copied), so do not modify an input
  * array until its Promise settles.
  */
-import { fromNative, type Device, type KernelPass, type LedgerRow } from './ledger.js';
-import { loadAddon, type NativeNetwork } from './native.js';
+import type { Device, KernelPass, LedgerRow } from './ledger.js';
+import { ledgerRows, loadAddon, type NativeNetwork } from './native.js';
 import type { LayerType, NetworkSpec } from './spec.js';
 
 export interface LayerSummary {
@@ -109,7 +109,7 @@ export class Network {
 
   /** Rows accumulated since creation or the last resetLedger(). */
   ledger(): LedgerRow[] {
-    return fromNative(this.native.ledger());
+    return ledgerRows(this.native.ledger());
   }
 
   resetLedger(): void {

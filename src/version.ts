@@ -1,7 +1,10 @@
+/** The package: the folder it is installed in, and its version from package.json. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-import { packageRoot } from './native.js';
+/** The package root: the folder above src/ (when run from source) or dist/ (when built). */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The package version, read from package.json. */
 export function packageVersion(): string {

@@ -1,7 +1,7 @@
 /**
  * The analysis: statistics checked against values computed independently (by hand, and with
  * scipy.stats / numpy.linalg.lstsq where noted), edge cases, bootstrap coverage, hardware
- * normalisation on planted maps, and `sedjoule analyze` / `normalize` on folders of synthetic run
+ * normalization on planted maps, and `sedjoule analyze` / `normalize` on folders of synthetic run
  * records.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,8 +12,16 @@ import { describe, expect, it } from 'vitest';
 
 import { analyzeRecords, analyzeResults, type AnalysisReport } from '../src/analysis/analyze.js';
 import { chooseSelection, windowEnergy } from '../src/analysis/energy-selection.js';
-import { fitMap, fitMaps, mapQuality, normaliseRecords, normaliseResults, ratioNormalise, type ReferencePair } from '../src/analysis/normalise.js';
-import { loadRunRecords } from '../src/analysis/records.js';
+import {
+  fitMap,
+  fitMaps,
+  mapQuality,
+  normalizeRecords,
+  normalizeResults,
+  ratioNormalize,
+  type ReferencePair,
+} from '../src/analysis/normalize.js';
+import { loadRunRecords } from '../src/records/read-records.js';
 import {
   averageRanks,
   bootstrapInterval,
@@ -27,8 +35,8 @@ import {
   spearman,
   standardDeviation,
 } from '../src/analysis/statistics.js';
-import type { RunRecord } from '../src/experiment/run.js';
-import { packageRoot } from '../src/native.js';
+import type { RunRecord } from '../src/records/run-record.js';
+import { packageRoot, packageVersion } from '../src/version.js';
 import { Random } from '../src/util/random.js';
 import { energyWindow, gpuSource, makeRecord, modelledCpu, raplPackage, writeResults, type PlannedPhase } from './run-records.js';
 
@@ -54,14 +62,20 @@ describe('statistics on known data', () => {
     expect(fit.r2).toBeCloseTo(1, 12);
     expect(fit.slopeSE).toBeCloseTo(0, 10);
     for (const e of fit.residuals) expect(Math.abs(e)).toBeLessThan(1e-12);
-    expect(pearson(x, y.map((v) => -v)).value).toBeCloseTo(-1, 15);
+    expect(
+      pearson(
+        x,
+        y.map((v) => -v),
+      ).value,
+    ).toBeCloseTo(-1, 15);
   });
 
   it('a small dataset with hand-computed Pearson, Spearman and fit', () => {
     // x = 1..5, y = 2,4,5,4,5: Sxy = 6, Sxx = 10, Syy = 6 -> r = 6 / sqrt(60);
     // ranks of y (ties averaged) 1, 2.5, 4.5, 2.5, 4.5 -> rho = 7 / sqrt(90);
     // b = 0.6, a = 2.2, SSR = 2.4, R^2 = 0.6, se(b) = sqrt(0.8 / 10), se(a) = sqrt(0.8 (1/5 + 9/10)).
-    const x = [1, 2, 3, 4, 5], y = [2, 4, 5, 4, 5];
+    const x = [1, 2, 3, 4, 5],
+      y = [2, 4, 5, 4, 5];
     expect(pearson(x, y).value).toBeCloseTo(6 / Math.sqrt(60), 14);
     expect(spearman(x, y).value).toBeCloseTo(7 / Math.sqrt(90), 14);
     const fit = linearFit(x, y);
@@ -78,11 +92,47 @@ describe('statistics on known data', () => {
     const x = [10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5];
     const x4 = [8, 8, 8, 8, 8, 8, 8, 19, 8, 8, 8];
     const sets = [
-      { x, y: [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68], r: 0.8164205163448399, rho: 0.8181818181818182, a: 3.0000909090909103, b: 0.5000909090909091, seB: 0.11790550059563408, seA: 1.1247467908086437 },
-      { x, y: [9.14, 8.14, 8.74, 8.77, 9.26, 8.1, 6.13, 3.1, 9.13, 7.26, 4.74], r: 0.816236506000243, rho: 0.690909090909091, a: 3.000909090909089, b: 0.5000000000000001, seB: 0.11796374596764074, seA: 1.1253024162452265 },
-      { x, y: [7.46, 6.77, 12.74, 7.11, 7.81, 8.84, 6.08, 5.39, 8.15, 6.42, 5.73], r: 0.8162867394895984, rho: 0.990909090909091, a: 3.002454545454544, b: 0.4997272727272729, seB: 0.11787766222100221, seA: 1.124481229639993 },
+      {
+        x,
+        y: [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68],
+        r: 0.8164205163448399,
+        rho: 0.8181818181818182,
+        a: 3.0000909090909103,
+        b: 0.5000909090909091,
+        seB: 0.11790550059563408,
+        seA: 1.1247467908086437,
+      },
+      {
+        x,
+        y: [9.14, 8.14, 8.74, 8.77, 9.26, 8.1, 6.13, 3.1, 9.13, 7.26, 4.74],
+        r: 0.816236506000243,
+        rho: 0.690909090909091,
+        a: 3.000909090909089,
+        b: 0.5000000000000001,
+        seB: 0.11796374596764074,
+        seA: 1.1253024162452265,
+      },
+      {
+        x,
+        y: [7.46, 6.77, 12.74, 7.11, 7.81, 8.84, 6.08, 5.39, 8.15, 6.42, 5.73],
+        r: 0.8162867394895984,
+        rho: 0.990909090909091,
+        a: 3.002454545454544,
+        b: 0.4997272727272729,
+        seB: 0.11787766222100221,
+        seA: 1.124481229639993,
+      },
       // Set IV: ten tied x values; rho = 0.5 by hand (ranks 5.5 x 10 and 11).
-      { x: x4, y: [6.58, 5.76, 7.71, 8.84, 8.47, 7.04, 5.25, 12.5, 5.56, 7.91, 6.89], r: 0.8165214368885028, rho: 0.5, a: 3.0017272727272726, b: 0.4999090909090909, seB: 0.11781894172968553, seA: 1.1239210718540587 },
+      {
+        x: x4,
+        y: [6.58, 5.76, 7.71, 8.84, 8.47, 7.04, 5.25, 12.5, 5.56, 7.91, 6.89],
+        r: 0.8165214368885028,
+        rho: 0.5,
+        a: 3.0017272727272726,
+        b: 0.4999090909090909,
+        seB: 0.11781894172968553,
+        seA: 1.1239210718540587,
+      },
     ];
     for (const s of sets) {
       expect(pearson(s.x, s.y).value).toBeCloseTo(s.r, 12);
@@ -99,7 +149,8 @@ describe('statistics on known data', () => {
   it('average ranks for ties, as scipy.stats.rankdata', () => {
     expect(averageRanks([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5])).toEqual([4.5, 1.5, 6, 1.5, 8, 11, 3, 10, 8, 4.5, 8]);
     // Spearman with ties in both columns is Pearson of the average ranks.
-    const x = [1, 2, 2, 3, 4, 4, 5], y = [2, 1, 3, 3, 5, 4, 4];
+    const x = [1, 2, 2, 3, 4, 4, 5],
+      y = [2, 1, 3, 3, 5, 4, 4];
     expect(spearman(x, y).value).toBeCloseTo(pearson(averageRanks(x), averageRanks(y)).value!, 15);
   });
 
@@ -134,7 +185,8 @@ describe('statistics on known data', () => {
   });
 
   it('missing values are excluded pairwise and counted', () => {
-    const x = [1, 2, null, 4, 5, Number.NaN, 6], y = [2, 4, 9, 4, 5, 1, undefined];
+    const x = [1, 2, null, 4, 5, Number.NaN, 6],
+      y = [2, 4, 9, 4, 5, 1, undefined];
     const r = pearson(x, y);
     expect(r.n).toBe(4);
     expect(r.excluded).toBe(3);
@@ -161,14 +213,24 @@ describe('statistics on known data', () => {
     expect(fit.slopeSE).toBeCloseTo(0.039192750707609345, 12);
     expect(fit.interceptSE).toBeCloseTo(0.06654368257243909, 12);
     // A planted power law is recovered exactly.
-    const exact = logLogFit(x, x.map((v) => 2.5 * v ** 1.3));
+    const exact = logLogFit(
+      x,
+      x.map((v) => 2.5 * v ** 1.3),
+    );
     expect(Math.exp(exact.intercept!)).toBeCloseTo(2.5, 12);
     expect(exact.slope).toBeCloseTo(1.3, 12);
     expect(predictLine(exact, 32)).toBeCloseTo(2.5 * 32 ** 1.3, 8);
   });
 
   it('multiple least squares with standard errors (numpy.linalg.lstsq), and a collinear design refused', () => {
-    const X = [[1, 1, 2], [1, 2, 1], [1, 3, 5], [1, 4, 3], [1, 5, 8], [1, 6, 5]];
+    const X = [
+      [1, 1, 2],
+      [1, 2, 1],
+      [1, 3, 5],
+      [1, 4, 3],
+      [1, 5, 8],
+      [1, 6, 5],
+    ];
     const y = [3.1, 3.9, 8.2, 7.8, 12.9, 11.1];
     const { fit } = leastSquares(X, y);
     const expected = [0.6753997539975312, 1.0966789667896677, 0.8298892988929888];
@@ -176,13 +238,19 @@ describe('statistics on known data', () => {
     fit!.coefficients.forEach((b, i) => expect(b).toBeCloseTo(expected[i], 12));
     fit!.standardErrors.forEach((s, i) => expect(s!).toBeCloseTo(se[i], 12));
     expect(fit!.r2).toBeCloseTo(0.9956568533676011, 12);
-    const collinear = leastSquares(X.map((r) => [r[0], r[1], 2 * r[1]]), y);
+    const collinear = leastSquares(
+      X.map((r) => [r[0], r[1], 2 * r[1]]),
+      y,
+    );
     expect(collinear.fit).toBeNull();
     expect(collinear.reason).toMatch(/linear combination/);
     expect(leastSquares([[1, 2]], [3]).reason).toMatch(/at least 2 points/);
     // Counts of 1e12 beside an intercept stay well conditioned.
     const big = [1e12, 2e12, 3e12, 5e12];
-    const line = linearFit(big, big.map((v) => 7 + 3e-12 * v));
+    const line = linearFit(
+      big,
+      big.map((v) => 7 + 3e-12 * v),
+    );
     expect(line.slope! * 1e12).toBeCloseTo(3, 9);
     expect(line.intercept).toBeCloseTo(7, 6);
   });
@@ -201,9 +269,11 @@ describe('bootstrap intervals', () => {
   /** n pairs from a bivariate normal with correlation rho. */
   function correlated(n: number, rho: number, seed: number): { x: number[]; y: number[] } {
     const random = new Random(seed);
-    const x: number[] = [], y: number[] = [];
+    const x: number[] = [],
+      y: number[] = [];
     for (let i = 0; i < n; ++i) {
-      const a = random.normal(), b = random.normal();
+      const a = random.normal(),
+        b = random.normal();
       x.push(a);
       y.push(rho * a + Math.sqrt(1 - rho * rho) * b);
     }
@@ -248,11 +318,12 @@ describe('bootstrap intervals', () => {
   });
 });
 
-describe('hardware normalisation', () => {
+describe('hardware normalization', () => {
   const local = [10, 20, 35, 50, 80];
   const flops = [1e9, 3e9, 2e10, 5e9, 8e10];
   const params = [1e5, 4e6, 2e5, 9e6, 3e5];
-  const pairsOf = (ref: number[]): ReferencePair[] => local.map((l, i) => ({ configId: `c${i}`, localJ: l, referenceJ: ref[i], flops: flops[i], params: params[i] }));
+  const pairsOf = (ref: number[]): ReferencePair[] =>
+    local.map((l, i) => ({ configId: `c${i}`, localJ: l, referenceJ: ref[i], flops: flops[i], params: params[i] }));
 
   it('recovers a planted linear map, with zero leave-one-out error', () => {
     const pairs = pairsOf(local.map((l) => 5 + 1.5 * l));
@@ -276,7 +347,12 @@ describe('hardware normalisation', () => {
     expect(power.coefficients[1].value).toBeCloseTo(0.8, 12);
     const planted = local.map((l, i) => 2 + 1.2 * l + 3 * Math.log(flops[i]) - 0.5 * Math.log(params[i]));
     const withExtras = fitMap(pairsOf(planted), { map: 'linear', extras: true }).fit!;
-    expect(withExtras.coefficients.map((c) => c.value)).toEqual([expect.closeTo(2, 6), expect.closeTo(1.2, 9), expect.closeTo(3, 8), expect.closeTo(-0.5, 8)]);
+    expect(withExtras.coefficients.map((c) => c.value)).toEqual([
+      expect.closeTo(2, 6),
+      expect.closeTo(1.2, 9),
+      expect.closeTo(3, 8),
+      expect.closeTo(-0.5, 8),
+    ]);
     const maps = fitMaps(pairsOf(planted)).results;
     const lin = maps.find((m) => m.map === 'linear' && m.extras)!;
     expect(lin.quality!.r2).toBeCloseTo(1, 10);
@@ -290,11 +366,11 @@ describe('hardware normalisation', () => {
     const { results, fitted } = fitMaps(one);
     const ratio = results.find((m) => m.map === 'ratio')!;
     expect(ratio.coefficients![0].value).toBeCloseTo(2.5, 14);
-    expect(fitted[0].predict(12, 0, 0)).toBeCloseTo(ratioNormalise(12, 100, 40), 12);
-    expect(ratioNormalise(12, 100, 40)).toBeCloseTo(30, 14);
+    expect(fitted[0].predict(12, 0, 0)).toBeCloseTo(ratioNormalize(12, 100, 40), 12);
+    expect(ratioNormalize(12, 100, 40)).toBeCloseTo(30, 14);
     expect(ratio.quality!.leaveOneOut.reason).toMatch(/needs at least 1 reference model, got 0/);
     expect(results.find((m) => m.map === 'linear' && !m.extras)!.reason).toMatch(/needs at least 2 reference models, got 1/);
-    expect(() => ratioNormalise(1, 1, 0)).toThrow(/must be positive/);
+    expect(() => ratioNormalize(1, 1, 0)).toThrow(/must be positive/);
   });
 });
 
@@ -307,7 +383,9 @@ const FAMILY_PLAN = {
   cnn: { arch: 'cnn', flops: [6e8, 2.4e9, 1e10], jPerFlop: 1e-9, params: [8e5, 2e6, 5e6] },
   rnn: { arch: 'rnn', flops: [1e7, 5e7, 2e8], jPerFlop: 6e-9, params: [3e6, 1.3e7, 6e7] },
 } as const;
-const TRAIN_SAMPLES = 200, TEST_SAMPLES = 50, RUN_SAMPLES = 60;
+const TRAIN_SAMPLES = 200,
+  TEST_SAMPLES = 50,
+  RUN_SAMPLES = 60;
 
 /** Planted net GPU energy per test sample: proportional to the forward FLOPs. */
 const perSample = (family: keyof typeof FAMILY_PLAN, i: number) => FAMILY_PLAN[family].jPerFlop * FAMILY_PLAN[family].flops[i];
@@ -320,7 +398,12 @@ function sweepRecords(): RunRecord[] {
       for (const repeat of [0, 1]) {
         const scale = repeat === 0 ? 1 : 1.1;
         const e = perSample(family, i) * scale;
-        const phase = (samples: number, flopsPerSample: number, joules: number | null, extra: Partial<PlannedPhase> = {}): PlannedPhase => ({
+        const phase = (
+          samples: number,
+          flopsPerSample: number,
+          joules: number | null,
+          extra: Partial<PlannedPhase> = {},
+        ): PlannedPhase => ({
           samples,
           flops: flopsPerSample * samples,
           macs: (flopsPerSample * samples) / 2,
@@ -388,7 +471,9 @@ describe('analyze on a folder of run records', () => {
 
   it('reports the record missing its test energy as missing, never as 0', () => {
     const report = analyzeRecords(records);
-    expect(report.missing).toEqual([{ key: 'mlp:2#r1', configId: 'mlp:2', phase: 'test', reason: expect.stringMatching(/gpu0.*could not be measured/) }]);
+    expect(report.missing).toEqual([
+      { key: 'mlp:2#r1', configId: 'mlp:2', phase: 'test', reason: expect.stringMatching(/gpu0.*could not be measured/) },
+    ]);
     const rep = report.repeats.find((r) => r.configId === 'mlp:2' && r.phase === 'test')!;
     expect(rep.runs).toBe(2);
     expect(rep.energyJ.n).toBe(1);
@@ -464,7 +549,13 @@ describe('analyze on a folder of run records', () => {
     const runs = analyzeRecords(records, { points: 'runs', resamples: 100 });
     expect(runs.groups.find((g) => g.family === 'all' && g.phase === 'train')!.points).toBe(18);
     const modelledOnly = [
-      makeRecord({ id: 'cpu:1', model: { kind: 'family', config: { arch: 'cnn', layers: 1, width: 8 } }, params: 10, gpus: [], phases: { test: { samples: 5, flops: 100, macs: 50, bytesRead: 1, bytesWritten: 1, seconds: 2, sources: [modelledCpu(3)] } } }),
+      makeRecord({
+        id: 'cpu:1',
+        model: { kind: 'family', config: { arch: 'cnn', layers: 1, width: 8 } },
+        params: 10,
+        gpus: [],
+        phases: { test: { samples: 5, flops: 100, macs: 50, bytesRead: 1, bytesWritten: 1, seconds: 2, sources: [modelledCpu(3)] } },
+      }),
     ];
     const m = analyzeRecords(modelledOnly);
     expect(m.energy.kind).toBe('modelled');
@@ -491,8 +582,8 @@ describe('analyze on a folder of run records', () => {
     const report = JSON.parse(json.stdout) as AnalysisReport;
     expect(report.bootstrap).toEqual({ resamples: 200, seed: 3, level: 0.95 });
     expect(report.inputs.records).toBe(18);
-    expect(report).toEqual(JSON.parse(JSON.stringify(analyzeResults(dir, { resamples: 200, seed: 3 }))));
-    const text = sedjoule('analyze', dir, '--bootstrap', '200', '--energy', 'gross');
+    expect(report).toEqual({ ...JSON.parse(JSON.stringify(analyzeResults(dir, { resamples: 200, seed: 3 }))), version: packageVersion() });
+    const text = sedjoule('analyze', dir, '--bootstrap', '200', '--energy-basis', 'gross');
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/energy: gross/);
     expect(text.stdout).toMatch(/methods used: nvml-counter/);
@@ -500,18 +591,20 @@ describe('analyze on a folder of run records', () => {
     expect(text.stdout).toMatch(/pearson r/);
     expect(text.stdout).toMatch(/the study assumed 3x/);
     expect(text.stdout).toMatch(/mlp:2#r1\s+test\s+window test: gpu0/);
-    const bad = sedjoule('analyze', dir, '--energy', 'both');
-    expect(bad.status).not.toBe(0);
+    const bad = sedjoule('analyze', dir, '--energy-basis', 'both');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid values:\s+Argument: energy-basis, Given: "both"/);
     const none = sedjoule('analyze', path.join(dir, 'nope'));
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/E_IO/);
   });
 });
 
-describe('normalise runs between machines', () => {
+describe('normalize runs between machines', () => {
   /** Energies on the reference machine: 3 + 2.5 x the local energy (a planted linear map). */
   function machines(): { reference: RunRecord[]; local: RunRecord[] } {
-    const reference: RunRecord[] = [], local: RunRecord[] = [];
+    const reference: RunRecord[] = [],
+      local: RunRecord[] = [];
     const configs = [
       { id: 'ref:1', J: 10 },
       { id: 'ref:2', J: 25 },
@@ -522,17 +615,28 @@ describe('normalise runs between machines', () => {
     // Parameters not proportional to FLOPs: ln F and ln P must not be collinear with the intercept.
     const params = [3000, 1000, 8000, 2000, 5000];
     configs.forEach((c, i) => {
-      const phase = (J: number): PlannedPhase => ({ samples: 10, flops: 1e9 * (i + 1), macs: 5e8, bytesRead: 1, bytesWritten: 1, seconds: 4, sources: [gpuSource(J)] });
+      const phase = (J: number): PlannedPhase => ({
+        samples: 10,
+        flops: 1e9 * (i + 1),
+        macs: 5e8,
+        bytesRead: 1,
+        bytesWritten: 1,
+        seconds: 4,
+        sources: [gpuSource(J)],
+      });
       const model = { kind: 'family' as const, config: { arch: 'cnn' as const, layers: 1, width: 8 * (i + 1) } };
       local.push(makeRecord({ id: c.id, model, params: params[i], host: 'laptop', gpus: ['Small GPU'], phases: { test: phase(c.J) } }));
-      if (c.id.startsWith('ref')) reference.push(makeRecord({ id: c.id, model, params: params[i], host: 'server', gpus: ['Big GPU'], phases: { test: phase(3 + 2.5 * c.J) } }));
+      if (c.id.startsWith('ref'))
+        reference.push(
+          makeRecord({ id: c.id, model, params: params[i], host: 'server', gpus: ['Big GPU'], phases: { test: phase(3 + 2.5 * c.J) } }),
+        );
     });
     return { reference, local };
   }
 
   it('fits every map on the shared configurations and predicts the local runs', () => {
     const { reference, local } = machines();
-    const report = normaliseRecords(reference, local);
+    const report = normalizeRecords(reference, local);
     const test = report.phases.find((p) => p.phase === 'test')!;
     expect(test.k).toBe(4);
     expect(test.references.map((r) => r.configId)).toEqual(['ref:1', 'ref:2', 'ref:3', 'ref:4']);
@@ -553,17 +657,18 @@ describe('normalise runs between machines', () => {
 
   it('with one reference model, the ratio map is E x E_ref / E_local', () => {
     const { reference, local } = machines();
-    const report = normaliseRecords(reference, local, { models: ['ref:2'] });
+    const report = normalizeRecords(reference, local, { models: ['ref:2'] });
     const test = report.phases[0];
     expect(test.k).toBe(1);
     const mine = test.predictions.find((p) => p.configId === 'mine:1')!;
-    expect(mine.predictedJ.ratio).toBeCloseTo(ratioNormalise(42, 3 + 2.5 * 25, 25), 10);
+    expect(mine.predictedJ.ratio).toBeCloseTo(ratioNormalize(42, 3 + 2.5 * 25, 25), 10);
     expect(Object.keys(mine.predictedJ)).toEqual(['ratio']);
   });
 
   it('sedjoule normalize reads two folders', () => {
     const { reference, local } = machines();
-    const ref = writeResults(tempDir('ref'), reference), loc = writeResults(tempDir('loc'), local);
+    const ref = writeResults(tempDir('ref'), reference),
+      loc = writeResults(tempDir('loc'), local);
     const r = sedjoule('normalize', '--reference', ref, '--local', loc);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/k = 4 reference models/);
@@ -571,6 +676,9 @@ describe('normalise runs between machines', () => {
     expect(r.stdout).toMatch(/the DCASE rule \(k = 1\)/);
     const json = JSON.parse(sedjoule('normalize', '--reference', ref, '--local', loc, '--json', '--models', 'ref:1,ref:4').stdout);
     expect(json.phases[0].k).toBe(2);
-    expect(json).toEqual(JSON.parse(JSON.stringify(normaliseResults(ref, loc, { models: ['ref:1', 'ref:4'] }))));
+    expect(json).toEqual({
+      ...JSON.parse(JSON.stringify(normalizeResults(ref, loc, { models: ['ref:1', 'ref:4'] }))),
+      version: packageVersion(),
+    });
   });
 });

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import type { NetworkSpec } from '../src/spec.js';
 
 const emulatedAddon = path.join(packageRoot, 'build-emulated', 'Release', 'sedjoule_emulated.node');
@@ -51,7 +51,7 @@ const SPEC: NetworkSpec = {
 
 function batch(n: number, seed: number) {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const x = Float32Array.from({ length: n * 16 * 12 }, () => next() * 2 - 1);
   const y = Float32Array.from({ length: n * 3 }, () => (next() < 0.4 ? 1 : 0));
   return { x, y };
@@ -89,7 +89,8 @@ describe('CUDA backend on the emulator', () => {
     expect(rows.every((r) => r.device === 'cuda' && r.ms > 0)).toBe(true);
     expect(cpuRows.every((r) => r.device === 'cpu')).toBe(true);
     // The same calls with the same counted cost: one set of formulas for both devices.
-    const key = (r: (typeof rows)[number]) => `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.bytesRead} ${r.bytesWritten}`;
+    const key = (r: (typeof rows)[number]) =>
+      `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.bytesRead} ${r.bytesWritten}`;
     expect(rows.map(key).sort()).toEqual(cpuRows.map(key).sort());
     cpu.dispose();
     gpu.dispose();
@@ -152,8 +153,38 @@ describe('CUDA backend on the emulator', () => {
   it('runs sedjoule kernel-energy end to end (fake NVML library: a constant 100 W counter)', () => {
     const r = spawnSync(
       process.execPath,
-      [cli, 'kernel-energy', '--arch', 'mlp', '--layers', '1', '--width', '8', '--frontend', 'toolbox', '--batch', '2', '--min-updates', '3', '--idle', '0.3', '--update-period-ms', '10', '--json'],
-      { encoding: 'utf8', timeout: 300_000, env: { ...process.env, SEDJOULE_ADDON: emulatedAddon, SEDJOULE_NVML_LIB: fakeNvml, FAKE_NVML_POWER_W: '100', FAKE_NVML_COUNTER_PERIOD_MS: '10' } },
+      [
+        cli,
+        'kernel-energy',
+        '--arch',
+        'mlp',
+        '--layers',
+        '1',
+        '--width',
+        '8',
+        '--frontend',
+        'toolbox',
+        '--batch',
+        '2',
+        '--min-updates',
+        '3',
+        '--idle',
+        '0.3',
+        '--update-period-ms',
+        '10',
+        '--json',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: {
+          ...process.env,
+          SEDJOULE_ADDON: emulatedAddon,
+          SEDJOULE_NVML_LIB: fakeNvml,
+          FAKE_NVML_POWER_W: '100',
+          FAKE_NVML_COUNTER_PERIOD_MS: '10',
+        },
+      },
     );
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -172,10 +203,14 @@ describe('CUDA backend on the emulator', () => {
     expect(report.step.calls).toBe(report.kernels.reduce((a: number, k: { callsPerStep: number }) => a + k.callsPerStep, 0));
 
     // Without an energy counter the command refuses, saying why.
-    const none = spawnSync(process.execPath, [cli, 'kernel-energy', '--arch', 'mlp', '--layers', '1', '--width', '8', '--frontend', 'toolbox'], {
-      encoding: 'utf8',
-      env: { ...process.env, SEDJOULE_ADDON: emulatedAddon, SEDJOULE_NVML_LIB: fakeNvml, FAKE_NVML_NO_ENERGY: '1' },
-    });
+    const none = spawnSync(
+      process.execPath,
+      [cli, 'kernel-energy', '--arch', 'mlp', '--layers', '1', '--width', '8', '--frontend', 'toolbox'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, SEDJOULE_ADDON: emulatedAddon, SEDJOULE_NVML_LIB: fakeNvml, FAKE_NVML_NO_ENERGY: '1' },
+      },
+    );
     expect(none.status).not.toBe(0);
     expect(none.stderr).toMatch(/energy counter/);
   }, 300_000);

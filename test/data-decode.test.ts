@@ -13,7 +13,10 @@ const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtur
 const RATE = 16000;
 const FRAMES = 4000;
 const reference = (frequency: number, amplitude: number): Float32Array =>
-  Float32Array.from({ length: FRAMES }, (_, i) => Math.floor(amplitude * Math.sin((2 * Math.PI * frequency * i) / RATE) * 32768 + 0.5) / 32768);
+  Float32Array.from(
+    { length: FRAMES },
+    (_, i) => Math.floor(amplitude * Math.sin((2 * Math.PI * frequency * i) / RATE) * 32768 + 0.5) / 32768,
+  );
 const LEFT = reference(440, 0.5);
 const RIGHT = reference(1000, 0.25);
 
@@ -48,7 +51,11 @@ function aiff(channels: number[][], rate: number, bits: 8 | 16 | 24 | 32, compre
   const commSize = compression ? 24 : 18;
   const out = new Uint8Array(12 + 8 + commSize + 16 + dataSize);
   const view = new DataView(out.buffer);
-  const text = (offset: number, s: string): void => out.set(Array.from(s, (c) => c.charCodeAt(0)), offset);
+  const text = (offset: number, s: string): void =>
+    out.set(
+      Array.from(s, (c) => c.charCodeAt(0)),
+      offset,
+    );
   text(0, 'FORM');
   view.setUint32(4, out.length - 8);
   text(8, compression ? 'AIFC' : 'AIFF');
@@ -171,7 +178,17 @@ describe('decoding each format', () => {
   });
 
   it('AIFF 16-bit stereo and 8-bit mono: big-endian and signed at every size', async () => {
-    const stereo = await decodeAudio(aiff([[16384, -32768, 0], [100, 200, 32767]], 44100, 16), 'a.aiff');
+    const stereo = await decodeAudio(
+      aiff(
+        [
+          [16384, -32768, 0],
+          [100, 200, 32767],
+        ],
+        44100,
+        16,
+      ),
+      'a.aiff',
+    );
     expect(stereo.format).toBe('aiff pcm16');
     expect(stereo.sampleRate).toBe(44100);
     expect(Array.from(stereo.channels[0])).toEqual([0.5, -1, 0]);
@@ -189,7 +206,18 @@ describe('decoding each format', () => {
     expect(Array.from(a24.channels[0])).toEqual(values24.map((x) => Math.fround(x / 8388608)));
     const a32 = await decodeAudio(aiff([[-2147483648, 1073741824]], 48000, 32), 'd.aiff');
     expect(Array.from(a32.channels[0])).toEqual([-1, 0.5]);
-    const sowt = await decodeAudio(aiff([[16384, -16384], [-32768, 8192]], 96000, 16, 'sowt'), 'e.aifc');
+    const sowt = await decodeAudio(
+      aiff(
+        [
+          [16384, -16384],
+          [-32768, 8192],
+        ],
+        96000,
+        16,
+        'sowt',
+      ),
+      'e.aifc',
+    );
     expect(sowt.format).toBe('aiff-c pcm16');
     expect(sowt.sampleRate).toBe(96000);
     expect(Array.from(sowt.channels[1])).toEqual([-1, 0.25]);
@@ -239,7 +267,8 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
     const bytes = await fixture('stereo.ogg');
     // The last page starts at the last "OggS"; keeping everything before it leaves whole pages.
     let last = 0;
-    for (let i = 0; i + 4 <= bytes.length; ++i) if (bytes[i] === 0x4f && bytes[i + 1] === 0x67 && bytes[i + 2] === 0x67 && bytes[i + 3] === 0x53) last = i;
+    for (let i = 0; i + 4 <= bytes.length; ++i)
+      if (bytes[i] === 0x4f && bytes[i + 1] === 0x67 && bytes[i + 2] === 0x67 && bytes[i + 3] === 0x53) last = i;
     await expectAudioError(bytes.subarray(0, last), 'pages.ogg', 'does not carry the end-of-stream flag');
   });
 
@@ -257,7 +286,11 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
   it('empty, text, image, unknown and unsupported files', async () => {
     await expectAudioError(new Uint8Array(0), 'empty.wav', 'file is empty');
     await expectAudioError(new TextEncoder().encode('filename\tevent_labels\nY1.wav\tDog\n'), 'notes.flac', 'text, not audio');
-    await expectAudioError(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]), 'image.wav', 'not a recognised audio format (first bytes 89 50 4e 47');
+    await expectAudioError(
+      Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
+      'image.wav',
+      'not a recognised audio format (first bytes 89 50 4e 47',
+    );
     await expectAudioError(Uint8Array.from([0, 0, 0, 0x20, ...new TextEncoder().encode('ftypM4A isom')]), 'song.m4a', 'MP4/M4A');
     await expectAudioError(Uint8Array.from([1, 2, 3]), 'tiny.wav', 'file is 3 bytes, too short to be audio');
   });
@@ -279,7 +312,11 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
 });
 
 describe('toMono', () => {
-  const stereo: DecodedAudio = { channels: [Float32Array.from([1, 0.5, -1]), Float32Array.from([0, 0.5, 1])], sampleRate: 8000, format: 'wav pcm16' };
+  const stereo: DecodedAudio = {
+    channels: [Float32Array.from([1, 0.5, -1]), Float32Array.from([0, 0.5, 1])],
+    sampleRate: 8000,
+    format: 'wav pcm16',
+  };
 
   it('averages the channels by default', () => {
     expect(Array.from(toMono(stereo))).toEqual([0.5, 0.5, 0]);

@@ -41,7 +41,12 @@ afterAll(async () => {
 
 describe('desed', () => {
   const good = (): Record<string, string | null> => ({
-    'metadata/train/weak.tsv': tsv([['filename', 'event_labels'], ['w1.wav', 'Dog,Speech'], ['w2.wav', 'Cat'], ['s1.wav', 'Frying,Blender']]),
+    'metadata/train/weak.tsv': tsv([
+      ['filename', 'event_labels'],
+      ['w1.wav', 'Dog,Speech'],
+      ['w2.wav', 'Cat'],
+      ['s1.wav', 'Frying,Blender'],
+    ]),
     'metadata/train/strong.tsv': tsv([
       ['filename', 'onset', 'offset', 'event_label'],
       ['s1.wav', '1.500', '3.000', 'Frying'],
@@ -98,12 +103,23 @@ describe('desed', () => {
     ]);
     const root = await dataset(files);
     const manifest = await readDataset(root);
-    expect(problemAt(manifest.problems, 'metadata/train/weak.tsv', 2)).toMatchObject({ field: 'event_labels', message: "unknown class 'Unicorn'" });
+    expect(problemAt(manifest.problems, 'metadata/train/weak.tsv', 2)).toMatchObject({
+      field: 'event_labels',
+      message: "unknown class 'Unicorn'",
+    });
     expect(problemAt(manifest.problems, 'metadata/train/weak.tsv', 3).message).toBe('expected 2 columns (filename, event_labels), found 3');
-    expect(problemAt(manifest.problems, 'metadata/train/weak.tsv', 5)).toMatchObject({ field: 'filename', message: "'w2.wav' is listed twice" });
+    expect(problemAt(manifest.problems, 'metadata/train/weak.tsv', 5)).toMatchObject({
+      field: 'filename',
+      message: "'w2.wav' is listed twice",
+    });
     expect(problemAt(manifest.problems, 'validation.tsv', 2)).toMatchObject({ field: 'offset', message: 'onset 3 is after offset 1' });
-    expect(problemAt(manifest.problems, 'validation.tsv', 3)).toMatchObject({ field: 'onset', message: "'abc' is not a number of seconds" });
-    expect(problemAt(manifest.problems, 'validation.tsv', 4).message).toBe(`audio file 'v3.wav' not found in ${path.join(root, 'audio/validation')}`);
+    expect(problemAt(manifest.problems, 'validation.tsv', 3)).toMatchObject({
+      field: 'onset',
+      message: "'abc' is not a number of seconds",
+    });
+    expect(problemAt(manifest.problems, 'validation.tsv', 4).message).toBe(
+      `audio file 'v3.wav' not found in ${path.join(root, 'audio/validation')}`,
+    );
     expect(problemAt(manifest.problems, 'validation.tsv', 5)).toMatchObject({ field: 'event_label', message: "unknown class 'Car'" });
     expect(manifest.problems).toHaveLength(7);
     expect(manifest.items.map((i) => path.basename(i.path)).sort()).toEqual(['s1.wav', 's2.wav']);
@@ -111,15 +127,22 @@ describe('desed', () => {
 
   it('reports weak labels that disagree with the strong events of the same clip', async () => {
     const files = good();
-    files['metadata/train/weak.tsv'] = tsv([['filename', 'event_labels'], ['s1.wav', 'Frying']]);
+    files['metadata/train/weak.tsv'] = tsv([
+      ['filename', 'event_labels'],
+      ['s1.wav', 'Frying'],
+    ]);
     const manifest = await readDataset(await dataset(files));
-    expect(manifest.problems[0].message).toBe('weak labels [Frying] differ from the strong labels\' classes [Blender, Frying]');
+    expect(manifest.problems[0].message).toBe("weak labels [Frying] differ from the strong labels' classes [Blender, Frying]");
   });
 
   it('takes its classes from dataset.json, and accepts metadata/validation/weak.tsv', async () => {
     const root = await dataset({
       'dataset.json': JSON.stringify({ classes: ['kick', 'snare', 'hihat'], sources: [] }),
-      'metadata/validation/weak.tsv': tsv([['filename', 'event_labels'], ['a.wav', 'snare,kick'], ['b.wav', 'Dog']]),
+      'metadata/validation/weak.tsv': tsv([
+        ['filename', 'event_labels'],
+        ['a.wav', 'snare,kick'],
+        ['b.wav', 'Dog'],
+      ]),
       ...wavs('audio/validation', ['a.wav', 'b.wav']),
     });
     const manifest = await readDataset(root);
@@ -138,7 +161,9 @@ describe('desed', () => {
   it('a header without the needed columns is E_DATA naming file and header', async () => {
     const root = await dataset({ 'metadata/train/weak.tsv': 'file\tlabels\nx.wav\tDog\n' });
     const error = await failure(() => readDataset(root));
-    expect(error.message).toBe(`${path.join(root, 'metadata/train/weak.tsv')}:1: missing columns 'filename', 'event_labels' (header is 'file', 'labels')`);
+    expect(error.message).toBe(
+      `${path.join(root, 'metadata/train/weak.tsv')}:1: missing columns 'filename', 'event_labels' (header is 'file', 'labels')`,
+    );
   });
 });
 
@@ -157,7 +182,13 @@ describe('esc50', () => {
     const manifest = await readDataset(root);
     expect(manifest.format).toBe('esc50');
     expect(manifest.classes).toEqual(['dog', 'rooster', 'chirping_birds']);
-    expect(manifest.items[0]).toEqual({ path: path.join(root, 'audio/1-100032-A-0.wav'), labels: ['dog'], split: 'train', fold: 1, source: '100032' });
+    expect(manifest.items[0]).toEqual({
+      path: path.join(root, 'audio/1-100032-A-0.wav'),
+      labels: ['dog'],
+      split: 'train',
+      fold: 1,
+      source: '100032',
+    });
     expect(manifest.items.filter((i) => i.split === 'test').map((i) => i.fold)).toEqual([5, 5]);
     const fold2 = await readDataset(root, { testFold: 2 });
     expect(fold2.items.filter((i) => i.split === 'test').map((i) => path.basename(i.path))).toEqual(['2-100038-A-14.wav']);
@@ -175,7 +206,13 @@ describe('esc50', () => {
 
   it('problems: bad fold, bad target, a target with two names, missing audio', async () => {
     const root = await dataset({
-      'meta/esc50.csv': [...rows, '3-1-A-0.wav,7,0,dog,True,1,A', '3-2-A-0.wav,3,x,dog,True,2,A', '3-3-A-0.wav,3,0,cat,True,3,A', '3-4-A-0.wav,3,0,dog,True,4,A'].join('\n'),
+      'meta/esc50.csv': [
+        ...rows,
+        '3-1-A-0.wav,7,0,dog,True,1,A',
+        '3-2-A-0.wav,3,x,dog,True,2,A',
+        '3-3-A-0.wav,3,0,cat,True,3,A',
+        '3-4-A-0.wav,3,0,dog,True,4,A',
+      ].join('\n'),
       ...audio,
       ...wavs('audio', ['3-1-A-0.wav', '3-2-A-0.wav', '3-3-A-0.wav']),
     });
@@ -208,9 +245,17 @@ describe('urbansound8k', () => {
     const manifest = await readDataset(root);
     expect(manifest.format).toBe('urbansound8k');
     expect(manifest.classes).toEqual(['car_horn', 'children_playing', 'dog_bark']);
-    expect(manifest.items[0]).toEqual({ path: path.join(root, 'audio/fold5/100032-3-0-0.wav'), labels: ['dog_bark'], split: 'train', fold: 5, source: '100032' });
+    expect(manifest.items[0]).toEqual({
+      path: path.join(root, 'audio/fold5/100032-3-0-0.wav'),
+      labels: ['dog_bark'],
+      split: 'train',
+      fold: 5,
+      source: '100032',
+    });
     expect(splitCounts(manifest)).toEqual({ train: 1, test: 2 });
-    expect(problemAt(manifest.problems, 'UrbanSound8K.csv', 5).message).toContain(`(folder ${path.join(root, 'audio/fold3')} does not exist)`);
+    expect(problemAt(manifest.problems, 'UrbanSound8K.csv', 5).message).toContain(
+      `(folder ${path.join(root, 'audio/fold3')} does not exist)`,
+    );
     expect(splitCounts(await readDataset(root, { testFold: 5 }))).toEqual({ train: 2, test: 1 });
   });
 });
@@ -233,10 +278,21 @@ describe('fsd50k', () => {
     const manifest = await readDataset(root);
     expect(manifest.format).toBe('fsd50k');
     expect(manifest.classes).toEqual(['Electric_guitar', 'Guitar', 'Music', 'Bark']);
-    expect(manifest.items[0]).toEqual({ path: path.join(root, 'FSD50K.dev_audio/64760.wav'), labels: ['Electric_guitar', 'Guitar', 'Music'], split: 'train', source: '64760' });
+    expect(manifest.items[0]).toEqual({
+      path: path.join(root, 'FSD50K.dev_audio/64760.wav'),
+      labels: ['Electric_guitar', 'Guitar', 'Music'],
+      split: 'train',
+      source: '64760',
+    });
     expect(splitCounts(manifest)).toEqual({ train: 1, val: 1, test: 1 });
-    expect(problemAt(manifest.problems, 'dev.csv', 4)).toMatchObject({ field: 'labels', message: "unknown label 'Meow' (not in vocabulary.csv)" });
-    expect(problemAt(manifest.problems, 'dev.csv', 5)).toMatchObject({ field: 'split', message: "split 'test' is neither 'train' nor 'val'" });
+    expect(problemAt(manifest.problems, 'dev.csv', 4)).toMatchObject({
+      field: 'labels',
+      message: "unknown label 'Meow' (not in vocabulary.csv)",
+    });
+    expect(problemAt(manifest.problems, 'dev.csv', 5)).toMatchObject({
+      field: 'split',
+      message: "split 'test' is neither 'train' nor 'val'",
+    });
   });
 });
 
@@ -259,7 +315,10 @@ describe('folder', () => {
   });
 
   it('labels.tsv without a split column: everything is train', async () => {
-    const root = await dataset({ 'labels.tsv': 'file\tlabel\na.wav\tdog\nb.wav\tcat\nb.wav\tcat\nmissing.wav\tcat\n', ...wavs('.', ['a.wav', 'b.wav']) });
+    const root = await dataset({
+      'labels.tsv': 'file\tlabel\na.wav\tdog\nb.wav\tcat\nb.wav\tcat\nmissing.wav\tcat\n',
+      ...wavs('.', ['a.wav', 'b.wav']),
+    });
     const manifest = await readDataset(root);
     expect(manifest.items.map((i) => i.split)).toEqual(['train', 'train']);
     expect(problemAt(manifest.problems, 'labels.tsv', 4).message).toBe("'b.wav' is already listed on line 3");
@@ -288,7 +347,11 @@ describe('format detection', () => {
   });
 
   it('refuses to guess between two layouts; an explicit format decides', async () => {
-    const root = await dataset({ 'meta/esc50.csv': 'filename,fold,target,category\na.wav,1,0,dog\n', 'labels.csv': 'filename,labels\na.wav,dog\n', ...wavs('audio', ['a.wav']) });
+    const root = await dataset({
+      'meta/esc50.csv': 'filename,fold,target,category\na.wav,1,0,dog\n',
+      'labels.csv': 'filename,labels\na.wav,dog\n',
+      ...wavs('audio', ['a.wav']),
+    });
     const error = await failure(() => readDataset(root));
     expect(error.message).toContain('looks like several dataset formats (esc50: meta/esc50.csv; folder: labels.csv)');
     expect((await readDataset(root, { format: 'esc50' })).items).toHaveLength(1);
@@ -299,7 +362,9 @@ describe('format detection', () => {
     expect(error.code).toBe('E_IO');
     expect(error.message).toContain('does not exist');
     const root = await dataset({ 'labels.csv': 'filename,labels\n' });
-    expect((await failure(() => readDataset(root, { testFold: 2 }))).message).toContain('a test fold applies to esc50 and urbansound8k only');
+    expect((await failure(() => readDataset(root, { testFold: 2 }))).message).toContain(
+      'a test fold applies to esc50 and urbansound8k only',
+    );
   });
 
   it('an explicit format whose metadata is absent says which file is missing', async () => {
@@ -319,7 +384,12 @@ describe('checkManifest', () => {
       { path: '/data/set/1.wav', labels: ['a'], split: 'train' },
       { path: '/data/set/2.wav', labels: ['b'], split: 'test' },
     ],
-    problems: Array.from({ length: problems }, (_, i) => ({ file: '/data/set/labels.csv', line: i + 2, field: 'filename', message: `problem ${i}` })),
+    problems: Array.from({ length: problems }, (_, i) => ({
+      file: '/data/set/labels.csv',
+      line: i + 2,
+      field: 'filename',
+      message: `problem ${i}`,
+    })),
   });
 
   it('passes a clean manifest through', () => {
@@ -331,7 +401,9 @@ describe('checkManifest', () => {
   it('without skipBad: E_DATA with the first 10 problems, the total and the --skip-bad hint', async () => {
     const error = await failure(() => checkManifest(manifest(12), { skipBad: false }));
     expect(error.code).toBe('E_DATA');
-    expect(error.message).toContain('/data/set (folder): 12 problems in the dataset; fix them, or run with --skip-bad to skip the affected items (2 good items would remain)');
+    expect(error.message).toContain(
+      '/data/set (folder): 12 problems in the dataset; fix them, or run with --skip-bad to skip the affected items (2 good items would remain)',
+    );
     expect(error.message).toContain('  /data/set/labels.csv:2 (filename): problem 0');
     expect(error.message).toContain('  /data/set/labels.csv:11 (filename): problem 9');
     expect(error.message).not.toContain('problem 10');
@@ -358,7 +430,9 @@ describe('checkManifest', () => {
     m.items = [];
     const error = await failure(() => checkManifest(m, { skipBad: true }));
     expect(error.code).toBe('E_DATA');
-    expect(error.message).toContain('no usable items; all were skipped for 1 problem(s), the first: /data/set/labels.csv:2 (filename): problem 0');
+    expect(error.message).toContain(
+      'no usable items; all were skipped for 1 problem(s), the first: /data/set/labels.csv:2 (filename): problem 0',
+    );
   });
 
   it('works on a real reader result', async () => {

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runTrain } from '../src/commands/train.js';
+import { runTrain } from '../src/experiment/train.js';
 import { trainDataDefaults } from './helpers.js';
 import { decodeAudioFile } from '../src/data/audio/decode.js';
-import { parseCsv } from '../src/data/csv.js';
+import { parseCsv } from '../src/util/csv.js';
 import { checkManifest, splitCounts, type DatasetManifest } from '../src/data/manifest.js';
 import { readDataset } from '../src/data/readers/detect.js';
 import { debianLicences, hydrogenClass, REAL_SET_CLASSES, sonicPiClass, splitRecordings, type Recording } from '../src/data/real-set.js';
@@ -22,7 +22,7 @@ const TRAIN = 24;
 const TEST = 8;
 
 describe('class mapping', () => {
-  it('maps hydrogen instrument names the way data.md §1.3 says, without the traps', () => {
+  it('maps hydrogen instrument names by their regular expressions, without the traps', () => {
     const cases: Array<[string, string | undefined]> = [
       ['Kick (Tama Superstar 22")', 'kick'],
       ['c3 - bass drum 1', 'kick'],
@@ -70,7 +70,8 @@ describe('class mapping', () => {
   });
 
   it('reads per-file licences from a Debian copyright file', () => {
-    const copyright = 'Format: x\n\nFiles: *\nCopyright: someone\nLicense: MIT\n\nFiles: etc/samples/a.flac\n etc/samples/b.flac\nCopyright: x\nLicense: CC0\n';
+    const copyright =
+      'Format: x\n\nFiles: *\nCopyright: someone\nLicense: MIT\n\nFiles: etc/samples/a.flac\n etc/samples/b.flac\nCopyright: x\nLicense: CC0\n';
     const { byFile, fallback } = debianLicences(copyright);
     expect(fallback).toBe('MIT');
     expect(byFile.get('etc/samples/b.flac')).toBe('CC0');
@@ -78,7 +79,14 @@ describe('class mapping', () => {
 });
 
 describe('splitRecordings', () => {
-  const rec = (group: string, className: string, n: number): Recording => ({ id: `${group}/${n}`, file: '', package: 'p', group, className, licence: 'x' });
+  const rec = (group: string, className: string, n: number): Recording => ({
+    id: `${group}/${n}`,
+    file: '',
+    package: 'p',
+    group,
+    className,
+    licence: 'x',
+  });
   const recordings: Recording[] = [];
   for (const kit of ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8']) {
     for (let n = 0; n < 3; ++n) recordings.push(rec(kit, 'kick', n), rec(kit, 'snare', n));
@@ -111,7 +119,10 @@ describe('scripts/build-real-dataset.sh', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(path.join(os.tmpdir(), 'sedjoule-real-set-'));
-    const run = spawnSync(SCRIPT, ['--out', out, '--clips', String(TRAIN), '--test-clips', String(TEST), '--seed', '7', '--work', WORK], { encoding: 'utf8', timeout: 900_000 });
+    const run = spawnSync(SCRIPT, ['--out', out, '--clips', String(TRAIN), '--test-clips', String(TEST), '--seed', '7', '--work', WORK], {
+      encoding: 'utf8',
+      timeout: 900_000,
+    });
     if (run.status === 3) {
       skipReason = `the Debian packages could not be obtained: ${run.stderr.trim().split('\n').pop()}`;
       return;
@@ -131,7 +142,15 @@ describe('scripts/build-real-dataset.sh', () => {
     expect(manifest.classes).toEqual(REAL_SET_CLASSES);
     expect(splitCounts(manifest)).toEqual({ train: TRAIN, test: TEST });
     expect(checkManifest(manifest, { skipBad: false }).manifest.items).toHaveLength(TRAIN + TEST);
-    for (const file of ['metadata/train/weak.tsv', 'metadata/train/strong.tsv', 'metadata/validation/validation.tsv', 'metadata/validation/weak.tsv', 'metadata/validation/validation_durations.tsv', 'metadata/sources.tsv', 'dataset.json']) {
+    for (const file of [
+      'metadata/train/weak.tsv',
+      'metadata/train/strong.tsv',
+      'metadata/validation/validation.tsv',
+      'metadata/validation/weak.tsv',
+      'metadata/validation/validation_durations.tsv',
+      'metadata/sources.tsv',
+      'dataset.json',
+    ]) {
       await expect(readFile(path.join(out, file))).resolves.toBeTruthy();
     }
   });
@@ -186,12 +205,16 @@ describe('scripts/build-real-dataset.sh', () => {
     if (skipReason) ctx.skip(skipReason);
     const sources = parseCsv(await readFile(path.join(out, 'metadata/sources.tsv'), 'utf8'), 'sources.tsv', { delimiter: '\t' });
     const column = (name: string): number => (sources.header ?? []).indexOf(name);
-    const bySplit = (split: string, field: string): Set<string> => new Set(sources.rows.filter((r) => r.fields[column('split')] === split).map((r) => r.fields[column(field)]));
+    const bySplit = (split: string, field: string): Set<string> =>
+      new Set(sources.rows.filter((r) => r.fields[column('split')] === split).map((r) => r.fields[column(field)]));
     const overlap = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => b.has(x));
     expect(overlap(bySplit('train', 'recording'), bySplit('test', 'recording'))).toEqual([]);
     const kits = (split: string): Set<string> => new Set([...bySplit(split, 'group')].filter((g) => g.startsWith('hydrogen-drumkits:')));
     expect(overlap(kits('train'), kits('test'))).toEqual([]);
-    const description = JSON.parse(await readFile(path.join(out, 'dataset.json'), 'utf8')) as { split: { testKits: string[]; trainKits: string[] }; sources: Array<{ package: string; version: string }> };
+    const description = JSON.parse(await readFile(path.join(out, 'dataset.json'), 'utf8')) as {
+      split: { testKits: string[]; trainKits: string[] };
+      sources: Array<{ package: string; version: string }>;
+    };
     expect(overlap(new Set(description.split.testKits), new Set(description.split.trainKits))).toEqual([]);
     for (const g of kits('test')) expect(description.split.testKits).toContain(g.split(':')[1]);
     expect(description.sources.map((s) => s.package)).toEqual(['hydrogen-drumkits', 'sonic-pi-samples']);
@@ -224,7 +247,9 @@ describe('scripts/build-real-dataset.sh', () => {
       expect(report.phases.train!.result.epochLoss.every(Number.isFinite)).toBe(true);
       expect(report.phases.test!.metrics.examples).toBe(TEST);
       // The front end ran natively on every clip: its kernels are in the ledger.
-      expect(new Set(report.phases.features!.kernels.map((k) => k.name))).toEqual(new Set(['resample', 'stft', 'mel', 'amplitude', 'normalize']));
+      expect(new Set(report.phases.features!.kernels.map((k) => k.name))).toEqual(
+        new Set(['resample', 'stft', 'mel', 'amplitude', 'normalize']),
+      );
     } finally {
       await rm(cache, { recursive: true, force: true });
     }
@@ -234,9 +259,18 @@ describe('scripts/build-real-dataset.sh', () => {
     if (skipReason) ctx.skip(skipReason);
     const again = await mkdtemp(path.join(os.tmpdir(), 'sedjoule-real-set-'));
     try {
-      const run = spawnSync(SCRIPT, ['--out', again, '--clips', String(TRAIN), '--test-clips', String(TEST), '--seed', '7', '--work', WORK], { encoding: 'utf8', timeout: 900_000 });
+      const run = spawnSync(
+        SCRIPT,
+        ['--out', again, '--clips', String(TRAIN), '--test-clips', String(TEST), '--seed', '7', '--work', WORK],
+        { encoding: 'utf8', timeout: 900_000 },
+      );
       expect(run.status).toBe(0);
-      for (const file of ['metadata/train/strong.tsv', 'metadata/sources.tsv', 'audio/train/weak/train_00003.wav', 'audio/validation/test_00001.wav']) {
+      for (const file of [
+        'metadata/train/strong.tsv',
+        'metadata/sources.tsv',
+        'audio/train/weak/train_00003.wav',
+        'audio/validation/test_00001.wav',
+      ]) {
         expect(await readFile(path.join(again, file))).toEqual(await readFile(path.join(out, file)));
       }
     } finally {

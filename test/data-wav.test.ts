@@ -82,7 +82,10 @@ function expectSamples(actual: Float32Array, expected: number[]): void {
 
 describe('parseWav: sample formats', () => {
   it('reads unsigned 8-bit PCM (128 is silence)', () => {
-    const bytes = riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 8 }), dataChunk([[0, 64, 128, 192, 255]], 1, (v, o, x) => v.setUint8(o, x))]);
+    const bytes = riff([
+      fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 8 }),
+      dataChunk([[0, 64, 128, 192, 255]], 1, (v, o, x) => v.setUint8(o, x)),
+    ]);
     const audio = parseWav(bytes, 'u8.wav');
     expect(audio.format).toBe('wav pcm8');
     expect(audio.sampleRate).toBe(8000);
@@ -90,7 +93,10 @@ describe('parseWav: sample formats', () => {
   });
 
   it('reads 16-bit PCM', () => {
-    const bytes = riff([fmtChunk({ tag: 1, channels: 1, rate: 16000, bits: 16 }), dataChunk([[-32768, -16384, 0, 1, 32767]], 2, (v, o, x) => v.setInt16(o, x, true))]);
+    const bytes = riff([
+      fmtChunk({ tag: 1, channels: 1, rate: 16000, bits: 16 }),
+      dataChunk([[-32768, -16384, 0, 1, 32767]], 2, (v, o, x) => v.setInt16(o, x, true)),
+    ]);
     const audio = parseWav(bytes, 's16.wav');
     expect(audio.format).toBe('wav pcm16');
     expectSamples(audio.channels[0], [-1, -0.5, 0, 1 / 32768, 32767 / 32768]);
@@ -106,22 +112,37 @@ describe('parseWav: sample formats', () => {
     };
     const audio = parseWav(riff([fmtChunk({ tag: 1, channels: 1, rate: 44100, bits: 24 }), dataChunk([values], 3, write)]), 's24.wav');
     expect(audio.format).toBe('wav pcm24');
-    expectSamples(audio.channels[0], values.map((x) => x / 8388608));
+    expectSamples(
+      audio.channels[0],
+      values.map((x) => x / 8388608),
+    );
   });
 
   it('reads 32-bit PCM', () => {
     const values = [-2147483648, -1073741824, 0, 1073741824, 2147483647];
-    const audio = parseWav(riff([fmtChunk({ tag: 1, channels: 1, rate: 48000, bits: 32 }), dataChunk([values], 4, (v, o, x) => v.setInt32(o, x, true))]), 's32.wav');
+    const audio = parseWav(
+      riff([fmtChunk({ tag: 1, channels: 1, rate: 48000, bits: 32 }), dataChunk([values], 4, (v, o, x) => v.setInt32(o, x, true))]),
+      's32.wav',
+    );
     expect(audio.format).toBe('wav pcm32');
-    expectSamples(audio.channels[0], values.map((x) => x / 2147483648));
+    expectSamples(
+      audio.channels[0],
+      values.map((x) => x / 2147483648),
+    );
   });
 
   it('reads IEEE float 32 and 64 exactly, including values beyond [-1, 1]', () => {
     const values = [-1.5, -1, -0.123456, 0, 0.75, 1, 2];
-    const f32 = parseWav(riff([fmtChunk({ tag: 3, channels: 1, rate: 22050, bits: 32 }), dataChunk([values], 4, (v, o, x) => v.setFloat32(o, x, true))]), 'f32.wav');
+    const f32 = parseWav(
+      riff([fmtChunk({ tag: 3, channels: 1, rate: 22050, bits: 32 }), dataChunk([values], 4, (v, o, x) => v.setFloat32(o, x, true))]),
+      'f32.wav',
+    );
     expect(f32.format).toBe('wav float32');
     expect(Array.from(f32.channels[0])).toEqual(Array.from(Float32Array.from(values)));
-    const f64 = parseWav(riff([fmtChunk({ tag: 3, channels: 1, rate: 22050, bits: 64 }), dataChunk([values], 8, (v, o, x) => v.setFloat64(o, x, true))]), 'f64.wav');
+    const f64 = parseWav(
+      riff([fmtChunk({ tag: 3, channels: 1, rate: 22050, bits: 64 }), dataChunk([values], 8, (v, o, x) => v.setFloat64(o, x, true))]),
+      'f64.wav',
+    );
     expect(f64.format).toBe('wav float64');
     expect(Array.from(f64.channels[0])).toEqual(Array.from(Float32Array.from(values)));
   });
@@ -129,10 +150,19 @@ describe('parseWav: sample formats', () => {
   it('splits interleaved stereo into channels', () => {
     const left = [100, 200, 300];
     const right = [-100, -200, -300];
-    const audio = parseWav(riff([fmtChunk({ tag: 1, channels: 2, rate: 8000, bits: 16 }), dataChunk([left, right], 2, (v, o, x) => v.setInt16(o, x, true))]), 'stereo.wav');
+    const audio = parseWav(
+      riff([fmtChunk({ tag: 1, channels: 2, rate: 8000, bits: 16 }), dataChunk([left, right], 2, (v, o, x) => v.setInt16(o, x, true))]),
+      'stereo.wav',
+    );
     expect(audio.channels.length).toBe(2);
-    expectSamples(audio.channels[0], left.map((x) => x / 32768));
-    expectSamples(audio.channels[1], right.map((x) => x / 32768));
+    expectSamples(
+      audio.channels[0],
+      left.map((x) => x / 32768),
+    );
+    expectSamples(
+      audio.channels[1],
+      right.map((x) => x / 32768),
+    );
   });
 });
 
@@ -149,7 +179,10 @@ describe('parseWav: WAVE_FORMAT_EXTENSIBLE', () => {
     const audio = parseWav(riff([fmt, dataChunk([values, values], 3, write)]), 'ext24.wav');
     expect(audio.format).toBe('wav pcm24');
     expect(audio.sampleRate).toBe(96000);
-    expectSamples(audio.channels[1], values.map((x) => x / 8388608));
+    expectSamples(
+      audio.channels[1],
+      values.map((x) => x / 8388608),
+    );
   });
 
   it('reads the float sub-format behind a fact chunk, at an offset that is not 4-byte aligned', () => {
@@ -157,7 +190,11 @@ describe('parseWav: WAVE_FORMAT_EXTENSIBLE', () => {
     const fmt = fmtChunk({ tag: 3, channels: 1, rate: 44100, bits: 32, extensible: { validBits: 32, subformat: 3 } });
     // fmt (40) + fact (4) puts the data body at byte 12 + 48 + 12 + 8 = 80: aligned. A 1-byte
     // chunk plus its pad keeps alignment too, so the whole file is placed at an odd byte offset.
-    const file = riff([fmt, { id: 'fact', body: new Uint8Array([3, 0, 0, 0]) }, dataChunk([values], 4, (v, o, x) => v.setFloat32(o, x, true))]);
+    const file = riff([
+      fmt,
+      { id: 'fact', body: new Uint8Array([3, 0, 0, 0]) },
+      dataChunk([values], 4, (v, o, x) => v.setFloat32(o, x, true)),
+    ]);
     const holder = new Uint8Array(file.length + 1);
     holder.set(file, 1);
     const audio = parseWav(holder.subarray(1), 'extf32.wav');
@@ -166,7 +203,13 @@ describe('parseWav: WAVE_FORMAT_EXTENSIBLE', () => {
   });
 
   it('rejects a sub-format GUID that is not a WAVE format', async () => {
-    const fmt = fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16, extensible: { validBits: 16, subformat: 1, guidTail: GUID_TAIL.map((b, i) => (i === 13 ? 0 : b)) } });
+    const fmt = fmtChunk({
+      tag: 1,
+      channels: 1,
+      rate: 8000,
+      bits: 16,
+      extensible: { validBits: 16, subformat: 1, guidTail: GUID_TAIL.map((b, i) => (i === 13 ? 0 : b)) },
+    });
     const error = await failure(() => parseWav(riff([fmt, dataChunk([[0]], 2, (v, o, x) => v.setInt16(o, x, true))]), 'odd-guid.wav'));
     expect(error.code).toBe('E_AUDIO');
     expect(error.message).toContain('odd-guid.wav');
@@ -186,14 +229,21 @@ describe('parseWav: chunk walking', () => {
       { id: 'id3 ', body: new Uint8Array(5) },
     ]);
     const audio = parseWav(bytes, 'chunks.wav');
-    expectSamples(audio.channels[0], values.map((x) => x / 32768));
+    expectSamples(
+      audio.channels[0],
+      values.map((x) => x / 32768),
+    );
   });
 
   it('reads a float data chunk that starts at an unaligned offset (fmt 18 bytes + fact)', () => {
     const fmt = fmtChunk({ tag: 3, channels: 1, rate: 8000, bits: 32 });
     const fmt18: Chunk = { id: 'fmt ', body: Uint8Array.from([...fmt.body, 0, 0]) };
     const values = [0.1, 0.2, -0.3];
-    const bytes = riff([fmt18, { id: 'fact', body: new Uint8Array([3, 0, 0, 0]) }, dataChunk([values], 4, (v, o, x) => v.setFloat32(o, x, true))]);
+    const bytes = riff([
+      fmt18,
+      { id: 'fact', body: new Uint8Array([3, 0, 0, 0]) },
+      dataChunk([values], 4, (v, o, x) => v.setFloat32(o, x, true)),
+    ]);
     // data body at 12 + 26 + 12 + 8 = 58: not a multiple of 4, where Float32Array views fail.
     expect(58 % 4).not.toBe(0);
     expect(Array.from(parseWav(bytes, 'fact.wav').channels[0])).toEqual(Array.from(Float32Array.from(values)));
@@ -213,7 +263,10 @@ describe('parseWav: chunk walking', () => {
 });
 
 describe('parseWav: errors name the file and say what is wrong', () => {
-  const good = riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16 }), dataChunk([[1, 2, 3, 4, 5, 6, 7, 8]], 2, (v, o, x) => v.setInt16(o, x, true))]);
+  const good = riff([
+    fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16 }),
+    dataChunk([[1, 2, 3, 4, 5, 6, 7, 8]], 2, (v, o, x) => v.setInt16(o, x, true)),
+  ]);
   const cases: Array<[string, Uint8Array, string]> = [
     ['empty', new Uint8Array(0), 'empty'],
     ['short', ascii('RIFF'), 'too short'],
@@ -222,8 +275,16 @@ describe('parseWav: errors name the file and say what is wrong', () => {
     ['no data chunk', riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 16 })]), "no 'data' chunk"],
     ['no fmt chunk', riff([dataChunk([[1]], 2, (v, o, x) => v.setInt16(o, x, true))]), "a 'data' chunk but no 'fmt ' chunk"],
     ['truncated fmt', good.subarray(0, 30), "truncated: 'fmt ' chunk"],
-    ['ADPCM', riff([fmtChunk({ tag: 2, channels: 1, rate: 8000, bits: 4 }), { id: 'data', body: new Uint8Array(4) }]), 'unsupported WAV format tag 0x0002'],
-    ['12-bit PCM', riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 12 }), { id: 'data', body: new Uint8Array(4) }]), '12-bit PCM WAV is not supported'],
+    [
+      'ADPCM',
+      riff([fmtChunk({ tag: 2, channels: 1, rate: 8000, bits: 4 }), { id: 'data', body: new Uint8Array(4) }]),
+      'unsupported WAV format tag 0x0002',
+    ],
+    [
+      '12-bit PCM',
+      riff([fmtChunk({ tag: 1, channels: 1, rate: 8000, bits: 12 }), { id: 'data', body: new Uint8Array(4) }]),
+      '12-bit PCM WAV is not supported',
+    ],
     ['mu-law', riff([fmtChunk({ tag: 7, channels: 1, rate: 8000, bits: 8 }), { id: 'data', body: new Uint8Array(4) }]), 'mu-law'],
   ];
   for (const [what, bytes, message] of cases) {
@@ -276,7 +337,9 @@ describe('encodeWav', () => {
   });
 
   it('rejects channels of different lengths, no channels and a bad sample rate', async () => {
-    expect((await failure(() => encodeWav([new Float32Array(3), new Float32Array(2)], 8000, 'pcm16'))).message).toContain('channel 1 has 2 samples, channel 0 has 3');
+    expect((await failure(() => encodeWav([new Float32Array(3), new Float32Array(2)], 8000, 'pcm16'))).message).toContain(
+      'channel 1 has 2 samples, channel 0 has 3',
+    );
     expect((await failure(() => encodeWav([], 8000, 'pcm16'))).code).toBe('E_VALUE');
     expect((await failure(() => encodeWav([new Float32Array(1)], 44100.5, 'float32'))).message).toContain('sample rate');
   });

@@ -1,6 +1,6 @@
 /**
  * DCASE task 4 energy reporting from constructed run records: kWh, GPU model, MACs per 10 s, the
- * 2023 normalisation and energy-weighted scores (hand-computed), the 2022 rule, the CodeCarbon
+ * 2023 normalization and energy-weighted scores (hand-computed), the 2022 rule, the CodeCarbon
  * column order of emissions.csv, and empty cells (never zeros) for what was not measured.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 
 import { CODECARBON_COLUMNS, codecarbonCsv } from '../src/analysis/codecarbon.js';
 import { dcaseMarkdown, dcaseReport, macsPer10s, writeDcaseReport } from '../src/analysis/dcase.js';
-import type { RunRecord } from '../src/experiment/run.js';
-import { packageRoot } from '../src/native.js';
+import type { RunRecord } from '../src/records/run-record.js';
+import { packageRoot } from '../src/version.js';
 import { gpuSource, makeRecord, raplPackage, writeResults, type PlannedPhase, type PlannedSource } from './run-records.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');
@@ -39,7 +39,10 @@ function baseline(extra: Partial<Parameters<typeof makeRecord>[0]> = {}): RunRec
 }
 
 /** A submission: 0.5 kWh training (GPU 1.5 MJ + CPU 0.3 MJ), 0.01 kWh dev-test, 5e8 forward MACs per clip. */
-function submission(extra: Partial<Parameters<typeof makeRecord>[0]> = {}, testSources: PlannedSource[] | undefined = [gpu(30000), cpu(6000)]): RunRecord {
+function submission(
+  extra: Partial<Parameters<typeof makeRecord>[0]> = {},
+  testSources: PlannedSource[] | undefined = [gpu(30000), cpu(6000)],
+): RunRecord {
   return makeRecord({
     id: 'grid:1',
     model: { kind: 'family', config: { arch: 'cnn', layers: 2, width: 64 } },
@@ -62,7 +65,7 @@ function parseCsv(text: string): { header: string[]; rows: Array<Record<string, 
 }
 
 describe('dcase-report', () => {
-  it('training and dev-test kWh, normalised with the 2023 references, and the energy-weighted scores', () => {
+  it('training and dev-test kWh, normalized with the 2023 references, and the energy-weighted scores', () => {
     const r = dcaseReport([submission(), baseline()], { score: 0.5 });
     expect(r.submission.configId).toBe('grid:1');
     expect(r.baseline.runs).toEqual(['dcase-crnn#r0']);
@@ -101,7 +104,10 @@ describe('dcase-report', () => {
     expect(r.macs10s.scale).toBe(1);
     expect(r.macs10s.from).toMatch(/run phase/);
     // toolbox: 64 frames of a 44.1 kHz clip, 64 x 256 / 44100 s; 10 s is that many windows.
-    const toolbox = submission({ frontend: { sampleRate: 44100, frames: 64, fMax: 22050, amplitude: 'none', clamp: false, normalize: 'none' }, inputShape: [1, 128, 64] });
+    const toolbox = submission({
+      frontend: { sampleRate: 44100, frames: 64, fMax: 22050, amplitude: 'none', clamp: false, normalize: 'none' },
+      inputShape: [1, 128, 64],
+    });
     const m = macsPer10s(toolbox);
     const scale = 10 / ((64 * 256) / 44100);
     expect(m.scale).toBeCloseTo(scale, 12);
@@ -116,11 +122,38 @@ describe('dcase-report', () => {
     const r = dcaseReport([submission(), baseline()], { countryIsoCode: 'FRA' });
     const csv = parseCsv(codecarbonCsv(r.emissions.rows));
     expect(csv.header).toEqual([
-      'timestamp', 'project_name', 'run_id', 'experiment_id', 'duration', 'emissions', 'emissions_rate',
-      'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed',
-      'country_name', 'country_iso_code', 'region', 'cloud_provider', 'cloud_region', 'os', 'python_version',
-      'codecarbon_version', 'cpu_count', 'cpu_model', 'gpu_count', 'gpu_model', 'longitude', 'latitude',
-      'ram_total_size', 'tracking_mode', 'on_cloud', 'pue',
+      'timestamp',
+      'project_name',
+      'run_id',
+      'experiment_id',
+      'duration',
+      'emissions',
+      'emissions_rate',
+      'cpu_power',
+      'gpu_power',
+      'ram_power',
+      'cpu_energy',
+      'gpu_energy',
+      'ram_energy',
+      'energy_consumed',
+      'country_name',
+      'country_iso_code',
+      'region',
+      'cloud_provider',
+      'cloud_region',
+      'os',
+      'python_version',
+      'codecarbon_version',
+      'cpu_count',
+      'cpu_model',
+      'gpu_count',
+      'gpu_model',
+      'longitude',
+      'latitude',
+      'ram_total_size',
+      'tracking_mode',
+      'on_cloud',
+      'pue',
     ]);
     expect(csv.header).toEqual([...CODECARBON_COLUMNS]);
     expect(csv.rows.map((row) => row.run_id)).toEqual(['grid:1#r0/train', 'grid:1#r0/test', 'dcase-crnn#r0/test']);
@@ -142,7 +175,7 @@ describe('dcase-report', () => {
     expect(dcaseMarkdown(r)).toMatch(/`ram_energy` \(3 of 3 rows\): DRAM was not measured/);
   });
 
-  it('a missing dev-test energy stays missing: no normalised figure, no score, no zero in the CSV', () => {
+  it('a missing dev-test energy stays missing: no normalized figure, no score, no zero in the CSV', () => {
     const r = dcaseReport([submission({}, [gpu(null), cpu(6000)]), baseline()], { score: 0.4 });
     expect(r.devTest.kWh).toBeNull();
     expect(r.devTest.reason).toMatch(/gpu0.*could not be measured/);
@@ -193,17 +226,20 @@ describe('dcase-report', () => {
   it('sedjoule dcase-report on a results folder', () => {
     const results = writeResults(fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-dcase-results-')), [submission(), baseline()]);
     const out = path.join(results, 'report');
-    const r = spawnSync(process.execPath, [cli, 'dcase-report', results, '--score', '0.5', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [cli, 'dcase-report', results, '--score', '0.5', '--out', out], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| training energy \| 0\.5 kWh/);
-    expect(r.stdout).toMatch(/\| normalised training energy \| 1 kWh/);
+    expect(r.stdout).toMatch(/\| normalized training energy \| 1 kWh/);
     expect(r.stdout).toMatch(/\| energy-weighted score, training \| 0\.695/);
     expect(r.stdout).toMatch(/MACs for 10 s of audio \| 500,000,000/);
     const csv = parseCsv(fs.readFileSync(path.join(out, 'emissions.csv'), 'utf8'));
     expect(csv.header).toEqual([...CODECARBON_COLUMNS]);
     expect(csv.rows).toHaveLength(3);
     const bad = spawnSync(process.execPath, [cli, 'dcase-report', results, '--year', '2024', '--out', out], { encoding: 'utf8' });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/E_USAGE.*2022 and 2023/);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("E_USAGE: --year must be 2022 or 2023, got '2024'");
   });
 });

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { parseCsv } from '../src/data/csv.js';
-import { packageRoot } from '../src/native.js';
+import { parseCsv } from '../src/util/csv.js';
+import { packageRoot } from '../src/version.js';
 import { DEMO_CONFIGS } from '../src/models/presets.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');
@@ -36,15 +36,32 @@ describe('sedjoule demo', () => {
       command: 'demo',
       out,
       report: path.join(out, 'report.html'),
-      settings: { preset: 'demo', configurations: DEMO_CONFIGS.length, families: ['mlp', 'cnn', 'rnn', 'crnn'], frontend: 'toolbox', clips: 16, testClips: 8, epochs: 1, phases: ['train', 'test', 'run'] },
-      sweep: { runs: DEMO_CONFIGS.length, done: DEMO_CONFIGS.length, failed: 0, ranNow: DEMO_CONFIGS.length, keptFromBefore: 0, resumed: false },
+      settings: {
+        preset: 'demo',
+        configurations: DEMO_CONFIGS.length,
+        families: ['mlp', 'cnn', 'rnn', 'crnn'],
+        frontend: 'toolbox',
+        clips: 16,
+        testClips: 8,
+        epochs: 1,
+        phases: ['train', 'test', 'run'],
+      },
+      sweep: {
+        runs: DEMO_CONFIGS.length,
+        done: DEMO_CONFIGS.length,
+        failed: 0,
+        ranNow: DEMO_CONFIGS.length,
+        keptFromBefore: 0,
+        resumed: false,
+      },
       missing: 0,
     });
     expect(s.configurations.map((c: { id: string }) => c.id)).toEqual(DEMO_CONFIGS.map((_, i) => `demo:${i + 1}`));
     expect(s.slopes.map((x: { phase: string }) => x.phase)).toEqual(['train', 'test', 'run']);
     for (const slope of s.slopes) expect(slope.n).toBe(DEMO_CONFIGS.length);
 
-    for (const file of ['report.html', 'runs.csv', 'kernels.csv', 'analysis.json', 'analysis.txt', 'sweep.json']) expect(fs.existsSync(path.join(out, file)), file).toBe(true);
+    for (const file of ['report.html', 'runs.csv', 'kernels.csv', 'analysis.json', 'analysis.txt', 'sweep.json'])
+      expect(fs.existsSync(path.join(out, file)), file).toBe(true);
     expect(fs.readdirSync(path.join(out, 'runs'))).toHaveLength(DEMO_CONFIGS.length);
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html.match(/<tr data-run="/g)).toHaveLength(DEMO_CONFIGS.length);
@@ -60,14 +77,16 @@ describe('sedjoule demo', () => {
     const again = sedjoule('demo', ...SMALL);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain(`report: ${path.join(out, 'report.html')}`);
-    expect(again.stdout).toContain(`${DEMO_CONFIGS.length} of ${DEMO_CONFIGS.length} runs done (0 ran now, ${DEMO_CONFIGS.length} kept from before)`);
+    expect(again.stdout).toContain(
+      `${DEMO_CONFIGS.length} of ${DEMO_CONFIGS.length} runs done (0 ran now, ${DEMO_CONFIGS.length} kept from before)`,
+    );
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8'));
     expect(manifest.sessions).toHaveLength(2);
     expect(manifest.sessions[1]).toMatchObject({ resumed: true, ran: 0, skipped: DEMO_CONFIGS.length });
 
     // Another size is another sweep: refused, naming the difference, rather than mixed in.
     const other = sedjoule('demo', ...SMALL.map((v, i) => (SMALL[i - 1] === '--epochs' ? '2' : v)));
-    expect(other.status).toBe(1);
+    expect(other.status).toBe(2);
     expect(other.stderr).toContain(`${out} holds another sweep`);
     expect(other.stderr).toContain('--epochs: 2 here, 1 in');
 
@@ -78,6 +97,11 @@ describe('sedjoule demo', () => {
     for (const name of ['demo_1_r0.json', 'demo_7_r0.json']) fs.rmSync(path.join(stopped, 'runs', name));
     const resumed = sedjoule('demo', ...SMALL.map((v, i) => (SMALL[i - 1] === '--out' ? stopped : v)), '--json');
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout).sweep).toMatchObject({ resumed: true, ranNow: 2, keptFromBefore: DEMO_CONFIGS.length - 2, done: DEMO_CONFIGS.length });
+    expect(JSON.parse(resumed.stdout).sweep).toMatchObject({
+      resumed: true,
+      ranNow: 2,
+      keptFromBefore: DEMO_CONFIGS.length - 2,
+      done: DEMO_CONFIGS.length,
+    });
   }, 600_000);
 });

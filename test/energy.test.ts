@@ -14,7 +14,7 @@ import { carbonOf } from '../src/energy/carbon.js';
 import { Meter, type MeterOptions } from '../src/energy/meter.js';
 import { probe } from '../src/energy/probe.js';
 import type { EnergyWindow, SourceWindow } from '../src/energy/types.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { failure } from './helpers.js';
 
 const fakeNvml = path.join(packageRoot, 'build', 'Release', 'libsedjoule_fake_nvml.so');
@@ -237,7 +237,8 @@ describe('RAPL through a fake powercap folder', () => {
     }
     const root = powercap();
     fs.chmodSync(root, 0o755); // mkdtemp makes it 0700: the unprivileged child must reach the files
-    for (const f of ['intel-rapl:0/energy_uj', 'intel-rapl:0/intel-rapl:0:1/energy_uj', 'intel-rapl:1/energy_uj']) fs.chmodSync(path.join(root, f), 0o400);
+    for (const f of ['intel-rapl:0/energy_uj', 'intel-rapl:0/intel-rapl:0:1/energy_uj', 'intel-rapl:1/energy_uj'])
+      fs.chmodSync(path.join(root, f), 0o400);
     const script = `import('${path.join(packageRoot, 'dist', 'index.js')}').then(({ Meter }) => {
       const m = Meter.start({ nvml: false, powercapRoot: '${root}' });
       console.log(JSON.stringify(m.describe()));

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { runTrain } from '../src/commands/train.js';
+import { runTrain } from '../src/experiment/train.js';
 import { encodeWav } from '../src/data/audio/wav.js';
 import { contentHash, FeatureCache } from '../src/data/feature-cache.js';
 import { buildFeatureDataset } from '../src/data/feature-dataset.js';
 import type { DatasetManifest } from '../src/data/manifest.js';
-import { synthesize } from '../src/data/synth/index.js';
+import { synthesize } from '../src/data/synth/writer.js';
 import { FeatureExtractor, resample } from '../src/frontend/extractor.js';
 import { failure, trainDataDefaults } from './helpers.js';
 
@@ -53,7 +53,9 @@ describe('the front end from TypeScript', () => {
   it('rejects bad settings and bad audio with the field or value named', async () => {
     expect((await failure(() => FeatureExtractor.create({ preset: 'dcase', nFft: 1000, hop: 0 }))).message).toMatch(/hop/);
     expect((await failure(() => FeatureExtractor.create({ preset: 'dcase', fMax: 9000 }))).message).toMatch(/fMax/);
-    expect((await failure(() => FeatureExtractor.create({ preset: 'dcase', windw: 'hann' } as never))).message).toMatch(/unknown field 'windw'/);
+    expect((await failure(() => FeatureExtractor.create({ preset: 'dcase', windw: 'hann' } as never))).message).toMatch(
+      /unknown field 'windw'/,
+    );
     const e = FeatureExtractor.create('dcase', { threads: 1 });
     const audio = tone(440, 16000, 1);
     audio[100] = Number.NaN;
@@ -104,7 +106,10 @@ describe('feature cache and datasets', () => {
     expect(Array.from(first.dataset.target(1))).toEqual([0, 1]);
     const computedA = first.dataset.input(0);
 
-    const direct = await extractor.compute(tone(500, 16000, 2).map((v) => Math.round(v * 32768) / 32768), 16000);
+    const direct = await extractor.compute(
+      tone(500, 16000, 2).map((v) => Math.round(v * 32768) / 32768),
+      16000,
+    );
     expect(Array.from(computedA)).toEqual(Array.from(direct));
 
     // A truncated entry (an interrupted write never renamed into place looks the same to a

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { loadAddon, packageRoot } from '../src/native.js';
+import { loadAddon } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 
 const binary = path.join(packageRoot, 'build', 'Release', 'sedjoule_native_tests');
 const emulated = path.join(packageRoot, 'build-emulated', 'Release', 'sedjoule_native_tests_emulated');
@@ -27,7 +28,11 @@ const names = fs.existsSync(binary) ? run(['--list'], 'auto').stdout.trim().spli
 // A family is the test name up to its first underscore: conv2d_table -> conv2d.
 const families = [...new Set(names.map((n) => n.split('_')[0]))];
 const native = loadAddon().info();
-const isas = ['generic', ...(native.isa === 'avx2' || native.isa === 'avx512' ? ['avx2'] : []), ...(native.isa === 'avx512' ? ['avx512'] : [])];
+const isas = [
+  'generic',
+  ...(native.isa === 'avx2' || native.isa === 'avx512' ? ['avx2'] : []),
+  ...(native.isa === 'avx512' ? ['avx512'] : []),
+];
 
 describe('native kernel suite', () => {
   it('is built', () => {
@@ -52,14 +57,18 @@ describe('native kernel suite', () => {
       expect(fs.existsSync(emulated), `${emulated} is missing: run npm run build:native:emulated`).toBe(true);
     });
     for (const family of families) {
-      it(family, () => {
-        const result = run(['--filter', `${family}_`], 'auto', emulated);
-        expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-        expect(result.stdout).toMatch(/\d+ run, 0 failed/);
-        const parity = /cuda parity: (\d+) ops checked on the device/.exec(result.stdout);
-        expect(parity, result.stdout).not.toBeNull();
-        if (!HOST_ONLY.has(family)) expect(Number(parity![1]), `${family}: no CUDA pass was checked`).toBeGreaterThan(0);
-      }, 600_000);
+      it(
+        family,
+        () => {
+          const result = run(['--filter', `${family}_`], 'auto', emulated);
+          expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+          expect(result.stdout).toMatch(/\d+ run, 0 failed/);
+          const parity = /cuda parity: (\d+) ops checked on the device/.exec(result.stdout);
+          expect(parity, result.stdout).not.toBeNull();
+          if (!HOST_ONLY.has(family)) expect(Number(parity![1]), `${family}: no CUDA pass was checked`).toBeGreaterThan(0);
+        },
+        600_000,
+      );
     }
   });
 });

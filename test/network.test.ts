@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { LEDGER_COLUMNS } from '../src/ledger.js';
 import { loadAddon } from '../src/native.js';
 import { Network } from '../src/network.js';
 import { dcaseCrnnLayers } from '../src/models/dcase-crnn.js';
@@ -75,7 +76,10 @@ describe('training and inference', () => {
     const x = randomArray(4 * 192, 5);
     const y = randomTargets(4 * 3, 6);
     const run = async (threads: number, seed: number) => {
-      const net = build({ ...smallCnn, seed, layers: [...smallCnn.layers.slice(0, 6), { type: 'dropout', p: 0.3 }, ...smallCnn.layers.slice(6)] }, threads);
+      const net = build(
+        { ...smallCnn, seed, layers: [...smallCnn.layers.slice(0, 6), { type: 'dropout', p: 0.3 }, ...smallCnn.layers.slice(6)] },
+        threads,
+      );
       const losses: number[] = [];
       for (let i = 0; i < 4; ++i) losses.push(await net.trainStep(x, y));
       return { losses, outputs: Array.from(await net.predict(x)) };
@@ -112,13 +116,43 @@ describe('training and inference', () => {
     const b = await net.trainStep(x, y);
     expect(Number.isFinite(a) && Number.isFinite(b)).toBe(true);
     const kernels = new Set(net.ledger().map((r) => r.name));
-    for (const k of ['conv2d', 'batchnorm2d', 'glu', 'dropout', 'avgpool2d', 'permute', 'gru', 'linear', 'sigmoid', 'attention_pool', 'bce', 'adam']) {
+    for (const k of [
+      'conv2d',
+      'batchnorm2d',
+      'glu',
+      'dropout',
+      'avgpool2d',
+      'permute',
+      'gru',
+      'linear',
+      'sigmoid',
+      'attention_pool',
+      'bce',
+      'adam',
+    ]) {
       expect(kernels.has(k), k).toBe(true);
     }
   });
 });
 
 describe('the ledger', () => {
+  it("has the columns ledger.ts lists, in the network's rows and the front end's", async () => {
+    const addon = loadAddon();
+    const native = new addon.Network(JSON.stringify(smallCnn), 1);
+    const extractor = new addon.FeatureExtractor(JSON.stringify({ preset: 'toolbox' }), 1);
+    try {
+      await native.trainStep(randomArray(192, 1), randomTargets(3, 2));
+      await extractor.compute(randomArray(44100, 3), 44100);
+      for (const rows of [native.ledger(), extractor.ledger()]) {
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(Object.keys(row).sort()).toEqual([...LEDGER_COLUMNS].sort());
+      }
+    } finally {
+      native.dispose();
+      extractor.dispose();
+    }
+  });
+
   it('records every kernel call with its pass, shapes and costs', async () => {
     const net = build(smallCnn);
     const x = randomArray(8 * 192, 1);
@@ -128,7 +162,8 @@ describe('the ledger', () => {
     const rows = net.ledger();
     for (const r of rows) {
       expect(r.calls).toBe(2);
-      for (const f of ['macs', 'flops', 'transcendentals', 'comparisons', 'bytesRead', 'bytesWritten', 'ms'] as const) expect(r[f]).toBeGreaterThanOrEqual(0);
+      for (const f of ['macs', 'flops', 'transcendentals', 'comparisons', 'bytesRead', 'bytesWritten', 'ms'] as const)
+        expect(r[f]).toBeGreaterThanOrEqual(0);
       expect(r.bytesRead + r.bytesWritten).toBeGreaterThan(0);
     }
     const conv0 = rows.filter((r) => r.layer === '0:conv2d' && r.name === 'conv2d');
@@ -216,7 +251,10 @@ describe('checkpoints and inspection', () => {
   it('resumes training exactly: same losses as an uninterrupted run', async () => {
     const x = randomArray(4 * 192, 11);
     const y = randomTargets(12, 12);
-    const spec = { ...smallCnn, layers: [...smallCnn.layers.slice(0, 6), { type: 'dropout', p: 0.2 } as LayerSpec, ...smallCnn.layers.slice(6)] };
+    const spec = {
+      ...smallCnn,
+      layers: [...smallCnn.layers.slice(0, 6), { type: 'dropout', p: 0.2 } as LayerSpec, ...smallCnn.layers.slice(6)],
+    };
     const straight = build(spec);
     const expected: number[] = [];
     for (let i = 0; i < 6; ++i) expected.push(await straight.trainStep(x, y));
@@ -246,7 +284,16 @@ describe('checkpoints and inspection', () => {
 
   it('inspects a network without allocating it: shapes, parameters, memory', () => {
     // The largest MLP of the study: 553.8 M parameters, described without 2 GB of memory.
-    const d = Network.inspect({ input: [1, 128, 64], layers: [{ type: 'flatten' }, ...Array.from({ length: 32 }, () => [{ type: 'linear', out: 4096 } as LayerSpec, { type: 'relu' } as LayerSpec]).flat(), { type: 'linear', out: 10 }, { type: 'softmax' }], loss: 'bce' });
+    const d = Network.inspect({
+      input: [1, 128, 64],
+      layers: [
+        { type: 'flatten' },
+        ...Array.from({ length: 32 }, () => [{ type: 'linear', out: 4096 } as LayerSpec, { type: 'relu' } as LayerSpec]).flat(),
+        { type: 'linear', out: 10 },
+        { type: 'softmax' },
+      ],
+      loss: 'bce',
+    });
     expect(d.allocated).toBe(false);
     expect(d.parameters).toBe(8192 * 4096 + 4096 + 31 * (4096 * 4096 + 4096) + 4096 * 10 + 10);
     expect(d.memory.parameterBytes).toBe(4 * d.parameters);
@@ -300,10 +347,19 @@ describe('bad input', () => {
       [{ input: [1, 8, 8], layers: [{ type: 'conv2d', out: 2, kernel: 3, kernal: 3 }] }, /layers\[0\] \(conv2d\): unknown field 'kernal'/],
       [{ input: [1, 8, 8], layers: [{ type: 'conv3d' }] }, /layers\[0\]: unknown layer type 'conv3d'/],
       [{ input: [1, 8, 8], layers: [{ type: 'conv2d', out: -2, kernel: 3 }] }, /field 'out' must be an integer >= 1, got -2/],
-      [{ input: [1, 2, 2], layers: [{ type: 'conv2d', out: 2, kernel: 3 }] }, /layers\[0\] \(conv2d\): conv2d: kernel 3x3 is larger than the padded input 2x2/],
-      [{ input: [64], layers: [{ type: 'conv2d', out: 2, kernel: 3 }] }, /expects a per-sample input \[channels, height, width\], got \[64\]/],
+      [
+        { input: [1, 2, 2], layers: [{ type: 'conv2d', out: 2, kernel: 3 }] },
+        /layers\[0\] \(conv2d\): conv2d: kernel 3x3 is larger than the padded input 2x2/,
+      ],
+      [
+        { input: [64], layers: [{ type: 'conv2d', out: 2, kernel: 3 }] },
+        /expects a per-sample input \[channels, height, width\], got \[64\]/,
+      ],
       [{ input: [4, 4], layers: [{ type: 'reshape', shape: [3, 5] }] }, /cannot reshape \[4,4\] \(16 elements\) to \[3,5\]/],
-      [{ input: [4], layers: [{ type: 'linear', out: 2 }], optimizer: { type: 'adam', lr: -1 } }, /optimizer: field 'lr' must be a number in \[0, 1000000\], got -1/],
+      [
+        { input: [4], layers: [{ type: 'linear', out: 2 }], optimizer: { type: 'adam', lr: -1 } },
+        /optimizer: field 'lr' must be a number in \[0, 1000000\], got -1/,
+      ],
       [{ input: [4], layers: [{ type: 'linear', out: 2 }], loss: 'mse' }, /field 'loss' must be one of "bce-logits" "bce"/],
       [{ input: [4], layers: [] }, /field 'layers' must be a non-empty array/],
       [{ input: [4], layers: [{ type: 'dropout', p: 1 }] }, /dropout/],
@@ -347,7 +403,9 @@ describe('device', () => {
   it.skipIf(cuda.devices.length > 0)('says why a network cannot go on CUDA here (no backend in this build, or no device)', async () => {
     const e = await failure(async () => Network.create(smallCnn, { device: 'cuda' }));
     expect(e.code).toBe('E_CUDA');
-    expect(e.message).toMatch(cuda.compiled ? /network: no CUDA device to run on: / : /network: this build of sedjoule has no CUDA backend/);
+    expect(e.message).toMatch(
+      cuda.compiled ? /network: no CUDA device to run on: / : /network: this build of sedjoule has no CUDA backend/,
+    );
     const bad = await failure(async () => new (loadAddon().Network)(JSON.stringify(smallCnn), 1, 'tpu'));
     expect(bad.code).toBe('E_VALUE');
     expect(bad.message).toContain("device 'tpu' is not one of cpu, cuda");

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');
 
@@ -32,7 +32,7 @@ interface Row {
   flops: number;
 }
 
-/** Taps of a 3x3, stride 1, padding 1 kernel that land inside an axis of `size` (flops.md 4.1). */
+/** Taps of a 3x3, stride 1, padding 1 kernel that land inside an axis of `size`: the useful taps. */
 const validTaps = (size: number) => 3 * size - 2;
 
 /** Cout x Cin x kh x kw x Ho x Wo, read from a conv row's shapes: "x[..] w[Cout,Cin,kh,kw] ... -> y[N,Cout,Ho,Wo]". */
@@ -46,7 +46,20 @@ const sum = (rows: Row[], f: (r: Row) => number) => rows.reduce((s, r) => s + f(
 
 describe('sedjoule profile', () => {
   it('counts a small CNN exactly: useful taps, padding, a first layer without input gradient, MACs per 10 s of consecutive windows', () => {
-    const report = json(cli, 'profile', '--arch', 'cnn', '--layers', '2', '--width', '16', '--variant', 'faithful', '--frontend', 'toolbox');
+    const report = json(
+      cli,
+      'profile',
+      '--arch',
+      'cnn',
+      '--layers',
+      '2',
+      '--width',
+      '16',
+      '--variant',
+      'faithful',
+      '--frontend',
+      'toolbox',
+    );
     expect(report.inputShape).toEqual([1, 128, 64]);
     expect(report.batch).toBe(1);
     // conv 1->16 (160) + conv 16->16 (2320) + linear 16*32*16 -> 10 (81930)
@@ -65,7 +78,23 @@ describe('sedjoule profile', () => {
     const convForward = rows.filter((r) => r.name === 'conv2d' && r.pass === 'forward');
     expect(convForward).toHaveLength(2);
     for (const r of convForward) expect(r.macs + r.paddingMacs).toBe(nominalConvMacs(r.shapes));
-    for (const r of rows) for (const f of ['layer', 'name', 'pass', 'shapes', 'calls', 'macs', 'flops', 'transcendentals', 'comparisons', 'bytesRead', 'bytesWritten', 'paddingMacs', 'ms']) expect(r).toHaveProperty(f);
+    for (const r of rows)
+      for (const f of [
+        'layer',
+        'name',
+        'pass',
+        'shapes',
+        'calls',
+        'macs',
+        'flops',
+        'transcendentals',
+        'comparisons',
+        'bytesRead',
+        'bytesWritten',
+        'paddingMacs',
+        'ms',
+      ])
+        expect(r).toHaveProperty(f);
 
     // Backward is measured: the first conv computes no input gradient, so the ratio is below 2
     // and that layer's own ratio is exactly 1 (weight 2 MACs + bias adds = its forward).
@@ -75,11 +104,18 @@ describe('sedjoule profile', () => {
     expect(report.layers.find((l: { layer: string }) => l.layer === '0:conv2d').ratio).toBeCloseTo(1, 12);
     const backwardRows = rows.filter((r) => r.pass.startsWith('backward'));
     expect(report.backward.flops).toBe(sum(backwardRows, (r) => r.flops));
-    expect(report.backward.flops).toBe(report.backwardPasses.input.flops + report.backwardPasses.weight.flops + report.backwardPasses.bias.flops);
+    expect(report.backward.flops).toBe(
+      report.backwardPasses.input.flops + report.backwardPasses.weight.flops + report.backwardPasses.bias.flops,
+    );
 
     // The optimiser is reported apart: one square root per parameter, none of it in forward or backward.
     expect(report.optimizer.transcendentals).toBe(report.params);
-    expect(report.optimizer.flops).toBe(sum(rows.filter((r) => r.pass === 'optimizer'), (r) => r.flops));
+    expect(report.optimizer.flops).toBe(
+      sum(
+        rows.filter((r) => r.pass === 'optimizer'),
+        (r) => r.flops,
+      ),
+    );
     expect(report.forward.flops + report.backward.flops + report.optimizer.flops).toBe(sum(rows, (r) => r.flops));
 
     // The toolbox input is 64 frames of hop 256 at 44.1 kHz: 0.3715 s, scaled to 10 s.
@@ -127,7 +163,7 @@ describe('sedjoule profile', () => {
 
   it('refuses an unknown named model with the list of what exists', () => {
     const r = run(cli, 'profile', '--model', 'paper43:44');
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain('E_USAGE: paper43:44: paper43 has configurations 1 to 43');
   });
 });
@@ -138,10 +174,17 @@ describe('sedjoule presets', () => {
     const paper = report.presets.find((p: { name: string }) => p.name === 'paper43');
     expect(paper.entries).toHaveLength(43);
     expect(paper.entries.map((e: { id: string }) => e.id)).toEqual(Array.from({ length: 43 }, (_, i) => `paper43:${i + 1}`));
-    expect(paper.entries[0]).toMatchObject({ name: 'mlp 1x512 (faithful)', frontend: 'toolbox', inputShape: [1, 128, 64], params: 4_199_946 });
+    expect(paper.entries[0]).toMatchObject({
+      name: 'mlp 1x512 (faithful)',
+      frontend: 'toolbox',
+      inputShape: [1, 128, 64],
+      params: 4_199_946,
+    });
     expect(paper.entries[9].params).toBe(553_820_170);
     const dcase = report.presets.find((p: { name: string }) => p.name === 'dcase-crnn');
-    expect(dcase.entries).toEqual([expect.objectContaining({ id: 'dcase-crnn', frontend: 'dcase', inputShape: [1, 128, 626], params: 1_112_420 })]);
+    expect(dcase.entries).toEqual([
+      expect.objectContaining({ id: 'dcase-crnn', frontend: 'dcase', inputShape: [1, 128, 626], params: 1_112_420 }),
+    ]);
     const text = run(cli, 'presets');
     expect(text.stdout).toMatch(/^paper43:43\s+crnn conv 2x1024 rnn 2x256 \(faithful\)\s+toolbox\s+1 x 128 x 64\s+10,830,346$/m);
 

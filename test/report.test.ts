@@ -19,8 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { parseCsv } from '../src/data/csv.js';
-import { packageRoot } from '../src/native.js';
+import { parseCsv } from '../src/util/csv.js';
+import { packageRoot } from '../src/version.js';
 import { KERNEL_COLUMNS, RUN_COLUMNS } from '../src/report/csv-export.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');
@@ -51,7 +51,23 @@ const RUNS = GRID.length;
 function sweep(out: string, extra: string[], env: Record<string, string> = {}): void {
   const grid = path.join(root, 'grid.json');
   fs.writeFileSync(grid, JSON.stringify(GRID));
-  const args = ['sweep', '--grid', grid, '--data', 'random', '--input', '1,64,32', '--clips', '48', '--test-clips', '32', '--epochs', '1', '--run-passes', '20'];
+  const args = [
+    'sweep',
+    '--grid',
+    grid,
+    '--data',
+    'random',
+    '--input',
+    '1,64,32',
+    '--clips',
+    '48',
+    '--test-clips',
+    '32',
+    '--epochs',
+    '1',
+    '--run-passes',
+    '20',
+  ];
   const r = sedjoule([...args, '--cooldown', '0', '--idle', '0.2', '--sample-ms', '10', '--out', out, '--json', ...extra], env);
   expect(r.status, r.stderr).toBe(0);
 }
@@ -76,7 +92,15 @@ beforeAll(async () => {
   if (haveChromium) {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }
 }, 300_000);
@@ -148,8 +172,13 @@ function report(folder: string, name: string, extra: string[] = []) {
 
 describe('sedjoule report', () => {
   it.skipIf(!haveChromium)('writes one offline page in which every plot is drawn with data (headless Chromium)', async () => {
-    const { out, summary, html } = report(gpuFolder, 'gpu-report', ['--energy', 'gross']);
-    expect(summary).toMatchObject({ command: 'report', runs: RUNS, missing: 0, energy: { basis: 'gross', kind: 'measured', methods: ['nvml-counter'] } });
+    const { out, summary, html } = report(gpuFolder, 'gpu-report', ['--energy-basis', 'gross']);
+    expect(summary).toMatchObject({
+      command: 'report',
+      runs: RUNS,
+      missing: 0,
+      energy: { basis: 'gross', kind: 'measured', methods: ['nvml-counter'] },
+    });
     expect(summary.plots.filter((p: { empty?: string }) => p.empty)).toEqual([]);
 
     // Self-contained: no external scripts, style sheets, fonts or images (url(#id) is a clip
@@ -191,13 +220,20 @@ describe('sedjoule report', () => {
       expect(kernelCaption).toContain('an attribution model, not a measurement');
       expect(await page.locator('figure[data-plot="kernels-train"] svg').innerHTML()).toContain('exact counts');
       // The energy basis and method on every scatter plot.
-      for (const subtitle of await page.locator('figure[data-plot^="scatter-"] .plot-subtitle').allInnerTexts()) expect(subtitle).toContain('gross (idle power included) · all devices · nvml-counter');
+      for (const subtitle of await page.locator('figure[data-plot^="scatter-"] .plot-subtitle').allInnerTexts())
+        expect(subtitle).toContain('gross (idle power included) · all devices · nvml-counter');
 
       // The runs table: one row per run, sortable by a click on a header.
       const table = page.locator('table#runs');
       expect(await table.locator('tbody tr').count()).toBe(RUNS);
       const paramsHead = table.locator('th', { hasText: /^params$/ });
-      const paramsColumn = async () => table.locator('tbody tr').evaluateAll((rows, col) => rows.map((r) => Number((r as HTMLTableRowElement).cells[col as number].getAttribute('data-sort'))), await paramsHead.getAttribute('data-col').then(Number));
+      const paramsColumn = async () =>
+        table
+          .locator('tbody tr')
+          .evaluateAll(
+            (rows, col) => rows.map((r) => Number((r as HTMLTableRowElement).cells[col as number].getAttribute('data-sort'))),
+            await paramsHead.getAttribute('data-col').then(Number),
+          );
       await paramsHead.click();
       const ascending = await paramsColumn();
       expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
@@ -221,10 +257,12 @@ describe('sedjoule report', () => {
   });
 
   it('exports runs.csv (one row per run) and kernels.csv (one row per kernel ledger row) beside the page', () => {
-    const { out } = report(gpuFolder, 'csv-report', ['--energy', 'gross']);
+    const { out } = report(gpuFolder, 'csv-report', ['--energy-basis', 'gross']);
     const dir = path.dirname(out);
-    const records = fs.readdirSync(path.join(gpuFolder, 'runs')).map((f) => JSON.parse(fs.readFileSync(path.join(gpuFolder, 'runs', f), 'utf8')));
-    const analysis = JSON.parse(sedjoule(['analyze', gpuFolder, '--energy', 'gross', '--bootstrap', '200', '--json']).stdout);
+    const records = fs
+      .readdirSync(path.join(gpuFolder, 'runs'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(gpuFolder, 'runs', f), 'utf8')));
+    const analysis = JSON.parse(sedjoule(['analyze', gpuFolder, '--energy-basis', 'gross', '--bootstrap', '200', '--json']).stdout);
 
     const runs = parseCsv(fs.readFileSync(path.join(dir, 'runs.csv'), 'utf8'), 'runs.csv');
     expect(runs.header).toEqual(RUN_COLUMNS);
@@ -277,7 +315,8 @@ describe('sedjoule report', () => {
         expect(p.points).toBe(0);
         expect(await page.locator(`figure[data-plot="${p.id}"] p.why`).innerText()).toContain('no GPU utilisation: CPU-only runs');
       }
-      for (const title of await page.locator('figure[data-plot^="scatter-"] .plot-title').allInnerTexts()) expect(title).toContain('MODELLED');
+      for (const title of await page.locator('figure[data-plot^="scatter-"] .plot-title').allInnerTexts())
+        expect(title).toContain('MODELLED');
       expect(await page.locator('figure[data-plot="trace"] .plot-title').innerText()).toContain('MODELLED');
       expect(await page.locator('.modelled-banner').count()).toBe(1);
       expect(errors).toEqual([]);
@@ -303,7 +342,7 @@ describe('sedjoule report', () => {
     lose(record.energy.windows.find((w: { name: string }) => w.name === 'test'));
     fs.writeFileSync(file, JSON.stringify(record));
 
-    const { out, summary, html } = report(folder, 'missing-report', ['--energy', 'gross']);
+    const { out, summary, html } = report(folder, 'missing-report', ['--energy-basis', 'gross']);
     expect(summary.missing).toBe(1);
     expect(html).toContain(reason);
 
@@ -316,7 +355,12 @@ describe('sedjoule report', () => {
     if (!haveChromium) return;
     const { page, errors } = await open(out);
     try {
-      const cell = page.locator('tr[data-run="grid:3#r0"] td').nth(await page.locator('table#runs th', { hasText: /^test energy$/ }).getAttribute('data-col').then(Number));
+      const cell = page.locator('tr[data-run="grid:3#r0"] td').nth(
+        await page
+          .locator('table#runs th', { hasText: /^test energy$/ })
+          .getAttribute('data-col')
+          .then(Number),
+      );
       expect(await cell.locator('.missing').innerText()).toBe('missing');
       expect(await cell.innerText()).toContain(reason);
       expect(await cell.getAttribute('data-sort')).toBe('');
@@ -324,7 +368,9 @@ describe('sedjoule report', () => {
       // The test panels plot the five runs that have energy and say one was left out.
       const plots = await countPlots(page);
       expect(plots.find((p) => p.id === 'scatter-test-flops')!.points).toBe(RUNS - 1);
-      expect(await page.locator('figure[data-plot="scatter-test-flops"] p.note').innerText()).toContain('1 configuration without test energy left out');
+      expect(await page.locator('figure[data-plot="scatter-test-flops"] p.note').innerText()).toContain(
+        '1 configuration without test energy left out',
+      );
       expect(await page.locator('#energy').innerText()).toContain(reason);
       expect(errors).toEqual([]);
     } finally {
@@ -333,10 +379,10 @@ describe('sedjoule report', () => {
   });
 
   it('names the run of the trace with --trace-run, and refuses an unknown one', () => {
-    const { summary } = report(gpuFolder, 'trace-run', ['--energy', 'gross', '--trace-run', 'grid:2']);
+    const { summary } = report(gpuFolder, 'trace-run', ['--energy-basis', 'gross', '--trace-run', 'grid:2']);
     expect(summary.traceRun).toBe('grid:2#r0');
     const bad = sedjoule(['report', gpuFolder, '-o', path.join(root, 'bad', 'report.html'), '--trace-run', 'grid:99']);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--trace-run grid:99: no run has that key or configuration id; runs: grid:1#r0');
   });
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { EnergyMethod, EnergyWindow, SourceWindow } from '../src/energy/types.js';
-import type { Phase, RunRecord } from '../src/experiment/run.js';
+import type { Phase, RunRecord } from '../src/records/run-record.js';
 import type { FrontendConfig } from '../src/frontend/extractor.js';
 import { totals, type LedgerRow } from '../src/ledger.js';
 import type { ModelRef } from '../src/models/presets.js';
@@ -56,7 +56,7 @@ export interface PlannedRun {
   startedAt?: string;
 }
 
-export const DCASE_FRONTEND: FrontendConfig = {
+const DCASE_FRONTEND: FrontendConfig = {
   sampleRate: 16000,
   clipSeconds: 10,
   nFft: 2048,
@@ -82,7 +82,7 @@ export const DCASE_FRONTEND: FrontendConfig = {
   frames: 0,
 };
 
-export function sourceWindow(s: PlannedSource, durationS: number): SourceWindow {
+function sourceWindow(s: PlannedSource, durationS: number): SourceWindow {
   const idle = s.idleW ?? 0;
   const gross = s.netJ === null ? null : s.netJ + idle * durationS;
   return {
@@ -93,7 +93,9 @@ export function sourceWindow(s: PlannedSource, durationS: number): SourceWindow 
     durationS,
     joules: gross,
     ...(gross === null ? { unavailable: 'the counter did not move in a window shorter than two update periods' } : {}),
-    ...(gross !== null ? { uncertainty: { joules: 0.01 * gross, resolutionJ: 0.001, quantisationJ: 0, accuracyJ: 0.01 * gross, derivation: 'test' } } : {}),
+    ...(gross !== null
+      ? { uncertainty: { joules: 0.01 * gross, resolutionJ: 0.001, quantisationJ: 0, accuracyJ: 0.01 * gross, derivation: 'test' } }
+      : {}),
     ...(gross !== null && !s.noIdle ? { net: { idlePowerW: idle, joules: s.netJ!, uncertaintyJ: 0.01 * gross } } : {}),
     tooShort: false,
     incomplete: false,
@@ -171,10 +173,28 @@ export function makeRecord(plan: PlannedRun): RunRecord {
     const rows = kernels(name, p);
     const energy = p.sources ? energyWindow(name, p.sources, p.seconds, clock) : undefined;
     clock += p.seconds + 1;
-    const base = { kernels: rows, totals: totals(rows), energy, utilisation: { gpuPct: p.gpuUtil ?? null, memoryPct: p.memUtil ?? null, peakMemoryBytes: null } };
+    const base = {
+      kernels: rows,
+      totals: totals(rows),
+      energy,
+      utilisation: { gpuPct: p.gpuUtil ?? null, memoryPct: p.memUtil ?? null, peakMemoryBytes: null },
+    };
     if (name === 'train') {
       const epochs = p.epochs ?? 1;
-      phases.train = { ...base, result: { epochs, startEpoch: 0, steps: p.samples / 8, samples: p.samples, epochLoss: [0.5], seconds: p.seconds, allEpochLoss: [0.5], resumedAfterEpoch: 0 }, epochEnergy: energy ? [energy] : [] };
+      phases.train = {
+        ...base,
+        result: {
+          epochs,
+          startEpoch: 0,
+          steps: p.samples / 8,
+          samples: p.samples,
+          epochLoss: [0.5],
+          seconds: p.seconds,
+          allEpochLoss: [0.5],
+          resumedAfterEpoch: 0,
+        },
+        epochEnergy: energy ? [energy] : [],
+      };
     } else if (name === 'test') {
       phases.test = { ...base, result: { samples: p.samples, loss: 0.5, seconds: p.seconds }, metrics: {} };
     } else {
@@ -187,9 +207,30 @@ export function makeRecord(plan: PlannedRun): RunRecord {
     format: 'sedjoule-run',
     version: 1,
     key: `${plan.id}#r${repeat}`,
-    config: { id: plan.id, model: plan.model, phases: Object.keys(plan.phases), epochs: 1, batchSize: 8, lr: 1e-3, seed: 1 + repeat, repeat, runPasses: 60, runBatch: 1, threads: 2 },
+    config: {
+      id: plan.id,
+      model: plan.model,
+      phases: Object.keys(plan.phases),
+      epochs: 1,
+      batchSize: 8,
+      lr: 1e-3,
+      seed: 1 + repeat,
+      repeat,
+      runPasses: 60,
+      runBatch: 1,
+      threads: 2,
+    },
     model: { name: plan.name ?? plan.id, spec: {}, params: plan.params, description: {} },
-    data: { source: frontend ? 'synthetic' : 'random', classes: [], inputShape: plan.inputShape ?? [1, 128, 626], train: 0, test: 0, skipped: [], heldOut: false, ...(frontend ? { frontend } : {}) },
+    data: {
+      source: frontend ? 'synthetic' : 'random',
+      classes: [],
+      inputShape: plan.inputShape ?? [1, 128, 626],
+      train: 0,
+      test: 0,
+      skipped: [],
+      heldOut: false,
+      ...(frontend ? { frontend } : {}),
+    },
     phases,
     energy: { meter: {}, windows: [], trace: { periodS: 0.05, sources: [] } },
     provenance: {
@@ -218,7 +259,20 @@ export function writeResults(dir: string, records: RunRecord[]): string {
   return dir;
 }
 
-export const gpuSource = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({ id: 'gpu0', device: 'gpu', method: 'nvml-counter', netJ, idleW: 20, ...extra });
+export const gpuSource = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({
+  id: 'gpu0',
+  device: 'gpu',
+  method: 'nvml-counter',
+  netJ,
+  idleW: 20,
+  ...extra,
+});
 export const modelledCpu = (netJ: number): PlannedSource => ({ id: 'cpu-model', device: 'cpu', method: 'modelled', netJ, idleW: 5 });
-export const raplPackage = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({ id: 'package-0', device: 'cpu-package', method: 'rapl', netJ, idleW: 10, ...extra });
-export const raplDram = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({ id: 'dram-0', device: 'dram', method: 'rapl', netJ, idleW: 2, ...extra });
+export const raplPackage = (netJ: number | null, extra: Partial<PlannedSource> = {}): PlannedSource => ({
+  id: 'package-0',
+  device: 'cpu-package',
+  method: 'rapl',
+  netJ,
+  idleW: 10,
+  ...extra,
+});

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { gridConfigurations } from '../src/commands/grid-file.js';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/version.js';
 import { inShard, parseShard } from '../src/experiment/shard.js';
 import { settingsDiff } from '../src/experiment/sweep-plan.js';
 import { failure } from './helpers.js';
@@ -37,7 +37,17 @@ function writeGrid(dir: string, entries: unknown[]): string {
 
 /** Tiny runs: random data of 1 x 32 x 16, one epoch, no waiting; `over` replaces or adds options. */
 function fast(over: Record<string, string> = {}): string[] {
-  const options = { data: 'random', input: '1,32,16', clips: '16', 'test-clips': '8', epochs: '1', 'run-passes': '2', cooldown: '0', idle: '0', ...over };
+  const options = {
+    data: 'random',
+    input: '1,32,16',
+    clips: '16',
+    'test-clips': '8',
+    epochs: '1',
+    'run-passes': '2',
+    cooldown: '0',
+    idle: '0',
+    ...over,
+  };
   return Object.entries(options).flatMap(([k, v]) => [`--${k}`, v]);
 }
 const FAST = fast();
@@ -49,7 +59,11 @@ const GRID = [
 ];
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
-const records = (out: string) => fs.readdirSync(path.join(out, 'runs')).filter((f) => f.endsWith('.json')).sort();
+const records = (out: string) =>
+  fs
+    .readdirSync(path.join(out, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 const mtimes = (out: string) => Object.fromEntries(records(out).map((f) => [f, fs.statSync(path.join(out, 'runs', f)).mtimeMs]));
 
 describe('sedjoule sweep', () => {
@@ -61,13 +75,31 @@ describe('sedjoule sweep', () => {
     expect(r.status, r.stderr).toBe(0);
     const manifest = readJson(path.join(out, 'sweep.json'));
     expect(JSON.parse(r.stdout).id).toBe(manifest.id);
-    expect(records(out)).toEqual(['grid_1_r0.json', 'grid_1_r1.json', 'grid_2_r0.json', 'grid_2_r1.json', 'grid_3_r0.json', 'grid_3_r1.json']);
+    expect(records(out)).toEqual([
+      'grid_1_r0.json',
+      'grid_1_r1.json',
+      'grid_2_r0.json',
+      'grid_2_r1.json',
+      'grid_3_r0.json',
+      'grid_3_r1.json',
+    ]);
     // Repeat-major order: every configuration once, then again.
-    expect(manifest.runs.map((x: { key: string }) => x.key)).toEqual(['grid:1#r0', 'grid:2#r0', 'grid:3#r0', 'grid:1#r1', 'grid:2#r1', 'grid:3#r1']);
+    expect(manifest.runs.map((x: { key: string }) => x.key)).toEqual([
+      'grid:1#r0',
+      'grid:2#r0',
+      'grid:3#r0',
+      'grid:1#r1',
+      'grid:2#r1',
+      'grid:3#r1',
+    ]);
     expect(manifest.status).toBe('finished');
     expect(manifest.counts).toMatchObject({ runs: 6, inShard: 6, done: 6, failed: 0, pending: 0 });
     expect(manifest.settings).toMatchObject({ repeat: 2, epochs: 1, phases: 'train,test,run', data: 'random', input: '1,32,16' });
-    expect(manifest.settings.configurations[2]).toMatchObject({ id: 'grid:3', frontend: 'toolbox', model: { kind: 'family', config: { arch: 'crnn', variant: 'faithful', convWidth: 4 } } });
+    expect(manifest.settings.configurations[2]).toMatchObject({
+      id: 'grid:3',
+      frontend: 'toolbox',
+      model: { kind: 'family', config: { arch: 'crnn', variant: 'faithful', convWidth: 4 } },
+    });
     expect(manifest.sessions[0].provenance.cpu.model).toBeTruthy();
     expect(manifest.data.random.info.inputShape).toEqual([1, 32, 16]);
     expect(fs.existsSync(path.join(out, 'checkpoints'))).toBe(true);
@@ -98,9 +130,35 @@ describe('sedjoule sweep', () => {
 
   it('prepares the data once per front end and hands it to every run on that front end', () => {
     const dir = tempDir('frontends');
-    const grid = writeGrid(dir, [{ arch: 'cnn', layers: 1, width: 4, frontend: 'toolbox' }, { arch: 'mlp', layers: 1, width: 4 }, { arch: 'cnn', layers: 2, width: 4, frontend: 'toolbox' }]);
+    const grid = writeGrid(dir, [
+      { arch: 'cnn', layers: 1, width: 4, frontend: 'toolbox' },
+      { arch: 'mlp', layers: 1, width: 4 },
+      { arch: 'cnn', layers: 2, width: 4, frontend: 'toolbox' },
+    ]);
     const out = path.join(dir, 'results');
-    const r = sedjoule('sweep', '--grid', grid, '--cache', path.join(dir, 'cache'), '--clips', '8', '--test-clips', '4', '--epochs', '1', '--phases', 'train,test', '--cooldown', '0', '--idle', '0', '--no-energy', '--out', out, '--json');
+    const r = sedjoule(
+      'sweep',
+      '--grid',
+      grid,
+      '--cache',
+      path.join(dir, 'cache'),
+      '--clips',
+      '8',
+      '--test-clips',
+      '4',
+      '--epochs',
+      '1',
+      '--phases',
+      'train,test',
+      '--cooldown',
+      '0',
+      '--idle',
+      '0',
+      '--no-energy',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.status, r.stderr).toBe(0);
     const manifest = JSON.parse(r.stdout);
     expect(Object.keys(manifest.data).sort()).toEqual(['dcase', 'toolbox']);
@@ -125,15 +183,17 @@ describe('sedjoule sweep', () => {
     const before = mtimes(out);
 
     const again = sedjoule(...args);
-    expect(again.status).toBe(1);
+    expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds sweep [0-9a-f]{12} \(2 of 2 runs done\); continue it with --resume/);
     const other = sedjoule(...args, '--resume', '--batch', '4', '--shard', '1/2');
-    expect(other.status).toBe(1);
+    expect(other.status).toBe(2);
     expect(other.stderr).toContain('--resume: the settings differ from');
     expect(other.stderr).toContain('--batch: 4 here, 8 in');
     expect(other.stderr).toContain('--shard: 1/2 here, none in');
     const changedGrid = writeGrid(tempDir('claim-changed'), [GRID[0], { ...GRID[1], width: 5 }]);
-    expect(sedjoule('sweep', '--grid', changedGrid, ...FAST, '--no-energy', '--out', out, '--resume').stderr).toMatch(/configurations: the 2nd is grid:2 cnn 1x5 \(fixed\) on dcase here, grid:2 cnn 1x4 \(fixed\) on dcase in/);
+    expect(sedjoule('sweep', '--grid', changedGrid, ...FAST, '--no-energy', '--out', out, '--resume').stderr).toMatch(
+      /configurations: the 2nd is grid:2 cnn 1x5 \(fixed\) on dcase here, grid:2 cnn 1x4 \(fixed\) on dcase in/,
+    );
 
     // Resuming a finished sweep runs nothing.
     const resumed = sedjoule(...args, '--resume');
@@ -157,9 +217,38 @@ describe('sedjoule sweep', () => {
     const dir = tempDir('kill');
     // Runs of about a second (three configurations of 5 epochs, one thread), so the kill lands
     // inside the second run after its first epoch checkpoint.
-    const grid = writeGrid(dir, [{ arch: 'cnn', layers: 2, width: 32 }, { arch: 'cnn', layers: 2, width: 32 }, { arch: 'cnn', layers: 2, width: 24 }]);
+    const grid = writeGrid(dir, [
+      { arch: 'cnn', layers: 2, width: 32 },
+      { arch: 'cnn', layers: 2, width: 32 },
+      { arch: 'cnn', layers: 2, width: 24 },
+    ]);
     const out = path.join(dir, 'results');
-    const args = ['sweep', '--grid', grid, '--data', 'random', '--input', '1,128,64', '--clips', '48', '--test-clips', '8', '--epochs', '5', '--phases', 'train,test', '--threads', '1', '--cooldown', '0', '--idle', '0', '--no-energy', '--out', out];
+    const args = [
+      'sweep',
+      '--grid',
+      grid,
+      '--data',
+      'random',
+      '--input',
+      '1,128,64',
+      '--clips',
+      '48',
+      '--test-clips',
+      '8',
+      '--epochs',
+      '5',
+      '--phases',
+      'train,test',
+      '--threads',
+      '1',
+      '--cooldown',
+      '0',
+      '--idle',
+      '0',
+      '--no-energy',
+      '--out',
+      out,
+    ];
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -230,7 +319,8 @@ describe('sedjoule sweep', () => {
     const two = sedjoule(...common, '--shard', '2/2', '--out', path.join(dir, 's2'), '--json');
     expect(one.status, one.stderr).toBe(0);
     expect(two.status, two.stderr).toBe(0);
-    const m1 = JSON.parse(one.stdout), m2 = JSON.parse(two.stdout);
+    const m1 = JSON.parse(one.stdout),
+      m2 = JSON.parse(two.stdout);
     expect(m1.id).toBe(m2.id);
     const done = (m: { runs: Array<{ key: string; status: string }> }) => m.runs.filter((x) => x.status === 'done').map((x) => x.key);
     // index % 2 == i - 1 over the full ordered list.
@@ -253,7 +343,10 @@ describe('sedjoule sweep', () => {
     const manifest = readJson(path.join(merged, 'sweep.json'));
     expect(manifest).toMatchObject({ id: m1.id, shard: null, status: 'finished' });
     expect(manifest.runs.every((x: { status: string }) => x.status === 'done')).toBe(true);
-    expect(manifest.merged.map((x: { shard: unknown }) => x.shard)).toEqual([{ index: 1, count: 2 }, { index: 2, count: 2 }]);
+    expect(manifest.merged.map((x: { shard: unknown }) => x.shard)).toEqual([
+      { index: 1, count: 2 },
+      { index: 2, count: 2 },
+    ]);
     expect(manifest.sessions).toHaveLength(2);
     // Merging again (identical duplicates) is fine; the merged folder resumes as the full sweep.
     const again = sedjoule('merge', merged, path.join(dir, 's1'), path.join(dir, 's2'), '--json');
@@ -270,14 +363,16 @@ describe('sedjoule sweep', () => {
     fs.writeFileSync(file, JSON.stringify({ ...readJson(file), finishedAt: '2000-01-01T00:00:00.000Z' }));
     const conflict = sedjoule('merge', path.join(dir, 'conflict'), path.join(dir, 's1'), s3);
     expect(conflict.status).toBe(1);
-    expect(conflict.stderr).toContain(`conflicting records of run grid:1#r0: ${path.join(dir, 's1', 'runs', 'grid_1_r0.json')} and ${file} differ`);
+    expect(conflict.stderr).toContain(
+      `conflicting records of run grid:1#r0: ${path.join(dir, 's1', 'runs', 'grid_1_r0.json')} and ${file} differ`,
+    );
 
     // Another sweep's folder is refused.
     const otherGrid = writeGrid(tempDir('other'), GRID.slice(0, 1));
     const other = path.join(dir, 'other');
     expect(sedjoule('sweep', '--grid', otherGrid, ...FAST, '--no-energy', '--out', other).status).toBe(0);
     const mixed = sedjoule('merge', path.join(dir, 'mixed'), path.join(dir, 's1'), other);
-    expect(mixed.status).toBe(1);
+    expect(mixed.status).toBe(2);
     expect(mixed.stderr).toMatch(/holds another sweep .*\n\s+configurations: 1 here, 3 in/);
   });
 
@@ -298,7 +393,9 @@ describe('sedjoule sweep', () => {
     expect(text).toContain(`--grid ${grid}`);
     expect(text).toContain('--repeat 2');
     expect(text).toContain(`#   npx sedjoule merge ${out} ${out}/shard-*`);
-    expect(sedjoule('sweep', '--grid', grid, ...FAST, '--out', out, '--emit-slurm', script, '--slurm-tasks', '2', '--json').stdout).toContain('"tasks": 2');
+    expect(
+      sedjoule('sweep', '--grid', grid, ...FAST, '--out', out, '--emit-slurm', script, '--slurm-tasks', '2', '--json').stdout,
+    ).toContain('"tasks": 2');
     expect(fs.readFileSync(script, 'utf8')).toContain('#SBATCH --array=1-2');
 
     // The task's command line means the same sweep: its dry run has the same id.
@@ -317,32 +414,53 @@ describe('sedjoule sweep', () => {
   it('refuses bad options before anything runs, naming the entry', () => {
     const dir = tempDir('bad');
     const out = path.join(dir, 'results');
-    const refuse = (entries: unknown[] | null, over: Record<string, string> = {}) => {
+    // Usage errors exit 2; a configuration that cannot be built or cannot fit in memory, 1.
+    const refuse = (entries: unknown[] | null, over: Record<string, string> = {}, status = 2) => {
       const args = entries ? ['--grid', writeGrid(dir, entries)] : [];
       const r = sedjoule('sweep', ...args, ...fast(over), '--out', out);
-      expect(r.status).toBe(1);
+      expect(r.status, r.stderr).toBe(status);
       expect(fs.existsSync(out)).toBe(false);
       return r.stderr;
     };
     expect(refuse(null, { preset: 'paper44' })).toContain("E_USAGE: unknown preset 'paper44' (known: paper43, dcase-crnn, demo)");
     expect(refuse(null)).toContain('name the configurations with --preset NAME or --grid FILE');
-    expect(refuse([GRID[0], { arch: 'cnn', widht: 8 }])).toMatch(/grid.json: entry 2: unknown key "widht" \(known: model, arch, variant, layers, width, conv-layers, rnn-layers, conv-width, rnn-width, frontend\)/);
-    expect(refuse([{ arch: 'cnn', width: -3 }])).toContain('entry 1: "width" must be a positive integer, got -3');
+    expect(refuse([GRID[0], { arch: 'cnn', widht: 8 }])).toMatch(
+      /grid.json: entry 2: unknown key "widht" \(known: model, arch, variant, layers, width, conv-layers, rnn-layers, conv-width, rnn-width, frontend\)/,
+    );
+    expect(refuse([{ arch: 'cnn', width: -3 }])).toContain('entry 1: "width" must be an integer >= 1, got -3');
+    expect(refuse([{ arch: 'cnn', layers: 1.5 }])).toContain('entry 1: "layers" must be an integer >= 1, got 1.5');
+    expect(refuse([{ arch: 'cnn', layers: '2' }])).toContain('entry 1: "layers" must be a number, got "2"');
     expect(refuse([{ arch: 'gru' }])).toContain('entry 1: "arch" must be one of "mlp", "cnn", "rnn", "crnn", got "gru"');
-    expect(refuse([{ arch: 'crnn', width: 8 }])).toContain('entry 1: "width" does not apply to arch crnn, which uses arch, variant, conv-layers, rnn-layers, conv-width, rnn-width, frontend');
+    expect(refuse([{ arch: 'crnn', width: 8 }])).toContain(
+      'entry 1: "width" does not apply to arch crnn, which uses arch, variant, conv-layers, rnn-layers, conv-width, rnn-width, frontend',
+    );
     expect(refuse([{ model: 'dcase-crnn', layers: 2 }])).toContain('entry 1: "layers" does not apply to a named model (dcase-crnn)');
     expect(refuse([{ model: 'paper43:99' }])).toContain('entry 1: paper43:99: paper43 has configurations 1 to 43');
-    expect(refuse([GRID[0], GRID[0], { arch: 'cnn', layers: 7, width: 8 }])).toMatch(/grid:3 \(entry 3 of grid.json: cnn 7x8 \(fixed\)\) on input \[1,32,16\]: E_USAGE: 7 pooling blocks do not fit an input of 32 x 16/);
-    expect(refuse([{ model: 'dcase-crnn' }])).toMatch(/grid:1 \(entry 1 of grid.json: dcase-crnn\) on input \[1,32,16\]: E_SHAPE: layers\[\d+\] \(avgpool2d\)/);
+    expect(refuse([GRID[0], GRID[0], { arch: 'cnn', layers: 7, width: 8 }])).toMatch(
+      /grid:3 \(entry 3 of grid.json: cnn 7x8 \(fixed\)\) on input \[1,32,16\]: E_USAGE: 7 pooling blocks do not fit an input of 32 x 16/,
+    );
+    expect(refuse([{ model: 'dcase-crnn' }], {}, 1)).toMatch(
+      /grid:1 \(entry 1 of grid.json: dcase-crnn\) on input \[1,32,16\]: E_SHAPE: layers\[\d+\] \(avgpool2d\)/,
+    );
     // 10^7 units: terabytes on a 128 x 64 input, more than any machine that runs these tests.
-    const memory = refuse([GRID[1], { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' });
-    expect(memory).toMatch(/E_MEMORY: grid:2 \(entry 2 of grid.json: mlp 1x10000000 \(fixed\)\) needs at least [\d.]+ TiB \([\d,]+ bytes: parameters .* for a batch of 8\) but a configuration may use [\d.]+ GiB \(80% of [\d.]+ GiB of/);
+    const memory = refuse([GRID[1], { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' }, 1);
+    expect(memory).toMatch(
+      /E_MEMORY: grid:2 \(entry 2 of grid.json: mlp 1x10000000 \(fixed\)\) needs at least [\d.]+ TiB \([\d,]+ bytes: parameters .* for a batch of 8\) but a configuration may use [\d.]+ GiB \(80% of [\d.]+ GiB of/,
+    );
     // Every faulty configuration is listed at once.
-    expect(refuse([{ arch: 'cnn', layers: 9, width: 8 }, { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' })).toMatch(/2 configurations cannot run:\n\s+grid:1 .*\n\s+grid:2 /);
+    expect(
+      refuse(
+        [
+          { arch: 'cnn', layers: 9, width: 8 },
+          { arch: 'mlp', layers: 1, width: 10_000_000 },
+        ],
+        { input: '1,128,64' },
+      ),
+    ).toMatch(/2 configurations cannot run:\n\s+grid:1 .*\n\s+grid:2 /);
     expect(refuse([GRID[0]], { shard: '3/2' })).toContain('--shard must be i/n with 1 <= i <= n');
-    expect(refuse([GRID[0]], { repeat: '0' })).toContain('--repeat must be an integer >= 1, got 0');
+    expect(refuse([GRID[0]], { repeat: '0' })).toContain("--repeat must be an integer >= 1, got '0'");
     expect(refuse([GRID[0]], { phases: 'train,fly' })).toContain("unknown phase 'fly'");
-    expect(refuse([GRID[0]], { cooldown: '-1' })).toContain('--cooldown must be a number of seconds >= 0');
+    expect(refuse([GRID[0]], { cooldown: '-1' })).toContain("--cooldown must be a number from 0 to 86400, got '-1'");
   });
 
   it('lists the runs of a dry run, with sizes, and writes nothing', () => {
@@ -366,8 +484,15 @@ describe('sedjoule sweep', () => {
 
 describe('sweep building blocks', () => {
   it('reads grid entries with the command line defaults and front ends', () => {
-    const [a, b, c] = gridConfigurations(JSON.stringify([{ arch: 'rnn' }, { model: 'paper43:7' }, { model: 'paper43:7', frontend: 'dcase' }]), 'g.json');
-    expect(a).toMatchObject({ id: 'grid:1', frontend: 'dcase', model: { kind: 'family', config: { arch: 'rnn', variant: 'fixed', layers: 2, width: 64 } } });
+    const [a, b, c] = gridConfigurations(
+      JSON.stringify([{ arch: 'rnn' }, { model: 'paper43:7' }, { model: 'paper43:7', frontend: 'dcase' }]),
+      'g.json',
+    );
+    expect(a).toMatchObject({
+      id: 'grid:1',
+      frontend: 'dcase',
+      model: { kind: 'family', config: { arch: 'rnn', variant: 'fixed', layers: 2, width: 64 } },
+    });
     expect(a.model.kind === 'family' && 'convWidth' in a.model.config).toBe(false);
     expect(b).toMatchObject({ id: 'grid:2', frontend: 'toolbox', name: 'mlp 6x4096 (faithful)' });
     expect(c.frontend).toBe('dcase');

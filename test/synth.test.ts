@@ -56,7 +56,8 @@ describe('synthesize: files', () => {
     for (const [name, bytes] of filesA) expect(bytes.equals(filesB.get(name)!), name).toBe(true);
 
     expect(filesA.size).toBe(6 + 3 + 6);
-    for (const rel of Object.values(SYNTH_LAYOUT)) if (rel.endsWith('.tsv') || rel.endsWith('.json')) expect(filesA.has(rel), rel).toBe(true);
+    for (const rel of Object.values(SYNTH_LAYOUT))
+      if (rel.endsWith('.tsv') || rel.endsWith('.json')) expect(filesA.has(rel), rel).toBe(true);
     for (let i = 0; i < 6; ++i) expect(filesA.has(path.join(SYNTH_LAYOUT.trainAudio, clipName('train', i)))).toBe(true);
     for (let i = 0; i < 3; ++i) expect(filesA.has(path.join(SYNTH_LAYOUT.validationAudio, clipName('validation', i)))).toBe(true);
     // 16-bit PCM mono, 10 s at 16 kHz: a 44-byte header and 320,000 bytes of samples.
@@ -115,9 +116,15 @@ describe('synthesize: files', () => {
         const events = byFile.get(file) ?? [];
         const set = labels.split(',');
         // Weak labels: the set of strong labels, each class once, in canonical order.
-        expect(set).toEqual([...new Set(events.map((e) => e.label))].sort((x, y) => DESED_CLASSES.indexOf(x as DesedClass) - DESED_CLASSES.indexOf(y as DesedClass)));
+        expect(set).toEqual(
+          [...new Set(events.map((e) => e.label))].sort(
+            (x, y) => DESED_CLASSES.indexOf(x as DesedClass) - DESED_CLASSES.indexOf(y as DesedClass),
+          ),
+        );
         expect(set.length).toBeGreaterThanOrEqual(1);
-        expect(existsSync(path.join(dir, weakFile.includes('train') ? SYNTH_LAYOUT.trainAudio : SYNTH_LAYOUT.validationAudio, file))).toBe(true);
+        expect(existsSync(path.join(dir, weakFile.includes('train') ? SYNTH_LAYOUT.trainAudio : SYNTH_LAYOUT.validationAudio, file))).toBe(
+          true,
+        );
         for (const e of events) {
           expect(e.onset).toBeGreaterThanOrEqual(0);
           expect(e.offset).toBeLessThanOrEqual(durationS);
@@ -135,7 +142,15 @@ describe('synthesize: files', () => {
     expect(durations.rows).toEqual(Array.from({ length: 10 }, (_, i) => [clipName('validation', i), '10.000']));
 
     const dataset = JSON.parse(readFileSync(path.join(dir, SYNTH_LAYOUT.dataset), 'utf8'));
-    expect(dataset).toMatchObject({ generator: 'sedjoule-synth', version: 1, seed: 3, sampleRate: SR, durationS: 10, trainClips: 40, testClips: 10 });
+    expect(dataset).toMatchObject({
+      generator: 'sedjoule-synth',
+      version: 1,
+      seed: 3,
+      sampleRate: SR,
+      durationS: 10,
+      trainClips: 40,
+      testClips: 10,
+    });
     expect(dataset.classes).toEqual([...DESED_CLASSES]);
     expect(dataset.settings).toMatchObject({ snrMinDb: 6, snrMaxDb: 30, maxPolyphony: 3, minEventS: 0.25, mergeGapS: 0.15, fadeS: 0.01 });
     expect(dataset.classCounts).toEqual(report.classCounts);
@@ -157,7 +172,13 @@ describe('synthesize: files', () => {
   it('writes dataset.json last: absent while a run (or a rerun) is in progress or after it fails', async () => {
     const dir = folder();
     const seen: boolean[] = [];
-    await synthesize({ out: dir, trainClips: 4, testClips: 1, seed: 2, progress: () => seen.push(existsSync(path.join(dir, SYNTH_LAYOUT.dataset))) });
+    await synthesize({
+      out: dir,
+      trainClips: 4,
+      testClips: 1,
+      seed: 2,
+      progress: () => seen.push(existsSync(path.join(dir, SYNTH_LAYOUT.dataset))),
+    });
     expect(seen).toEqual([false, false, false, false, false]);
     expect(existsSync(path.join(dir, SYNTH_LAYOUT.dataset))).toBe(true);
     const complete = tree(dir);
@@ -225,7 +246,8 @@ describe('soundscape plans', () => {
     for (const c of DESED_CLASSES) if (c !== 'Speech') expect(share('Speech')).toBeGreaterThan(share(c));
     const spanning = plans.flatMap((p) => p.events).filter((e) => e.placement === 'whole');
     expect(spanning.length).toBeGreaterThan(0);
-    for (const e of spanning) expect(['Blender', 'Electric_shaver_toothbrush', 'Frying', 'Running_water', 'Vacuum_cleaner']).toContain(e.label);
+    for (const e of spanning)
+      expect(['Blender', 'Electric_shaver_toothbrush', 'Frying', 'Running_water', 'Vacuum_cleaner']).toContain(e.label);
   });
 
   it('post-processes labels as DESED does', () => {

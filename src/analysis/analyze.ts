@@ -12,10 +12,10 @@
  * separately); `points: 'runs'` uses every run as a point.
  */
 import type { EnergyMethod } from '../energy/types.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
-import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection } from './energy-selection.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
+import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection } from './energy-selection.js';
 import { FAMILIES, observe, phaseRuns, type Family, type Observation } from './observations.js';
-import { loadRunRecords, type LoadedRecords } from './records.js';
+import { loadRunRecords, type LoadedRecords } from '../records/read-records.js';
 import {
   correlate,
   DEFAULT_RESAMPLES,
@@ -53,7 +53,7 @@ export interface AnalyzeOptions {
   /** 'auto' (default): net when every window with energy has an idle baseline, else gross. */
   energy?: EnergyBasis | 'auto';
   /** Which devices' energy (default all). */
-  device?: DeviceFilter;
+  device?: EnergyScope;
   /** Bootstrap resamples (default 2000) and seed (default 1). */
   resamples?: number;
   seed?: number;
@@ -134,7 +134,7 @@ export interface AnalysisReport {
   inputs: { paths: string[]; records: number; skipped: LoadedRecords['skipped'] };
   energy: {
     basis: EnergyBasis;
-    device: DeviceFilter;
+    device: EnergyScope;
     kind: EnergySelection['kind'];
     /** Why this basis and these sources. */
     reason: string;
@@ -212,17 +212,35 @@ export function configurationPoints(observations: Observation[]): Point[] {
 }
 
 /** Correlations, fits and efficiency of one group of points. */
-export function analyzeGroup(family: Family | 'all', phase: Phase, points: Point[], options: { resamples?: number; seed?: number } = {}): GroupAnalysis {
+export function analyzeGroup(
+  family: Family | 'all',
+  phase: Phase,
+  points: Point[],
+  options: { resamples?: number; seed?: number } = {},
+): GroupAnalysis {
   const energy = points.map((p) => p.energyJ);
   return {
     family,
     phase,
     points: points.length,
     pointsWithEnergy: points.filter((p) => p.energyJ !== null).length,
-    correlations: VARIABLES.map(({ key, label }) => ({ variable: key, label, ...correlate(points.map((p) => p[key]), energy, options) })),
+    correlations: VARIABLES.map(({ key, label }) => ({
+      variable: key,
+      label,
+      ...correlate(
+        points.map((p) => p[key]),
+        energy,
+        options,
+      ),
+    })),
     fits: FIT_VARIABLES.map((key) => {
       const x = points.map((p) => p[key]);
-      return { variable: key, label: VARIABLES.find((v) => v.key === key)!.label, linear: linearFit(x, energy), logLog: logLogFit(x, energy) };
+      return {
+        variable: key,
+        label: VARIABLES.find((v) => v.key === key)!.label,
+        linear: linearFit(x, energy),
+        logLog: logLogFit(x, energy),
+      };
     }),
     efficiency: {
       energyPerSampleJ: summarise(points.map((p) => p.energyPerSampleJ)),
@@ -252,9 +270,11 @@ function trainTest(points: Point[]): TrainTestSummary {
       energyRatio: null,
       flopsRatio: null,
     };
-    if (row.trainFlopsPerSample !== null && row.testFlopsPerSample !== null && row.testFlopsPerSample > 0) row.flopsRatio = row.trainFlopsPerSample / row.testFlopsPerSample;
+    if (row.trainFlopsPerSample !== null && row.testFlopsPerSample !== null && row.testFlopsPerSample > 0)
+      row.flopsRatio = row.trainFlopsPerSample / row.testFlopsPerSample;
     if (!train || !test) row.reason = `no ${train ? 'test' : 'train'} phase`;
-    else if (row.trainEnergyPerSampleJ === null || row.testEnergyPerSampleJ === null) row.reason = `no ${row.trainEnergyPerSampleJ === null ? 'train' : 'test'} energy`;
+    else if (row.trainEnergyPerSampleJ === null || row.testEnergyPerSampleJ === null)
+      row.reason = `no ${row.trainEnergyPerSampleJ === null ? 'train' : 'test'} energy`;
     else if (!(row.testEnergyPerSampleJ > 0)) row.reason = 'test energy is not positive (a net figure at or below idle)';
     else row.energyRatio = row.trainEnergyPerSampleJ / row.testEnergyPerSampleJ;
     perConfig.push(row);
@@ -327,10 +347,14 @@ export function analyzeRecords(records: RunRecord[], options: AnalyzeOptions = {
   const used = observations.filter((o) => o.energyJ !== null);
   const methods = [...new Set(used.flatMap((o) => o.energy.methods))];
   const sources = [...new Set(used.flatMap((o) => o.energy.sources))];
-  const machines = [...new Set(observations.map((o) => `${o.machine.hostname} (${o.machine.gpus.length ? o.machine.gpus.join(', ') : 'no GPU'})`))];
+  const machines = [
+    ...new Set(observations.map((o) => `${o.machine.hostname} (${o.machine.gpus.length ? o.machine.gpus.join(', ') : 'no GPU'})`)),
+  ];
   const notes: string[] = [];
-  if (machines.length > 1) notes.push(`runs from ${machines.length} machines are pooled; energy depends on the hardware (see sedjoule normalize)`);
-  if (selection.kind === 'modelled') notes.push('every energy figure is MODELLED (no measured source): relations to FLOPs reflect the model, not the machine');
+  if (machines.length > 1)
+    notes.push(`runs from ${machines.length} machines are pooled; energy depends on the hardware (see sedjoule normalize)`);
+  if (selection.kind === 'modelled')
+    notes.push('every energy figure is MODELLED (no measured source): relations to FLOPs reflect the model, not the machine');
   if (mode === 'configs') notes.push('one point per configuration and phase: the mean of its repeats (repeat spread in the repeats table)');
   const counted = new Map<string, number>();
   for (const o of observations) counted.set(`${o.configId}\u0000${o.phase}`, o.flops);
@@ -350,7 +374,9 @@ export function analyzeRecords(records: RunRecord[], options: AnalyzeOptions = {
     bootstrap: { resamples, seed, level: 0.95 },
     machines,
     observations,
-    missing: observations.filter((o) => o.energyJ === null).map((o) => ({ key: o.key, configId: o.configId, phase: o.phase, reason: o.energy.reason ?? 'no energy' })),
+    missing: observations
+      .filter((o) => o.energyJ === null)
+      .map((o) => ({ key: o.key, configId: o.configId, phase: o.phase, reason: o.energy.reason ?? 'no energy' })),
     flags: observations.flatMap((o) => [...o.energy.flags, ...o.notes].map((flag) => ({ key: o.key, phase: o.phase, flag }))),
     groups,
     // The ratio pairs a configuration's train and test phases, so it always uses configuration means.

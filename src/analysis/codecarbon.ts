@@ -5,15 +5,15 @@
  * field order) in mlco2/codecarbon at commit 118873936dadf2608ae4d2af9862fcca4c2fe3d6,
  * `codecarbon/output_methods/emissions_data.py`: the 2.x/3.0 layout that DCASE baselines wrote.
  * Later CodeCarbon versions insert `water_consumed` after `energy_consumed`, four utilisation
- * columns after `tracking_mode` and `wue` at the end (see ../shared/reference/energy.md 3.2);
+ * columns after `tracking_mode` and `wue` at the end (later releases of the same file);
  * readers select columns by name, so the older, shorter layout is the safer one to submit.
  *
  * Units as CodeCarbon's: duration s, emissions kg CO2eq, emissions_rate kg/s, power W, energy kWh,
  * ram_total_size GB. A column we cannot fill is left empty and named with the reason by
  * `unfilledColumns`, never written as 0: a 0 in ram_energy would claim the memory used nothing.
  */
-import type { RunRecord } from '../experiment/run.js';
-import { csvText } from '../format/csv.js';
+import type { RunRecord } from '../records/run-record.js';
+import { csvText } from '../util/csv.js';
 import type { WindowEnergy } from './energy-selection.js';
 
 export const CODECARBON_COLUMNS = [
@@ -96,7 +96,9 @@ export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
   const group = (g: 'cpu' | 'gpu' | 'ram') => energy.byDevice[g];
   const gpus = prov?.gpus ?? [];
   // CodeCarbon writes "N x <name>" for the GPU model; several models are listed one after another.
-  const gpuModels = [...new Set(gpus.map((g) => g.name))].map((name) => `${gpus.filter((g) => g.name === name).length} x ${name}`).join(', ');
+  const gpuModels = [...new Set(gpus.map((g) => g.name))]
+    .map((name) => `${gpus.filter((g) => g.name === name).length} x ${name}`)
+    .join(', ');
   return {
     timestamp: timestamp(input.endedAt),
     project_name: input.projectName,
@@ -145,7 +147,8 @@ const EMPTY_REASONS: Partial<Record<CodeCarbonColumn, string>> = {
   ram_power: 'DRAM was not measured (no RAPL dram domain): left empty instead of a modelled guess',
   cpu_energy: 'no CPU source was used (no readable RAPL package, modelled CPU left out, or GPUs only)',
   gpu_energy: 'no GPU source was used (CPU only)',
-  ram_energy: 'DRAM was not measured (no RAPL dram domain): left empty, never 0; CodeCarbon would have modelled it (3 W per 8 GB, or 5 W per DIMM)',
+  ram_energy:
+    'DRAM was not measured (no RAPL dram domain): left empty, never 0; CodeCarbon would have modelled it (3 W per 8 GB, or 5 W per DIMM)',
   energy_consumed: 'no energy figure for this phase (see the missing phases)',
   country_name: 'not known to sedjoule (pass --country-name)',
   country_iso_code: 'not known to sedjoule (pass --country-iso-code)',
@@ -167,9 +170,16 @@ const EMPTY_REASONS: Partial<Record<CodeCarbonColumn, string>> = {
 
 /** The columns empty in at least one row, with the reason (and in how many rows). */
 export function unfilledColumns(rows: CodeCarbonRow[]): Array<{ column: CodeCarbonColumn; rows: number; reason: string }> {
-  return CODECARBON_COLUMNS.map((column) => ({ column, rows: rows.filter((r) => r[column] === '').length, reason: EMPTY_REASONS[column] ?? 'no value' })).filter((c) => c.rows > 0);
+  return CODECARBON_COLUMNS.map((column) => ({
+    column,
+    rows: rows.filter((r) => r[column] === '').length,
+    reason: EMPTY_REASONS[column] ?? 'no value',
+  })).filter((c) => c.rows > 0);
 }
 
 export function codecarbonCsv(rows: CodeCarbonRow[]): string {
-  return csvText(CODECARBON_COLUMNS, rows.map((r) => CODECARBON_COLUMNS.map((c) => r[c])));
+  return csvText(
+    CODECARBON_COLUMNS,
+    rows.map((r) => CODECARBON_COLUMNS.map((c) => r[c])),
+  );
 }

@@ -1,17 +1,17 @@
 /**
- * What DCASE task 4 asks a submission to report about energy (../shared/reference/paper.md, 4 [RON]
- * and 5), from run records:
+ * What DCASE task 4 asks a submission to report about energy (Ronchini & Serizel, arXiv 2310.03455;
+ * the task 4 baseline, DCASE-REPO/DESED_task @c6bcb45), from run records:
  *
  * - training energy and dev-test (inference) energy in kWh, and the GPU model;
  * - MACs for 10 s of audio;
  * - the baseline's dev-test inference energy on the same hardware;
- * - the normalised energy and the energy-weighted score.
+ * - the normalized energy and the energy-weighted score.
  *
- * 2023 rule, verified in paper.md against all 84 entries of RonFrancesca/SED-carbon-footprint:
+ * 2023 rule, checked against all 84 entries of RonFrancesca/SED-carbon-footprint (submissions_task4a_entries.yaml):
  *   E_norm = E x 0.032 kWh / E_baseline_local, for training and dev-test alike, where
  *   E_baseline_local is the baseline's dev-test inference on the participant's hardware and
  *   0.032 kWh the organisers' figure for the same inference on theirs (the k = 1 ratio map of
- *   normalise.ts);
+ *   normalize.ts);
  *   EW_train = score x 1.390 kWh / E_train_norm and EW_test = score x 0.019 kWh / E_test_norm, where
  *   1.390 and 0.019 kWh are the baseline's own training and dev-test energies on the organisers'
  *   hardware (the DESED_task 2023 README).
@@ -24,16 +24,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
-import type { Phase, RunRecord } from '../experiment/run.js';
+import type { Phase, RunRecord } from '../records/run-record.js';
 import { DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE } from '../energy/carbon.js';
 import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { CODECARBON_COLUMNS, CODECARBON_LAYOUT_SOURCE, codecarbonCsv, codecarbonRow, unfilledColumns, type CodeCarbonRow } from './codecarbon.js';
-import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
+import {
+  CODECARBON_COLUMNS,
+  CODECARBON_LAYOUT_SOURCE,
+  codecarbonCsv,
+  codecarbonRow,
+  unfilledColumns,
+  type CodeCarbonRow,
+} from './codecarbon.js';
+import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 import { familyOf, observe, phaseRuns, type Observation } from './observations.js';
-import { ratioNormalise } from './normalise.js';
-import { loadRunRecords } from './records.js';
+import { ratioNormalize } from './normalize.js';
+import { loadRunRecords } from '../records/read-records.js';
 import { summarise } from './statistics.js';
 import { clipCoverage, DCASE_AUDIO_SECONDS } from '../frontend/clip.js';
 
@@ -46,7 +53,10 @@ export interface DcaseReferences {
   trainingKWh: number;
   /** The baseline's dev-test inference energy on the organisers' hardware: the numerator of EW_test. */
   devTestKWh: number;
-  /** The reference the local baseline inference is scaled to (2023); null: energies used raw (2022). */
+  /**
+   * The reference the local baseline inference is scaled to (2023); null: energies used raw (2022).
+   * Spelled as in the written reports (dcase-report.json), which keep their field names.
+   */
   normalisationKWh: number | null;
   source: string;
 }
@@ -58,19 +68,18 @@ export const DCASE_REFERENCES: Record<DcaseYear, DcaseReferences> = {
     devTestKWh: 0.019,
     normalisationKWh: 0.032,
     source:
-      'DCASE 2023 task 4 (paper.md 4 [RON], 5): 1.390 kWh baseline training and 0.019 kWh baseline dev-test on an A100 80 GB (DESED_task 2023 README); ' +
-      '0.032 kWh the organisers\' baseline dev-test inference used to normalise (submissions_task4a_entries.yaml)',
+      'DCASE 2023 task 4 (Ronchini & Serizel, arXiv 2310.03455): 1.390 kWh baseline training and 0.019 kWh baseline dev-test on an A100 80 GB (DESED_task 2023 README); ' +
+      "0.032 kWh the organisers' baseline dev-test inference used to normalize (submissions_task4a_entries.yaml)",
   },
   2022: {
     year: 2022,
     trainingKWh: 1.717,
     devTestKWh: 0.03,
     normalisationKWh: null,
-    source: 'DCASE 2022 task 4 (paper.md 4 [RON], 5): 1.717 kWh baseline training and 0.030 kWh dev-test on an A100 40 GB; raw energies, no normalisation',
+    source:
+      'DCASE 2022 task 4 (Ronchini & Serizel, arXiv 2310.03455): 1.717 kWh baseline training and 0.030 kWh dev-test on an A100 40 GB; raw energies, no normalization',
   },
 };
-
-export { DCASE_AUDIO_SECONDS };
 
 export interface DcaseOptions {
   /** A run key (`id#rN`) or a configuration id (all its repeats, averaged). */
@@ -82,7 +91,7 @@ export interface DcaseOptions {
   year?: DcaseYear;
   /** Default gross: DCASE energies are CodeCarbon totals without idle subtraction. */
   energy?: EnergyBasis | 'auto';
-  device?: DeviceFilter;
+  device?: EnergyScope;
   projectName?: string;
   carbonIntensityGPerKWh?: number;
   pue?: number;
@@ -128,30 +137,58 @@ export interface DcaseReport {
   year: DcaseYear;
   submission: { trainRuns: string[]; testRuns: string[]; model: string; configId: string; params: number };
   baseline: { runs: string[]; model: string; configId: string };
-  energy: { basis: EnergyBasis; device: DeviceFilter; kind: EnergySelection['kind']; reason: string; methods: EnergyMethod[]; sources: string[] };
-  hardware: { gpuModel: string; gpus: string[]; cpu: string; hostname: string; node: string; sedjoule: string; sameAsBaseline: boolean; note?: string };
+  energy: {
+    basis: EnergyBasis;
+    device: EnergyScope;
+    kind: EnergySelection['kind'];
+    reason: string;
+    methods: EnergyMethod[];
+    sources: string[];
+  };
+  hardware: {
+    gpuModel: string;
+    gpus: string[];
+    cpu: string;
+    hostname: string;
+    node: string;
+    sedjoule: string;
+    sameAsBaseline: boolean;
+    note?: string;
+  };
   training: DcaseEnergy;
   devTest: DcaseEnergy;
   baselineDevTest: DcaseEnergy;
   macs10s: Macs10s;
   references: DcaseReferences & { appliesTo: Record<string, string> };
+  /** Spelled as in the written reports (dcase-report.json), which keep their field names. */
   normalised: { trainingKWh: number | null; devTestKWh: number | null; factor: number | null; formula: string; reason?: string };
   score: number | null;
   energyWeighted: { training: number | null; test: number | null; formula: string; reason?: string };
-  emissions: { columns: readonly string[]; layoutSource: string; rows: CodeCarbonRow[]; unfilled: Array<{ column: string; rows: number; reason: string }>; intensityGPerKWh: number; intensitySource: string; pue: number };
+  emissions: {
+    columns: readonly string[];
+    layoutSource: string;
+    rows: CodeCarbonRow[];
+    unfilled: Array<{ column: string; rows: number; reason: string }>;
+    intensityGPerKWh: number;
+    intensitySource: string;
+    pue: number;
+  };
   notes: string[];
 }
 
 const KWH = 3.6e6;
 
 /** The records a KEY names: a run key exactly, else every repeat of a configuration id. */
-export function resolveRuns(records: RunRecord[], key: string, what: string): RunRecord[] {
+function resolveRuns(records: RunRecord[], key: string, what: string): RunRecord[] {
   const exact = records.filter((r) => r.key === key);
   if (exact.length) return exact;
   const byConfig = records.filter((r) => r.config.id === key);
   if (byConfig.length) return byConfig;
   const known = [...new Set(records.map((r) => r.config.id))];
-  throw new SedjouleError('E_USAGE', `${what} '${key}' matches no run key or configuration id; configurations here: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', ...' : ''}`);
+  throw new SedjouleError(
+    'E_USAGE',
+    `${what} '${key}' matches no run key or configuration id; configurations here: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', ...' : ''}`,
+  );
 }
 
 function distinctConfigs(records: RunRecord[]): string[] {
@@ -195,7 +232,11 @@ function phaseEnergy(records: RunRecord[], phase: Phase, selection: EnergySelect
 
 function forwardMacs(rows: LedgerRow[]): { macs: number; paddingMacs: number; flops: number } {
   const fwd = rows.filter((r) => r.pass === 'forward');
-  return { macs: fwd.reduce((a, r) => a + r.macs, 0), paddingMacs: fwd.reduce((a, r) => a + r.paddingMacs, 0), flops: fwd.reduce((a, r) => a + r.flops, 0) };
+  return {
+    macs: fwd.reduce((a, r) => a + r.macs, 0),
+    paddingMacs: fwd.reduce((a, r) => a + r.paddingMacs, 0),
+    flops: fwd.reduce((a, r) => a + r.flops, 0),
+  };
 }
 
 /**
@@ -204,11 +245,25 @@ function forwardMacs(rows: LedgerRow[]): { macs: number; paddingMacs: number; fl
  * keeps the first N frames covers N x hop / sampleRate seconds, and 10 s is then that many windows.
  */
 export function macsPer10s(record: RunRecord): Macs10s {
-  const none = (reason: string): Macs10s => ({ macs: null, macsWithPadding: null, flops: null, forwardMacsPerClip: null, audioSecondsPerClip: null, scale: null, from: null, note: '', reason });
+  const none = (reason: string): Macs10s => ({
+    macs: null,
+    macsWithPadding: null,
+    flops: null,
+    forwardMacsPerClip: null,
+    audioSecondsPerClip: null,
+    scale: null,
+    from: null,
+    note: '',
+    reason,
+  });
   // The run phase is pure forward passes; test adds only the loss (no MACs); train's forward rows
   // are the same kernels, so any phase gives the same count per clip.
-  let counted: { macs: number; paddingMacs: number; flops: number } | null = null, clips = 0, from = '';
-  const run = record.phases.run, test = record.phases.test, train = record.phases.train;
+  let counted: { macs: number; paddingMacs: number; flops: number } | null = null,
+    clips = 0,
+    from = '';
+  const run = record.phases.run,
+    test = record.phases.test,
+    train = record.phases.train;
   if (run && run.result.passes * run.result.batch > 0) {
     counted = forwardMacs(run.kernels);
     clips = run.result.passes * run.result.batch;
@@ -219,12 +274,15 @@ export function macsPer10s(record: RunRecord): Macs10s {
     from = `the test phase's forward kernels, ${clips} clips`;
   } else if (train && train.result.samples > 0) {
     counted = forwardMacs(train.kernels);
-    clips = train.result.samples / Math.max(1, train.result.epochs) * (train.result.epochs + (train.result.resumedAfterEpoch ?? 0));
+    clips = (train.result.samples / Math.max(1, train.result.epochs)) * (train.result.epochs + (train.result.resumedAfterEpoch ?? 0));
     from = `the train phase's forward kernels, ${clips} clip-passes`;
   }
   if (!counted || clips === 0) return none('the run has no phase with forward kernels');
   const fe = record.data.frontend;
-  if (!fe) return none(`the run's input was ${record.data.source === 'random' ? 'random features' : 'not from a front end'}: how much audio a clip stands for is unknown`);
+  if (!fe)
+    return none(
+      `the run's input was ${record.data.source === 'random' ? 'random features' : 'not from a front end'}: how much audio a clip stands for is unknown`,
+    );
   const frames = record.data.inputShape[record.data.inputShape.length - 1];
   const { windowed, audioSeconds } = clipCoverage(fe, frames);
   const scale = DCASE_AUDIO_SECONDS / audioSeconds;
@@ -244,7 +302,14 @@ export function macsPer10s(record: RunRecord): Macs10s {
   };
 }
 
-function hardwareOf(record: RunRecord): { gpuModel: string; gpus: string[]; cpu: string; hostname: string; node: string; sedjoule: string } {
+function hardwareOf(record: RunRecord): {
+  gpuModel: string;
+  gpus: string[];
+  cpu: string;
+  hostname: string;
+  node: string;
+  sedjoule: string;
+} {
   const p = record.provenance;
   const gpus = (p?.gpus ?? []).map((g) => g.name);
   const cuda = p?.cuda?.devices ?? [];
@@ -252,7 +317,14 @@ function hardwareOf(record: RunRecord): { gpuModel: string; gpus: string[]; cpu:
   if (gpus.length) gpuModel = [...new Set(gpus)].join(', ');
   else if (cuda.length) gpuModel = `${cuda.join(', ')} (CUDA devices; no NVML energy source)`;
   else gpuModel = 'none: CPU only';
-  return { gpuModel, gpus, cpu: p?.cpu?.model ?? 'unknown', hostname: p?.hostname ?? 'unknown', node: p?.node ?? 'unknown', sedjoule: p?.sedjoule ?? 'unknown' };
+  return {
+    gpuModel,
+    gpus,
+    cpu: p?.cpu?.model ?? 'unknown',
+    hostname: p?.hostname ?? 'unknown',
+    node: p?.node ?? 'unknown',
+    sedjoule: p?.sedjoule ?? 'unknown',
+  };
 }
 
 function machineKey(record: RunRecord): string {
@@ -262,9 +334,10 @@ function machineKey(record: RunRecord): string {
 /** The end of a phase as a time: the record's start plus the end of its window on the meter's clock. */
 function phaseEnd(record: RunRecord, phase: Phase): string {
   const p = record.phases[phase];
-  const window = phase === 'train' && record.phases.train?.epochEnergy.length && (record.phases.train.result.resumedAfterEpoch ?? 0) > 0
-    ? record.phases.train.epochEnergy[record.phases.train.epochEnergy.length - 1]
-    : p?.energy;
+  const window =
+    phase === 'train' && record.phases.train?.epochEnergy.length && (record.phases.train.result.resumedAfterEpoch ?? 0) > 0
+      ? record.phases.train.epochEnergy[record.phases.train.epochEnergy.length - 1]
+      : p?.energy;
   const start = Date.parse(record.startedAt);
   if (!window || Number.isNaN(start)) return record.finishedAt;
   return new Date(start + window.endS * 1000).toISOString();
@@ -274,27 +347,39 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
   const year = options.year ?? 2023;
   const refs = DCASE_REFERENCES[year];
   if (!refs) throw new SedjouleError('E_USAGE', `DCASE reference figures are known for ${DCASE_YEARS.join(' and ')}, not ${year}`);
-  if (options.score !== undefined && !(Number.isFinite(options.score) && options.score >= 0)) throw new SedjouleError('E_VALUE', `--score must be a finite number >= 0, got ${options.score}`);
+  if (options.score !== undefined && !(Number.isFinite(options.score) && options.score >= 0))
+    throw new SedjouleError('E_VALUE', `--score must be a finite number >= 0, got ${options.score}`);
   const notes: string[] = [];
 
   let baseline: RunRecord[];
   if (options.baselineRun) baseline = resolveRuns(records, options.baselineRun, '--baseline-run');
   else {
     baseline = records.filter((r) => familyOf(r) === 'dcase-crnn');
-    if (baseline.length === 0) throw new SedjouleError('E_USAGE', "no dcase-crnn run in these records: pass --baseline-run KEY (the DCASE baseline's dev-test inference on this machine is the normalisation reference)");
+    if (baseline.length === 0)
+      throw new SedjouleError(
+        'E_USAGE',
+        "no dcase-crnn run in these records: pass --baseline-run KEY (the DCASE baseline's dev-test inference on this machine is the normalization reference)",
+      );
     const ids = distinctConfigs(baseline);
-    if (ids.length > 1) throw new SedjouleError('E_USAGE', `several dcase-crnn configurations (${ids.join(', ')}): pass --baseline-run KEY`);
+    if (ids.length > 1)
+      throw new SedjouleError('E_USAGE', `several dcase-crnn configurations (${ids.join(', ')}): pass --baseline-run KEY`);
   }
   const baselineIds = new Set(baseline.map((r) => r.key));
   let train: RunRecord[];
   if (options.trainRun) train = resolveRuns(records, options.trainRun, '--train-run');
   else {
     const others = distinctConfigs(records.filter((r) => !baselineIds.has(r.key)));
-    if (others.length > 1) throw new SedjouleError('E_USAGE', `several configurations besides the baseline (${others.slice(0, 12).join(', ')}): pass --train-run KEY (and --test-run KEY)`);
+    if (others.length > 1)
+      throw new SedjouleError(
+        'E_USAGE',
+        `several configurations besides the baseline (${others.slice(0, 12).join(', ')}): pass --train-run KEY (and --test-run KEY)`,
+      );
     if (others.length === 1) train = records.filter((r) => r.config.id === others[0]);
     else {
       train = baseline;
-      notes.push('no run besides the baseline: the baseline is reported as the submission (its normalised dev-test energy is then the reference by construction)');
+      notes.push(
+        'no run besides the baseline: the baseline is reported as the submission (its normalized dev-test energy is then the reference by construction)',
+      );
     }
   }
   const test = options.testRun ? resolveRuns(records, options.testRun, '--test-run') : train;
@@ -317,22 +402,25 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
     : `the submission ran on ${[...trainMachines].join(' / ')} and the baseline on ${[...baseMachines].join(' / ')}: DCASE asks for the baseline on the same hardware`;
   if (hwNote) notes.push(hwNote);
 
-  // Normalisation (2023): every energy scaled by the organisers' baseline inference over ours.
-  const normalised: DcaseReport['normalised'] = { trainingKWh: null, devTestKWh: null, factor: null, formula: '' };
+  // Normalization (2023): every energy scaled by the organisers' baseline inference over ours.
+  const normalized: DcaseReport['normalised'] = { trainingKWh: null, devTestKWh: null, factor: null, formula: '' };
   if (refs.normalisationKWh === null) {
-    normalised.formula = `${year}: energies are used raw (no normalisation)`;
-    normalised.trainingKWh = training.figure.kWh;
-    normalised.devTestKWh = devTest.figure.kWh;
-    normalised.factor = 1;
+    normalized.formula = `${year}: energies are used raw (no normalization)`;
+    normalized.trainingKWh = training.figure.kWh;
+    normalized.devTestKWh = devTest.figure.kWh;
+    normalized.factor = 1;
   } else {
-    normalised.formula = `E_norm = E x ${refs.normalisationKWh} kWh / E_baseline_local (the baseline's dev-test inference here)`;
+    normalized.formula = `E_norm = E x ${refs.normalisationKWh} kWh / E_baseline_local (the baseline's dev-test inference here)`;
     const local = base.figure.kWh;
     if (local === null || !(local > 0)) {
-      normalised.reason = local === null ? `no baseline dev-test energy: ${base.figure.reason}` : `the baseline dev-test energy is not positive (${local} kWh)`;
+      normalized.reason =
+        local === null
+          ? `no baseline dev-test energy: ${base.figure.reason}`
+          : `the baseline dev-test energy is not positive (${local} kWh)`;
     } else {
-      normalised.factor = refs.normalisationKWh / local;
-      normalised.trainingKWh = training.figure.kWh === null ? null : ratioNormalise(training.figure.kWh, refs.normalisationKWh, local);
-      normalised.devTestKWh = devTest.figure.kWh === null ? null : ratioNormalise(devTest.figure.kWh, refs.normalisationKWh, local);
+      normalized.factor = refs.normalisationKWh / local;
+      normalized.trainingKWh = training.figure.kWh === null ? null : ratioNormalize(training.figure.kWh, refs.normalisationKWh, local);
+      normalized.devTestKWh = devTest.figure.kWh === null ? null : ratioNormalize(devTest.figure.kWh, refs.normalisationKWh, local);
     }
   }
 
@@ -345,9 +433,10 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
   if (score === null) energyWeighted.reason = 'no score given (--score PSDS)';
   else {
     const ew = (reference: number, e: number | null) => (e !== null && e > 0 ? (score * reference) / e : null);
-    energyWeighted.training = ew(refs.trainingKWh, normalised.trainingKWh);
-    energyWeighted.test = ew(refs.devTestKWh, normalised.devTestKWh);
-    if (energyWeighted.training === null || energyWeighted.test === null) energyWeighted.reason = 'a normalised energy is missing or not positive: see the energy figures';
+    energyWeighted.training = ew(refs.trainingKWh, normalized.trainingKWh);
+    energyWeighted.test = ew(refs.devTestKWh, normalized.devTestKWh);
+    if (energyWeighted.training === null || energyWeighted.test === null)
+      energyWeighted.reason = 'a normalized energy is missing or not positive: see the energy figures';
   }
 
   const intensity = options.carbonIntensityGPerKWh ?? DEFAULT_CARBON_INTENSITY;
@@ -383,7 +472,8 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
     notes.push('a platform-level source was added to the total: energy_consumed is more than cpu_energy + gpu_energy + ram_energy');
   }
 
-  if (selection.kind === 'modelled') notes.push('every energy figure here is MODELLED (no measured source): an estimate, not a measurement to submit');
+  if (selection.kind === 'modelled')
+    notes.push('every energy figure here is MODELLED (no measured source): an estimate, not a measurement to submit');
   for (const o of [...training.observations, ...devTest.observations, ...base.observations]) {
     for (const flag of [...o.energy.flags, ...o.notes]) notes.push(`${o.key} ${o.phase}: ${flag}`);
   }
@@ -391,7 +481,13 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
   return {
     command: 'dcase-report',
     year,
-    submission: { trainRuns: train.map((r) => r.key), testRuns: test.map((r) => r.key), model: train[0].model.name, configId: train[0].config.id, params: train[0].model.params },
+    submission: {
+      trainRuns: train.map((r) => r.key),
+      testRuns: test.map((r) => r.key),
+      model: train[0].model.name,
+      configId: train[0].config.id,
+      params: train[0].model.params,
+    },
     baseline: { runs: baseline.map((r) => r.key), model: baseline[0].model.name, configId: baseline[0].config.id },
     energy: {
       basis: selection.basis,
@@ -410,14 +506,18 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
       ...refs,
       appliesTo:
         refs.normalisationKWh === null
-          ? { [`${refs.trainingKWh} kWh`]: 'numerator of EW_train (baseline training, organisers\' hardware)', [`${refs.devTestKWh} kWh`]: 'numerator of EW_test (baseline dev-test, organisers\' hardware)' }
+          ? {
+              [`${refs.trainingKWh} kWh`]: "numerator of EW_train (baseline training, organisers' hardware)",
+              [`${refs.devTestKWh} kWh`]: "numerator of EW_test (baseline dev-test, organisers' hardware)",
+            }
           : {
-              [`${refs.normalisationKWh} kWh`]: "the organisers' baseline dev-test inference: scales every local energy by 0.032 / E_baseline_local",
+              [`${refs.normalisationKWh} kWh`]:
+                "the organisers' baseline dev-test inference: scales every local energy by 0.032 / E_baseline_local",
               [`${refs.trainingKWh} kWh`]: "numerator of EW_train (the baseline's training energy on the organisers' hardware)",
               [`${refs.devTestKWh} kWh`]: "numerator of EW_test (the baseline's dev-test energy on the organisers' hardware)",
             },
     },
-    normalised,
+    normalised: normalized,
     score,
     energyWeighted,
     emissions: {
@@ -463,8 +563,8 @@ export function dcaseMarkdown(report: DcaseReport): string {
     energyLine('baseline dev-test energy (same hardware)', r.baselineDevTest),
     `| GPU model | ${r.hardware.gpuModel} | provenance of ${r.submission.trainRuns[0]} (host ${r.hardware.hostname}, CPU ${r.hardware.cpu}) |`,
     `| MACs for 10 s of audio | ${r.macs10s.macs === null ? `n/a: ${r.macs10s.reason}` : `${int(r.macs10s.macs)} (${(r.macs10s.macs / 1e6).toFixed(3)} M)`} | ${r.macs10s.reason ? '' : `${r.macs10s.note}; with padding taps (closer to THOP): ${int(r.macs10s.macsWithPadding)}`} |`,
-    `| normalised training energy | ${kwh(r.normalised.trainingKWh)} | ${r.normalised.formula}${r.normalised.reason ? `: ${r.normalised.reason}` : ''} |`,
-    `| normalised dev-test energy | ${kwh(r.normalised.devTestKWh)} | factor ${num(r.normalised.factor)} |`,
+    `| normalized training energy | ${kwh(r.normalised.trainingKWh)} | ${r.normalised.formula}${r.normalised.reason ? `: ${r.normalised.reason}` : ''} |`,
+    `| normalized dev-test energy | ${kwh(r.normalised.devTestKWh)} | factor ${num(r.normalised.factor)} |`,
     `| score | ${r.score === null ? 'n/a (not given)' : r.score} | |`,
     `| energy-weighted score, training | ${num(r.energyWeighted.training)} | ${r.energyWeighted.formula.split(';')[0]}${r.energyWeighted.reason ? `: ${r.energyWeighted.reason}` : ''} |`,
     `| energy-weighted score, test | ${num(r.energyWeighted.test)} | ${r.energyWeighted.formula.split(';')[1]?.trim() ?? ''} |`,
@@ -500,7 +600,11 @@ export function dcaseMarkdown(report: DcaseReport): string {
 /** Writes dcase-report.json, dcase-report.md and emissions.csv into `dir`, each atomically. */
 export function writeDcaseReport(report: DcaseReport, dir: string): { json: string; markdown: string; csv: string } {
   fs.mkdirSync(dir, { recursive: true });
-  const files = { json: path.join(dir, 'dcase-report.json'), markdown: path.join(dir, 'dcase-report.md'), csv: path.join(dir, 'emissions.csv') };
+  const files = {
+    json: path.join(dir, 'dcase-report.json'),
+    markdown: path.join(dir, 'dcase-report.md'),
+    csv: path.join(dir, 'emissions.csv'),
+  };
   writeJsonAtomic(files.json, report);
   writeFileAtomic(files.markdown, dcaseMarkdown(report));
   writeFileAtomic(files.csv, codecarbonCsv(report.emissions.rows));

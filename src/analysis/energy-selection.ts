@@ -14,21 +14,21 @@
 import type { EnergyMethod, EnergyWindow, SourceWindow } from '../energy/types.js';
 
 export type EnergyBasis = 'gross' | 'net';
-/** 'cpu' is the host side: CPU package, DRAM, platform and the modelled CPU. */
-export type DeviceFilter = 'all' | 'gpu' | 'cpu';
-export const DEVICE_FILTERS: DeviceFilter[] = ['all', 'gpu', 'cpu'];
+/** Which devices' energy: all, the GPUs, or the host side (CPU package, DRAM, platform, the modelled CPU). */
+export type EnergyScope = 'all' | 'gpu' | 'host';
+export const ENERGY_SCOPES: EnergyScope[] = ['all', 'gpu', 'host'];
 export type SourceKind = 'measured' | 'modelled';
 
 export interface EnergySelection {
   basis: EnergyBasis;
-  device: DeviceFilter;
+  device: EnergyScope;
   kind: SourceKind;
 }
 
 /** CodeCarbon's three columns: the device group a source's joules are reported under. */
 export type DeviceGroup = 'gpu' | 'cpu' | 'ram' | 'other';
 
-export function deviceGroup(device: SourceWindow['device']): DeviceGroup {
+function deviceGroup(device: SourceWindow['device']): DeviceGroup {
   if (device === 'gpu') return 'gpu';
   if (device === 'cpu-package' || device === 'cpu') return 'cpu';
   if (device === 'dram') return 'ram';
@@ -57,7 +57,7 @@ export interface WindowEnergy {
   flags: string[];
 }
 
-function matchesDevice(source: SourceWindow, device: DeviceFilter): boolean {
+function matchesDevice(source: SourceWindow, device: EnergyScope): boolean {
   if (device === 'all') return true;
   return device === 'gpu' ? source.device === 'gpu' : source.device !== 'gpu';
 }
@@ -77,7 +77,8 @@ function chosen(window: EnergyWindow, selection: Pick<EnergySelection, 'device' 
  */
 export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection): WindowEnergy {
   const out: WindowEnergy = { joules: null, uncertaintyJ: null, durationS: 0, sources: [], methods: [], byDevice: {}, flags: [] };
-  let joules = 0, u2 = 0;
+  let joules = 0,
+    u2 = 0;
   for (const window of windows) {
     out.durationS += window.durationS;
     const sources = chosen(window, selection);
@@ -91,7 +92,8 @@ export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection
         out.reason = `window ${window.name}: ${s.id} (${s.source}) could not be measured: ${s.unavailable ?? 'no reason given'}; a sum without it would undercount`;
         return out;
       }
-      let value = s.joules, uncertainty = s.uncertainty?.joules ?? 0;
+      let value = s.joules,
+        uncertainty = s.uncertainty?.joules ?? 0;
       if (selection.basis === 'net') {
         if (!s.net) {
           out.reason = `window ${window.name}: ${s.id} has no idle baseline, so no net energy (use --energy gross)`;
@@ -125,7 +127,7 @@ function pushOnce(list: string[], item: string): void {
 }
 
 /** Whether any of the windows has a readable measured source under the device filter. */
-export function anyMeasured(windows: EnergyWindow[], device: DeviceFilter): boolean {
+function anyMeasured(windows: EnergyWindow[], device: EnergyScope): boolean {
   return windows.some((w) => chosen(w, { device, kind: 'measured' }).some((s) => s.joules !== null));
 }
 
@@ -135,7 +137,7 @@ export function anyMeasured(windows: EnergyWindow[], device: DeviceFilter): bool
  */
 export function chooseSelection(
   windows: EnergyWindow[],
-  options: { basis?: EnergyBasis | 'auto'; device?: DeviceFilter } = {},
+  options: { basis?: EnergyBasis | 'auto'; device?: EnergyScope } = {},
 ): { selection: EnergySelection; reason: string } {
   const device = options.device ?? 'all';
   const kind: SourceKind = anyMeasured(windows, device) ? 'measured' : 'modelled';

@@ -6,7 +6,7 @@
  * for is kept with its reason, so it is listed as missing instead of disappearing or counting 0.
  */
 import type { EnergyWindow } from '../energy/types.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { ARCHITECTURES } from '../models/families.js';
 import { windowEnergy, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 
@@ -78,13 +78,30 @@ export function phaseRuns(record: RunRecord): PhaseRun[] {
     };
     const p = phaseRecord(record, phase);
     if (!p) {
-      out.push({ ...base, windows: null, noWindows: `the run was asked for the ${phase} phase but its record has none`, samples: 0, flops: 0, macs: 0, bytesMoved: 0, durationS: 0, gpuUtilPct: null, memUtilPct: null, notes: [] });
+      out.push({
+        ...base,
+        windows: null,
+        noWindows: `the run was asked for the ${phase} phase but its record has none`,
+        samples: 0,
+        flops: 0,
+        macs: 0,
+        bytesMoved: 0,
+        durationS: 0,
+        gpuUtilPct: null,
+        memUtilPct: null,
+        notes: [],
+      });
       continue;
     }
     const notes: string[] = [];
-    let samples: number, durationS = p.result.seconds;
+    let samples: number,
+      durationS = p.result.seconds;
     let windows: EnergyWindow[] | null = p.energy ? [p.energy] : null;
-    let noWindows = p.energy ? undefined : record.energy ? `no energy window for the ${phase} phase` : 'energy was not measured in this run';
+    let noWindows = p.energy
+      ? undefined
+      : record.energy
+        ? `no energy window for the ${phase} phase`
+        : 'energy was not measured in this run';
     if (phase === 'train') {
       const t = record.phases.train!;
       const epochsHere = t.result.epochs;
@@ -132,7 +149,16 @@ export function observe(run: PhaseRun, selection: EnergySelection): Observation 
   const { windows, noWindows, ...rest } = run;
   const energy: WindowEnergy = windows
     ? windowEnergy(windows, selection)
-    : { joules: null, reason: noWindows ?? 'no energy window', uncertaintyJ: null, durationS: run.durationS, sources: [], methods: [], byDevice: {}, flags: [] };
+    : {
+        joules: null,
+        reason: noWindows ?? 'no energy window',
+        uncertaintyJ: null,
+        durationS: run.durationS,
+        sources: [],
+        methods: [],
+        byDevice: {},
+        flags: [],
+      };
   const e = energy.joules;
   const gflop = run.flops / 1e9;
   return {

@@ -31,7 +31,8 @@ export function completePairs(x: readonly MaybeNumber[], y: readonly MaybeNumber
   if (x.length !== y.length) throw new RangeError(`paired columns differ in length: ${x.length} and ${y.length}`);
   const out: Pairs = { x: [], y: [], excluded: 0 };
   for (let i = 0; i < x.length; ++i) {
-    const a = x[i], b = y[i];
+    const a = x[i],
+      b = y[i];
     if (present(a) && present(b)) {
       out.x.push(a);
       out.y.push(b);
@@ -59,7 +60,8 @@ export function mean(values: readonly MaybeNumber[]): Estimate & { n: number; ex
 export function standardDeviation(values: readonly MaybeNumber[]): Estimate & { n: number; excluded: number } {
   const xs = values.filter(present);
   const excluded = values.length - xs.length;
-  if (xs.length < 2) return { value: null, reason: `a sample standard deviation needs at least 2 values, got ${xs.length}`, n: xs.length, excluded };
+  if (xs.length < 2)
+    return { value: null, reason: `a sample standard deviation needs at least 2 values, got ${xs.length}`, n: xs.length, excluded };
   const m = sum(xs) / xs.length;
   return { value: Math.sqrt(xs.reduce((acc, v) => acc + (v - m) ** 2, 0) / (xs.length - 1)), n: xs.length, excluded };
 }
@@ -77,7 +79,8 @@ export interface Summary {
 
 export function summarise(values: readonly MaybeNumber[]): Summary {
   const xs = values.filter(present);
-  const m = mean(xs), s = standardDeviation(xs);
+  const m = mean(xs),
+    s = standardDeviation(xs);
   return {
     n: xs.length,
     excluded: values.length - xs.length,
@@ -91,7 +94,8 @@ export function summarise(values: readonly MaybeNumber[]): Summary {
 
 function sum(xs: readonly number[]): number {
   // Neumaier summation: energies of 1e-3 J and 1e6 J sit in the same column.
-  let s = 0, c = 0;
+  let s = 0,
+    c = 0;
   for (const v of xs) {
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
@@ -118,11 +122,14 @@ function tooFew(pairs: number, excluded: number): string {
 
 /** Pearson r of complete pairs (already filtered). */
 function pearsonOf(x: readonly number[], y: readonly number[]): Estimate {
-  if (x.length < MIN_CORRELATION_PAIRS) return { value: null, reason: `a correlation needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${x.length}` };
-  const sxx = centredSquares(x), syy = centredSquares(y);
+  if (x.length < MIN_CORRELATION_PAIRS)
+    return { value: null, reason: `a correlation needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${x.length}` };
+  const sxx = centredSquares(x),
+    syy = centredSquares(y);
   if (sxx === 0) return { value: null, reason: 'x is constant: the correlation is undefined' };
   if (syy === 0) return { value: null, reason: 'y is constant: the correlation is undefined' };
-  const mx = sum(x) / x.length, my = sum(y) / y.length;
+  const mx = sum(x) / x.length,
+    my = sum(y) / y.length;
   const sxy = sum(x.map((v, i) => (v - mx) * (y[i] - my)));
   // Rounding can push |r| a hair past 1 on an exact line.
   return { value: Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy))) };
@@ -132,7 +139,7 @@ function pearsonOf(x: readonly number[], y: readonly number[]): Estimate {
 export function averageRanks(values: readonly number[]): number[] {
   const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
   const ranks = new Array<number>(values.length);
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     let end = k;
     while (end < order.length && values[order[end]] === values[order[k]]) ++end;
     const rank = (k + 1 + end) / 2;
@@ -144,7 +151,8 @@ export function averageRanks(values: readonly number[]): number[] {
 
 /** Spearman rho: Pearson r of the average ranks (correct with ties, unlike 1 - 6 sum d^2 / ...). */
 function spearmanOf(x: readonly number[], y: readonly number[]): Estimate {
-  if (x.length < MIN_CORRELATION_PAIRS) return { value: null, reason: `a correlation needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${x.length}` };
+  if (x.length < MIN_CORRELATION_PAIRS)
+    return { value: null, reason: `a correlation needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${x.length}` };
   return pearsonOf(averageRanks(x), averageRanks(y));
 }
 
@@ -189,9 +197,10 @@ export interface Interval {
 export const DEFAULT_RESAMPLES = 2000;
 
 /** The type-7 (linear interpolation) quantile of sorted values, as numpy's default. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
+function quantileSorted(sorted: readonly number[], q: number): number {
   const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h), hi = Math.ceil(h);
+  const lo = Math.floor(h),
+    hi = Math.ceil(h);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
@@ -210,13 +219,15 @@ export function bootstrapInterval(
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const level = options.level ?? 0.95;
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`bootstrap resamples must be a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new RangeError(`bootstrap resamples must be a positive integer, got ${resamples}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`interval level must be in (0, 1), got ${level}`);
   const n = x.length;
   if (n < MIN_CORRELATION_PAIRS) return { interval: null, reason: `a bootstrap needs at least ${MIN_CORRELATION_PAIRS} pairs, got ${n}` };
   const random = new Random(seed);
   const values: number[] = [];
-  const bx = new Array<number>(n), by = new Array<number>(n);
+  const bx = new Array<number>(n),
+    by = new Array<number>(n);
   for (let b = 0; b < resamples; ++b) {
     for (let i = 0; i < n; ++i) {
       const j = Math.floor(random.next() * n);
@@ -227,7 +238,10 @@ export function bootstrapInterval(
     if (v !== null && Number.isFinite(v)) values.push(v);
   }
   if (values.length < resamples / 2) {
-    return { interval: null, reason: `the statistic was defined on only ${values.length} of ${resamples} resamples (too few distinct points)` };
+    return {
+      interval: null,
+      reason: `the statistic was defined on only ${values.length} of ${resamples} resamples (too few distinct points)`,
+    };
   }
   values.sort((a, b) => a - b);
   return {
@@ -317,7 +331,10 @@ export function leastSquares(
     // the previous ones, leaves (almost) nothing after the earlier reflections.
     if (norm <= 1e-10 * Math.max(colNorms[k], Number.MIN_VALUE) || colNorms[k] === 0) {
       const name = names?.[k] ?? `regressor ${k + 1} of ${p}`;
-      return { fit: null, reason: `${name} is zero or a linear combination of the ${k ? 'regressors before it' : 'others'}: the coefficients are not identifiable` };
+      return {
+        fit: null,
+        reason: `${name} is zero or a linear combination of the ${k ? 'regressors before it' : 'others'}: the coefficients are not identifiable`,
+      };
     }
     const alpha = A[k][k] > 0 ? -norm : norm;
     // v = a_k - alpha e_k, stored in A[k..n-1][k]; H = I - 2 v v^T / (v^T v).
@@ -403,20 +420,41 @@ export interface LineFit {
 
 function lineFit(kind: FitKind, x: readonly MaybeNumber[], y: readonly MaybeNumber[]): LineFit {
   const p = completePairs(x, y);
-  let xs = p.x, ys = p.y, dropped = 0;
+  let xs = p.x,
+    ys = p.y,
+    dropped = 0;
   if (kind === 'log-log') {
     const keep = xs.map((v, i) => v > 0 && ys[i] > 0);
     dropped = keep.filter((k) => !k).length;
     xs = xs.filter((_, i) => keep[i]).map(Math.log);
     ys = ys.filter((_, i) => keep[i]).map(Math.log);
   }
-  const empty: LineFit = { kind, intercept: null, slope: null, interceptSE: null, slopeSE: null, r2: null, residuals: [], residualStandardError: null, n: xs.length, excluded: p.excluded, dropped };
-  if (xs.length < 2) return { ...empty, reason: `a line needs at least 2 points, got ${xs.length}${dropped ? ` (${dropped} dropped as not positive)` : ''}` };
+  const empty: LineFit = {
+    kind,
+    intercept: null,
+    slope: null,
+    interceptSE: null,
+    slopeSE: null,
+    r2: null,
+    residuals: [],
+    residualStandardError: null,
+    n: xs.length,
+    excluded: p.excluded,
+    dropped,
+  };
+  if (xs.length < 2)
+    return {
+      ...empty,
+      reason: `a line needs at least 2 points, got ${xs.length}${dropped ? ` (${dropped} dropped as not positive)` : ''}`,
+    };
   if (centredSquares(xs) === 0) return { ...empty, reason: 'x is constant: the slope is undefined' };
   // Centring x before the QR keeps the intercept column orthogonal to the slope column, so even
   // FLOP counts of 1e12 leave the fit well conditioned; the intercept is moved back afterwards.
   const mx = sum(xs) / xs.length;
-  const { fit, reason } = leastSquares(xs.map((v) => [1, v - mx]), ys);
+  const { fit, reason } = leastSquares(
+    xs.map((v) => [1, v - mx]),
+    ys,
+  );
   if (!fit) return { ...empty, reason };
   const [a0, b] = fit.coefficients;
   const sxx = centredSquares(xs);
@@ -433,7 +471,11 @@ function lineFit(kind: FitKind, x: readonly MaybeNumber[], y: readonly MaybeNumb
     n: xs.length,
     excluded: p.excluded,
     dropped,
-    ...(s === null ? { note: 'two points: the line is exact and its standard errors are undefined' } : fit.r2Reason ? { note: fit.r2Reason } : {}),
+    ...(s === null
+      ? { note: 'two points: the line is exact and its standard errors are undefined' }
+      : fit.r2Reason
+        ? { note: fit.r2Reason }
+        : {}),
   };
 }
 

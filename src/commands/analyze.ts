@@ -1,121 +1,21 @@
-/**
- * `sedjoule analyze RESULTS`: the text summary of an analysis (the JSON is the report itself).
- * Tables per phase: correlations with energy, fits, efficiency; then the train/test ratio, the
- * repeats and every phase left out for want of energy, with its reason.
- */
-import { SedjouleError } from '../errors.js';
-import { DEVICE_FILTERS, type DeviceFilter, type EnergyBasis } from '../analysis/energy-selection.js';
-import type { AnalysisReport, AnalyzeOptions, GroupAnalysis, PointMode } from '../analysis/analyze.js';
-import { bracket, sig } from '../format/significant.js';
-import { renderTable } from '../format/table.js';
-import { PHASES } from '../experiment/run.js';
+/** `sedjoule analyze RESULTS`: energy against counted compute, per family and phase (src/analysis/analyze.ts). */
+import { analyzeResults } from '../analysis/analyze.js';
+import { analysisText } from '../report/analysis-text.js';
+import { analyzeOptions, withAnalysisOptions, withResultsPositional } from './options/analysis.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
 
-export const ENERGY_BASES = ['auto', 'gross', 'net'] as const;
-export const POINT_MODES: PointMode[] = ['configs', 'runs'];
-
-/** Checks the command-line values shared by analyze and normalize. */
-export function analyzeOptions(argv: { energy?: string; device?: string; bootstrap?: number; seed?: number; points?: string }): AnalyzeOptions {
-  const energy = (argv.energy ?? 'auto') as EnergyBasis | 'auto';
-  if (!(ENERGY_BASES as readonly string[]).includes(energy)) throw new SedjouleError('E_USAGE', `--energy must be gross, net or auto, got ${argv.energy}`);
-  const device = (argv.device ?? 'all') as DeviceFilter;
-  if (!DEVICE_FILTERS.includes(device)) throw new SedjouleError('E_USAGE', `--device must be one of ${DEVICE_FILTERS.join(', ')}, got ${argv.device}`);
-  const resamples = argv.bootstrap ?? 2000;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new SedjouleError('E_USAGE', `--bootstrap must be a positive integer, got ${argv.bootstrap}`);
-  const seed = argv.seed ?? 1;
-  if (!Number.isInteger(seed)) throw new SedjouleError('E_USAGE', `--seed must be an integer, got ${argv.seed}`);
-  const points = (argv.points ?? 'configs') as PointMode;
-  if (!POINT_MODES.includes(points)) throw new SedjouleError('E_USAGE', `--points must be configs or runs, got ${argv.points}`);
-  return { energy, device, resamples, seed, points };
-}
-
-const reasonOf = (c: { value: number | null; reason?: string }) => (c.value === null ? c.reason ?? '' : '');
-
-function correlationTable(groups: GroupAnalysis[]): string {
-  const rows: Array<Array<string | number>> = [];
-  for (const g of groups) {
-    for (const c of g.correlations) {
-      const why = reasonOf(c.pearson) || reasonOf(c.spearman) || (c.pearson.interval ? '' : c.pearson.intervalReason ?? '');
-      rows.push([g.family, c.label, c.n, c.excluded, sig(c.pearson.value), bracket(c.pearson.interval, 2), sig(c.spearman.value), bracket(c.spearman.interval, 2), why]);
-    }
-  }
-  return renderTable(['family', 'energy vs', 'n', 'excl', 'pearson r', '95% CI', 'spearman rho', '95% CI', 'note'], rows, [false, false, true, true, true, false, true, false, false]);
-}
-
-function fitTable(groups: GroupAnalysis[]): string {
-  const rows: Array<Array<string | number>> = [];
-  for (const g of groups) {
-    for (const f of g.fits) {
-      for (const fit of [f.linear, f.logLog]) {
-        const form = fit.kind === 'linear' ? 'E = a + b x' : 'ln E = a + b ln x';
-        rows.push([g.family, f.label, form, fit.n, fit.dropped, sig(fit.intercept), sig(fit.interceptSE, 2), sig(fit.slope), sig(fit.slopeSE, 2), sig(fit.r2), fit.reason ?? fit.note ?? '']);
-      }
-    }
-  }
-  return renderTable(['family', 'x', 'fit', 'n', 'dropped', 'a', 'se(a)', 'b', 'se(b)', 'R^2', 'note'], rows, [false, false, false, true, true, true, true, true, true, true, false]);
-}
-
-function efficiencyTable(groups: GroupAnalysis[]): string {
-  const ms = (s: { mean: number | null; sd: number | null }) => (s.mean === null ? '-' : s.sd === null ? sig(s.mean) : `${sig(s.mean)} ± ${sig(s.sd, 2)}`);
-  return renderTable(
-    ['family', 'points', 'with energy', 'J/sample', 'J/GFLOP', 'GFLOP/J'],
-    groups.map((g) => [g.family, g.points, g.pointsWithEnergy, ms(g.efficiency.energyPerSampleJ), ms(g.efficiency.joulesPerGflop), ms(g.efficiency.gflopPerJoule)]),
-    [false, true, true, true, true, true],
-  );
-}
-
-export function printAnalysis(report: AnalysisReport): string {
-  const r = report;
-  const out: string[] = [];
-  const where = r.inputs.paths.length ? ` from ${r.inputs.paths.join(', ')}` : '';
-  out.push(`${r.inputs.records} run records${where}${r.inputs.skipped.length ? `; ${r.inputs.skipped.length} files skipped` : ''}`);
-  for (const s of r.inputs.skipped) out.push(`  skipped ${s.file}: ${s.reason}`);
-  out.push(`energy: ${r.energy.basis}, devices ${r.energy.device}: ${r.energy.reason}`);
-  out.push(`  methods used: ${r.energy.methods.join(', ') || 'none'}; sources: ${r.energy.sources.join(', ') || 'none'}`);
-  out.push(`points: ${r.points === 'configs' ? 'one per configuration and phase (mean of its repeats)' : 'one per run'}; intervals: ${r.bootstrap.resamples} bootstrap resamples of the pairs, seed ${r.bootstrap.seed}, 95 % percentile`);
-  out.push(`machines: ${r.machines.join('; ')}`);
-  for (const note of r.notes) out.push(`note: ${note}`);
-  for (const phase of PHASES) {
-    const groups = r.groups.filter((g) => g.phase === phase);
-    if (!groups.length) continue;
-    out.push('', `== ${phase} ==`, '', 'correlation of energy with each quantity', correlationTable(groups));
-    out.push('', 'fits of energy (J) on FLOPs, parameters and bytes moved (log-log: b is the elasticity)', fitTable(groups));
-    out.push('', 'efficiency (mean ± sd over points)', efficiencyTable(groups));
-  }
-  const tt = r.trainTest;
-  if (tt.perConfig.length) {
-    out.push('', `== train / test: energy per sample vs counted FLOPs per sample (the study assumed ${tt.assumed}x) ==`, '');
-    out.push(
-      renderTable(
-        ['config', 'model', 'train J/sample', 'test J/sample', 'energy ratio', 'FLOP ratio', 'note'],
-        tt.perConfig.map((c) => [c.configId, c.model, sig(c.trainEnergyPerSampleJ), sig(c.testEnergyPerSampleJ), sig(c.energyRatio), sig(c.flopsRatio), c.reason ?? '']),
-        [false, false, true, true, true, true, false],
-      ),
-    );
-    out.push('');
-    const ms = (s: { mean: number | null; sd: number | null; n: number }) => (s.mean === null ? '-' : `${sig(s.mean)}${s.sd === null ? '' : ` ± ${sig(s.sd, 2)}`} (n ${s.n})`);
-    out.push(
-      renderTable(
-        ['family', 'energy ratio', 'FLOP ratio', 'energy ratio / FLOP ratio'],
-        tt.byFamily.map((f) => [f.family, ms(f.energyRatio), ms(f.flopsRatio), ms(f.energyOverFlopsRatio)]),
-        [false, true, true, true],
-      ),
-    );
-  }
-  const repeated = r.repeats.filter((x) => x.runs > 1);
-  out.push('', '== repeats ==', '');
-  if (repeated.length) {
-    out.push(
-      renderTable(
-        ['config', 'phase', 'runs', 'with energy', 'mean J', 'sd J', 'cv', 'mean J/sample', 'sd J/sample'],
-        repeated.map((x) => [x.configId, x.phase, x.runs, x.energyJ.n, sig(x.energyJ.mean), sig(x.energyJ.sd), sig(x.coefficientOfVariation, 2), sig(x.energyPerSampleJ.mean), sig(x.energyPerSampleJ.sd)]),
-        [false, false, true, true, true, true, true, true, true],
-      ),
-    );
-  } else {
-    out.push('every configuration ran once: no spread over repeats');
-  }
-  out.push('', '== missing energy (left out, never counted as 0) ==', '');
-  out.push(r.missing.length ? renderTable(['run', 'phase', 'reason'], r.missing.map((m) => [m.key, m.phase, m.reason])) : 'none');
-  if (r.flags.length) out.push('', '== caveats ==', '', renderTable(['run', 'phase', 'caveat'], r.flags.map((f) => [f.key, f.phase, f.flag])));
-  return out.join('\n');
-}
+export const analyzeCommand = defineCommand({
+  command: 'analyze <results..>',
+  describe:
+    'Relate energy to counted FLOPs, MACs, parameters, bytes, duration and GPU/memory utilisation per family and phase: correlations with bootstrap intervals, fits, J/GFLOP, the train/test ratio, repeats',
+  builder: (c) =>
+    withAnalysisOptions(withResultsPositional(c))
+      .example('$0 analyze results/', "a sweep's folder (its runs/*.json)")
+      .example('$0 analyze results/ other/ --json', 'several folders, as JSON')
+      .example('$0 analyze results/ --energy-scope gpu', 'GPU energy only, as the study measured it'),
+  handler: (argv) => {
+    const report = analyzeResults(argv.results, analyzeOptions(argv));
+    emit('analyze', argv, report, () => analysisText(report));
+  },
+});

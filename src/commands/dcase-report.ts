@@ -1,44 +1,78 @@
 /**
- * `sedjoule dcase-report RESULTS`: writes dcase-report.json, dcase-report.md and emissions.csv, and
- * prints the markdown (or the JSON report with --json).
+ * `sedjoule dcase-report RESULTS`: DCASE task 4's energy reporting (src/analysis/dcase.ts); writes
+ * dcase-report.json, dcase-report.md and emissions.csv, and prints the markdown.
  */
-import { SedjouleError } from '../errors.js';
-import { DCASE_YEARS, type DcaseOptions, type DcaseYear } from '../analysis/dcase.js';
-import { analyzeOptions } from './analyze.js';
+import type { Argv } from 'yargs';
 
-export function dcaseOptions(argv: {
-  trainRun?: string;
-  testRun?: string;
-  baselineRun?: string;
-  score?: number;
-  year?: number;
-  energy?: string;
-  device?: string;
-  projectName?: string;
-  carbonIntensity?: number;
-  pue?: number;
-  countryName?: string;
-  countryIsoCode?: string;
-}): DcaseOptions {
-  const year = (argv.year ?? 2023) as DcaseYear;
-  if (!DCASE_YEARS.includes(year)) throw new SedjouleError('E_USAGE', `--year: DCASE reference figures are known for ${DCASE_YEARS.join(' and ')}, got ${argv.year}`);
+import { dcaseMarkdown, dcaseReportFromResults, writeDcaseReport, type DcaseYear } from '../analysis/dcase.js';
+import { withResultsPositional } from './options/analysis.js';
+import { carbonOptions, withCarbonOptions, withEnergySelectionOptions } from './options/energy.js';
+import { numberOption } from './options/numbers.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
+
+function dcaseOptions<T>(y: Argv<T>) {
   // DCASE energies are CodeCarbon totals without idle subtraction: gross unless asked otherwise.
-  const { energy, device } = analyzeOptions({ energy: argv.energy ?? 'gross', device: argv.device });
-  if (argv.score !== undefined && !(Number.isFinite(argv.score) && argv.score >= 0)) throw new SedjouleError('E_USAGE', `--score must be a number >= 0, got ${argv.score}`);
-  if (argv.carbonIntensity !== undefined && !(Number.isFinite(argv.carbonIntensity) && argv.carbonIntensity >= 0)) throw new SedjouleError('E_USAGE', `--carbon-intensity must be a number >= 0 g/kWh, got ${argv.carbonIntensity}`);
-  if (argv.pue !== undefined && !(Number.isFinite(argv.pue) && argv.pue >= 1)) throw new SedjouleError('E_USAGE', `--pue must be a number >= 1, got ${argv.pue}`);
-  return {
-    trainRun: argv.trainRun,
-    testRun: argv.testRun,
-    baselineRun: argv.baselineRun,
-    score: argv.score,
-    year,
-    energy,
-    device,
-    projectName: argv.projectName,
-    carbonIntensityGPerKWh: argv.carbonIntensity,
-    pue: argv.pue,
-    countryName: argv.countryName,
-    countryIsoCode: argv.countryIsoCode,
-  };
+  return withCarbonOptions(withEnergySelectionOptions(withResultsPositional(y), 'gross'))
+    .option('train-run', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'Run key (id#rN) or configuration id whose train phase is the training energy (default: the one configuration besides the baseline)',
+    })
+    .option('test-run', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Run key or configuration id whose test phase is the dev-test energy (default: --train-run)',
+    })
+    .option('baseline-run', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Run key or configuration id of the baseline on this machine (default: the dcase-crnn runs)',
+    })
+    .option('score', numberOption('score', "The submission's PSDS, for the energy-weighted scores"))
+    .option('year', numberOption('year', 'Which DCASE rules and reference figures', 2023))
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      default: 'dcase-report',
+      describe: 'Folder for dcase-report.json, dcase-report.md and emissions.csv',
+    })
+    .option('project-name', {
+      type: 'string',
+      requiresArg: true,
+      default: 'sedjoule-dcase',
+      describe: 'project_name column of emissions.csv',
+    })
+    .option('country-name', { type: 'string', requiresArg: true, describe: 'country_name column of emissions.csv' })
+    .option('country-iso-code', { type: 'string', requiresArg: true, describe: 'country_iso_code column of emissions.csv (e.g. FRA)' })
+    .group(['train-run', 'test-run', 'baseline-run', 'score', 'year', 'out', 'project-name', 'country-name', 'country-iso-code'], 'DCASE:')
+    .example('$0 dcase-report results/ --score 0.48 --out dcase/', 'the submission and the baseline, run on this machine')
+    .example('$0 dcase-report results/ --train-run grid:3 --test-run grid:3#r0 --baseline-run dcase-crnn --year 2023', 'naming the runs');
 }
+
+export const dcaseReportCommand = defineCommand({
+  command: 'dcase-report <results..>',
+  describe:
+    "DCASE task 4 energy reporting: training and dev-test kWh, GPU model, MACs per 10 s, the baseline's energy, normalized energy and energy-weighted scores; dcase-report.json/.md and a CodeCarbon-layout emissions.csv",
+  builder: (y) => dcaseOptions(y),
+  handler: (argv) => {
+    const carbon = carbonOptions(argv);
+    const report = dcaseReportFromResults(argv.results, {
+      trainRun: argv['train-run'],
+      testRun: argv['test-run'],
+      baselineRun: argv['baseline-run'],
+      score: argv.score,
+      year: argv.year as DcaseYear,
+      energy: argv['energy-basis'],
+      device: argv['energy-scope'],
+      projectName: argv['project-name'],
+      carbonIntensityGPerKWh: carbon.intensityGPerKWh,
+      pue: carbon.pue,
+      countryName: argv['country-name'],
+      countryIsoCode: argv['country-iso-code'],
+    });
+    const files = writeDcaseReport(report, argv.out);
+    emit('dcase-report', argv, report, () => `${dcaseMarkdown(report)}\nwrote ${files.json}, ${files.markdown}, ${files.csv}`);
+  },
+});

@@ -19,9 +19,10 @@ import { SedjouleError } from '../errors.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import type { Architecture } from '../models/families.js';
 import { configurationOf, type SweepConfiguration } from '../experiment/sweep-plan.js';
-import { withDataOptions } from './data-options.js';
-import { modelChoice, withModelOptions, type ModelArgs } from './model-options.js';
-import { optionTable, type OptionInfo } from './option-table.js';
+import { withFrontendOption } from './options/data.js';
+import { modelChoice, withModelOptions, type ModelArgs } from './options/model.js';
+import { isNumberFlag, numberProblem, NUMBER_RULES } from './options/numbers.js';
+import { optionTable, type OptionInfo } from './options/option-table.js';
 
 /** The keys each kind of entry uses; the others are refused rather than silently ignored. */
 const APPLIES: Record<Architecture | 'model', string[]> = {
@@ -34,16 +35,21 @@ const APPLIES: Record<Architecture | 'model', string[]> = {
 
 function gridKeys(): Map<string, OptionInfo> {
   const keys = optionTable((y) => withModelOptions(y));
-  keys.set('frontend', optionTable((y) => withDataOptions(y)).get('frontend')!);
+  keys.set('frontend', optionTable((y) => withFrontendOption(y)).get('frontend')!);
   return keys;
 }
 
 function checkValue(where: string, key: string, value: unknown, info: OptionInfo): void {
   if (info.choices) {
-    if (!info.choices.includes(value)) throw new SedjouleError('E_USAGE', `${where}: "${key}" must be one of ${info.choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`);
-  } else if (info.type === 'number') {
-    // Every numeric model option is a count of layers or units.
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SedjouleError('E_USAGE', `${where}: "${key}" must be a positive integer, got ${JSON.stringify(value)}`);
+    if (!info.choices.includes(value))
+      throw new SedjouleError(
+        'E_USAGE',
+        `${where}: "${key}" must be one of ${info.choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`,
+      );
+  } else if (isNumberFlag(key)) {
+    // The command line's rule for the same option; a grid gives JSON numbers, not text.
+    const problem = typeof value === 'number' ? numberProblem(NUMBER_RULES[key], value) : `must be a number, got ${JSON.stringify(value)}`;
+    if (problem) throw new SedjouleError('E_USAGE', `${where}: "${key}" ${problem}`);
   } else if (typeof value !== info.type) {
     throw new SedjouleError('E_USAGE', `${where}: "${key}" must be a ${info.type}, got ${JSON.stringify(value)}`);
   }
@@ -60,12 +66,17 @@ export function gridConfigurations(text: string, source: string, frontend?: Fron
   } catch (error) {
     throw new SedjouleError('E_USAGE', `${source} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(entries) || entries.length === 0) throw new SedjouleError('E_USAGE', `${source} must hold a non-empty JSON array of configurations, e.g. [{"arch": "cnn", "layers": 1, "width": 8}]`);
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new SedjouleError(
+      'E_USAGE',
+      `${source} must hold a non-empty JSON array of configurations, e.g. [{"arch": "cnn", "layers": 1, "width": 8}]`,
+    );
   const keys = gridKeys();
   const defaults = Object.fromEntries([...keys.values()].map((k) => [k.name, k.default]));
   return entries.map((entry, i) => {
     const where = `${source}: entry ${i + 1}`;
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new SedjouleError('E_USAGE', `${where} must be an object of options, got ${JSON.stringify(entry)}`);
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+      throw new SedjouleError('E_USAGE', `${where} must be an object of options, got ${JSON.stringify(entry)}`);
     const given = entry as Record<string, unknown>;
     for (const [key, value] of Object.entries(given)) {
       const info = keys.get(key);
@@ -76,7 +87,10 @@ export function gridConfigurations(text: string, source: string, frontend?: Fron
     for (const key of Object.keys(given)) {
       if (key !== 'frontend' && !APPLIES[kind].includes(key)) {
         const what = kind === 'model' ? `a named model (${given.model})` : `arch ${kind}`;
-        throw new SedjouleError('E_USAGE', `${where}: "${key}" does not apply to ${what}, which uses ${[...APPLIES[kind], 'frontend'].join(', ')}`);
+        throw new SedjouleError(
+          'E_USAGE',
+          `${where}: "${key}" does not apply to ${what}, which uses ${[...APPLIES[kind], 'frontend'].join(', ')}`,
+        );
       }
     }
     let choice: ReturnType<typeof modelChoice>;

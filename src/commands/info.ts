@@ -1,8 +1,20 @@
 /** `sedjoule info`: version, threads, instruction set, and the CUDA backend's state. */
 import { loadAddon } from '../native.js';
 import { packageVersion } from '../version.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
 
-export interface InfoReport {
+export const infoCommand = defineCommand({
+  command: 'info',
+  describe: 'Version, threads, CPU kernel instruction set, and whether CUDA was compiled in and which devices are visible',
+  builder: (c) => c.example('$0 info --json', 'the same as JSON (cuda.compiled, cuda.devices)'),
+  handler: (argv) => {
+    const report = infoReport();
+    emit('info', argv, report, () => printInfo(report));
+  },
+});
+
+interface InfoReport {
   version: string;
   node: string;
   threads: number;
@@ -10,12 +22,12 @@ export interface InfoReport {
   cuda: ReturnType<ReturnType<typeof loadAddon>['info']>['cuda'];
 }
 
-export function infoReport(): InfoReport {
+function infoReport(): InfoReport {
   const native = loadAddon().info();
   return { version: packageVersion(), node: process.version, threads: native.defaultThreads, isa: native.isa, cuda: native.cuda };
 }
 
-export function printInfo(report: InfoReport): string {
+function printInfo(report: InfoReport): string {
   const lines = [
     `sedjoule ${report.version} (node ${report.node})`,
     `threads: ${report.threads} (kernels use this many unless --threads or SEDJOULE_THREADS says otherwise)`,
@@ -28,7 +40,9 @@ export function printInfo(report: InfoReport): string {
     lines.push(`cuda: compiled in (runtime ${v(report.cuda.runtimeVersion)}, driver ${v(report.cuda.driverVersion)})`);
     if (report.cuda.devices.length === 0) lines.push(`  no device visible: ${report.cuda.note}`);
     for (const d of report.cuda.devices) {
-      lines.push(`  device ${d.index}: ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${d.multiprocessors} SMs`);
+      lines.push(
+        `  device ${d.index}: ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${d.multiprocessors} SMs`,
+      );
     }
   }
   return lines.join('\n');

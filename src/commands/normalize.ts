@@ -1,29 +1,70 @@
 /**
- * `sedjoule normalize --reference REF --local LOCAL`: the text summary of a hardware
- * normalisation (the JSON is the report itself): per phase, the reference models, each map with
- * its coefficients, R^2 and leave-one-out errors, the DCASE k = 1 rule with each reference model
- * alone, and the predicted reference-machine energy of every local run.
+ * `sedjoule normalize --reference REF --local LOCAL`: hardware normalization (src/analysis/
+ * normalize.ts). Its text: per phase, the reference models, each map with its coefficients, R^2
+ * and leave-one-out errors, the DCASE k = 1 rule with each reference model alone, and the
+ * predicted reference-machine energy of every local run.
  */
-import { SedjouleError } from '../errors.js';
-import type { NormalisationReport, NormaliseOptions } from '../analysis/normalise.js';
+import type { Argv } from 'yargs';
+
+import { normalizeResults, type NormalizationReport } from '../analysis/normalize.js';
 import { sig } from '../format/significant.js';
 import { renderTable } from '../format/table.js';
-import { PHASES, type Phase } from '../experiment/run.js';
-import { analyzeOptions } from './analyze.js';
+import { withEnergySelectionOptions } from './options/energy.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
+import { phasesOption } from './options/training.js';
 
-export function normalizeOptions(argv: { energy?: string; device?: string; phase?: string; models?: string }): NormaliseOptions {
-  const { energy, device } = analyzeOptions({ energy: argv.energy, device: argv.device });
-  let phases: Phase[] | undefined;
-  if (argv.phase) {
-    phases = argv.phase.split(',').map((p) => p.trim()) as Phase[];
-    const bad = phases.find((p) => !PHASES.includes(p));
-    if (bad) throw new SedjouleError('E_USAGE', `--phase takes train, test and run (comma-separated), got '${bad}'`);
-  }
-  const models = argv.models ? argv.models.split(',').map((m) => m.trim()).filter(Boolean) : undefined;
-  return { energy, device, phases, models };
+/** "a, b,c" -> ['a', 'b', 'c']. */
+function commaList(text: unknown): string[] {
+  return String(text)
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
 }
 
-export function printNormalisation(report: NormalisationReport): string {
+function normalizeOptions<T>(y: Argv<T>) {
+  return withEnergySelectionOptions(y)
+    .option('reference', { type: 'string', array: true, demandOption: true, describe: 'Results on the reference machine' })
+    .option('local', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'Results on this machine (the reference models and the runs to normalize)',
+    })
+    .option('models', {
+      requiresArg: true,
+      coerce: commaList,
+      describe: 'Configuration ids to use as reference models, comma-separated (default: every configuration both ran)',
+    })
+    .option('phases', phasesOption('Phases to normalize (default: those both have)'))
+    .group(['reference', 'local', 'models', 'phases'], 'Normalization:')
+    .example(
+      '$0 normalize --reference server-results/ --local laptop-results/',
+      'every configuration both machines ran is a reference model',
+    )
+    .example(
+      '$0 normalize --reference server-results/ --local laptop-results/ --models dcase-crnn',
+      'one reference model: the DCASE rule (k = 1)',
+    );
+}
+
+export const normalizeCommand = defineCommand({
+  command: 'normalize',
+  describe:
+    'Predict reference-machine energy from local runs: ratio, linear and log-linear maps fitted on reference models run on both machines (R^2, leave-one-out MSE); the DCASE rule is the k = 1 ratio',
+  builder: (y) => normalizeOptions(y),
+  handler: (argv) => {
+    const report = normalizeResults(argv.reference, argv.local, {
+      energy: argv['energy-basis'],
+      device: argv['energy-scope'],
+      phases: argv.phases,
+      models: argv.models,
+    });
+    emit('normalize', argv, report, () => printNormalization(report));
+  },
+});
+
+function printNormalization(report: NormalizationReport): string {
   const r = report;
   const out: string[] = [
     `reference machine: ${r.reference.machines.join('; ')} (${r.reference.records} records)`,
@@ -37,7 +78,14 @@ export function printNormalisation(report: NormalisationReport): string {
       out.push(ph.reason);
       continue;
     }
-    out.push('', renderTable(['reference model', 'local J', 'reference J', 'E_ref / E_local'], ph.references.map((p) => [p.configId, sig(p.localJ, 4), sig(p.referenceJ, 4), sig(p.referenceJ / p.localJ, 4)]), [false, true, true, true]));
+    out.push(
+      '',
+      renderTable(
+        ['reference model', 'local J', 'reference J', 'E_ref / E_local'],
+        ph.references.map((p) => [p.configId, sig(p.localJ, 4), sig(p.referenceJ, 4), sig(p.referenceJ / p.localJ, 4)]),
+        [false, true, true, true],
+      ),
+    );
     out.push(
       '',
       'maps (R^2 in joules on the reference models; MSE, RMSE and mean |relative error| by leave-one-out)',
@@ -45,7 +93,11 @@ export function printNormalisation(report: NormalisationReport): string {
         ['map', 'coefficients', 'R^2', 'LOO MSE (J^2)', 'LOO RMSE (J)', 'LOO |rel err|', 'LOO R^2', 'note'],
         ph.maps.map((m) => [
           m.formula,
-          m.coefficients ? m.coefficients.map((c) => `${c.name} ${sig(c.value, 4)}${c.standardError === null ? '' : ` (se ${sig(c.standardError, 2)})`}`).join(', ') : '-',
+          m.coefficients
+            ? m.coefficients
+                .map((c) => `${c.name} ${sig(c.value, 4)}${c.standardError === null ? '' : ` (se ${sig(c.standardError, 2)})`}`)
+                .join(', ')
+            : '-',
           sig(m.quality?.r2 ?? null, 4),
           sig(m.quality?.leaveOneOut.mse ?? null),
           sig(m.quality?.leaveOneOut.rmse ?? null),
@@ -62,7 +114,11 @@ export function printNormalisation(report: NormalisationReport): string {
         'the DCASE rule (k = 1): E x E_ref / E_local with one reference model alone, and its error on the other reference models',
         renderTable(
           ['reference model', 'factor E_ref/E_local', 'mean |rel err| on the others'],
-          ph.singleReference.map((s) => [s.configId, sig(s.factor, 4), s.others.length ? sig(s.meanAbsRelativeError) : '- (no other reference)']),
+          ph.singleReference.map((s) => [
+            s.configId,
+            sig(s.factor, 4),
+            s.others.length ? sig(s.meanAbsRelativeError) : '- (no other reference)',
+          ]),
           [false, true, true],
         ),
       );
@@ -73,7 +129,14 @@ export function printNormalisation(report: NormalisationReport): string {
       'predicted reference-machine energy of the local runs (J)',
       renderTable(
         ['config', 'model', 'reference?', 'local J', 'measured ref J', ...mapNames],
-        ph.predictions.map((p) => [p.configId, p.model, p.isReference ? 'yes' : '', sig(p.localJ, 4), sig(p.referenceJ, 4), ...mapNames.map((m) => sig(p.predictedJ[m] ?? null, 4))]),
+        ph.predictions.map((p) => [
+          p.configId,
+          p.model,
+          p.isReference ? 'yes' : '',
+          sig(p.localJ, 4),
+          sig(p.referenceJ, 4),
+          ...mapNames.map((m) => sig(p.predictedJ[m] ?? null, 4)),
+        ]),
         [false, false, false, true, true, ...mapNames.map(() => true)],
       ),
     );

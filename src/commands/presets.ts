@@ -1,49 +1,20 @@
-/**
- * `sedjoule presets`: the named models (paper43:1..43, dcase-crnn), each with its configuration,
- * its front end and its exact parameter count. Counts come from Network.inspect, which builds the
- * description without allocating the weights, so listing the 553 M-parameter MLP costs nothing.
- */
-import { clipInfo } from './profile.js';
+/** `sedjoule presets`: the table of named models (src/models/presets-report.ts). */
 import { renderTable } from '../format/table.js';
-import type { FrontendPreset } from '../frontend/extractor.js';
-import { PRESETS, modelRefSpec, type ModelRef } from '../models/presets.js';
-import { Network } from '../network.js';
+import { presetsReport, type PresetsReport } from '../models/presets-report.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
 
-export interface PresetRow {
-  id: string;
-  name: string;
-  model: ModelRef;
-  frontend: FrontendPreset;
-  inputShape: number[];
-  params: number;
-}
+export const presetsCommand = defineCommand({
+  command: 'presets',
+  describe: 'The named models (paper43:1..43, dcase-crnn, demo): configuration, front end, input shape and parameter count',
+  builder: (c) => c.example('$0 presets', 'every named model; use one with --model ID'),
+  handler: (argv) => {
+    const report = presetsReport();
+    emit('presets', argv, report, () => printPresets(report));
+  },
+});
 
-export interface PresetsReport {
-  command: 'presets';
-  presets: Array<{ name: string; description: string; entries: PresetRow[] }>;
-}
-
-export function presetsReport(classes = 10, seed = 1): PresetsReport {
-  const inputs = new Map<FrontendPreset, number[]>();
-  const inputOf = (frontend: FrontendPreset) => {
-    if (!inputs.has(frontend)) inputs.set(frontend, clipInfo(frontend).inputShape);
-    return inputs.get(frontend)!;
-  };
-  return {
-    command: 'presets',
-    presets: Object.values(PRESETS).map((preset) => ({
-      name: preset.name,
-      description: preset.description,
-      entries: preset.entries.map((entry) => {
-        const inputShape = inputOf(entry.frontend);
-        const params = Network.inspect(modelRefSpec(entry.model, { inputShape, classes, seed })).parameters;
-        return { id: entry.id, name: entry.name, model: entry.model, frontend: entry.frontend, inputShape, params };
-      }),
-    })),
-  };
-}
-
-export function printPresets(report: PresetsReport): string {
+function printPresets(report: PresetsReport): string {
   const out: string[] = [];
   for (const preset of report.presets) {
     out.push(`${preset.name}: ${preset.description}`);

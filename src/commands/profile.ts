@@ -1,210 +1,42 @@
-/**
- * `sedjoule profile`: the exact cost of one training step of a model on one clip.
- *
- * The network is built for the input shape its front end gives (no audio is read: the clip is
- * seeded random features of that shape), then ONE trainStep runs at batch 1: forward, loss,
- * backward (input, weight and bias gradients as separate passes) and the optimiser. Every kernel
- * call is in the ledger, so the report carries the counts the kernels executed, not a rule of
- * thumb: the backward/forward ratio is measured, and the optimiser's rows are kept apart because
- * they scale with the parameters, not with the input.
- *
- * MACs per 10 s of audio are what DCASE asks submissions to report (THOP on a 10 s input). A front
- * end that keeps only the first frames of a clip (toolbox: 64 frames, 0.37 s) gives the cost of
- * one window; the 10 s figure then assumes the model runs on consecutive windows, and says so.
- */
-import os from 'node:os';
-
-import { SedjouleError } from '../errors.js';
+/** `sedjoule profile`: the exact cost of one training step on one clip (src/experiment/profile.ts). */
+import { runProfile, type ProfileReport } from '../experiment/profile.js';
 import { profileTable } from '../format/profile-table.js';
-import { clipCoverage } from '../frontend/clip.js';
-import { FeatureExtractor, type FrontendConfig, type FrontendPreset } from '../frontend/extractor.js';
-import { totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
-import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
-import { Network, type NetworkDescription } from '../network.js';
-import { Random } from '../util/random.js';
+import { withComputeOptions } from './options/compute.js';
+import { modelChoice, withModelInputOptions } from './options/model.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
 
-/** DCASE's reporting unit: MACs for 10 s of audio. */
-export const DCASE_SECONDS = 10;
-
-export interface ProfileOptions {
-  model: ModelRef;
-  frontend: FrontendPreset;
-  /** Classes of the output layer (DESED: 10). */
-  classes: number;
-  /** Seeds the weights, the random clip, its targets and dropout. */
-  seed: number;
-  /** Kernel threads; 0: SEDJOULE_THREADS or every hardware thread. */
-  threads: number;
-  /** Where the kernels run (absent: cpu). */
-  device?: Device;
-}
-
-/** What the model's input stands for in audio. */
-export interface ClipInfo {
-  frontend: FrontendPreset;
-  sampleRate: number;
-  hop: number;
-  /** The clip length the front end pads or crops audio to. */
-  clipSeconds: number;
-  /** Frames of a whole clip, and the frames the front end keeps (the model's input). */
-  clipFrames: number;
-  frames: number;
-  /** Seconds of audio the input covers: clipSeconds when every frame is kept, else frames x hop / sampleRate. */
-  audioSeconds: number;
-  /** True when the input is a window of the clip (a front end that keeps only the first frames). */
-  windowed: boolean;
-}
-
-export interface LayerProfile {
-  /** "<index>:<type>", or "loss". */
-  layer: string;
-  forward: { macs: number; paddingMacs: number; flops: number };
-  backward: { macs: number; paddingMacs: number; flops: number; inputFlops: number; weightFlops: number; biasFlops: number };
-  /** backward.flops / forward.flops; null for a layer without forward FLOPs (a permute, a reshape). */
-  ratio: number | null;
-}
-
-export interface ProfileReport {
-  command: 'profile';
-  model: { name: string; ref: ModelRef };
-  clip: ClipInfo;
-  /** The network's input: [channels, mels, frames]. */
-  inputShape: number[];
-  batch: 1;
-  params: number;
-  threads: number;
-  /** Every ledger row of the step, in call order (the same fields as a training run's ledger). */
-  kernels: LedgerRow[];
-  /** Forward pass, loss included (the loss does no MACs and a handful of FLOPs). */
-  forward: LedgerTotals;
-  /** The three backward passes together (loss gradient included), then each on its own. */
-  backward: LedgerTotals;
-  backwardPasses: { input: LedgerTotals; weight: LedgerTotals; bias: LedgerTotals };
-  optimizer: LedgerTotals;
-  /** backward.flops / forward.flops, measured (the study assumed 2). */
-  backwardForwardRatio: number;
-  layers: LayerProfile[];
-  /** Forward cost per 10 s of audio, as DCASE reports it. */
-  per10s: { scale: number; macs: number; paddingMacs: number; flops: number; note: string };
-  /** Wall time of the step, milliseconds (the per-kernel ms are in the rows). */
-  stepMs: number;
-}
-
-const BACKWARD: KernelPass[] = ['backward-input', 'backward-weight', 'backward-bias'];
-
-/** The model's input shape for a front end, and how much audio it covers, without any audio. */
-export function clipInfo(frontend: FrontendPreset): { inputShape: number[]; clip: ClipInfo } {
-  const kept = FeatureExtractor.create(frontend);
-  try {
-    const c: FrontendConfig = kept.config;
-    const [mels, frames] = kept.outputShape(Math.round(c.sampleRate * c.clipSeconds), c.sampleRate);
-    const { clipFrames, audioSeconds, windowed } = clipCoverage(c, frames);
-    return {
-      inputShape: [1, mels, frames],
-      clip: { frontend, sampleRate: c.sampleRate, hop: c.hop, clipSeconds: c.clipSeconds, clipFrames, frames, audioSeconds, windowed },
-    };
-  } finally {
-    kept.dispose();
-  }
-}
-
-function passTotals(rows: LedgerRow[], passes: KernelPass[]): LedgerTotals {
-  return totals(rows, (r) => passes.includes(r.pass));
-}
-
-/** Per layer, in order of first appearance: forward and backward counts and their ratio. */
-export function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
-  const layers = new Map<string, LayerProfile>();
-  for (const row of rows) {
-    if (row.pass === 'optimizer') continue;
-    let layer = layers.get(row.layer);
-    if (!layer) {
-      layer = {
-        layer: row.layer,
-        forward: { macs: 0, paddingMacs: 0, flops: 0 },
-        backward: { macs: 0, paddingMacs: 0, flops: 0, inputFlops: 0, weightFlops: 0, biasFlops: 0 },
-        ratio: null,
-      };
-      layers.set(row.layer, layer);
-    }
-    const side = row.pass === 'forward' ? layer.forward : layer.backward;
-    side.macs += row.macs;
-    side.paddingMacs += row.paddingMacs;
-    side.flops += row.flops;
-    if (row.pass === 'backward-input') layer.backward.inputFlops += row.flops;
-    if (row.pass === 'backward-weight') layer.backward.weightFlops += row.flops;
-    if (row.pass === 'backward-bias') layer.backward.biasFlops += row.flops;
-  }
-  for (const layer of layers.values()) layer.ratio = layer.forward.flops > 0 ? layer.backward.flops / layer.forward.flops : null;
-  return [...layers.values()];
-}
-
-function checkMemory(description: NetworkDescription): void {
-  const m = description.memory;
-  const need = m.parameterBytes + m.gradientBytes + m.optimizerStateBytes + m.activationBytesPerSample;
-  // Refused before allocating: a width that cannot fit should say so, not die in the allocator.
-  if (need > os.totalmem()) {
-    const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-    throw new SedjouleError('E_MEMORY', `this model needs about ${gib(need)} GiB (parameters, gradients, optimiser state, activations of one clip); the machine has ${gib(os.totalmem())} GiB`);
-  }
-}
-
-export async function runProfile(options: ProfileOptions): Promise<ProfileReport> {
-  if (!Number.isInteger(options.classes) || options.classes < 1) throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
-  const { inputShape, clip } = clipInfo(options.frontend);
-  const spec = modelRefSpec(options.model, { inputShape, classes: options.classes, seed: options.seed });
-  checkMemory(Network.inspect(spec));
-  const net = Network.create(spec, { threads: options.threads, device: options.device });
-  try {
-    const size = inputShape.reduce((a, b) => a * b, 1);
-    const random = new Random(options.seed);
-    const x = Float32Array.from({ length: size }, () => random.normal());
-    // Multi-hot targets: the counts do not depend on them, but the loss should see a real label.
-    const y = Float32Array.from({ length: net.outputShape.reduce((a, b) => a * b, 1) }, () => (random.next() < 0.3 ? 1 : 0));
-    net.resetLedger();
-    const start = performance.now();
-    await net.trainStep(x, y);
-    const stepMs = performance.now() - start;
-    const rows = net.ledger();
-
-    const forward = passTotals(rows, ['forward']);
-    const backward = passTotals(rows, BACKWARD);
-    const scale = DCASE_SECONDS / clip.audioSeconds;
-    const note = clip.windowed
-      ? `the input is ${clip.frames} frames (${clip.audioSeconds.toFixed(3)} s of audio at ${clip.sampleRate} Hz, hop ${clip.hop}); ` +
-        `the 10 s figures scale one forward pass by 10 s / ${clip.audioSeconds.toFixed(3)} s = ${scale.toFixed(3)}, assuming the model is applied to consecutive ${clip.frames}-frame windows`
-      : `the input covers ${clip.clipSeconds} s of audio (${clip.frames} frames at ${clip.sampleRate} Hz, hop ${clip.hop})` +
-        (scale === 1 ? '' : `; the 10 s figures scale one forward pass by ${scale.toFixed(3)}`);
-    return {
-      command: 'profile',
-      model: { name: describeModelRef(options.model), ref: options.model },
-      clip,
-      inputShape,
-      batch: 1,
-      params: net.parameters,
-      threads: net.description.threads,
-      kernels: rows,
-      forward,
-      backward,
-      backwardPasses: { input: passTotals(rows, ['backward-input']), weight: passTotals(rows, ['backward-weight']), bias: passTotals(rows, ['backward-bias']) },
-      optimizer: passTotals(rows, ['optimizer']),
-      backwardForwardRatio: forward.flops > 0 ? backward.flops / forward.flops : 0,
-      layers: layerProfiles(rows),
-      // Rounded: a windowed scale is not an integer, and a count of operations is.
-      per10s: { scale, macs: Math.round(forward.macs * scale), paddingMacs: Math.round(forward.paddingMacs * scale), flops: Math.round(forward.flops * scale), note },
-      stepMs,
-    };
-  } finally {
-    net.dispose();
-  }
-}
+export const profileCommand = defineCommand({
+  command: 'profile',
+  describe:
+    'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
+  builder: (c) =>
+    withComputeOptions(withModelInputOptions(c))
+      .example('$0 profile --model dcase-crnn', "the DCASE baseline's counts, kernel by kernel")
+      .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON'),
+  handler: async (argv) => {
+    const { model, frontend } = modelChoice(argv);
+    const report = await runProfile({
+      model,
+      frontend: argv.frontend ?? frontend,
+      classes: argv.classes,
+      seed: argv.seed,
+      threads: argv.threads,
+      device: argv.device,
+    });
+    emit('profile', argv, report, () => printProfile(report));
+  },
+});
 
 const int = (n: number) => n.toLocaleString('en-US');
 const mega = (n: number) => (n / 1e6).toFixed(3);
 
-export function printProfile(report: ProfileReport): string {
+function printProfile(report: ProfileReport): string {
   const c = report.clip;
-  const f = report.forward, b = report.backward, bp = report.backwardPasses, o = report.optimizer;
+  const f = report.forward,
+    b = report.backward,
+    bp = report.backwardPasses,
+    o = report.optimizer;
   const perTen = report.per10s;
   const head = [
     `model ${report.model.name}: ${int(report.params)} parameters; input [${report.inputShape}] from the ${c.frontend} front end (${c.frames} of ${c.clipFrames} frames at ${c.sampleRate} Hz, hop ${c.hop})`,

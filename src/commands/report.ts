@@ -1,45 +1,51 @@
 /**
  * `sedjoule report RESULTS -o report.html`: the HTML report (src/report/) and its CSV files. The
- * energy and point options are analyze's, checked by the same function, so a report and
+ * energy and point options are analyze's, translated by the same function, so a report and
  * `sedjoule analyze` with the same options describe the same figures.
  */
 import type { Argv } from 'yargs';
 
 import { buildReport, writeReport, type ReportSummary } from '../report/report.js';
-import { analyzeOptions } from './analyze.js';
+import { analyzeOptions, withAnalysisOptions, withResultsPositional } from './options/analysis.js';
+import { defineCommand } from './command.js';
+import { emit } from './options/output.js';
 
-export function withReportOptions<T>(y: Argv<T>) {
-  return y
-    .positional('results', { type: 'string', array: true, demandOption: true, describe: 'Results folders (their runs/*.json), folders of run records, or record files' })
-    .option('out', { alias: 'o', type: 'string', default: 'report.html', describe: 'The HTML file; runs.csv and kernels.csv are written next to it' })
-    .option('trace-run', { type: 'string', describe: 'Run key (id#rN) or configuration id whose power trace and kernels are shown (default: the longest run)' })
-    .option('title', { type: 'string', describe: 'Title of the page (default: sedjoule report)' })
-    .option('energy', { choices: ['auto', 'gross', 'net'], default: 'auto', describe: 'Gross energy, or net of idle power; auto: net when every run has an idle baseline' })
-    .option('device', { choices: ['all', 'gpu', 'cpu'], default: 'all', describe: 'Energy of all devices, GPUs only, or the host side' })
-    .option('points', { choices: ['configs', 'runs'], default: 'configs', describe: 'One point per configuration (mean of its repeats) or per run' })
-    .option('bootstrap', { type: 'number', default: 2000, describe: 'Bootstrap resamples for the 95 % intervals' })
-    .option('seed', { type: 'number', default: 1, describe: 'Seed of the bootstrap' });
+function reportOptions<T>(y: Argv<T>) {
+  return withAnalysisOptions(withResultsPositional(y))
+    .option('out', {
+      alias: 'o',
+      type: 'string',
+      requiresArg: true,
+      default: 'report.html',
+      describe: 'The HTML file; runs.csv and kernels.csv are written next to it',
+    })
+    .option('trace-run', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Run key (id#rN) or configuration id whose power trace and kernels are shown (default: the longest run)',
+    })
+    .option('title', { type: 'string', requiresArg: true, describe: 'Title of the page (default: sedjoule report)' })
+    .group(['out', 'trace-run', 'title'], 'Report:')
+    .example('$0 report results/ -o report.html', 'one offline HTML page, runs.csv and kernels.csv')
+    .example(
+      '$0 report results/ other/ --trace-run grid:3#r0 --energy-basis net --energy-scope gpu',
+      "net GPU energy; grid:3#r0's trace and kernels",
+    );
 }
 
-export interface ReportArgs {
-  results: string[];
-  out: string;
-  'trace-run'?: string;
-  title?: string;
-  energy?: string;
-  device?: string;
-  points?: string;
-  bootstrap?: number;
-  seed?: number;
-}
+export const reportCommand = defineCommand({
+  command: 'report <results..>',
+  describe:
+    'One self-contained HTML page (offline: inline SVG plots): energy vs FLOPs, parameters and GPU utilisation per family and phase with fits, kernel FLOPs and attributed energy, a power trace with its windows, a sortable table of runs; runs.csv and kernels.csv beside it',
+  builder: (y) => reportOptions(y),
+  handler: (argv) => {
+    const report = buildReport(argv.results, { ...analyzeOptions(argv), traceRun: argv['trace-run'], title: argv.title });
+    writeReport(report, argv.out);
+    emit('report', argv, report.summary, () => printReport(report.summary));
+  },
+});
 
-export function reportCommand(argv: ReportArgs): ReportSummary {
-  const report = buildReport(argv.results, { ...analyzeOptions(argv), traceRun: argv['trace-run'], title: argv.title });
-  writeReport(report, argv.out);
-  return report.summary;
-}
-
-export function printReport(summary: ReportSummary): string {
+function printReport(summary: ReportSummary): string {
   const files = summary.files!;
   const drawn = summary.plots.filter((p) => !p.empty).length;
   const lines = [

@@ -1,71 +1,85 @@
 /**
- * `sedjoule train`: one run (src/experiment/run.ts) of one model, through the train and test
- * phases (and the run phase with --phases), on the embedded synthetic set by default or
- * --data DIR; prints per phase the per-kernel costs from the ledger, the energy windows and the
- * test metrics.
+ * `sedjoule train`: one run of one model (src/experiment/train.ts) on the embedded synthetic set
+ * by default or --data DIR; prints per phase the per-kernel costs from the ledger, the energy
+ * windows and the test metrics.
  */
-import type { DataInfo } from '../experiment/data.js';
-import { runExperiment, type Phase, type RunRecord } from '../experiment/run.js';
+import type { Argv } from 'yargs';
+
+import { runTrain } from '../experiment/train.js';
 import { describeSources, energyTable, idleText } from '../format/energy-table.js';
 import { ledgerTable } from '../format/ledger-table.js';
-import type { ModelRef } from '../models/presets.js';
-import type { DataSettings } from '../experiment/data.js';
-import type { EnergySettings } from './energy-options.js';
-import type { Device } from '../ledger.js';
+import type { DataInfo, RunRecord } from '../records/run-record.js';
+import { withComputeOptions } from './options/compute.js';
+import { dataSettings, withDataOptions } from './options/data.js';
+import { energySettings, withEnergyOptions } from './options/energy.js';
+import { modelChoice, withModelOptions } from './options/model.js';
+import { defineCommand } from './command.js';
+import { emit, showsProgress } from './options/output.js';
+import { withTrainingOptions } from './options/training.js';
 
-export interface TrainOptions {
-  model: ModelRef;
-  data: DataSettings;
-  phases: Phase[];
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  threads: number;
-  device?: Device;
-  runPasses: number;
-  runBatch: number;
-  progress: boolean;
-  energy: EnergySettings;
-  checkpointDir?: string;
-  resume?: boolean;
+function trainOptions<T>(y: Argv<T>) {
+  return withComputeOptions(
+    withEnergyOptions(withTrainingOptions(withDataOptions(withModelOptions(y)), { phases: ['train', 'test'], epochs: 1 })),
+  )
+    .option('checkpoint', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end',
+    })
+    .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in --checkpoint' })
+    .group(['checkpoint', 'resume'], 'Training:')
+    .example('$0 train --arch cnn --layers 2 --width 64 --epochs 1', 'a small CNN on the embedded synthetic set')
+    .example('$0 train --model dcase-crnn --data DESED/ --epochs 10 --device cuda', 'the DCASE baseline on a DESED folder, on the GPU')
+    .example('$0 train --data random --input 1,128,64 --no-energy --json', 'the kernels alone on seeded random inputs, as JSON');
 }
 
-/** A run record, with the parameter count on top for scripts. */
-export type TrainReport = RunRecord & { command: 'train'; params: number };
-
-export async function runTrain(options: TrainOptions): Promise<TrainReport> {
-  const record = await runExperiment(
-    {
-      id: 'train',
-      model: options.model,
-      phases: options.phases,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      lr: options.lr,
-      seed: options.seed,
-      repeat: 0,
-      runPasses: options.runPasses,
-      runBatch: options.runBatch,
-      threads: options.threads,
-      device: options.device,
-    },
-    { data: options.data, energy: options.energy, progress: options.progress, checkpointDir: options.checkpointDir, resume: options.resume },
-  );
-  return { command: 'train', params: record.model.params, ...record };
-}
+export const trainCommand = defineCommand({
+  command: 'train',
+  describe:
+    'Train one model (on the embedded synthetic set unless --data), test it, and print per-phase kernel costs, energy and test metrics',
+  builder: (y) => trainOptions(y),
+  handler: async (argv) => {
+    const { model, frontend } = modelChoice(argv);
+    const progress = showsProgress(argv);
+    const report = await runTrain({
+      model,
+      data: dataSettings(argv, argv.threads, progress, frontend),
+      phases: argv.phases,
+      epochs: argv.epochs,
+      batchSize: argv.batch,
+      lr: argv.lr,
+      seed: argv.seed,
+      threads: argv.threads,
+      device: argv.device,
+      runPasses: argv['run-passes'],
+      runBatch: argv['run-batch'],
+      progress,
+      energy: energySettings(argv),
+      checkpointDir: argv.checkpoint,
+      resume: argv.resume,
+    });
+    emit('train', argv, report, () => printTrain(report));
+  },
+});
 
 function dataLine(info: DataInfo): string {
-  const where = info.source === 'random' ? 'seeded random labelled set (no audio)' : `${info.source === 'synthetic' ? 'embedded synthetic set' : 'dataset'} ${info.root} (${info.format})`;
+  const where =
+    info.source === 'random'
+      ? 'seeded random labelled set (no audio)'
+      : `${info.source === 'synthetic' ? 'embedded synthetic set' : 'dataset'} ${info.root} (${info.format})`;
   const held = info.heldOut ? ', test held out from train' : '';
   const skipped = info.skipped.length ? `, ${info.skipped.length} item(s) skipped` : '';
   return `data: ${where}: ${info.train} train / ${info.test} test examples, ${info.classes.length} classes, input [${info.inputShape}]${held}${skipped}`;
 }
 
-export function printTrain(report: RunRecord): string {
+function printTrain(report: RunRecord): string {
   const { features, train, test, run } = report.phases;
-  const lines = [`model ${report.model.name}: ${report.model.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`, dataLine(report.data)];
-  for (const s of report.data.skipped.slice(0, 10)) lines.push(`  skipped ${s.file}${s.line !== undefined ? `:${s.line}` : ''}: ${s.message}`);
+  const lines = [
+    `model ${report.model.name}: ${report.model.params.toLocaleString('en-US')} parameters, ${report.model.description.threads} threads`,
+    dataLine(report.data),
+  ];
+  for (const s of report.data.skipped.slice(0, 10))
+    lines.push(`  skipped ${s.file}${s.line !== undefined ? `:${s.line}` : ''}: ${s.message}`);
   if (report.data.skipped.length > 10) lines.push(`  ... and ${report.data.skipped.length - 10} more skipped`);
   if (report.energy) {
     lines.push(describeSources(report.energy.meter));
@@ -76,7 +90,10 @@ export function printTrain(report: RunRecord): string {
   if (features) {
     const f = report.data.frontend!;
     const counts = features.reports.map((r) => `${r.split} ${r.computed} computed, ${r.cached} cached`).join('; ');
-    lines.push('', `features: ${f.nMels} mels x ${report.data.inputShape[2]} frames at ${f.sampleRate} Hz; ${counts}; cache ${report.data.cacheDir}`);
+    lines.push(
+      '',
+      `features: ${f.nMels} mels x ${report.data.inputShape[2]} frames at ${f.sampleRate} Hz; ${counts}; cache ${report.data.cacheDir}`,
+    );
     if (features.kernels.length) lines.push(ledgerTable(features.kernels));
     if (features.energy) lines.push(energyTable(features.energy));
   }
@@ -101,7 +118,11 @@ export function printTrain(report: RunRecord): string {
     if (test.energy) lines.push(energyTable(test.energy));
   }
   if (run) {
-    lines.push('', `run: ${run.result.passes} forward passes of batch ${run.result.batch}, ${run.result.msPerPass.toFixed(3)} ms per pass`, ledgerTable(run.kernels));
+    lines.push(
+      '',
+      `run: ${run.result.passes} forward passes of batch ${run.result.batch}, ${run.result.msPerPass.toFixed(3)} ms per pass`,
+      ledgerTable(run.kernels),
+    );
     if (run.energy) lines.push(energyTable(run.energy));
   }
   return lines.join('\n');

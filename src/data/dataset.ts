@@ -59,7 +59,8 @@ export class ArrayDataset implements Dataset {
  * batch may be smaller.
  */
 export function* batches(data: Dataset, batchSize: number, shuffleSeed?: number): Generator<Batch> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new SedjouleError('E_VALUE', `batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new SedjouleError('E_VALUE', `batch size must be a positive integer, got ${batchSize}`);
   const order = shuffleSeed === undefined ? Array.from({ length: data.size }, (_, i) => i) : new Random(shuffleSeed).permutation(data.size);
   const inputSize = data.inputShape.reduce((a, b) => a * b, 1);
   const classes = data.classes.length;

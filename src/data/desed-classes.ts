@@ -13,7 +13,3 @@ export const DESED_CLASSES = [
 ] as const;
 
 export type DesedClass = (typeof DESED_CLASSES)[number];
-
-export function isDesedClass(name: string): name is DesedClass {
-  return (DESED_CLASSES as readonly string[]).includes(name);
-}

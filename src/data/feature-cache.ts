@@ -34,7 +34,11 @@ export class FeatureCache {
   readonly dir: string;
 
   constructor(root: string, config: FrontendConfig) {
-    const settings = crypto.createHash('sha256').update(JSON.stringify({ version: FORMAT_VERSION, config })).digest('hex').slice(0, 16);
+    const settings = crypto
+      .createHash('sha256')
+      .update(JSON.stringify({ version: FORMAT_VERSION, config }))
+      .digest('hex')
+      .slice(0, 16);
     this.dir = path.join(root, 'features', settings);
     fs.mkdirSync(this.dir, { recursive: true });
   }
@@ -56,7 +60,8 @@ export class FeatureCache {
       const header = Buffer.alloc(HEADER_BYTES);
       const size = fs.fstatSync(fd).size;
       if (fs.readSync(fd, header, 0, HEADER_BYTES, 0) === HEADER_BYTES && header.subarray(0, 8).equals(MAGIC)) {
-        const mels = header.readUInt32LE(8), frames = header.readUInt32LE(12);
+        const mels = header.readUInt32LE(8),
+          frames = header.readUInt32LE(12);
         if (size === HEADER_BYTES + 4 * mels * frames) return [mels, frames];
       }
     } finally {

@@ -70,7 +70,8 @@ export async function buildFeatureDataset(
   const hashes: string[] = [];
   const skipped: Problem[] = [];
   let shape: [number, number] | undefined;
-  let computed = 0, cached = 0;
+  let computed = 0,
+    cached = 0;
   for (const [i, item] of items.entries()) {
     options.progress?.(i, items.length, `${split} features`);
     let bytes: Uint8Array;
@@ -121,7 +122,15 @@ export async function buildFeatureDataset(
       targets[i * c + k] = 1;
     }
   });
-  const dataset = new FeatureDataset(`${manifest.format}:${manifest.root} (${split}, ${kept.length} clips)`, [1, shape[0], shape[1]], manifest.classes, options.cache, hashes, targets, kept);
+  const dataset = new FeatureDataset(
+    `${manifest.format}:${manifest.root} (${split}, ${kept.length} clips)`,
+    [1, shape[0], shape[1]],
+    manifest.classes,
+    options.cache,
+    hashes,
+    targets,
+    kept,
+  );
   return {
     dataset,
     report: { split, files: items.length, computed, cached, skipped, seconds: (performance.now() - start) / 1000 },

@@ -79,7 +79,11 @@ export function checkManifest(manifest: DatasetManifest, options: { skipBad: boo
   for (const item of manifest.items) {
     const unknown = [...item.labels, ...(item.events ?? []).map((e) => e.label)].filter((label) => !classes.has(label));
     if (unknown.length > 0) {
-      problems.push({ file: item.path, field: 'labels', message: `label${unknown.length > 1 ? 's' : ''} ${[...new Set(unknown)].map((u) => `'${u}'`).join(', ')} not among the ${manifest.classes.length} classes` });
+      problems.push({
+        file: item.path,
+        field: 'labels',
+        message: `label${unknown.length > 1 ? 's' : ''} ${[...new Set(unknown)].map((u) => `'${u}'`).join(', ')} not among the ${manifest.classes.length} classes`,
+      });
     } else {
       items.push(item);
     }

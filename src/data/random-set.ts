@@ -49,10 +49,15 @@ export function randomLabelledSet(options: RandomSetOptions): ArrayDataset {
     for (const c of active) {
       targets[e * classes + c] = 1;
       const gain = random.uniform(1, 2);
-      for (let p = 0; p < planeCount; ++p)
-        for (let i = 0; i < bands * frames; ++i) x[p * bands * frames + i] += gain * templates[c][i];
+      for (let p = 0; p < planeCount; ++p) for (let i = 0; i < bands * frames; ++i) x[p * bands * frames + i] += gain * templates[c][i];
     }
   }
   const names = Array.from({ length: classes }, (_, c) => `class_${c}`);
-  return new ArrayDataset(`random-labelled (seed ${seed}, ${examples} ${options.split ?? 'train'} examples)`, inputShape, names, inputs, targets);
+  return new ArrayDataset(
+    `random-labelled (seed ${seed}, ${examples} ${options.split ?? 'train'} examples)`,
+    inputShape,
+    names,
+    inputs,
+    targets,
+  );
 }

@@ -3,7 +3,7 @@
  * the desed reader reads. scripts/build-real-dataset.sh downloads and extracts the packages
  * (without installing them) and runs this file; see the script's header for the options.
  *
- * Sources (reference/data.md §1.3):
+ * Sources (Debian bookworm packages; docs/data.md, "A real recorded set"):
  * - hydrogen-drumkits: 14 drum kits; each kit's drumkit.xml maps instrument names to sample
  *   files, and the names map to classes by the regular expressions below. The velocity layers of
  *   one instrument are near-duplicates, so train and test never share a kit.
@@ -120,8 +120,8 @@ const HYDROGEN_LICENCES: Record<string, string> = {
   rumpf_kit_z01_h2: 'CC-BY-3.0',
 };
 
-export const HYDROGEN_PACKAGE = 'hydrogen-drumkits';
-export const SONIC_PI_PACKAGE = 'sonic-pi-samples';
+const HYDROGEN_PACKAGE = 'hydrogen-drumkits';
+const SONIC_PI_PACKAGE = 'sonic-pi-samples';
 const HYDROGEN_DIR = 'usr/share/hydrogen/data/drumkits';
 const SONIC_PI_DIR = 'usr/share/sonic-pi/samples';
 const SONIC_PI_COPYRIGHT = 'usr/share/doc/sonic-pi-samples/copyright';
@@ -151,9 +151,12 @@ function xmlText(text: string): string {
 }
 
 /** Kits and their recordings from the extracted hydrogen-drumkits tree. */
-export async function findHydrogenRecordings(root: string): Promise<Recording[]> {
+async function findHydrogenRecordings(root: string): Promise<Recording[]> {
   const base = path.join(root, HYDROGEN_DIR);
-  const kits = (await readdir(base, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const kits = (await readdir(base, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const recordings: Recording[] = [];
   for (const kit of kits) {
     const kitDir = path.join(base, kit);
@@ -164,7 +167,9 @@ export async function findHydrogenRecordings(root: string): Promise<Recording[]>
       continue;
     }
     const present = new Set(await readdir(kitDir));
-    const licence = HYDROGEN_LICENCES[kit] ?? (xmlText(/<license>([\s\S]*?)<\/license>/.exec(xml)?.[1] ?? '') || 'see /usr/share/doc/hydrogen-drumkits/copyright');
+    const licence =
+      HYDROGEN_LICENCES[kit] ??
+      (xmlText(/<license>([\s\S]*?)<\/license>/.exec(xml)?.[1] ?? '') || 'see /usr/share/doc/hydrogen-drumkits/copyright');
     const author = xmlText(/<author>([\s\S]*?)<\/author>/.exec(xml)?.[1] ?? '') || undefined;
     // A file named by instruments of two classes (kits reuse samples) has no single label.
     const classOf = new Map<string, string | null>();
@@ -180,7 +185,15 @@ export async function findHydrogenRecordings(root: string): Promise<Recording[]>
     }
     for (const [file, className] of [...classOf].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       if (!className || !present.has(file)) continue;
-      recordings.push({ id: `${HYDROGEN_PACKAGE}:${kit}/${file}`, file: path.join(kitDir, file), package: HYDROGEN_PACKAGE, group: `${HYDROGEN_PACKAGE}:${kit}`, className, licence, author });
+      recordings.push({
+        id: `${HYDROGEN_PACKAGE}:${kit}/${file}`,
+        file: path.join(kitDir, file),
+        package: HYDROGEN_PACKAGE,
+        group: `${HYDROGEN_PACKAGE}:${kit}`,
+        className,
+        licence,
+        author,
+      });
     }
   }
   return recordings;
@@ -206,7 +219,7 @@ export function debianLicences(copyright: string): { byFile: Map<string, string>
 }
 
 /** Sonic Pi samples with a class, and their licences. */
-export async function findSonicPiRecordings(root: string): Promise<Recording[]> {
+async function findSonicPiRecordings(root: string): Promise<Recording[]> {
   const dir = path.join(root, SONIC_PI_DIR);
   let licences: ReturnType<typeof debianLicences> = { byFile: new Map(), fallback: undefined };
   try {
@@ -221,8 +234,17 @@ export async function findSonicPiRecordings(root: string): Promise<Recording[]> 
     if (!className) continue;
     // Debian lists 130 samples as CC0 and leaves the rest under "Files: *" (MIT), although the
     // samples' README says all are CC0 from freesound.org; the stricter Debian statement is kept.
-    const licence = licences.byFile.get(`etc/samples/${name}`) ?? (licences.fallback ? `${licences.fallback} (Debian Files: *; the samples README says CC0)` : 'CC0 (samples README)');
-    recordings.push({ id: `${SONIC_PI_PACKAGE}:${name}`, file: path.join(dir, name), package: SONIC_PI_PACKAGE, group: `${SONIC_PI_PACKAGE}:${name}`, className, licence });
+    const licence =
+      licences.byFile.get(`etc/samples/${name}`) ??
+      (licences.fallback ? `${licences.fallback} (Debian Files: *; the samples README says CC0)` : 'CC0 (samples README)');
+    recordings.push({
+      id: `${SONIC_PI_PACKAGE}:${name}`,
+      file: path.join(dir, name),
+      package: SONIC_PI_PACKAGE,
+      group: `${SONIC_PI_PACKAGE}:${name}`,
+      className,
+      licence,
+    });
   }
   return recordings;
 }
@@ -281,10 +303,17 @@ export function splitRecordings(recordings: Recording[], classes: readonly strin
     }
   }
   if (kits.length === 0 && covered(new Set())) {
-    return { train: recordings.filter((r) => !fileTest.has(r.group)), test: recordings.filter((r) => fileTest.has(r.group)), testGroups: [] };
+    return {
+      train: recordings.filter((r) => !fileTest.has(r.group)),
+      test: recordings.filter((r) => fileTest.has(r.group)),
+      testGroups: [],
+    };
   }
   const lonely = classes.filter((c) => new Set(recordings.filter((r) => r.className === c).map((r) => r.group)).size < 2);
-  throw new SedjouleError('E_DATA', `no split by kit puts every class in both train and test${lonely.length ? `; classes in fewer than two groups: ${lonely.join(', ')}` : ''}`);
+  throw new SedjouleError(
+    'E_DATA',
+    `no split by kit puts every class in both train and test${lonely.length ? `; classes in fewer than two groups: ${lonely.join(', ')}` : ''}`,
+  );
 }
 
 /** A decoded recording at the output rate, mono, with its level per frame. */
@@ -312,7 +341,7 @@ export interface RealSetSettings {
   testFraction: number;
 }
 
-export const DEFAULT_SETTINGS: RealSetSettings = {
+const DEFAULT_SETTINGS: RealSetSettings = {
   duration: 4,
   sampleRate: 44100,
   eventsPerClip: [1, 3],
@@ -404,12 +433,13 @@ function audibleSpan(source: PreparedRecording, gain: number, floor: number): { 
 const TSV_ESCAPE = /[\t\n\r"]/;
 function tsvRow(fields: Array<string | number>): string {
   // The names written here never contain tabs or quotes; refuse rather than write a broken file.
-  for (const f of fields) if (typeof f === 'string' && TSV_ESCAPE.test(f)) throw new SedjouleError('E_INTERNAL', `TSV field ${JSON.stringify(f)} needs quoting`);
+  for (const f of fields)
+    if (typeof f === 'string' && TSV_ESCAPE.test(f)) throw new SedjouleError('E_INTERNAL', `TSV field ${JSON.stringify(f)} needs quoting`);
   return fields.join('\t');
 }
 
 /** Builds the set; see the file comment. Removes and rewrites `out`'s audio and metadata folders. */
-export async function buildRealSet(options: RealSetOptions): Promise<RealSetSummary> {
+async function buildRealSet(options: RealSetOptions): Promise<RealSetSummary> {
   const started = performance.now();
   const settings: RealSetSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const log = options.progress ?? (() => {});
@@ -419,13 +449,17 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new SedjouleError('E_VALUE', `${name} must be a positive integer, got ${value}`);
   }
-  if (!(settings.duration > settings.minEventSeconds)) throw new SedjouleError('E_VALUE', `clip duration must exceed ${settings.minEventSeconds} s, got ${settings.duration}`);
-  if (!Number.isInteger(settings.sampleRate) || settings.sampleRate < 8000) throw new SedjouleError('E_VALUE', `sample rate must be an integer >= 8000, got ${settings.sampleRate}`);
+  if (!(settings.duration > settings.minEventSeconds))
+    throw new SedjouleError('E_VALUE', `clip duration must exceed ${settings.minEventSeconds} s, got ${settings.duration}`);
+  if (!Number.isInteger(settings.sampleRate) || settings.sampleRate < 8000)
+    throw new SedjouleError('E_VALUE', `sample rate must be an integer >= 8000, got ${settings.sampleRate}`);
 
   const recordings = [...(await findHydrogenRecordings(options.root)), ...(await findSonicPiRecordings(options.root))];
   const classes = REAL_SET_CLASSES.filter((c) => recordings.some((r) => r.className === c));
   const split = splitRecordings(recordings, classes, options.seed, settings.testFraction);
-  log(`${recordings.length} recordings in ${classes.length} classes; test kits: ${split.testGroups.map((g) => g.split(':')[1]).join(', ')}`);
+  log(
+    `${recordings.length} recordings in ${classes.length} classes; test kits: ${split.testGroups.map((g) => g.split(':')[1]).join(', ')}`,
+  );
 
   const cache = new Map<string, Promise<PreparedRecording>>();
   const prepared = (r: Recording): Promise<PreparedRecording> => {
@@ -450,8 +484,22 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
   const sourceRows: string[] = [tsvRow(['filename', 'split', 'onset', 'offset', 'event_label', 'recording', 'group', 'licence'])];
 
   for (const part of [
-    { split: 'train', count: options.trainClips, pool: split.train, audioDir: 'audio/train/weak', weak: 'metadata/train/weak.tsv', strong: 'metadata/train/strong.tsv' },
-    { split: 'test', count: options.testClips, pool: split.test, audioDir: 'audio/validation', weak: 'metadata/validation/weak.tsv', strong: 'metadata/validation/validation.tsv' },
+    {
+      split: 'train',
+      count: options.trainClips,
+      pool: split.train,
+      audioDir: 'audio/train/weak',
+      weak: 'metadata/train/weak.tsv',
+      strong: 'metadata/train/strong.tsv',
+    },
+    {
+      split: 'test',
+      count: options.testClips,
+      pool: split.test,
+      audioDir: 'audio/validation',
+      weak: 'metadata/validation/weak.tsv',
+      strong: 'metadata/validation/validation.tsv',
+    },
   ]) {
     const byClass = new Map<string, Recording[]>();
     for (const r of part.pool) byClass.set(r.className, [...(byClass.get(r.className) ?? []), r]);
@@ -464,7 +512,10 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
       const name = `${part.split}_${String(n).padStart(5, '0')}.wav`;
       const clip = pinkNoiseAt(frames, settings.noiseRmsDbfs, random);
       const count = random.int(settings.eventsPerClip[0], Math.min(settings.eventsPerClip[1], available.length));
-      const chosen = random.permutation(available.length).slice(0, count).map((i) => available[i]);
+      const chosen = random
+        .permutation(available.length)
+        .slice(0, count)
+        .map((i) => available[i]);
       const events: ClipEvent[] = [];
       for (const label of chosen) {
         const pool = byClass.get(label) ?? [];
@@ -490,7 +541,10 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
           clip[onsetFrame + i - from] += gain * envelope * source.samples[i];
         }
         const onset = onsetFrame / settings.sampleRate;
-        const offset = Math.min(settings.duration, Math.max((onsetFrame + to - from) / settings.sampleRate, onset + settings.minEventSeconds));
+        const offset = Math.min(
+          settings.duration,
+          Math.max((onsetFrame + to - from) / settings.sampleRate, onset + settings.minEventSeconds),
+        );
         events.push({ onset: round3(onset), offset: round3(offset), label, recording });
       }
       let peak = 0;
@@ -502,7 +556,18 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
       weakRows.push(tsvRow([name, classes.filter((c) => chosen.includes(c)).join(',')]));
       for (const e of events) {
         strongRows.push(tsvRow([name, e.onset.toFixed(3), e.offset.toFixed(3), e.label]));
-        sourceRows.push(tsvRow([name, part.split, e.onset.toFixed(3), e.offset.toFixed(3), e.label, e.recording.id, e.recording.group, e.recording.licence]));
+        sourceRows.push(
+          tsvRow([
+            name,
+            part.split,
+            e.onset.toFixed(3),
+            e.offset.toFixed(3),
+            e.label,
+            e.recording.id,
+            e.recording.group,
+            e.recording.licence,
+          ]),
+        );
       }
       durationRows.push(tsvRow([name, settings.duration.toFixed(3)]));
       if ((n + 1) % 50 === 0 || n + 1 === part.count) log(`${part.split}: ${n + 1}/${part.count} clips`);
@@ -510,18 +575,27 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
     await mkdir(path.dirname(path.join(out, part.weak)), { recursive: true });
     await writeFile(path.join(out, part.weak), weakRows.join('\n') + '\n');
     await writeFile(path.join(out, part.strong), strongRows.join('\n') + '\n');
-    if (part.split === 'test') await writeFile(path.join(out, 'metadata/validation/validation_durations.tsv'), durationRows.join('\n') + '\n');
+    if (part.split === 'test')
+      await writeFile(path.join(out, 'metadata/validation/validation_durations.tsv'), durationRows.join('\n') + '\n');
   }
   await writeFile(path.join(out, 'metadata/sources.tsv'), sourceRows.join('\n') + '\n');
 
-  const kitsOf = (pool: Recording[]): string[] => [...new Set(pool.filter((r) => r.package === HYDROGEN_PACKAGE).map((r) => r.group.split(':')[1]))].sort();
-  const countBy = (pool: Recording[]): Record<string, number> => Object.fromEntries(classes.map((c) => [c, pool.filter((r) => r.className === c).length]));
+  const kitsOf = (pool: Recording[]): string[] =>
+    [...new Set(pool.filter((r) => r.package === HYDROGEN_PACKAGE).map((r) => r.group.split(':')[1]))].sort();
+  const countBy = (pool: Recording[]): Record<string, number> =>
+    Object.fromEntries(classes.map((c) => [c, pool.filter((r) => r.className === c).length]));
   const licenceCounts: Record<string, number> = {};
   for (const r of used.values()) licenceCounts[r.licence] = (licenceCounts[r.licence] ?? 0) + 1;
   const versions = new Map((options.packages ?? []).map((p) => [p.name, p.version]));
   const kitDetails = [...new Set(recordings.filter((r) => r.package === HYDROGEN_PACKAGE).map((r) => r.group))].sort().map((group) => {
     const first = recordings.find((r) => r.group === group) as Recording;
-    return { kit: group.split(':')[1], licence: first.licence, author: first.author, split: split.testGroups.includes(group) ? 'test' : 'train', recordings: recordings.filter((r) => r.group === group).length };
+    return {
+      kit: group.split(':')[1],
+      licence: first.licence,
+      author: first.author,
+      split: split.testGroups.includes(group) ? 'test' : 'train',
+      recordings: recordings.filter((r) => r.group === group).length,
+    };
   });
   const description = {
     name: 'debian-real',
@@ -534,9 +608,12 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
     clips: { train: options.trainClips, test: options.testClips },
     settings: {
       ...settings,
-      resampler: 'windowed-sinc polyphase (Kaiser β 8.6, pass band to 0.9 of the lower Nyquist frequency, stop band from it), src/data/audio/resample.ts',
-      mixing: 'pink noise background; 1-3 recordings of different classes per clip; each recording peak-normalised to a level drawn from peakDbfs; clip scaled down if its peak passes 0.98',
-      strongLabels: 'from the first to the last activityFrameSeconds frame of each recording whose RMS, as mixed, is activitySnrDb or more above the noise RMS; at least minEventSeconds; cut at the clip end',
+      resampler:
+        'windowed-sinc polyphase (Kaiser β 8.6, pass band to 0.9 of the lower Nyquist frequency, stop band from it), src/data/audio/resample.ts',
+      mixing:
+        'pink noise background; 1-3 recordings of different classes per clip; each recording peak-normalized to a level drawn from peakDbfs; clip scaled down if its peak passes 0.98',
+      strongLabels:
+        'from the first to the last activityFrameSeconds frame of each recording whose RMS, as mixed, is activitySnrDb or more above the noise RMS; at least minEventSeconds; cut at the clip end',
     },
     split: {
       rule: 'hydrogen-drumkits by kit, sonic-pi-samples by file: no kit and no recording is in both train and test',
@@ -550,7 +627,7 @@ export async function buildRealSet(options: RealSetOptions): Promise<RealSetSumm
         version: versions.get(HYDROGEN_PACKAGE) ?? 'unknown',
         url: `https://packages.debian.org/bookworm/${HYDROGEN_PACKAGE}`,
         copyright: '/usr/share/doc/hydrogen-drumkits/copyright',
-        labels: 'instrument names in each kit\'s drumkit.xml, mapped by regular expression',
+        labels: "instrument names in each kit's drumkit.xml, mapped by regular expression",
         kits: kitDetails,
       },
       {
@@ -597,7 +674,7 @@ function integerOption(name: string, value: string | undefined, fallback: number
   return n;
 }
 
-export async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -612,7 +689,11 @@ export async function main(argv: string[]): Promise<void> {
       quiet: { type: 'boolean' },
     },
   });
-  if (!values.root || !values.out) throw new SedjouleError('E_USAGE', 'usage: node dist/data/real-set.js --root <extracted packages> --out <folder> [--clips N] [--test-clips N] [--seed N] [--duration S] [--rate HZ] [--packages <tsv>]');
+  if (!values.root || !values.out)
+    throw new SedjouleError(
+      'E_USAGE',
+      'usage: node dist/data/real-set.js --root <extracted packages> --out <folder> [--clips N] [--test-clips N] [--seed N] [--duration S] [--rate HZ] [--packages <tsv>]',
+    );
   const duration = values.duration === undefined ? DEFAULT_SETTINGS.duration : Number(values.duration);
   if (!Number.isFinite(duration)) throw new SedjouleError('E_USAGE', `--duration must be a number of seconds, got '${values.duration}'`);
   const summary = await buildRealSet({

@@ -11,7 +11,7 @@ import { ProgressBar } from '../format/progress.js';
 import { Random } from '../util/random.js';
 import { checkManifest, type DatasetFormat, type DatasetManifest, type Problem } from './manifest.js';
 import { readDataset } from './readers/detect.js';
-import { synthesize } from './synth/index.js';
+import { synthesize } from './synth/writer.js';
 
 export interface SyntheticSetOptions {
   trainClips: number;
@@ -22,10 +22,21 @@ export interface SyntheticSetOptions {
 
 /** The synthetic set for these options under the cache root, generated if it is not there yet. */
 export async function syntheticSet(cacheRoot: string, options: SyntheticSetOptions, progress: boolean): Promise<string> {
-  const dir = path.join(cacheRoot, 'synth', `seed${options.seed}-train${options.trainClips}-test${options.testClips}-${options.sampleRate}Hz`);
+  const dir = path.join(
+    cacheRoot,
+    'synth',
+    `seed${options.seed}-train${options.trainClips}-test${options.testClips}-${options.sampleRate}Hz`,
+  );
   if (fs.existsSync(path.join(dir, 'dataset.json'))) return dir;
   const bar = new ProgressBar('synth', progress);
-  await synthesize({ out: dir, seed: options.seed, trainClips: options.trainClips, testClips: options.testClips, sampleRate: options.sampleRate, progress: (d, t) => bar.update(d, t, dir) });
+  await synthesize({
+    out: dir,
+    seed: options.seed,
+    trainClips: options.trainClips,
+    testClips: options.testClips,
+    sampleRate: options.sampleRate,
+    progress: (d, t) => bar.update(d, t, dir),
+  });
   bar.finish();
   return dir;
 }
@@ -45,7 +56,8 @@ export async function loadManifest(
   const read = await readDataset(dir, { format: options.format, testFold: options.testFold });
   const { manifest, skipped } = checkManifest(read, { skipBad: options.skipBad });
   const splits = new Set(manifest.items.map((i) => i.split));
-  if (!splits.has('train')) throw new SedjouleError('E_DATA', `${manifest.root}: no training examples (splits found: ${[...splits].join(', ') || 'none'})`);
+  if (!splits.has('train'))
+    throw new SedjouleError('E_DATA', `${manifest.root}: no training examples (splits found: ${[...splits].join(', ') || 'none'})`);
   if (splits.has('test')) return { manifest, skipped, heldOut: false };
   // No test split (a folder set without a split column, FSD50K without eval.csv): hold out a
   // seeded fifth of the training items.

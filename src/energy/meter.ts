@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 
-import { loadAddon } from '../native.js';
+import { loadAddon, type NativeMeter } from '../native.js';
 import { carbonOf, checkCarbonOptions, type CarbonOptions } from './carbon.js';
 import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from './types.js';
 
@@ -28,17 +28,6 @@ export interface MeterOptions {
   cpuTdpWatts?: number;
   cpuCores?: number;
   carbon?: CarbonOptions;
-}
-
-export interface NativeMeter {
-  describe(): string;
-  begin(name: string): void;
-  end(name: string): string;
-  measureIdle(seconds: number): Promise<string>;
-  idle(): string;
-  trace(): string;
-  setUpdatePeriod(sourceId: string, seconds: number): void;
-  stop(): void;
 }
 
 export class Meter {

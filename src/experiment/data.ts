@@ -7,14 +7,14 @@
 import { FeatureCache } from '../data/feature-cache.js';
 import { buildFeatureDataset, type FeatureBuildReport } from '../data/feature-dataset.js';
 import type { Dataset } from '../data/dataset.js';
-import type { DatasetFormat, Problem } from '../data/manifest.js';
+import type { DatasetFormat } from '../data/manifest.js';
 import { randomLabelledSet } from '../data/random-set.js';
 import { loadManifest, syntheticSet } from '../data/resolve.js';
 import type { Meter } from '../energy/meter.js';
-import type { EnergyWindow } from '../energy/types.js';
 import { ProgressBar } from '../format/progress.js';
-import { FeatureExtractor, type FrontendConfig, type FrontendSpec } from '../frontend/extractor.js';
-import { totals, type LedgerRow, type LedgerTotals } from '../ledger.js';
+import { FeatureExtractor, type FrontendSpec } from '../frontend/extractor.js';
+import { totals } from '../ledger.js';
+import type { DataInfo, FeaturePhase } from '../records/run-record.js';
 
 export interface DataSettings {
   /** A dataset folder, 'random' (no audio), or undefined for the embedded synthetic set. */
@@ -36,29 +36,6 @@ export interface DataSettings {
   progress: boolean;
 }
 
-export interface DataInfo {
-  source: 'synthetic' | 'folder' | 'random';
-  format?: DatasetFormat;
-  root?: string;
-  classes: string[];
-  inputShape: number[];
-  train: number;
-  test: number;
-  /** Items left out by --skip-bad (bad metadata rows, missing or unreadable audio). */
-  skipped: Problem[];
-  /** The set has no test split: a seeded fifth of its training items was held out. */
-  heldOut: boolean;
-  frontend?: FrontendConfig;
-  cacheDir?: string;
-}
-
-export interface FeaturePhase {
-  reports: FeatureBuildReport[];
-  kernels: LedgerRow[];
-  totals: LedgerTotals;
-  energy?: EnergyWindow;
-}
-
 export interface PreparedData {
   train: Dataset;
   test: Dataset;
@@ -74,7 +51,15 @@ export async function prepareData(settings: DataSettings, meter?: Meter): Promis
     return {
       train,
       test,
-      info: { source: 'random', classes: train.classes, inputShape: train.inputShape, train: train.size, test: test.size, skipped: [], heldOut: false },
+      info: {
+        source: 'random',
+        classes: train.classes,
+        inputShape: train.inputShape,
+        train: train.size,
+        test: test.size,
+        skipped: [],
+        heldOut: false,
+      },
     };
   }
 
@@ -87,7 +72,12 @@ export async function prepareData(settings: DataSettings, meter?: Meter): Promis
         { trainClips: settings.trainClips, testClips: settings.testClips, seed: settings.seed, sampleRate: extractor.config.sampleRate },
         settings.progress,
       ));
-    const { manifest, skipped, heldOut } = await loadManifest(dir, { format: settings.format, testFold: settings.testFold, skipBad: settings.skipBad, holdOutSeed: settings.seed });
+    const { manifest, skipped, heldOut } = await loadManifest(dir, {
+      format: settings.format,
+      testFold: settings.testFold,
+      skipBad: settings.skipBad,
+      holdOutSeed: settings.seed,
+    });
     const cache = new FeatureCache(settings.cacheRoot, extractor.config);
 
     meter?.begin('features');

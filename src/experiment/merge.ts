@@ -11,18 +11,9 @@ import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import {
-  manifestPath,
-  readManifest,
-  readRecord,
-  recordFile,
-  recordFiles,
-  writeManifest,
-  type SweepManifest,
-  type SweepRecord,
-} from './sweep-folder.js';
+import { readRecord, recordFiles, writeManifest } from './sweep-folder.js';
+import { manifestPath, readManifest, recordFile, type Shard, type SweepManifest, type SweepRecord } from '../records/sweep-manifest.js';
 import { settingsDiff } from './sweep-plan.js';
-import type { Shard } from './shard.js';
 
 export interface MergeReport {
   out: string;
@@ -56,7 +47,10 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
   manifests.forEach((m, i) => {
     const differences = settingsDiff(m.settings, reference.settings, manifestPath(inputs[0]));
     if (differences.length || m.id !== reference.id) {
-      throw new SedjouleError('E_USAGE', `${inputs[i]} holds another sweep (${m.id}) than ${inputs[0]} (${reference.id}):\n  ${differences.join('\n  ')}`);
+      throw new SedjouleError(
+        'E_USAGE',
+        `${inputs[i]} holds another sweep (${m.id}) than ${inputs[0]} (${reference.id}):\n  ${differences.join('\n  ')}`,
+      );
     }
   });
   // OUT may be new, or hold this sweep already (a merge repeated as shards finish).
@@ -64,7 +58,10 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
   if (existing) {
     const differences = settingsDiff(existing.settings, reference.settings, manifestPath(inputs[0]));
     if (differences.length || existing.id !== reference.id) {
-      throw new SedjouleError('E_USAGE', `${out} holds another sweep (${existing.id}) than the folders merged into it (${reference.id}):\n  ${differences.join('\n  ')}`);
+      throw new SedjouleError(
+        'E_USAGE',
+        `${out} holds another sweep (${existing.id}) than the folders merged into it (${reference.id}):\n  ${differences.join('\n  ')}`,
+      );
     }
   } else if (recordFiles(out).length) {
     throw new SedjouleError('E_USAGE', `${out} holds run records without a ${path.basename(manifestPath(out))}: merge into a new folder`);
@@ -87,7 +84,9 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
       }
       const state = key && keys.has(key) ? readRecord(file, key, reference.id) : undefined;
       if (!key || !state || state.state !== 'done') {
-        problems.push(`${file}: ${state && state.state === 'corrupt' ? state.reason : key ? `run ${key} is not in the sweep's run list` : 'not a run record'}; skipped`);
+        problems.push(
+          `${file}: ${state && state.state === 'corrupt' ? state.reason : key ? `run ${key} is not in the sweep's run list` : 'not a run record'}; skipped`,
+        );
         continue;
       }
       counts.set(folder, (counts.get(folder) ?? 0) + 1);
@@ -100,7 +99,10 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
       } else if (seen.canonical === canonical) {
         ++duplicates;
       } else {
-        throw new SedjouleError('E_DATA', `conflicting records of run ${key}: ${seen.file} and ${file} differ; keep the right one and merge again`);
+        throw new SedjouleError(
+          'E_DATA',
+          `conflicting records of run ${key}: ${seen.file} and ${file} differ; keep the right one and merge again`,
+        );
       }
     }
   }
@@ -126,7 +128,10 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
     data: Object.assign({}, ...all.map((m) => m.data)),
     problems: [...new Set([...all.flatMap((m) => m.problems), ...problems])],
     sessions: uniqueSessions(all),
-    merged: [...(existing?.merged ?? []), ...inputs.map((folder, i) => ({ folder: path.resolve(folder), shard: manifests[i].shard, records: counts.get(folder) ?? 0 }))],
+    merged: [
+      ...(existing?.merged ?? []),
+      ...inputs.map((folder, i) => ({ folder: path.resolve(folder), shard: manifests[i].shard, records: counts.get(folder) ?? 0 })),
+    ],
   };
   writeManifest(out, manifest);
   return {

@@ -7,30 +7,20 @@
 import { batchCount, batches, type Dataset } from '../data/dataset.js';
 import type { LedgerRow } from '../ledger.js';
 import type { Network } from '../network.js';
+import type { RunSummary, TestSummary, TrainSummary } from '../records/run-record.js';
 import { Random } from '../util/random.js';
 
 export interface Progress {
   (done: number, total: number, detail?: string): void;
 }
 
-export interface TrainResult {
-  /** Epochs run in this call (after `startEpoch` already done, when resuming). */
-  epochs: number;
-  startEpoch: number;
-  steps: number;
-  samples: number;
-  /** Mean training loss of each epoch. */
-  epochLoss: number[];
-  seconds: number;
+export interface TrainResult extends TrainSummary {
   ledger: LedgerRow[];
 }
 
-export interface TestResult {
-  samples: number;
-  loss: number;
+export interface TestResult extends TestSummary {
   /** Probabilities, [samples x classes], in dataset order. */
   outputs: Float32Array;
-  seconds: number;
   ledger: LedgerRow[];
 }
 
@@ -75,7 +65,15 @@ export async function trainPhase(
     epochLoss.push(sum / count);
     await options.onEpochEnd?.(epoch + 1, sum / count);
   }
-  return { epochs: options.epochs - startEpoch, startEpoch, steps, samples, epochLoss, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
+  return {
+    epochs: options.epochs - startEpoch,
+    startEpoch,
+    steps,
+    samples,
+    epochLoss,
+    seconds: (performance.now() - start) / 1000,
+    ledger: net.ledger(),
+  };
 }
 
 export async function testPhase(net: Network, data: Dataset, options: { batchSize: number; progress?: Progress }): Promise<TestResult> {
@@ -95,12 +93,7 @@ export async function testPhase(net: Network, data: Dataset, options: { batchSiz
   return { samples: data.size, loss: sum / data.size, outputs, seconds: (performance.now() - start) / 1000, ledger: net.ledger() };
 }
 
-export interface RunResult {
-  passes: number;
-  batch: number;
-  seconds: number;
-  /** Mean wall time of one forward pass, ms. */
-  msPerPass: number;
+export interface RunResult extends RunSummary {
   ledger: LedgerRow[];
 }
 
@@ -108,7 +101,10 @@ export interface RunResult {
  * The inference micro-benchmark of the study: `passes` forward passes (no gradients) on one fixed
  * seeded random input batch.
  */
-export async function runPhase(net: Network, options: { passes: number; batch: number; seed: number; progress?: Progress }): Promise<RunResult> {
+export async function runPhase(
+  net: Network,
+  options: { passes: number; batch: number; seed: number; progress?: Progress },
+): Promise<RunResult> {
   net.resetLedger();
   const size = net.inputShape.reduce((a, b) => a * b, 1);
   const random = new Random(options.seed);

@@ -6,20 +6,9 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 
 import type { MeterDescription } from '../energy/types.js';
-import { loadAddon, packageRoot } from '../native.js';
-import { packageVersion } from '../version.js';
-
-export interface Provenance {
-  sedjoule: string;
-  node: string;
-  platform: string;
-  hostname: string;
-  cpu: { model: string; logicalCpus: number; kernelsIsa: string };
-  memoryBytes: number;
-  gpus: Array<{ id: string; name: string; uuid?: string; driver?: string; powerLimitW?: string }>;
-  cuda: { compiled: boolean; runtimeVersion: number; driverVersion: number; devices: string[] };
-  git: { commit: string | null; dirty: boolean | null; reason?: string };
-}
+import { loadAddon } from '../native.js';
+import type { Provenance } from '../records/run-record.js';
+import { packageRoot, packageVersion } from '../version.js';
 
 function git(args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('git', ['-C', packageRoot, ...args], { encoding: 'utf8' });
@@ -46,6 +35,8 @@ export function provenance(meter?: MeterDescription): Provenance {
       driverVersion: info.cuda.driverVersion,
       devices: info.cuda.devices.map((d) => `${d.index}: ${d.name}`),
     },
-    git: head.ok ? { commit: head.out, dirty: status ? status.out.length > 0 : null } : { commit: null, dirty: null, reason: `not a git checkout (${head.out.split('\n')[0]})` },
+    git: head.ok
+      ? { commit: head.out, dirty: status ? status.out.length > 0 : null }
+      : { commit: null, dirty: null, reason: `not a git checkout (${head.out.split('\n')[0]})` },
   };
 }

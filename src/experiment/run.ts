@@ -10,41 +10,20 @@ import path from 'node:path';
 
 import type { Dataset } from '../data/dataset.js';
 import { Meter } from '../energy/meter.js';
-import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
+import type { EnergySettings } from '../energy/settings.js';
+import type { EnergyTrace, EnergyWindow, IdleBaseline } from '../energy/types.js';
 import { SedjouleError } from '../errors.js';
 import { ProgressBar } from '../format/progress.js';
-import { mergeLedgers, totals, type Device, type LedgerRow, type LedgerTotals } from '../ledger.js';
-import { taggingMetrics, type TaggingMetrics } from '../metrics/tagging.js';
-import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
-import { Network, type NetworkDescription } from '../network.js';
+import { mergeLedgers, totals, type LedgerRow } from '../ledger.js';
+import { taggingMetrics } from '../metrics/tagging.js';
+import { describeModelRef, modelRefSpec } from '../models/presets.js';
+import { Network } from '../network.js';
+import { runFileStem, runKey, type RunConfig, type RunRecord, type Utilisation } from '../records/run-record.js';
 import type { NetworkSpec } from '../spec.js';
-import type { EnergySettings } from '../commands/energy-options.js';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { prepareData, type DataInfo, type DataSettings, type FeaturePhase, type PreparedData } from './data.js';
-import { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './phases.js';
-import { provenance, type Provenance } from './provenance.js';
-
-export type Phase = 'train' | 'test' | 'run';
-export const PHASES: Phase[] = ['train', 'test', 'run'];
-
-export interface RunConfig {
-  /** The configuration's id in its sweep, e.g. "paper43:7" or "grid:3". */
-  id: string;
-  model: ModelRef;
-  phases: Phase[];
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  /** The run's seed (weights, shuffling, dropout, the run phase's input). */
-  seed: number;
-  repeat: number;
-  /** The run phase: forward passes and their batch size (the study: 60 passes of one clip). */
-  runPasses: number;
-  runBatch: number;
-  threads: number;
-  /** Where the model's kernels run (absent: cpu). */
-  device?: Device;
-}
+import { prepareData, type DataSettings, type PreparedData } from './data.js';
+import { runPhase, testPhase, trainPhase } from './phases.js';
+import { provenance } from './provenance.js';
 
 export interface RunOptions {
   /** Data prepared once for several runs, or the settings to prepare it for this run. */
@@ -55,62 +34,6 @@ export interface RunOptions {
   checkpointDir?: string;
   /** Continue from the checkpoint in checkpointDir when there is one for this run. */
   resume?: boolean;
-}
-
-export interface Utilisation {
-  /** Means over the phase's samples of the GPU sources; null without a GPU source. */
-  gpuPct: number | null;
-  memoryPct: number | null;
-  peakMemoryBytes: number | null;
-  note?: string;
-}
-
-interface PhaseBase {
-  kernels: LedgerRow[];
-  totals: LedgerTotals;
-  energy?: EnergyWindow;
-  utilisation: Utilisation;
-}
-
-export interface TrainPhaseRecord extends PhaseBase {
-  result: Omit<TrainResult, 'ledger'> & {
-    /** Loss of every epoch of the run, including epochs done before a resume. */
-    allEpochLoss: number[];
-    /** Epochs done before this process resumed the run (0 when not resumed). */
-    resumedAfterEpoch: number;
-  };
-  /** Energy windows of every epoch, including those before a resume. */
-  epochEnergy: EnergyWindow[];
-}
-
-export interface RunRecord {
-  format: 'sedjoule-run';
-  version: 1;
-  /** `${id}#r${repeat}`: unique within a sweep. */
-  key: string;
-  config: RunConfig;
-  model: { name: string; spec: NetworkSpec; params: number; description: NetworkDescription };
-  data: DataInfo;
-  phases: {
-    features?: FeaturePhase;
-    train?: TrainPhaseRecord;
-    test?: PhaseBase & { result: Omit<TestResult, 'ledger' | 'outputs'>; metrics: TaggingMetrics };
-    run?: PhaseBase & { result: Omit<RunResult, 'ledger'> };
-  };
-  energy?: { meter: MeterDescription; idle?: IdleBaseline; windows: EnergyWindow[]; trace: EnergyTrace };
-  provenance: Provenance;
-  settings: { energy: EnergySettings; threads: number };
-  startedAt: string;
-  finishedAt: string;
-}
-
-export function runKey(config: Pick<RunConfig, 'id' | 'repeat'>): string {
-  return `${config.id}#r${config.repeat}`;
-}
-
-/** A file name for a run key: letters, digits, '.', '_' and '-'. */
-export function runFileStem(key: string): string {
-  return key.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 function utilisationOf(window: EnergyWindow | undefined): Utilisation {
@@ -136,7 +59,15 @@ function decimate(trace: EnergyTrace, points = 2000): EnergyTrace {
     sources: trace.sources.map((s) => {
       const step = Math.max(1, Math.ceil(s.timeS.length / points));
       const pick = <T>(a: T[]) => a.filter((_, i) => i % step === 0);
-      return { ...s, timeS: pick(s.timeS), powerW: pick(s.powerW), energyJ: pick(s.energyJ), gpuUtilisationPct: pick(s.gpuUtilisationPct), memoryUtilisationPct: pick(s.memoryUtilisationPct), memoryUsedBytes: pick(s.memoryUsedBytes) };
+      return {
+        ...s,
+        timeS: pick(s.timeS),
+        powerW: pick(s.powerW),
+        energyJ: pick(s.energyJ),
+        gpuUtilisationPct: pick(s.gpuUtilisationPct),
+        memoryUtilisationPct: pick(s.memoryUtilisationPct),
+        memoryUsedBytes: pick(s.memoryUsedBytes),
+      };
     }),
   };
 }
@@ -215,7 +146,12 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
           // Checkpoint first, then the progress that points at it: a crash between the two
           // resumes from the previous epoch, never from a checkpoint the progress does not match.
           await net!.saveCheckpoint(checkpoint);
-          writeJsonAtomic(progressFile, { ...history, epochsDone: epoch, ledger: mergeLedgers(history.ledger, net!.ledger()), seconds: history.seconds });
+          writeJsonAtomic(progressFile, {
+            ...history,
+            epochsDone: epoch,
+            ledger: mergeLedgers(history.ledger, net!.ledger()),
+            seconds: history.seconds,
+          });
         },
       });
       const energy = meter?.end('train');
@@ -238,13 +174,29 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
       const energy = meter?.end('test');
       bar.finish();
       const { ledger, outputs, ...result } = tested;
-      record.test = { result, kernels: ledger, totals: totals(ledger), energy, utilisation: utilisationOf(energy), metrics: taggingMetrics(outputs, targetsOf(test), info.classes) };
+      record.test = {
+        result,
+        kernels: ledger,
+        totals: totals(ledger),
+        energy,
+        utilisation: utilisationOf(energy),
+        metrics: taggingMetrics(outputs, targetsOf(test), info.classes),
+      };
     }
     if (config.phases.includes('run')) {
-      if (!(config.runPasses >= 1 && config.runBatch >= 1)) throw new SedjouleError('E_USAGE', `the run phase needs passes >= 1 and a batch >= 1, got ${config.runPasses} and ${config.runBatch}`);
+      if (!(config.runPasses >= 1 && config.runBatch >= 1))
+        throw new SedjouleError(
+          'E_USAGE',
+          `the run phase needs passes >= 1 and a batch >= 1, got ${config.runPasses} and ${config.runBatch}`,
+        );
       const bar = new ProgressBar(`${key} run`, options.progress);
       meter?.begin('run');
-      const ran = await runPhase(net, { passes: config.runPasses, batch: config.runBatch, seed: config.seed, progress: (d, t) => bar.update(d, t) });
+      const ran = await runPhase(net, {
+        passes: config.runPasses,
+        batch: config.runBatch,
+        seed: config.seed,
+        progress: (d, t) => bar.update(d, t),
+      });
       const energy = meter?.end('run');
       bar.finish();
       const { ledger, ...result } = ran;

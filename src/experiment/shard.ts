@@ -6,12 +6,7 @@
  * split without talking to the others.
  */
 import { SedjouleError } from '../errors.js';
-
-export interface Shard {
-  /** 1-based. */
-  index: number;
-  count: number;
-}
+import type { Shard } from '../records/sweep-manifest.js';
 
 export function parseShard(text: string): Shard {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);

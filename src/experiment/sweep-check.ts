@@ -18,7 +18,7 @@ import type { SweepConfiguration, SweepDefinition, SweepProtocol } from './sweep
  * bound (layer outputs and their gradients, not the kernels' scratch buffers, the feature cache's
  * pages, Node's heap or the rest of the machine), so the remaining fifth is kept for those.
  */
-export const MEMORY_FRACTION = 0.8;
+const MEMORY_FRACTION = 0.8;
 
 export interface MemoryLimit {
   bytes: number;
@@ -27,7 +27,7 @@ export interface MemoryLimit {
 }
 
 /** MEMORY_FRACTION of physical memory, or of the cgroup limit (a Slurm or container allocation) when lower. */
-export function memoryLimit(): MemoryLimit {
+function memoryLimit(): MemoryLimit {
   const physical = os.totalmem();
   // Unconstrained processes get 0 or a huge sentinel; only a real, lower limit counts.
   const constrained = process.constrainedMemory?.() ?? 0;
@@ -49,7 +49,7 @@ export interface MemoryNeed {
   batch: number;
 }
 
-export function memoryNeed(description: NetworkDescription, batch: number): MemoryNeed {
+function memoryNeed(description: NetworkDescription, batch: number): MemoryNeed {
   const m = description.memory;
   const activationBytes = batch * m.activationBytesPerSample;
   return {
@@ -64,8 +64,9 @@ export function memoryNeed(description: NetworkDescription, batch: number): Memo
 
 export function bytesText(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes, u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), ++u;
+  let v = bytes,
+    u = 0;
+  while (v >= 1024 && u < units.length - 1) ((v /= 1024), ++u);
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
@@ -95,7 +96,7 @@ export function checkProtocol(p: SweepProtocol): void {
   if (problems.length) throw new SedjouleError('E_USAGE', problems.join('; '));
 }
 
-export function configurationLabel(c: SweepConfiguration): string {
+function configurationLabel(c: SweepConfiguration): string {
   return `${c.id} (${c.origin ? `${c.origin}: ` : ''}${c.name})`;
 }
 
@@ -104,7 +105,11 @@ export function configurationLabel(c: SweepConfiguration): string {
  * fault's: E_SPEC, E_SHAPE, E_USAGE or E_MEMORY). Data whose shape only the data can tell is
  * prepared through `data`, which keeps it for the runs.
  */
-export async function checkConfigurations(def: SweepDefinition, data: SweepData, limit = memoryLimit()): Promise<Map<string, ConfigurationCheck>> {
+export async function checkConfigurations(
+  def: SweepDefinition,
+  data: SweepData,
+  limit = memoryLimit(),
+): Promise<Map<string, ConfigurationCheck>> {
   const ids = new Set<string>();
   for (const c of def.configurations) {
     if (ids.has(c.id)) throw new SedjouleError('E_USAGE', `configuration id ${c.id} appears twice`);

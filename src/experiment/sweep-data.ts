@@ -10,9 +10,11 @@
 import { DESED_CLASSES } from '../data/desed-classes.js';
 import { loadManifest } from '../data/resolve.js';
 import { Meter } from '../energy/meter.js';
-import type { EnergySettings } from '../commands/energy-options.js';
+import type { EnergySettings } from '../energy/settings.js';
 import { FeatureExtractor, type FrontendPreset } from '../frontend/extractor.js';
-import { prepareData, type DataInfo, type DataSettings, type FeaturePhase, type PreparedData } from './data.js';
+import { prepareData, type DataSettings, type PreparedData } from './data.js';
+import type { DataInfo } from '../records/run-record.js';
+import type { SweepDataRecord } from '../records/sweep-manifest.js';
 
 /** The data settings of the runs on one front end. */
 export function dataSettingsFor(base: DataSettings, frontend: FrontendPreset): DataSettings {
@@ -52,17 +54,16 @@ export async function expectedShape(settings: DataSettings): Promise<DataShape |
     extractor.dispose();
   }
   if (settings.data === undefined) return { inputShape, classes: DESED_CLASSES.length };
-  const { manifest } = await loadManifest(settings.data, { format: settings.format, testFold: settings.testFold, skipBad: settings.skipBad, holdOutSeed: settings.seed });
+  const { manifest } = await loadManifest(settings.data, {
+    format: settings.format,
+    testFold: settings.testFold,
+    skipBad: settings.skipBad,
+    holdOutSeed: settings.seed,
+  });
   return { inputShape, classes: manifest.classes.length };
 }
 
 /** What the manifest keeps of each prepared set. */
-export interface SweepDataRecord {
-  info: DataInfo;
-  features?: FeaturePhase;
-  preparedAt: string;
-}
-
 export class SweepData {
   private readonly prepared = new Map<string, PreparedData>();
   private readonly described = new Map<string, SweepDataRecord>();

@@ -9,12 +9,12 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 
-import type { EnergySettings } from '../commands/energy-options.js';
+import type { EnergySettings } from '../energy/settings.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import { describeModelRef, presetNamed, type ModelRef } from '../models/presets.js';
 import type { DataSettings } from './data.js';
-import { runKey, type Phase, type RunConfig } from './run.js';
-import { inShard, type Shard } from './shard.js';
+import { runKey, type Phase, type RunConfig } from '../records/run-record.js';
+import type { SweepSettings } from '../records/sweep-manifest.js';
 import type { Device } from '../ledger.js';
 
 export interface SweepConfiguration {
@@ -58,12 +58,14 @@ export interface PlannedRun {
   config: RunConfig;
 }
 
-/** The identity of a sweep, by command-line option names (see the file comment). */
-export type SweepSettings = Record<string, unknown>;
-
 /** Every entry of a preset, on `frontend` when given, else on the front end it was defined for. */
 export function presetConfigurations(name: string, frontend?: FrontendPreset): SweepConfiguration[] {
-  return presetNamed(name).entries.map((entry) => ({ id: entry.id, name: entry.name, model: entry.model, frontend: frontend ?? entry.frontend }));
+  return presetNamed(name).entries.map((entry) => ({
+    id: entry.id,
+    name: entry.name,
+    model: entry.model,
+    frontend: frontend ?? entry.frontend,
+  }));
 }
 
 export function configurationOf(id: string, model: ModelRef, frontend: FrontendPreset): SweepConfiguration {
@@ -71,7 +73,9 @@ export function configurationOf(id: string, model: ModelRef, frontend: FrontendP
 }
 
 export function sweepSettings(def: SweepDefinition): SweepSettings {
-  const p = def.protocol, d = def.data, e = def.energy;
+  const p = def.protocol,
+    d = def.data,
+    e = def.energy;
   // The cache folder, progress and the data's thread count change where and how fast, not what a
   // record says, so they are left out: shards on different machines may differ in them.
   return {
@@ -120,7 +124,9 @@ export function settingsDiff(ours: SweepSettings, theirs: SweepSettings, theirNa
   for (const key of keys) {
     if (JSON.stringify(ours[key]) === JSON.stringify(theirs[key])) continue;
     if (key === 'configurations') {
-      out.push(`configurations: ${configurationsDiff(ours[key] as ConfigurationSetting[], (theirs[key] ?? []) as ConfigurationSetting[], theirName)}`);
+      out.push(
+        `configurations: ${configurationsDiff(ours[key] as ConfigurationSetting[], (theirs[key] ?? []) as ConfigurationSetting[], theirName)}`,
+      );
     } else {
       out.push(`--${key}: ${show(ours[key])} here, ${show(theirs[key])} in ${theirName}`);
     }
@@ -133,7 +139,8 @@ type ConfigurationSetting = Pick<SweepConfiguration, 'id' | 'model' | 'frontend'
 function configurationsDiff(ours: ConfigurationSetting[], theirs: ConfigurationSetting[], theirName: string): string {
   if (ours.length !== theirs.length) return `${ours.length} here, ${theirs.length} in ${theirName}`;
   const first = ours.findIndex((c, i) => JSON.stringify(c) !== JSON.stringify(theirs[i]));
-  const a = ours[first], b = theirs[first];
+  const a = ours[first],
+    b = theirs[first];
   const text = (c: ConfigurationSetting) => `${c.id} ${describeModelRef(c.model)} on ${c.frontend}`;
   return `the ${first + 1}${ordinal(first + 1)} is ${text(a)} here, ${text(b)} in ${theirName}`;
 }
@@ -172,8 +179,4 @@ export function planRuns(def: SweepDefinition): PlannedRun[] {
     }
   }
   return runs;
-}
-
-export function shardRuns(runs: PlannedRun[], shard: Shard | null): PlannedRun[] {
-  return runs.filter((run) => inShard(run.index, shard));
 }

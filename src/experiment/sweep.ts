@@ -18,20 +18,19 @@ import { provenance } from './provenance.js';
 import { runExperiment } from './run.js';
 import { checkConfigurations, checkProtocol, type ConfigurationCheck } from './sweep-check.js';
 import { dataSettingsFor, shapeOf, SweepData } from './sweep-data.js';
+import { claimFolder, countRuns, readRecord, writeManifest } from './sweep-folder.js';
+import { planRuns, sweepId, sweepSettings, type PlannedRun, type SweepDefinition } from './sweep-plan.js';
+import { inShard } from './shard.js';
 import {
   CHECKPOINTS_DIR,
-  claimFolder,
-  countRuns,
-  readRecord,
   recordFile,
-  writeManifest,
   type ManifestRun,
+  type Shard,
   type SweepManifest,
   type SweepRecord,
   type SweepSession,
-} from './sweep-folder.js';
-import { planRuns, sweepId, sweepSettings, type PlannedRun, type SweepDefinition, type SweepSettings } from './sweep-plan.js';
-import { inShard, type Shard } from './shard.js';
+  type SweepSettings,
+} from '../records/sweep-manifest.js';
 
 export interface SweepPlan {
   definition: SweepDefinition;
@@ -78,7 +77,15 @@ export class Sweep {
     existing: SweepManifest | undefined,
   ) {
     const now = new Date().toISOString();
-    this.session = { startedAt: now, resumed: Boolean(existing), shard: options.shard, ran: 0, skipped: 0, failed: 0, provenance: provenance() };
+    this.session = {
+      startedAt: now,
+      resumed: Boolean(existing),
+      shard: options.shard,
+      ran: 0,
+      skipped: 0,
+      failed: 0,
+      provenance: provenance(),
+    };
     this.manifest = {
       format: 'sedjoule-sweep',
       version: 1,
@@ -218,7 +225,11 @@ export class Sweep {
       const planned = this.plan.runs[run.index];
       const cooldown = n > 0 ? this.options.cooldownSeconds : 0;
       const position = this.manifest.runs.filter((r) => r.status !== 'other-shard').findIndex((r) => r.key === run.key) + 1;
-      bar.update(n, todo.length, `run ${position}/${inShardCount} ${run.key}: ${run.name}${cooldown ? ` (after a ${cooldown} s cool-down)` : ''}`);
+      bar.update(
+        n,
+        todo.length,
+        `run ${position}/${inShardCount} ${run.key}: ${run.name}${cooldown ? ` (after a ${cooldown} s cool-down)` : ''}`,
+      );
       bar.finish();
       // Power returns to idle before the next run measures its baseline (the study slept 30 s).
       if (cooldown > 0) await sleep(cooldown * 1000);
@@ -228,7 +239,9 @@ export class Sweep {
         prepared = await this.dataFor(planned);
       } catch (error) {
         this.manifest.status = 'failed';
-        this.manifest.problems.push(`preparing the data for ${run.key} failed: ${errorCode(error) ?? 'Error'}: ${(error as Error).message}`);
+        this.manifest.problems.push(
+          `preparing the data for ${run.key} failed: ${errorCode(error) ?? 'Error'}: ${(error as Error).message}`,
+        );
         this.endSession('failed');
         throw error;
       }

@@ -13,7 +13,8 @@ function watts(v: number | null | undefined): string {
 
 export function describeSources(description: MeterDescription): string {
   const lines = description.sources.map(
-    (s) => `  ${s.id}: ${s.name} [${s.source}${s.additive ? '' : ', not added to totals'}], accuracy ${(100 * s.accuracyFraction).toFixed(0)} %`,
+    (s) =>
+      `  ${s.id}: ${s.name} [${s.source}${s.additive ? '' : ', not added to totals'}], accuracy ${(100 * s.accuracyFraction).toFixed(0)} %`,
   );
   const d = description.discovery;
   lines.push(`  nvml: ${d.nvml.status}`, `  rapl: ${d.rapl.status}`);
@@ -23,7 +24,9 @@ export function describeSources(description: MeterDescription): string {
 
 export function idleText(idle: IdleBaseline): string {
   const parts = idle.sources.map((s) =>
-    s.powerW === null ? `${s.id} unavailable (${s.unavailable})` : `${s.id} ${s.powerW.toFixed(2)} ± ${(s.uncertaintyW ?? 0).toFixed(2)} W [${s.source}]`,
+    s.powerW === null
+      ? `${s.id} unavailable (${s.unavailable})`
+      : `${s.id} ${s.powerW.toFixed(2)} ± ${(s.uncertaintyW ?? 0).toFixed(2)} W [${s.source}]`,
   );
   return `idle baseline over ${idle.durationS.toFixed(1)} s: ${parts.join('; ')}`;
 }
@@ -41,10 +44,30 @@ export function energyTable(window: EnergyWindow): string {
     s.joules === null ? `unavailable: ${s.unavailable}` : [s.additive ? '' : 'not added', s.flag ?? ''].filter(Boolean).join('; '),
   ]);
   const t = window.total;
-  rows.push(['total', t.methods.join('+') || '-', joules(t.joules), joules(t.uncertaintyJ), joules(t.netJoules), '', '', '', t.missing.map((m) => `missing ${m.id}`).join('; ')]);
+  rows.push([
+    'total',
+    t.methods.join('+') || '-',
+    joules(t.joules),
+    joules(t.uncertaintyJ),
+    joules(t.netJoules),
+    '',
+    '',
+    '',
+    t.missing.map((m) => `missing ${m.id}`).join('; '),
+  ]);
   const lines = [
     `energy of '${window.name}' over ${window.durationS.toFixed(2)} s${window.synchronized ? ' (GPU synchronised at the edges)' : ''}:`,
-    renderTable(['source', 'method', 'J', '± J', 'net J', 'mean W', 'max W', 'samples', 'note'], rows, [false, false, true, true, true, true, true, true, false]),
+    renderTable(['source', 'method', 'J', '± J', 'net J', 'mean W', 'max W', 'samples', 'note'], rows, [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]),
   ];
   if (window.carbon) {
     const c = window.carbon;
@@ -57,7 +80,9 @@ export function energyTable(window: EnergyWindow): string {
 
 function period(p: UpdatePeriod | string): string {
   if (typeof p === 'string') return p;
-  return p.periodS === null ? `not measured (${p.note})` : `${(1000 * p.periodS).toFixed(1)} ms (min ${(1000 * (p.minS ?? 0)).toFixed(1)}, ${p.changes} changes in ${p.reads} reads)`;
+  return p.periodS === null
+    ? `not measured (${p.note})`
+    : `${(1000 * p.periodS).toFixed(1)} ms (min ${(1000 * (p.minS ?? 0)).toFixed(1)}, ${p.changes} changes in ${p.reads} reads)`;
 }
 
 export function probeText(report: ProbeReport): string {
@@ -88,6 +113,8 @@ export function probeText(report: ProbeReport): string {
   lines.push(`nvml: ${d.nvml.status}`);
   lines.push(`rapl: ${d.rapl.status}${d.rapl.skipped?.length ? ` (skipped: ${d.rapl.skipped.join('; ')})` : ''}`);
   if (d.cpuModel.used) lines.push(`cpu model: used (${d.cpuModel.reason})`);
-  lines.push(`sampler overhead: ${(100 * report.overhead.fractionOfOneCore).toFixed(2)} % of one core at ${(1000 * report.settings.samplingPeriodS).toFixed(0)} ms`);
+  lines.push(
+    `sampler overhead: ${(100 * report.overhead.fractionOfOneCore).toFixed(2)} % of one core at ${(1000 * report.settings.samplingPeriodS).toFixed(0)} ms`,
+  );
   return lines.join('\n');
 }

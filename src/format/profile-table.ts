@@ -26,9 +26,16 @@ export function profileTable(rows: LedgerRow[]): string {
   const body = byKernel(model).map((g) => line(g.name, g.pass, g));
   body.push(line('forward+backward', '', totals(model)));
   for (const g of byKernel(optimizer)) body.push(line(g.name, g.pass, g));
-  return renderTable(
-    ['kernel', 'pass', 'calls', 'M MACs', 'M pad MACs', 'M FLOPs', 'M transc.', 'M compares', 'MB moved', 'ms'],
-    body,
-    [false, false, true, true, true, true, true, true, true, true],
-  );
+  return renderTable(['kernel', 'pass', 'calls', 'M MACs', 'M pad MACs', 'M FLOPs', 'M transc.', 'M compares', 'MB moved', 'ms'], body, [
+    false,
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
 }

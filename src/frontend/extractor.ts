@@ -1,9 +1,9 @@
 /**
- * The log-mel front end, run natively (resample, STFT, mel, log/dB, normalise), each stage a
+ * The log-mel front end, run natively (resample, STFT, mel, log/dB, normalize), each stage a
  * ledger kernel. Built from a preset name ("dcase", "toolbox") or a preset plus overrides.
  */
-import { fromNative, type Device, type LedgerRow } from '../ledger.js';
-import { loadAddon, type NativeLedgerRow } from '../native.js';
+import type { Device, LedgerRow } from '../ledger.js';
+import { ledgerRows, loadAddon, type NativeFeatureExtractor } from '../native.js';
 
 export type FrontendPreset = 'dcase' | 'toolbox';
 export const FRONTEND_PRESETS: FrontendPreset[] = ['dcase', 'toolbox'];
@@ -35,15 +35,6 @@ export interface FrontendConfig {
   clampMax: number;
   normalize: 'none' | 'minmax' | 'standardize';
   frames: number;
-}
-
-export interface NativeFeatureExtractor {
-  describe(): string;
-  outputShape(samples: number, sampleRate: number): [number, number];
-  compute(audio: Float32Array, sampleRate: number): Promise<Float32Array>;
-  ledger(): NativeLedgerRow[];
-  resetLedger(): void;
-  dispose(): void;
 }
 
 /** The addon's constructor: new FeatureExtractor(configJson, threads, device, cudaDevice). */
@@ -89,7 +80,7 @@ export class FeatureExtractor {
   }
 
   ledger(): LedgerRow[] {
-    return fromNative(this.native.ledger());
+    return ledgerRows(this.native.ledger());
   }
 
   resetLedger(): void {

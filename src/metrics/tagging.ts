@@ -12,8 +12,11 @@ export function averagePrecision(scores: ArrayLike<number>, targets: ArrayLike<n
   let positives = 0;
   for (let i = 0; i < targets.length; ++i) positives += targets[i] >= 0.5 ? 1 : 0;
   if (positives === 0) return null;
-  let tp = 0, fp = 0, ap = 0, lastRecall = 0;
-  for (let k = 0; k < order.length; ) {
+  let tp = 0,
+    fp = 0,
+    ap = 0,
+    lastRecall = 0;
+  for (let k = 0; k < order.length;) {
     const threshold = scores[order[k]];
     while (k < order.length && scores[order[k]] === threshold) {
       if (targets[order[k]] >= 0.5) ++tp;
@@ -31,14 +34,15 @@ export function averagePrecision(scores: ArrayLike<number>, targets: ArrayLike<n
 export function rocAuc(scores: ArrayLike<number>, targets: ArrayLike<number>): number | null {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   const ranks = new Float64Array(scores.length);
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     let end = k;
     while (end < order.length && scores[order[end]] === scores[order[k]]) ++end;
     const average = (k + 1 + end) / 2; // ranks k+1..end share their mean
     for (let j = k; j < end; ++j) ranks[order[j]] = average;
     k = end;
   }
-  let positives = 0, rankSum = 0;
+  let positives = 0,
+    rankSum = 0;
   for (let i = 0; i < targets.length; ++i) {
     if (targets[i] >= 0.5) {
       ++positives;
@@ -79,18 +83,28 @@ function mean(values: Array<number | null>): number | null {
 export function taggingMetrics(scores: Float32Array, targets: Float32Array, classes: string[], threshold = 0.5): TaggingMetrics {
   const c = classes.length;
   if (scores.length !== targets.length || scores.length % c !== 0) {
-    throw new SedjouleError('E_SHAPE', `metrics: ${scores.length} scores and ${targets.length} targets do not make whole rows of ${c} classes`);
+    throw new SedjouleError(
+      'E_SHAPE',
+      `metrics: ${scores.length} scores and ${targets.length} targets do not make whole rows of ${c} classes`,
+    );
   }
   const n = scores.length / c;
   const perClass: ClassMetrics[] = [];
-  let tpAll = 0, fpAll = 0, fnAll = 0;
+  let tpAll = 0,
+    fpAll = 0,
+    fnAll = 0;
   for (let k = 0; k < c; ++k) {
-    const s = new Float64Array(n), t = new Float64Array(n);
-    let tp = 0, fp = 0, fn = 0, positives = 0;
+    const s = new Float64Array(n),
+      t = new Float64Array(n);
+    let tp = 0,
+      fp = 0,
+      fn = 0,
+      positives = 0;
     for (let i = 0; i < n; ++i) {
       s[i] = scores[i * c + k];
       t[i] = targets[i * c + k];
-      const truth = t[i] >= 0.5, predicted = s[i] >= threshold;
+      const truth = t[i] >= 0.5,
+        predicted = s[i] >= threshold;
       positives += truth ? 1 : 0;
       if (truth && predicted) ++tp;
       else if (!truth && predicted) ++fp;
@@ -101,8 +115,18 @@ export function taggingMetrics(scores: Float32Array, targets: Float32Array, clas
     fnAll += fn;
     const ap = averagePrecision(s, t);
     const auc = rocAuc(s, t);
-    const notes = [ap === null ? 'no positives: AP undefined' : '', auc === null ? `no ${positives === 0 ? 'positives' : 'negatives'}: ROC-AUC undefined` : ''].filter(Boolean);
-    perClass.push({ name: classes[k], positives, ap, rocAuc: auc, f1: tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn), ...(notes.length ? { note: notes.join('; ') } : {}) });
+    const notes = [
+      ap === null ? 'no positives: AP undefined' : '',
+      auc === null ? `no ${positives === 0 ? 'positives' : 'negatives'}: ROC-AUC undefined` : '',
+    ].filter(Boolean);
+    perClass.push({
+      name: classes[k],
+      positives,
+      ap,
+      rocAuc: auc,
+      f1: tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
+      ...(notes.length ? { note: notes.join('; ') } : {}),
+    });
   }
   return {
     mAP: mean(perClass.map((m) => m.ap)),

@@ -17,7 +17,15 @@
 import type { LayerSpec, NetworkSpec } from '../spec.js';
 
 const FILTERS = [16, 32, 64, 128, 128, 128, 128];
-const POOLS: Array<[number, number]> = [[2, 2], [2, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2]];
+const POOLS: Array<[number, number]> = [
+  [2, 2],
+  [2, 2],
+  [1, 2],
+  [1, 2],
+  [1, 2],
+  [1, 2],
+  [1, 2],
+];
 
 export function dcaseCrnnLayers(mels: number, frames: number, classes: number): LayerSpec[] {
   const layers: LayerSpec[] = [{ type: 'permute', dims: [0, 2, 1] }];
@@ -30,7 +38,8 @@ export function dcaseCrnnLayers(mels: number, frames: number, classes: number): 
       { type: 'avgpool2d', kernel: POOLS[i] },
     );
   });
-  let t = frames, f = mels;
+  let t = frames,
+    f = mels;
   for (const [pt, pf] of POOLS) {
     t = Math.floor(t / pt);
     f = Math.floor(f / pf);
@@ -48,5 +57,11 @@ export function dcaseCrnnLayers(mels: number, frames: number, classes: number): 
 /** inputShape: [1, mels, frames] from the front end (dcase: [1, 128, 626]). */
 export function dcaseCrnnSpec(inputShape: number[], classes: number, seed: number): NetworkSpec {
   const [, mels, frames] = inputShape;
-  return { input: inputShape, layers: dcaseCrnnLayers(mels, frames, classes), loss: 'bce', optimizer: { type: 'adam', lr: 1e-3, betas: [0.9, 0.999] }, seed };
+  return {
+    input: inputShape,
+    layers: dcaseCrnnLayers(mels, frames, classes),
+    loss: 'bce',
+    optimizer: { type: 'adam', lr: 1e-3, betas: [0.9, 0.999] },
+    seed,
+  };
 }

@@ -53,37 +53,48 @@ function positive(name: string, value: number | undefined): number {
 /** L conv blocks: 3x3 conv (padding 1) + ReLU + 2x2 max-pool. */
 function convBlocks(layers: number, width: number): LayerSpec[] {
   const out: LayerSpec[] = [];
-  for (let l = 0; l < layers; ++l) out.push({ type: 'conv2d', out: width, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'maxpool2d', kernel: 2 });
+  for (let l = 0; l < layers; ++l)
+    out.push({ type: 'conv2d', out: width, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'maxpool2d', kernel: 2 });
   return out;
 }
 
 function checkPooling(layers: number, bands: number, frames: number): void {
-  if (bands >> layers < 1 || frames >> layers < 1) throw new SedjouleError('E_USAGE', `${layers} pooling blocks do not fit an input of ${bands} x ${frames}`);
+  if (bands >> layers < 1 || frames >> layers < 1)
+    throw new SedjouleError('E_USAGE', `${layers} pooling blocks do not fit an input of ${bands} x ${frames}`);
 }
 
 export function modelLayers(config: ModelConfig, ctx: ModelContext): LayerSpec[] {
-  if (ctx.inputShape.length !== 3) throw new SedjouleError('E_SHAPE', `models expect an input [channels, bands, frames], got [${ctx.inputShape}]`);
+  if (ctx.inputShape.length !== 3)
+    throw new SedjouleError('E_SHAPE', `models expect an input [channels, bands, frames], got [${ctx.inputShape}]`);
   const [channels, bands, frames] = ctx.inputShape;
   const faithful = (config.variant ?? 'fixed') === 'faithful';
   // Faithful models end in a softmax over the classes (quirk 1).
   const head: LayerSpec[] = faithful ? [{ type: 'linear', out: ctx.classes }, { type: 'softmax' }] : [{ type: 'linear', out: ctx.classes }];
   switch (config.arch) {
     case 'mlp': {
-      const layers = positive('layers', config.layers), width = positive('width', config.width);
+      const layers = positive('layers', config.layers),
+        width = positive('width', config.width);
       const out: LayerSpec[] = [{ type: 'flatten' }];
       for (let l = 0; l < layers; ++l) out.push({ type: 'linear', out: width }, { type: 'relu' });
       return [...out, ...head];
     }
     case 'cnn': {
-      const layers = positive('layers', config.layers), width = positive('width', config.width);
+      const layers = positive('layers', config.layers),
+        width = positive('width', config.width);
       checkPooling(layers, bands, frames);
       return [...convBlocks(layers, width), { type: 'flatten' }, ...head];
     }
     case 'rnn': {
-      const layers = positive('layers', config.layers), width = positive('width', config.width);
+      const layers = positive('layers', config.layers),
+        width = positive('width', config.width);
       if (faithful) {
         // Quirk 3: one step of every input value.
-        return [{ type: 'reshape', shape: [1, channels * bands * frames] }, { type: 'gru', hidden: width, layers }, { type: 'last_step' }, ...head];
+        return [
+          { type: 'reshape', shape: [1, channels * bands * frames] },
+          { type: 'gru', hidden: width, layers },
+          { type: 'last_step' },
+          ...head,
+        ];
       }
       // [C, bands, frames] -> [frames, C * bands]: the GRU runs over time frames.
       return [
@@ -95,13 +106,22 @@ export function modelLayers(config: ModelConfig, ctx: ModelContext): LayerSpec[]
       ];
     }
     case 'crnn': {
-      const lc = positive('conv-layers', config.convLayers), lr = positive('rnn-layers', config.rnnLayers);
-      const hc = positive('conv-width', config.convWidth), hr = positive('rnn-width', config.rnnWidth);
+      const lc = positive('conv-layers', config.convLayers),
+        lr = positive('rnn-layers', config.rnnLayers);
+      const hc = positive('conv-width', config.convWidth),
+        hr = positive('rnn-width', config.rnnWidth);
       checkPooling(lc, bands, frames);
-      const b = bands >> lc, f = frames >> lc;
+      const b = bands >> lc,
+        f = frames >> lc;
       if (faithful) {
         // Quirk 4: view(B, -1, hc) of [hc, b, f] without permute, then the last step.
-        return [...convBlocks(lc, hc), { type: 'reshape', shape: [b * f, hc] }, { type: 'gru', hidden: hr, layers: lr }, { type: 'last_step' }, ...head];
+        return [
+          ...convBlocks(lc, hc),
+          { type: 'reshape', shape: [b * f, hc] },
+          { type: 'gru', hidden: hr, layers: lr },
+          { type: 'last_step' },
+          ...head,
+        ];
       }
       // conv output [hc, b, f] -> [f, hc * b]: time frames stay the sequence axis.
       return [
@@ -131,6 +151,9 @@ export function modelSpec(config: ModelConfig, ctx: ModelContext): NetworkSpec {
 }
 
 export function describeModel(config: ModelConfig): string {
-  const body = config.arch === 'crnn' ? `crnn conv ${config.convLayers}x${config.convWidth} rnn ${config.rnnLayers}x${config.rnnWidth}` : `${config.arch} ${config.layers}x${config.width}`;
+  const body =
+    config.arch === 'crnn'
+      ? `crnn conv ${config.convLayers}x${config.convWidth} rnn ${config.rnnLayers}x${config.rnnWidth}`
+      : `${config.arch} ${config.layers}x${config.width}`;
   return `${body} (${config.variant ?? 'fixed'})`;
 }

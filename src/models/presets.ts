@@ -1,7 +1,7 @@
 /**
  * Named models and grids:
  * - `paper43`: the 43 (family, layers, widths) configurations of Douwes & Serizel (2024), as
- *   launched by toolbox_energy's launch_experiment.sh (../shared/reference/paper.md, 1.4), in the
+ *   launched by launch_experiment.sh of the authors' code (ConstanceDws/toolbox_energy @4c6f87d2), in the
  *   faithful variant on the toolbox front end (1 x 128 x 64);
  * - `dcase-crnn`: the DCASE 2023 task 4 baseline CRNN on the dcase front end (1 x 128 x 626);
  * - `demo`: the grid of `sedjoule demo`, three small configurations per family.
@@ -44,11 +44,49 @@ const crnn = (convLayers: number, rnnLayers: number, convWidth: number, rnnWidth
 
 /** The study's grid: 10 MLP, 12 CNN, 11 GRU, 10 CRNN. "728" is in the released code (probably 768). */
 export const PAPER43_CONFIGS: ModelConfig[] = [
-  mlp(1, 512), mlp(1, 1024), mlp(4, 1024), mlp(1, 2048), mlp(4, 2048), mlp(4, 4096), mlp(6, 4096), mlp(10, 4096), mlp(16, 4096), mlp(32, 4096),
-  cnn(1, 128), cnn(1, 256), cnn(1, 512), cnn(1, 1024), cnn(2, 128), cnn(2, 256), cnn(2, 384), cnn(2, 512), cnn(2, 768), cnn(2, 1024), cnn(6, 384), cnn(6, 768),
-  rnn(1, 128), rnn(1, 512), rnn(1, 1024), rnn(4, 1024), rnn(6, 1024), rnn(1, 2048), rnn(2, 2048), rnn(4, 2048), rnn(6, 2048), rnn(10, 2048), rnn(14, 2048),
-  crnn(1, 1, 64, 64), crnn(2, 1, 64, 64), crnn(1, 2, 64, 64), crnn(1, 1, 256, 64), crnn(1, 1, 512, 256), crnn(1, 2, 512, 256), crnn(2, 1, 512, 256),
-  crnn(1, 2, 1024, 256), crnn(2, 2, 728, 256), crnn(2, 2, 1024, 256),
+  mlp(1, 512),
+  mlp(1, 1024),
+  mlp(4, 1024),
+  mlp(1, 2048),
+  mlp(4, 2048),
+  mlp(4, 4096),
+  mlp(6, 4096),
+  mlp(10, 4096),
+  mlp(16, 4096),
+  mlp(32, 4096),
+  cnn(1, 128),
+  cnn(1, 256),
+  cnn(1, 512),
+  cnn(1, 1024),
+  cnn(2, 128),
+  cnn(2, 256),
+  cnn(2, 384),
+  cnn(2, 512),
+  cnn(2, 768),
+  cnn(2, 1024),
+  cnn(6, 384),
+  cnn(6, 768),
+  rnn(1, 128),
+  rnn(1, 512),
+  rnn(1, 1024),
+  rnn(4, 1024),
+  rnn(6, 1024),
+  rnn(1, 2048),
+  rnn(2, 2048),
+  rnn(4, 2048),
+  rnn(6, 2048),
+  rnn(10, 2048),
+  rnn(14, 2048),
+  crnn(1, 1, 64, 64),
+  crnn(2, 1, 64, 64),
+  crnn(1, 2, 64, 64),
+  crnn(1, 1, 256, 64),
+  crnn(1, 1, 512, 256),
+  crnn(1, 2, 512, 256),
+  crnn(2, 1, 512, 256),
+  crnn(1, 2, 1024, 256),
+  crnn(2, 2, 728, 256),
+  crnn(2, 2, 1024, 256),
 ];
 
 /**
@@ -75,7 +113,12 @@ export const PRESETS: Record<string, Preset> = {
   paper43: {
     name: 'paper43',
     description: "Douwes & Serizel's 43 configurations (faithful variant, toolbox front end, 1 x 128 x 64)",
-    entries: PAPER43_CONFIGS.map((config, i) => ({ id: `paper43:${i + 1}`, name: describeModel(config), model: { kind: 'family', config }, frontend: 'toolbox' })),
+    entries: PAPER43_CONFIGS.map((config, i) => ({
+      id: `paper43:${i + 1}`,
+      name: describeModel(config),
+      model: { kind: 'family', config },
+      frontend: 'toolbox',
+    })),
   },
   'dcase-crnn': {
     name: 'dcase-crnn',
@@ -85,7 +128,12 @@ export const PRESETS: Record<string, Preset> = {
   demo: {
     name: 'demo',
     description: 'sedjoule demo: three small configurations of each family (fixed variant, toolbox front end, 1 x 128 x 64)',
-    entries: DEMO_CONFIGS.map((config, i) => ({ id: `demo:${i + 1}`, name: describeModel(config), model: { kind: 'family', config }, frontend: 'toolbox' })),
+    entries: DEMO_CONFIGS.map((config, i) => ({
+      id: `demo:${i + 1}`,
+      name: describeModel(config),
+      model: { kind: 'family', config },
+      frontend: 'toolbox',
+    })),
   },
 };
 
@@ -99,7 +147,10 @@ export function namedModel(name: string): PresetEntry {
     if (n >= 1 && n <= preset.entries.length) return preset.entries[n - 1];
     throw new SedjouleError('E_USAGE', `${name}: ${preset.name} has configurations 1 to ${preset.entries.length}`);
   }
-  throw new SedjouleError('E_USAGE', `unknown model '${name}': use dcase-crnn or paper43:N (N from 1 to ${PAPER43_CONFIGS.length}); see sedjoule presets`);
+  throw new SedjouleError(
+    'E_USAGE',
+    `unknown model '${name}': use dcase-crnn or paper43:N (N from 1 to ${PAPER43_CONFIGS.length}); see sedjoule presets`,
+  );
 }
 
 export function presetNamed(name: string): Preset {

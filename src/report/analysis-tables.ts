@@ -33,7 +33,11 @@ export function fitsTable(analysis: AnalysisReport): string {
       // Utilisation rows of runs without a GPU source say nothing (the panels already say why).
       if (!c || (variable === 'gpuUtilPct' && c.n === 0)) continue;
       const fit = f?.logLog;
-      const slope = fit ? (fit.slope === null ? `- (${fit.reason ?? 'no fit'})` : `${sig(fit.slope)}${fit.slopeSE === null ? '' : ` ± ${sig(fit.slopeSE, 2)}`}`) : 'not fitted';
+      const slope = fit
+        ? fit.slope === null
+          ? `- (${fit.reason ?? 'no fit'})`
+          : `${sig(fit.slope)}${fit.slopeSE === null ? '' : ` ± ${sig(fit.slopeSE, 2)}`}`
+        : 'not fitted';
       rows.push([
         g.phase,
         g.family,
@@ -47,25 +51,53 @@ export function fitsTable(analysis: AnalysisReport): string {
       ]);
     }
   }
-  return table(['phase', 'family', 'energy vs', 'n', 'Pearson r [95% CI]', 'Spearman rho [95% CI]', 'log-log slope ± se', 'R²', 'note'], rows, [false, false, false, true, true, true, true, true, false], 'fits');
+  return table(
+    ['phase', 'family', 'energy vs', 'n', 'Pearson r [95% CI]', 'Spearman rho [95% CI]', 'log-log slope ± se', 'R²', 'note'],
+    rows,
+    [false, false, false, true, true, true, true, true, false],
+    'fits',
+  );
 }
 
 export function trainTestTable(analysis: AnalysisReport): string {
   const tt = analysis.trainTest;
   if (!tt.perConfig.length) return el('p', { class: 'muted' }, text('No configuration ran both a train and a test phase.'));
-  const rows = tt.perConfig.map((c) => [c.configId, c.model, sig(c.trainEnergyPerSampleJ), sig(c.testEnergyPerSampleJ), sig(c.energyRatio), sig(c.flopsRatio), c.reason ?? '']);
+  const rows = tt.perConfig.map((c) => [
+    c.configId,
+    c.model,
+    sig(c.trainEnergyPerSampleJ),
+    sig(c.testEnergyPerSampleJ),
+    sig(c.energyRatio),
+    sig(c.flopsRatio),
+    c.reason ?? '',
+  ]);
   return (
     el('p', { class: 'muted' }, text(`${tt.note}.`)) +
-    table(['configuration', 'model', 'train J/sample', 'test J/sample', 'energy ratio', `counted FLOP ratio (assumed ${tt.assumed})`, 'note'], rows, [false, false, true, true, true, true, false])
+    table(
+      ['configuration', 'model', 'train J/sample', 'test J/sample', 'energy ratio', `counted FLOP ratio (assumed ${tt.assumed})`, 'note'],
+      rows,
+      [false, false, true, true, true, true, false],
+    )
   );
 }
 
 export function missingTable(analysis: AnalysisReport): string {
   if (!analysis.missing.length) return el('p', {}, text('Every phase that ran has an energy figure under this selection.'));
-  return table(['run', 'phase', 'reason'], analysis.missing.map((m) => [m.key, m.phase, m.reason]));
+  return table(
+    ['run', 'phase', 'reason'],
+    analysis.missing.map((m) => [m.key, m.phase, m.reason]),
+  );
 }
 
 export function caveatsTable(analysis: AnalysisReport): string {
   if (!analysis.flags.length) return '';
-  return el('details', {}, el('summary', {}, text(`${analysis.flags.length} caveats on figures that are kept (short windows, failed reads, resumed runs)`)), table(['run', 'phase', 'caveat'], analysis.flags.map((f) => [f.key, f.phase, f.flag])));
+  return el(
+    'details',
+    {},
+    el('summary', {}, text(`${analysis.flags.length} caveats on figures that are kept (short windows, failed reads, resumed runs)`)),
+    table(
+      ['run', 'phase', 'caveat'],
+      analysis.flags.map((f) => [f.key, f.phase, f.flag]),
+    ),
+  );
 }

@@ -32,9 +32,15 @@ export function axes(area: PlotArea, x: Scale, y: Scale, titles: { x: string; y:
   }
   parts.push(leaf('rect', { class: 'frame', x: x0, y: y0, width: x1 - x0, height: y1 - y0 }));
   const scaleNote = (s: Scale) => (s.kind === 'log' ? ', log' : '');
-  parts.push(el('text', { class: 'axis-title', x: (x0 + x1) / 2, y: area.height - 6, 'text-anchor': 'middle' }, text(`${titles.x}${scaleNote(x)}`)));
   parts.push(
-    el('text', { class: 'axis-title', x: 0, y: 0, transform: `translate(12 ${px((y0 + y1) / 2)}) rotate(-90)`, 'text-anchor': 'middle' }, text(`${titles.y}${scaleNote(y)}`)),
+    el('text', { class: 'axis-title', x: (x0 + x1) / 2, y: area.height - 6, 'text-anchor': 'middle' }, text(`${titles.x}${scaleNote(x)}`)),
+  );
+  parts.push(
+    el(
+      'text',
+      { class: 'axis-title', x: 0, y: 0, transform: `translate(12 ${px((y0 + y1) / 2)}) rotate(-90)`, 'text-anchor': 'middle' },
+      text(`${titles.y}${scaleNote(y)}`),
+    ),
   );
   return parts.join('');
 }

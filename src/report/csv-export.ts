@@ -6,13 +6,26 @@
  */
 import type { AnalysisReport } from '../analysis/analyze.js';
 import { familyOf } from '../analysis/observations.js';
-import { PHASES, type RunRecord } from '../experiment/run.js';
-import { csvText } from '../format/csv.js';
-import { attributeEnergy } from './kernel-energy.js';
+import { PHASES, type RunRecord } from '../records/run-record.js';
+import { csvText } from '../util/csv.js';
+import { LEDGER_COUNT_COLUMNS, LEDGER_LABEL_COLUMNS, type LedgerCountColumn, type LedgerLabelColumn } from '../ledger.js';
+import { attributeEnergy } from './kernel-energy-attribution.js';
 import { csvNumber } from './numbers.js';
 import type { RunRow } from './run-rows.js';
 
-const PHASE_COLUMNS = ['energy_j', 'energy_uncertainty_j', 'energy_missing', 'energy_methods', 'energy_sources', 'energy_flags', 'duration_s', 'samples', 'flops', 'macs', 'gpu_util_pct'] as const;
+const PHASE_COLUMNS = [
+  'energy_j',
+  'energy_uncertainty_j',
+  'energy_missing',
+  'energy_methods',
+  'energy_sources',
+  'energy_flags',
+  'duration_s',
+  'samples',
+  'flops',
+  'macs',
+  'gpu_util_pct',
+] as const;
 
 export const RUN_COLUMNS: string[] = [
   'run',
@@ -40,7 +53,25 @@ export const RUN_COLUMNS: string[] = [
 
 export function runsCsv(rows: RunRow[], analysis: AnalysisReport): string {
   const lines = rows.map((r) => {
-    const cells = [r.key, r.configId, String(r.repeat), r.family, r.model, String(r.params), String(r.epochs), String(r.batch), String(r.lr), String(r.seed), r.frontend, r.data, r.machine, r.startedAt, csvNumber(r.wallS), analysis.energy.basis, analysis.energy.device];
+    const cells = [
+      r.key,
+      r.configId,
+      String(r.repeat),
+      r.family,
+      r.model,
+      String(r.params),
+      String(r.epochs),
+      String(r.batch),
+      String(r.lr),
+      String(r.seed),
+      r.frontend,
+      r.data,
+      r.machine,
+      r.startedAt,
+      csvNumber(r.wallS),
+      analysis.energy.basis,
+      analysis.energy.device,
+    ];
     for (const phase of PHASES) {
       const c = r.phases[phase];
       if (!c) {
@@ -67,25 +98,18 @@ export function runsCsv(rows: RunRow[], analysis: AnalysisReport): string {
   return csvText(RUN_COLUMNS, lines);
 }
 
+/** A ledger column's name in kernels.csv: snake case, as the other columns; `name` is the kernel. */
+function kernelCsvColumn(column: LedgerLabelColumn | LedgerCountColumn): string {
+  return column === 'name' ? 'kernel' : column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 export const KERNEL_COLUMNS = [
   'run',
   'config',
   'family',
   'model',
   'phase',
-  'layer',
-  'kernel',
-  'pass',
-  'shapes',
-  'calls',
-  'macs',
-  'flops',
-  'transcendentals',
-  'comparisons',
-  'bytes_read',
-  'bytes_written',
-  'padding_macs',
-  'ms',
+  ...[...LEDGER_LABEL_COLUMNS, ...LEDGER_COUNT_COLUMNS].map(kernelCsvColumn),
   'time_share',
   'energy_attributed_j',
   'energy_attribution',
@@ -95,7 +119,7 @@ export const KERNEL_COLUMNS = [
 /**
  * One row per ledger row of each run's train, test and run phases. `time_share` is the row's
  * wall time over the phase's; `energy_attributed_j` = phase energy x time_share, a model (see
- * kernel-energy.ts), so the column says so in its name and `energy_attribution` names the basis.
+ * kernel-energy-attribution.ts), so the column says so in its name and `energy_attribution` names the basis.
  */
 export function kernelsCsv(records: RunRecord[], analysis: AnalysisReport): string {
   const lines: string[][] = [];
@@ -104,7 +128,11 @@ export function kernelsCsv(records: RunRecord[], analysis: AnalysisReport): stri
       const p = record.phases[phase];
       if (!p) continue;
       const o = analysis.observations.find((x) => x.key === record.key && x.phase === phase);
-      const attribution = attributeEnergy(p.kernels, { energyJ: o?.energyJ ?? null, missing: o?.energy.reason, seconds: o?.durationS ?? p.result.seconds });
+      const attribution = attributeEnergy(p.kernels, {
+        energyJ: o?.energyJ ?? null,
+        missing: o?.energy.reason,
+        seconds: o?.durationS ?? p.result.seconds,
+      });
       const how = `${analysis.energy.basis} ${o?.energy.methods.join('+') || 'energy'} x ${attribution.basis === 'phase-time' ? 'kernel time / phase time' : 'kernel time / all kernel time'}`;
       for (const { row, timeShare, energyJ } of attribution.rows) {
         lines.push([
@@ -113,19 +141,8 @@ export function kernelsCsv(records: RunRecord[], analysis: AnalysisReport): stri
           familyOf(record),
           record.model.name,
           phase,
-          row.layer,
-          row.name,
-          row.pass,
-          row.shapes,
-          String(row.calls),
-          String(row.macs),
-          String(row.flops),
-          String(row.transcendentals),
-          String(row.comparisons),
-          String(row.bytesRead),
-          String(row.bytesWritten),
-          String(row.paddingMacs),
-          csvNumber(row.ms),
+          ...LEDGER_LABEL_COLUMNS.map((column) => row[column]),
+          ...LEDGER_COUNT_COLUMNS.map((column) => csvNumber(row[column])),
           csvNumber(timeShare),
           csvNumber(energyJ),
           energyJ === null ? '' : how,

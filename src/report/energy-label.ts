@@ -4,7 +4,7 @@
  * called MODELLED in every plot title it appears in, so a chart cannot be mistaken for a
  * measurement when it is cut out of the page.
  */
-import type { DeviceFilter, EnergySelection } from '../analysis/energy-selection.js';
+import type { EnergyScope, EnergySelection } from '../analysis/energy-selection.js';
 import type { EnergyMethod } from '../energy/types.js';
 
 export const METHOD_TEXT: Record<EnergyMethod, string> = {
@@ -14,10 +14,10 @@ export const METHOD_TEXT: Record<EnergyMethod, string> = {
   modelled: 'modelled (process CPU time x TDP / cores: an estimate, not a measurement)',
 };
 
-const DEVICE_TEXT: Record<DeviceFilter, string> = {
+const DEVICE_TEXT: Record<EnergyScope, string> = {
   all: 'all devices',
   gpu: 'GPUs only',
-  cpu: 'host side only (CPU package, DRAM, platform)',
+  host: 'host side only (CPU package, DRAM, platform)',
 };
 
 export interface EnergyLabel {

@@ -7,7 +7,7 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import type { Variable } from '../analysis/analyze.js';
 import { bracket, sig } from '../format/significant.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { energyLabel } from './energy-label.js';
 import type { EnergyPoint } from './energy-points.js';
 import { exact } from './numbers.js';
@@ -101,17 +101,23 @@ export function energyPanels(analysis: AnalysisReport, points: EnergyPoint[], re
       } else {
         panel.notes.push('No fit line: the analysis fits energy on FLOPs, parameters and bytes moved, not on utilisation.');
       }
-      const pooled = analysis.groups.find((g) => g.phase === phase && g.family === 'all')?.correlations.find((c) => c.variable === variable.key);
+      const pooled = analysis.groups
+        .find((g) => g.phase === phase && g.family === 'all')
+        ?.correlations.find((c) => c.variable === variable.key);
       if (pooled) {
         panel.notes.push(
           `All families: Pearson r ${sig(pooled.pearson.value)} ${bracket(pooled.pearson.interval, 2)}, Spearman rho ${sig(pooled.spearman.value)} ${bracket(pooled.spearman.interval, 2)} (n ${pooled.n})${pooled.pearson.value === null && pooled.pearson.reason ? `: ${pooled.pearson.reason}` : ''}.`,
         );
       }
       const noEnergy = inPhase.length - withEnergy.length;
-      if (noEnergy) panel.notes.push(`${plural(noEnergy, unit)} without ${phase} energy left out (missing, with the reason, in the runs table; never plotted as 0).`);
+      if (noEnergy)
+        panel.notes.push(
+          `${plural(noEnergy, unit)} without ${phase} energy left out (missing, with the reason, in the runs table; never plotted as 0).`,
+        );
       const noX = withEnergy.length - plotted.length;
       if (noX) panel.notes.push(`${plural(noX, unit)} without ${variable.label} left out.`);
-      if (plotted.some((p) => p.energyJ! <= 0)) panel.notes.push('Linear energy axis: some net energies are at or below zero (idle power above the phase\'s mean).');
+      if (plotted.some((p) => p.energyJ! <= 0))
+        panel.notes.push("Linear energy axis: some net energies are at or below zero (idle power above the phase's mean).");
       if (plotted.some((p) => xOf(p, variable.key)! <= 0)) panel.notes.push(`Linear x axis: some ${variable.label} values are zero.`);
     }
   }

@@ -7,7 +7,7 @@
 import { configurationPoints, type AnalysisReport } from '../analysis/analyze.js';
 import type { Family, Observation } from '../analysis/observations.js';
 import type { EnergyMethod } from '../energy/types.js';
-import type { Phase } from '../experiment/run.js';
+import type { Phase } from '../records/run-record.js';
 
 export interface EnergyPoint {
   /** Configuration id, or run key in 'runs' mode. */
@@ -35,7 +35,8 @@ function union<T>(lists: T[][]): T[] {
 function fromObservations(id: string, list: Observation[], energyJ: number | null, flops: number, gpuUtilPct: number | null): EnergyPoint {
   const withEnergy = list.filter((o) => o.energyJ !== null);
   const u = withEnergy.map((o) => o.energy.uncertaintyJ);
-  const uncertaintyJ = withEnergy.length && u.every((v) => v !== null) ? Math.sqrt(u.reduce((a, v) => a + v! * v!, 0)) / withEnergy.length : null;
+  const uncertaintyJ =
+    withEnergy.length && u.every((v) => v !== null) ? Math.sqrt(u.reduce((a, v) => a + v! * v!, 0)) / withEnergy.length : null;
   const first = list[0];
   return {
     id,
@@ -63,5 +64,7 @@ export function energyPoints(analysis: AnalysisReport): EnergyPoint[] {
     const key = `${o.configId}\u0000${o.phase}`;
     byKey.set(key, [...(byKey.get(key) ?? []), o]);
   }
-  return configurationPoints(analysis.observations).map((p) => fromObservations(p.configId, byKey.get(`${p.configId}\u0000${p.phase}`)!, p.energyJ, p.flops, p.gpuUtilPct));
+  return configurationPoints(analysis.observations).map((p) =>
+    fromObservations(p.configId, byKey.get(`${p.configId}\u0000${p.phase}`)!, p.energyJ, p.flops, p.gpuUtilPct),
+  );
 }

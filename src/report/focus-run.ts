@@ -4,7 +4,7 @@
  * show and whose windows are least dominated by counter quantisation.
  */
 import { SedjouleError } from '../errors.js';
-import type { RunRecord } from '../experiment/run.js';
+import type { RunRecord } from '../records/run-record.js';
 
 /** Wall time of a run: its record's start to finish, else the sum of its phases' times. */
 export function runSeconds(record: RunRecord): number {
@@ -19,10 +19,17 @@ export function focusRun(records: RunRecord[], key?: string): { record: RunRecor
     const byKey = records.find((r) => r.key === key);
     if (byKey) return { record: byKey, chosenBy: `Run ${byKey.key}, chosen with --trace-run` };
     const byConfig = records.filter((r) => r.config.id === key).sort((a, b) => a.config.repeat - b.config.repeat);
-    if (byConfig.length) return { record: byConfig[0], chosenBy: `Run ${byConfig[0].key}, the first repeat of configuration ${key} (--trace-run)` };
+    if (byConfig.length)
+      return { record: byConfig[0], chosenBy: `Run ${byConfig[0].key}, the first repeat of configuration ${key} (--trace-run)` };
     const keys = records.map((r) => r.key);
-    throw new SedjouleError('E_USAGE', `--trace-run ${key}: no run has that key or configuration id; runs: ${keys.slice(0, 12).join(', ')}${keys.length > 12 ? `, ... (${keys.length} in all)` : ''}`);
+    throw new SedjouleError(
+      'E_USAGE',
+      `--trace-run ${key}: no run has that key or configuration id; runs: ${keys.slice(0, 12).join(', ')}${keys.length > 12 ? `, ... (${keys.length} in all)` : ''}`,
+    );
   }
   const longest = records.reduce((a, b) => (runSeconds(b) > runSeconds(a) ? b : a));
-  return { record: longest, chosenBy: `Run ${longest.key}, the longest of the ${records.length} runs (${runSeconds(longest).toFixed(1)} s; --trace-run KEY shows another)` };
+  return {
+    record: longest,
+    chosenBy: `Run ${longest.key}, the longest of the ${records.length} runs (${runSeconds(longest).toFixed(1)} s; --trace-run KEY shows another)`,
+  };
 }

@@ -5,7 +5,7 @@
  */
 
 /** Escapes text for an HTML/SVG text node or a double-quoted attribute value. */
-export function escapeText(text: string): string {
+function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 

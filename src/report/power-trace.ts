@@ -6,7 +6,7 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import { windowEnergy } from '../analysis/energy-selection.js';
 import type { EnergyWindow } from '../energy/types.js';
-import type { RunRecord } from '../experiment/run.js';
+import type { RunRecord } from '../records/run-record.js';
 import { axes, inner, polyline, type PlotArea } from './axes.js';
 import { el, text, tooltip } from './markup.js';
 import { exact } from './numbers.js';
@@ -40,7 +40,9 @@ function windowLines(w: EnergyWindow, analysis: AnalysisReport): string[] {
       : `${analysis.energy.basis} energy ${exact(chosen.joules)} J ± ${exact(chosen.uncertaintyJ)} J (${chosen.methods.join(' + ')}: ${chosen.sources.join(', ')})`,
   );
   for (const s of w.sources) {
-    lines.push(`  ${s.id} (${s.source}): ${s.joules === null ? `missing: ${s.unavailable ?? 'no reason given'}` : `${exact(s.joules)} J gross${s.net ? `, ${exact(s.net.joules)} J net` : ''}`}`);
+    lines.push(
+      `  ${s.id} (${s.source}): ${s.joules === null ? `missing: ${s.unavailable ?? 'no reason given'}` : `${exact(s.joules)} J gross${s.net ? `, ${exact(s.net.joules)} J net` : ''}`}`,
+    );
   }
   return lines;
 }
@@ -66,7 +68,10 @@ function shadedWindows(record: RunRecord, analysis: AnalysisReport): ShadedWindo
       child: false,
       lines: [
         `idle baseline: ${exact(energy.idle.durationS)} s, measured when the meter started (placed at 0 s: the record keeps its length, not its edges)`,
-        ...energy.idle.sources.map((s) => `  ${s.id} (${s.source}): ${s.powerW === null ? `missing: ${s.unavailable ?? 'no reason given'}` : `${exact(s.powerW)} W ± ${exact(s.uncertaintyW ?? null)} W`}`),
+        ...energy.idle.sources.map(
+          (s) =>
+            `  ${s.id} (${s.source}): ${s.powerW === null ? `missing: ${s.unavailable ?? 'no reason given'}` : `${exact(s.powerW)} W ± ${exact(s.uncertaintyW ?? null)} W`}`,
+        ),
       ],
     });
   }
@@ -74,7 +79,12 @@ function shadedWindows(record: RunRecord, analysis: AnalysisReport): ShadedWindo
 }
 
 function emptyFigure(reason: string, title: string): string {
-  return el('figure', { class: 'panel wide empty', 'data-plot': 'trace', 'data-empty': reason }, el('figcaption', {}, el('span', { class: 'plot-title' }, text(title))), el('p', { class: 'why' }, text(reason)));
+  return el(
+    'figure',
+    { class: 'panel wide empty', 'data-plot': 'trace', 'data-empty': reason },
+    el('figcaption', {}, el('span', { class: 'plot-title' }, text(title))),
+    el('p', { class: 'why' }, text(reason)),
+  );
 }
 
 export function powerTraceFigure(record: RunRecord, analysis: AnalysisReport, chosenBy: string): string {
@@ -82,7 +92,11 @@ export function powerTraceFigure(record: RunRecord, analysis: AnalysisReport, ch
   if (!record.energy) return emptyFigure(`energy was not measured in run ${record.key}: no power trace`, title0);
   const trace = record.energy.trace;
   const sources = trace.sources.filter((s) => s.powerW.some((v) => v !== null));
-  if (sources.length === 0) return emptyFigure(`run ${record.key}'s trace has no power readings (sources: ${trace.sources.map((s) => `${s.id} (${s.source})`).join(', ') || 'none'})`, title0);
+  if (sources.length === 0)
+    return emptyFigure(
+      `run ${record.key}'s trace has no power readings (sources: ${trace.sources.map((s) => `${s.id} (${s.source})`).join(', ') || 'none'})`,
+      title0,
+    );
   const modelled = sources.filter((s) => s.source === 'modelled').map((s) => s.id);
   const title = `${title0}${modelled.length ? `: includes MODELLED power (${modelled.join(', ')})` : ''}`;
 
@@ -96,13 +110,22 @@ export function powerTraceFigure(record: RunRecord, analysis: AnalysisReport, ch
 
   const shaded: string[] = [];
   for (const w of windows) {
-    const left = x.map(w.startS), right = x.map(w.endS);
+    const left = x.map(w.startS),
+      right = x.map(w.endS);
     const colour = WINDOW_COLOURS[w.kind];
     const top = w.child ? y1 - CHILD_BAND : y0;
     shaded.push(
       el(
         'rect',
-        { class: `window ${w.child ? 'child' : 'top'}`, 'data-window': w.name, x: left, y: top, width: Math.max(1, right - left), height: w.child ? CHILD_BAND : y1 - y0, fill: colour },
+        {
+          class: `window ${w.child ? 'child' : 'top'}`,
+          'data-window': w.name,
+          x: left,
+          y: top,
+          width: Math.max(1, right - left),
+          height: w.child ? CHILD_BAND : y1 - y0,
+          fill: colour,
+        },
         tooltip(w.lines),
       ),
     );
@@ -110,7 +133,13 @@ export function powerTraceFigure(record: RunRecord, analysis: AnalysisReport, ch
     // A label wider than its window would sit on the neighbour's: shown only when it fits, and
     // the window's title still names it.
     if (right - left >= label.length * 6.2 + 4) {
-      shaded.push(el('text', { class: `window-label${w.child ? ' child' : ''}`, x: (left + right) / 2, y: w.child ? y1 - 4 : y0 - 6, 'text-anchor': 'middle' }, text(label)));
+      shaded.push(
+        el(
+          'text',
+          { class: `window-label${w.child ? ' child' : ''}`, x: (left + right) / 2, y: w.child ? y1 - 4 : y0 - 6, 'text-anchor': 'middle' },
+          text(label),
+        ),
+      );
     }
   }
   parts.push(el('g', { class: 'windows' }, ...shaded));
@@ -122,17 +151,44 @@ export function powerTraceFigure(record: RunRecord, analysis: AnalysisReport, ch
     return el(
       'path',
       { class: 'trace', d: polyline(points), stroke: SOURCE_COLOURS[i % SOURCE_COLOURS.length], 'data-source': s.id },
-      tooltip(`${s.id} (${s.source}${s.source === 'modelled' ? ': MODELLED' : ''}): ${present.length} samples, mean ${exact(mean)} W, max ${exact(Math.max(...present))} W${s.droppedSamples ? `, ${s.droppedSamples} samples dropped` : ''}`),
+      tooltip(
+        `${s.id} (${s.source}${s.source === 'modelled' ? ': MODELLED' : ''}): ${present.length} samples, mean ${exact(mean)} W, max ${exact(Math.max(...present))} W${s.droppedSamples ? `, ${s.droppedSamples} samples dropped` : ''}`,
+      ),
     );
   });
   parts.push(el('g', { class: 'traces' }, ...lines));
 
-  const svg = el('svg', { class: 'plot', viewBox: `0 0 ${AREA.width} ${AREA.height}`, width: AREA.width, height: AREA.height, role: 'img', 'aria-label': title }, ...parts);
+  const svg = el(
+    'svg',
+    {
+      class: 'plot',
+      viewBox: `0 0 ${AREA.width} ${AREA.height}`,
+      width: AREA.width,
+      height: AREA.height,
+      role: 'img',
+      'aria-label': title,
+    },
+    ...parts,
+  );
   const legend = el(
     'ul',
     { class: 'legend inline' },
-    ...sources.map((s, i) => el('li', {}, el('span', { class: 'swatch line', style: `background:${SOURCE_COLOURS[i % SOURCE_COLOURS.length]}` }), text(`${s.id} (${s.source}${s.source === 'modelled' ? ': MODELLED' : ''})`))),
-    ...[...new Set(windows.map((w) => w.kind))].map((kind) => el('li', {}, el('span', { class: 'swatch window', style: `background:${WINDOW_COLOURS[kind]}` }), text(kind === 'epoch' ? 'epoch windows (band at the bottom)' : `${kind} window`))),
+    ...sources.map((s, i) =>
+      el(
+        'li',
+        {},
+        el('span', { class: 'swatch line', style: `background:${SOURCE_COLOURS[i % SOURCE_COLOURS.length]}` }),
+        text(`${s.id} (${s.source}${s.source === 'modelled' ? ': MODELLED' : ''})`),
+      ),
+    ),
+    ...[...new Set(windows.map((w) => w.kind))].map((kind) =>
+      el(
+        'li',
+        {},
+        el('span', { class: 'swatch window', style: `background:${WINDOW_COLOURS[kind]}` }),
+        text(kind === 'epoch' ? 'epoch windows (band at the bottom)' : `${kind} window`),
+      ),
+    ),
   );
   const subtitle = `${chosenBy}. Power sampled every ${exact(trace.periodS)} s, at most 2000 points per source kept in the record. Shaded: the run's energy windows (hover for their energy per source).`;
   return el(

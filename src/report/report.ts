@@ -9,9 +9,9 @@ import path from 'node:path';
 
 import { analyzeRecords, type AnalysisReport, type AnalyzeOptions } from '../analysis/analyze.js';
 import { FAMILIES } from '../analysis/observations.js';
-import { loadRunRecords, type LoadedRecords } from '../analysis/records.js';
-import { PHASES, type RunRecord } from '../experiment/run.js';
-import { readManifest, MANIFEST_FILE, type SweepManifest } from '../experiment/sweep-folder.js';
+import { loadRunRecords, type LoadedRecords } from '../records/read-records.js';
+import { PHASES, type RunRecord } from '../records/run-record.js';
+import { readManifest, MANIFEST_FILE, type SweepManifest } from '../records/sweep-manifest.js';
 import { packageVersion } from '../version.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { caveatsTable, fitsTable, missingTable, trainTestTable } from './analysis-tables.js';
@@ -28,8 +28,8 @@ import { runsTable } from './runs-table.js';
 import { renderScatter } from './scatter.js';
 import { kernelsCsv, runsCsv } from './csv-export.js';
 
-export const RUNS_CSV = 'runs.csv';
-export const KERNELS_CSV = 'kernels.csv';
+const RUNS_CSV = 'runs.csv';
+const KERNELS_CSV = 'kernels.csv';
 
 export interface ReportOptions extends AnalyzeOptions {
   /** Run key (or configuration id) whose power trace and kernels are shown; default the longest run. */
@@ -93,8 +93,18 @@ function unique<T>(values: T[]): T[] {
 function summarySection(records: RunRecord[], analysis: AnalysisReport, paths: string[], skipped: LoadedRecords['skipped']): string {
   const families = FAMILIES.filter((f) => records.some((r) => analysis.observations.some((o) => o.key === r.key && o.family === f)));
   const phases = PHASES.filter((p) => analysis.observations.some((o) => o.phase === p));
-  const protocol = unique(records.map((r) => `${r.config.epochs} epochs, batch ${r.config.batchSize}, lr ${r.config.lr}, run phase ${r.config.runPasses} x batch ${r.config.runBatch}`));
-  const data = unique(records.map((r) => `${r.data.source}: ${r.data.train} train / ${r.data.test} test, input [${r.data.inputShape.join(', ')}], ${r.data.classes.length} classes`));
+  const protocol = unique(
+    records.map(
+      (r) =>
+        `${r.config.epochs} epochs, batch ${r.config.batchSize}, lr ${r.config.lr}, run phase ${r.config.runPasses} x batch ${r.config.runBatch}`,
+    ),
+  );
+  const data = unique(
+    records.map(
+      (r) =>
+        `${r.data.source}: ${r.data.train} train / ${r.data.test} test, input [${r.data.inputShape.join(', ')}], ${r.data.classes.length} classes`,
+    ),
+  );
   const items: Array<[string, string]> = [
     ['runs', `${records.length} (${plural(unique(records.map((r) => r.config.id)).length, 'configuration')})`],
     ['families', families.join(', ') || 'none'],
@@ -106,7 +116,10 @@ function summarySection(records: RunRecord[], analysis: AnalysisReport, paths: s
   ];
   for (const { folder, manifest } of manifestsOf(paths)) {
     const failed = manifest.runs.filter((r) => r.status === 'failed');
-    items.push([`sweep ${manifest.id}`, `${folder}: ${manifest.status}; ${manifest.counts.done} of ${manifest.counts.runs} runs done${failed.length ? `; failed: ${failed.map((r) => `${r.key} (${r.error ?? 'no error recorded'})`).join('; ')}` : ''}`]);
+    items.push([
+      `sweep ${manifest.id}`,
+      `${folder}: ${manifest.status}; ${manifest.counts.done} of ${manifest.counts.runs} runs done${failed.length ? `; failed: ${failed.map((r) => `${r.key} (${r.error ?? 'no error recorded'})`).join('; ')}` : ''}`,
+    ]);
   }
   if (skipped.length) items.push(['files skipped', skipped.map((s) => `${s.file}: ${s.reason}`).join('; ')]);
   return facts(items) + el('h3', {}, text('train / test: energy per sample against counted FLOPs per sample')) + trainTestTable(analysis);
@@ -116,12 +129,21 @@ function energySection(records: RunRecord[], analysis: AnalysisReport): string {
   const e = analysis.energy;
   const banner =
     e.kind === 'modelled'
-      ? el('p', { class: 'modelled-banner' }, text('Every energy figure in this report is MODELLED (process CPU time x TDP / cores): no measured source (RAPL, NVML) was available. The figures follow CPU time, not the machine\'s power; treat relations to FLOPs as relations to time.'))
+      ? el(
+          'p',
+          { class: 'modelled-banner' },
+          text(
+            "Every energy figure in this report is MODELLED (process CPU time x TDP / cores): no measured source (RAPL, NVML) was available. The figures follow CPU time, not the machine's power; treat relations to FLOPs as relations to time.",
+          ),
+        )
       : '';
   const sources = new Map<string, string>();
   for (const r of records) {
     for (const s of r.energy?.meter.sources ?? []) {
-      sources.set(`${s.id}\u0000${s.name}`, `${s.id}: ${s.name}, ${s.source}${s.additive ? '' : ' (contains others: not added)'}; accuracy ${Math.round(s.accuracyFraction * 1000) / 10}% (${s.accuracySource})`);
+      sources.set(
+        `${s.id}\u0000${s.name}`,
+        `${s.id}: ${s.name}, ${s.source}${s.additive ? '' : ' (contains others: not added)'}; accuracy ${Math.round(s.accuracyFraction * 1000) / 10}% (${s.accuracySource})`,
+      );
     }
   }
   return (
@@ -148,7 +170,11 @@ function countMarks(html: string, pattern: RegExp): number {
 }
 
 /** Builds the page and the CSV files from records in memory. */
-export function buildReportFromRecords(records: RunRecord[], options: ReportOptions = {}, inputs?: { paths: string[]; skipped: LoadedRecords['skipped'] }): BuiltReport {
+function buildReportFromRecords(
+  records: RunRecord[],
+  options: ReportOptions = {},
+  inputs?: { paths: string[]; skipped: LoadedRecords['skipped'] },
+): BuiltReport {
   const paths = inputs?.paths ?? [];
   const skipped = inputs?.skipped ?? [];
   const analysis = analyzeRecords(records, options, { paths, records: records.length, skipped });
@@ -171,7 +197,11 @@ export function buildReportFromRecords(records: RunRecord[], options: ReportOpti
   }
   const trace = powerTraceFigure(focus.record, analysis, focus.chosenBy);
   const traceEmpty = /data-empty="([^"]*)"/.exec(trace)?.[1];
-  plots.push({ id: 'trace', marks: countMarks(trace, /<path class="trace"/g) + countMarks(trace, /<rect class="window /g), ...(traceEmpty !== undefined ? { empty: traceEmpty } : {}) });
+  plots.push({
+    id: 'trace',
+    marks: countMarks(trace, /<path class="trace"/g) + countMarks(trace, /<rect class="window /g),
+    ...(traceEmpty !== undefined ? { empty: traceEmpty } : {}),
+  });
 
   const sections: Section[] = [
     { id: 'summary', title: 'Runs at a glance', body: summarySection(records, analysis, paths, skipped) },
@@ -180,7 +210,13 @@ export function buildReportFromRecords(records: RunRecord[], options: ReportOpti
       id: 'scatter',
       title: 'Energy against compute',
       body:
-        el('p', { class: 'lead' }, text(`Each point is ${analysis.points === 'configs' ? 'a configuration (the mean of its repeats; error bars: the combined uncertainty of that mean)' : 'a run (error bars: its energy uncertainty)'}; lines are each family's log-log least-squares fit from the analysis (ln E = a + b ln x), the dashed line all families pooled. Axes are logarithmic where every value is positive. Hover a point or line for exact values.`)) +
+        el(
+          'p',
+          { class: 'lead' },
+          text(
+            `Each point is ${analysis.points === 'configs' ? 'a configuration (the mean of its repeats; error bars: the combined uncertainty of that mean)' : 'a run (error bars: its energy uncertainty)'}; lines are each family's log-log least-squares fit from the analysis (ln E = a + b ln x), the dashed line all families pooled. Axes are logarithmic where every value is positive. Hover a point or line for exact values.`,
+          ),
+        ) +
         scatterHtml +
         el('h3', {}, text('correlations and fits')) +
         fitsTable(analysis),
@@ -189,28 +225,52 @@ export function buildReportFromRecords(records: RunRecord[], options: ReportOpti
       id: 'kernels',
       title: 'Kernel by kernel',
       body:
-        el('p', { class: 'lead' }, text(`${focus.chosenBy}. FLOPs are exact counts from each kernel's cost formula. Energy per kernel is ATTRIBUTED, not measured: a counter sees a device over a window, not a kernel, so each phase's energy is split over its kernels by their share of the phase's wall time (docs/report.md). Every run's kernels, with their attributed energy, are in ${KERNELS_CSV}.`)) +
-        kernels.join(''),
+        el(
+          'p',
+          { class: 'lead' },
+          text(
+            `${focus.chosenBy}. FLOPs are exact counts from each kernel's cost formula. Energy per kernel is ATTRIBUTED, not measured: a counter sees a device over a window, not a kernel, so each phase's energy is split over its kernels by their share of the phase's wall time (docs/report.md). Every run's kernels, with their attributed energy, are in ${KERNELS_CSV}.`,
+          ),
+        ) + kernels.join(''),
     },
     { id: 'trace', title: 'Power trace', body: trace },
     {
       id: 'runs',
       title: 'Runs',
       body:
-        el('p', {}, text('Click a column header to sort. Energy: the report\'s selection (see "Which energy"), ± its uncertainty, with its method; "missing" carries the reason. Downloads: '), el('a', { href: RUNS_CSV, download: RUNS_CSV }, text(RUNS_CSV)), text(' (one row per run), '), el('a', { href: KERNELS_CSV, download: KERNELS_CSV }, text(KERNELS_CSV)), text(' (one row per kernel ledger row of every run and phase), written next to this file.')) +
-        el('div', { class: 'table-wrap' }, runsTable(rows)),
+        el(
+          'p',
+          {},
+          text(
+            'Click a column header to sort. Energy: the report\'s selection (see "Which energy"), ± its uncertainty, with its method; "missing" carries the reason. Downloads: ',
+          ),
+          el('a', { href: RUNS_CSV, download: RUNS_CSV }, text(RUNS_CSV)),
+          text(' (one row per run), '),
+          el('a', { href: KERNELS_CSV, download: KERNELS_CSV }, text(KERNELS_CSV)),
+          text(' (one row per kernel ledger row of every run and phase), written next to this file.'),
+        ) + el('div', { class: 'table-wrap' }, runsTable(rows)),
     },
   ];
   const title = options.title ?? 'sedjoule report';
   const lead = `${plural(records.length, 'run')}; energy: ${analysis.energy.kind === 'modelled' ? 'MODELLED, ' : ''}${analysis.energy.basis}, ${analysis.energy.methods.join(' + ') || 'no source'}; generated ${new Date().toISOString()} by sedjoule ${packageVersion()}.`;
-  const footer = text(`Regenerate with: sedjoule report ${paths.join(' ') || 'RESULTS'} -o report.html. Statistics as printed by sedjoule analyze (same records, same options). Energy per kernel is an attribution model; FLOPs, MACs and bytes are exact counts.`);
+  const footer = text(
+    `Regenerate with: sedjoule report ${paths.join(' ') || 'RESULTS'} -o report.html. Statistics as printed by sedjoule analyze (same records, same options). Energy per kernel is an attribution model; FLOPs, MACs and bytes are exact counts.`,
+  );
   const html = page(title, lead, sections, footer);
   return {
     html,
     runsCsv: runsCsv(rows, analysis),
     kernelsCsv: kernelsCsv(records, analysis),
     analysis,
-    summary: { command: 'report', runs: records.length, skipped, energy: analysis.energy, traceRun: focus.record.key, plots, missing: analysis.missing.length },
+    summary: {
+      command: 'report',
+      runs: records.length,
+      skipped,
+      energy: analysis.energy,
+      traceRun: focus.record.key,
+      plots,
+      missing: analysis.missing.length,
+    },
   };
 }
 

@@ -6,7 +6,7 @@
 import type { AnalysisReport } from '../analysis/analyze.js';
 import type { Family } from '../analysis/observations.js';
 import type { EnergyMethod } from '../energy/types.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { familyOf } from '../analysis/observations.js';
 import { runSeconds } from './focus-run.js';
 

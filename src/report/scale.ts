@@ -24,7 +24,8 @@ function niceStep(span: number, count: number): number {
 }
 
 export function linearScale(values: number[], range: [number, number], options: { includeZero?: boolean } = {}): Scale {
-  let lo = Math.min(...values), hi = Math.max(...values);
+  let lo = Math.min(...values),
+    hi = Math.max(...values);
   if (options.includeZero) {
     lo = Math.min(lo, 0);
     hi = Math.max(hi, 0);
@@ -52,8 +53,9 @@ export function linearScale(values: number[], range: [number, number], options: 
   };
 }
 
-export function logScale(values: number[], range: [number, number]): Scale {
-  let lo = Math.log10(Math.min(...values)), hi = Math.log10(Math.max(...values));
+function logScale(values: number[], range: [number, number]): Scale {
+  let lo = Math.log10(Math.min(...values)),
+    hi = Math.log10(Math.max(...values));
   // A margin of a tenth of the span (at least a fifth of a decade) keeps points off the frame.
   const margin = Math.max(0.2, (hi - lo) * 0.1);
   lo -= margin;

@@ -53,7 +53,8 @@ function fitText(fit: LineFit): string {
 function fitPath(fit: LineFit, xs: number[], xScale: ReturnType<typeof autoScale>, yScale: ReturnType<typeof autoScale>): string | null {
   const positive = xs.filter((v) => v > 0);
   if (fit.slope === null || positive.length < 2) return null;
-  const lo = Math.min(...positive), hi = Math.max(...positive);
+  const lo = Math.min(...positive),
+    hi = Math.max(...positive);
   if (!(hi > lo)) return null;
   const steps = 32;
   const samples: Array<[number, number] | null> = [];
@@ -68,12 +69,25 @@ function fitPath(fit: LineFit, xs: number[], xScale: ReturnType<typeof autoScale
 }
 
 export function renderScatter(panel: ScatterPanel): string {
-  const caption = el('figcaption', {}, el('span', { class: 'plot-title' }, text(panel.title)), el('span', { class: 'plot-subtitle' }, text(panel.subtitle)));
+  const caption = el(
+    'figcaption',
+    {},
+    el('span', { class: 'plot-title' }, text(panel.title)),
+    el('span', { class: 'plot-subtitle' }, text(panel.subtitle)),
+  );
   if (panel.empty !== undefined) {
-    return el('figure', { class: 'panel empty', 'data-plot': panel.id, 'data-empty': panel.empty }, caption, el('p', { class: 'why' }, text(panel.empty)));
+    return el(
+      'figure',
+      { class: 'panel empty', 'data-plot': panel.id, 'data-empty': panel.empty },
+      caption,
+      el('p', { class: 'why' }, text(panel.empty)),
+    );
   }
   const { x0, x1, y0, y1 } = inner(AREA);
-  const xScale = autoScale(panel.points.map((p) => p.x), [x0, x1]);
+  const xScale = autoScale(
+    panel.points.map((p) => p.x),
+    [x0, x1],
+  );
   // Error bars widen the y range, except a lower end at or below zero on an axis that is
   // otherwise all positive: that axis stays logarithmic and the bar runs to its bottom edge.
   const allPositive = panel.points.every((p) => p.y > 0);
@@ -105,21 +119,49 @@ export function renderScatter(panel: ScatterPanel): string {
 
   const marks: string[] = [];
   for (const p of panel.points) {
-    const cx = xScale.map(p.x), cy = yScale.map(p.y);
+    const cx = xScale.map(p.x),
+      cy = yScale.map(p.y);
     if (p.yError !== null && p.yError > 0) {
-      const lo = p.y - p.yError, hi = p.y + p.yError;
+      const lo = p.y - p.yError,
+        hi = p.y + p.yError;
       const yLo = yScale.accepts(lo) ? yScale.map(lo) : y1;
-      marks.push(leaf('line', { class: 'err', x1: cx, x2: cx, y1: Math.min(y1, yLo), y2: Math.max(y0, yScale.map(hi)), stroke: FAMILY_COLOURS[p.family], 'clip-path': `url(#${clip})` }));
+      marks.push(
+        leaf('line', {
+          class: 'err',
+          x1: cx,
+          x2: cx,
+          y1: Math.min(y1, yLo),
+          y2: Math.max(y0, yScale.map(hi)),
+          stroke: FAMILY_COLOURS[p.family],
+          'clip-path': `url(#${clip})`,
+        }),
+      );
     }
     marks.push(el('circle', { class: 'pt', cx, cy, r: 4.5, fill: FAMILY_COLOURS[p.family], 'data-family': p.family }, tooltip(p.tooltip)));
   }
   parts.push(el('g', { class: 'points' }, ...marks));
 
-  const svg = el('svg', { class: 'plot', viewBox: `0 0 ${AREA.width} ${AREA.height}`, width: AREA.width, height: AREA.height, role: 'img', 'aria-label': panel.title }, ...parts);
+  const svg = el(
+    'svg',
+    {
+      class: 'plot',
+      viewBox: `0 0 ${AREA.width} ${AREA.height}`,
+      width: AREA.width,
+      height: AREA.height,
+      role: 'img',
+      'aria-label': panel.title,
+    },
+    ...parts,
+  );
   const legendItems = families.map((family) => {
     const fit = panel.fits.find((f) => f.family === family);
     const n = panel.points.filter((p) => p.family === family).length;
-    return el('li', {}, el('span', { class: 'swatch', style: `background:${FAMILY_COLOURS[family]}` }), text(`${family} (${n} point${n === 1 ? '' : 's'})${fit ? `: ${fitText(fit.fit)}` : ''}`));
+    return el(
+      'li',
+      {},
+      el('span', { class: 'swatch', style: `background:${FAMILY_COLOURS[family]}` }),
+      text(`${family} (${n} point${n === 1 ? '' : 's'})${fit ? `: ${fitText(fit.fit)}` : ''}`),
+    );
   });
   const pooled = families.length > 1 ? panel.fits.find((f) => f.family === 'all') : undefined;
   if (pooled) legendItems.push(el('li', {}, el('span', { class: 'swatch dashed' }), text(`all families: ${fitText(pooled.fit)}`)));

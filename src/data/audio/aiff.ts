@@ -47,7 +47,8 @@ export function parseAiff(bytes: Uint8Array, name: string): DecodedAudio {
     const body = offset + 8;
     if (id === 'COMM') {
       const needed = isAifc ? 22 : 18;
-      if (size < needed || body + needed > bytes.length) throw aiffError(name, `truncated or short COMM chunk (${Math.min(size, bytes.length - body)} bytes, ${needed} needed)`);
+      if (size < needed || body + needed > bytes.length)
+        throw aiffError(name, `truncated or short COMM chunk (${Math.min(size, bytes.length - body)} bytes, ${needed} needed)`);
       comm = {
         channels: view.getInt16(body),
         frames: view.getUint32(body + 2),
@@ -65,7 +66,12 @@ export function parseAiff(bytes: Uint8Array, name: string): DecodedAudio {
   }
   if (!comm) throw aiffError(name, 'no COMM chunk (truncated or not an AIFF file)');
   if (ssnd < 0) {
-    if (comm.frames === 0) return { channels: Array.from({ length: Math.max(1, comm.channels) }, () => new Float32Array(0)), sampleRate: comm.rate, format: isAifc ? 'aiff-c' : 'aiff' };
+    if (comm.frames === 0)
+      return {
+        channels: Array.from({ length: Math.max(1, comm.channels) }, () => new Float32Array(0)),
+        sampleRate: comm.rate,
+        format: isAifc ? 'aiff-c' : 'aiff',
+      };
     throw aiffError(name, 'no SSND chunk (truncated file?)');
   }
   if (comm.channels < 1) throw aiffError(name, `COMM declares ${comm.channels} channels`);
@@ -82,11 +88,15 @@ export function parseAiff(bytes: Uint8Array, name: string): DecodedAudio {
     encoding = 'float';
     bytesPerSample = compression.endsWith('32') ? 4 : 8;
   } else {
-    throw aiffError(name, `AIFF-C compression '${JSON.stringify(compression).slice(1, -1)}' is not supported (read: NONE, twos, sowt, fl32, fl64)`);
+    throw aiffError(
+      name,
+      `AIFF-C compression '${JSON.stringify(compression).slice(1, -1)}' is not supported (read: NONE, twos, sowt, fl32, fl64)`,
+    );
   }
   const frameBytes = bytesPerSample * comm.channels;
   const available = Math.floor(Math.min(ssndSize, Math.max(0, bytes.length - ssnd)) / frameBytes);
-  if (available < comm.frames) throw aiffError(name, `truncated AIFF: COMM declares ${comm.frames} sample frames, the file holds ${available}`);
+  if (available < comm.frames)
+    throw aiffError(name, `truncated AIFF: COMM declares ${comm.frames} sample frames, the file holds ${available}`);
 
   const frames = comm.frames;
   // Sizes that are not whole bytes are left-justified in their container, so the container's

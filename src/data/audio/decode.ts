@@ -54,7 +54,11 @@ function uint32be(bytes: Uint8Array, offset: number): number {
 /** Size of an ID3v2 tag at `offset` (header, syncsafe size, optional footer), or 0 when none. */
 function id3Size(bytes: Uint8Array, offset: number): number {
   if (bytes.length < offset + 10 || ascii(bytes, offset, 3) !== 'ID3') return 0;
-  const size = ((bytes[offset + 6] & 0x7f) << 21) | ((bytes[offset + 7] & 0x7f) << 14) | ((bytes[offset + 8] & 0x7f) << 7) | (bytes[offset + 9] & 0x7f);
+  const size =
+    ((bytes[offset + 6] & 0x7f) << 21) |
+    ((bytes[offset + 7] & 0x7f) << 14) |
+    ((bytes[offset + 8] & 0x7f) << 7) |
+    (bytes[offset + 9] & 0x7f);
   const footer = bytes[offset + 5] & 0x10 ? 10 : 0;
   return 10 + size + footer;
 }
@@ -160,11 +164,16 @@ function checkOggPages(bytes: Uint8Array, name: string): void {
       throw audioError(name, `truncated or corrupt Ogg stream: no complete page header at byte ${offset} of ${bytes.length}`);
     }
     const segments = bytes[offset + 26];
-    if (offset + 27 + segments > bytes.length) throw audioError(name, `truncated Ogg stream: the page at byte ${offset} is cut off in its segment table`);
+    if (offset + 27 + segments > bytes.length)
+      throw audioError(name, `truncated Ogg stream: the page at byte ${offset} is cut off in its segment table`);
     let body = 0;
     for (let i = 0; i < segments; ++i) body += bytes[offset + 27 + i];
     const end = offset + 27 + segments + body;
-    if (end > bytes.length) throw audioError(name, `truncated Ogg stream: the page at byte ${offset} needs ${end - offset} bytes, ${bytes.length - offset} remain`);
+    if (end > bytes.length)
+      throw audioError(
+        name,
+        `truncated Ogg stream: the page at byte ${offset} needs ${end - offset} bytes, ${bytes.length - offset} remain`,
+      );
     lastFlags = bytes[offset + 5];
     offset = end;
   }
@@ -222,7 +231,7 @@ function checkMpegFrames(bytes: Uint8Array, start: number, name: string): void {
 
 /** MPEG channel mode of the first frame: 3 is single channel. */
 function mpegIsMono(bytes: Uint8Array, offset: number): boolean {
-  return (bytes[offset + 3] >> 6) === 3;
+  return bytes[offset + 3] >> 6 === 3;
 }
 
 /**
@@ -253,7 +262,10 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
       if (guess.codec === 'vorbis' || guess.codec === 'opus' || guess.codec === 'flac') {
         decoderKind = guess.codec;
       } else {
-        throw audioError(name, `Ogg stream with ${guess.codec === 'unknown' ? 'an unrecognised codec' : guess.codec} (read: Vorbis, Opus, FLAC)`);
+        throw audioError(
+          name,
+          `Ogg stream with ${guess.codec === 'unknown' ? 'an unrecognised codec' : guess.codec} (read: Vorbis, Opus, FLAC)`,
+        );
       }
       format = `ogg ${guess.codec}`;
   }
@@ -274,17 +286,22 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
     throw audioError(name, `${format}: no audio could be decoded (truncated or corrupt file)`);
   }
   const errors = result.errors ?? [];
-  const firstError = errors.length > 0 ? `${errors[0].message}${errors[0].frameNumber !== undefined ? ` (frame ${errors[0].frameNumber})` : ''}` : '';
+  const firstError =
+    errors.length > 0 ? `${errors[0].message}${errors[0].frameNumber !== undefined ? ` (frame ${errors[0].frameNumber})` : ''}` : '';
   const frames = channels[0].length;
   if (guess.container === 'flac') {
     // Checked before decoder errors: a cut-off last frame is also a decoder error, and
     // "truncated" is the more useful diagnosis.
     const expected = flacTotalSamples(bytes, guess.skip);
     if (expected > 0 && frames < expected) {
-      throw audioError(name, `truncated FLAC: STREAMINFO declares ${expected} samples per channel, ${frames} could be decoded${firstError ? ` (decoder: ${firstError})` : ''}`);
+      throw audioError(
+        name,
+        `truncated FLAC: STREAMINFO declares ${expected} samples per channel, ${frames} could be decoded${firstError ? ` (decoder: ${firstError})` : ''}`,
+      );
     }
   }
-  if (errors.length > 0) throw audioError(name, `${format} is corrupt: the decoder reported ${errors.length} error(s), the first: ${firstError}`);
+  if (errors.length > 0)
+    throw audioError(name, `${format} is corrupt: the decoder reported ${errors.length} error(s), the first: ${firstError}`);
   if (guess.container === 'mp3' && channels.length === 2 && mpegIsMono(bytes, guess.skip)) {
     // mpg123 always hands back two channels; a single-channel stream is duplicated into both.
     channels = [channels[0]];
@@ -313,7 +330,10 @@ export function toMono(audio: DecodedAudio, channel: number | 'mix' = 'mix'): Fl
   if (count === 0) throw new SedjouleError('E_VALUE', `toMono: the ${audio.format} audio has no channels`);
   if (channel !== 'mix') {
     if (!Number.isInteger(channel) || channel < 0 || channel >= count) {
-      throw new SedjouleError('E_VALUE', `toMono: channel ${channel} requested, but the ${audio.format} audio has ${count} channel${count === 1 ? '' : 's'} (0..${count - 1})`);
+      throw new SedjouleError(
+        'E_VALUE',
+        `toMono: channel ${channel} requested, but the ${audio.format} audio has ${count} channel${count === 1 ? '' : 's'} (0..${count - 1})`,
+      );
     }
     return audio.channels[channel];
   }

@@ -69,7 +69,10 @@ function readFormat(view: DataView, offset: number, size: number, name: string):
     encoding = view.getUint16(guid, true);
     for (let i = 0; i < SUBFORMAT_GUID_TAIL.length; ++i) {
       if (view.getUint8(guid + 2 + i) !== SUBFORMAT_GUID_TAIL[i]) {
-        throw wavError(name, 'WAVE_FORMAT_EXTENSIBLE with a sub-format GUID that is not a standard WAVE format (only PCM and IEEE float are read)');
+        throw wavError(
+          name,
+          'WAVE_FORMAT_EXTENSIBLE with a sub-format GUID that is not a standard WAVE format (only PCM and IEEE float are read)',
+        );
       }
     }
   }
@@ -156,7 +159,11 @@ export function parseWav(bytes: Uint8Array, name: string): DecodedAudio {
     // Chunks are word-aligned: an odd-sized chunk is followed by one pad byte not counted in its size.
     offset = body + size + (size & 1);
   }
-  if (!format) throw wavError(name, dataOffset >= 0 ? "a 'data' chunk but no 'fmt ' chunk before or after it" : "no 'fmt ' chunk (truncated or not a WAV file)");
+  if (!format)
+    throw wavError(
+      name,
+      dataOffset >= 0 ? "a 'data' chunk but no 'fmt ' chunk before or after it" : "no 'fmt ' chunk (truncated or not a WAV file)",
+    );
   if (dataOffset < 0) throw wavError(name, "no 'data' chunk (truncated file?)");
   const frames = Math.floor(dataSize / format.blockAlign);
   const read = sampleReader(format, view);
@@ -176,15 +183,18 @@ export function parseWav(bytes: Uint8Array, name: string): DecodedAudio {
  * 'float32' writes WAVE_FORMAT_IEEE_FLOAT with the `fact` chunk the format requires for non-PCM data.
  */
 export function encodeWav(channels: Float32Array[], sampleRate: number, format: 'pcm16' | 'float32'): Uint8Array {
-  if (channels.length < 1 || channels.length > 0xffff) throw new SedjouleError('E_VALUE', `encodeWav: need 1 to 65535 channels, got ${channels.length}`);
+  if (channels.length < 1 || channels.length > 0xffff)
+    throw new SedjouleError('E_VALUE', `encodeWav: need 1 to 65535 channels, got ${channels.length}`);
   const frames = channels[0].length;
   channels.forEach((channel, c) => {
-    if (channel.length !== frames) throw new SedjouleError('E_VALUE', `encodeWav: channel ${c} has ${channel.length} samples, channel 0 has ${frames}`);
+    if (channel.length !== frames)
+      throw new SedjouleError('E_VALUE', `encodeWav: channel ${c} has ${channel.length} samples, channel 0 has ${frames}`);
   });
   if (!Number.isInteger(sampleRate) || sampleRate < 1 || sampleRate > 0xffffffff) {
     throw new SedjouleError('E_VALUE', `encodeWav: sample rate must be a positive integer, got ${sampleRate}`);
   }
-  if (format !== 'pcm16' && format !== 'float32') throw new SedjouleError('E_VALUE', `encodeWav: format must be 'pcm16' or 'float32', got '${String(format)}'`);
+  if (format !== 'pcm16' && format !== 'float32')
+    throw new SedjouleError('E_VALUE', `encodeWav: format must be 'pcm16' or 'float32', got '${String(format)}'`);
   const float = format === 'float32';
   const bytesPerSample = float ? 4 : 2;
   const blockAlign = channels.length * bytesPerSample;
@@ -193,7 +203,8 @@ export function encodeWav(channels: Float32Array[], sampleRate: number, format: 
   const factSize = float ? 12 : 0;
   const headerSize = 12 + 8 + fmtSize + factSize + 8;
   // RIFF sizes are 32-bit; data beyond 4 GiB needs RF64, which nothing here produces.
-  if (headerSize - 8 + dataSize > 0xffffffff) throw new SedjouleError('E_VALUE', `encodeWav: ${dataSize} bytes of audio exceed the 4 GiB WAV limit`);
+  if (headerSize - 8 + dataSize > 0xffffffff)
+    throw new SedjouleError('E_VALUE', `encodeWav: ${dataSize} bytes of audio exceed the 4 GiB WAV limit`);
   const out = new Uint8Array(headerSize + dataSize);
   const view = new DataView(out.buffer);
   const ascii = (offset: number, text: string): void => {

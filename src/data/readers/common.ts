@@ -2,7 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
-import type { CsvRow, CsvTable } from '../csv.js';
+import type { CsvRow, CsvTable } from '../../util/csv.js';
 import type { DatasetFormat, DatasetItem, DatasetManifest, Problem } from '../manifest.js';
 
 export interface ReaderOptions {
@@ -39,7 +39,10 @@ export class ProblemLog {
 export function checkColumnCount(table: CsvTable, row: CsvRow, file: string, log: ProblemLog, badKey?: string): boolean {
   const expected = table.header?.length ?? 0;
   if (row.fields.length === expected) return true;
-  log.add({ file, line: row.line, message: `expected ${expected} columns (${(table.header ?? []).join(', ')}), found ${row.fields.length}` }, badKey);
+  log.add(
+    { file, line: row.line, message: `expected ${expected} columns (${(table.header ?? []).join(', ')}), found ${row.fields.length}` },
+    badKey,
+  );
   return false;
 }
 
@@ -113,14 +116,18 @@ export class AudioLookup {
     const absent: string[] = [];
     for (const dir of dirs) if ((await this.listing(dir)) === undefined) absent.push(dir);
     const where = dirs.length === 1 ? dirs[0] : `any of ${dirs.join(', ')}`;
-    const note = absent.length > 0 ? ` (folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist)` : '';
+    const note =
+      absent.length > 0 ? ` (folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist)` : '';
     return `audio file '${name}' not found in ${where}${note}`;
   }
 }
 
 /** The E_DATA error for a dataset whose required metadata file is missing. */
 export function missingMetadata(format: DatasetFormat, root: string, wanted: string[]): SedjouleError {
-  return new SedjouleError('E_DATA', `${root}: not a readable ${format} dataset: ${wanted.length > 1 ? 'none of ' : ''}${wanted.map((w) => path.join(root, w)).join(', ')} ${wanted.length > 1 ? 'exists' : 'does not exist'}`);
+  return new SedjouleError(
+    'E_DATA',
+    `${root}: not a readable ${format} dataset: ${wanted.length > 1 ? 'none of ' : ''}${wanted.map((w) => path.join(root, w)).join(', ')} ${wanted.length > 1 ? 'exists' : 'does not exist'}`,
+  );
 }
 
 /**
@@ -144,7 +151,8 @@ export function finishManifest(
   const seen = new Set<string>();
   for (const name of options.classes) {
     if (!known.has(name)) {
-      const list = vocabulary.length > 20 ? `${vocabulary.slice(0, 20).join(', ')}, ... (${vocabulary.length} in all)` : vocabulary.join(', ');
+      const list =
+        vocabulary.length > 20 ? `${vocabulary.slice(0, 20).join(', ')}, ... (${vocabulary.length} in all)` : vocabulary.join(', ');
       throw new SedjouleError('E_VALUE', `class '${name}' is not one of the ${format} dataset's classes at ${root}: ${list}`);
     }
     if (seen.has(name)) throw new SedjouleError('E_VALUE', `class '${name}' is listed twice`);

@@ -15,10 +15,20 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import { DESED_CLASSES } from '../desed-classes.js';
 import type { DatasetEvent, DatasetItem, DatasetManifest } from '../manifest.js';
-import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, parseNumber, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
+import {
+  AudioLookup,
+  checkColumnCount,
+  finishManifest,
+  isFile,
+  missingMetadata,
+  parseNumber,
+  ProblemLog,
+  splitLabels,
+  type ReaderOptions,
+} from './common.js';
 
 export { DESED_CLASSES } from '../desed-classes.js';
 
@@ -30,7 +40,7 @@ interface SplitLayout {
   audioDirs: string[];
 }
 
-export const DESED_LAYOUT: readonly SplitLayout[] = [
+const DESED_LAYOUT: readonly SplitLayout[] = [
   {
     split: 'train',
     weak: ['metadata/train/weak.tsv'],
@@ -119,7 +129,15 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
         const labels = splitLabels(row.fields[column.event_labels], /,/);
         const unknown = labels.filter((l) => !known.has(l));
         if (unknown.length > 0) {
-          log.add({ file, line: row.line, field: 'event_labels', message: `unknown class${unknown.length > 1 ? 'es' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}` }, name);
+          log.add(
+            {
+              file,
+              line: row.line,
+              field: 'event_labels',
+              message: `unknown class${unknown.length > 1 ? 'es' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}`,
+            },
+            name,
+          );
           continue;
         }
         entry(name, file, row.line).weak = labels;
@@ -158,7 +176,15 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
         if (onset === undefined || offset === undefined) {
           const field = onset === undefined ? 'onset' : 'offset';
           const text = onset === undefined ? onsetText : offsetText;
-          log.add({ file, line: row.line, field, message: text === '' ? `${field} is empty while the other time is set` : `'${text}' is not a number of seconds` }, name);
+          log.add(
+            {
+              file,
+              line: row.line,
+              field,
+              message: text === '' ? `${field} is empty while the other time is set` : `'${text}' is not a number of seconds`,
+            },
+            name,
+          );
           continue;
         }
         if (onset < 0) {
@@ -170,7 +196,15 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
           continue;
         }
         if (!known.has(label)) {
-          log.add({ file, line: row.line, field: 'event_label', message: label === '' ? 'empty event label for a timed event' : `unknown class '${label}'` }, name);
+          log.add(
+            {
+              file,
+              line: row.line,
+              field: 'event_label',
+              message: label === '' ? 'empty event label for a timed event' : `unknown class '${label}'`,
+            },
+            name,
+          );
           continue;
         }
         (clip.events ??= []).push({ onset, offset, label });
@@ -185,7 +219,12 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
       if (clip.weak && strongLabels) {
         const weak = classes.filter((c) => clip.weak?.includes(c));
         if (weak.join(',') !== strongLabels.join(',')) {
-          log.add({ file: clip.file, line: clip.line, field: 'event_labels', message: `weak labels [${weak.join(', ')}] differ from the strong labels' classes [${strongLabels.join(', ')}]` });
+          log.add({
+            file: clip.file,
+            line: clip.line,
+            field: 'event_labels',
+            message: `weak labels [${weak.join(', ')}] differ from the strong labels' classes [${strongLabels.join(', ')}]`,
+          });
           continue;
         }
       }

@@ -11,7 +11,7 @@ import { FSD50K_DEV, FSD50K_EVAL, readFsd50k } from './fsd50k.js';
 import { readUrbanSound8k, URBANSOUND8K_METADATA } from './urbansound8k.js';
 
 /** The metadata files whose presence identifies each format, relative to the dataset root. */
-export const FORMAT_MARKERS: Record<DatasetFormat, readonly string[]> = {
+const FORMAT_MARKERS: Record<DatasetFormat, readonly string[]> = {
   desed: DESED_MARKERS,
   esc50: [ESC50_METADATA],
   urbansound8k: [URBANSOUND8K_METADATA],
@@ -35,7 +35,10 @@ async function requireDirectory(dir: string): Promise<void> {
   try {
     isDirectory = (await stat(dir)).isDirectory();
   } catch (error) {
-    throw new SedjouleError('E_IO', `dataset folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message}`);
+    throw new SedjouleError(
+      'E_IO',
+      `dataset folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message}`,
+    );
   }
   if (!isDirectory) throw new SedjouleError('E_IO', `dataset folder ${dir}: is a file, not a folder`);
 }
@@ -81,7 +84,10 @@ export async function readDataset(dir: string, options: ReadDatasetOptions = {})
   const format = options.format ?? (await detectFormat(root));
   if (options.format !== undefined) await requireDirectory(root);
   if (options.testFold !== undefined && !FOLD_FORMATS.includes(format)) {
-    throw new SedjouleError('E_VALUE', `a test fold applies to ${FOLD_FORMATS.join(' and ')} only; the ${format} set at ${root} has fixed splits`);
+    throw new SedjouleError(
+      'E_VALUE',
+      `a test fold applies to ${FOLD_FORMATS.join(' and ')} only; the ${format} set at ${root} has fixed splits`,
+    );
   }
   return READERS[format](root, { testFold: options.testFold, classes: options.classes });
 }

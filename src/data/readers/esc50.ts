@@ -4,9 +4,19 @@
  * the split is by fold (5 folds, fold 5 held out by default). Classes are ordered by `target`.
  */
 import path from 'node:path';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
-import { AudioLookup, checkColumnCount, checkTestFold, finishManifest, isFile, missingMetadata, parseInteger, ProblemLog, type ReaderOptions } from './common.js';
+import {
+  AudioLookup,
+  checkColumnCount,
+  checkTestFold,
+  finishManifest,
+  isFile,
+  missingMetadata,
+  parseInteger,
+  ProblemLog,
+  type ReaderOptions,
+} from './common.js';
 
 export const ESC50_METADATA = 'meta/esc50.csv';
 const FOLDS = 5;
@@ -39,7 +49,12 @@ export async function readEsc50(root: string, options: ReaderOptions = {}): Prom
       continue;
     }
     if (target === undefined) {
-      log.add({ file, line: row.line, field: 'target', message: `target '${row.fields[column.target]}' is not a class index (a whole number >= 0)` });
+      log.add({
+        file,
+        line: row.line,
+        field: 'target',
+        message: `target '${row.fields[column.target]}' is not a class index (a whole number >= 0)`,
+      });
       continue;
     }
     if (!category) {
@@ -48,7 +63,12 @@ export async function readEsc50(root: string, options: ReaderOptions = {}): Prom
     }
     const known = categories.get(target);
     if (known && known.name !== category) {
-      log.add({ file, line: row.line, field: 'category', message: `target ${target} is '${known.name}' on line ${known.line}, '${category}' here` });
+      log.add({
+        file,
+        line: row.line,
+        field: 'category',
+        message: `target ${target} is '${known.name}' on line ${known.line}, '${category}' here`,
+      });
       continue;
     }
     if (!known) categories.set(target, { name: category, line: row.line });

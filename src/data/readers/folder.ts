@@ -6,9 +6,18 @@
  */
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
-import { readCsv, type CsvTable } from '../csv.js';
+import { readCsv, type CsvTable } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
-import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
+import {
+  AudioLookup,
+  checkColumnCount,
+  finishManifest,
+  isFile,
+  missingMetadata,
+  ProblemLog,
+  splitLabels,
+  type ReaderOptions,
+} from './common.js';
 
 export const FOLDER_METADATA: readonly string[] = ['labels.csv', 'labels.tsv'];
 
@@ -32,7 +41,10 @@ function findColumn(table: CsvTable, file: string, names: string[], what: string
   const header = (table.header ?? []).map((h) => h.trim().toLowerCase());
   const index = header.findIndex((h) => names.includes(h));
   if (index < 0) {
-    throw new SedjouleError('E_DATA', `${file}:${table.headerLine ?? 1}: no ${what} column (looked for ${names.map((n) => `'${n}'`).join(', ')}; header is ${(table.header ?? []).map((h) => `'${h}'`).join(', ')})`);
+    throw new SedjouleError(
+      'E_DATA',
+      `${file}:${table.headerLine ?? 1}: no ${what} column (looked for ${names.map((n) => `'${n}'`).join(', ')}; header is ${(table.header ?? []).map((h) => `'${h}'`).join(', ')})`,
+    );
   }
   return index;
 }

@@ -10,13 +10,22 @@
  * Without vocabulary.csv the classes are the sorted set of labels seen.
  */
 import path from 'node:path';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
-import { AudioLookup, checkColumnCount, finishManifest, isFile, missingMetadata, ProblemLog, splitLabels, type ReaderOptions } from './common.js';
+import {
+  AudioLookup,
+  checkColumnCount,
+  finishManifest,
+  isFile,
+  missingMetadata,
+  ProblemLog,
+  splitLabels,
+  type ReaderOptions,
+} from './common.js';
 
 export const FSD50K_DEV = 'FSD50K.ground_truth/dev.csv';
 export const FSD50K_EVAL = 'FSD50K.ground_truth/eval.csv';
-export const FSD50K_VOCABULARY = 'FSD50K.ground_truth/vocabulary.csv';
+const FSD50K_VOCABULARY = 'FSD50K.ground_truth/vocabulary.csv';
 
 /** vocabulary.csv: classes ordered by index, or undefined when the file is absent. */
 async function readVocabulary(root: string, log: ProblemLog): Promise<string[] | undefined> {
@@ -77,7 +86,12 @@ export async function readFsd50k(root: string, options: ReaderOptions = {}): Pro
       }
       const unknown = known ? labels.filter((l) => !known.has(l)) : [];
       if (unknown.length > 0) {
-        log.add({ file, line: row.line, field: 'labels', message: `unknown label${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (not in vocabulary.csv)` });
+        log.add({
+          file,
+          line: row.line,
+          field: 'labels',
+          message: `unknown label${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (not in vocabulary.csv)`,
+        });
         continue;
       }
       // Freesound ids name the files; the .wav is added unless the csv already has it.

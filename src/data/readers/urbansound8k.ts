@@ -6,9 +6,19 @@
  * default. Classes are ordered by classID.
  */
 import path from 'node:path';
-import { readCsv, requireColumns } from '../csv.js';
+import { readCsv, requireColumns } from '../../util/csv.js';
 import type { DatasetItem, DatasetManifest } from '../manifest.js';
-import { AudioLookup, checkColumnCount, checkTestFold, finishManifest, isFile, missingMetadata, parseInteger, ProblemLog, type ReaderOptions } from './common.js';
+import {
+  AudioLookup,
+  checkColumnCount,
+  checkTestFold,
+  finishManifest,
+  isFile,
+  missingMetadata,
+  parseInteger,
+  ProblemLog,
+  type ReaderOptions,
+} from './common.js';
 
 export const URBANSOUND8K_METADATA = 'metadata/UrbanSound8K.csv';
 const FOLDS = 10;
@@ -38,7 +48,12 @@ export async function readUrbanSound8k(root: string, options: ReaderOptions = {}
       continue;
     }
     if (classId === undefined) {
-      log.add({ file, line: row.line, field: 'classID', message: `classID '${row.fields[column.classID]}' is not a class index (a whole number >= 0)` });
+      log.add({
+        file,
+        line: row.line,
+        field: 'classID',
+        message: `classID '${row.fields[column.classID]}' is not a class index (a whole number >= 0)`,
+      });
       continue;
     }
     if (!label) {
@@ -47,7 +62,12 @@ export async function readUrbanSound8k(root: string, options: ReaderOptions = {}
     }
     const known = classNames.get(classId);
     if (known && known.name !== label) {
-      log.add({ file, line: row.line, field: 'class', message: `classID ${classId} is '${known.name}' on line ${known.line}, '${label}' here` });
+      log.add({
+        file,
+        line: row.line,
+        field: 'class',
+        message: `classID ${classId} is '${known.name}' on line ${known.line}, '${label}' here`,
+      });
       continue;
     }
     if (!known) classNames.set(classId, { name: label, line: row.line });

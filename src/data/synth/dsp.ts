@@ -116,7 +116,13 @@ export function whiteNoise(random: Random, n: number): Float32Array {
 /** Pink (-3 dB/octave) noise: Paul Kellet's refined filter over white noise. */
 export function pinkNoise(random: Random, n: number): Float32Array {
   const out = new Float32Array(n);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   for (let i = 0; i < n; ++i) {
     const w = 2 * random.next() - 1;
     b0 = 0.99886 * b0 + w * 0.0555179;
@@ -319,7 +325,7 @@ export const LEVEL_GATE_DB = -10;
  * The level measure for backgrounds and events: RMS over 50 ms blocks, keeping the blocks whose
  * power is within 10 dB below the mean block power (the relative gate of ITU-R BS.1770, without
  * its K-weighting), so the silent gaps between barks, beeps or dish impacts do not count as part
- * of the event's loudness, just as Scaper's LUFS normalisation ignores them. For a stationary
+ * of the event's loudness, just as Scaper's LUFS normalization ignores them. For a stationary
  * signal every block passes and this is the plain RMS.
  */
 export function gatedRms(x: Float32Array, sampleRate: number, start = 0, end = x.length): number {
@@ -358,7 +364,7 @@ export function fromDb(db: number): number {
 }
 
 /** Scales x in place so gatedRms(x) equals targetRms; silent input stays silent. */
-export function normaliseTo(x: Float32Array, sampleRate: number, targetRms: number): Float32Array {
+export function normalizeTo(x: Float32Array, sampleRate: number, targetRms: number): Float32Array {
   const level = gatedRms(x, sampleRate);
   if (level <= 0) return x;
   const g = targetRms / level;

@@ -14,7 +14,7 @@ function fmix32(h: number): number {
 }
 
 /** A 32-bit seed from any list of safe integers (both 32-bit halves of each count). */
-export function mixSeed(...parts: number[]): number {
+function mixSeed(...parts: number[]): number {
   let h = 0x3c6ef372;
   for (const part of parts) {
     const lo = part >>> 0;

@@ -50,17 +50,24 @@ export const DEFAULT_SYNTH_SETTINGS: Readonly<SynthSettings> = {
 export function resolveSettings(overrides: Partial<SynthSettings> | undefined): SynthSettings {
   const s: SynthSettings = { ...DEFAULT_SYNTH_SETTINGS, ...(overrides ?? {}) };
   for (const [key, value] of Object.entries(s)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new SedjouleError('E_VALUE', `synth setting ${key} must be a finite number, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new SedjouleError('E_VALUE', `synth setting ${key} must be a finite number, got ${String(value)}`);
   }
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new SedjouleError('E_VALUE', `synth settings: ${what}`);
   };
   check(s.snrMinDb <= s.snrMaxDb, `snrMinDb (${s.snrMinDb}) must not exceed snrMaxDb (${s.snrMaxDb})`);
-  check(Number.isInteger(s.eventsMin) && Number.isInteger(s.eventsMax) && s.eventsMin >= 1 && s.eventsMin <= s.eventsMax, `events per clip must be integers with 1 <= eventsMin (${s.eventsMin}) <= eventsMax (${s.eventsMax})`);
+  check(
+    Number.isInteger(s.eventsMin) && Number.isInteger(s.eventsMax) && s.eventsMin >= 1 && s.eventsMin <= s.eventsMax,
+    `events per clip must be integers with 1 <= eventsMin (${s.eventsMin}) <= eventsMax (${s.eventsMax})`,
+  );
   check(s.eventsSd > 0 && s.onsetSdFraction > 0, 'eventsSd and onsetSdFraction must be positive');
   check(Number.isInteger(s.maxPolyphony) && s.maxPolyphony >= 1, `maxPolyphony must be a positive integer, got ${s.maxPolyphony}`);
   check(s.minEventS > 0 && s.mergeGapS >= 0, 'minEventS must be positive and mergeGapS non-negative');
-  check(s.peakCeilingDb <= 0 && s.referenceDb + s.snrMaxDb < s.peakCeilingDb, `peakCeilingDb (${s.peakCeilingDb}) must be <= 0 dBFS and above the loudest event level (${s.referenceDb + s.snrMaxDb} dBFS)`);
+  check(
+    s.peakCeilingDb <= 0 && s.referenceDb + s.snrMaxDb < s.peakCeilingDb,
+    `peakCeilingDb (${s.peakCeilingDb}) must be <= 0 dBFS and above the loudest event level (${s.referenceDb + s.snrMaxDb} dBFS)`,
+  );
   check(s.speechWeight >= 0 && s.roomWeight >= 0, 'co-occurrence weights must be non-negative');
   return s;
 }

@@ -75,9 +75,9 @@ export interface SynthReport {
   elapsedMs: number;
 }
 
-export const SYNTH_GENERATOR = 'sedjoule-synth';
-export const SYNTH_VERSION = 1;
-export const DEFAULT_TRAIN_CLIPS = 1578;
+const SYNTH_GENERATOR = 'sedjoule-synth';
+const SYNTH_VERSION = 1;
+const DEFAULT_TRAIN_CLIPS = 1578;
 
 /** Paths inside the output folder, as the DESED reader expects them. */
 export const SYNTH_LAYOUT = {
@@ -113,8 +113,12 @@ export async function synthesize(options: SynthOptions): Promise<SynthReport> {
   const testClips = options.testClips ?? Math.ceil(trainClips / 4);
   const sampleRate = options.sampleRate ?? 16000;
   const durationS = options.durationS ?? 10;
-  for (const [name, value] of [['trainClips', trainClips], ['testClips', testClips]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new SedjouleError('E_VALUE', `synthesize: ${name} must be a non-negative integer, got ${value}`);
+  for (const [name, value] of [
+    ['trainClips', trainClips],
+    ['testClips', testClips],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new SedjouleError('E_VALUE', `synthesize: ${name} must be a non-negative integer, got ${value}`);
   }
   if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
     throw new SedjouleError('E_VALUE', `synthesize: sampleRate must be an integer from 8000 to 192000 Hz, got ${sampleRate}`);

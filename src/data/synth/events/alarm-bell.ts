@@ -54,7 +54,7 @@ function bell(out: Float32Array, random: Random, sampleRate: number): void {
     partial.fill(0);
     addDampedSine(partial, sampleRate, f, BELL_AMPS[k] * random.uniform(0.7, 1.3), 1, 0, n, random.uniform(0, 2 * Math.PI));
     // Higher partials die faster, as in a struck metal bar.
-    const decay = Math.exp(-1 / (sampleRate * tau / Math.sqrt(ratio)));
+    const decay = Math.exp(-1 / ((sampleRate * tau) / Math.sqrt(ratio)));
     let env = 0;
     for (let i = 0; i < n; ++i) {
       env = env * decay + strikes[i];

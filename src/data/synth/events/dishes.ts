@@ -31,7 +31,16 @@ export function dishesEvent(random: Random, sampleRate: number, durationS: numbe
     for (let p = 0; p < partials; ++p) {
       const tauP = tau * random.uniform(0.6, 1.4);
       const length = Math.round(5 * tauP * sampleRate);
-      addDampedSine(out, sampleRate, random.uniform(2000, top), amplitude * random.uniform(0.3, 1), Math.exp(-1 / (tauP * sampleRate)), start, length, random.uniform(0, 2 * Math.PI));
+      addDampedSine(
+        out,
+        sampleRate,
+        random.uniform(2000, top),
+        amplitude * random.uniform(0.3, 1),
+        Math.exp(-1 / (tauP * sampleRate)),
+        start,
+        length,
+        random.uniform(0, 2 * Math.PI),
+      );
     }
     // The click: differenced noise is a cheap high-pass that keeps the contact transient crisp.
     const click = Math.round(random.uniform(0.001, 0.003) * sampleRate);

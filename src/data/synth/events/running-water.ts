@@ -5,14 +5,32 @@
  * Long and stationary, 2-10 s, sometimes spanning the clip.
  */
 import type { Random } from '../../../util/random.js';
-import { applyFades, Biquad, exponential, filterChain, maxFrequency, mixInto, pinkNoise, rms, sampleCount, smoothNoise, whiteNoise } from '../dsp.js';
+import {
+  applyFades,
+  Biquad,
+  exponential,
+  filterChain,
+  maxFrequency,
+  mixInto,
+  pinkNoise,
+  rms,
+  sampleCount,
+  smoothNoise,
+  whiteNoise,
+} from '../dsp.js';
 
 export function runningWaterEvent(random: Random, sampleRate: number, durationS: number): Float32Array {
   const n = sampleCount(durationS, sampleRate);
   const source = random.next() < 0.5 ? whiteNoise(random, n) : pinkNoise(random, n);
   const low = random.uniform(400, 700);
   const high = Math.min(random.uniform(4000, 6000), maxFrequency(sampleRate));
-  const out = filterChain(source, Biquad.highPass(sampleRate, low), Biquad.highPass(sampleRate, low), Biquad.lowPass(sampleRate, high), Biquad.lowPass(sampleRate, high));
+  const out = filterChain(
+    source,
+    Biquad.highPass(sampleRate, low),
+    Biquad.highPass(sampleRate, low),
+    Biquad.lowPass(sampleRate, high),
+    Biquad.lowPass(sampleRate, high),
+  );
   const depth = random.uniform(0.2, 0.5);
   const flow = smoothNoise(random, n, sampleRate, random.uniform(0.5, 3));
   for (let i = 0; i < n; ++i) out[i] *= 1 + depth * flow[i];

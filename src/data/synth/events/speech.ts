@@ -85,7 +85,7 @@ export function speechEvent(random: Random, sampleRate: number, durationS: numbe
       const rise = u < 0.25 ? Math.sin((0.5 * Math.PI * u) / 0.25) : 1;
       const fall = u > 0.65 ? Math.sin((0.5 * Math.PI * (1 - u)) / 0.35) : 1;
       const floor = s.beforePause ? 0 : 0.15;
-      envelope[start + i] = Math.max(floor, rise * fall) * (0.8 + 0.4 * s.stress / 0.15);
+      envelope[start + i] = Math.max(floor, rise * fall) * (0.8 + (0.4 * s.stress) / 0.15);
     }
   }
   for (let i = 0; i < n; ++i) voiced[i] *= envelope[i];

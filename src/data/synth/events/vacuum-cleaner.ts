@@ -6,14 +6,27 @@
  * harmonic stack over a noise hump.
  */
 import type { Random } from '../../../util/random.js';
-import { addHarmonics, applyFades, Biquad, brownNoise, filterChain, maxFrequency, mixInto, normaliseTo, rms, sampleCount, smoothNoise, whiteNoise } from '../dsp.js';
+import {
+  addHarmonics,
+  applyFades,
+  Biquad,
+  brownNoise,
+  filterChain,
+  maxFrequency,
+  mixInto,
+  normalizeTo,
+  rms,
+  sampleCount,
+  smoothNoise,
+  whiteNoise,
+} from '../dsp.js';
 
 export function vacuumCleanerEvent(random: Random, sampleRate: number, durationS: number): Float32Array {
   const n = sampleCount(durationS, sampleRate);
   const cut = Math.min(random.uniform(4500, 6000), maxFrequency(sampleRate));
   const out = filterChain(whiteNoise(random, n), Biquad.lowPass(sampleRate, cut), Biquad.lowPass(sampleRate, cut));
   const noiseRms = rms(out);
-  const rumble = normaliseTo(brownNoise(random, n, sampleRate), sampleRate, noiseRms);
+  const rumble = normalizeTo(brownNoise(random, n, sampleRate), sampleRate, noiseRms);
   mixInto(out, rumble, random.uniform(0.3, 0.6));
   const whine = random.uniform(300, 900);
   const rampS = Math.min(random.uniform(0.25, 0.4), durationS / 3);

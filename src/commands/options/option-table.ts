@@ -6,6 +6,8 @@
  */
 import yargs, { type Argv } from 'yargs';
 
+import { isNumberFlag } from './numbers.js';
+
 export interface OptionInfo {
   name: string;
   type: 'boolean' | 'string' | 'number';
@@ -17,7 +19,6 @@ export interface OptionInfo {
 interface YargsOptionState {
   key: Record<string, unknown>;
   boolean: string[];
-  number: string[];
   default: Record<string, unknown>;
   choices: Record<string, unknown[]>;
 }
@@ -29,8 +30,8 @@ export function optionTable(build: (y: Argv) => unknown): Map<string, OptionInfo
   const table = new Map<string, OptionInfo>();
   for (const name of Object.keys(state.key)) {
     if (name === 'help' || name === 'version') continue;
-    // Options declared with choices only (no type) take strings.
-    const type = state.boolean.includes(name) ? 'boolean' : state.number.includes(name) ? 'number' : 'string';
+    // Numeric options are declared by numberOption (numbers.ts); the others without a type take strings.
+    const type = state.boolean.includes(name) ? 'boolean' : isNumberFlag(name) ? 'number' : 'string';
     table.set(name, { name, type, default: state.default[name], choices: state.choices[name] });
   }
   return table;

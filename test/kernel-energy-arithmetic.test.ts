@@ -1,13 +1,21 @@
 /**
- * The arithmetic of `sedjoule kernel-energy` (src/analysis/kernel-joules.ts) on numbers worked out
+ * The arithmetic of `sedjoule kernel-energy` (src/analysis/kernel-energy-arithmetic.ts) on numbers worked out
  * by hand: grouping of a step's calls, repetitions for a number of counter updates, J/call, mean
  * power, GFLOP/J, unresolved draws, and the closure against a whole step.
  */
 import { describe, expect, it } from 'vitest';
 
-import { closure, groupCalls, perCall, repetitionsFor, type StepCall } from '../src/analysis/kernel-joules.js';
+import { closure, groupCalls, perCall, repetitionsFor, type StepCall } from '../src/analysis/kernel-energy-arithmetic.js';
 
-const call = (layer: string, name: string, pass: StepCall['pass'], shapes: string, flops: number): StepCall => ({ layer, name, pass, shapes, flops, bytesRead: 10, bytesWritten: 6 });
+const call = (layer: string, name: string, pass: StepCall['pass'], shapes: string, flops: number): StepCall => ({
+  layer,
+  name,
+  pass,
+  shapes,
+  flops,
+  bytesRead: 10,
+  bytesWritten: 6,
+});
 
 describe('kernel-energy arithmetic', () => {
   it('groups calls with the same kernel, pass and shapes, keeping the first index and counting calls per step', () => {
@@ -40,7 +48,10 @@ describe('kernel-energy arithmetic', () => {
 
   it('turns a window into J/call, mean power and GFLOP/J', () => {
     // 40,000 calls in 2.5 s at 300 W gross = 750 J; idle 100 W -> 500 J net; 4 GFLOP per call.
-    const e = perCall({ repetitions: 40_000, durationS: 2.5, joules: 750, netJoules: 500, netUncertaintyJ: 20, gpuSeconds: 2.4, updates: 25 }, 4e9);
+    const e = perCall(
+      { repetitions: 40_000, durationS: 2.5, joules: 750, netJoules: 500, netUncertaintyJ: 20, gpuSeconds: 2.4, updates: 25 },
+      4e9,
+    );
     expect(e.joulesPerCall).toBeCloseTo(0.0125, 12);
     expect(e.uncertaintyJPerCall).toBeCloseTo(0.0005, 12);
     expect(e.grossJoulesPerCall).toBeCloseTo(0.01875, 12);
@@ -51,14 +62,25 @@ describe('kernel-energy arithmetic', () => {
   });
 
   it('says when a kernel drew nothing above idle that the counter could resolve, and gives no GFLOP/J for a non-positive net', () => {
-    const e = perCall({ repetitions: 1000, durationS: 2, joules: 200.5, netJoules: -0.3, netUncertaintyJ: 4, gpuSeconds: null, updates: 20 }, 1e6);
+    const e = perCall(
+      { repetitions: 1000, durationS: 2, joules: 200.5, netJoules: -0.3, netUncertaintyJ: 4, gpuSeconds: null, updates: 20 },
+      1e6,
+    );
     expect(e.unresolved).toBe(true);
     expect(e.gflopPerJoule).toBeNull();
     expect(e.secondsPerCall).toBeCloseTo(2e-3, 12); // window time when no GPU time is known
   });
 
   it('closes the sum of J/call x calls per step against the measured step, uncertainties in quadrature', () => {
-    const energy = (j: number, u: number) => ({ joulesPerCall: j, uncertaintyJPerCall: u, grossJoulesPerCall: j, meanPowerW: 1, secondsPerCall: 1, gflopPerJoule: null, unresolved: false });
+    const energy = (j: number, u: number) => ({
+      joulesPerCall: j,
+      uncertaintyJPerCall: u,
+      grossJoulesPerCall: j,
+      meanPowerW: 1,
+      secondsPerCall: 1,
+      gflopPerJoule: null,
+      unresolved: false,
+    });
     const c = closure(
       [
         { callsPerStep: 2, energy: energy(0.5, 0.03), stepSeconds: 0.006 },

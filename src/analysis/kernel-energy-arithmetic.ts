@@ -14,18 +14,10 @@
  * per step, against a whole training step measured the same way; the gap is what the per-kernel
  * figures do not see (launch gaps, host work between kernels, power that lingers after a kernel).
  */
-import type { KernelPass } from '../ledger.js';
+import type { KernelPass, LedgerRow } from '../ledger.js';
 
-/** A kernel call of a training step, as captured for replay. */
-export interface StepCall {
-  layer: string;
-  name: string;
-  pass: KernelPass;
-  shapes: string;
-  flops: number;
-  bytesRead: number;
-  bytesWritten: number;
-}
+/** A kernel call of a training step, as captured for replay: the ledger columns read here. */
+export type StepCall = Pick<LedgerRow, 'layer' | 'name' | 'pass' | 'shapes' | 'flops' | 'bytesRead' | 'bytesWritten'>;
 
 /** Calls of one step with the same kernel, pass and shapes cost and draw the same: measured once. */
 export interface CallGroup {
@@ -49,7 +41,16 @@ export function groupCalls(calls: StepCall[]): CallGroup[] {
       g.callsPerStep += 1;
       if (!g.layers.includes(c.layer)) g.layers.push(c.layer);
     } else {
-      groups.set(key, { name: c.name, pass: c.pass, shapes: c.shapes, layers: [c.layer], index, callsPerStep: 1, flops: c.flops, bytes: c.bytesRead + c.bytesWritten });
+      groups.set(key, {
+        name: c.name,
+        pass: c.pass,
+        shapes: c.shapes,
+        layers: [c.layer],
+        index,
+        callsPerStep: 1,
+        flops: c.flops,
+        bytes: c.bytesRead + c.bytesWritten,
+      });
     }
   });
   return [...groups.values()];
@@ -123,7 +124,10 @@ export interface Closure {
   timeCoverage: number;
 }
 
-export function closure(groups: Array<{ callsPerStep: number; energy: PerCallEnergy | null; stepSeconds: number }>, step: PerCallEnergy): Closure {
+export function closure(
+  groups: Array<{ callsPerStep: number; energy: PerCallEnergy | null; stepSeconds: number }>,
+  step: PerCallEnergy,
+): Closure {
   let kernelsJ = 0;
   let variance = 0;
   let covered = 0;

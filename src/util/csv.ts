@@ -1,6 +1,6 @@
 /**
- * RFC-4180 CSV (and TSV) parsing that remembers where each row came from, so a dataset problem
- * can be reported as "file:line". FSD50K, AudioSet and AudioSet's class list put commas inside
+ * RFC-4180 CSV (and TSV), read and written. Parsing remembers where each row came from, so a
+ * dataset problem can be reported as "file:line". FSD50K, AudioSet and AudioSet's class list put commas inside
  * double-quoted fields, so splitting lines on the delimiter is not enough; AudioSet also needs
  * '#' comment lines skipped and the spaces of its ", " separators trimmed.
  */
@@ -40,7 +40,10 @@ function csvError(file: string, line: number, what: string): SedjouleError {
 export function parseCsv(text: string, file: string, options: CsvOptions = {}): CsvTable {
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new SedjouleError('E_VALUE', `CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
+    throw new SedjouleError(
+      'E_VALUE',
+      `CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+    );
   }
   const comment = options.comment;
   const trim = options.trim ?? false;
@@ -98,7 +101,7 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
             break;
           }
           if (ch === '\r' || ch === '\n') {
-            // A newline inside quotes is part of the value; it is normalised to \n.
+            // A newline inside quotes is part of the value; it is normalized to \n.
             skipNewline();
             value += '\n';
             continue;
@@ -108,7 +111,11 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
         }
         if (trim) while (i < n && isBlank(text[i])) ++i;
         if (i < n && text[i] !== delimiter && text[i] !== '\r' && text[i] !== '\n') {
-          throw csvError(file, line, `unexpected ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field must be doubled)`);
+          throw csvError(
+            file,
+            line,
+            `unexpected ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field must be doubled)`,
+          );
         }
       } else {
         const from = i;
@@ -170,4 +177,15 @@ export function requireColumns<Name extends string>(table: CsvTable, file: strin
     );
   }
   return index;
+}
+
+/** A cell as written: quoted when it holds a comma, a quote or a line break. */
+function csvCell(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A header line and one line per row, each row's cells in the columns' order. */
+export function csvText(columns: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const lines = [columns.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))];
+  return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 /**
- * Hardware normalisation after Douwes & Serizel (arXiv 2409.05602): k reference models are run on
+ * Hardware normalization after Douwes & Serizel (arXiv 2409.05602): k reference models are run on
  * both the reference machine and the local one; a map fitted on those k pairs predicts what any
  * local run would have cost on the reference machine.
  *
@@ -16,22 +16,22 @@
  * predicting each reference model from the others, with the predictive R^2 (1 - PRESS / SST).
  */
 import { SedjouleError } from '../errors.js';
-import { PHASES, type Phase, type RunRecord } from '../experiment/run.js';
+import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
 import { configurationPoints, type Point } from './analyze.js';
-import { chooseSelection, type DeviceFilter, type EnergyBasis, type EnergySelection } from './energy-selection.js';
+import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection } from './energy-selection.js';
 import { observe, phaseRuns } from './observations.js';
-import { loadRunRecords } from './records.js';
+import { loadRunRecords } from '../records/read-records.js';
 import { leastSquares } from './statistics.js';
 
-export type NormalisationMap = 'ratio' | 'linear' | 'log-linear';
-export const NORMALISATION_MAPS: NormalisationMap[] = ['ratio', 'linear', 'log-linear'];
+export type NormalizationMap = 'ratio' | 'linear' | 'log-linear';
 
 /**
  * The k = 1 ratio rule of DCASE task 4 (2023): E x E_ref / E_local, where E_ref and E_local are the
  * same reference workload measured on the reference and the local machine.
  */
-export function ratioNormalise(energy: number, referenceEnergy: number, localEnergy: number): number {
-  if (!(localEnergy > 0)) throw new SedjouleError('E_VALUE', `the local reference energy must be positive to normalise by it, got ${localEnergy}`);
+export function ratioNormalize(energy: number, referenceEnergy: number, localEnergy: number): number {
+  if (!(localEnergy > 0))
+    throw new SedjouleError('E_VALUE', `the local reference energy must be positive to normalize by it, got ${localEnergy}`);
   return (energy * referenceEnergy) / localEnergy;
 }
 
@@ -46,7 +46,7 @@ export interface ReferencePair {
 }
 
 export interface MapSpec {
-  map: NormalisationMap;
+  map: NormalizationMap;
   /** ln FLOPs and ln parameters as extra regressors (not for the ratio map, a pure scale). */
   extras: boolean;
 }
@@ -81,18 +81,29 @@ function designRow(spec: MapSpec, localJ: number, flops: number, params: number)
 /** Fits a map on reference pairs; null with the reason when it cannot be fitted. */
 export function fitMap(pairs: ReferencePair[], spec: MapSpec): { fit: FittedMap | null; reason?: string } {
   if (spec.map === 'ratio' && spec.extras) return { fit: null, reason: 'the ratio map is a pure scale: it takes no extra regressors' };
-  const rows: number[][] = [], ys: number[] = [];
+  const rows: number[][] = [],
+    ys: number[] = [];
   for (const p of pairs) {
     const row = designRow(spec, p.localJ, p.flops, p.params);
     if (!row || (spec.map === 'log-linear' && !(p.referenceJ > 0))) {
-      return { fit: null, reason: `${p.configId}: ${spec.map === 'log-linear' ? 'energies must be positive for logarithms' : 'FLOPs and parameters must be positive for logarithms'}` };
+      return {
+        fit: null,
+        reason: `${p.configId}: ${spec.map === 'log-linear' ? 'energies must be positive for logarithms' : 'FLOPs and parameters must be positive for logarithms'}`,
+      };
     }
     rows.push(row);
     ys.push(spec.map === 'log-linear' ? Math.log(p.referenceJ) : p.referenceJ);
   }
   const need = coefficientCount(spec);
-  if (pairs.length < need) return { fit: null, reason: `${formulaOf(spec)} has ${need} coefficient${need > 1 ? 's' : ''} and needs at least ${need} reference model${need > 1 ? 's' : ''}, got ${pairs.length}` };
-  const columns = spec.map === 'ratio' ? ['E_local'] : ['the intercept', spec.map === 'linear' ? 'E_local' : 'ln E_local', ...(spec.extras ? ['ln FLOPs', 'ln parameters'] : [])];
+  if (pairs.length < need)
+    return {
+      fit: null,
+      reason: `${formulaOf(spec)} has ${need} coefficient${need > 1 ? 's' : ''} and needs at least ${need} reference model${need > 1 ? 's' : ''}, got ${pairs.length}`,
+    };
+  const columns =
+    spec.map === 'ratio'
+      ? ['E_local']
+      : ['the intercept', spec.map === 'linear' ? 'E_local' : 'ln E_local', ...(spec.extras ? ['ln FLOPs', 'ln parameters'] : [])];
   const { fit, reason } = leastSquares(rows, ys, columns);
   if (!fit) return { fit: null, reason };
   const names = spec.map === 'ratio' ? ['c'] : ['a', 'b', ...(spec.extras ? ['d', 'e'] : [])];
@@ -141,10 +152,20 @@ export function mapQuality(pairs: ReferencePair[], spec: MapSpec, fitted: Fitted
   const r2 = total > 0 && ssr !== null ? 1 - ssr / total : null;
   const quality: MapQuality = {
     r2,
-    ...(r2 === null ? { r2Reason: pairs.length < 2 ? 'one reference model: R^2 is undefined' : total === 0 ? 'the reference energies are all equal' : 'a prediction is undefined' } : {}),
+    ...(r2 === null
+      ? {
+          r2Reason:
+            pairs.length < 2
+              ? 'one reference model: R^2 is undefined'
+              : total === 0
+                ? 'the reference energies are all equal'
+                : 'a prediction is undefined',
+        }
+      : {}),
     leaveOneOut: { n: 0, mse: null, rmse: null, meanAbsRelativeError: null, r2: null },
   };
-  const errors: number[] = [], relative: number[] = [];
+  const errors: number[] = [],
+    relative: number[] = [];
   for (let i = 0; i < pairs.length; ++i) {
     const rest = pairs.filter((_, j) => j !== i);
     const { fit, reason } = fitMap(rest, spec);
@@ -189,11 +210,18 @@ export function fitMaps(pairs: ReferencePair[]): { results: MapResult[]; fitted:
     { map: 'linear', extras: true },
     { map: 'log-linear', extras: true },
   ];
-  const results: MapResult[] = [], fitted: FittedMap[] = [];
+  const results: MapResult[] = [],
+    fitted: FittedMap[] = [];
   for (const spec of specs) {
     const { fit, reason } = fitMap(pairs, spec);
     if (fit) fitted.push(fit);
-    results.push({ ...spec, formula: formulaOf(spec), coefficients: fit?.coefficients ?? null, ...(reason ? { reason } : {}), quality: fit ? mapQuality(pairs, spec, fit) : null });
+    results.push({
+      ...spec,
+      formula: formulaOf(spec),
+      coefficients: fit?.coefficients ?? null,
+      ...(reason ? { reason } : {}),
+      quality: fit ? mapQuality(pairs, spec, fit) : null,
+    });
   }
   return { results, fitted };
 }
@@ -214,15 +242,29 @@ export function singleReferenceRules(pairs: ReferencePair[]): SingleReferenceRul
       const others = pairs
         .filter((q) => q !== p)
         .map((q) => {
-          const predictedJ = ratioNormalise(q.localJ, p.referenceJ, p.localJ);
-          return { configId: q.configId, localJ: q.localJ, predictedJ, referenceJ: q.referenceJ, relativeError: q.referenceJ !== 0 ? (predictedJ - q.referenceJ) / Math.abs(q.referenceJ) : null };
+          const predictedJ = ratioNormalize(q.localJ, p.referenceJ, p.localJ);
+          return {
+            configId: q.configId,
+            localJ: q.localJ,
+            predictedJ,
+            referenceJ: q.referenceJ,
+            relativeError: q.referenceJ !== 0 ? (predictedJ - q.referenceJ) / Math.abs(q.referenceJ) : null,
+          };
         });
-      const rel = others.map((o) => o.relativeError).filter((v): v is number => v !== null).map(Math.abs);
-      return { configId: p.configId, factor: p.referenceJ / p.localJ, others, meanAbsRelativeError: rel.length ? rel.reduce((a, b) => a + b, 0) / rel.length : null };
+      const rel = others
+        .map((o) => o.relativeError)
+        .filter((v): v is number => v !== null)
+        .map(Math.abs);
+      return {
+        configId: p.configId,
+        factor: p.referenceJ / p.localJ,
+        others,
+        meanAbsRelativeError: rel.length ? rel.reduce((a, b) => a + b, 0) / rel.length : null,
+      };
     });
 }
 
-export interface NormalisedRun {
+export interface NormalizedRun {
   configId: string;
   model: string;
   isReference: boolean;
@@ -233,31 +275,31 @@ export interface NormalisedRun {
   predictedJ: Record<string, number | null>;
 }
 
-export interface PhaseNormalisation {
+export interface PhaseNormalization {
   phase: Phase;
   k: number;
   references: ReferencePair[];
   maps: MapResult[];
   singleReference: SingleReferenceRule[];
-  predictions: NormalisedRun[];
+  predictions: NormalizedRun[];
   /** Local configurations without energy in this phase, and shared ones left out as references. */
   missing: Array<{ configId: string; machine: 'local' | 'reference'; reason: string }>;
   reason?: string;
 }
 
-export interface NormalisationReport {
+export interface NormalizationReport {
   command: 'normalize';
   reference: { paths: string[]; records: number; machines: string[] };
   local: { paths: string[]; records: number; machines: string[] };
-  energy: { basis: EnergyBasis; device: DeviceFilter; reference: string; local: string; unit: 'J' };
-  phases: PhaseNormalisation[];
+  energy: { basis: EnergyBasis; device: EnergyScope; reference: string; local: string; unit: 'J' };
+  phases: PhaseNormalization[];
   notes: string[];
 }
 
-export interface NormaliseOptions {
+export interface NormalizeOptions {
   energy?: EnergyBasis | 'auto';
-  device?: DeviceFilter;
-  /** Phases to normalise (default: every phase both sides have). */
+  device?: EnergyScope;
+  /** Phases to normalize (default: every phase both sides have). */
   phases?: Phase[];
   /** Config ids to use as reference models (default: every configuration both sides ran). */
   models?: string[];
@@ -268,20 +310,26 @@ function mapName(spec: MapSpec): string {
 }
 
 function machinesOf(records: RunRecord[]): string[] {
-  return [...new Set(records.map((r) => `${r.provenance?.hostname ?? 'unknown'} (${(r.provenance?.gpus ?? []).map((g) => g.name).join(', ') || 'no GPU'})`))];
+  return [
+    ...new Set(
+      records.map(
+        (r) => `${r.provenance?.hostname ?? 'unknown'} (${(r.provenance?.gpus ?? []).map((g) => g.name).join(', ') || 'no GPU'})`,
+      ),
+    ),
+  ];
 }
 
 function pointsOf(records: RunRecord[], selection: EnergySelection): Point[] {
   return configurationPoints(records.flatMap(phaseRuns).map((r) => observe(r, selection)));
 }
 
-/** Normalises the local runs to the reference machine, per phase. */
-export function normaliseRecords(
+/** Normalizes the local runs to the reference machine, per phase. */
+export function normalizeRecords(
   reference: RunRecord[],
   local: RunRecord[],
-  options: NormaliseOptions = {},
+  options: NormalizeOptions = {},
   paths: { reference: string[]; local: string[] } = { reference: [], local: [] },
-): NormalisationReport {
+): NormalizationReport {
   const device = options.device ?? 'all';
   const refWindows = reference.flatMap(phaseRuns).flatMap((r) => r.windows ?? []);
   const localWindows = local.flatMap(phaseRuns).flatMap((r) => r.windows ?? []);
@@ -295,38 +343,62 @@ export function normaliseRecords(
     localChoice = chooseSelection(localWindows, { basis: 'gross', device });
   }
   const basis = refChoice.selection.basis;
-  const refSelection = refChoice.selection, localSelection = localChoice.selection;
-  const refPoints = pointsOf(reference, refSelection), localPoints = pointsOf(local, localSelection);
-  if (refSelection.kind !== localSelection.kind) notes.push(`the reference machine has ${refSelection.kind} energy and the local one ${localSelection.kind} energy`);
+  const refSelection = refChoice.selection,
+    localSelection = localChoice.selection;
+  const refPoints = pointsOf(reference, refSelection),
+    localPoints = pointsOf(local, localSelection);
+  if (refSelection.kind !== localSelection.kind)
+    notes.push(`the reference machine has ${refSelection.kind} energy and the local one ${localSelection.kind} energy`);
 
-  const phases = (options.phases ?? PHASES).filter((ph) => refPoints.some((p) => p.phase === ph) && localPoints.some((p) => p.phase === ph));
+  const phases = (options.phases ?? PHASES).filter(
+    (ph) => refPoints.some((p) => p.phase === ph) && localPoints.some((p) => p.phase === ph),
+  );
   if (phases.length === 0) throw new SedjouleError('E_DATA', 'the reference and local runs share no phase (train, test, run)');
-  const out: PhaseNormalisation[] = [];
+  const out: PhaseNormalization[] = [];
   for (const phase of phases) {
     const refByConfig = new Map(refPoints.filter((p) => p.phase === phase).map((p) => [p.configId, p]));
     const localInPhase = localPoints.filter((p) => p.phase === phase);
-    const missing: PhaseNormalisation['missing'] = [];
+    const missing: PhaseNormalization['missing'] = [];
     const pairs: ReferencePair[] = [];
     for (const lp of localInPhase) {
       const rp = refByConfig.get(lp.configId);
       if (!rp || (options.models && !options.models.includes(lp.configId))) continue;
       if (lp.energyJ === null || rp.energyJ === null) {
-        missing.push({ configId: lp.configId, machine: lp.energyJ === null ? 'local' : 'reference', reason: 'no energy in this phase: not usable as a reference model' });
+        missing.push({
+          configId: lp.configId,
+          machine: lp.energyJ === null ? 'local' : 'reference',
+          reason: 'no energy in this phase: not usable as a reference model',
+        });
         continue;
       }
       if (Math.abs(lp.flops - rp.flops) > 1e-9 * Math.max(lp.flops, rp.flops)) {
-        notes.push(`${lp.configId} (${phase}): counted FLOPs differ between the machines (${lp.flops} local, ${rp.flops} reference): the runs did not follow one protocol`);
+        notes.push(
+          `${lp.configId} (${phase}): counted FLOPs differ between the machines (${lp.flops} local, ${rp.flops} reference): the runs did not follow one protocol`,
+        );
       }
-      pairs.push({ configId: lp.configId, model: lp.model, localJ: lp.energyJ, referenceJ: rp.energyJ, flops: lp.flops, params: lp.params });
+      pairs.push({
+        configId: lp.configId,
+        model: lp.model,
+        localJ: lp.energyJ,
+        referenceJ: rp.energyJ,
+        flops: lp.flops,
+        params: lp.params,
+      });
     }
     for (const id of options.models ?? []) {
-      if (!pairs.some((p) => p.configId === id) && !missing.some((m) => m.configId === id)) missing.push({ configId: id, machine: refByConfig.has(id) ? 'local' : 'reference', reason: `asked for as a reference model but not run on the ${refByConfig.has(id) ? 'local' : 'reference'} machine in this phase` });
+      if (!pairs.some((p) => p.configId === id) && !missing.some((m) => m.configId === id))
+        missing.push({
+          configId: id,
+          machine: refByConfig.has(id) ? 'local' : 'reference',
+          reason: `asked for as a reference model but not run on the ${refByConfig.has(id) ? 'local' : 'reference'} machine in this phase`,
+        });
     }
     const { results, fitted } = pairs.length ? fitMaps(pairs) : { results: [], fitted: [] };
-    const predictions: NormalisedRun[] = [];
+    const predictions: NormalizedRun[] = [];
     for (const lp of localInPhase) {
       if (lp.energyJ === null) {
-        if (!missing.some((m) => m.configId === lp.configId)) missing.push({ configId: lp.configId, machine: 'local', reason: 'no energy in this phase' });
+        if (!missing.some((m) => m.configId === lp.configId))
+          missing.push({ configId: lp.configId, machine: 'local', reason: 'no energy in this phase' });
         continue;
       }
       const predictedJ: Record<string, number | null> = {};
@@ -361,8 +433,12 @@ export function normaliseRecords(
   };
 }
 
-export function normaliseResults(referencePaths: string | string[], localPaths: string | string[], options: NormaliseOptions = {}): NormalisationReport {
+export function normalizeResults(
+  referencePaths: string | string[],
+  localPaths: string | string[],
+  options: NormalizeOptions = {},
+): NormalizationReport {
   const ref = Array.isArray(referencePaths) ? referencePaths : [referencePaths];
   const loc = Array.isArray(localPaths) ? localPaths : [localPaths];
-  return normaliseRecords(loadRunRecords(ref).records, loadRunRecords(loc).records, options, { reference: ref, local: loc });
+  return normalizeRecords(loadRunRecords(ref).records, loadRunRecords(loc).records, options, { reference: ref, local: loc });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv, readCsv, requireColumns } from '../src/data/csv.js';
+import { csvText, parseCsv, readCsv, requireColumns } from '../src/util/csv.js';
 import { failure } from './helpers.js';
 
 describe('parseCsv', () => {
@@ -126,5 +126,19 @@ describe('requireColumns and readCsv', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('csvText', () => {
+  it('quotes only cells with a comma, a quote or a line break, and reads back as written', () => {
+    const rows = [
+      ['plain', 'a,b', 'say "hi"'],
+      ['two\nlines', '', '3.5'],
+    ];
+    const text = csvText(['name', 'list', 'note'], rows);
+    expect(text).toBe('name,list,note\nplain,"a,b","say ""hi"""\n"two\nlines",,3.5\n');
+    const table = parseCsv(text, 'written.csv');
+    expect(table.header).toEqual(['name', 'list', 'note']);
+    expect(table.rows.map((r) => r.fields)).toEqual(rows);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Reading run records for analysis. A results folder is what a sweep writes (`<results>/runs/*.json`
+ * Reading run records for analyses and reports. A results folder is what a sweep writes (`<results>/runs/*.json`
  * beside its sweep.json); a plain folder of record files, or single record files, work too, so
  * records copied out of several sweeps can be analysed together. Files that are not run records
  * are listed with the reason instead of stopping the analysis: one truncated file should not hide
@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
-import type { RunRecord } from '../experiment/run.js';
+import type { RunRecord } from './run-record.js';
+import { RUNS_DIR } from './sweep-manifest.js';
 
 export interface LoadedRecords {
   records: RunRecord[];
@@ -22,7 +23,7 @@ export interface LoadedRecords {
 export function recordFiles(target: string): string[] {
   if (!fs.existsSync(target)) throw new SedjouleError('E_IO', `${target}: no such file or folder`);
   if (fs.statSync(target).isFile()) return [target];
-  const runs = path.join(target, 'runs');
+  const runs = path.join(target, RUNS_DIR);
   const dir = fs.existsSync(runs) && fs.statSync(runs).isDirectory() ? runs : target;
   return fs
     .readdirSync(dir)
@@ -65,7 +66,12 @@ export function loadRunRecords(targets: string | string[]): LoadedRecords {
     }
   }
   if (out.records.length === 0) {
-    const why = out.skipped.length ? `; skipped: ${out.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ')}` : '';
+    const why = out.skipped.length
+      ? `; skipped: ${out.skipped
+          .slice(0, 3)
+          .map((s) => `${s.file}: ${s.reason}`)
+          .join('; ')}`
+      : '';
     throw new SedjouleError('E_DATA', `no run records found in ${list.join(', ')} (looked for runs/*.json, then *.json)${why}`);
   }
   return out;

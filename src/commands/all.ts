@@ -1,0 +1,33 @@
+/** Every command of the command line, in the order `sedjoule --help` lists them. */
+import type { Command } from './command.js';
+import { analyzeCommand } from './analyze.js';
+import { dcaseReportCommand } from './dcase-report.js';
+import { demoCommand } from './demo.js';
+import { infoCommand } from './info.js';
+import { kernelEnergyCommand } from './kernel-energy.js';
+import { mergeCommand } from './merge.js';
+import { normalizeCommand } from './normalize.js';
+import { presetsCommand } from './presets.js';
+import { probeCommand } from './probe.js';
+import { profileCommand } from './profile.js';
+import { reportCommand } from './report.js';
+import { sweepCommand } from './sweep.js';
+import { synthCommand } from './synth.js';
+import { trainCommand } from './train.js';
+
+export const COMMANDS: Command[] = [
+  demoCommand,
+  infoCommand,
+  trainCommand,
+  profileCommand,
+  kernelEnergyCommand,
+  presetsCommand,
+  synthCommand,
+  probeCommand,
+  sweepCommand,
+  mergeCommand,
+  analyzeCommand,
+  reportCommand,
+  normalizeCommand,
+  dcaseReportCommand,
+];

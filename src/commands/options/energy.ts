@@ -1,0 +1,121 @@
+/**
+ * The energy options. Measuring (train, sweep, demo): whether to measure, the idle baseline, the
+ * meter's sources and sampling, and carbon. Choosing which joules an analysis uses (analyze,
+ * report, normalize, dcase-report): the basis (gross or net of idle) and the scope (which devices).
+ */
+import os from 'node:os';
+import type { Argv } from 'yargs';
+
+import { ENERGY_SCOPES, type EnergyBasis, type EnergyScope } from '../../analysis/energy-selection.js';
+import { DEFAULT_CARBON_INTENSITY, type CarbonOptions } from '../../energy/carbon.js';
+import type { MeterOptions } from '../../energy/meter.js';
+import type { EnergySettings } from '../../energy/settings.js';
+import { numberOption } from './numbers.js';
+
+const ENERGY = 'Energy:';
+
+/** The meter's sources and sampling (also probe's). */
+export function withMeterOptions<T>(y: Argv<T>) {
+  return y
+    .option(
+      'sample-ms',
+      numberOption('sample-ms', "Sampling period of the energy sources, ms (never below 10, nor half a sensor's power update period)", 50),
+    )
+    .option('nvml', { type: 'boolean', default: true, describe: 'Read NVIDIA GPUs through NVML (SEDJOULE_NVML_LIB overrides the library)' })
+    .option('rapl', {
+      type: 'boolean',
+      default: true,
+      describe: 'Read CPU package and DRAM energy through RAPL (SEDJOULE_POWERCAP_ROOT overrides /sys/class/powercap)',
+    })
+    .option('cpu-tdp', numberOption('cpu-tdp', "CPU model (used when RAPL cannot be read): the package's full-load power, W", 85))
+    .option('cpu-cores', numberOption('cpu-cores', 'CPU model: cores sharing that power', os.availableParallelism()))
+    .group(['sample-ms', 'nvml', 'rapl', 'cpu-tdp', 'cpu-cores'], ENERGY);
+}
+
+/** Carbon: the grid's intensity and the data centre's PUE (also dcase-report's emissions.csv). */
+export function withCarbonOptions<T>(y: Argv<T>) {
+  return y
+    .option(
+      'carbon-intensity',
+      numberOption(
+        'carbon-intensity',
+        "Grid carbon intensity, gCO2e/kWh (default: CodeCarbon's global fallback)",
+        DEFAULT_CARBON_INTENSITY,
+      ),
+    )
+    .option('pue', numberOption('pue', 'Power usage effectiveness applied to carbon (default: not applied)'))
+    .group(['carbon-intensity', 'pue'], ENERGY);
+}
+
+export function withIdleOption<T>(y: Argv<T>, describe: string, defaultSeconds: number) {
+  return y.option('idle', numberOption('idle', describe, defaultSeconds)).group(['idle'], ENERGY);
+}
+
+/** Measuring a run's energy: train, sweep and demo. */
+export function withEnergyOptions<T>(y: Argv<T>, defaultIdleSeconds = 3) {
+  const measured = y
+    .option('energy', { type: 'boolean', default: true, describe: 'Measure energy (--no-energy: only the kernel ledger)' })
+    .group(['energy'], ENERGY);
+  return withCarbonOptions(
+    withMeterOptions(
+      withIdleOption(measured, 'Seconds of idle baseline measured before each run (0: none, so no net energy)', defaultIdleSeconds),
+    ),
+  );
+}
+
+export interface MeterArgs {
+  'sample-ms': number;
+  nvml: boolean;
+  rapl: boolean;
+  'cpu-tdp': number;
+  'cpu-cores': number;
+}
+
+export interface CarbonArgs {
+  'carbon-intensity': number;
+  pue?: number;
+}
+
+export interface EnergyArgs extends MeterArgs, CarbonArgs {
+  energy: boolean;
+  idle: number;
+}
+
+export function meterOptions(argv: MeterArgs): Omit<MeterOptions, 'carbon'> {
+  return { periodMs: argv['sample-ms'], nvml: argv.nvml, rapl: argv.rapl, cpuTdpWatts: argv['cpu-tdp'], cpuCores: argv['cpu-cores'] };
+}
+
+/** The default intensity is left unset, so figures name its source (CodeCarbon's fallback). */
+export function carbonOptions(argv: CarbonArgs): CarbonOptions {
+  const given = argv['carbon-intensity'] !== DEFAULT_CARBON_INTENSITY;
+  return {
+    intensityGPerKWh: given ? argv['carbon-intensity'] : undefined,
+    intensitySource: given ? 'given on the command line' : undefined,
+    pue: argv.pue,
+  };
+}
+
+export function energySettings(argv: EnergyArgs): EnergySettings {
+  return { enabled: argv.energy, idleSeconds: argv.idle, meter: { ...meterOptions(argv), carbon: carbonOptions(argv) } };
+}
+
+/** Which joules an analysis uses; `defaultBasis` is dcase-report's gross (DCASE reports CodeCarbon totals). */
+export function withEnergySelectionOptions<T>(y: Argv<T>, defaultBasis: EnergyBasis | 'auto' = 'auto') {
+  return y
+    .option('energy-basis', {
+      choices: ['auto', 'gross', 'net'] as const,
+      default: defaultBasis,
+      describe: 'Gross energy, or net of idle power; auto: net when every run has an idle baseline',
+    })
+    .option('energy-scope', {
+      choices: ENERGY_SCOPES,
+      default: 'all' as EnergyScope,
+      describe: 'Energy of all devices, the GPUs only (as the study), or the host side (CPU package, DRAM, platform, modelled CPU)',
+    })
+    .group(['energy-basis', 'energy-scope'], ENERGY);
+}
+
+export interface EnergySelectionArgs {
+  'energy-basis': EnergyBasis | 'auto';
+  'energy-scope': EnergyScope;
+}
