@@ -1,6 +1,6 @@
 // A complete run from a Node script: data, a model, training inside energy windows, the ledger,
 // the energy figures, and a record written to disk. Usage: node examples/library.mjs [OUT_DIR]
-// (`npm install` builds dist/; in another project, import from 'sedjoule' instead).
+// (inside this repository the package imports itself by name, after `npm install` built dist/).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import {
   testPhase,
   totals,
   trainPhase,
-} from '../dist/index.js';
+} from 'sedjoule';
 
 const out = process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-example-'));
 fs.mkdirSync(out, { recursive: true });

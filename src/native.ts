@@ -87,15 +87,39 @@ export interface NativeAddon {
   measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;
 }
 
-/** The package root: the folder above src/ (when run from source) or dist/ (when built). */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package root: the nearest folder above this module whose package.json names sedjoule. Found by
+ * walking up rather than by a fixed '..', so the ES module build (dist/), the CommonJS bundle and the
+ * sources (src/, under vitest) all agree.
+ */
+export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sedjoule') return dir;
+    if (path.dirname(dir) === dir) throw new SedjouleError('E_ADDON', `no package.json of sedjoule above ${from}`);
+  }
+}
 
 let cached: NativeAddon | undefined;
 
+/**
+ * Where the addon may be, in order: SEDJOULE_ADDON alone when set; else a local build (build/Release,
+ * build/Debug: what `npm install` compiles when no prebuilt addon fits), then the prebuilt addon the
+ * package ships, named by pkg-prebuilds' convention (prebuilds/sedjoule-linux-x64/node-napi-v8.node).
+ */
 export function addonCandidates(): string[] {
   const override = process.env.SEDJOULE_ADDON;
   if (override) return [path.resolve(override)];
-  return [path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), path.join(packageRoot, 'build', 'Debug', 'sedjoule.node')];
+  const require = createRequire(import.meta.url);
+  const options = require(path.join(packageRoot, 'binding-options.cjs')) as { name: string; napi_versions: number[] };
+  const { getPrebuildName, isAlpine } = require('pkg-prebuilds/lib/prebuild.js') as { getPrebuildName(o: object): string; isAlpine(platform: string): boolean };
+  const libc = isAlpine(process.platform) ? 'musl' : undefined;
+  const prebuilt = options.napi_versions.map((napi) =>
+    path.join(packageRoot, 'prebuilds', getPrebuildName({ name: options.name, platform: process.platform, arch: process.arch, libc, napi_version: napi, runtime: 'node' })),
+  );
+  return [path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), path.join(packageRoot, 'build', 'Debug', 'sedjoule.node'), ...prebuilt];
 }
 
 export function loadAddon(): NativeAddon {
@@ -117,6 +141,6 @@ export function loadAddon(): NativeAddon {
   throw new SedjouleError(
     'E_ADDON',
     `cannot load the sedjoule native addon; tried:\n${failures.join('\n')}\n` +
-      'Build it with `npm run build:native` (or set SEDJOULE_ADDON to the path of sedjoule.node).',
+      'Build it with `npm run build:native` (needs CMake and a C++17 compiler), or set SEDJOULE_ADDON to the path of a sedjoule.node.',
   );
 }
