@@ -60,4 +60,17 @@ fi
 "$old/package/bin/node" --version
 "$old/package/bin/node" commonjs.cjs
 "$old/package/bin/node" library.mjs "$work/example-out-20.17"
-echo "== the package installs and runs without a compiler"
+
+echo "== the fallback: the same tarball built from source (SEDJOULE_BUILD_FROM_SOURCE=1, SEDJOULE_CUDA=OFF)"
+source_project="$work/project-from-source"
+rm -rf "$source_project" && mkdir -p "$source_project"
+cd "$source_project"
+printf '{ "name": "sedjoule-consumer-from-source", "private": true }\n' > package.json
+SEDJOULE_BUILD_FROM_SOURCE=1 SEDJOULE_CUDA=OFF npm install "$tarball" --no-audit --no-fund --foreground-scripts
+[ -f node_modules/sedjoule/build/Release/sedjoule.node ] || { echo "the build from source left no addon"; exit 1; }
+npx sedjoule info --json | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    if (JSON.parse(s).cuda.compiled !== false) { console.error("the source build was asked for no CUDA"); process.exit(1); }
+  });'
+cp "$repo/examples/commonjs.cjs" . && node commonjs.cjs
+echo "== the package installs and runs without a compiler, and builds from source when asked"

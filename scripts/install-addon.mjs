@@ -3,7 +3,8 @@
 // prebuilds/, named by pkg-prebuilds' convention) is tried first, loaded in a child process so that
 // one that cannot load here (an older glibc, another CPU architecture) cannot harm this process;
 // when none fits, or SEDJOULE_BUILD_FROM_SOURCE / npm's --build-from-source asks for it, the addon
-// is compiled with cmake-js (CMake, a C++17 compiler; CUDA when nvcc is found).
+// is compiled with cmake-js (CMake, a C++17 compiler; CUDA when nvcc is found, or as SEDJOULE_CUDA
+// says: AUTO, ON or OFF).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,7 +41,9 @@ if (!fs.existsSync(path.join(root, 'CMakeLists.txt'))) {
   say('this copy of sedjoule has no CMakeLists.txt, so it cannot build the addon');
   process.exit(1);
 }
-const build = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--log-level', 'warn'], { cwd: root, stdio: 'inherit' });
+const cmakeArgs = ['compile', '--log-level', 'warn'];
+if (process.env.SEDJOULE_CUDA) cmakeArgs.push(`--CDSEDJOULE_CUDA=${process.env.SEDJOULE_CUDA}`);
+const build = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), ...cmakeArgs], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
   say(
     'building the addon failed. It needs CMake 3.18+ and a C++17 compiler on PATH (CUDA is optional); ' +
