@@ -1,11 +1,11 @@
 // A complete run from a Node script: data, a model, training inside energy windows, the ledger,
 // the energy figures, and a record written to disk. Usage: node examples/library.mjs [OUT_DIR]
-// (`npm install` builds dist/; in another project, import from 'sedjoule' instead).
+// (inside this repository the package imports itself by name, after `npm install` built dist/).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { byKernel, Meter, modelSpec, Network, prepareData, taggingMetrics, testPhase, totals, trainPhase } from '../dist/index.js';
+import { byKernel, Meter, modelSpec, Network, prepareData, taggingMetrics, testPhase, totals, trainPhase } from 'sedjoule';
 
 const out = process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-example-'));
 fs.mkdirSync(out, { recursive: true });

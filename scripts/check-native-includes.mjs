@@ -73,7 +73,8 @@ const problems = [];
 const floorOf = new Map();
 function floor(folder, stack = []) {
   if (floorOf.has(folder)) return floorOf.get(folder);
-  if (stack.includes(folder)) throw new Error(`the table of scripts/check-native-includes.mjs has a circle: ${[...stack, folder].join(' -> ')}`);
+  if (stack.includes(folder))
+    throw new Error(`the table of scripts/check-native-includes.mjs has a circle: ${[...stack, folder].join(' -> ')}`);
   const below = MAY_INCLUDE[folder].map((f) => {
     if (!(f in MAY_INCLUDE)) throw new Error(`the table names ${f}/, which has no entry of its own`);
     return floor(f, [...stack, folder]);
@@ -100,14 +101,18 @@ for (const file of files) {
       if (!m) return;
       const target = resolve(file, m[1]);
       if (!target) {
-        problems.push(`${where(file, i + 1)}: #include "${m[1]}" names no file under ${path.relative(root, path.dirname(file))}/ or native/`);
+        problems.push(
+          `${where(file, i + 1)}: #include "${m[1]}" names no file under ${path.relative(root, path.dirname(file))}/ or native/`,
+        );
         return;
       }
       const to = folderOf(target);
       if (to === from) return;
       if (!to || !MAY_INCLUDE[from].includes(to)) {
         const allowed = MAY_INCLUDE[from].length ? MAY_INCLUDE[from].map((f) => `${f}/`).join(', ') : 'nothing outside itself';
-        problems.push(`${where(file, i + 1)}: ${from}/ includes ${to ?? path.relative(root, target)}/ ("${m[1]}"), but ${from}/ may include only ${allowed}`);
+        problems.push(
+          `${where(file, i + 1)}: ${from}/ includes ${to ?? path.relative(root, target)}/ ("${m[1]}"), but ${from}/ may include only ${allowed}`,
+        );
       }
       if (!to) return;
       if (!edges.has(from)) edges.set(from, new Map());
@@ -118,7 +123,10 @@ for (const file of files) {
 // Circles among the includes actually made (Tarjan's strongly connected components).
 {
   let counter = 0;
-  const index = new Map(), low = new Map(), stack = [], onStack = new Set();
+  const index = new Map(),
+    low = new Map(),
+    stack = [],
+    onStack = new Set();
   const visit = (v) => {
     index.set(v, counter);
     low.set(v, counter++);
@@ -169,7 +177,9 @@ if (process.argv.includes('--picture')) {
     const folders = [...floorOf].filter(([, v]) => v === f).map(([k]) => k);
     for (const folder of folders.sort()) {
       const uses = [...(edges.get(folder)?.keys() ?? [])].sort();
-      console.log(`floor ${f}  ${`${folder}/`.padEnd(14)} includes ${uses.length ? uses.map((u) => `${u}/`).join(', ') : 'nothing outside itself'}`);
+      console.log(
+        `floor ${f}  ${`${folder}/`.padEnd(14)} includes ${uses.length ? uses.map((u) => `${u}/`).join(', ') : 'nothing outside itself'}`,
+      );
     }
   }
 }
@@ -179,4 +189,6 @@ if (problems.length) {
   console.error(`\n${problems.length} include problem${problems.length === 1 ? '' : 's'} (the rule: scripts/check-native-includes.mjs)`);
   process.exit(1);
 }
-console.log(`native includes: ${files.length} files, ${Object.keys(MAY_INCLUDE).length} folders on ${new Set(floorOf.values()).size} floors, no include runs back up, no circles`);
+console.log(
+  `native includes: ${files.length} files, ${Object.keys(MAY_INCLUDE).length} folders on ${new Set(floorOf.values()).size} floors, no include runs back up, no circles`,
+);

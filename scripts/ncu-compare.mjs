@@ -38,7 +38,11 @@ for (const line of lines.slice(1)) {
   const num = (i) => Number(String(c[i]).replace(/,/g, '')) || 0;
   const ops = 2 * num(ffma) + num(fadd) + num(fmul);
   const kernel = c[nameCol];
-  const key = GRU_ON_SHARED_KERNELS.test(kernel) ? 'gru' : GEMM_KERNELS.test(kernel) ? GEMM : names.find((n) => bare(kernel).includes(bare(n)));
+  const key = GRU_ON_SHARED_KERNELS.test(kernel)
+    ? 'gru'
+    : GEMM_KERNELS.test(kernel)
+      ? GEMM
+      : names.find((n) => bare(kernel).includes(bare(n)));
   if (key) executed.set(key, (executed.get(key) ?? 0) + ops);
   else unmatched.set(kernel, (unmatched.get(kernel) ?? 0) + ops);
 }

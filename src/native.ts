@@ -1,6 +1,6 @@
 /**
  * The one module that loads the native addon. It is loaded from an explicit path, never searched
- * for: SEDJOULE_ADDON if set, else build/Release (then build/Debug) under the package root. A
+ * for: SEDJOULE_ADDON if set, else a local build, else the prebuilt addon (addonCandidates). A
  * failure lists every path tried and why each failed.
  */
 import fs from 'node:fs';
@@ -97,16 +97,39 @@ export interface NativeAddon {
   measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;
 }
 
-let cached: NativeAddon | undefined;
+let cached: { addon: NativeAddon; path: string } | undefined;
 
+/**
+ * Where the addon may be, in order: SEDJOULE_ADDON alone when set; else a local build (build/Release,
+ * build/Debug: what `npm install` compiles when no prebuilt addon fits), then the prebuilt addon the
+ * package ships, named by pkg-prebuilds' convention (prebuilds/sedjoule-linux-x64/node-napi-v8.node).
+ */
 function addonCandidates(): string[] {
   const override = process.env.SEDJOULE_ADDON;
   if (override) return [path.resolve(override)];
-  return [path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), path.join(packageRoot, 'build', 'Debug', 'sedjoule.node')];
+  const require = createRequire(import.meta.url);
+  const options = require(path.join(packageRoot, 'binding-options.cjs')) as { name: string; napi_versions: number[] };
+  const { getPrebuildName, isAlpine } = require('pkg-prebuilds/lib/prebuild.js') as {
+    getPrebuildName(o: object): string;
+    isAlpine(platform: string): boolean;
+  };
+  const libc = isAlpine(process.platform) ? 'musl' : undefined;
+  const prebuilt = options.napi_versions.map((napi) =>
+    path.join(
+      packageRoot,
+      'prebuilds',
+      getPrebuildName({ name: options.name, platform: process.platform, arch: process.arch, libc, napi_version: napi, runtime: 'node' }),
+    ),
+  );
+  return [
+    path.join(packageRoot, 'build', 'Release', 'sedjoule.node'),
+    path.join(packageRoot, 'build', 'Debug', 'sedjoule.node'),
+    ...prebuilt,
+  ];
 }
 
 export function loadAddon(): NativeAddon {
-  if (cached) return cached;
+  if (cached) return cached.addon;
   const require = createRequire(import.meta.url);
   const failures: string[] = [];
   for (const candidate of addonCandidates()) {
@@ -115,8 +138,8 @@ export function loadAddon(): NativeAddon {
       continue;
     }
     try {
-      cached = require(candidate) as NativeAddon;
-      return cached;
+      cached = { addon: require(candidate) as NativeAddon, path: candidate };
+      return cached.addon;
     } catch (error) {
       failures.push(`  ${candidate}: ${(error as Error).message}`);
     }
@@ -124,6 +147,21 @@ export function loadAddon(): NativeAddon {
   throw new SedjouleError(
     'E_ADDON',
     `cannot load the sedjoule native addon; tried:\n${failures.join('\n')}\n` +
-      'Build it with `npm run build:native` (or set SEDJOULE_ADDON to the path of sedjoule.node).',
+      'Build it with `npm run build:native` (needs CMake and a C++17 compiler), or set SEDJOULE_ADDON to the path of a sedjoule.node.',
   );
+}
+
+/** Where the loaded addon came from: SEDJOULE_ADDON, a local build (compiled here), or the prebuilt one shipped in the package. */
+export type AddonOrigin = 'SEDJOULE_ADDON' | 'local build' | 'prebuilt';
+
+/** The file the addon was loaded from (loading it first), and what kind of file that is. */
+export function loadedAddon(): { path: string; origin: AddonOrigin } {
+  loadAddon();
+  const file = cached!.path;
+  const origin: AddonOrigin = process.env.SEDJOULE_ADDON
+    ? 'SEDJOULE_ADDON'
+    : file.startsWith(path.join(packageRoot, 'prebuilds') + path.sep)
+      ? 'prebuilt'
+      : 'local build';
+  return { path: file, origin };
 }

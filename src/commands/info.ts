@@ -1,12 +1,13 @@
 /** `sedjoule info`: version, threads, instruction set, and the CUDA backend's state. */
-import { loadAddon } from '../native.js';
+import { type AddonOrigin, loadAddon, loadedAddon } from '../native.js';
 import { packageVersion } from '../version.js';
 import { defineCommand } from './command.js';
 import { emit } from './options/output.js';
 
 export const infoCommand = defineCommand({
   command: 'info',
-  describe: 'Version, threads, CPU kernel instruction set, and whether CUDA was compiled in and which devices are visible',
+  describe:
+    'Version, the addon file loaded (local build, prebuilt or SEDJOULE_ADDON), threads, CPU kernel instruction set, and whether CUDA was compiled in and which devices are visible',
   builder: (c) => c.example('$0 info --json', 'the same as JSON (cuda.compiled, cuda.devices)'),
   handler: (argv) => {
     const report = infoReport();
@@ -17,6 +18,7 @@ export const infoCommand = defineCommand({
 interface InfoReport {
   version: string;
   node: string;
+  addon: { path: string; origin: AddonOrigin };
   threads: number;
   isa: string;
   cuda: ReturnType<ReturnType<typeof loadAddon>['info']>['cuda'];
@@ -24,12 +26,20 @@ interface InfoReport {
 
 function infoReport(): InfoReport {
   const native = loadAddon().info();
-  return { version: packageVersion(), node: process.version, threads: native.defaultThreads, isa: native.isa, cuda: native.cuda };
+  return {
+    version: packageVersion(),
+    node: process.version,
+    addon: loadedAddon(),
+    threads: native.defaultThreads,
+    isa: native.isa,
+    cuda: native.cuda,
+  };
 }
 
 function printInfo(report: InfoReport): string {
   const lines = [
     `sedjoule ${report.version} (node ${report.node})`,
+    `addon: ${report.addon.path} (${report.addon.origin})`,
     `threads: ${report.threads} (kernels use this many unless --threads or SEDJOULE_THREADS says otherwise)`,
     `cpu kernels: ${report.isa}`,
   ];
