@@ -33,8 +33,18 @@ describe('sedjoule info', () => {
     expect(typeof report.cuda.compiled).toBe('boolean');
     expect(Array.isArray(report.cuda.devices)).toBe(true);
     if (report.cuda.devices.length === 0) expect(report.cuda.note.length).toBeGreaterThan(0);
+    expect(fs.existsSync(report.addon.path)).toBe(true);
+    expect(report.addon.origin).toBe(process.env.SEDJOULE_ADDON ? 'SEDJOULE_ADDON' : 'local build');
     const text = sedjoule('info');
     expect(text.stdout).toMatch(/cuda: (compiled in|not compiled in)/);
+    expect(text.stdout).toContain(`addon: ${report.addon.path} (${report.addon.origin})`);
+  });
+
+  it('says when the addon came from SEDJOULE_ADDON', () => {
+    const local = JSON.parse(sedjoule('info', '--json').stdout).addon.path;
+    const r = sedjouleWith({ SEDJOULE_ADDON: local }, 'info', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).addon).toEqual({ path: local, origin: 'SEDJOULE_ADDON' });
   });
 });
 
@@ -302,6 +312,13 @@ describe('the library example in the README', () => {
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('loads from CommonJS too: require("sedjoule") trains one epoch (examples/commonjs.cjs)', () => {
+    const r = spawnSync(process.execPath, [path.join(packageRoot, 'examples', 'commonjs.cjs')], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/CPU kernels: (avx512|avx2|generic)/);
+    expect(r.stdout).toMatch(/^\d+ parameters; epoch loss \d+\.\d{4}; \d+\.\d{3} GFLOP counted$/m);
   });
 });
 

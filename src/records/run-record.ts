@@ -122,6 +122,8 @@ export interface Provenance {
   memoryBytes: number;
   gpus: Array<{ id: string; name: string; uuid?: string; driver?: string; powerLimitW?: string }>;
   cuda: { compiled: boolean; runtimeVersion: number; driverVersion: number; devices: string[] };
+  /** The addon file the run used, and whether it was prebuilt, built here or given by SEDJOULE_ADDON (absent in older records). */
+  addon?: { path: string; origin: string };
   git: { commit: string | null; dirty: boolean | null; reason?: string };
 }
 
