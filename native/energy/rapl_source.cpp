@@ -24,8 +24,8 @@ const char* kVirtualRoot = "/sys/devices/virtual/powercap";
 const char* kMsrType = "intel-rapl";
 constexpr int kMaxScanDepth = 3;  // <root>/intel-rapl/intel-rapl:0/intel-rapl:0:0
 
-// Accuracy of a RAPL reading. No vendor specifies it, so these are our allowances from the studies
-// in reference/energy.md section 2, stated as such in every source's accuracySource.
+// Accuracy of a RAPL reading. No vendor specifies it, so these are our allowances from the published
+// studies cited below (and in docs/energy.md), stated as such in every source's accuracySource.
 constexpr double kPackageAccuracy = 0.10;
 constexpr double kDramAccuracy = 0.20;
 constexpr double kPsysAccuracy = 0.20;

@@ -4,9 +4,11 @@
 //   y[m][f] = sum over j < count[m] of weights[offset[m] + j] * S[first[m] + j][f]
 //
 // Cost: one MAC per stored weight per frame (macs = nonzeros * frames). A dense matmul, as
-// torchaudio's MelScale (spec^T @ fb), would execute 2 * bins * mels flops per frame: for the DCASE
-// preset (1025 bins, 128 mels, ~2 weights per bin) 262,400 against ~4,100, the 64x that made the
-// dense mel ~80 % of a log-mel's cost (reference/flops.md 4.10). Bytes: the whole spectrum, the
+// torchaudio's MelScale (`torch.matmul(specgram.transpose(-1, -2), self.fb)` in
+// src/torchaudio/transforms/_transforms.py), would execute 2 * bins * mels flops per frame: for the
+// DCASE preset (1025 bins, 128 mels, ~2 weights per bin) 262,400 against ~4,100, 64x. With a real
+// FFT at FFTW's 2.5 N log2 N convention, that dense product is about 80 % of a log-mel frame's
+// flops (n_fft 2048, 128 mels: 2KM = 262k of ~324k, derived). Bytes: the whole spectrum, the
 // weights, and the (first, count) pair of int32 per filter.
 #pragma once
 #include <cstdint>
