@@ -97,16 +97,24 @@ export interface NativeAddon {
   measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;
 }
 
-let cached: { addon: NativeAddon; path: string } | undefined;
+/** Where the loaded addon came from: SEDJOULE_ADDON, a local build (compiled here), or the prebuilt one shipped in the package. */
+export type AddonOrigin = 'SEDJOULE_ADDON' | 'local build' | 'prebuilt';
+
+interface AddonFile {
+  path: string;
+  origin: AddonOrigin;
+}
+
+let cached: (AddonFile & { addon: NativeAddon }) | undefined;
 
 /**
  * Where the addon may be, in order: SEDJOULE_ADDON alone when set; else a local build (build/Release,
  * build/Debug: what `npm install` compiles when no prebuilt addon fits), then the prebuilt addon the
  * package ships, named by pkg-prebuilds' convention (prebuilds/sedjoule-linux-x64/node-napi-v8.node).
  */
-function addonCandidates(): string[] {
+function addonCandidates(): AddonFile[] {
   const override = process.env.SEDJOULE_ADDON;
-  if (override) return [path.resolve(override)];
+  if (override) return [{ path: path.resolve(override), origin: 'SEDJOULE_ADDON' }];
   const require = createRequire(import.meta.url);
   const options = require(path.join(packageRoot, 'binding-options.cjs')) as { name: string; napi_versions: number[] };
   const { getPrebuildName, isAlpine } = require('pkg-prebuilds/lib/prebuild.js') as {
@@ -114,16 +122,17 @@ function addonCandidates(): string[] {
     isAlpine(platform: string): boolean;
   };
   const libc = isAlpine(process.platform) ? 'musl' : undefined;
-  const prebuilt = options.napi_versions.map((napi) =>
-    path.join(
+  const prebuilt = options.napi_versions.map((napi): AddonFile => ({
+    path: path.join(
       packageRoot,
       'prebuilds',
       getPrebuildName({ name: options.name, platform: process.platform, arch: process.arch, libc, napi_version: napi, runtime: 'node' }),
     ),
-  );
+    origin: 'prebuilt',
+  }));
   return [
-    path.join(packageRoot, 'build', 'Release', 'sedjoule.node'),
-    path.join(packageRoot, 'build', 'Debug', 'sedjoule.node'),
+    { path: path.join(packageRoot, 'build', 'Release', 'sedjoule.node'), origin: 'local build' },
+    { path: path.join(packageRoot, 'build', 'Debug', 'sedjoule.node'), origin: 'local build' },
     ...prebuilt,
   ];
 }
@@ -133,15 +142,15 @@ export function loadAddon(): NativeAddon {
   const require = createRequire(import.meta.url);
   const failures: string[] = [];
   for (const candidate of addonCandidates()) {
-    if (!fs.existsSync(candidate)) {
-      failures.push(`  ${candidate}: not found`);
+    if (!fs.existsSync(candidate.path)) {
+      failures.push(`  ${candidate.path}: not found`);
       continue;
     }
     try {
-      cached = { addon: require(candidate) as NativeAddon, path: candidate };
+      cached = { ...candidate, addon: require(candidate.path) as NativeAddon };
       return cached.addon;
     } catch (error) {
-      failures.push(`  ${candidate}: ${(error as Error).message}`);
+      failures.push(`  ${candidate.path}: ${(error as Error).message}`);
     }
   }
   throw new SedjouleError(
@@ -151,17 +160,8 @@ export function loadAddon(): NativeAddon {
   );
 }
 
-/** Where the loaded addon came from: SEDJOULE_ADDON, a local build (compiled here), or the prebuilt one shipped in the package. */
-export type AddonOrigin = 'SEDJOULE_ADDON' | 'local build' | 'prebuilt';
-
 /** The file the addon was loaded from (loading it first), and what kind of file that is. */
-export function loadedAddon(): { path: string; origin: AddonOrigin } {
+export function loadedAddon(): AddonFile {
   loadAddon();
-  const file = cached!.path;
-  const origin: AddonOrigin = process.env.SEDJOULE_ADDON
-    ? 'SEDJOULE_ADDON'
-    : file.startsWith(path.join(packageRoot, 'prebuilds') + path.sep)
-      ? 'prebuilt'
-      : 'local build';
-  return { path: file, origin };
+  return { path: cached!.path, origin: cached!.origin };
 }
