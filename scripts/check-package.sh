@@ -42,14 +42,7 @@ grep -q 'using the prebuilt addon' "$work/install.log" || { echo "the install di
 
 # Fails unless `sedjoule info --json` says the addon came from $1 and CUDA is (true) or is not (false) compiled in.
 addon_is() {
-  npx sedjoule info --json | node -e '
-    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      const info = JSON.parse(s);
-      if (info.addon.origin !== process.argv[1] || String(info.cuda.compiled) !== process.argv[2]) {
-        console.error(`expected the ${process.argv[1]} addon with cuda.compiled ${process.argv[2]}, got ${JSON.stringify(info.addon)}, ${info.cuda.compiled}`);
-        process.exit(1);
-      }
-    });' "$1" "$2"
+  npx sedjoule info --json | node "$repo/scripts/expect-info.mjs" --origin "$1" --cuda-compiled "$2"
 }
 
 echo "== npx sedjoule info"

@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { addonInfo } from './addon-info.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
@@ -25,11 +27,8 @@ function prebuiltProblem() {
   const loadBinding = require('pkg-prebuilds');
   const found = loadBinding.resolve(root, require(path.join(root, 'binding-options.cjs')), true, false);
   if (!found) return `no prebuilt addon for ${process.platform}-${process.arch} in ${path.join(root, 'prebuilds')}`;
-  const probe = spawnSync(process.execPath, ['-e', 'const a = require(process.argv[1]); console.log(JSON.stringify(a.info()))', found], {
-    encoding: 'utf8',
-  });
-  if (probe.status !== 0) return `the prebuilt addon ${found} does not load here:\n${(probe.stderr || probe.stdout).trim()}`;
-  const info = JSON.parse(probe.stdout);
+  const { info, problem } = addonInfo(found);
+  if (problem) return `the prebuilt addon ${problem}`;
   say(
     `using the prebuilt addon ${path.relative(root, found)} (CPU kernels: ${info.isa}; CUDA backend ${info.cuda.compiled ? 'compiled in' : 'not compiled in'})`,
   );

@@ -4,11 +4,13 @@
 // instruction set chosen at run time, the C++ runtime linked statically, no tests; stripped and copied
 // to prebuilds/ under pkg-prebuilds' name, then loaded to check it. SEDJOULE_PREBUILD_CUDA=OFF builds
 // a CPU-only prebuilt addon where no nvcc is installed, and says so.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { addonInfo } from './addon-info.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -55,9 +57,11 @@ for (const napi of options.napi_versions) {
 }
 
 const shipped = require('pkg-prebuilds').resolve(root, options, true, true);
-const info = JSON.parse(
-  execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify(require(process.argv[1]).info()))', shipped], { encoding: 'utf8' }),
-);
+const { info, problem } = addonInfo(shipped);
+if (problem) {
+  process.stderr.write(`prebuild: ${problem}\n`);
+  process.exit(1);
+}
 if (cuda === 'ON' && !info.cuda.compiled) {
   process.stderr.write(`prebuild: ${shipped} was built without the CUDA backend\n`);
   process.exit(1);
