@@ -1,11 +1,15 @@
 #include "network/layer.h"
 
+#include "base/error.h"
+#include "core/shape_text.h"
+#include "core/sizes.h"
+
 namespace sj {
 
 int64_t numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  const std::optional<int64_t> n = elementsWithin(shape);
+  if (!n) fail(ErrorCode::Shape, "shape ", dims(shape), " has more than 2^45 elements, past what can be addressed");
+  return *n;
 }
 
 Parameter::Parameter(std::string n, Shape s, Init i, bool train) : name(std::move(n)), shape(std::move(s)), init(i), trainable(train) {}

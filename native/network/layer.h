@@ -13,6 +13,7 @@
 namespace sj {
 
 using Shape = std::vector<int64_t>;  // per sample: the batch dimension is not included
+// The element count; E_SHAPE past kMaxElements (core/sizes.h), so it never wraps.
 int64_t numel(const Shape& shape);
 
 // How a parameter starts: uniform in [-bound, bound] from the seeded counter RNG, or a constant.
@@ -51,6 +52,9 @@ class Layer {
 
   // A view layer (flatten, reshape) only renames dimensions: its output aliases its input.
   virtual bool isView() const { return false; }
+  // Values per sample of the largest tensor the layer keeps besides its input and output, when
+  // that is not a small multiple of either (the network bounds it times the batch, as outputs).
+  virtual int64_t largestInnerTensor() const { return 0; }
 
   // x [batch, inputShape] -> y [batch, outputShape]
   virtual void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) = 0;

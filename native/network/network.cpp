@@ -1,5 +1,6 @@
 #include "network/network.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -7,6 +8,7 @@
 #include "base/error.h"
 #include "core/random.h"
 #include "core/shape_text.h"
+#include "core/sizes.h"
 #include "core/spec_reader.h"
 #include "cuda/device_memory.h"
 #include "kernels/bce.h"
@@ -47,12 +49,15 @@ Network::Network(const std::string& specJson, const NetworkOptions& options)
   SpecReader top(spec_, "spec");
   inputShape_ = top.integerList("input", 1);
   if (inputShape_.empty()) fail(ErrorCode::Spec, "spec: field 'input' must list at least one dimension");
+  if (!elementsWithin(inputShape_)) fail(ErrorCode::Spec, "spec: field 'input' ", dims(inputShape_), " has more than 2^45 elements, past what can be addressed");
   const Json* layers = top.raw("layers");
   if (!layers || !layers->isArray() || layers->items().empty()) fail(ErrorCode::Spec, "spec: field 'layers' must be a non-empty array");
   Shape shape = inputShape_;
+  largestSample_ = numel(inputShape_);
   for (size_t i = 0; i < layers->items().size(); ++i) {
     layers_.push_back(makeLayer(layers->items()[i], i, shape));
     shape = layers_.back()->outputShape();
+    largestSample_ = std::max({largestSample_, numel(shape), layers_.back()->largestInnerTensor()});
   }
   loss_ = Loss::fromName(top.choice("loss", std::string("bce-logits"), {"bce-logits", "bce"}));
   optimizer_ = OptimizerConfig::fromSpec(top.raw("optimizer"));
@@ -128,23 +133,33 @@ std::string Network::describe() const {
   // Memory, in bytes: parameters (values), gradients, optimiser state (Adam: 2 per trainable
   // value; SGD with momentum: 1), and per sample the outputs of every layer that owns one and
   // their gradients (a lower bound: saved statistics, gates and masks come on top).
-  int64_t values = 0, trainable = 0, activations = 0;
+  // Sums in double: each count is under 2^45 (core/sizes.h), but a long spec could add many.
+  double values = 0, trainable = 0, activations = 0;
   for (const auto& layer : layers_) {
     for (const Parameter& p : layer->parameters()) {
-      values += p.size();
-      if (p.trainable) trainable += p.size();
+      values += static_cast<double>(p.size());
+      if (p.trainable) trainable += static_cast<double>(p.size());
     }
-    if (!layer->isView()) activations += 2 * numel(layer->outputShape());
+    if (!layer->isView()) activations += 2.0 * static_cast<double>(numel(layer->outputShape()));
   }
-  const int64_t statePerValue = optimizer_.kind == OptimizerConfig::Kind::Adam ? 2 : optimizer_.momentum > 0 ? 1 : 0;
+  const double statePerValue = optimizer_.kind == OptimizerConfig::Kind::Adam ? 2 : optimizer_.momentum > 0 ? 1 : 0;
   Json memory = Json::object();
-  memory.set("parameterBytes", Json::number(4.0 * static_cast<double>(values)));
-  memory.set("gradientBytes", Json::number(4.0 * static_cast<double>(trainable)));
-  memory.set("optimizerStateBytes", Json::number(4.0 * static_cast<double>(statePerValue * trainable)));
-  memory.set("activationBytesPerSample", Json::number(4.0 * static_cast<double>(activations)));
+  memory.set("parameterBytes", Json::number(4.0 * values));
+  memory.set("gradientBytes", Json::number(4.0 * trainable));
+  memory.set("optimizerStateBytes", Json::number(4.0 * statePerValue * trainable));
+  memory.set("activationBytesPerSample", Json::number(4.0 * activations));
   out.set("memory", memory);
   out.set("allocated", Json::boolean(allocated_));
   return out.dump();
+}
+
+int64_t Network::heldBytes() const {
+  int64_t floats = lossValue_.size() + lossUpstream_.size() + staged_.size() + probabilities_.size() + static_cast<int64_t>(hostStaging_.capacity());
+  for (const auto& layer : layers_)
+    for (const Parameter& p : layer->parameters()) floats += p.value.size() + p.grad.size() + p.state1.size() + p.state2.size();
+  for (const Buffer<float>& b : activations_) floats += b.size();
+  for (const Buffer<float>& b : gradients_) floats += b.size();
+  return floats * static_cast<int64_t>(sizeof(float));
 }
 
 void Network::requireAllocated() const {
@@ -156,7 +171,12 @@ int64_t Network::batchOf(int64_t xLength) const {
   if (xLength <= 0 || xLength % sample != 0) {
     fail(ErrorCode::Shape, "x has ", xLength, " values, not a whole number of samples of ", dims(inputShape_), " (", sample, " values each)");
   }
-  return xLength / sample;
+  const int64_t batch = xLength / sample;
+  // Batch-sized tensors stay under kMaxElements too, so no batch size makes a buffer's size wrap.
+  if (!productWithin(batch, largestSample_)) {
+    fail(ErrorCode::Shape, "a batch of ", batch, " samples needs a tensor of ", batch, " x ", largestSample_, " values, more than 2^45 (past what can be addressed)");
+  }
+  return batch;
 }
 
 void Network::checkInputs(const float* x, int64_t xLength, const float* y, int64_t yLength, int64_t batch) const {
@@ -479,7 +499,10 @@ void Network::loadCheckpoint(const std::string& path) {
     loadWeightsFile(path, file.tensors(), WeightsExtras::Require, [&](const Json& header) {
       const Json* s = header.find("step");
       const Json* optimizer = header.find("optimizer");
-      if (!s || !s->isNumber() || s->asNumber() < 0) fail(ErrorCode::Io, path, ": not a checkpoint (no step count)");
+      // A whole number below 2^53, so that the conversion is exact (and defined).
+      if (!s || !s->isNumber() || !(s->asNumber() >= 0 && s->asNumber() < 9007199254740992.0) || std::floor(s->asNumber()) != s->asNumber()) {
+        fail(ErrorCode::Io, path, ": not a checkpoint (no step count)");
+      }
       if (!optimizer || optimizer->dump() != optimizer_.toJson().dump()) {
         fail(ErrorCode::Io, path, ": the checkpoint's optimiser ", optimizer ? optimizer->dump() : "(none)", " is not this network's ", optimizer_.toJson().dump());
       }

@@ -78,6 +78,11 @@ class Network {
   // Held for the duration of any of the calls above: one batch at a time per network.
   std::mutex& busy() { return busy_; }
 
+  // Bytes this network holds now, host or device: parameters, gradients, optimiser state,
+  // activations and their gradients, and the batch's staging (layers' saved tensors excluded).
+  // Read under busy(): the batch buffers change size with the batch.
+  int64_t heldBytes() const;
+
  private:
   void checkInputs(const float* x, int64_t xLength, const float* y, int64_t yLength, int64_t batch) const;
   void prepareBatch(int64_t batch);
@@ -98,6 +103,7 @@ class Network {
 
   Json spec_;
   Shape inputShape_;
+  int64_t largestSample_ = 1;  // the most values of the input or any layer output, per sample
   std::vector<std::unique_ptr<Layer>> layers_;
   Loss loss_;
   OptimizerConfig optimizer_;

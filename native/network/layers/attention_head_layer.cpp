@@ -7,6 +7,7 @@
 // the classes of each frame; "softmaxOver": "time" normalises over frames instead.
 #include <cmath>
 
+#include "core/sizes.h"
 #include "kernels/add.h"
 #include "kernels/attention_pool.h"
 #include "kernels/linear.h"
@@ -26,6 +27,7 @@ class AttentionHeadLayer : public Layer {
     addParameter("dense_softmax.bias", {classes}, Init::uniform(bound));
   }
   const char* type() const override { return "attention_head"; }
+  int64_t largestInnerTensor() const override { return input_[0] * output_[0]; }  // the [T, C] logits
 
   void forward(KernelContext& ctx, int64_t batch, const float* x, float* y) override {
     const LinearShape lin = linearAt(batch);
@@ -102,6 +104,9 @@ class AttentionHeadLayer : public Layer {
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input) {
   spec.requireRank(input, 2, "[time, features]");
   const int64_t classes = spec.integer("classes", std::nullopt, 1);
+  if (!productWithin(input[0], classes)) {
+    spec.inContext([&] { fail(ErrorCode::Spec, "the per-sample logits [", input[0], ",", classes, "] have more than 2^45 elements, past what can be addressed"); });
+  }
   const AttentionAxis axis = spec.choice("softmaxOver", std::string("classes"), {"classes", "time"}) == "time" ? AttentionAxis::Time : AttentionAxis::Classes;
   return std::make_unique<AttentionHeadLayer>(input, classes, axis);
 }

@@ -12,7 +12,8 @@ class Conv2dLayer : public Layer {
  public:
   Conv2dLayer(const Conv2dShape& s)
       : Layer({s.cin, s.h, s.w}, {s.cout, s.ho(), s.wo()}), shape_(s) {
-    const float bound = 1.0f / std::sqrt(static_cast<float>(s.cin * s.kh * s.kw));
+    // In floating point: the product of three spec values may not fit 64 bits before the checks.
+    const float bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(s.cin) * static_cast<double>(s.kh) * static_cast<double>(s.kw)));
     addParameter("weight", {s.cout, s.cin, s.kh, s.kw}, Init::uniform(bound));
     if (s.bias) addParameter("bias", {s.cout}, Init::uniform(bound));
   }

@@ -1,6 +1,8 @@
 #include <string>
 
 #include "base/error.h"
+#include "core/shape_text.h"
+#include "core/sizes.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -20,6 +22,16 @@ constexpr Entry kLayers[] = {
     {"reshape", makeReshapeLayer}, {"permute", makePermuteLayer},         {"last_step", makeLastStepLayer},
     {"mean", makeMeanLayer},       {"attention_head", makeAttentionHeadLayer},
 };
+
+// Every tensor a layer holds per sample, and each of its parameters, fits kMaxElements, so the
+// sizes derived from them later (bytes, batches, saved gates) cannot wrap.
+void requireAddressable(const std::string& where, const Layer& layer) {
+  auto check = [&](const std::string& what, const Shape& shape) {
+    if (!elementsWithin(shape)) fail(ErrorCode::Spec, where, ": ", what, " ", dims(shape), " has more than 2^45 elements, past what can be addressed");
+  };
+  check("the per-sample output", layer.outputShape());
+  for (const Parameter& p : layer.parameters()) check("parameter '" + p.name + "'", p.shape);
+}
 }  // namespace
 
 std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const Shape& input) {
@@ -33,6 +45,7 @@ std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const Shape& in
     reader.raw("type");
     std::unique_ptr<Layer> layer = e.make(reader, input);
     reader.rejectUnknownFields();
+    requireAddressable(reader.where(), *layer);
     return layer;
   }
   std::string known;

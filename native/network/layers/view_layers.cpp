@@ -4,6 +4,7 @@
 //   reshape: {"shape": [...]}     any shape with the same element count; one entry may be -1
 #include "base/error.h"
 #include "core/shape_text.h"
+#include "core/sizes.h"
 #include "network/layers/layers.h"
 
 namespace sj {
@@ -32,7 +33,8 @@ std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input) {
   if (!raw || !raw->isArray() || raw->items().empty()) spec.inContext([&] { fail(ErrorCode::Spec, "field 'shape' must be a non-empty array of integers"); });
   Shape shape;
   int inferred = -1;
-  int64_t known = 1;
+  const int64_t total = numel(input);
+  std::optional<int64_t> known = 1;  // nullopt once the listed dimensions alone hold more than the input
   for (size_t i = 0; i < raw->items().size(); ++i) {
     const Json& d = raw->items()[i];
     const double v = d.isNumber() ? d.asNumber() : 0;
@@ -41,15 +43,15 @@ std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input) {
       shape.push_back(-1);
       continue;
     }
-    if (!(v >= 1) || v != static_cast<double>(static_cast<int64_t>(v))) {
-      spec.inContext([&] { fail(ErrorCode::Spec, "field 'shape' must hold positive integers and at most one -1, got ", raw->dump()); });
+    // Below 2^53 so the cast is exact (a larger dimension cannot match an addressable input).
+    if (!(v >= 1 && v < 9007199254740992.0) || v != static_cast<double>(static_cast<int64_t>(v))) {
+      spec.inContext([&] { fail(ErrorCode::Spec, "field 'shape' must hold positive integers below 2^53 and at most one -1, got ", raw->dump()); });
     }
     shape.push_back(static_cast<int64_t>(v));
-    known *= shape.back();
+    if (known) known = productWithin(*known, shape.back(), total);
   }
-  const int64_t total = numel(input);
-  if (inferred >= 0 && known > 0 && total % known == 0) shape[inferred] = total / known;
-  if (numel(shape) != total || (inferred >= 0 && shape[inferred] < 1)) {
+  if (inferred >= 0 && known && total % *known == 0) shape[inferred] = total / *known;
+  if (!known || (inferred >= 0 && shape[inferred] < 1) || elementsWithin(shape, total) != total) {
     spec.inContext([&] { fail(ErrorCode::Shape, "cannot reshape ", dims(input), " (", total, " elements) to ", raw->dump()); });
   }
   return std::make_unique<ViewLayer>("reshape", input, shape);
