@@ -3,11 +3,14 @@
 #include <cinttypes>
 #include <cstdio>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "base/error.h"
 #include "core/shape_text.h"
+#include "core/sizes.h"
 #include "io/atomic_file.h"
 
 namespace sj {
@@ -33,6 +36,12 @@ std::string hex(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
   return buf;
+}
+
+// A JSON number that is a whole number in [0, 2^53): a size, offset or dimension of the file.
+std::optional<int64_t> wholeNumber(const Json& v) {
+  if (!v.isNumber() || !(v.asNumber() >= 0 && v.asNumber() < 9007199254740992.0) || std::floor(v.asNumber()) != v.asNumber()) return std::nullopt;
+  return static_cast<int64_t>(v.asNumber());
 }
 
 Json shapeJson(const Shape& shape) {
@@ -100,7 +109,9 @@ Json loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& 
     fail(ErrorCode::Io, path, ": header lacks tensors, dataBytes or checksum");
   }
   const size_t dataStart = 16 + static_cast<size_t>(length);
-  const uint64_t declared = static_cast<uint64_t>(dataBytes->asNumber());
+  const std::optional<int64_t> declaredBytes = wholeNumber(*dataBytes);
+  if (!declaredBytes) fail(ErrorCode::Io, path, ": dataBytes ", dataBytes->dump(), " is not a byte count");
+  const uint64_t declared = static_cast<uint64_t>(*declaredBytes);
   if (file.size() - dataStart != declared) {
     fail(ErrorCode::Io, path, ": ", file.size() - dataStart, " data bytes present, header declares ", declared, " (truncated or extended file)");
   }
@@ -124,10 +135,18 @@ Json loadWeightsFile(const std::string& path, const std::vector<WeightsTensor>& 
       fail(ErrorCode::Io, path, ": tensor entry ", i, " is malformed");
     }
     Shape fileShape;
-    for (const Json& d : shape->items()) fileShape.push_back(static_cast<int64_t>(d.asNumber()));
-    const size_t at = static_cast<size_t>(offset->asNumber());
-    if (at + static_cast<size_t>(numel(fileShape)) * 4 > declared) fail(ErrorCode::Io, path, ": tensor ", name->asString(), " lies outside the data");
-    entries[name->asString()] = Entry{fileShape, at, i};
+    for (const Json& d : shape->items()) {
+      const std::optional<int64_t> dim = wholeNumber(d);
+      if (!dim) fail(ErrorCode::Io, path, ": tensor ", name->asString(), " has a malformed shape ", shape->dump());
+      fileShape.push_back(*dim);
+    }
+    // Checked so that no header, however corrupt, points the copy outside the data.
+    const std::optional<int64_t> at = wholeNumber(*offset);
+    const std::optional<int64_t> count = elementsWithin(fileShape);
+    if (!at || !count || static_cast<uint64_t>(*at) > declared || static_cast<uint64_t>(*count) * 4 > declared - static_cast<uint64_t>(*at)) {
+      fail(ErrorCode::Io, path, ": tensor ", name->asString(), " lies outside the data");
+    }
+    entries[name->asString()] = Entry{fileShape, static_cast<size_t>(*at), i};
   }
   for (const WeightsTensor& t : tensors) {
     auto it = entries.find(t.name);
