@@ -82,6 +82,13 @@ Napi::Value measureCudaFmaPeak(const Napi::CallbackInfo& info) {
       });
 }
 
+// externalMemory(): the external memory V8 counts for this isolate (what addons, networks
+// among them, reported with AdjustExternalMemory), in bytes. process.memoryUsage().external
+// counts only ArrayBuffers, so it does not show this.
+Napi::Value externalMemory(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", NetworkObject::define(env));
   exports.Set("inspectNetwork", Napi::Function::New(env, inspectNetwork, "inspectNetwork"));
@@ -91,6 +98,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeEnergy", Napi::Function::New(env, probeEnergy, "probeEnergy"));
   exports.Set("loadDevice", Napi::Function::New(env, loadDevice, "loadDevice"));
   exports.Set("info", Napi::Function::New(env, info, "info"));
+  exports.Set("externalMemory", Napi::Function::New(env, externalMemory, "externalMemory"));
   exports.Set("measureFmaPeak", Napi::Function::New(env, measureFmaPeak, "measureFmaPeak"));
   exports.Set("measureCudaFmaPeak", Napi::Function::New(env, measureCudaFmaPeak, "measureCudaFmaPeak"));
   return exports;

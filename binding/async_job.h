@@ -1,11 +1,10 @@
 // Runs native work on the libuv thread pool and settles a Promise on the main thread.
-// `work` runs off the main thread and must not touch JS values; `result` builds the resolved
-// value on the main thread. JS objects the work reads (typed arrays) are kept alive by `keep`.
+// `work` runs off the main thread and must not touch JS values or their memory (it reads copies:
+// arguments.h, float32Copy); `result` builds the resolved value on the main thread.
 #pragma once
 #include <napi.h>
 
 #include <functional>
-#include <vector>
 
 #include "errors.h"
 
@@ -16,11 +15,8 @@ class AsyncJob : public Napi::AsyncWorker {
   using Work = std::function<void()>;
   using Result = std::function<Napi::Value(Napi::Env)>;
 
-  static Napi::Promise start(Napi::Env env, Work work, Result result, std::vector<Napi::Value> keep = {}) {
+  static Napi::Promise start(Napi::Env env, Work work, Result result) {
     auto* job = new AsyncJob(env, std::move(work), std::move(result));
-    for (const Napi::Value& v : keep) {
-      if (v.IsObject()) job->kept_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-    }
     Napi::Promise promise = job->deferred_.Promise();
     job->Queue();
     return promise;
@@ -58,7 +54,6 @@ class AsyncJob : public Napi::AsyncWorker {
   Work work_;
   Result result_;
   CapturedError error_;
-  std::vector<Napi::ObjectReference> kept_;
 };
 
 }  // namespace sjb

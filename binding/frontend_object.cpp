@@ -62,7 +62,7 @@ Napi::Value FeatureExtractorObject::describe(const Napi::CallbackInfo& info) {
 Napi::Value FeatureExtractorObject::outputShape(const Napi::CallbackInfo& info) {
   auto state = live(info);
   const double samples = numberArgument(info, 0, "samples", -1), rate = numberArgument(info, 1, "sampleRate", -1);
-  if (!(samples >= 0 && rate > 0)) throwError(info.Env(), "E_VALUE", "outputShape needs a sample count >= 0 and a sample rate > 0");
+  if (!(samples >= 0 && samples < 9e15 && rate > 0 && rate < 9e15)) throwError(info.Env(), "E_VALUE", "outputShape needs a sample count >= 0 and a sample rate > 0");
   const int64_t frames = guard(info.Env(), [&] {
     const sj::FeatureExtractor& e = state->extractor;
     return e.outputFrames(e.resampledLength(static_cast<int64_t>(samples), static_cast<int64_t>(rate)));
@@ -76,25 +76,23 @@ Napi::Value FeatureExtractorObject::outputShape(const Napi::CallbackInfo& info) 
 // compute(audio: Float32Array, sampleRate: number): Promise<Float32Array>
 Napi::Value FeatureExtractorObject::compute(const Napi::CallbackInfo& info) {
   auto state = live(info);
-  Napi::Float32Array audio = float32Argument(info, 0, "audio");
   const double rate = numberArgument(info, 1, "sampleRate", -1);
-  if (!(rate > 0 && rate == static_cast<int64_t>(rate))) throwError(info.Env(), "E_VALUE", "sampleRate must be a positive integer");
-  const int64_t samples = static_cast<int64_t>(audio.ElementLength());
+  if (!(rate > 0 && rate < 9e15 && rate == static_cast<int64_t>(rate))) throwError(info.Env(), "E_VALUE", "sampleRate must be a positive integer");
+  const Float32Copy audio = float32Copy(info, 0, "audio");
   const int64_t length = guard(info.Env(), [&] {
     const sj::FeatureExtractor& e = state->extractor;
-    return e.outputSize(e.resampledLength(samples, static_cast<int64_t>(rate)));
+    return e.outputSize(e.resampledLength(audio.length, static_cast<int64_t>(rate)));
   });
-  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(length));
+  Napi::Float32Array out = float32Output(info.Env(), length, "the features");
   float* outData = out.Data();
-  const float* audioData = audio.Data();
   auto outRef = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
   return AsyncJob::start(
       info.Env(),
-      [state, audioData, samples, rate, outData] {
+      [state, audio, rate, outData] {
         std::lock_guard<std::mutex> lock(state->busy);
-        state->extractor.compute(state->ctx, audioData, samples, static_cast<int64_t>(rate), outData);
+        state->extractor.compute(state->ctx, audio.data(), audio.length, static_cast<int64_t>(rate), outData);
       },
-      [outRef](Napi::Env) { return outRef->Value(); }, {audio});
+      [outRef](Napi::Env) { return outRef->Value(); });
 }
 
 Napi::Value FeatureExtractorObject::ledger(const Napi::CallbackInfo& info) { return ledgerRows(info.Env(), live(info)->ledger.rows()); }
@@ -110,28 +108,27 @@ Napi::Value FeatureExtractorObject::dispose(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value resampleAudio(const Napi::CallbackInfo& info) {
-  Napi::Float32Array audio = float32Argument(info, 0, "audio");
   const double from = numberArgument(info, 1, "fromRate", -1), to = numberArgument(info, 2, "toRate", -1);
-  if (!(from > 0 && from == static_cast<int64_t>(from) && to > 0 && to == static_cast<int64_t>(to))) {
+  if (!(from > 0 && from < 9e15 && from == static_cast<int64_t>(from) && to > 0 && to < 9e15 && to == static_cast<int64_t>(to))) {
     throwError(info.Env(), "E_VALUE", "fromRate and toRate must be positive integers");
   }
+  const Float32Copy audio = float32Copy(info, 0, "audio");
   sj::ResampleShape shape;
-  shape.samples = static_cast<int64_t>(audio.ElementLength());
+  shape.samples = audio.length;
   shape.inRate = static_cast<int64_t>(from);
   shape.outRate = static_cast<int64_t>(to);
   guard(info.Env(), [&] { shape.validate(); });
-  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(shape.outputs()));
-  const float* in = audio.Data();
+  Napi::Float32Array out = float32Output(info.Env(), shape.outputs(), "the resampled audio");
   float* outData = out.Data();
   auto outRef = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()));
   return AsyncJob::start(
       info.Env(),
-      [shape, in, outData] {
+      [shape, audio, outData] {
         sj::ThreadPool pool(1);
         const sj::ResamplePlan plan(shape.inRate, shape.outRate);
-        sj::resampleForward(pool, shape, in, outData, plan);
+        sj::resampleForward(pool, shape, audio.data(), outData, plan);
       },
-      [outRef](Napi::Env) { return outRef->Value(); }, {audio});
+      [outRef](Napi::Env) { return outRef->Value(); });
 }
 
 }  // namespace sjb

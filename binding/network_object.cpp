@@ -47,6 +47,20 @@ NetworkObject::NetworkObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   options.device = guard(info.Env(), [&] { return sj::parseDevice(device); });
   options.cudaDevice = static_cast<int>(cudaDevice);
   network_ = guard(info.Env(), [&] { return std::make_shared<sj::Network>(spec, options); });
+  memory_->update(info.Env(), network_->heldBytes());
+}
+
+NetworkObject::~NetworkObject() { memory_->release(Env()); }
+
+void ReportedMemory::update(Napi::Env env, int64_t bytes) {
+  if (released_) return;
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reported_);
+  reported_ = bytes;
+}
+
+void ReportedMemory::release(Napi::Env env) {
+  update(env, 0);
+  released_ = true;
 }
 
 namespace {
@@ -61,7 +75,7 @@ struct BatchOutput {
 
 BatchOutput batchOutput(Napi::Env env, sj::Network& net, int64_t xLength) {
   const int64_t length = guard(env, [&] { return net.batchOf(xLength) * sj::numel(net.outputShape()); });
-  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(length));
+  Napi::Float32Array out = float32Output(env, length, "the outputs of the batch");
   return {out.Data(), length, std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))};
 }
 
@@ -80,58 +94,62 @@ Napi::Value NetworkObject::describe(const Napi::CallbackInfo& info) {
 // trainStep(x: Float32Array, y: Float32Array): Promise<number>
 Napi::Value NetworkObject::trainStep(const Napi::CallbackInfo& info) {
   auto net = live(info);
-  Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
-  const float* xp = x.Data();
-  const float* yp = y.Data();
-  const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
+  const Float32Copy x = float32Copy(info, 0, "x"), y = float32Copy(info, 1, "y");
   auto loss = std::make_shared<double>(0.0);
+  auto held = std::make_shared<int64_t>(0);
   return AsyncJob::start(
       info.Env(),
-      [net, xp, xn, yp, yn, loss] {
+      [net, x, y, loss, held] {
         std::lock_guard<std::mutex> lock(net->busy());
-        *loss = net->trainStep(xp, xn, yp, yn);
+        *loss = net->trainStep(x.data(), x.length, y.data(), y.length);
+        *held = net->heldBytes();
       },
-      [loss](Napi::Env env) { return Napi::Number::New(env, *loss); }, {x, y});
+      [memory = memory_, loss, held](Napi::Env env) {
+        memory->update(env, *held);
+        return Napi::Number::New(env, *loss);
+      });
 }
 
 // predict(x: Float32Array): Promise<Float32Array>
 Napi::Value NetworkObject::predict(const Napi::CallbackInfo& info) {
   auto net = live(info);
-  Napi::Float32Array x = float32Argument(info, 0, "x");
-  const int64_t xn = static_cast<int64_t>(x.ElementLength());
-  const BatchOutput out = batchOutput(info.Env(), *net, xn);
-  const float* xp = x.Data();
+  const Float32Copy x = float32Copy(info, 0, "x");
+  const BatchOutput out = batchOutput(info.Env(), *net, x.length);
+  auto held = std::make_shared<int64_t>(0);
   return AsyncJob::start(
       info.Env(),
-      [net, xp, xn, out] {
+      [net, x, out, held] {
         std::lock_guard<std::mutex> lock(net->busy());
-        net->predict(xp, xn, out.data, out.length);
+        net->predict(x.data(), x.length, out.data, out.length);
+        *held = net->heldBytes();
       },
-      [out](Napi::Env) { return out.array->Value(); }, {x});
+      [memory = memory_, out, held](Napi::Env env) {
+        memory->update(env, *held);
+        return out.array->Value();
+      });
 }
 
 // evaluate(x: Float32Array, y: Float32Array): Promise<{loss: number, outputs: Float32Array}>
 Napi::Value NetworkObject::evaluate(const Napi::CallbackInfo& info) {
   auto net = live(info);
-  Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
-  const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
-  const BatchOutput out = batchOutput(info.Env(), *net, xn);
-  const float* xp = x.Data();
-  const float* yp = y.Data();
+  const Float32Copy x = float32Copy(info, 0, "x"), y = float32Copy(info, 1, "y");
+  const BatchOutput out = batchOutput(info.Env(), *net, x.length);
   auto loss = std::make_shared<double>(0.0);
+  auto held = std::make_shared<int64_t>(0);
   return AsyncJob::start(
       info.Env(),
-      [net, xp, xn, yp, yn, out, loss] {
+      [net, x, y, out, loss, held] {
         std::lock_guard<std::mutex> lock(net->busy());
-        *loss = net->evaluate(xp, xn, yp, yn, out.data, out.length);
+        *loss = net->evaluate(x.data(), x.length, y.data(), y.length, out.data, out.length);
+        *held = net->heldBytes();
       },
-      [out, loss](Napi::Env env) {
+      [memory = memory_, out, loss, held](Napi::Env env) {
+        memory->update(env, *held);
         Napi::Object result = Napi::Object::New(env);
         result.Set("loss", Napi::Number::New(env, *loss));
         result.Set("outputs", out.array->Value());
         return result;
-      },
-      {x, y});
+      });
 }
 
 // captureTrainStep(x, y): Promise<{loss, calls: [{layer, name, pass, shapes, macs, ...}]}>. One
@@ -139,24 +157,23 @@ Napi::Value NetworkObject::evaluate(const Napi::CallbackInfo& info) {
 // ledger, so the list carries their cost fields.
 Napi::Value NetworkObject::captureTrainStep(const Napi::CallbackInfo& info) {
   auto net = live(info);
-  Napi::Float32Array x = float32Argument(info, 0, "x"), y = float32Argument(info, 1, "y");
-  const float* xp = x.Data();
-  const float* yp = y.Data();
-  const int64_t xn = static_cast<int64_t>(x.ElementLength()), yn = static_cast<int64_t>(y.ElementLength());
+  const Float32Copy x = float32Copy(info, 0, "x"), y = float32Copy(info, 1, "y");
   auto loss = std::make_shared<double>(0.0);
+  auto held = std::make_shared<int64_t>(0);
   return AsyncJob::start(
       info.Env(),
-      [net, xp, xn, yp, yn, loss] {
+      [net, x, y, loss, held] {
         std::lock_guard<std::mutex> lock(net->busy());
-        *loss = net->captureTrainStep(xp, xn, yp, yn);
+        *loss = net->captureTrainStep(x.data(), x.length, y.data(), y.length);
+        *held = net->heldBytes();
       },
-      [net, loss](Napi::Env env) {
+      [memory = memory_, net, loss, held](Napi::Env env) {
+        memory->update(env, *held);
         Napi::Object result = Napi::Object::New(env);
         result.Set("loss", Napi::Number::New(env, *loss));
         result.Set("calls", capturedCallRows(env, net->capturedCalls()));
         return result;
-      },
-      {x, y});
+      });
 }
 
 // replayCapturedCall(index, times): Promise<number>, the GPU milliseconds of `times` back-to-back
@@ -187,13 +204,18 @@ Napi::Value NetworkObject::resetLedger(const Napi::CallbackInfo& info) {
 Napi::Value NetworkObject::pathJob(const Napi::CallbackInfo& info, void (sj::Network::*action)(const std::string&)) {
   auto net = live(info);
   const std::string path = stringArgument(info, 0, "path");
+  auto held = std::make_shared<int64_t>(0);
   return AsyncJob::start(
       info.Env(),
-      [net, path, action] {
+      [net, path, action, held] {
         std::lock_guard<std::mutex> lock(net->busy());
         ((*net).*action)(path);
+        *held = net->heldBytes();  // a checkpoint brings the optimiser's state
       },
-      nullptr);
+      [memory = memory_, held](Napi::Env env) {
+        memory->update(env, *held);
+        return env.Undefined();
+      });
 }
 
 Napi::Value NetworkObject::saveWeights(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::saveWeights); }
@@ -203,6 +225,7 @@ Napi::Value NetworkObject::loadCheckpoint(const Napi::CallbackInfo& info) { retu
 
 Napi::Value NetworkObject::dispose(const Napi::CallbackInfo& info) {
   network_.reset();
+  memory_->release(info.Env());
   return info.Env().Undefined();
 }
 

@@ -2,16 +2,31 @@
 #pragma once
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
 
 #include "network/network.h"
 
 namespace sjb {
 
+// The native memory of a network as V8 was told it (AdjustExternalMemory), so the garbage
+// collector weighs a JS Network by the memory it holds rather than by its small wrapper. Updated
+// on the main thread after each job with the size the job saw; released on dispose or finalisation.
+class ReportedMemory {
+ public:
+  void update(Napi::Env env, int64_t bytes);
+  void release(Napi::Env env);
+
+ private:
+  int64_t reported_ = 0;
+  bool released_ = false;
+};
+
 class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
  public:
   static Napi::Function define(Napi::Env env);
   explicit NetworkObject(const Napi::CallbackInfo& info);
+  ~NetworkObject() override;
 
  private:
   std::shared_ptr<sj::Network> live(const Napi::CallbackInfo& info) const;
@@ -34,6 +49,8 @@ class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
 
   // Jobs in flight hold their own reference, so dispose() never frees memory under them.
   std::shared_ptr<sj::Network> network_;
+  // Shared with jobs in flight, which report the size they leave behind.
+  std::shared_ptr<ReportedMemory> memory_ = std::make_shared<ReportedMemory>();
 };
 
 // inspectNetwork(specJson): the describe() JSON of a network built without its parameters'

@@ -92,6 +92,8 @@ export interface NativeAddon {
   /** Keeps every CPU thread, or every GPU, busy for about `seconds`; resolves to "" or why it could not. */
   loadDevice(kind: 'cpu' | 'gpu', seconds: number): Promise<string>;
   info(): NativeInfo;
+  /** Bytes of external memory V8 counts (native memory addons report, live networks' among them). */
+  externalMemory(): number;
   measureFmaPeak(threads: number, seconds: number): Promise<PeakMeasurement>;
   /** The GPU's FP32 FMA throughput, measured; E_CUDA when it cannot run (no backend, no device). */
   measureCudaFmaPeak(device: number, seconds: number): Promise<{ gflops: number; seconds: number }>;

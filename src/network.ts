@@ -1,11 +1,12 @@
 /**
  * A network built natively from a spec. Every method that does real work runs off the main
- * thread and returns a Promise; inputs are read in place (not copied), so do not modify an input
- * array until its Promise settles.
+ * thread and returns a Promise. Input arrays are copied when the call is made, so an array may be
+ * changed, resized or transferred as soon as the call returns (any ArrayBuffer, resizable or
+ * shared, is accepted).
  */
 import type { Device, KernelPass, LedgerRow } from './ledger.js';
 import { ledgerRows, loadAddon, type NativeNetwork } from './native.js';
-import type { LayerType, NetworkSpec } from './spec.js';
+import { type LayerType, type NetworkSpec, specJson } from './spec.js';
 
 export interface LayerSummary {
   index: number;
@@ -64,7 +65,7 @@ export class Network {
   /** Builds a network. Throws (code E_SPEC or E_SHAPE) naming the layer and field at fault. */
   static create(spec: NetworkSpec, options: NetworkOptions = {}): Network {
     const addon = loadAddon();
-    return new Network(new addon.Network(JSON.stringify(spec), options.threads ?? 0, options.device ?? 'cpu', options.cudaDevice ?? 0));
+    return new Network(new addon.Network(specJson(spec), options.threads ?? 0, options.device ?? 'cpu', options.cudaDevice ?? 0));
   }
 
   /**
@@ -72,7 +73,7 @@ export class Network {
    * parameters' memory: the check a sweep runs on every configuration before anything starts.
    */
   static inspect(spec: NetworkSpec): NetworkDescription {
-    return JSON.parse(loadAddon().inspectNetwork(JSON.stringify(spec))) as NetworkDescription;
+    return JSON.parse(loadAddon().inspectNetwork(specJson(spec))) as NetworkDescription;
   }
 
   /** Exact number of trainable parameters. */

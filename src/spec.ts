@@ -2,6 +2,8 @@
  * The JSON-serialisable description of a network, built natively by `Network.create`.
  * Sizes are per sample: the batch dimension is implicit. Field meanings are in docs/spec.md.
  */
+import { SedjouleError } from './errors.js';
+
 export type Pair = number | [number, number];
 
 export type LayerSpec =
@@ -43,4 +45,45 @@ export interface NetworkSpec {
   seed?: number;
   /** Compute the input gradient of the first layer too (for kernel studies). Default false. */
   inputGradient?: boolean;
+}
+
+/**
+ * The spec as the JSON text the addon reads. A value JSON cannot hold (a circular reference, a
+ * BigInt, nesting past the stack) is E_SPEC naming the field path, e.g. "spec.layers[2].self".
+ */
+export function specJson(spec: NetworkSpec): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(spec);
+  } catch (error) {
+    throw new SedjouleError('E_SPEC', `spec cannot be written as JSON: ${unwritableField(spec) ?? (error as Error).message}`);
+  }
+  if (text === undefined) throw new SedjouleError('E_SPEC', `spec must be an object, got ${typeof spec}`);
+  return text;
+}
+
+/** Where JSON.stringify fails in a value: the path of a circular reference or a BigInt. */
+function unwritableField(root: unknown): string | undefined {
+  const ancestors: { value: object; path: string }[] = [];
+  const visit = (value: unknown, path: string): string | undefined => {
+    if (typeof value === 'bigint') return `${path} is a BigInt (${value}n); use a number`;
+    if (value === null || typeof value !== 'object') return undefined;
+    const loop = ancestors.find((a) => a.value === value);
+    if (loop) return `${path} refers back to ${loop.path} (a circular reference)`;
+    ancestors.push({ value, path });
+    const entries: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, i): [string, unknown] => [`${path}[${i}]`, item])
+      : Object.entries(value).map(([key, item]): [string, unknown] => [`${path}.${key}`, item]);
+    for (const [at, item] of entries) {
+      const found = visit(item, at);
+      if (found) return found;
+    }
+    ancestors.pop();
+    return undefined;
+  };
+  try {
+    return visit(root, 'spec');
+  } catch {
+    return undefined; // nested past the stack: JSON.stringify's own message says so
+  }
 }
