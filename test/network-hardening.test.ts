@@ -161,6 +161,20 @@ describe('inputs read off the main thread are copied first', () => {
   });
 });
 
+describe('networks the fuzz found', () => {
+  it('trains and predicts with a network of views alone (flatten), whose loss gradient had nowhere to go (was SIGSEGV)', () => {
+    const spec = JSON.stringify({ input: [3, 4, 3], layers: [{ type: 'flatten' }], loss: 'bce' });
+    const r = isolated(`const net = new addon.Network(${JSON.stringify(spec)}, 1);
+      const x = new Float32Array(72).fill(0.5);
+      const loss = await net.trainStep(x, new Float32Array(72));
+      const out = await net.predict(x);
+      console.log('LOSS', loss.toFixed(6), 'OUT', out.length, out[0]);`);
+    expect(r.signal).toBeNull();
+    // bce of p = 0.5 against 0 is ln 2; the output is the input.
+    expect(r.output).toContain(`LOSS ${Math.log(2).toFixed(6)} OUT 72 0.5`);
+  });
+});
+
 describe('specs JSON cannot hold', () => {
   it('gives a circular spec E_SPEC naming the field path, not a bare TypeError', async () => {
     const layer: Record<string, unknown> = { type: 'linear', out: 2 };

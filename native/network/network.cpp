@@ -195,6 +195,10 @@ void Network::checkInputs(const float* x, int64_t xLength, const float* y, int64
 
 void Network::prepareBatch(int64_t batch) {
   const size_t count = layers_.size();
+  // Slot 0 holds the input gradient on request, and the loss gradient of a network of views alone
+  // (flatten, reshape), whose output is its input.
+  const bool viewsOnly = std::all_of(layers_.begin(), layers_.end(), [](const std::unique_ptr<Layer>& l) { return l->isView(); });
+  const bool slotZero = inputGradient_ || viewsOnly;
   if (batch != batch_) {
     activations_.resize(count);
     gradients_.resize(count + 1);
@@ -204,13 +208,13 @@ void Network::prepareBatch(int64_t batch) {
       activations_[i].resize(device_, size, "the output of layer " + label(i, *layers_[i]));
       gradients_[i + 1].resize(device_, size, "the output gradient of layer " + label(i, *layers_[i]));
     }
-    gradients_[0].resize(device_, inputGradient_ ? batch * numel(inputShape_) : 0, "the input gradient");
+    gradients_[0].resize(device_, slotZero ? batch * numel(inputShape_) : 0, "the input gradient");
     batch_ = batch;
   }
   // A view passes its input's buffers on; slot 0 is the caller's x (its gradient only on request).
   act_.assign(count + 1, nullptr);
   grad_.assign(count + 1, nullptr);
-  grad_[0] = inputGradient_ ? gradients_[0].data() : nullptr;
+  grad_[0] = slotZero ? gradients_[0].data() : nullptr;
   for (size_t i = 0; i < count; ++i) {
     const bool view = layers_[i]->isView();
     grad_[i + 1] = view ? grad_[i] : gradients_[i + 1].data();
