@@ -86,7 +86,7 @@ const layer = fc
     fc.option(fc.constantFrom('bogus', 'kernal', '__proto__x'), { nil: undefined }).map((extra) => (extra ? { ...l, [extra]: 1 } : l)),
   );
 
-const spec = fc.record(
+const hostileSpec = fc.record(
   {
     input: fc.array(dim, { maxLength: 5 }),
     layers: fc.array(layer, { maxLength: 6 }),
@@ -100,6 +100,57 @@ const spec = fc.record(
   },
   { requiredKeys: ['input', 'layers'] },
 );
+
+// Plausible specs (mostly valid, so that building and running are fuzzed too): an image stack
+// [C, H, W] then flatten and a head, or a sequence [T, F] through a GRU and a head.
+const small = fc.integer({ min: 1, max: 4 });
+const imageLayer = fc.oneof(
+  fc.record({ type: fc.constant('conv2d'), out: small, kernel: fc.integer({ min: 1, max: 3 }), padding: fc.integer({ min: 0, max: 1 }) }),
+  fc.constantFrom({ type: 'relu' }, { type: 'sigmoid' }, { type: 'batchnorm2d' }, { type: 'glu' }),
+  fc.record({ type: fc.constantFrom('maxpool2d', 'avgpool2d'), kernel: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ type: fc.constant('dropout'), p: fc.double({ min: 0, max: 0.9, noNaN: true }) }),
+);
+const headLayer = fc.oneof(
+  fc.record({ type: fc.constant('linear'), out: small }),
+  fc.constantFrom({ type: 'relu' }, { type: 'sigmoid' }, { type: 'softmax' }),
+);
+const imageSpec = fc.record({
+  input: fc.tuple(small, fc.integer({ min: 2, max: 8 }), fc.integer({ min: 2, max: 8 })),
+  layers: fc
+    .tuple(fc.array(imageLayer, { maxLength: 4 }), fc.array(headLayer, { maxLength: 2 }))
+    .map(([body, head]) => [...body, { type: 'flatten' }, ...head]),
+  loss: fc.constantFrom('bce-logits', 'bce'),
+});
+const sequenceSpec = fc.record({
+  input: fc.tuple(fc.integer({ min: 1, max: 6 }), small),
+  layers: fc
+    .tuple(
+      fc.record({ type: fc.constant('gru'), hidden: small, bidirectional: fc.boolean(), layers: fc.integer({ min: 1, max: 2 }) }),
+      fc.oneof(
+        fc.constant([{ type: 'attention_head', classes: 3 }]),
+        fc.constant([{ type: 'last_step' }, { type: 'linear', out: 2 }]),
+        fc.constant([
+          { type: 'mean', axis: 0 },
+          { type: 'linear', out: 2 },
+        ]),
+        fc.constant([{ type: 'permute', dims: [1, 0] }, { type: 'flatten' }, { type: 'linear', out: 2 }]),
+      ),
+    )
+    .map(([gru, head]) => [gru, ...head]),
+});
+const plausibleSpec = fc.oneof(imageSpec, sequenceSpec);
+
+/** A plausible spec with one field or input dimension replaced by a hostile value. */
+const perturbedSpec = fc.tuple(plausibleSpec, fc.nat(), dim).map(([s, at, value]) => {
+  const copy = structuredClone(s) as { input: unknown[]; layers: Record<string, unknown>[] };
+  const layer = copy.layers[at % copy.layers.length]!;
+  const fields = Object.keys(layer).filter((k) => k !== 'type');
+  if (fields.length > 0 && at % 3 !== 0) layer[fields[at % fields.length]!] = value;
+  else copy.input[at % copy.input.length] = value;
+  return copy;
+});
+
+const spec = fc.oneof(plausibleSpec, perturbedSpec, hostileSpec);
 
 /** Small enough to build and run one step on in a test: every figure in bytes. */
 function runnable(d: ReturnType<typeof Network.inspect>): boolean {
