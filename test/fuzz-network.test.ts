@@ -152,13 +152,14 @@ const perturbedSpec = fc.tuple(plausibleSpec, fc.nat(), dim).map(([s, at, value]
 
 const spec = fc.oneof(plausibleSpec, perturbedSpec, hostileSpec);
 
-/** Small enough to build and run one step on in a test: every figure in bytes. */
+/** Small enough to build and run one step on in a test: the memory figures, and the batch's arrays. */
 function runnable(d: ReturnType<typeof Network.inspect>): boolean {
   const m = d.memory;
   return (
     m.parameterBytes + m.gradientBytes + m.optimizerStateBytes < 16 * 2 ** 20 &&
     m.activationBytesPerSample < 2 ** 20 &&
-    d.parameters < 2 ** 20
+    sampleSize(d.input) <= 2 ** 16 &&
+    sampleSize(d.output) <= 2 ** 16
   );
 }
 
