@@ -74,7 +74,7 @@ export class FeatureExtractor {
     return this.native.outputShape(samples, sampleRate);
   }
 
-  /** Features [mels x frames] of one mono clip, computed off the main thread. */
+  /** Features [mels x frames] of one mono clip, computed off the main thread on a copy of `audio` made at the call. */
   compute(audio: Float32Array, sampleRate: number): Promise<Float32Array> {
     return this.native.compute(audio, sampleRate);
   }
