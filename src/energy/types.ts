@@ -123,7 +123,7 @@ export interface EnergyWindow {
     uncertaintyJ?: number;
     netJoules?: number;
     netUncertaintyJ?: number;
-    /** Some included source had failed reads inside the window. */
+    /** Some included source is incomplete: failed reads, or counter steps not counted, inside the window. */
     incomplete: boolean;
     /** Some included source was read over fewer than 10 of its update periods. */
     tooShort: boolean;
