@@ -401,10 +401,12 @@ describe('carbon labels', () => {
     };
     const c = carbonOf({ total } as unknown as EnergyWindow)!;
     expect(c).toMatchObject({ methods: ['nvml-counter', 'modelled'], modelled: true, partial: true, missing: total.missing });
-    expect(carbonLine(c)).toMatch(/^carbon \[MODELLED: sums nvml-counter \+ modelled.*; PARTIAL: missing rapl:dram-0 \(stalled/);
+    expect(carbonLine(c)).toMatch(/^carbon \[MODELLED in part: sums nvml-counter \+ modelled.*; PARTIAL: missing rapl:dram-0 \(stalled/);
     const measured = carbonOf({ total: { ...total, methods: ['rapl'], missing: [], incomplete: true } } as unknown as EnergyWindow)!;
     expect(measured).toMatchObject({ modelled: false, partial: true, missing: [] });
     expect(carbonLine(measured)).toMatch(/^carbon \[PARTIAL: a lower bound/);
+    const modelled = carbonOf({ total: { ...total, methods: ['modelled'], missing: [] } } as unknown as EnergyWindow)!;
+    expect(carbonLine(modelled)).toMatch(/^carbon \[MODELLED: an estimate, not a measurement\]: /);
   });
 
   it('labels the carbon of a real window that adds a GPU counter and the modelled CPU', async () => {
@@ -415,7 +417,7 @@ describe('carbon labels', () => {
     const w = m.end('run');
     expect(w.total.methods.sort()).toEqual(['modelled', 'nvml-counter']);
     expect(w.carbon!.modelled).toBe(true);
-    expect(energyTable(w)).toMatch(/carbon \[MODELLED: sums /);
+    expect(energyTable(w)).toMatch(/carbon \[MODELLED in part: sums (nvml-counter \+ modelled|modelled \+ nvml-counter)/);
   });
 });
 

@@ -38,7 +38,13 @@ export function idleText(idle: IdleBaseline): string {
  */
 export function carbonCaveats(c: CarbonFigure): string[] {
   const caveats: string[] = [];
-  if (c.modelled) caveats.push(`MODELLED: sums ${(c.methods ?? []).join(' + ')}, an estimate in part`);
+  const methods = c.methods ?? [];
+  if (c.modelled)
+    caveats.push(
+      methods.every((m) => m === 'modelled')
+        ? 'MODELLED: an estimate, not a measurement'
+        : `MODELLED in part: sums ${methods.join(' + ')}, measured and estimated`,
+    );
   if (c.missing?.length) caveats.push(`PARTIAL: missing ${c.missing.map((m) => `${m.id} (${m.reason})`).join(', ')}`);
   else if (c.partial) caveats.push('PARTIAL: a lower bound (reads failed or counter steps were not counted)');
   return caveats;
