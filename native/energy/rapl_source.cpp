@@ -109,11 +109,15 @@ double declaredMaxPowerW(const std::string& zonePath, std::string& from) {
 
 std::string powerBoundSource(double declaredW, const std::string& from) {
   std::ostringstream s;
-  if (declaredW > 0 && kDeclaredPowerMargin * declaredW > kTdpBoundW)
+  if (declaredW > 0 && kDeclaredPowerMargin * declaredW > kTdpBoundW) {
     s << kDeclaredPowerMargin << " x the zone's " << from << " (" << declaredW << " W)";
-  else
-    s << "the TDP bound of " << kTdpBoundW << " W (twice the largest CPU package TDP, 500 W)"
-      << (declaredW > 0 ? ", above " + std::to_string(static_cast<int>(kDeclaredPowerMargin)) + " x the zone's " + from : std::string(": the zone declares no power"));
+  } else {
+    s << "the TDP bound of " << kTdpBoundW << " W (twice the largest CPU package TDP, 500 W)";
+    if (declaredW > 0)
+      s << ", above " << kDeclaredPowerMargin << " x the zone's " << from << " (" << declaredW << " W)";
+    else
+      s << ": the zone declares no power";
+  }
   return s.str();
 }
 
