@@ -189,7 +189,10 @@ describe('CUDA backend on the emulator', () => {
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.gpu).toMatchObject({ method: 'nvml-counter', updatePeriodS: 0.01 });
-    expect(report.idle.powerW).toBeCloseTo(100, 0);
+    // The edges of the 0.3 s idle window fall anywhere between the 10 ms counter updates (farther apart
+    // on a loaded machine): the idle power is 100 W within the uncertainty the meter states, not 0.5 W.
+    expect(Math.abs(report.idle.powerW - 100)).toBeLessThanOrEqual(report.idle.uncertaintyW);
+    expect(report.idle.uncertaintyW).toBeLessThan(10);
     expect(report.kernels.length).toBeGreaterThan(4);
     for (const k of report.kernels) {
       expect(k.energy, `${k.name} ${k.pass}`).not.toBeNull();

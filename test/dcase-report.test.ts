@@ -13,7 +13,7 @@ import { CODECARBON_COLUMNS, codecarbonCsv } from '../src/analysis/codecarbon.js
 import { dcaseMarkdown, dcaseReport, macsPer10s, writeDcaseReport } from '../src/analysis/dcase.js';
 import type { RunRecord } from '../src/records/run-record.js';
 import { packageRoot } from '../src/version.js';
-import { gpuSource, makeRecord, raplPackage, writeResults, type PlannedPhase, type PlannedSource } from './run-records.js';
+import { gpuSource, makeRecord, modelledCpu, raplPackage, writeResults, type PlannedPhase, type PlannedSource } from './run-records.js';
 
 const cli = path.join(packageRoot, 'dist', 'cli.js');
 const KWH = 3.6e6;
@@ -173,6 +173,38 @@ describe('dcase-report', () => {
     expect(train.ram_power).toBe('');
     expect(r.emissions.unfilled.find((c) => c.column === 'ram_energy')!.reason).toMatch(/never 0/);
     expect(dcaseMarkdown(r)).toMatch(/`ram_energy` \(3 of 3 rows\): DRAM was not measured/);
+  });
+
+  it('says beside emissions.csv which rows leave sources out, and which are modelled', () => {
+    // No RAPL: the GPU's counter beside the modelled CPU. The measured figure leaves the model out.
+    const withModel = (extra: Partial<Parameters<typeof makeRecord>[0]> = {}) =>
+      submission({
+        ...extra,
+        phases: { train: phase(3600, [gpu(1.5e6), modelledCpu(0.3e6)]), test: phase(40, [gpu(30000), modelledCpu(6000)]) },
+      });
+    const r = dcaseReport([withModel(), baseline()], {});
+    expect(r.emissions.basis.length).toBe(r.emissions.rows.length);
+    expect(r.emissions.basis.map((b) => b.run_id)).toEqual(r.emissions.rows.map((row) => row.run_id));
+    const train = r.emissions.basis.find((b) => b.run_id.endsWith('/train'))!;
+    expect(train).toMatchObject({ methods: ['nvml-counter'], modelled: false });
+    expect(train.missing).toEqual([{ id: 'cpu-model', reason: 'modelled: left out of a measured figure' }]);
+    const base = r.emissions.basis.find((b) => b.run_id.startsWith('dcase-crnn'))!;
+    expect(base.missing).toEqual([]);
+    const md = dcaseMarkdown(r);
+    expect(md).toMatch(/`grid:1#r0\/train`: PARTIAL: cpu-model left out \(modelled: left out of a measured figure\)/);
+    expect(md).not.toMatch(/`dcase-crnn[^`]*`: /);
+
+    // Every run modelled: each row says MODELLED.
+    const cpuOnly = (J: number) => [modelledCpu(J)];
+    const modelled = dcaseReport(
+      [
+        submission({ phases: { train: phase(3600, cpuOnly(1e6)), test: phase(40, cpuOnly(3000)) } }),
+        baseline({ phases: { test: phase(60, cpuOnly(5000)) } }),
+      ],
+      {},
+    );
+    expect(modelled.emissions.basis.every((b) => b.modelled && b.methods.join() === 'modelled')).toBe(true);
+    expect(dcaseMarkdown(modelled)).toMatch(/`grid:1#r0\/train`: MODELLED \(modelled\): an estimate, not a measurement/);
   });
 
   it('a missing dev-test energy stays missing: no normalized figure, no score, no zero in the CSV', () => {

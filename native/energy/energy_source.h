@@ -31,6 +31,10 @@ struct SourceInfo {
   double counterResolutionJ = 0;  // smallest step of the energy reading (NVML 1 mJ, RAPL sysfs 1 uJ)
   double updatePeriodS = 0;       // how often the sensor publishes a new value (nominal; the probe measures it)
   double accuracyFraction = 0;    // stated accuracy of a reading, as a fraction of the reading
+  // The most power the domain can draw (margin included, energy/counter_check.h): every counter step
+  // and every window is checked against it. 0: not checked (the modelled CPU, whose counter is CPU time).
+  double powerBoundW = 0;
+  std::string powerBoundSource;   // how powerBoundW was chosen
   std::string accuracySource;     // where that accuracy figure comes from
   std::map<std::string, std::string> details;  // uuid, driver, powerLimitW, zone path, model inputs, ...
 };
@@ -40,6 +44,10 @@ struct SourceReading {
   bool ok = true;      // false: the read failed (see error); the meter keeps the failure visible
   std::string error;
   std::optional<double> energyJ;  // cumulative since the source opened; wrap-corrected, never decreasing
+  // Not empty when the counter's step since the previous reading failed its sanity check (a reset, a
+  // jump beyond the physical bound, possibly more than one wrap) and was not counted, or counted only
+  // in part: why. The reading itself is good (ok, energyJ) and later steps count from it.
+  std::string discontinuity;
   std::optional<double> powerW;
   std::optional<double> gpuUtilisationPct, memoryUtilisationPct;
   std::optional<double> memoryUsedBytes;

@@ -42,6 +42,8 @@ Json sourceJson(const SourceInfo& info, double updatePeriodS) {
   o.set("updatePeriodS", Json::number(updatePeriodS));
   o.set("accuracyFraction", Json::number(info.accuracyFraction));
   o.set("accuracySource", Json::string(info.accuracySource));
+  o.set("powerBoundW", info.powerBoundW > 0 ? Json::number(info.powerBoundW) : Json());
+  if (info.powerBoundW > 0) o.set("powerBoundSource", Json::string(info.powerBoundSource));
   Json details = Json::object();
   for (const auto& [k, v] : info.details) details.set(k, Json::string(v));
   o.set("details", details);
@@ -196,7 +198,8 @@ Json Meter::end(const std::string& name) {
   for (size_t i = 0; i < tracks_.size(); ++i) {
     const SourceInfo& info = tracks_[i]->info();
     const std::vector<Sample> inside = tracks_[i]->between(w.start[i].timeNs + 1, endEdge[i].timeNs - 1);
-    const SourceWindow sw = accountWindow(info, updatePeriods_[i], periodS_, w.start[i], endEdge[i], inside, idle_[i]);
+    const std::vector<std::string> jumps = tracks_[i]->discontinuities(w.start[i].discontinuitiesSoFar, endEdge[i].discontinuitiesSoFar);
+    const SourceWindow sw = accountWindow(info, updatePeriods_[i], periodS_, w.start[i], endEdge[i], inside, idle_[i], jumps);
     sources.push(sw.toJson());
     if (!info.additive) continue;
     if (!sw.hasEnergy) {
@@ -345,6 +348,16 @@ Json Meter::describe() const {
     failures.push(f);
   }
   o.set("readFailures", failures);
+  Json discontinuities = Json::array();
+  for (const auto& t : tracks_) {
+    if (!t->discontinuityCount()) continue;
+    Json d = Json::object();
+    d.set("id", Json::string(t->info().id));
+    d.set("count", Json::number(static_cast<double>(t->discontinuityCount())));
+    d.set("last", Json::string(t->lastDiscontinuity()));
+    discontinuities.push(d);
+  }
+  o.set("counterDiscontinuities", discontinuities);
   return o;
 }
 

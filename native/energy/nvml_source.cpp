@@ -5,12 +5,17 @@
 #include <sstream>
 #include <utility>
 
+#include "energy/counter_check.h"
 #include "energy/nvml_library.h"
 
 namespace sj {
 namespace {
 
 constexpr double kFromMilli = 1e-3;  // NVML reports mJ and mW: to J and W
+
+// The power bound of a GPU whose power limit cannot be read (energy/counter_check.h): four times
+// the largest board power of a single GPU, about 1,000 W (NVIDIA B200).
+constexpr double kBoardPowerBoundW = 4000;
 
 // Yang, Adámek, Armour (SC'24) for the figure, the NVML documentation for the same ±5 %; the
 // board-to-board offset they also found is not a fraction of the reading, so it is named apart.
@@ -71,12 +76,13 @@ NvmlReturn readInstantPowerMW(const NvmlFunctions& fn, NvmlDevice device, double
 class NvmlDeviceSource final : public EnergySource {
  public:
   NvmlDeviceSource(std::shared_ptr<NvmlLibrary> library, NvmlDevice device, SourceInfo info, bool instantPower,
-                   unsigned long long counterAtDiscoveryMJ)
+                   unsigned long long counterAtDiscoveryMJ, int64_t discoveryNs)
       : library_(std::move(library)),
         device_(device),
         info_(std::move(info)),
         instantPower_(instantPower),
-        lastCounterMJ_(counterAtDiscoveryMJ) {}
+        lastCounterMJ_(counterAtDiscoveryMJ),
+        steps_(CounterLimits{info_.powerBoundW, info_.updatePeriodS, info_.counterResolutionJ, 0}, discoveryNs) {}
 
   const SourceInfo& info() const override { return info_; }
 
@@ -111,16 +117,7 @@ class NvmlDeviceSource final : public EnergySource {
       // Stamped at the energy value, not after the slower extras, so the meter's windows see the
       // counter at the time it was read.
       reading.timeNs = steadyNowNs();
-      if (counterMJ >= lastCounterMJ_) {
-        energyMJ_ += counterMJ - lastCounterMJ_;
-      } else {
-        // The counter counts since the driver was loaded, so it only goes back on a driver reload
-        // or GPU reset. Re-basing on the new value loses at most the energy of one read interval;
-        // assuming it restarted from 0 could add an unknown origin. Still a good reading.
-        reading.error = "energy counter went back from " + std::to_string(lastCounterMJ_) + " mJ to " + std::to_string(counterMJ) +
-                        " mJ (driver reload or GPU reset): the energy since the previous read is not counted";
-      }
-      lastCounterMJ_ = counterMJ;
+      count(reading, counterMJ);
       reading.energyJ = static_cast<double>(energyMJ_) * kFromMilli;
     }
     if (info_.caps.power) {
@@ -161,12 +158,34 @@ class NvmlDeviceSource final : public EnergySource {
     return reading;
   }
 
+  // Adds the counter's step since the previous read when it passes the checks of counter_check.h
+  // (the counter is 64-bit and never wraps); otherwise re-bases on the new value and says why.
+  void count(SourceReading& reading, unsigned long long counterMJ) {
+    const auto describe = [&](const char* what) {
+      return "energy counter " + std::string(what) + " from " + std::to_string(lastCounterMJ_) + " mJ to " + std::to_string(counterMJ) + " mJ";
+    };
+    if (counterMJ < lastCounterMJ_) {
+      // The counter counts since the driver was loaded, so it only goes back on a driver reload or
+      // GPU reset. Re-basing on the new value loses at most the energy of one read interval;
+      // assuming it restarted from 0 could add an unknown origin.
+      reading.discontinuity = describe("went back") + " (driver reload or GPU reset): the energy since the previous read is not counted";
+    } else if (const double stepJ = static_cast<double>(counterMJ - lastCounterMJ_) * kFromMilli; stepJ > steps_.maxStepJ(reading.timeNs)) {
+      reading.discontinuity = describe("jumped") + ": " + steps_.describeExcess(stepJ, reading.timeNs) + " (" + info_.powerBoundSource +
+                              "); the step is not counted";
+    } else {
+      energyMJ_ += counterMJ - lastCounterMJ_;
+    }
+    steps_.record(reading.timeNs, counterMJ != lastCounterMJ_);
+    lastCounterMJ_ = counterMJ;
+  }
+
   std::shared_ptr<NvmlLibrary> library_;  // keeps NVML initialised and loaded while this source lives
   NvmlDevice device_;
   SourceInfo info_;
   bool instantPower_;
   unsigned long long lastCounterMJ_;  // raw counter at the previous good read (at discovery at first)
   uint64_t energyMJ_ = 0;             // since discovery, in whole mJ so that long runs do not drift
+  CounterSteps steps_;
 };
 
 // Probes one device: which energy and power paths work and which extras it reports. Returns null
@@ -187,17 +206,30 @@ std::unique_ptr<EnergySource> probeDevice(const std::shared_ptr<NvmlLibrary>& li
     if (!uuid.empty()) info.details["uuid"] = uuid;
   }
   unsigned int value = 0;
-  if (fn.powerLimit && fn.powerLimit(device, &value) == kNvmlSuccess) info.details["powerLimitW"] = formatNumber(value * kFromMilli);
+  double powerLimitW = 0;
+  if (fn.powerLimit && fn.powerLimit(device, &value) == kNvmlSuccess) {
+    powerLimitW = value * kFromMilli;
+    info.details["powerLimitW"] = formatNumber(powerLimitW);
+  }
+  info.powerBoundW = powerBoundW(powerLimitW, powerLimitW > 0 ? 0.0 : kBoardPowerBoundW);
+  info.powerBoundSource = powerLimitW > 0 ? formatNumber(kDeclaredPowerMargin) + " x the power limit (" + formatNumber(powerLimitW) + " W)"
+                                          : "the board power bound of " + formatNumber(kBoardPowerBoundW) +
+                                                " W (four times the largest GPU board power, about 1,000 W): the power limit is unreadable";
   if (fn.architecture && fn.architecture(device, &value) == kNvmlSuccess) info.details["architecture"] = architectureName(value);
 
   // Energy counter: NOT_SUPPORTED means pre-Volta (or a consumer / virtual GPU without it).
   unsigned long long counterMJ = 0;
+  int64_t counterReadNs = 0;
   if (!fn.totalEnergy) {
     info.details["energyCounter"] = "unavailable: symbol nvmlDeviceGetTotalEnergyConsumption missing (driver too old)";
-  } else if (NvmlReturn rc = fn.totalEnergy(device, &counterMJ); rc != kNvmlSuccess) {
-    info.details["energyCounter"] = "unavailable: nvmlDeviceGetTotalEnergyConsumption: " + library->describe(rc);
   } else {
-    info.caps.energyCounter = true;
+    const NvmlReturn rc = fn.totalEnergy(device, &counterMJ);
+    counterReadNs = steadyNowNs();
+    if (rc != kNvmlSuccess) {
+      info.details["energyCounter"] = "unavailable: nvmlDeviceGetTotalEnergyConsumption: " + library->describe(rc);
+    } else {
+      info.caps.energyCounter = true;
+    }
   }
 
   // Power: the instant field when the driver has it, since GetPowerUsage smears a 1 s average over
@@ -234,7 +266,7 @@ std::unique_ptr<EnergySource> probeDevice(const std::shared_ptr<NvmlLibrary>& li
   info.updatePeriodS = 0.1;  // nominal for datacentre GPUs (energy.md 1.4); the probe measures it
   info.accuracyFraction = 0.05;
   info.accuracySource = kAccuracySource;
-  return std::make_unique<NvmlDeviceSource>(library, device, std::move(info), instantPower, counterMJ);
+  return std::make_unique<NvmlDeviceSource>(library, device, std::move(info), instantPower, counterMJ, counterReadNs);
 }
 
 }  // namespace

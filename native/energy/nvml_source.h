@@ -8,6 +8,10 @@
 // info().details["powerField"] says which. Readings also carry utilisation, memory in use, SM clock
 // and temperature where the device reports them.
 //
+// Counter steps are checked as every counter's are (energy/counter_check.h), against 4 x the power
+// limit (4,000 W when it is unreadable): a step above that, or a counter that went back (a driver
+// reload or GPU reset), is not counted and the reading's `discontinuity` says why.
+//
 // The NVML index is not stable across reboots and need not match the CUDA device index: match
 // devices by details["uuid"].
 #pragma once

@@ -145,6 +145,8 @@ Json probeEnergy(const MeterOptions& meterOptions, const ProbeOptions& options, 
       agreement.set("durationS", *sw.find("durationS"));
       agreement.set("windowJ", *sw.find("joules"));
       agreement.set("meanPowerW", *sw.find("meanPowerW"));
+      if (const Json* why = sw.find("unavailable")) agreement.set("unavailable", *why);
+      if (const Json* flag = sw.find("flag")) agreement.set("flag", *flag);
       const bool counterAndPower = s.find("supports")->find("energyCounter")->asBool() && s.find("supports")->find("power")->asBool();
       if (counterAndPower && sw.find("joules")->isNumber()) {
         const int64_t from = meter.startNs() + static_cast<int64_t>(window->find("startS")->asNumber() * 1e9);

@@ -15,6 +15,8 @@
 #include <set>
 #include <sstream>
 
+#include "energy/counter_check.h"
+
 namespace sj {
 
 namespace {
@@ -41,6 +43,12 @@ const char* kDramAccuracySource =
 const char* kPsysAccuracySource =
     "not specified by the vendors and not covered by the validation studies we cite (Khan et al. 2018 cover package and DRAM); "
     "what psys contains is platform-defined. 0.2 is our allowance, not a vendor figure";
+
+// The power bound of a zone whose constraints declare no power (energy/counter_check.h): twice the
+// largest CPU package TDP on sale, 500 W (AMD EPYC 9965, Intel Xeon 6980P). A psys or DRAM domain of
+// one machine stays below it too.
+constexpr double kTdpBoundW = 1000;
+constexpr int kMaxConstraints = 8;  // powercap numbers a zone's constraints 0, 1, 2...
 
 // One small sysfs attribute, whitespace trimmed. False with errno-style `err` on failure.
 bool readAttribute(const std::string& path, std::string& text, int& err) {
@@ -80,14 +88,50 @@ std::string joinPath(const std::string& dir, const std::string& name) {
   return !dir.empty() && dir.back() == '/' ? dir + name : dir + "/" + name;
 }
 
+// The largest power a zone declares: its constraints' max_power_uw (the TDP, from the package power
+// info) and power_limit_uw (PL1, PL2, ...), in watts; 0 when none can be read.
+double declaredMaxPowerW(const std::string& zonePath, std::string& from) {
+  uint64_t largest = 0;
+  for (int i = 0; i < kMaxConstraints; ++i) {
+    for (const char* attribute : {"max_power_uw", "power_limit_uw"}) {
+      const std::string name = "constraint_" + std::to_string(i) + "_" + attribute;
+      std::string text;
+      int err = 0;
+      uint64_t uw = 0;
+      if (readAttribute(joinPath(zonePath, name), text, err) && parseMicrojoules(text, uw) && uw > largest) {
+        largest = uw;
+        from = name;
+      }
+    }
+  }
+  return static_cast<double>(largest) * 1e-6;
+}
+
+std::string powerBoundSource(double declaredW, const std::string& from) {
+  std::ostringstream s;
+  if (declaredW > 0 && kDeclaredPowerMargin * declaredW > kTdpBoundW) {
+    s << kDeclaredPowerMargin << " x the zone's " << from << " (" << declaredW << " W)";
+  } else {
+    s << "the TDP bound of " << kTdpBoundW << " W (twice the largest CPU package TDP, 500 W)";
+    if (declaredW > 0)
+      s << ", above " << kDeclaredPowerMargin << " x the zone's " << from << " (" << declaredW << " W)";
+    else
+      s << ": the zone declares no power";
+  }
+  return s.str();
+}
+
 class RaplZoneSource final : public EnergySource {
  public:
-  RaplZoneSource(SourceInfo info, std::string energyPath, uint64_t startUj, uint64_t maxRangeUj, std::string maxRangeProblem)
+  RaplZoneSource(SourceInfo info, std::string energyPath, uint64_t startUj, int64_t discoveryNs, uint64_t maxRangeUj,
+                 std::string maxRangeProblem)
       : info_(std::move(info)),
         energyPath_(std::move(energyPath)),
         lastUj_(startUj),
         maxRangeUj_(maxRangeUj),
-        maxRangeProblem_(std::move(maxRangeProblem)) {}
+        maxRangeProblem_(std::move(maxRangeProblem)),
+        steps_(CounterLimits{info_.powerBoundW, info_.updatePeriodS, info_.counterResolutionJ, static_cast<double>(maxRangeUj) * 1e-6},
+               discoveryNs) {}
 
   const SourceInfo& info() const override { return info_; }
 
@@ -101,21 +145,7 @@ class RaplZoneSource final : public EnergySource {
       uint64_t uj = 0;
       if (!got) return failed(r, energyPath_ + ": " + std::strerror(err));
       if (!parseMicrojoules(text, uj)) return failed(r, energyPath_ + ": not a counter value: '" + text + "'");
-      if (uj >= lastUj_) {
-        totalUj_ += uj - lastUj_;
-      } else if (maxRangeUj_ > 0 && lastUj_ <= maxRangeUj_) {
-        // The counter passed its range and restarted from 0. (The hardware modulus is one counter
-        // unit above max_energy_range_uj, 15-61 uJ: below anything a window can resolve.)
-        totalUj_ += (maxRangeUj_ - lastUj_) + uj;
-      } else {
-        std::ostringstream why;
-        why << energyPath_ << ": counter went down from " << lastUj_ << " to " << uj << " uJ and the wrap cannot be corrected: "
-            << (maxRangeUj_ > 0 ? "the previous value was above max_energy_range_uj" : maxRangeProblem_)
-            << "; the energy since the previous reading is lost";
-        lastUj_ = uj;  // later readings count from here; energyJ never goes down
-        return failed(r, why.str());
-      }
-      lastUj_ = uj;
+      count(r, uj);
       r.energyJ = static_cast<double>(totalUj_) * 1e-6;
     } catch (const std::exception& e) {
       return failed(r, std::string(info_.id) + ": " + e.what());
@@ -126,6 +156,54 @@ class RaplZoneSource final : public EnergySource {
   }
 
  private:
+  // Adds the step from the previous value to `uj` when it passes the checks of counter_check.h;
+  // otherwise counts nothing (or, for a step that may hide more wraps, only what it shows) and says why.
+  void count(SourceReading& r, uint64_t uj) {
+    const bool changed = uj != lastUj_;
+    const auto describe = [&](const char* what) {
+      std::ostringstream why;
+      why << energyPath_ << ": counter " << what << " from " << lastUj_ << " to " << uj << " uJ";
+      return why.str();
+    };
+    if (uj >= lastUj_) {
+      const uint64_t step = uj - lastUj_;
+      if (static_cast<double>(step) * 1e-6 > steps_.maxStepJ(r.timeNs)) {
+        r.discontinuity = describe("jumped") + ": " + steps_.describeExcess(static_cast<double>(step) * 1e-6, r.timeNs) +
+                          " (" + info_.powerBoundSource + "); the step is not counted";
+      } else {
+        totalUj_ += step;
+        if (changed && steps_.couldWrapTwice(r.timeNs)) r.discontinuity = mayHaveWrappedAgain(step, r.timeNs);
+      }
+    } else if (maxRangeUj_ > 0 && lastUj_ <= maxRangeUj_) {
+      // Below the previous value: the counter passed its range and restarted from 0, or it was
+      // reset. (The hardware modulus is one counter unit above max_energy_range_uj, 15-61 uJ: below
+      // anything a window can resolve.) A wrap must fit the physical bound; otherwise it is a reset.
+      const uint64_t wrapped = (maxRangeUj_ - lastUj_) + uj;
+      if (static_cast<double>(wrapped) * 1e-6 > steps_.maxStepJ(r.timeNs)) {
+        r.discontinuity = describe("went down") + ": not a wrap, since passing max_energy_range_uj (" + std::to_string(maxRangeUj_) +
+                          " uJ) would mean " + steps_.describeExcess(static_cast<double>(wrapped) * 1e-6, r.timeNs) + " (" +
+                          info_.powerBoundSource + "); taken as a reset: the energy since the previous reading is not counted";
+      } else {
+        totalUj_ += wrapped;
+        if (steps_.couldWrapTwice(r.timeNs)) r.discontinuity = mayHaveWrappedAgain(wrapped, r.timeNs);
+      }
+    } else {
+      r.discontinuity = describe("went down") + " and the wrap cannot be corrected: " +
+                        (maxRangeUj_ > 0 ? "the previous value was above max_energy_range_uj" : maxRangeProblem_) +
+                        "; the energy since the previous reading is not counted";
+    }
+    steps_.record(r.timeNs, changed);
+    lastUj_ = uj;  // later readings count from here; energyJ never goes down
+  }
+
+  std::string mayHaveWrappedAgain(uint64_t countedUj, int64_t nowNs) const {
+    std::ostringstream why;
+    why << energyPath_ << ": " << steps_.spanS(nowNs) << " s since the counter last changed is long enough, at the bound of "
+        << info_.powerBoundW << " W, to pass max_energy_range_uj (" << maxRangeUj_ << " uJ) more than once: " << countedUj * 1e-6
+        << " J counted, a lower bound (read the zone more often than the range allows)";
+    return why.str();
+  }
+
   static SourceReading& failed(SourceReading& r, std::string message) {
     if (r.timeNs == 0) r.timeNs = steadyNowNs();
     r.ok = false;
@@ -140,6 +218,7 @@ class RaplZoneSource final : public EnergySource {
   uint64_t totalUj_ = 0;  // exact integer microjoules since discovery
   uint64_t maxRangeUj_;   // 0: unknown, decreases cannot be corrected
   std::string maxRangeProblem_;
+  CounterSteps steps_;
 };
 
 struct Zone {
@@ -324,7 +403,9 @@ RaplDiscovery discoverRapl(const std::string& rootArgument) {
     std::string text;
     int err = 0;
     uint64_t startUj = 0;
-    if (!readAttribute(energyPath, text, err)) {
+    const bool readStart = readAttribute(energyPath, text, err);
+    const int64_t discoveryNs = steadyNowNs();
+    if (!readStart) {
       if (isPermissionError(err)) denied.push_back(energyPath);
       out.skipped.push_back(describeZone(z) + ": " + energyPath + " unreadable: " + std::strerror(err));
       continue;
@@ -351,13 +432,17 @@ RaplDiscovery discoverRapl(const std::string& rootArgument) {
     info.updatePeriodS = 0.001;      // nominal ~1 ms MSR update
     info.accuracyFraction = accuracy;
     info.accuracySource = accuracySource;
+    std::string declaredFrom;
+    const double declaredW = declaredMaxPowerW(z.path, declaredFrom);
+    info.powerBoundW = powerBoundW(declaredW, kTdpBoundW);
+    info.powerBoundSource = powerBoundSource(declaredW, declaredFrom);
     info.details["zone"] = z.path;
     info.details["interface"] = z.type;
     info.details["domain"] = z.name;
     if (info.device != "platform") info.details["package"] = label;
     info.details["maxEnergyRangeUj"] = maxRangeUj > 0 ? std::to_string(maxRangeUj) : "unknown: " + rangeProblem;
     taken[info.id] = &z;
-    out.sources.push_back(std::make_unique<RaplZoneSource>(std::move(info), energyPath, startUj, maxRangeUj, rangeProblem));
+    out.sources.push_back(std::make_unique<RaplZoneSource>(std::move(info), energyPath, startUj, discoveryNs, maxRangeUj, rangeProblem));
   }
 
   if (!denied.empty()) {

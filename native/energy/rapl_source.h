@@ -28,11 +28,16 @@
 //  6. A zone whose counter fails to read for another reason, or whose domain is unknown, is skipped
 //     with the reason. available = at least one source and no permission denial.
 //
-// Wrap-around: a reading below the previous one means the counter passed max_energy_range_uj (read
-// once at discovery) and restarted, so the step is current + range - previous. The meter must read
-// each zone at least once per wrap period (about 60 s at high power on Intel): two wraps between
-// reads cannot be told from one. If the range was unreadable, a decrease cannot be corrected and the
-// reading comes back ok = false with that reason; energyJ never goes down.
+// Counter steps (energy/counter_check.h): every step between readings is checked against the zone's
+// power bound (4 x the largest power its constraint_*_max_power_uw / _power_limit_uw declare, and at
+// least the TDP bound, 1000 W) times the time the step can span. A reading below the previous one is
+// a wrap past max_energy_range_uj (read once at discovery), counted as current + range - previous,
+// when that step fits the bound; otherwise it is a reset. A step above the bound (a jump), a reset, a
+// decrease that cannot be corrected (the range unreadable) and a step long enough to hide a second
+// wrap come back as a good reading with `discontinuity` saying why; the doubtful step is not counted
+// (or, for a possible second wrap, only what it shows), so energyJ never goes down, and the meter
+// marks the window holding it incomplete. The meter reads each zone every sampling period, far more
+// often than a wrap at the bound power (262 kJ at 1000 W: about 4 minutes).
 #pragma once
 #include <memory>
 #include <string>

@@ -1,9 +1,17 @@
 #include "energy/source_track.h"
 
+#include <time.h>
+
 namespace sj {
 
 namespace {
 double orMissing(const std::optional<double>& v) { return v ? *v : kMissing; }
+
+double processCpuSeconds() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return kMissing;
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 }  // namespace
 
 SourceTrack::SourceTrack(std::unique_ptr<EnergySource> source, size_t capacity) : source_(std::move(source)), ring_(capacity ? capacity : 1) {}
@@ -13,10 +21,18 @@ Sample SourceTrack::take(bool keep) {
   Sample s;
   s.timeNs = r.timeNs ? r.timeNs : steadyNowNs();
   s.ok = r.ok;
+  s.processCpuS = processCpuSeconds();
   if (!r.ok) {
     ++failures_;
     lastError_ = r.error;
   }
+  if (!r.discontinuity.empty()) {
+    ++discontinuityCount_;
+    if (discontinuityLog_.size() == kMaxDiscontinuityLog) discontinuityLog_.erase(discontinuityLog_.begin());
+    discontinuityLog_.emplace_back(discontinuityCount_, r.discontinuity);
+  }
+  s.failuresSoFar = failures_;
+  s.discontinuitiesSoFar = discontinuityCount_;
   s.powerW = orMissing(r.powerW);
   s.gpuUtilisationPct = orMissing(r.gpuUtilisationPct);
   s.memoryUtilisationPct = orMissing(r.memoryUtilisationPct);
@@ -52,6 +68,13 @@ Sample SourceTrack::take(bool keep) {
     head_ = (head_ + 1) % ring_.size();
   }
   return s;
+}
+
+std::vector<std::string> SourceTrack::discontinuities(int64_t after, int64_t upTo) const {
+  std::vector<std::string> out;
+  for (const auto& [number, reason] : discontinuityLog_)
+    if (number > after && number <= upTo) out.push_back(reason);
+  return out;
 }
 
 std::vector<Sample> SourceTrack::between(int64_t fromNs, int64_t toNs) const {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "energy/energy_source.h"
@@ -24,6 +25,11 @@ struct Sample {
   bool powerDerived = false;
   double gpuUtilisationPct = kMissing, memoryUtilisationPct = kMissing;
   double memoryUsedBytes = kMissing, smClockMHz = kMissing, temperatureC = kMissing;
+  // This process's CPU time at the read: evidence that a CPU-side domain was drawing power.
+  double processCpuS = kMissing;
+  // How many reads of this source failed, and how many steps were discontinuous, up to and including
+  // this one (every read counts, kept or not): a window's counts are the differences at its edges.
+  int64_t failuresSoFar = 0, discontinuitiesSoFar = 0;
 };
 
 class SourceTrack {
@@ -40,6 +46,11 @@ class SourceTrack {
   size_t dropped() const { return dropped_; }  // samples overwritten since the start
   int64_t failures() const { return failures_; }
   const std::string& lastError() const { return lastError_; }
+  // The reasons of the discontinuities numbered (after, upTo] (counted as in Sample), oldest first;
+  // only the latest kMaxDiscontinuityLog are kept.
+  std::vector<std::string> discontinuities(int64_t after, int64_t upTo) const;
+  int64_t discontinuityCount() const { return discontinuityCount_; }
+  std::string lastDiscontinuity() const { return discontinuityLog_.empty() ? std::string() : discontinuityLog_.back().second; }
   // True when energy comes from integrating power (no counter).
   bool integrates() const { return !info().caps.energyCounter; }
 
@@ -52,6 +63,9 @@ class SourceTrack {
   double integratedJ_ = 0;
   int64_t failures_ = 0;
   std::string lastError_;
+  static constexpr size_t kMaxDiscontinuityLog = 16;
+  int64_t discontinuityCount_ = 0;
+  std::vector<std::pair<int64_t, std::string>> discontinuityLog_;  // (number, reason)
 };
 
 }  // namespace sj

@@ -12,7 +12,19 @@
 //   accuracy      the sensor's stated accuracy x the energy (NVML +-5 %, RAPL, the CPU model).
 // A window shorter than 10 update periods is flagged; one whose counter did not move and that is
 // shorter than two periods has no energy figure at all, with the reason, never a zero. A window in
-// which reads failed is flagged incomplete.
+// which reads failed, or in which the counter made a step that failed its sanity check
+// (energy/counter_check.h: a reset, a jump, possibly a second wrap), is flagged incomplete: its figure
+// is a lower bound.
+//
+// Stalls. A counter that does not advance while its domain evidently draws power is stuck, not
+// measuring zero: evidence is a power reading above 0 or GPU utilisation above 0 among the samples,
+// or, for a CPU-side domain (package, DRAM, platform), CPU time used by this process. Such a window,
+// whether the counter stood still for all of it (at least two update periods) or for a stretch inside
+// it longer than kMinStallS and four update periods (a stuck counter that a window's edges alone would
+// not show), has no energy figure: it is `stalled`, with the reason. The modelled CPU, whose counter
+// is this process's CPU time, cannot stall, and a stretch across a step that failed the sanity check
+// is not a stall (the counter moved; the step was not counted). Finally a figure beyond the source's power bound times
+// the window is no figure either.
 #pragma once
 #include <string>
 #include <vector>
@@ -40,6 +52,8 @@ struct SourceWindow {
   // Reads failed inside the window: a counter may have lost energy meanwhile (a RAPL decrease that
   // could not be corrected), so the figure is a lower bound.
   bool incomplete = false;
+  // The counter stood still while the domain drew power (see above): no figure.
+  bool stalled = false;
   std::string flag;
   int samples = 0;
   int failures = 0;
@@ -52,8 +66,16 @@ struct SourceWindow {
   Json toJson() const;
 };
 
+// The shortest stretch inside a window over which a counter that does not move is taken as stuck
+// (with at least four update periods): long enough that a counter publishing less often than its
+// nominal period is not mistaken for a stuck one.
+constexpr double kMinStallS = 2.0;
+
 // updatePeriodS: the sensor's update period (probed or nominal); samplePeriodS: the sampler's.
+// discontinuities: the reasons of the counter's discontinuous steps inside the window (their number
+// is the difference of end and start.discontinuitiesSoFar; the reasons may be fewer).
 SourceWindow accountWindow(const SourceInfo& info, double updatePeriodS, double samplePeriodS, const Sample& start, const Sample& end,
-                           const std::vector<Sample>& inside, const IdlePower& idle);
+                           const std::vector<Sample>& inside, const IdlePower& idle,
+                           const std::vector<std::string>& discontinuities = {});
 
 }  // namespace sj

@@ -76,6 +76,8 @@ export interface CodeCarbonRowInput {
 
 const KWH = 3.6e6;
 
+const runId = (record: RunRecord, phase: string) => `${record.key}/${phase}`;
+
 function num(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '' : String(v);
 }
@@ -102,7 +104,7 @@ export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
   return {
     timestamp: timestamp(input.endedAt),
     project_name: input.projectName,
-    run_id: `${record.key}/${input.phase}`,
+    run_id: runId(record, input.phase),
     experiment_id: record.config.id,
     duration: num(energy.durationS),
     emissions: num(emissions),
@@ -133,6 +135,33 @@ export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
     tracking_mode: 'machine',
     on_cloud: '',
     pue: String(input.pue),
+  };
+}
+
+/**
+ * What a row's energy is made of, which CodeCarbon's columns cannot say: the methods summed, whether
+ * the figure is modelled, and the sources of the phase left out of it (with the reason). Kept beside
+ * the rows (dcase-report.json, dcase-report.md), so that emissions.csv keeps CodeCarbon's layout.
+ */
+export interface CodeCarbonRowBasis {
+  run_id: string;
+  methods: string[];
+  modelled: boolean;
+  missing: Array<{ id: string; reason: string }>;
+  /** Caveats that do not remove the figure (a lower bound, too short for the counters). */
+  flags: string[];
+}
+
+export function codecarbonRowBasis(input: Pick<CodeCarbonRowInput, 'record' | 'phase' | 'energy'>): CodeCarbonRowBasis {
+  const { energy } = input;
+  const missing = [...energy.leftOut];
+  if (energy.joules === null) missing.push({ id: 'all', reason: energy.reason ?? 'no energy figure' });
+  return {
+    run_id: runId(input.record, input.phase),
+    methods: energy.methods,
+    modelled: energy.modelled,
+    missing,
+    flags: energy.flags,
   };
 }
 

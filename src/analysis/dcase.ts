@@ -34,8 +34,10 @@ import {
   CODECARBON_LAYOUT_SOURCE,
   codecarbonCsv,
   codecarbonRow,
+  codecarbonRowBasis,
   unfilledColumns,
   type CodeCarbonRow,
+  type CodeCarbonRowBasis,
 } from './codecarbon.js';
 import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 import { familyOf, observe, phaseRuns, type Observation } from './observations.js';
@@ -168,6 +170,8 @@ export interface DcaseReport {
     columns: readonly string[];
     layoutSource: string;
     rows: CodeCarbonRow[];
+    /** Per row, in the same order: the methods it sums, whether it is modelled, what it leaves out. */
+    basis: CodeCarbonRowBasis[];
     unfilled: Array<{ column: string; rows: number; reason: string }>;
     intensityGPerKWh: number;
     intensitySource: string;
@@ -443,6 +447,7 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
   const pue = options.pue ?? 1;
   const project = options.projectName ?? 'sedjoule-dcase';
   const rows: CodeCarbonRow[] = [];
+  const basis: CodeCarbonRowBasis[] = [];
   const seen = new Set<string>();
   const addRows = (list: RunRecord[], phase: Phase, obs: Observation[]) => {
     for (const r of list) {
@@ -450,6 +455,7 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
       const o = obs.find((x) => x.key === r.key);
       if (seen.has(id) || !o) continue;
       seen.add(id);
+      basis.push(codecarbonRowBasis({ record: r, phase, energy: o.energy as WindowEnergy }));
       rows.push(
         codecarbonRow({
           record: r,
@@ -524,6 +530,7 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
       columns: CODECARBON_COLUMNS,
       layoutSource: CODECARBON_LAYOUT_SOURCE,
       rows,
+      basis,
       unfilled: unfilledColumns(rows),
       intensityGPerKWh: intensity,
       intensitySource: options.carbonIntensityGPerKWh === undefined ? DEFAULT_CARBON_SOURCE : 'given',
@@ -546,6 +553,28 @@ function energyLine(label: string, e: DcaseEnergy): string {
   if (e.kWh === null) return `| ${label} | n/a | ${e.reason} |`;
   const spread = e.sdKWh !== null ? `; mean of ${e.runsWithEnergy} runs, sd ${kwh(e.sdKWh, 3)}` : '';
   return `| ${label} | ${kwh(e.kWh)} | ${e.phase} phase of ${e.runs.join(', ')}; ${e.samples ?? '?'} clips, ${num(e.durationS, 4)} s; ±${kwh(e.uncertaintyKWh, 2)} (meter)${spread}; ${e.methods.join('+')} |`;
+}
+
+/**
+ * What each row of emissions.csv sums, when that is not a whole measurement: MODELLED rows, and rows
+ * whose phase had sources left out (PARTIAL).
+ */
+function emissionsBasisLines(basis: CodeCarbonRowBasis[]): string[] {
+  const marked = basis.filter((b) => b.modelled || b.missing.length || b.flags.length);
+  if (!marked.length) return [];
+  return [
+    'Rows that are not a whole measurement (emissions.csv cannot say so; dcase-report.json has `emissions.basis` for every row):',
+    '',
+    ...marked.map((b) => {
+      const caveats = [
+        b.modelled ? `MODELLED (${b.methods.join(' + ')}): an estimate, not a measurement` : '',
+        b.missing.length ? `PARTIAL: ${b.missing.map((m) => `${m.id} left out (${m.reason})`).join('; ')}` : '',
+        ...b.flags,
+      ].filter(Boolean);
+      return `- \`${b.run_id}\`: ${caveats.join('; ')}`;
+    }),
+    '',
+  ];
 }
 
 /** The human-readable report (dcase-report.md). */
@@ -591,6 +620,7 @@ export function dcaseMarkdown(report: DcaseReport): string {
     '',
     ...r.emissions.unfilled.map((c) => `- \`${c.column}\` (${c.rows} of ${r.emissions.rows.length} rows): ${c.reason}`),
     '',
+    ...emissionsBasisLines(r.emissions.basis ?? []),
     `Written by sedjoule ${r.hardware.sedjoule} on Node.js ${r.hardware.node}.`,
   ];
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));

@@ -53,6 +53,13 @@ export interface WindowEnergy {
   methods: EnergyMethod[];
   /** Per CodeCarbon device group, only the groups with a chosen source. */
   byDevice: Partial<Record<DeviceGroup, GroupEnergy>>;
+  /** True when the figure is modelled (an estimate, not a measurement). */
+  modelled: boolean;
+  /**
+   * Additive sources of the windows, in the device scope, whose joules the figure leaves out: the
+   * other kind (the modelled CPU beside measured sources, or the reverse), with the reason.
+   */
+  leftOut: Array<{ id: string; reason: string }>;
   /** Caveats that do not remove the figure: too short for the counters, failed reads inside. */
   flags: string[];
 }
@@ -76,12 +83,33 @@ function chosen(window: EnergyWindow, selection: Pick<EnergySelection, 'device' 
  * resumed training run, each measured by itself).
  */
 export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection): WindowEnergy {
-  const out: WindowEnergy = { joules: null, uncertaintyJ: null, durationS: 0, sources: [], methods: [], byDevice: {}, flags: [] };
+  const out: WindowEnergy = {
+    joules: null,
+    uncertaintyJ: null,
+    durationS: 0,
+    sources: [],
+    methods: [],
+    byDevice: {},
+    flags: [],
+    modelled: selection.kind === 'modelled',
+    leftOut: [],
+  };
   let joules = 0,
     u2 = 0;
   for (const window of windows) {
     out.durationS += window.durationS;
     const sources = chosen(window, selection);
+    for (const s of window.sources) {
+      if (!s.additive || !matchesDevice(s, selection.device) || matchesKind(s, selection.kind) || out.leftOut.some((x) => x.id === s.id))
+        continue;
+      out.leftOut.push({
+        id: s.id,
+        reason:
+          selection.kind === 'measured'
+            ? 'modelled: left out of a measured figure'
+            : `measured (${s.source}), left out: no run compared has a readable measured source, so every figure is modelled`,
+      });
+    }
     if (sources.length === 0) {
       const present = window.sources.map((s) => `${s.id} (${s.source}${s.additive ? '' : ', not additive'})`).join(', ') || 'none';
       out.reason = `window ${window.name}: no ${selection.kind} ${selection.device === 'all' ? '' : `${selection.device} `}source (sources: ${present})`;
@@ -114,7 +142,8 @@ export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection
       // column is only used for single windows, so it is dropped for sums.
       g.meanPowerW = windows.length === 1 && g.meanPowerW !== null && s.meanPowerW !== null ? g.meanPowerW + s.meanPowerW : null;
       if (s.tooShort) pushOnce(out.flags, `${s.id}: window ${window.name} shorter than 10 counter updates (quantisation dominates)`);
-      if (s.incomplete) pushOnce(out.flags, `${s.id}: reads failed inside window ${window.name} (a lower bound)`);
+      if (s.incomplete)
+        pushOnce(out.flags, `${s.id}: reads failed or counter steps were not counted inside window ${window.name} (a lower bound)`);
     }
   }
   out.joules = joules;

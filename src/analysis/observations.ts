@@ -158,6 +158,8 @@ export function observe(run: PhaseRun, selection: EnergySelection): Observation 
         methods: [],
         byDevice: {},
         flags: [],
+        modelled: selection.kind === 'modelled',
+        leftOut: [],
       };
   const e = energy.joules;
   const gflop = run.flops / 1e9;

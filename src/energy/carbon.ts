@@ -27,7 +27,11 @@ export function checkCarbonOptions(options: CarbonOptions): void {
   }
 }
 
-/** Carbon of a window's total, net of idle when the baseline is known; undefined without energy. */
+/**
+ * Carbon of a window's total, net of idle when the baseline is known; undefined without energy. The
+ * total adds every additive source, measured or modelled, and leaves out those that could not be
+ * read, so the figure carries the methods it sums, whether any is modelled, and what is missing.
+ */
 export function carbonOf(window: EnergyWindow, options: CarbonOptions = {}): CarbonFigure | undefined {
   const net = window.total.netJoules !== undefined;
   const joules = net ? window.total.netJoules! : window.total.joules;
@@ -38,6 +42,8 @@ export function carbonOf(window: EnergyWindow, options: CarbonOptions = {}): Car
   const kWh = joules / 3.6e6;
   const kWhUncertainty = uncertainty / 3.6e6;
   const factor = intensity * (pue ?? 1);
+  const methods = window.total.methods ?? [];
+  const missing = window.total.missing ?? [];
   return {
     kWh,
     kWhUncertainty,
@@ -47,6 +53,10 @@ export function carbonOf(window: EnergyWindow, options: CarbonOptions = {}): Car
     intensitySource: options.intensitySource ?? (options.intensityGPerKWh === undefined ? DEFAULT_CARBON_SOURCE : 'given'),
     pue,
     basis: net ? 'net' : 'gross',
+    methods,
+    modelled: methods.includes('modelled'),
+    missing,
+    partial: missing.length > 0 || window.total.incomplete === true,
     note: `energy (${net ? 'idle-subtracted' : 'gross: no idle baseline'}) x intensity${pue ? ' x PUE' : ''}; the uncertainty covers the energy only, not the intensity`,
   };
 }

@@ -31,8 +31,12 @@ export interface ProbedSource extends SourceDescription {
   busy?: {
     load: string;
     durationS: number;
+    /** Null when the window has no figure (a stalled counter, a window too short): see `unavailable`. */
     windowJ: number | null;
     meanPowerW: number | null;
+    unavailable?: string;
+    /** The window's caveats (too short, failed reads, counter steps not counted). */
+    flag?: string;
     integratedPowerJ?: number;
     powerSamples?: number;
     relativeDifference?: number | null;

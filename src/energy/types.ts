@@ -19,6 +19,12 @@ export interface SourceDescription {
   updatePeriodS: number;
   accuracyFraction: number;
   accuracySource: string;
+  /**
+   * The most power the domain can draw, margin included: every counter step and every window is
+   * checked against it (null for the modelled CPU). Absent in descriptions written before it existed.
+   */
+  powerBoundW?: number | null;
+  powerBoundSource?: string;
   details: Record<string, string>;
 }
 
@@ -33,6 +39,8 @@ export interface MeterDescription {
   requestedPeriodS: number;
   overhead: { wallS: number; samplerCpuS: number; fractionOfOneCore: number; ticks: number; lateTicks: number };
   readFailures: Array<{ id: string; failedReads: number; lastError: string }>;
+  /** Counter steps that failed the sanity check (a reset, a jump, a possible second wrap): not counted. */
+  counterDiscontinuities?: Array<{ id: string; count: number; last: string }>;
 }
 
 export interface EnergyUncertainty {
@@ -56,8 +64,17 @@ export interface SourceWindow {
   /** Idle-subtracted energy, when an idle baseline was measured. */
   net?: { idlePowerW: number; joules: number; uncertaintyJ: number };
   tooShort: boolean;
-  /** Reads failed inside the window: the figure may miss energy (a lower bound). */
+  /**
+   * Reads failed inside the window, or a counter step failed its sanity check (a reset, a jump beyond
+   * the power bound, a possible second wrap) and was not counted: the figure is a lower bound; `flag` says why.
+   */
   incomplete: boolean;
+  /**
+   * The counter stood still while the domain evidently drew power (sampled power or GPU utilisation
+   * above 0, or CPU time used by this process for a CPU-side domain): `joules` is null and
+   * `unavailable` says so, never 0. Absent in records written before it existed.
+   */
+  stalled?: boolean;
   flag?: string;
   samples: number;
   failedReads: number;
@@ -81,6 +98,14 @@ export interface CarbonFigure {
   /** Null when no PUE was applied. */
   pue: number | null;
   basis: 'net' | 'gross';
+  /** How the energy it converts was obtained: every method summed. */
+  methods: EnergyMethod[];
+  /** True when any part of that energy is modelled (an estimate, not a measurement). */
+  modelled: boolean;
+  /** Additive sources left out of the energy because they could not be measured, with the reason. */
+  missing: Array<{ id: string; reason: string }>;
+  /** True when sources are missing or the energy is a lower bound (incomplete windows). */
+  partial: boolean;
   note: string;
 }
 
@@ -98,7 +123,7 @@ export interface EnergyWindow {
     uncertaintyJ?: number;
     netJoules?: number;
     netUncertaintyJ?: number;
-    /** Some included source had failed reads inside the window. */
+    /** Some included source is incomplete: failed reads, or counter steps not counted, inside the window. */
     incomplete: boolean;
     /** Some included source was read over fewer than 10 of its update periods. */
     tooShort: boolean;

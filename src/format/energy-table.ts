@@ -1,6 +1,6 @@
 /** Energy windows and probe reports as text: every figure with its source label and uncertainty. */
 import type { ProbeReport, UpdatePeriod } from '../energy/probe.js';
-import type { EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
+import type { CarbonFigure, EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
 import { renderTable } from './table.js';
 
 function joules(v: number | null | undefined, digits = 2): string {
@@ -29,6 +29,30 @@ export function idleText(idle: IdleBaseline): string {
       : `${s.id} ${s.powerW.toFixed(2)} ± ${(s.uncertaintyW ?? 0).toFixed(2)} W [${s.source}]`,
   );
   return `idle baseline over ${idle.durationS.toFixed(1)} s: ${parts.join('; ')}`;
+}
+
+/**
+ * What a carbon figure is made of, when it is not a whole measurement: MODELLED when any part of its
+ * energy is modelled, PARTIAL when sources are missing or the energy is a lower bound. Figures written
+ * before these fields existed print as they did.
+ */
+export function carbonCaveats(c: CarbonFigure): string[] {
+  const caveats: string[] = [];
+  const methods = c.methods ?? [];
+  if (c.modelled)
+    caveats.push(
+      methods.every((m) => m === 'modelled')
+        ? 'MODELLED: an estimate, not a measurement'
+        : `MODELLED in part: sums ${methods.join(' + ')}, measured and estimated`,
+    );
+  if (c.missing?.length) caveats.push(`PARTIAL: missing ${c.missing.map((m) => `${m.id} (${m.reason})`).join(', ')}`);
+  else if (c.partial) caveats.push('PARTIAL: a lower bound (reads failed or counter steps were not counted)');
+  return caveats;
+}
+
+export function carbonLine(c: CarbonFigure): string {
+  const caveats = carbonCaveats(c);
+  return `carbon${caveats.length ? ` [${caveats.join('; ')}]` : ''}: ${c.kWh.toExponential(3)} ± ${c.kWhUncertainty.toExponential(1)} kWh (${c.basis}) -> ${c.gCO2e.toFixed(4)} ± ${c.gCO2eUncertainty.toFixed(4)} gCO2e at ${c.intensityGPerKWh} g/kWh (${c.intensitySource})${c.pue ? `, PUE ${c.pue}` : ', no PUE'}`;
 }
 
 export function energyTable(window: EnergyWindow): string {
@@ -69,12 +93,7 @@ export function energyTable(window: EnergyWindow): string {
       false,
     ]),
   ];
-  if (window.carbon) {
-    const c = window.carbon;
-    lines.push(
-      `carbon: ${c.kWh.toExponential(3)} ± ${c.kWhUncertainty.toExponential(1)} kWh (${c.basis}) -> ${c.gCO2e.toFixed(4)} ± ${c.gCO2eUncertainty.toFixed(4)} gCO2e at ${c.intensityGPerKWh} g/kWh (${c.intensitySource})${c.pue ? `, PUE ${c.pue}` : ', no PUE'}`,
-    );
-  }
+  if (window.carbon) lines.push(carbonLine(window.carbon));
   return lines.join('\n');
 }
 
@@ -106,7 +125,8 @@ export function probeText(report: ProbeReport): string {
         b.integratedPowerJ === undefined
           ? b.note
           : `counter ${joules(b.windowJ)} J vs integrated power ${b.integratedPowerJ.toFixed(2)} J (${b.powerSamples} samples): ${b.relativeDifference === null || b.relativeDifference === undefined ? '-' : `${(100 * b.relativeDifference).toFixed(1)} %`}`;
-      lines.push(`  busy ${b.durationS.toFixed(1)} s (load: ${b.load}): mean ${watts(b.meanPowerW)} W; ${agreement}`);
+      const energy = b.windowJ === null && b.unavailable ? `energy unavailable: ${b.unavailable}` : `mean ${watts(b.meanPowerW)} W`;
+      lines.push(`  busy ${b.durationS.toFixed(1)} s (load: ${b.load}): ${energy}; ${agreement}${b.flag ? ` (${b.flag})` : ''}`);
     }
   }
   const d = report.discovery;

@@ -30,6 +30,11 @@
  *   FAKE_NVML_FAIL_FOR=M             ... for M calls only, then recover (default: forever)
  *   FAKE_NVML_COUNTER_RESET_AFTER=N  after N successful energy reads in total, the counter restarts
  *                                    from 0 (a driver reload) and integrates from there
+ *   FAKE_NVML_COUNTER_SEQUENCE_MJ=v,v,...  successive successful energy reads (all devices, the
+ *                                    discovery probe included) return these raw counter values in mJ,
+ *                                    whatever the power; after the last, it repeats (a stuck counter).
+ *                                    Wins over the integral and FAKE_NVML_COUNTER_RESET_AFTER; at most
+ *                                    4096 values
  *   FAKE_NVML_INIT_ERROR=code        nvmlInit returns this code
  *   FAKE_NVML_UTIL_GPU=%, FAKE_NVML_UTIL_MEM=%   utilisation (defaults 50, 20)
  *   FAKE_NVML_MEMORY_USED=bytes      memory in use (default 1 GiB of 80 GiB)
@@ -93,7 +98,7 @@ enum {
   ERROR_UNKNOWN = 999,
 };
 enum { FIELD_POWER_INSTANT = 186, VALUE_TYPE_UNSIGNED_INT = 1 };
-enum { MAX_DEVICES = 16, MAX_SEGMENTS = 64 };
+enum { MAX_DEVICES = 16, MAX_SEGMENTS = 64, MAX_SEQUENCE = 4096 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int initCount;
@@ -111,6 +116,8 @@ static struct {
   int noEnergy, noInstant;
   long long failAfter, failFor; /* -1: never / forever */
   long long resetAfter;         /* -1: never */
+  unsigned long long sequence[MAX_SEQUENCE];
+  int sequenceLength;           /* 0: the counter integrates the power */
   unsigned int utilGpu, utilMem, smClockMHz, temperatureC;
   unsigned long long memoryUsed;
   long long t0Ns;
@@ -161,6 +168,22 @@ static int parsePattern(const char* text) {
   return s.segments > 0;
 }
 
+static int parseSequence(const char* text) {
+  s.sequenceLength = 0;
+  while (*text) {
+    char* end = NULL;
+    if (s.sequenceLength == MAX_SEQUENCE || *text < '0' || *text > '9') return 0;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text) return 0;
+    s.sequence[s.sequenceLength++] = v;
+    text = end;
+    if (*text == ',') ++text;
+    else if (*text) return 0;
+  }
+  return s.sequenceLength > 0;
+}
+
 static int readScript(void) {
   double v;
   int ok = 1;
@@ -203,6 +226,13 @@ static int readScript(void) {
   s.failFor = (long long)v;
   ok &= envNumber("FAKE_NVML_COUNTER_RESET_AFTER", -1, &v);
   s.resetAfter = (long long)v;
+  const char* sequence = getenv("FAKE_NVML_COUNTER_SEQUENCE_MJ");
+  s.sequenceLength = 0;
+  if (sequence && *sequence && !parseSequence(sequence)) {
+    fprintf(stderr, "fake_nvml: FAKE_NVML_COUNTER_SEQUENCE_MJ=%.80s is not a list of at most %d whole numbers v,v,...\n", sequence,
+            MAX_SEQUENCE);
+    ok = 0;
+  }
   ok &= envNumber("FAKE_NVML_UTIL_GPU", 50, &v);
   s.utilGpu = (unsigned int)v;
   ok &= envNumber("FAKE_NVML_UTIL_MEM", 20, &v);
@@ -420,6 +450,11 @@ static nvmlReturn_t energyLocked(nvmlDevice_t device, unsigned long long* energy
   if (!validDevice(device) || !energy) return ERROR_INVALID_ARGUMENT;
   if (s.noEnergy) return ERROR_NOT_SUPPORTED;
   if (readFails()) return ERROR_GPU_IS_LOST;
+  if (s.sequenceLength > 0) {
+    long long n = s.energyReads++;
+    *energy = s.sequence[n < s.sequenceLength ? n : s.sequenceLength - 1];
+    return SUCCESS;
+  }
   long long at = publishedNs(s.counterPeriodNs);
   if (s.resetAtNs < 0 && s.resetAfter >= 0 && s.energyReads >= s.resetAfter) s.resetAtNs = at;
   ++s.energyReads;

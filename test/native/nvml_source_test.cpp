@@ -39,7 +39,7 @@ class FakeScript {
     for (const char* key :
          {"FAKE_NVML_DEVICES", "FAKE_NVML_NAME", "FAKE_NVML_POWER_W", "FAKE_NVML_POWER_PATTERN", "FAKE_NVML_POWER_STEP_W",
           "FAKE_NVML_COUNTER_PERIOD_MS", "FAKE_NVML_POWER_PERIOD_MS", "FAKE_NVML_START_ENERGY_MJ", "FAKE_NVML_NO_ENERGY",
-          "FAKE_NVML_NO_INSTANT", "FAKE_NVML_FAIL_AFTER", "FAKE_NVML_FAIL_FOR", "FAKE_NVML_COUNTER_RESET_AFTER", "FAKE_NVML_INIT_ERROR",
+          "FAKE_NVML_NO_INSTANT", "FAKE_NVML_FAIL_AFTER", "FAKE_NVML_FAIL_FOR", "FAKE_NVML_COUNTER_RESET_AFTER", "FAKE_NVML_COUNTER_SEQUENCE_MJ", "FAKE_NVML_INIT_ERROR",
           "FAKE_NVML_UTIL_GPU", "FAKE_NVML_UTIL_MEM", "FAKE_NVML_MEMORY_USED", "FAKE_NVML_SM_CLOCK_MHZ", "FAKE_NVML_TEMPERATURE_C",
           "SEDJOULE_NVML_LIB"})
       unsetenv(key);
@@ -281,11 +281,34 @@ SJ_TEST(nvml_counter_going_back_keeps_energy_monotonic) {
   sleepMs(150);
   SourceReading e = readOk(source);
   SJ_CHECK(*b.energyJ > *a.energyJ && a.error.empty() && b.error.empty(), "normal counting before the reset");
-  SJ_CHECK(contains(c.error, "energy counter went back from") && contains(c.error, "driver reload or GPU reset"), "error: ", c.error);
+  SJ_CHECK(contains(c.discontinuity, "energy counter went back from") && contains(c.discontinuity, "driver reload or GPU reset"),
+           "discontinuity: ", c.discontinuity);
+  SJ_CHECK(c.error.empty() && e.discontinuity.empty(), "a good reading: ", c.error, " ", e.discontinuity);
   SJ_CHECK(*c.energyJ == *b.energyJ, "re-based on the new counter value: ", *c.energyJ, " vs ", *b.energyJ);
-  SJ_CHECK(e.error.empty(), e.error);
   const double dt = seconds(e.timeNs - c.timeNs), de = *e.energyJ - *c.energyJ;
   SJ_CHECK(std::fabs(de - watts * dt) <= counterBoundJ(watts, 0.1), "after the reset the counter gave ", de, " J over ", dt, " s");
+}
+
+// Scripted raw counter values (mJ): the discovery probe reads 1,000,000; then +1 J, a jump of 1e9 J,
+// +2 J. A 700 W power limit bounds a step to 2,800 W x its span: the jump is not counted.
+SJ_TEST(nvml_counter_jump_beyond_the_bound_is_not_counted) {
+  FakeScript script({{"FAKE_NVML_COUNTER_SEQUENCE_MJ", "1000000,1001000,1000001001000,1000001003000"}});
+  NvmlDiscovery d = discoverFake(kFakeLibrary);
+  EnergySource& source = *d.sources[0];
+  SJ_CHECK(source.info().powerBoundW == 2800 && contains(source.info().powerBoundSource, "power limit (700 W)"), source.info().powerBoundW, " ",
+           source.info().powerBoundSource);
+  sleepMs(5);
+  SourceReading a = readOk(source);
+  SJ_CHECK(*a.energyJ == 1.0 && a.discontinuity.empty(), *a.energyJ, " ", a.discontinuity);
+  SourceReading jump = readOk(source);
+  SJ_CHECK(*jump.energyJ == 1.0, "the jump adds nothing: ", *jump.energyJ);
+  SJ_CHECK(contains(jump.discontinuity, "jumped") && contains(jump.discontinuity, "2800 W") && contains(jump.discontinuity, "not counted"),
+           jump.discontinuity);
+  sleepMs(5);
+  SourceReading after = readOk(source);
+  SJ_CHECK(*after.energyJ == 3.0 && after.discontinuity.empty(), "counting resumes: ", *after.energyJ, " ", after.discontinuity);
+  // The sequence is spent: the counter stays where it is (a stuck counter; the window finds it).
+  SJ_CHECK(*readOk(source).energyJ == 3.0, "stuck");
 }
 
 SJ_TEST(nvml_multiple_devices) {
