@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, decodeAudioFile, detectContainer, toMono, type DecodedAudio } from '../src/data/audio/decode.js';
+import { oggPageCrc } from '../src/data/audio/crc.js';
 import { encodeWav } from '../src/data/audio/wav.js';
 import { failure } from './helpers.js';
 
@@ -39,6 +40,14 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 }
 
 const fixture = (name: string): Promise<Uint8Array> => readFile(path.join(FIXTURES, name));
+
+/** Where the Ogg page starting at `offset` ends. */
+function oggPageEnd(bytes: Uint8Array, offset: number): number {
+  const segments = bytes[offset + 26];
+  let body = 0;
+  for (let i = 0; i < segments; ++i) body += bytes[offset + 27 + i];
+  return offset + 27 + segments + body;
+}
 
 /**
  * An AIFF file (big-endian signed PCM; the sample rate as an 80-bit extended float), or AIFF-C
@@ -299,7 +308,70 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
     const bytes = new Uint8Array(await fixture('stereo.ogg'));
     const at = new TextDecoder('latin1').decode(bytes.subarray(0, 64)).indexOf('vorbis');
     bytes[at] = 'x'.charCodeAt(0);
+    // A stream of another codec is whole: its first page carries its own checksum.
+    new DataView(bytes.buffer).setUint32(22, oggPageCrc(bytes, 0, oggPageEnd(bytes, 0)), true);
     await expectAudioError(bytes, 'odd.ogg', 'Ogg stream with an unrecognised codec');
+  });
+
+  /** The bytes with `count` bytes from the middle inverted. */
+  const flipped = (bytes: Uint8Array, count: number, from = Math.floor(bytes.length / 2 - count / 2)): Uint8Array => {
+    const copy = new Uint8Array(bytes);
+    for (let i = from; i < from + count; ++i) copy[i] ^= 0xff;
+    return copy;
+  };
+
+  it('Ogg Vorbis, Opus and FLAC with bytes flipped mid-file: corrupt, by the page CRC', async () => {
+    for (const name of ['stereo.ogg', 'stereo.opus', 'mono.oga']) {
+      const bytes = await fixture(name);
+      await expectAudioError(flipped(bytes, 200), `flipped-${name}`, 'corrupt Ogg stream');
+      // One byte inside the last page's packet data: only the CRC can tell.
+      await expectAudioError(flipped(bytes, 1, bytes.length - 10), `one-byte-${name}`, 'fails its CRC-32');
+    }
+  });
+
+  it('Ogg with a page left out: the sequence numbers have a gap', async () => {
+    const bytes = await fixture('stereo.ogg');
+    const second = oggPageEnd(bytes, 0);
+    const third = oggPageEnd(bytes, second);
+    const gap = new Uint8Array([...bytes.subarray(0, second), ...bytes.subarray(third)]);
+    await expectAudioError(gap, 'gap.ogg', 'is number 2 of its stream, 1 was next');
+  });
+
+  it('MP3 with bytes flipped mid-file, or a frame header of another stream: corrupt', async () => {
+    const bytes = await fixture('mono.mp3');
+    await expectAudioError(flipped(bytes, 200), 'flipped.mp3', 'corrupt MP3');
+    // The third frame's sample-rate index changed (frames are 144 bytes): not a frame of this stream.
+    const other = new Uint8Array(bytes);
+    other[288 + 2] ^= 0x04;
+    await expectAudioError(other, 'rate.mp3', 'corrupt MP3: the bytes at 288 (where the frame at byte 144 ends)');
+  });
+
+  it('MP3 frames that carry a CRC-16 are checked against it', async () => {
+    const bytes = await fixture('mono-crc.mp3');
+    const audio = await decodeAudio(bytes, 'mono-crc.mp3');
+    expect(audio.channels).toHaveLength(1);
+    expect(audio.sampleRate).toBe(RATE);
+    // A bit of the second frame's side information (after its 4-byte header and 2-byte CRC).
+    await expectAudioError(flipped(bytes, 1, 144 + 8), 'side-info.mp3', 'corrupt MP3: the frame at byte 144: it fails its CRC-16');
+  });
+
+  it('MP3 followed by an ID3v1 tag or zero padding still decodes', async () => {
+    const bytes = await fixture('mono.mp3');
+    const tag = new Uint8Array(128);
+    tag.set(new TextEncoder().encode('TAGtitle'));
+    for (const tail of [tag, new Uint8Array(7)]) {
+      const audio = await decodeAudio(new Uint8Array([...bytes, ...tail]), 'tagged.mp3');
+      expect(audio.channels[0].length).toBeGreaterThan(0);
+    }
+    await expectAudioError(new Uint8Array([...bytes, 1, 2, 3, 4, 5]), 'junk.mp3', 'corrupt MP3');
+  });
+
+  it('a float WAV holding NaN or infinity', async () => {
+    const samples = new Float32Array(100);
+    samples[42] = Number.NaN;
+    await expectAudioError(encodeWav([samples], 8000, 'float32'), 'nan.wav', 'sample 42 of channel 0 is NaN');
+    samples[42] = Number.POSITIVE_INFINITY;
+    await expectAudioError(encodeWav([samples], 8000, 'float32'), 'inf.wav', 'sample 42 of channel 0 is Infinity');
   });
 
   it('a missing file is E_IO with the path', async () => {
