@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, decodeAudioFile, detectContainer, toMono, type DecodedAudio } from '../src/data/audio/decode.js';
 import { oggPageCrc } from '../src/data/audio/crc.js';
 import { encodeWav } from '../src/data/audio/wav.js';
+import { aiff } from './audio-files.js';
 import { failure } from './helpers.js';
 
 // The fixtures (test/fixtures/audio/README.md) hold 0.25 s at 16 kHz: left 440 Hz at 0.5, right
@@ -47,57 +48,6 @@ function oggPageEnd(bytes: Uint8Array, offset: number): number {
   let body = 0;
   for (let i = 0; i < segments; ++i) body += bytes[offset + 27 + i];
   return offset + 27 + segments + body;
-}
-
-/**
- * An AIFF file (big-endian signed PCM; the sample rate as an 80-bit extended float), or AIFF-C
- * with 'sowt' (little-endian PCM) or 'fl32' (big-endian float) data.
- */
-function aiff(channels: number[][], rate: number, bits: 8 | 16 | 24 | 32, compression?: 'sowt' | 'fl32'): Uint8Array {
-  const frames = channels[0].length;
-  const bytes = bits / 8;
-  const dataSize = frames * channels.length * bytes;
-  const commSize = compression ? 24 : 18;
-  const out = new Uint8Array(12 + 8 + commSize + 16 + dataSize);
-  const view = new DataView(out.buffer);
-  const text = (offset: number, s: string): void =>
-    out.set(
-      Array.from(s, (c) => c.charCodeAt(0)),
-      offset,
-    );
-  text(0, 'FORM');
-  view.setUint32(4, out.length - 8);
-  text(8, compression ? 'AIFC' : 'AIFF');
-  text(12, 'COMM');
-  view.setUint32(16, commSize);
-  view.setUint16(20, channels.length);
-  view.setUint32(22, frames);
-  view.setUint16(26, bits);
-  const exponent = Math.floor(Math.log2(rate));
-  view.setUint16(28, 16383 + exponent);
-  view.setBigUint64(30, BigInt(rate) << BigInt(63 - exponent));
-  if (compression) text(38, compression); // then an empty Pascal string: 0 length + pad byte
-  let offset = 20 + commSize;
-  text(offset, 'SSND');
-  view.setUint32(offset + 4, 8 + dataSize);
-  offset += 16;
-  const little = compression === 'sowt';
-  for (let f = 0; f < frames; ++f) {
-    for (const channel of channels) {
-      const x = channel[f];
-      if (compression === 'fl32') view.setFloat32(offset, x);
-      else if (bits === 8) view.setInt8(offset, x);
-      else if (bits === 16) view.setInt16(offset, x, little);
-      else if (bits === 32) view.setInt32(offset, x, little);
-      else {
-        const u = x < 0 ? x + 0x1000000 : x;
-        const b = [(u >> 16) & 0xff, (u >> 8) & 0xff, u & 0xff];
-        out.set(little ? b.reverse() : b, offset);
-      }
-      offset += bytes;
-    }
-  }
-  return out;
 }
 
 let dir = '';
@@ -364,6 +314,12 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
       expect(audio.channels[0].length).toBeGreaterThan(0);
     }
     await expectAudioError(new Uint8Array([...bytes, 1, 2, 3, 4, 5]), 'junk.mp3', 'corrupt MP3');
+  });
+
+  it('a sample rate past what any audio uses (a damaged header)', async () => {
+    const w = encodeWav([new Float32Array(100)], 8000, 'pcm16');
+    new DataView(w.buffer).setUint32(24, 0xfffffff0, true);
+    await expectAudioError(w, 'rate.wav', 'a sample rate of 4294967280 Hz is outside 1 Hz to 10 MHz');
   });
 
   it('a float WAV holding NaN or infinity', async () => {

@@ -333,8 +333,8 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
   if (bytes.length === 0) throw audioError(name, 'file is empty');
   const guess = detectContainer(bytes);
   if (!guess) throw audioError(name, bytes.length < 12 ? `file is ${bytes.length} bytes, too short to be audio` : describeUnknown(bytes));
-  if (guess.container === 'wav') return checkFinite(parseWav(bytes, name), name);
-  if (guess.container === 'aiff') return checkFinite(parseAiff(bytes, name), name);
+  if (guess.container === 'wav') return checkDecoded(parseWav(bytes, name), name);
+  if (guess.container === 'aiff') return checkDecoded(parseAiff(bytes, name), name);
 
   let decoderKind: 'flac' | 'vorbis' | 'opus' | 'mp3';
   let format: string;
@@ -397,11 +397,21 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
     // mpg123 always hands back two channels; a single-channel stream is duplicated into both.
     channels = [channels[0]];
   }
-  return checkFinite({ channels, sampleRate: result.sampleRate, format }, name);
+  return checkDecoded({ channels, sampleRate: result.sampleRate, format }, name);
 }
 
-/** A NaN or infinite sample (a float WAV can hold them) is damage, not audio: E_AUDIO naming where it is. */
-function checkFinite(audio: DecodedAudio, name: string): DecodedAudio {
+/** The highest sample rate accepted: the native front end's limit (no audio format in use goes past 768 kHz). */
+const MAX_SAMPLE_RATE = 10_000_000;
+
+/**
+ * What every decoded clip must be, whatever its format: a sample rate from 1 Hz to
+ * MAX_SAMPLE_RATE, and finite samples (a float WAV can hold NaN and infinity; a damaged header
+ * can declare any rate). Anything else is damage: E_AUDIO naming what and where.
+ */
+function checkDecoded(audio: DecodedAudio, name: string): DecodedAudio {
+  if (!(audio.sampleRate >= 1 && audio.sampleRate <= MAX_SAMPLE_RATE)) {
+    throw audioError(name, `${audio.format}: a sample rate of ${audio.sampleRate} Hz is outside 1 Hz to ${MAX_SAMPLE_RATE / 1e6} MHz`);
+  }
   for (const [c, channel] of audio.channels.entries()) {
     for (let i = 0; i < channel.length; ++i) {
       if (!Number.isFinite(channel[i])) {
