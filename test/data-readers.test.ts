@@ -367,6 +367,18 @@ describe('format detection', () => {
     );
   });
 
+  it('a dataset path or an audio folder that is a file is named once, with what is wrong', async () => {
+    const file = path.join(await dataset({ 'x.txt': 'text' }), 'x.txt');
+    const under = await failure(() => readDataset(path.join(file, 'set')));
+    expect(under.code).toBe('E_IO');
+    expect(under.message).toBe(`dataset folder ${path.join(file, 'set')}: cannot be read (ENOTDIR)`);
+    const root = await dataset({ 'meta/esc50.csv': 'filename,fold,target,category\na.wav,1,0,dog\n', audio: 'not a folder' });
+    const read = await readDataset(root);
+    expect(problemAt(read.problems, 'esc50.csv', 2).message).toBe(
+      `audio file 'a.wav' not found in ${path.join(root, 'audio')} (cannot list ${path.join(root, 'audio')} (a file, not a folder))`,
+    );
+  });
+
   it('an explicit format whose metadata is absent says which file is missing', async () => {
     const root = await dataset({ 'labels.csv': 'filename,labels\n' });
     const error = await failure(() => readDataset(root, { format: 'urbansound8k' }));

@@ -95,18 +95,19 @@ function isInside(dir: string, file: string): boolean {
  * FSD50K has 51k files, and one readdir per folder is far cheaper than a stat per file.
  */
 export class AudioLookup {
-  private readonly listings = new Map<string, Promise<Set<string> | undefined>>();
+  /** Each folder's names, or the error code that kept it from being listed (ENOENT, ENOTDIR, EACCES). */
+  private readonly listings = new Map<string, Promise<Set<string> | string>>();
   private readonly realDirs = new Map<string, Promise<string | undefined>>();
 
   /** `root`: the absolute dataset root. */
   constructor(private readonly root: string) {}
 
-  private listing(dir: string): Promise<Set<string> | undefined> {
+  private listing(dir: string): Promise<Set<string> | string> {
     let entries = this.listings.get(dir);
     if (!entries) {
       entries = readdir(dir).then(
         (names) => new Set(names),
-        () => undefined,
+        (error: NodeJS.ErrnoException) => error.code ?? error.message,
       );
       this.listings.set(dir, entries);
     }
@@ -127,7 +128,7 @@ export class AudioLookup {
 
   private async exists(file: string): Promise<boolean> {
     const names = await this.listing(path.dirname(file));
-    return names?.has(path.basename(file)) ?? false;
+    return typeof names !== 'string' && names.has(path.basename(file));
   }
 
   /**
@@ -160,11 +161,18 @@ export class AudioLookup {
   /** A problem message for a file not found in `dirs`. */
   private async missingMessage(dirs: string[], name: string): Promise<string> {
     const absent: string[] = [];
-    for (const dir of dirs) if ((await this.listing(dir)) === undefined) absent.push(dir);
+    const unreadable: string[] = [];
+    for (const dir of dirs) {
+      const listing = await this.listing(dir);
+      if (listing === 'ENOENT') absent.push(dir);
+      else if (typeof listing === 'string') unreadable.push(`${dir} (${listing === 'ENOTDIR' ? 'a file, not a folder' : listing})`);
+    }
     const where = dirs.length === 1 ? dirs[0] : `any of ${dirs.join(', ')}`;
-    const note =
-      absent.length > 0 ? ` (folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist)` : '';
-    return `audio file '${name}' not found in ${where}${note}`;
+    const notes: string[] = [];
+    if (absent.length > 0)
+      notes.push(`folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist`);
+    if (unreadable.length > 0) notes.push(`cannot list ${unreadable.join(', ')}`);
+    return `audio file '${name}' not found in ${where}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   }
 }
 
