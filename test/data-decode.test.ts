@@ -305,11 +305,14 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
     await expectAudioError(flipped(bytes, 1, 144 + 8), 'side-info.mp3', 'corrupt MP3: the frame at byte 144: it fails its CRC-16');
   });
 
-  it('MP3 followed by an ID3v1 tag or zero padding still decodes', async () => {
+  it('MP3 followed by an ID3v1 or APE tag or zero padding still decodes', async () => {
     const bytes = await fixture('mono.mp3');
     const tag = new Uint8Array(128);
     tag.set(new TextEncoder().encode('TAGtitle'));
-    for (const tail of [tag, new Uint8Array(7)]) {
+    // An APE tag without a header: its items, then the 32-byte footer that names it.
+    const ape = new Uint8Array(60);
+    ape.set(new TextEncoder().encode('APETAGEX'), 28);
+    for (const tail of [tag, new Uint8Array(7), ape, new Uint8Array([...ape, ...tag])]) {
       const audio = await decodeAudio(new Uint8Array([...bytes, ...tail]), 'tagged.mp3');
       expect(audio.channels[0].length).toBeGreaterThan(0);
     }

@@ -253,8 +253,18 @@ function mpegStreamKey(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset + 1] >> 1) & 0x0f) * 64 + ((bytes[offset + 2] >> 2) & 3) * 2 + (mpegIsMono(bytes, offset) ? 1 : 0);
 }
 
-/** What follows the last frame of a stream: a tag whose name starts the rest of the file. */
+/** Tags that may follow the last frame of a stream, by the name that starts them. */
 const MPEG_TRAILING_TAGS = ['TAG', 'APETAGEX', 'LYRICSBEGIN', 'ID3'];
+
+/**
+ * Whether the bytes from `offset` to the end are a trailing tag: one that starts with its name,
+ * or an APE tag without a header, known by the 32-byte "APETAGEX" footer that ends the file (or
+ * comes just before a 128-byte ID3v1 tag).
+ */
+function isTrailingTag(bytes: Uint8Array, offset: number): boolean {
+  if (MPEG_TRAILING_TAGS.some((t) => ascii(bytes, offset, t.length) === t)) return true;
+  return [bytes.length - 32, bytes.length - 160].some((footer) => footer >= offset && ascii(bytes, footer, 8) === 'APETAGEX');
+}
 
 /**
  * The CRC-16 check of a Layer III frame that carries one (protection bit 0, ISO/IEC 11172-3
@@ -297,7 +307,7 @@ function checkMpegFrames(bytes: Uint8Array, start: number, name: string): void {
       continue;
     }
     if (!isMpegFrame(bytes, offset) || mpegStreamKey(bytes, offset) !== key) {
-      if (MPEG_TRAILING_TAGS.some((t) => ascii(bytes, offset, t.length) === t)) return;
+      if (isTrailingTag(bytes, offset)) return;
       if (bytes.subarray(offset).every((b) => b === 0)) return;
       const after = previous >= 0 ? ` (where the frame at byte ${previous} ends)` : '';
       throw audioError(
