@@ -261,6 +261,16 @@ describe('sedjoule train', () => {
       expect(fs.existsSync(path.join(cache, 'synth', 'seed1-train12-test6-16000Hz', 'dataset.json'))).toBe(true);
       const second = JSON.parse(sedjoule(...args).stdout);
       expect(second.phases.features.reports.map((r: { cached: number }) => r.cached)).toEqual([12, 6]);
+
+      // A damaged cache entry is recomputed, and the corrupt count shows in the record and the printed line.
+      const featureDir = path.join(cache, 'features', fs.readdirSync(path.join(cache, 'features'))[0]);
+      const entry = path.join(featureDir, fs.readdirSync(featureDir).sort()[0]);
+      const bytes = fs.readFileSync(entry);
+      bytes[bytes.length - 100] ^= 0x40;
+      fs.writeFileSync(entry, bytes);
+      const third = sedjoule(...args.filter((a) => a !== '--json'));
+      expect(third.status, third.stderr).toBe(0);
+      expect(third.stdout).toMatch(/train 1 computed, 11 cached, 1 corrupt recomputed|test 1 computed, 5 cached, 1 corrupt recomputed/);
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
     }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, decodeAudioFile, detectContainer, toMono, type DecodedAudio } from '../src/data/audio/decode.js';
+import { oggPageCrc } from '../src/data/audio/crc.js';
 import { encodeWav } from '../src/data/audio/wav.js';
+import { aiff } from './audio-files.js';
 import { failure } from './helpers.js';
 
 // The fixtures (test/fixtures/audio/README.md) hold 0.25 s at 16 kHz: left 440 Hz at 0.5, right
@@ -40,55 +42,12 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 
 const fixture = (name: string): Promise<Uint8Array> => readFile(path.join(FIXTURES, name));
 
-/**
- * An AIFF file (big-endian signed PCM; the sample rate as an 80-bit extended float), or AIFF-C
- * with 'sowt' (little-endian PCM) or 'fl32' (big-endian float) data.
- */
-function aiff(channels: number[][], rate: number, bits: 8 | 16 | 24 | 32, compression?: 'sowt' | 'fl32'): Uint8Array {
-  const frames = channels[0].length;
-  const bytes = bits / 8;
-  const dataSize = frames * channels.length * bytes;
-  const commSize = compression ? 24 : 18;
-  const out = new Uint8Array(12 + 8 + commSize + 16 + dataSize);
-  const view = new DataView(out.buffer);
-  const text = (offset: number, s: string): void =>
-    out.set(
-      Array.from(s, (c) => c.charCodeAt(0)),
-      offset,
-    );
-  text(0, 'FORM');
-  view.setUint32(4, out.length - 8);
-  text(8, compression ? 'AIFC' : 'AIFF');
-  text(12, 'COMM');
-  view.setUint32(16, commSize);
-  view.setUint16(20, channels.length);
-  view.setUint32(22, frames);
-  view.setUint16(26, bits);
-  const exponent = Math.floor(Math.log2(rate));
-  view.setUint16(28, 16383 + exponent);
-  view.setBigUint64(30, BigInt(rate) << BigInt(63 - exponent));
-  if (compression) text(38, compression); // then an empty Pascal string: 0 length + pad byte
-  let offset = 20 + commSize;
-  text(offset, 'SSND');
-  view.setUint32(offset + 4, 8 + dataSize);
-  offset += 16;
-  const little = compression === 'sowt';
-  for (let f = 0; f < frames; ++f) {
-    for (const channel of channels) {
-      const x = channel[f];
-      if (compression === 'fl32') view.setFloat32(offset, x);
-      else if (bits === 8) view.setInt8(offset, x);
-      else if (bits === 16) view.setInt16(offset, x, little);
-      else if (bits === 32) view.setInt32(offset, x, little);
-      else {
-        const u = x < 0 ? x + 0x1000000 : x;
-        const b = [(u >> 16) & 0xff, (u >> 8) & 0xff, u & 0xff];
-        out.set(little ? b.reverse() : b, offset);
-      }
-      offset += bytes;
-    }
-  }
-  return out;
+/** Where the Ogg page starting at `offset` ends. */
+function oggPageEnd(bytes: Uint8Array, offset: number): number {
+  const segments = bytes[offset + 26];
+  let body = 0;
+  for (let i = 0; i < segments; ++i) body += bytes[offset + 27 + i];
+  return offset + 27 + segments + body;
 }
 
 let dir = '';
@@ -299,7 +258,79 @@ describe('bad files: E_AUDIO naming the file and the fault', () => {
     const bytes = new Uint8Array(await fixture('stereo.ogg'));
     const at = new TextDecoder('latin1').decode(bytes.subarray(0, 64)).indexOf('vorbis');
     bytes[at] = 'x'.charCodeAt(0);
+    // A stream of another codec is whole: its first page carries its own checksum.
+    new DataView(bytes.buffer).setUint32(22, oggPageCrc(bytes, 0, oggPageEnd(bytes, 0)), true);
     await expectAudioError(bytes, 'odd.ogg', 'Ogg stream with an unrecognised codec');
+  });
+
+  /** The bytes with `count` bytes from the middle inverted. */
+  const flipped = (bytes: Uint8Array, count: number, from = Math.floor(bytes.length / 2 - count / 2)): Uint8Array => {
+    const copy = new Uint8Array(bytes);
+    for (let i = from; i < from + count; ++i) copy[i] ^= 0xff;
+    return copy;
+  };
+
+  it('Ogg Vorbis, Opus and FLAC with bytes flipped mid-file: corrupt, by the page CRC', async () => {
+    for (const name of ['stereo.ogg', 'stereo.opus', 'mono.oga']) {
+      const bytes = await fixture(name);
+      await expectAudioError(flipped(bytes, 200), `flipped-${name}`, 'corrupt Ogg stream');
+      // One byte inside the last page's packet data: only the CRC can tell.
+      await expectAudioError(flipped(bytes, 1, bytes.length - 10), `one-byte-${name}`, 'fails its CRC-32');
+    }
+  });
+
+  it('Ogg with a page left out: the sequence numbers have a gap', async () => {
+    const bytes = await fixture('stereo.ogg');
+    const second = oggPageEnd(bytes, 0);
+    const third = oggPageEnd(bytes, second);
+    const gap = new Uint8Array([...bytes.subarray(0, second), ...bytes.subarray(third)]);
+    await expectAudioError(gap, 'gap.ogg', 'is number 2 of its stream, 1 was next');
+  });
+
+  it('MP3 with bytes flipped mid-file, or a frame header of another stream: corrupt', async () => {
+    const bytes = await fixture('mono.mp3');
+    await expectAudioError(flipped(bytes, 200), 'flipped.mp3', 'corrupt MP3');
+    // The third frame's sample-rate index changed (frames are 144 bytes): not a frame of this stream.
+    const other = new Uint8Array(bytes);
+    other[288 + 2] ^= 0x04;
+    await expectAudioError(other, 'rate.mp3', 'corrupt MP3: the bytes at 288 (where the frame at byte 144 ends)');
+  });
+
+  it('MP3 frames that carry a CRC-16 are checked against it', async () => {
+    const bytes = await fixture('mono-crc.mp3');
+    const audio = await decodeAudio(bytes, 'mono-crc.mp3');
+    expect(audio.channels).toHaveLength(1);
+    expect(audio.sampleRate).toBe(RATE);
+    // A bit of the second frame's side information (after its 4-byte header and 2-byte CRC).
+    await expectAudioError(flipped(bytes, 1, 144 + 8), 'side-info.mp3', 'corrupt MP3: the frame at byte 144: it fails its CRC-16');
+  });
+
+  it('MP3 followed by an ID3v1 or APE tag or zero padding still decodes', async () => {
+    const bytes = await fixture('mono.mp3');
+    const tag = new Uint8Array(128);
+    tag.set(new TextEncoder().encode('TAGtitle'));
+    // An APE tag without a header: its items, then the 32-byte footer that names it.
+    const ape = new Uint8Array(60);
+    ape.set(new TextEncoder().encode('APETAGEX'), 28);
+    for (const tail of [tag, new Uint8Array(7), ape, new Uint8Array([...ape, ...tag])]) {
+      const audio = await decodeAudio(new Uint8Array([...bytes, ...tail]), 'tagged.mp3');
+      expect(audio.channels[0].length).toBeGreaterThan(0);
+    }
+    await expectAudioError(new Uint8Array([...bytes, 1, 2, 3, 4, 5]), 'junk.mp3', 'corrupt MP3');
+  });
+
+  it('a sample rate past what any audio uses (a damaged header)', async () => {
+    const w = encodeWav([new Float32Array(100)], 8000, 'pcm16');
+    new DataView(w.buffer).setUint32(24, 0xfffffff0, true);
+    await expectAudioError(w, 'rate.wav', 'a sample rate of 4294967280 Hz is outside 1 Hz to 10 MHz');
+  });
+
+  it('a float WAV holding NaN or infinity', async () => {
+    const samples = new Float32Array(100);
+    samples[42] = Number.NaN;
+    await expectAudioError(encodeWav([samples], 8000, 'float32'), 'nan.wav', 'sample 42 of channel 0 is NaN');
+    samples[42] = Number.POSITIVE_INFINITY;
+    await expectAudioError(encodeWav([samples], 8000, 'float32'), 'inf.wav', 'sample 42 of channel 0 is Infinity');
   });
 
   it('a missing file is E_IO with the path', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -367,6 +367,18 @@ describe('format detection', () => {
     );
   });
 
+  it('a dataset path or an audio folder that is a file is named once, with what is wrong', async () => {
+    const file = path.join(await dataset({ 'x.txt': 'text' }), 'x.txt');
+    const under = await failure(() => readDataset(path.join(file, 'set')));
+    expect(under.code).toBe('E_IO');
+    expect(under.message).toBe(`dataset folder ${path.join(file, 'set')}: cannot be read (ENOTDIR)`);
+    const root = await dataset({ 'meta/esc50.csv': 'filename,fold,target,category\na.wav,1,0,dog\n', audio: 'not a folder' });
+    const read = await readDataset(root);
+    expect(problemAt(read.problems, 'esc50.csv', 2).message).toBe(
+      `audio file 'a.wav' not found in ${path.join(root, 'audio')} (cannot list ${path.join(root, 'audio')} (a file, not a folder))`,
+    );
+  });
+
   it('an explicit format whose metadata is absent says which file is missing', async () => {
     const root = await dataset({ 'labels.csv': 'filename,labels\n' });
     const error = await failure(() => readDataset(root, { format: 'urbansound8k' }));
@@ -443,5 +455,96 @@ describe('checkManifest', () => {
     const { manifest: kept, skipped } = checkManifest(read, { skipBad: true });
     expect(kept.items.map((i) => path.basename(i.path))).toEqual(['a.wav']);
     expect(skipped).toHaveLength(1);
+  });
+});
+
+describe('listed files stay inside the dataset root', () => {
+  /** An outside folder with a WAV and a text file, beside the dataset folders. */
+  async function outside(): Promise<{ wav: string; text: string }> {
+    const dir = path.join(base, `outside${++counter}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'x.wav'), WAV);
+    await writeFile(path.join(dir, 'secret.txt'), 'password=hunter2\n');
+    return { wav: path.join(dir, 'x.wav'), text: path.join(dir, 'secret.txt') };
+  }
+
+  it('folder: ../ names, absolute paths and links out are problems of file:line; --skip-bad goes on without them', async () => {
+    const out = await outside();
+    const root = await dataset({ ...wavs('.', ['a.wav']) });
+    const up = path.relative(root, out.wav);
+    await symlink(out.text, path.join(root, 'link.wav'));
+    await mkdir(path.join(root, 'clips'));
+    await symlink(path.dirname(out.wav), path.join(root, 'clips', 'elsewhere'));
+    await writeFile(
+      path.join(root, 'labels.csv'),
+      `filename,labels\na.wav,dog\n${up},dog\n${out.text},dog\n/etc/passwd,dog\nlink.wav,dog\nclips/elsewhere/x.wav,dog\n`,
+    );
+    const manifest = await readDataset(root);
+    expect(manifest.items.map((i) => path.basename(i.path))).toEqual(['a.wav']);
+    for (const line of [3, 4, 5]) expect(problemAt(manifest.problems, 'labels.csv', line).message).toMatch(/outside the dataset root/);
+    for (const line of [6, 7])
+      expect(problemAt(manifest.problems, 'labels.csv', line).message).toMatch(/is a link to .*outside the dataset root/);
+    // Nothing of the outside files is quoted: they were never read.
+    expect(manifest.problems.map(formatProblem).join('\n')).not.toContain('hunter2');
+
+    const strict = await failure(() => checkManifest(manifest, { skipBad: false }));
+    expect(strict.code).toBe('E_DATA');
+    expect(strict.message).toContain(`${path.join(root, 'labels.csv')}:3 (filename)`);
+    expect(checkManifest(manifest, { skipBad: true }).skipped).toHaveLength(5);
+  });
+
+  it('desed, esc50, urbansound8k and fsd50k check every listed name the same way', async () => {
+    const out = await outside();
+    const desed = await dataset({
+      'metadata/train/weak.tsv': tsv([
+        ['filename', 'event_labels'],
+        ['w1.wav', 'Dog'],
+        ['../../../../x.wav', 'Dog'],
+        ['/etc/passwd', 'Cat'],
+      ]),
+      ...wavs('audio/train/weak', ['w1.wav']),
+      ...wavs('.', ['x.wav']),
+    });
+    const desedRead = await readDataset(desed);
+    expect(desedRead.items.map((i) => path.basename(i.path))).toEqual(['w1.wav']);
+    expect(problemAt(desedRead.problems, 'weak.tsv', 3).message).toMatch(/outside the dataset root/);
+    expect(problemAt(desedRead.problems, 'weak.tsv', 4).message).toMatch(/outside the dataset root/);
+
+    const esc50 = await dataset({
+      'meta/esc50.csv': `filename,fold,target,category\na.wav,1,0,dog\n${out.wav},1,0,dog\n../../../etc/passwd,1,0,dog\n`,
+      ...wavs('audio', ['a.wav']),
+    });
+    const esc50Read = await readDataset(esc50);
+    expect(esc50Read.items).toHaveLength(1);
+    expect(problemAt(esc50Read.problems, 'esc50.csv', 3).message).toMatch(/outside the dataset root/);
+    expect(problemAt(esc50Read.problems, 'esc50.csv', 4).message).toMatch(/outside the dataset root/);
+
+    const us8k = await dataset({
+      'metadata/UrbanSound8K.csv': `slice_file_name,fsID,start,end,salience,fold,classID,class\na.wav,1,0,1,1,1,0,dog\n../../../x.wav,2,0,1,1,1,0,dog\n`,
+      ...wavs('audio/fold1', ['a.wav']),
+    });
+    await symlink(out.wav, path.join(us8k, 'x.wav'));
+    const us8kRead = await readDataset(us8k);
+    expect(us8kRead.items).toHaveLength(1);
+    expect(problemAt(us8kRead.problems, 'UrbanSound8K.csv', 3).message).toMatch(/outside the dataset root/);
+
+    const fsd = await dataset({
+      'FSD50K.ground_truth/dev.csv': `fname,labels,mids,split\n1,Dog,/m/1,train\n2,Dog,/m/1,train\n`,
+      ...wavs('FSD50K.dev_audio', ['1.wav']),
+    });
+    await symlink(out.wav, path.join(fsd, 'FSD50K.dev_audio', '2.wav'));
+    const fsdRead = await readDataset(fsd);
+    expect(fsdRead.items).toHaveLength(1);
+    expect(problemAt(fsdRead.problems, 'dev.csv', 3).message).toMatch(/is a link to .*outside the dataset root/);
+  });
+
+  it('an audio folder that is itself a link to another disk is read, and links inside the root are fine', async () => {
+    const out = await outside();
+    const root = await dataset({ 'meta/esc50.csv': 'filename,fold,target,category\nx.wav,1,0,dog\ny.wav,1,0,dog\n' });
+    await symlink(path.dirname(out.wav), path.join(root, 'audio'));
+    await symlink('x.wav', path.join(path.dirname(out.wav), 'y.wav'));
+    const read = await readDataset(root);
+    expect(read.problems).toEqual([]);
+    expect(read.items.map((i) => path.basename(i.path))).toEqual(['x.wav', 'y.wav']);
   });
 });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runTrain } from '../src/experiment/train.js';
 import { encodeWav } from '../src/data/audio/wav.js';
@@ -100,7 +100,7 @@ describe('feature cache and datasets', () => {
 
     // The two good files were computed before the failure and are kept: nothing finished is lost.
     const first = await buildFeatureDataset(manifest, 'train', { cache, extractor, skipBad: true });
-    expect(first.report).toMatchObject({ computed: 0, cached: 2 });
+    expect(first.report).toMatchObject({ computed: 0, cached: 2, corrupt: 0 });
     expect(first.report.skipped.map((p) => path.basename(p.file))).toEqual(['broken.wav']);
     expect(first.dataset.inputShape).toEqual([1, 128, 126]);
     expect(Array.from(first.dataset.target(1))).toEqual([0, 1]);
@@ -116,15 +116,136 @@ describe('feature cache and datasets', () => {
     // reader that trusts nothing) is a miss: removed and recomputed.
     const hash = contentHash(fs.readFileSync(path.join(dir, 'a.wav')));
     fs.truncateSync(cache.entryPath(hash), 100);
-    expect(cache.probe(hash)).toBeUndefined();
+    expect(cache.probe(hash)).toMatchObject({ state: 'corrupt' });
     expect(fs.existsSync(cache.entryPath(hash))).toBe(false);
     const third = await buildFeatureDataset(manifest, 'train', { cache, extractor, skipBad: true });
-    expect(third.report).toMatchObject({ computed: 1, cached: 1 });
+    expect(third.report).toMatchObject({ computed: 1, cached: 1, corrupt: 0 });
     expect(fs.readdirSync(cache.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
     // Different settings, different cache folder.
     const other = new FeatureCache(path.join(tmp, 'cache'), { ...extractor.config, nMels: 64 });
     expect(other.dir).not.toBe(cache.dir);
+    extractor.dispose();
+  });
+
+  describe('a corrupt entry is never used: it is removed, recomputed and counted', () => {
+    const dir = path.join(tmp, 'corrupt-set');
+    const files = ['a.wav', 'b.wav'];
+    const manifest: DatasetManifest = {
+      format: 'folder',
+      root: dir,
+      classes: ['low', 'high'],
+      items: files.map((f, i) => ({ path: path.join(dir, f), labels: [i === 1 ? 'high' : 'low'], split: 'train' })),
+      problems: [],
+    };
+    let extractor: FeatureExtractor;
+    let cache: FeatureCache;
+    let good: Float32Array;
+    const entryOf = (file: string): string => cache.entryPath(contentHash(fs.readFileSync(path.join(dir, file))));
+
+    beforeAll(async () => {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'a.wav'), encodeWav([tone(500, 16000, 1)], 16000, 'pcm16'));
+      fs.writeFileSync(path.join(dir, 'b.wav'), encodeWav([tone(3000, 16000, 1)], 16000, 'pcm16'));
+      extractor = FeatureExtractor.create({ preset: 'dcase', clipSeconds: 1 }, { threads: 1 });
+      cache = new FeatureCache(path.join(tmp, 'corrupt-cache'), extractor.config);
+      const built = await buildFeatureDataset(manifest, 'train', { cache, extractor });
+      expect(built.report).toMatchObject({ computed: 2, cached: 0 });
+      good = built.dataset.input(0);
+    });
+    afterAll(() => extractor.dispose());
+
+    async function rebuiltAfter(damage: (entry: string) => void): Promise<void> {
+      damage(entryOf('a.wav'));
+      const rebuilt = await buildFeatureDataset(manifest, 'train', { cache, extractor });
+      expect(Array.from(rebuilt.dataset.input(0))).toEqual(Array.from(good));
+      expect(rebuilt.report).toMatchObject({ computed: 1, cached: 1, corrupt: 1 });
+    }
+
+    it('flipped bytes inside the data', async () => {
+      await rebuiltAfter((entry) => {
+        const bytes = fs.readFileSync(entry);
+        for (let i = 0; i < 16; ++i) bytes[200 + i] ^= 0xa5;
+        fs.writeFileSync(entry, bytes);
+      });
+    });
+
+    it('a NaN written over one value', async () => {
+      await rebuiltAfter((entry) => {
+        const bytes = fs.readFileSync(entry);
+        bytes.writeFloatLE(Number.NaN, bytes.length - 4);
+        fs.writeFileSync(entry, bytes);
+      });
+    });
+
+    it('mels and frames swapped in the header', async () => {
+      await rebuiltAfter((entry) => {
+        const bytes = fs.readFileSync(entry);
+        const mels = bytes.readUInt32LE(8);
+        bytes.writeUInt32LE(bytes.readUInt32LE(12), 8);
+        bytes.writeUInt32LE(mels, 12);
+        fs.writeFileSync(entry, bytes);
+      });
+    });
+
+    it("another clip's entry copied over its name", async () => {
+      await rebuiltAfter((entry) => fs.copyFileSync(entryOf('b.wav'), entry));
+    });
+
+    it('an entry of the old format without a checksum (SJFEAT01)', async () => {
+      await rebuiltAfter((entry) => {
+        const bytes = fs.readFileSync(entry);
+        const old = Buffer.concat([Buffer.from('SJFEAT01'), bytes.subarray(8, 16), bytes.subarray(20)]);
+        fs.writeFileSync(entry, old);
+      });
+    });
+
+    it('an entry that goes bad after the build is E_DATA naming the entry and the clip when read', async () => {
+      const built = await buildFeatureDataset(manifest, 'train', { cache, extractor });
+      const entry = entryOf('a.wav');
+      const bytes = fs.readFileSync(entry);
+      bytes[100] ^= 1;
+      fs.writeFileSync(entry, bytes);
+      const error = await failure(() => built.dataset.input(0));
+      expect(error.code).toBe('E_DATA');
+      expect(error.message).toContain(entry);
+      expect(error.message).toContain(path.join(dir, 'a.wav'));
+      expect(error.message).toMatch(/checksum/);
+      expect(fs.existsSync(entry)).toBe(false);
+    });
+
+    it('a directory where an entry belongs is E_IO naming it', async () => {
+      const entry = entryOf('a.wav');
+      fs.rmSync(entry, { force: true });
+      fs.mkdirSync(entry);
+      const error = await failure(() => buildFeatureDataset(manifest, 'train', { cache, extractor }));
+      expect(error.code).toBe('E_IO');
+      expect(error.message).toContain(entry);
+      fs.rmdirSync(entry);
+    });
+  });
+});
+
+describe('errors of a feature build name the file once, with a code', () => {
+  it('an undecodable file is E_AUDIO with its path once; an unreadable one is E_IO', async () => {
+    const dir = path.join(tmp, 'bad-set');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'text.wav'), 'just some text, not audio at all');
+    const extractor = FeatureExtractor.create({ preset: 'dcase', clipSeconds: 1 }, { threads: 1 });
+    const cache = new FeatureCache(path.join(tmp, 'bad-cache'), extractor.config);
+    const manifestOf = (file: string): DatasetManifest => ({
+      format: 'folder',
+      root: dir,
+      classes: ['x'],
+      items: [{ path: path.join(dir, file), labels: ['x'], split: 'train' }],
+      problems: [],
+    });
+    const audio = await failure(() => buildFeatureDataset(manifestOf('text.wav'), 'train', { cache, extractor }));
+    expect(audio.code).toBe('E_AUDIO');
+    expect(audio.message.split(path.join(dir, 'text.wav')).length - 1).toBe(1);
+    const missing = await failure(() => buildFeatureDataset(manifestOf('gone.wav'), 'train', { cache, extractor }));
+    expect(missing.code).toBe('E_IO');
+    expect(missing.message.split(path.join(dir, 'gone.wav')).length - 1).toBe(1);
     extractor.dispose();
   });
 });

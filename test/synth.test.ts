@@ -1,5 +1,5 @@
 /** The embedded synthetic DESED-like generator: files, labels, levels, classes, determinism. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,16 @@ function readTsv(file: string): { header: string[]; rows: string[][] } {
 
 describe('synthesize: files', () => {
   const small = { trainClips: 6, testClips: 3, seed: 11 };
+
+  it('an output folder that cannot be made is E_IO naming the path once', async () => {
+    const file = path.join(scratch, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const error = await failure(() => synthesize({ out: path.join(file, 'set'), ...small }));
+    expect(error.code).toBe('E_IO');
+    expect(error.message).toContain(path.join(file, 'set'));
+    expect(error.message).toMatch(/ENOTDIR/);
+    expect(error.message.split(file).length - 1).toBe(1);
+  });
 
   it('writes the DESED layout, and the same seed gives byte-identical files', async () => {
     const a = folder();

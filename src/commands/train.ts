@@ -89,7 +89,9 @@ function printTrain(report: RunRecord): string {
   }
   if (features) {
     const f = report.data.frontend!;
-    const counts = features.reports.map((r) => `${r.split} ${r.computed} computed, ${r.cached} cached`).join('; ');
+    const counts = features.reports
+      .map((r) => `${r.split} ${r.computed} computed, ${r.cached} cached, ${r.corrupt} corrupt recomputed`)
+      .join('; ');
     lines.push(
       '',
       `features: ${f.nMels} mels x ${report.data.inputShape[2]} frames at ${f.sampleRate} Hz; ${counts}; cache ${report.data.cacheDir}`,

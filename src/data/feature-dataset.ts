@@ -26,8 +26,11 @@ export interface FeatureBuildOptions {
 export interface FeatureBuildReport {
   split: string;
   files: number;
+  /** Entries computed in this build: missing ones, and those replacing a corrupt entry. */
   computed: number;
   cached: number;
+  /** Of `computed`: entries that were found corrupt (checksum, size or header), removed and recomputed. */
+  corrupt: number;
   skipped: Problem[];
   seconds: number;
 }
@@ -48,7 +51,7 @@ export class FeatureDataset implements Dataset {
   }
 
   input(i: number): Float32Array {
-    return this.cache.read(this.hashes[i]);
+    return this.cache.read(this.hashes[i], this.items[i].path);
   }
 
   target(i: number): Float32Array {
@@ -71,19 +74,25 @@ export async function buildFeatureDataset(
   const skipped: Problem[] = [];
   let shape: [number, number] | undefined;
   let computed = 0,
-    cached = 0;
+    cached = 0,
+    corrupt = 0;
   for (const [i, item] of items.entries()) {
     options.progress?.(i, items.length, `${split} features`);
     let bytes: Uint8Array;
     try {
       bytes = await fs.readFile(item.path);
     } catch (error) {
-      skipOrThrow({ file: item.path, message: `cannot read: ${(error as Error).message}` });
+      skipOrThrow('E_IO', {
+        file: item.path,
+        message: `cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      });
       continue;
     }
     const hash = contentHash(bytes);
-    let entry = options.cache.probe(hash);
-    if (entry) {
+    const probe = options.cache.probe(hash);
+    let entry: [number, number];
+    if (probe.state === 'hit') {
+      entry = probe.shape;
       ++cached;
     } else {
       let features: Float32Array, entryShape: [number, number];
@@ -93,12 +102,13 @@ export async function buildFeatureDataset(
         entryShape = options.extractor.outputShape(mono.length, audio.sampleRate);
         features = await options.extractor.compute(mono, audio.sampleRate);
       } catch (error) {
-        skipOrThrow({ file: item.path, message: (error as Error).message });
+        skipOrThrow('E_AUDIO', { file: item.path, message: withoutName((error as Error).message, item.path) });
         continue;
       }
       options.cache.write(hash, features, entryShape[0], entryShape[1]);
       entry = entryShape;
       ++computed;
+      if (probe.state === 'corrupt') ++corrupt;
     }
     if (shape && (shape[0] !== entry[0] || shape[1] !== entry[1])) {
       throw new SedjouleError(
@@ -133,11 +143,16 @@ export async function buildFeatureDataset(
   );
   return {
     dataset,
-    report: { split, files: items.length, computed, cached, skipped, seconds: (performance.now() - start) / 1000 },
+    report: { split, files: items.length, computed, cached, corrupt, skipped, seconds: (performance.now() - start) / 1000 },
   };
 
-  function skipOrThrow(problem: Problem): void {
-    if (!options.skipBad) throw new SedjouleError('E_AUDIO', `${problem.file}: ${problem.message} (--skip-bad skips unusable files)`);
+  function skipOrThrow(code: 'E_IO' | 'E_AUDIO', problem: Problem): void {
+    if (!options.skipBad) throw new SedjouleError(code, `${problem.file}: ${problem.message} (--skip-bad skips unusable files)`);
     skipped.push(problem);
   }
+}
+
+/** An error message without the leading "<name>: " that the decoders put there, since the problem names the file itself. */
+function withoutName(message: string, name: string): string {
+  return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
 }

@@ -8,14 +8,20 @@
  * never needs.
  *
  * The WASM decoders return whatever frames they could decode, so a cut-off file would silently
- * come back shorter. Each container's own length information is checked (FLAC STREAMINFO, the
- * Ogg page chain, the MPEG frame chain) so truncation is an error, not a short clip.
+ * come back shorter, and they decode damaged data into wrong audio without a word. Each
+ * container's own length and integrity information is checked before decoding (FLAC STREAMINFO;
+ * the Ogg page chain and every page's CRC-32; the MPEG frame chain, the consistency of its
+ * headers and the CRC-16 of frames that carry one), so truncation and corruption are errors,
+ * not a short or wrong clip. What no checksum covers cannot be caught: an MP3 without frame CRCs
+ * (most are encoded so) whose damage spares the frame headers decodes as whatever the damaged
+ * bits say; FLAC's own frame CRCs are checked by libFLAC, whose errors are reported here.
  *
  * Resampling is not done here: the native front end resamples.
  */
 import { readFile } from 'node:fs/promises';
 import { SedjouleError } from '../../errors.js';
 import { parseAiff } from './aiff.js';
+import { mpegCrc16, oggPageCrc } from './crc.js';
 import { parseWav, type DecodedAudio } from './wav.js';
 
 export type { DecodedAudio } from './wav.js';
@@ -152,17 +158,26 @@ function flacTotalSamples(bytes: Uint8Array, start: number): number {
   return (bytes[body + 13] & 0x0f) * 2 ** 32 + uint32be(bytes, body + 14);
 }
 
+function uint32le(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0;
+}
+
 /**
- * Walks the Ogg page chain. A complete stream ends exactly at the end of a page that carries the
- * end-of-stream flag; anything else means the file was cut off (or has trailing junk).
+ * Walks the Ogg page chain (RFC 3533). Every page must carry the version 0 header, the CRC-32 of
+ * its bytes, and the next sequence number of its logical stream; a complete stream ends exactly
+ * at the end of a page that carries the end-of-stream flag; anything else means the file was cut
+ * off, damaged, or has pages missing or trailing junk.
  */
 function checkOggPages(bytes: Uint8Array, name: string): void {
   let offset = 0;
   let lastFlags = 0;
+  const nextSequence = new Map<number, number>();
   while (offset < bytes.length) {
     if (offset + 27 > bytes.length || ascii(bytes, offset, 4) !== 'OggS') {
       throw audioError(name, `truncated or corrupt Ogg stream: no complete page header at byte ${offset} of ${bytes.length}`);
     }
+    if (bytes[offset + 4] !== 0)
+      throw audioError(name, `corrupt Ogg stream: the page at byte ${offset} has version ${bytes[offset + 4]}, not 0`);
     const segments = bytes[offset + 26];
     if (offset + 27 + segments > bytes.length)
       throw audioError(name, `truncated Ogg stream: the page at byte ${offset} is cut off in its segment table`);
@@ -174,6 +189,24 @@ function checkOggPages(bytes: Uint8Array, name: string): void {
         name,
         `truncated Ogg stream: the page at byte ${offset} needs ${end - offset} bytes, ${bytes.length - offset} remain`,
       );
+    const stored = uint32le(bytes, offset + 22);
+    const actual = oggPageCrc(bytes, offset, end);
+    if (stored !== actual) {
+      throw audioError(
+        name,
+        `corrupt Ogg stream: the page at byte ${offset} fails its CRC-32 (stored ${hex32(stored)}, computed ${hex32(actual)})`,
+      );
+    }
+    const serial = uint32le(bytes, offset + 14);
+    const sequence = uint32le(bytes, offset + 18);
+    const expected = nextSequence.get(serial) ?? sequence;
+    if (sequence !== expected) {
+      throw audioError(
+        name,
+        `corrupt Ogg stream: the page at byte ${offset} is number ${sequence} of its stream, ${expected} was next (pages missing)`,
+      );
+    }
+    nextSequence.set(serial, sequence + 1);
     lastFlags = bytes[offset + 5];
     offset = end;
   }
@@ -211,21 +244,89 @@ function mpegFrameLength(bytes: Uint8Array, offset: number): number {
   return Math.floor((perFrame * kbps * 1000) / rate) + padding;
 }
 
+function hex32(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
+}
+
+/** The header fields every frame of one stream shares: version, layer, sample rate, and mono or not. */
+function mpegStreamKey(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset + 1] >> 1) & 0x0f) * 64 + ((bytes[offset + 2] >> 2) & 3) * 2 + (mpegIsMono(bytes, offset) ? 1 : 0);
+}
+
+/** Tags that may follow the last frame of a stream, by the name that starts them. */
+const MPEG_TRAILING_TAGS = ['TAG', 'APETAGEX', 'LYRICSBEGIN', 'ID3'];
+
 /**
- * Walks the MPEG frames from the first header: a frame that runs past the end of the file means
- * the file was cut off. The walk stops quietly at a trailing tag (ID3v1, APE, Lyrics3), at a
- * free-format frame (no length in its header) and at bytes that are not a frame header (junk
- * between frames, which mpg123 resynchronises over).
+ * Whether the bytes from `offset` to the end are a trailing tag: one that starts with its name,
+ * or an APE tag without a header, known by the 32-byte "APETAGEX" footer that ends the file (or
+ * comes just before a 128-byte ID3v1 tag).
+ */
+function isTrailingTag(bytes: Uint8Array, offset: number): boolean {
+  if (MPEG_TRAILING_TAGS.some((t) => ascii(bytes, offset, t.length) === t)) return true;
+  return [bytes.length - 32, bytes.length - 160].some((footer) => footer >= offset && ascii(bytes, footer, 8) === 'APETAGEX');
+}
+
+/**
+ * The CRC-16 check of a Layer III frame that carries one (protection bit 0, ISO/IEC 11172-3
+ * 2.4.1.1 and 2.4.3.1): over the last two header bytes and the side information (17 or 32
+ * bytes in MPEG-1, 9 or 17 in MPEG-2 and 2.5, for one channel or two). Layer I and II protect a
+ * number of bits that depends on their allocation tables and are not checked.
+ */
+function mpegCrcFault(bytes: Uint8Array, offset: number, length: number): string | undefined {
+  const b1 = bytes[offset + 1];
+  if ((b1 & 1) !== 0 || ((b1 >> 1) & 3) !== 1) return undefined;
+  const mpeg1 = ((b1 >> 3) & 3) === 3;
+  const sideInfo = mpeg1 ? (mpegIsMono(bytes, offset) ? 17 : 32) : mpegIsMono(bytes, offset) ? 9 : 17;
+  if (6 + sideInfo > length) return `its side information (${sideInfo} bytes) does not fit in its ${length} bytes`;
+  const stored = (bytes[offset + 4] << 8) | bytes[offset + 5];
+  const actual = mpegCrc16(bytes, [
+    [offset + 2, offset + 4],
+    [offset + 6, offset + 6 + sideInfo],
+  ]);
+  return stored === actual
+    ? undefined
+    : `it fails its CRC-16 (stored 0x${stored.toString(16).padStart(4, '0')}, computed 0x${actual.toString(16).padStart(4, '0')})`;
+}
+
+/**
+ * Walks the MPEG frames from the first header to the end of the file. Frames must follow each
+ * other without gaps, share the first frame's version, layer, sample rate and channel count, and
+ * pass their CRC where they carry one; a frame that runs past the end means the file was cut off.
+ * After the last frame only a tag (ID3v1, APE, Lyrics3, ID3v2) or zero padding may follow; an
+ * ID3v2 tag between frames (concatenated files) is skipped. The walk stops at a free-format
+ * frame, whose length is not in its header.
  */
 function checkMpegFrames(bytes: Uint8Array, start: number, name: string): void {
+  const key = mpegStreamKey(bytes, start);
   let offset = start;
-  while (offset + 4 <= bytes.length && isMpegFrame(bytes, offset)) {
+  let previous = -1;
+  while (offset + 4 <= bytes.length) {
+    const tag = id3Size(bytes, offset);
+    if (tag > 0 && offset + tag < bytes.length && isMpegFrame(bytes, offset + tag)) {
+      offset += tag;
+      continue;
+    }
+    if (!isMpegFrame(bytes, offset) || mpegStreamKey(bytes, offset) !== key) {
+      if (isTrailingTag(bytes, offset)) return;
+      if (bytes.subarray(offset).every((b) => b === 0)) return;
+      const after = previous >= 0 ? ` (where the frame at byte ${previous} ends)` : '';
+      throw audioError(
+        name,
+        `corrupt MP3: the bytes at ${offset}${after} are not a frame header of this stream (${Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`,
+      );
+    }
     const length = mpegFrameLength(bytes, offset);
     if (length === 0) return;
     if (offset + length > bytes.length) {
       throw audioError(name, `truncated MP3: the frame at byte ${offset} needs ${length} bytes, ${bytes.length - offset} remain`);
     }
+    const fault = mpegCrcFault(bytes, offset, length);
+    if (fault) throw audioError(name, `corrupt MP3: the frame at byte ${offset}: ${fault}`);
+    previous = offset;
     offset += length;
+  }
+  if (offset < bytes.length && !bytes.subarray(offset).every((b) => b === 0)) {
+    throw audioError(name, `corrupt MP3: ${bytes.length - offset} stray bytes after the last frame, at byte ${offset}`);
   }
 }
 
@@ -242,8 +343,8 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
   if (bytes.length === 0) throw audioError(name, 'file is empty');
   const guess = detectContainer(bytes);
   if (!guess) throw audioError(name, bytes.length < 12 ? `file is ${bytes.length} bytes, too short to be audio` : describeUnknown(bytes));
-  if (guess.container === 'wav') return parseWav(bytes, name);
-  if (guess.container === 'aiff') return parseAiff(bytes, name);
+  if (guess.container === 'wav') return checkDecoded(parseWav(bytes, name), name);
+  if (guess.container === 'aiff') return checkDecoded(parseAiff(bytes, name), name);
 
   let decoderKind: 'flac' | 'vorbis' | 'opus' | 'mp3';
   let format: string;
@@ -306,7 +407,29 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Deco
     // mpg123 always hands back two channels; a single-channel stream is duplicated into both.
     channels = [channels[0]];
   }
-  return { channels, sampleRate: result.sampleRate, format };
+  return checkDecoded({ channels, sampleRate: result.sampleRate, format }, name);
+}
+
+/** The highest sample rate accepted: the native front end's limit (no audio format in use goes past 768 kHz). */
+const MAX_SAMPLE_RATE = 10_000_000;
+
+/**
+ * What every decoded clip must be, whatever its format: a sample rate from 1 Hz to
+ * MAX_SAMPLE_RATE, and finite samples (a float WAV can hold NaN and infinity; a damaged header
+ * can declare any rate). Anything else is damage: E_AUDIO naming what and where.
+ */
+function checkDecoded(audio: DecodedAudio, name: string): DecodedAudio {
+  if (!(audio.sampleRate >= 1 && audio.sampleRate <= MAX_SAMPLE_RATE)) {
+    throw audioError(name, `${audio.format}: a sample rate of ${audio.sampleRate} Hz is outside 1 Hz to ${MAX_SAMPLE_RATE / 1e6} MHz`);
+  }
+  for (const [c, channel] of audio.channels.entries()) {
+    for (let i = 0; i < channel.length; ++i) {
+      if (!Number.isFinite(channel[i])) {
+        throw audioError(name, `${audio.format}: sample ${i} of channel ${c} is ${channel[i]}, not a finite value`);
+      }
+    }
+  }
+  return audio;
 }
 
 /** Reads and decodes an audio file; E_IO when it cannot be read, E_AUDIO when it is not audio. */

@@ -1,5 +1,5 @@
 /** What the dataset readers share: options, problem collection, audio lookup and class selection. */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SedjouleError } from '../../errors.js';
 import type { CsvRow, CsvTable } from '../../util/csv.js';
@@ -78,47 +78,101 @@ export async function isFile(file: string): Promise<boolean> {
   }
 }
 
+/** Whether `file` is `dir` or lies below it (both absolute and normalised). */
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
 /**
- * Answers "does this audio file exist" from one directory listing per folder: a set such as
+ * Finds the audio files that metadata names, inside the dataset root only: a name that leads out
+ * of it (`../../x.wav`, an absolute path) or a file that is a link to something outside it is a
+ * problem of the dataset, never read. The folders a format reads audio from (audio/,
+ * FSD50K.dev_audio/, ...) may themselves be links to another disk: a file is accepted when, after
+ * links, it lies inside the root or inside the folder it was listed in.
+ *
+ * "Does this file exist" is answered from one directory listing per folder: a set such as
  * FSD50K has 51k files, and one readdir per folder is far cheaper than a stat per file.
  */
 export class AudioLookup {
-  private readonly listings = new Map<string, Promise<Set<string> | undefined>>();
+  /** Each folder's names, or the error code that kept it from being listed (ENOENT, ENOTDIR, EACCES). */
+  private readonly listings = new Map<string, Promise<Set<string> | string>>();
+  private readonly realDirs = new Map<string, Promise<string | undefined>>();
 
-  private listing(dir: string): Promise<Set<string> | undefined> {
+  /** `root`: the absolute dataset root. */
+  constructor(private readonly root: string) {}
+
+  private listing(dir: string): Promise<Set<string> | string> {
     let entries = this.listings.get(dir);
     if (!entries) {
       entries = readdir(dir).then(
         (names) => new Set(names),
-        () => undefined,
+        (error: NodeJS.ErrnoException) => error.code ?? error.message,
       );
       this.listings.set(dir, entries);
     }
     return entries;
   }
 
-  async exists(file: string): Promise<boolean> {
-    const names = await this.listing(path.dirname(file));
-    return names?.has(path.basename(file)) ?? false;
+  private realDir(dir: string): Promise<string | undefined> {
+    let real = this.realDirs.get(dir);
+    if (!real) {
+      real = realpath(dir).then(
+        (resolved) => resolved,
+        () => undefined,
+      );
+      this.realDirs.set(dir, real);
+    }
+    return real;
   }
 
-  /** The first of `dirs` holding `name`, or undefined. */
-  async find(dirs: string[], name: string): Promise<string | undefined> {
+  private async exists(file: string): Promise<boolean> {
+    const names = await this.listing(path.dirname(file));
+    return typeof names !== 'string' && names.has(path.basename(file));
+  }
+
+  /**
+   * The path of the file `name` in the first of `dirs` holding it, or the problem message: not
+   * found, or outside the dataset root (by its name, or after links).
+   */
+  async locate(dirs: string[], name: string): Promise<{ path: string } | { problem: string }> {
     for (const dir of dirs) {
       const candidate = path.resolve(dir, name);
-      if (await this.exists(candidate)) return candidate;
+      if (!isInside(this.root, candidate)) return { problem: `'${name}' leads to ${candidate}, outside the dataset root ${this.root}` };
     }
-    return undefined;
+    for (const dir of dirs) {
+      const candidate = path.resolve(dir, name);
+      if (!(await this.exists(candidate))) continue;
+      let real: string;
+      try {
+        real = await realpath(candidate);
+      } catch (error) {
+        return { problem: `'${name}': cannot resolve ${candidate} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+      }
+      const allowed = [await this.realDir(this.root), await this.realDir(dir)];
+      if (!allowed.some((inside) => inside !== undefined && isInside(inside, real))) {
+        return { problem: `'${name}' is a link to ${real}, outside the dataset root ${this.root}` };
+      }
+      return { path: candidate };
+    }
+    return { problem: await this.missingMessage(dirs, name) };
   }
 
   /** A problem message for a file not found in `dirs`. */
-  async missingMessage(dirs: string[], name: string): Promise<string> {
+  private async missingMessage(dirs: string[], name: string): Promise<string> {
     const absent: string[] = [];
-    for (const dir of dirs) if ((await this.listing(dir)) === undefined) absent.push(dir);
+    const unreadable: string[] = [];
+    for (const dir of dirs) {
+      const listing = await this.listing(dir);
+      if (listing === 'ENOENT') absent.push(dir);
+      else if (typeof listing === 'string') unreadable.push(`${dir} (${listing === 'ENOTDIR' ? 'a file, not a folder' : listing})`);
+    }
     const where = dirs.length === 1 ? dirs[0] : `any of ${dirs.join(', ')}`;
-    const note =
-      absent.length > 0 ? ` (folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist)` : '';
-    return `audio file '${name}' not found in ${where}${note}`;
+    const notes: string[] = [];
+    if (absent.length > 0)
+      notes.push(`folder${absent.length > 1 ? 's' : ''} ${absent.join(', ')} do${absent.length > 1 ? '' : 'es'} not exist`);
+    if (unreadable.length > 0) notes.push(`cannot list ${unreadable.join(', ')}`);
+    return `audio file '${name}' not found in ${where}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   }
 }
 

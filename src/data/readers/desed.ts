@@ -90,7 +90,7 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
   const classes = await desedClasses(root);
   const known = new Set(classes);
   const log = new ProblemLog();
-  const audio = new AudioLookup();
+  const audio = new AudioLookup(root);
   const items: DatasetItem[] = [];
   let found = 0;
 
@@ -228,13 +228,13 @@ export async function readDesed(root: string, options: ReaderOptions = {}): Prom
           continue;
         }
       }
-      const audioPath = await audio.find(dirs, name);
-      if (!audioPath) {
-        log.add({ file: clip.file, line: clip.line, field: 'filename', message: await audio.missingMessage(dirs, name) });
+      const found = await audio.locate(dirs, name);
+      if ('problem' in found) {
+        log.add({ file: clip.file, line: clip.line, field: 'filename', message: found.problem });
         continue;
       }
       const labels = strongLabels ?? classes.filter((c) => clip.weak?.includes(c));
-      const item: DatasetItem = { path: audioPath, labels, split: layout.split };
+      const item: DatasetItem = { path: found.path, labels, split: layout.split };
       if (events) item.events = events;
       items.push(item);
     }

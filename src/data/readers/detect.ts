@@ -37,7 +37,7 @@ async function requireDirectory(dir: string): Promise<void> {
   } catch (error) {
     throw new SedjouleError(
       'E_IO',
-      `dataset folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message}`,
+      `dataset folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`}`,
     );
   }
   if (!isDirectory) throw new SedjouleError('E_IO', `dataset folder ${dir}: is a file, not a folder`);

@@ -29,7 +29,7 @@ export async function readEsc50(root: string, options: ReaderOptions = {}): Prom
   const column = requireColumns(table, file, ['filename', 'fold', 'target', 'category']);
   const sourceColumn = table.header?.indexOf('src_file') ?? -1;
   const log = new ProblemLog();
-  const audio = new AudioLookup();
+  const audio = new AudioLookup(root);
   const audioDir = path.join(root, 'audio');
   // target → category, to order the classes and to catch rows that disagree about a target.
   const categories = new Map<number, { name: string; line: number }>();
@@ -72,12 +72,12 @@ export async function readEsc50(root: string, options: ReaderOptions = {}): Prom
       continue;
     }
     if (!known) categories.set(target, { name: category, line: row.line });
-    const clip = path.join(audioDir, name);
-    if (!(await audio.exists(clip))) {
-      log.add({ file, line: row.line, field: 'filename', message: await audio.missingMessage([audioDir], name) });
+    const found = await audio.locate([audioDir], name);
+    if ('problem' in found) {
+      log.add({ file, line: row.line, field: 'filename', message: found.problem });
       continue;
     }
-    const item: DatasetItem = { path: clip, labels: [category], split: fold === testFold ? 'test' : 'train', fold };
+    const item: DatasetItem = { path: found.path, labels: [category], split: fold === testFold ? 'test' : 'train', fold };
     if (sourceColumn >= 0 && row.fields[sourceColumn].trim()) item.source = row.fields[sourceColumn].trim();
     items.push(item);
   }

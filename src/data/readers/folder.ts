@@ -60,7 +60,7 @@ export async function readFolder(root: string, options: ReaderOptions = {}): Pro
   const labelsColumn = findColumn(table, file, LABEL_COLUMNS, 'labels');
   const splitColumn = (table.header ?? []).findIndex((h) => h.trim().toLowerCase() === 'split');
   const log = new ProblemLog();
-  const audio = new AudioLookup();
+  const audio = new AudioLookup(root);
   const items: DatasetItem[] = [];
   const seen = new Map<string, number>();
   const labelSet = new Set<string>();
@@ -85,12 +85,13 @@ export async function readFolder(root: string, options: ReaderOptions = {}): Pro
       // An unknown split name is kept as written: a user may have their own ("fold3").
       if (given) split = SPLIT_ALIASES[given.toLowerCase()] ?? given;
     }
-    if (!(await audio.exists(clip))) {
-      log.add({ file, line: row.line, field: 'filename', message: await audio.missingMessage([path.dirname(clip)], path.basename(clip)) });
+    const found = await audio.locate([root], name);
+    if ('problem' in found) {
+      log.add({ file, line: row.line, field: 'filename', message: found.problem });
       continue;
     }
     for (const label of labels) labelSet.add(label);
-    items.push({ path: clip, labels, split });
+    items.push({ path: found.path, labels, split });
   }
   const classes = [...labelSet].sort();
   for (const item of items) item.labels.sort();

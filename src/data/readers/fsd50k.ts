@@ -50,7 +50,7 @@ export async function readFsd50k(root: string, options: ReaderOptions = {}): Pro
   const vocabulary = await readVocabulary(root, log);
   const known = vocabulary ? new Set(vocabulary) : undefined;
   const seenLabels = new Set<string>();
-  const audio = new AudioLookup();
+  const audio = new AudioLookup(root);
   const items: DatasetItem[] = [];
   let found = 0;
   for (const part of [
@@ -96,13 +96,13 @@ export async function readFsd50k(root: string, options: ReaderOptions = {}): Pro
       }
       // Freesound ids name the files; the .wav is added unless the csv already has it.
       const name = fname.toLowerCase().endsWith('.wav') ? fname : `${fname}.wav`;
-      const clip = path.join(dir, name);
-      if (!(await audio.exists(clip))) {
-        log.add({ file, line: row.line, field: 'fname', message: await audio.missingMessage([dir], name) });
+      const found = await audio.locate([dir], name);
+      if ('problem' in found) {
+        log.add({ file, line: row.line, field: 'fname', message: found.problem });
         continue;
       }
       for (const label of labels) seenLabels.add(label);
-      items.push({ path: clip, labels, split, source: fname });
+      items.push({ path: found.path, labels, split, source: fname });
     }
   }
   if (found === 0) throw missingMetadata('fsd50k', root, [FSD50K_DEV, FSD50K_EVAL]);

@@ -30,7 +30,7 @@ export async function readUrbanSound8k(root: string, options: ReaderOptions = {}
   const table = await readCsv(file);
   const column = requireColumns(table, file, ['slice_file_name', 'fsID', 'fold', 'classID', 'class']);
   const log = new ProblemLog();
-  const audio = new AudioLookup();
+  const audio = new AudioLookup(root);
   const classNames = new Map<number, { name: string; line: number }>();
   const items: DatasetItem[] = [];
   for (const row of table.rows) {
@@ -72,12 +72,12 @@ export async function readUrbanSound8k(root: string, options: ReaderOptions = {}
     }
     if (!known) classNames.set(classId, { name: label, line: row.line });
     const dir = path.join(root, 'audio', `fold${fold}`);
-    const clip = path.join(dir, name);
-    if (!(await audio.exists(clip))) {
-      log.add({ file, line: row.line, field: 'slice_file_name', message: await audio.missingMessage([dir], name) });
+    const found = await audio.locate([dir], name);
+    if ('problem' in found) {
+      log.add({ file, line: row.line, field: 'slice_file_name', message: found.problem });
       continue;
     }
-    const item: DatasetItem = { path: clip, labels: [label], split: fold === testFold ? 'test' : 'train', fold };
+    const item: DatasetItem = { path: found.path, labels: [label], split: fold === testFold ? 'test' : 'train', fold };
     const source = row.fields[column.fsID].trim();
     if (source) item.source = source;
     items.push(item);

@@ -303,6 +303,7 @@ async function io<T>(where: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw new SedjouleError('E_IO', `synthesize: ${where}: ${(error as Error).message}`);
+    // Node's message repeats the path; its code says what went wrong.
+    throw new SedjouleError('E_IO', `synthesize: ${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
