@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
-import type { Phase, RunRecord } from '../records/run-record.js';
+import { trainingTotals, type Phase, type RunRecord } from '../records/run-record.js';
 import { DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE } from '../energy/carbon.js';
 import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
@@ -272,9 +272,9 @@ export function macsPer10s(record: RunRecord): Macs10s {
     counted = forwardMacs(test.kernels);
     clips = test.result.samples;
     from = `the test phase's forward kernels, ${clips} clips`;
-  } else if (train && train.result.samples > 0) {
+  } else if (train && trainingTotals(train, record.data.train).samples > 0) {
     counted = forwardMacs(train.kernels);
-    clips = (train.result.samples / Math.max(1, train.result.epochs)) * (train.result.epochs + (train.result.resumedAfterEpoch ?? 0));
+    clips = trainingTotals(train, record.data.train).samples;
     from = `the train phase's forward kernels, ${clips} clip-passes`;
   }
   if (!counted || clips === 0) return none('the run has no phase with forward kernels');
