@@ -20,7 +20,6 @@
  * DCASE energies are CodeCarbon totals (CPU + GPU + RAM, whole machine, no idle subtraction), so the
  * report uses gross energy of all devices unless told otherwise.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
@@ -28,7 +27,7 @@ import { trainingTotals, type Phase, type RunRecord } from '../records/run-recor
 import { DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE } from '../energy/carbon.js';
 import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { ensureFolder, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import {
   CODECARBON_COLUMNS,
   CODECARBON_LAYOUT_SOURCE,
@@ -599,7 +598,7 @@ export function dcaseMarkdown(report: DcaseReport): string {
 
 /** Writes dcase-report.json, dcase-report.md and emissions.csv into `dir`, each atomically. */
 export function writeDcaseReport(report: DcaseReport, dir: string): { json: string; markdown: string; csv: string } {
-  fs.mkdirSync(dir, { recursive: true });
+  ensureFolder(dir, 'report folder');
   const files = {
     json: path.join(dir, 'dcase-report.json'),
     markdown: path.join(dir, 'dcase-report.md'),

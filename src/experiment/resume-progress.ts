@@ -73,9 +73,15 @@ export async function resumeProgress(net: Network, target: ResumeTarget): Promis
   if (!fs.existsSync(target.progressFile)) return { damaged: false };
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(target.progressFile, 'utf8'));
+    const text = fs.readFileSync(target.progressFile, 'utf8');
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      setAside(target, target.progressFile, `not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+      return { damaged: true };
+    }
   } catch (error) {
-    setAside(target, target.progressFile, `unreadable: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+    setAside(target, target.progressFile, `unreadable: ${(error as Error).message}`);
     return { damaged: true };
   }
   const problem = progressProblem(value);

@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { readFolder } from '../util/read-folder.js';
 import {
   manifestPath,
   readManifest,
@@ -76,8 +77,7 @@ export function readRecord(file: string, key: string, sweepId: string): RecordSt
 export function recordFiles(out: string): string[] {
   const dir = path.join(out, RUNS_DIR);
   if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
+  return readFolder(dir, 'runs folder')
     .filter((name) => name.endsWith('.json') && !name.includes('.tmp-'))
     .sort()
     .map((name) => path.join(RUNS_DIR, name));

@@ -14,6 +14,7 @@ import { SedjouleError, errorCode } from '../errors.js';
 import { ProgressBar } from '../format/progress.js';
 import { ensureFolder, writeJsonAtomic } from '../util/atomic.js';
 import { moveAside } from '../util/move-aside.js';
+import { readFolder } from '../util/read-folder.js';
 import type { PreparedData } from './data.js';
 import { provenance } from './provenance.js';
 import { runExperiment } from './run.js';
@@ -204,7 +205,8 @@ export class Sweep {
     // Temporary files of a writer killed mid-write: never a record, safe to remove once no
     // process of this sweep runs here (this one has just claimed the folder).
     for (const dir of [out, path.join(out, 'runs')]) {
-      for (const name of fs.readdirSync(dir)) if (name.includes('.json.tmp-')) fs.rmSync(path.join(dir, name), { force: true });
+      for (const name of readFolder(dir, 'results folder'))
+        if (name.includes('.json.tmp-')) fs.rmSync(path.join(dir, name), { force: true });
     }
     this.save();
   }

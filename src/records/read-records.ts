@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
+import { readFolder } from '../util/read-folder.js';
 import type { RunRecord } from './run-record.js';
 import { checkRunRecord } from './validate-record.js';
 import { RUNS_DIR } from './sweep-manifest.js';
@@ -26,8 +27,7 @@ export function recordFiles(target: string): string[] {
   if (fs.statSync(target).isFile()) return [target];
   const runs = path.join(target, RUNS_DIR);
   const dir = fs.existsSync(runs) && fs.statSync(runs).isDirectory() ? runs : target;
-  return fs
-    .readdirSync(dir)
+  return readFolder(dir, 'results folder')
     .filter((name) => name.endsWith('.json'))
     .sort()
     .map((name) => path.join(dir, name));
