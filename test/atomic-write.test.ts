@@ -179,5 +179,21 @@ describe.skipIf(!isRoot)('on a real full disk (a small tmpfs; needs root to moun
     expect(e.code).toBe('E_IO');
     expect(e.message).toContain(`the results folder ${path.join(disk, 'results', 'runs')} cannot be created or written`);
     expect(e.message).toContain('EROFS');
+    // Through the command line: it used to say "ENOENT: no such file or directory, mkdir".
+    const grid = path.join(root, 'grid-ro.json');
+    fs.writeFileSync(grid, JSON.stringify([{ arch: 'mlp', layers: 1, width: 8 }]));
+    const out = path.join(disk, 'results');
+    const r = spawnSync(
+      process.execPath,
+      [path.join(packageRoot, 'dist', 'cli.js'), 'sweep', '--grid', grid, '--data', 'random', '--out', out],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `E_IO: the results folder ${path.join(out, 'runs')} cannot be created or written: ${disk} cannot be written (EROFS`,
+    );
   });
 });

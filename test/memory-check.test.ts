@@ -18,7 +18,8 @@ const sedjoule = (...args: string[]) => spawnSync(process.execPath, [cli, ...arg
 
 // 10^6 units x 2 layers: 10^12 parameters, 4 TB each for weights, gradients and each Adam moment.
 const HUGE_MLP = ['--arch', 'mlp', '--layers', '2', '--width', '1000000'];
-const MODEL_SIZES = /E_MEMORY: .*needs at least [\d.]+ TiB \([\d,]+ bytes: parameters [\d.]+ TiB, gradients [\d.]+ TiB, optimiser state [\d.]+ TiB, activations .* for a batch of \d+\) but this process may use [\d.]+ GiB/;
+const MODEL_SIZES =
+  /E_MEMORY: .*needs at least [\d.]+ TiB \([\d,]+ bytes: parameters [\d.]+ TiB, gradients [\d.]+ TiB, optimiser state [\d.]+ TiB, activations .* for a batch of \d+\) but this process may use [\d.]+ GiB/;
 
 describe('the memory check', () => {
   it('train refuses a model larger than memory before allocating, naming the sizes', () => {
@@ -29,7 +30,21 @@ describe('the memory check', () => {
   });
 
   it('train refuses a random data set larger than memory (it used to die in "Invalid typed array length")', () => {
-    const r = sedjoule('train', '--arch', 'mlp', '--layers', '1', '--width', '8', '--data', 'random', '--input', '1,128,64', '--clips', '1e8');
+    const r = sedjoule(
+      'train',
+      '--arch',
+      'mlp',
+      '--layers',
+      '1',
+      '--width',
+      '8',
+      '--data',
+      'random',
+      '--input',
+      '1,128,64',
+      '--clips',
+      '1e8',
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       /E_MEMORY: the random data set needs at least [\d.]+ [TP]iB \([\d,]+ bytes: 100000000 \+ \d+ clips of \[1,128,64\] float32 inputs and 10 targets each\) but this process may use/,
@@ -40,7 +55,19 @@ describe('the memory check', () => {
     const model = { kind: 'family' as const, config: { arch: 'mlp' as const, layers: 2, width: 1_000_000 } };
     const run = await failure(() =>
       runExperiment(
-        { id: 'big', model, phases: ['train'], epochs: 1, batchSize: 4, lr: 1e-3, seed: 1, repeat: 0, runPasses: 1, runBatch: 1, threads: 1 },
+        {
+          id: 'big',
+          model,
+          phases: ['train'],
+          epochs: 1,
+          batchSize: 4,
+          lr: 1e-3,
+          seed: 1,
+          repeat: 0,
+          runPasses: 1,
+          runBatch: 1,
+          threads: 1,
+        },
         {
           data: { ...trainDataDefaults, data: 'random', randomInputShape: [1, 8, 8], trainClips: 4, testClips: 4 },
           energy: { enabled: false, idleSeconds: 0, meter: {} },
