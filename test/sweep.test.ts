@@ -511,5 +511,10 @@ describe('sweep building blocks', () => {
   it('names the settings that differ', () => {
     expect(settingsDiff({ epochs: 2, seed: 1 }, { epochs: 1, seed: 1 }, 'x/sweep.json')).toEqual(['--epochs: 2 here, 1 in x/sweep.json']);
     expect(settingsDiff({ a: 1 }, { a: 1 }, 'f')).toEqual([]);
+    // Found by test/fuzz-records.test.ts: a damaged manifest's configuration without a model used to throw a TypeError.
+    const ours = { configurations: [{ id: 'grid:1', model: { kind: 'dcase-crnn' }, frontend: 'dcase' }] };
+    expect(settingsDiff(ours, { configurations: [{ id: 'grid:1', frontend: 'dcase' }] }, 'x/sweep.json')).toEqual([
+      'configurations: the 1st is grid:1 dcase-crnn on dcase here, grid:1 no model on dcase in x/sweep.json',
+    ]);
   });
 });
