@@ -23,6 +23,9 @@ const number: Check = (v, at) =>
   typeof v === 'number' && Number.isFinite(v) ? undefined : `${at} must be a finite number, got ${show(v)}`;
 const count: Check = (v, at) =>
   Number.isInteger(v) && (v as number) >= 0 ? undefined : `${at} must be a whole number >= 0, got ${show(v)}`;
+/** A figure that cannot be negative (samples, steps, passes); a whole number in practice, but the readers only divide by it. */
+const amount: Check = (v, at) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `${at} must be a number >= 0, got ${show(v)}`;
 const string: Check = (v, at) => (typeof v === 'string' ? undefined : `${at} must be a string, got ${show(v)}`);
 const boolean: Check = (v, at) => (typeof v === 'boolean' ? undefined : `${at} must be true or false, got ${show(v)}`);
 const anyObject: Check = (v, at) => (isObject(v) ? undefined : `${at} must be an object, got ${show(v)}`);
@@ -126,17 +129,17 @@ const runRecord = object({
   phases: object({
     train: phase(
       {
-        epochs: count,
-        steps: count,
-        samples: count,
+        epochs: amount,
+        steps: amount,
+        samples: amount,
         seconds: number,
         allEpochLoss: optional(arrayOf(nullable(number))),
-        resumedAfterEpoch: optional(count),
+        resumedAfterEpoch: optional(amount),
       },
       { epochEnergy: arrayOf(energyWindow) },
     ),
-    test: phase({ samples: count, loss: nullable(number), seconds: number }, { metrics: anyObject }),
-    run: phase({ passes: count, batch: count, seconds: number }),
+    test: phase({ samples: amount, loss: nullable(number), seconds: number }, { metrics: anyObject }),
+    run: phase({ passes: amount, batch: amount, seconds: number }),
   }),
   energy: optional(object({ meter: anyObject, windows: arrayOf(energyWindow) })),
   provenance: optional(
