@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { checkArrayMemory, memoryLimit, modelMemoryProblem } from '../src/experiment/memory-check.js';
+import { checkArrayMemory, memoryLimit, modelMemoryProblem, withMemorySizes } from '../src/experiment/memory-check.js';
 import { runExperiment } from '../src/experiment/run.js';
 import { runProfile } from '../src/experiment/profile.js';
 import { packageRoot } from '../src/version.js';
@@ -93,6 +93,14 @@ describe('the memory check', () => {
     expect((await failure(() => checkArrayMemory('arrays', 251, 'x', limit))).code).toBe('E_MEMORY');
     // A count past what a number holds exactly is refused, not wrapped.
     expect((await failure(() => checkArrayMemory('arrays', Infinity, 'x', limit))).code).toBe('E_MEMORY');
+    // The addon's bare allocator failure (an Error with code E_MEMORY, as the binding throws it) gains the sizes.
+    const bare = Object.assign(new Error('out of memory'), { code: 'E_MEMORY' });
+    const named = withMemorySizes(bare, 'grid:1#r0 (mlp 1x8)', need, limit) as Error;
+    expect(named.message).toBe(
+      'grid:1#r0 (mlp 1x8) ran out of memory (out of memory): it needs at least 1001 B (1,001 bytes for a batch of 1) and this process may use 1000 B (a test limit)',
+    );
+    const other = Object.assign(new Error('bad shape'), { code: 'E_SHAPE' });
+    expect(withMemorySizes(other, 'm', need, limit)).toBe(other);
     const real = memoryLimit();
     expect(real.bytes).toBeGreaterThan(0);
     expect(real.basis).toMatch(/physical memory|cgroup limit|memory available now/);

@@ -99,21 +99,36 @@ export function checkArrayMemory(what: string, count: number, parts: string, lim
 }
 
 /**
+ * An allocation that failed all the same (the estimate is a lower bound): the allocator's bare
+ * "out of memory" with the sizes of what was being run. Other errors pass through unchanged.
+ */
+export function withMemorySizes(error: unknown, what: string, need: MemoryNeed, limit: MemoryLimit = memoryLimit()): unknown {
+  if ((error as { code?: unknown }).code !== 'E_MEMORY' || error instanceof SedjouleError) return error;
+  return new SedjouleError(
+    'E_MEMORY',
+    `${what} ran out of memory (${(error as Error).message}): it needs at least ${bytesText(need.bytes)} (${need.bytes.toLocaleString('en-US')} bytes` +
+      ` for a batch of ${need.batch}) and this process may use ${bytesText(limit.bytes)} (${limit.basis})`,
+  );
+}
+
+/** A network built after its memory check, with the need it was checked for. */
+export interface CheckedNetwork {
+  net: Network;
+  need: MemoryNeed;
+}
+
+/**
  * Builds a network after checking its memory need for `batch` (E_MEMORY with the sizes when it
  * cannot fit); an allocation that fails all the same is reported with the same sizes.
  */
-export function createCheckedNetwork(spec: NetworkSpec, options: NetworkOptions, batch: number, what = 'the model'): Network {
+export function createCheckedNetwork(spec: NetworkSpec, options: NetworkOptions, batch: number, what = 'the model'): CheckedNetwork {
   const need = modelMemoryNeed(Network.inspect(spec), batch);
   const limit = memoryLimit();
   const problem = modelMemoryProblem(what, need, limit);
   if (problem) throw new SedjouleError('E_MEMORY', problem);
   try {
-    return Network.create(spec, options);
+    return { net: Network.create(spec, options), need };
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'E_MEMORY') throw error;
-    throw new SedjouleError(
-      'E_MEMORY',
-      `${what} could not be allocated: ${(error as Error).message}; it needs about ${bytesText(need.bytes)} (${need.bytes.toLocaleString('en-US')} bytes) and this process may use ${bytesText(limit.bytes)} (${limit.basis})`,
-    );
+    throw withMemorySizes(error, what, need, limit);
   }
 }

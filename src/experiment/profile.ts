@@ -105,7 +105,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileReport
     throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
   const { inputShape, clip } = clipInfo(options.frontend);
   const spec = modelRefSpec(options.model, { inputShape, classes: options.classes, seed: options.seed });
-  const net = createCheckedNetwork(
+  const { net } = createCheckedNetwork(
     spec,
     { threads: options.threads, device: options.device },
     1,

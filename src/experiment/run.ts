@@ -22,7 +22,7 @@ import { runFileStem, runKey, type RunConfig, type RunRecord, type Utilisation }
 import type { NetworkSpec } from '../spec.js';
 import { ensureFolder, writeJsonAtomic } from '../util/atomic.js';
 import { prepareData, type DataSettings, type PreparedData } from './data.js';
-import { createCheckedNetwork } from './memory-check.js';
+import { createCheckedNetwork, withMemorySizes, type MemoryNeed } from './memory-check.js';
 import { runPhase, testPhase, trainPhase } from './phases.js';
 import { provenance } from './provenance.js';
 import { resumeProgress, type ResumeProgress } from './resume-progress.js';
@@ -95,6 +95,9 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
   const key = runKey(config);
   const meter = options.energy.enabled ? Meter.start(options.energy.meter) : undefined;
   let net: Network | undefined;
+  // The model's checked memory need: a step that runs out of memory all the same says it.
+  const what = `${key} (${describeModelRef(config.model)})`;
+  let need: MemoryNeed | undefined;
   try {
     let idle: IdleBaseline | undefined;
     if (meter && options.energy.idleSeconds > 0) {
@@ -111,8 +114,11 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
       config.phases.some((p) => p === 'train' || p === 'test') ? config.batchSize : 1,
       config.phases.includes('run') ? config.runBatch : 1,
     );
-    const build = () =>
-      createCheckedNetwork(spec, { threads: config.threads, device: config.device }, batch, `${key} (${describeModelRef(config.model)})`);
+    const build = () => {
+      const checked = createCheckedNetwork(spec, { threads: config.threads, device: config.device }, batch, what);
+      need = checked.need;
+      return checked.net;
+    };
     net = build();
 
     const record: RunRecord['phases'] = { features: isPrepared(options.data) ? undefined : prepared.features };
@@ -265,6 +271,8 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
       startedAt,
       finishedAt: new Date().toISOString(),
     };
+  } catch (error) {
+    throw need ? withMemorySizes(error, what, need) : error;
   } finally {
     meter?.stop();
     net?.dispose();
