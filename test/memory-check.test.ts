@@ -104,5 +104,9 @@ describe('the memory check', () => {
     const real = memoryLimit();
     expect(real.bytes).toBeGreaterThan(0);
     expect(real.basis).toMatch(/physical memory|cgroup limit|memory available now/);
+    // A plan (a sweep's checks) does not depend on what is free at the moment it is made.
+    expect(memoryLimit({ availableNow: false }).basis).toMatch(
+      /^80% of [\d.]+ GiB of (physical memory|memory allowed to this process \(cgroup limit\))$/,
+    );
   });
 });

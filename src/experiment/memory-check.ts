@@ -7,8 +7,8 @@
  *
  * What the process may use: MEMORY_FRACTION of the physical memory, or of the cgroup's limit when
  * lower (a Slurm job or a container: memory.max of cgroup v2, memory.limit_in_bytes of v1, as
- * Node's process.constrainedMemory() reads them), and never more than the memory available now
- * (process.availableMemory(), the same limits less what is in use).
+ * Node's process.constrainedMemory() reads them), and for a run about to allocate never more than
+ * the memory available now (process.availableMemory(), the same limits less what is in use).
  */
 import os from 'node:os';
 
@@ -37,7 +37,12 @@ export function bytesText(bytes: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-export function memoryLimit(): MemoryLimit {
+/**
+ * What one model or data set may use. `availableNow` (the default, for a run about to allocate)
+ * also bounds it by the memory free at this moment; a plan made for later (a sweep's checks, a
+ * dry run) leaves that out, so it does not change with the machine's load when it is made.
+ */
+export function memoryLimit(options: { availableNow?: boolean } = {}): MemoryLimit {
   const physical = os.totalmem();
   // Unconstrained processes get 0 or a huge sentinel; only a real, lower limit counts.
   const constrained = process.constrainedMemory?.() ?? 0;
@@ -45,7 +50,7 @@ export function memoryLimit(): MemoryLimit {
   const total = limited ? constrained : physical;
   const share = Math.floor(total * MEMORY_FRACTION);
   const basis = `${Math.round(MEMORY_FRACTION * 100)}% of ${bytesText(total)} of ${limited ? 'memory allowed to this process (cgroup limit)' : 'physical memory'}`;
-  const available = process.availableMemory?.() ?? Infinity;
+  const available = options.availableNow === false ? Infinity : (process.availableMemory?.() ?? Infinity);
   if (available < share) return { bytes: available, basis: `memory available now (${basis} would be ${bytesText(share)})` };
   return { bytes: share, basis };
 }

@@ -50,7 +50,9 @@ function configurationLabel(c: SweepConfiguration): string {
 export async function checkConfigurations(
   def: SweepDefinition,
   data: SweepData,
-  limit = memoryLimit(),
+  // A plan for runs to come: checked against the machine's memory, not what is free right now
+  // (each run checks that again when it starts).
+  limit = memoryLimit({ availableNow: false }),
 ): Promise<Map<string, ConfigurationCheck>> {
   const ids = new Set<string>();
   for (const c of def.configurations) {
