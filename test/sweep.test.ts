@@ -445,7 +445,7 @@ describe('sedjoule sweep', () => {
     // 10^7 units: terabytes on a 128 x 64 input, more than any machine that runs these tests.
     const memory = refuse([GRID[1], { arch: 'mlp', layers: 1, width: 10_000_000 }], { input: '1,128,64' }, 1);
     expect(memory).toMatch(
-      /E_MEMORY: grid:2 \(entry 2 of grid.json: mlp 1x10000000 \(fixed\)\) needs at least [\d.]+ TiB \([\d,]+ bytes: parameters .* for a batch of 8\) but a configuration may use [\d.]+ GiB \(80% of [\d.]+ GiB of/,
+      /E_MEMORY: grid:2 \(entry 2 of grid.json: mlp 1x10000000 \(fixed\)\) needs at least [\d.]+ TiB \([\d,]+ bytes: parameters .* for a batch of 8\) but this process may use [\d.]+ GiB \(80% of [\d.]+ GiB of/,
     );
     // Every faulty configuration is listed at once.
     expect(
@@ -511,5 +511,10 @@ describe('sweep building blocks', () => {
   it('names the settings that differ', () => {
     expect(settingsDiff({ epochs: 2, seed: 1 }, { epochs: 1, seed: 1 }, 'x/sweep.json')).toEqual(['--epochs: 2 here, 1 in x/sweep.json']);
     expect(settingsDiff({ a: 1 }, { a: 1 }, 'f')).toEqual([]);
+    // Found by test/fuzz-records.test.ts: a damaged manifest's configuration without a model used to throw a TypeError.
+    const ours = { configurations: [{ id: 'grid:1', model: { kind: 'dcase-crnn' }, frontend: 'dcase' }] };
+    expect(settingsDiff(ours, { configurations: [{ id: 'grid:1', frontend: 'dcase' }] }, 'x/sweep.json')).toEqual([
+      'configurations: the 1st is grid:1 dcase-crnn on dcase here, grid:1 no model on dcase in x/sweep.json',
+    ]);
   });
 });

@@ -1,5 +1,8 @@
-// Files written atomically: the bytes go to a temporary file beside the target, which is flushed
-// to disk and renamed over the target, so a reader sees the old file or the new one, never half.
+// Files written atomically: the bytes go to a temporary file beside the target, every byte is
+// written (a short write is retried, a failed one is an error), the file is flushed to disk and
+// renamed over the target, and the folder is flushed so the rename itself survives a crash. A
+// reader sees the old file or the new one, never half; on a full disk (ENOSPC) or an I/O error the
+// temporary file is removed, the old file is left as it was, and the error names the target.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,12 +17,13 @@ class AtomicFileWriter {
   AtomicFileWriter(const AtomicFileWriter&) = delete;
   AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
 
-  void write(const void* data, size_t bytes);
-  void commit();  // flush, fsync, rename into place
+  void write(const void* data, size_t bytes);  // E_IO (naming the path) unless every byte is written
+  void commit();                               // fsync, close, rename into place, fsync the folder
 
  private:
   std::string path_, temp_;
-  void* file_ = nullptr;
+  int fd_ = -1;
+  uint64_t written_ = 0;
   bool committed_ = false;
 };
 

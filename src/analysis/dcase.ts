@@ -20,15 +20,14 @@
  * DCASE energies are CodeCarbon totals (CPU + GPU + RAM, whole machine, no idle subtraction), so the
  * report uses gross energy of all devices unless told otherwise.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
-import type { Phase, RunRecord } from '../records/run-record.js';
+import { trainingTotals, type Phase, type RunRecord } from '../records/run-record.js';
 import { DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE } from '../energy/carbon.js';
 import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { ensureFolder, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import {
   CODECARBON_COLUMNS,
   CODECARBON_LAYOUT_SOURCE,
@@ -276,9 +275,9 @@ export function macsPer10s(record: RunRecord): Macs10s {
     counted = forwardMacs(test.kernels);
     clips = test.result.samples;
     from = `the test phase's forward kernels, ${clips} clips`;
-  } else if (train && train.result.samples > 0) {
+  } else if (train && trainingTotals(train, record.data.train).samples > 0) {
     counted = forwardMacs(train.kernels);
-    clips = (train.result.samples / Math.max(1, train.result.epochs)) * (train.result.epochs + (train.result.resumedAfterEpoch ?? 0));
+    clips = trainingTotals(train, record.data.train).samples;
     from = `the train phase's forward kernels, ${clips} clip-passes`;
   }
   if (!counted || clips === 0) return none('the run has no phase with forward kernels');
@@ -629,7 +628,7 @@ export function dcaseMarkdown(report: DcaseReport): string {
 
 /** Writes dcase-report.json, dcase-report.md and emissions.csv into `dir`, each atomically. */
 export function writeDcaseReport(report: DcaseReport, dir: string): { json: string; markdown: string; csv: string } {
-  fs.mkdirSync(dir, { recursive: true });
+  ensureFolder(dir, 'report folder');
   const files = {
     json: path.join(dir, 'dcase-report.json'),
     markdown: path.join(dir, 'dcase-report.md'),

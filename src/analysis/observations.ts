@@ -6,7 +6,7 @@
  * for is kept with its reason, so it is listed as missing instead of disappearing or counting 0.
  */
 import type { EnergyWindow } from '../energy/types.js';
-import { PHASES, type Phase, type RunRecord } from '../records/run-record.js';
+import { PHASES, trainingTotals, type Phase, type RunRecord } from '../records/run-record.js';
 import { ARCHITECTURES } from '../models/families.js';
 import { windowEnergy, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 
@@ -104,13 +104,13 @@ export function phaseRuns(record: RunRecord): PhaseRun[] {
         : 'energy was not measured in this run';
     if (phase === 'train') {
       const t = record.phases.train!;
-      const epochsHere = t.result.epochs;
       const resumed = t.result.resumedAfterEpoch ?? 0;
+      const whole = trainingTotals(t, record.data.train);
+      samples = whole.samples;
       // A resumed run's ledger covers every epoch but its train window only the epochs after the
       // resume; the per-epoch windows cover them all, so they stand in for the phase window.
-      samples = epochsHere > 0 ? (t.result.samples / epochsHere) * (epochsHere + resumed) : t.result.samples;
       if (resumed > 0) {
-        const total = epochsHere + resumed;
+        const total = whole.epochs;
         if (t.epochEnergy.length === total) {
           windows = t.epochEnergy;
           durationS = t.epochEnergy.reduce((a, w) => a + w.durationS, 0);

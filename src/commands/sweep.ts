@@ -11,7 +11,7 @@ import type { Argv } from 'yargs';
 import { SedjouleError } from '../errors.js';
 import { runInterruptible } from '../experiment/run-interruptible.js';
 import { parseShard, shardText } from '../experiment/shard.js';
-import { bytesText } from '../experiment/sweep-check.js';
+import { bytesText } from '../experiment/memory-check.js';
 import { presetConfigurations, type SweepDefinition } from '../experiment/sweep-plan.js';
 import { planSweep, Sweep } from '../experiment/sweep.js';
 import { renderTable } from '../format/table.js';

@@ -15,6 +15,7 @@ import { ProgressBar } from '../format/progress.js';
 import { FeatureExtractor, type FrontendSpec } from '../frontend/extractor.js';
 import { totals } from '../ledger.js';
 import type { DataInfo, FeaturePhase } from '../records/run-record.js';
+import { checkArrayMemory } from './memory-check.js';
 
 export interface DataSettings {
   /** A dataset folder, 'random' (no audio), or undefined for the embedded synthetic set. */
@@ -46,6 +47,14 @@ export interface PreparedData {
 export async function prepareData(settings: DataSettings, meter?: Meter): Promise<PreparedData> {
   if (settings.data === 'random') {
     const shape = { inputShape: settings.randomInputShape, classes: settings.randomClasses, seed: settings.seed };
+    // The random set lives in memory: refused before its arrays are, when they cannot fit.
+    const clips = settings.trainClips + settings.testClips;
+    const size = settings.randomInputShape.reduce((a, b) => a * b, 1);
+    checkArrayMemory(
+      'the random data set',
+      clips * (size + settings.randomClasses),
+      `${settings.trainClips} + ${settings.testClips} clips of [${settings.randomInputShape}] float32 inputs and ${settings.randomClasses} targets each`,
+    );
     const train = randomLabelledSet({ ...shape, examples: settings.trainClips, split: 'train' });
     const test = randomLabelledSet({ ...shape, examples: settings.testClips, split: 'test' });
     return {

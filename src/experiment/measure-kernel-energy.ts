@@ -31,8 +31,9 @@ import { sig } from '../format/significant.js';
 import { ProgressBar } from '../format/progress.js';
 import { clipInfo } from '../frontend/clip.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
-import { modelRefSpec, type ModelRef } from '../models/presets.js';
-import { Network } from '../network.js';
+import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
+import type { Network } from '../network.js';
+import { createCheckedNetwork } from './memory-check.js';
 import { Random } from '../util/random.js';
 
 export interface KernelEnergyOptions {
@@ -154,7 +155,12 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
     if (o.updatePeriodMs !== undefined) meter.setUpdatePeriod(source.id, updatePeriodS);
     const { inputShape } = clipInfo(o.frontend);
     const spec = modelRefSpec(o.model, { inputShape, classes: o.classes, seed: o.seed });
-    net = Network.create(spec, { device: 'cuda', cudaDevice: o.cudaDevice });
+    ({ net } = createCheckedNetwork(
+      spec,
+      { device: 'cuda', cudaDevice: o.cudaDevice },
+      o.batch,
+      `${describeModelRef(o.model)} at batch ${o.batch}`,
+    ));
     const random = new Random(o.seed);
     const x = Float32Array.from({ length: o.batch * inputShape.reduce((a, b) => a * b, 1) }, () => random.normal());
     const y = Float32Array.from({ length: o.batch * net.outputShape.reduce((a, b) => a * b, 1) }, () => (random.next() < 0.3 ? 1 : 0));

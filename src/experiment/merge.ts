@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { ensureFolder, writeFileAtomic } from '../util/atomic.js';
 import { readRecord, recordFiles, writeManifest } from './sweep-folder.js';
 import { manifestPath, readManifest, recordFile, type Shard, type SweepManifest, type SweepRecord } from '../records/sweep-manifest.js';
 import { settingsDiff } from './sweep-plan.js';
@@ -75,11 +75,14 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
   for (const folder of [out, ...inputs]) {
     for (const rel of recordFiles(folder)) {
       const file = path.join(folder, rel);
-      const text = fs.readFileSync(file, 'utf8');
+      let text = '';
       let key: string | undefined;
       try {
-        key = (JSON.parse(text) as SweepRecord).key;
+        text = fs.readFileSync(file, 'utf8');
+        const value = JSON.parse(text) as SweepRecord | null;
+        key = typeof value?.key === 'string' ? value.key : undefined;
       } catch {
+        // Unreadable or not JSON: listed below as not a run record, like any other stranger.
         key = undefined;
       }
       const state = key && keys.has(key) ? readRecord(file, key, reference.id) : undefined;
@@ -108,7 +111,7 @@ export function mergeSweeps(out: string, inputs: string[]): MergeReport {
   }
 
   let copied = 0;
-  fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
+  ensureFolder(path.join(out, 'runs'), 'results folder');
   for (const [key, record] of found) {
     const target = path.join(out, recordFile(key));
     if (path.resolve(record.file) === path.resolve(target)) continue;

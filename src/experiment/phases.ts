@@ -36,10 +36,11 @@ export async function trainPhase(
     startEpoch?: number;
     /**
      * Called before and after each epoch (1-based), e.g. to open and close energy windows; the
-     * end hook is awaited (a checkpoint is written there).
+     * end hook is awaited (a checkpoint is written there) and told the steps, samples and seconds
+     * of this call so far.
      */
     onEpochStart?: (epoch: number) => void;
-    onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>;
+    onEpochEnd?: (epoch: number, loss: number, sofar: { steps: number; samples: number; seconds: number }) => void | Promise<void>;
   },
 ): Promise<TrainResult> {
   net.resetLedger();
@@ -63,7 +64,7 @@ export async function trainPhase(
       options.progress?.(steps, total, `epoch ${epoch + 1}/${options.epochs} loss ${(sum / count).toFixed(4)}`);
     }
     epochLoss.push(sum / count);
-    await options.onEpochEnd?.(epoch + 1, sum / count);
+    await options.onEpochEnd?.(epoch + 1, sum / count, { steps, samples, seconds: (performance.now() - start) / 1000 });
   }
   return {
     epochs: options.epochs - startEpoch,

@@ -12,15 +12,13 @@
  * end that keeps only the first frames of a clip (toolbox: 64 frames, 0.37 s) gives the cost of
  * one window; the 10 s figure then assumes the model runs on consecutive windows, and says so.
  */
-import os from 'node:os';
-
 import { SedjouleError } from '../errors.js';
 import { clipInfo, DCASE_AUDIO_SECONDS, type ClipInfo } from '../frontend/clip.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import { totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
 import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
-import { Network, type NetworkDescription } from '../network.js';
 import { Random } from '../util/random.js';
+import { createCheckedNetwork } from './memory-check.js';
 
 export interface ProfileOptions {
   model: ModelRef;
@@ -102,26 +100,17 @@ function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
   return [...layers.values()];
 }
 
-function checkMemory(description: NetworkDescription): void {
-  const m = description.memory;
-  const need = m.parameterBytes + m.gradientBytes + m.optimizerStateBytes + m.activationBytesPerSample;
-  // Refused before allocating: a width that cannot fit should say so, not die in the allocator.
-  if (need > os.totalmem()) {
-    const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-    throw new SedjouleError(
-      'E_MEMORY',
-      `this model needs about ${gib(need)} GiB (parameters, gradients, optimiser state, activations of one clip); the machine has ${gib(os.totalmem())} GiB`,
-    );
-  }
-}
-
 export async function runProfile(options: ProfileOptions): Promise<ProfileReport> {
   if (!Number.isInteger(options.classes) || options.classes < 1)
     throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
   const { inputShape, clip } = clipInfo(options.frontend);
   const spec = modelRefSpec(options.model, { inputShape, classes: options.classes, seed: options.seed });
-  checkMemory(Network.inspect(spec));
-  const net = Network.create(spec, { threads: options.threads, device: options.device });
+  const { net } = createCheckedNetwork(
+    spec,
+    { threads: options.threads, device: options.device },
+    1,
+    `${describeModelRef(options.model)} (one training step at batch 1)`,
+  );
   try {
     const size = inputShape.reduce((a, b) => a * b, 1);
     const random = new Random(options.seed);

@@ -8,22 +8,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { Dataset } from '../data/dataset.js';
+import { batchCount, type Dataset } from '../data/dataset.js';
 import { Meter } from '../energy/meter.js';
 import type { EnergySettings } from '../energy/settings.js';
 import type { EnergyTrace, EnergyWindow, IdleBaseline } from '../energy/types.js';
 import { SedjouleError } from '../errors.js';
 import { ProgressBar } from '../format/progress.js';
-import { mergeLedgers, totals, type LedgerRow } from '../ledger.js';
+import { mergeLedgers, totals } from '../ledger.js';
 import { taggingMetrics } from '../metrics/tagging.js';
 import { describeModelRef, modelRefSpec } from '../models/presets.js';
-import { Network } from '../network.js';
+import type { Network } from '../network.js';
 import { runFileStem, runKey, type RunConfig, type RunRecord, type Utilisation } from '../records/run-record.js';
 import type { NetworkSpec } from '../spec.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { ensureFolder, writeJsonAtomic } from '../util/atomic.js';
 import { prepareData, type DataSettings, type PreparedData } from './data.js';
+import { createCheckedNetwork, withMemorySizes, type MemoryNeed } from './memory-check.js';
 import { runPhase, testPhase, trainPhase } from './phases.js';
 import { provenance } from './provenance.js';
+import { resumeProgress, type ResumeProgress } from './resume-progress.js';
 
 export interface RunOptions {
   /** Data prepared once for several runs, or the settings to prepare it for this run. */
@@ -34,6 +36,11 @@ export interface RunOptions {
   checkpointDir?: string;
   /** Continue from the checkpoint in checkpointDir when there is one for this run. */
   resume?: boolean;
+  /**
+   * Told of damaged files set aside (a corrupt checkpoint or progress file, the run restarting),
+   * one line each; default: written to stderr.
+   */
+  onProblem?: (line: string) => void;
 }
 
 function utilisationOf(window: EnergyWindow | undefined): Utilisation {
@@ -79,17 +86,6 @@ function targetsOf(dataset: Dataset): Float32Array {
   return out;
 }
 
-/** What a checkpointed run keeps beside its checkpoint, to resume with its history. */
-interface ResumeProgress {
-  key: string;
-  spec: string;
-  epochsDone: number;
-  epochLoss: number[];
-  epochEnergy: EnergyWindow[];
-  ledger: LedgerRow[];
-  seconds: number;
-}
-
 function isPrepared(data: PreparedData | DataSettings): data is PreparedData {
   return 'train' in data && 'info' in data;
 }
@@ -99,6 +95,9 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
   const key = runKey(config);
   const meter = options.energy.enabled ? Meter.start(options.energy.meter) : undefined;
   let net: Network | undefined;
+  // The model's checked memory need: a step that runs out of memory all the same says it.
+  const what = `${key} (${describeModelRef(config.model)})`;
+  let need: MemoryNeed | undefined;
   try {
     let idle: IdleBaseline | undefined;
     if (meter && options.energy.idleSeconds > 0) {
@@ -110,25 +109,61 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
 
     const spec = modelRefSpec(config.model, { inputShape: info.inputShape, classes: info.classes.length, seed: config.seed });
     spec.optimizer = { ...(spec.optimizer ?? { type: 'adam' }), lr: config.lr } as NetworkSpec['optimizer'];
-    net = Network.create(spec, { threads: config.threads, device: config.device });
+    // The largest batch the phases run: train and test at --batch, the run phase at --run-batch.
+    const batch = Math.max(
+      config.phases.some((p) => p === 'train' || p === 'test') ? config.batchSize : 1,
+      config.phases.includes('run') ? config.runBatch : 1,
+    );
+    const build = () => {
+      const checked = createCheckedNetwork(spec, { threads: config.threads, device: config.device }, batch, what);
+      need = checked.need;
+      return checked.net;
+    };
+    net = build();
 
     const record: RunRecord['phases'] = { features: isPrepared(options.data) ? undefined : prepared.features };
+    if (options.checkpointDir) ensureFolder(options.checkpointDir, 'checkpoint folder');
     const checkpoint = options.checkpointDir ? path.join(options.checkpointDir, `${runFileStem(key)}.ckpt`) : undefined;
     const progressFile = checkpoint ? `${checkpoint}.progress.json` : undefined;
 
     if (config.phases.includes('train')) {
       let resumed: ResumeProgress | undefined;
-      if (options.resume && progressFile && fs.existsSync(progressFile)) {
-        const saved = JSON.parse(fs.readFileSync(progressFile, 'utf8')) as ResumeProgress;
+      if (options.resume && checkpoint && progressFile) {
+        const found = await resumeProgress(net, {
+          key,
+          spec: JSON.stringify(spec),
+          epochs: config.epochs,
+          checkpoint,
+          progressFile,
+          report: options.onProblem ?? ((line) => process.stderr.write(`${line}\n`)),
+        });
+        if (found.damaged) {
+          // A failed load may have changed some weights: start from a network built afresh.
+          net.dispose();
+          net = build();
+        }
+        resumed = found.progress;
         // epochsDone == epochs: stopped after training, in test or run; resume with the trained
         // weights (zero epochs left) instead of training again.
-        if (saved.key === key && saved.spec === JSON.stringify(spec) && saved.epochsDone <= config.epochs) {
-          await net.loadCheckpoint(checkpoint!);
-          resumed = saved;
-          if (options.progress) process.stderr.write(`${key}: resuming after epoch ${saved.epochsDone}\n`);
-        }
+        if (resumed && options.progress) process.stderr.write(`${key}: resuming after epoch ${resumed.epochsDone}\n`);
       }
-      const history = resumed ?? { key, spec: JSON.stringify(spec), epochsDone: 0, epochLoss: [], epochEnergy: [], ledger: [], seconds: 0 };
+      const fresh: ResumeProgress = {
+        key,
+        spec: JSON.stringify(spec),
+        epochsDone: 0,
+        epochLoss: [],
+        epochEnergy: [],
+        ledger: [],
+        seconds: 0,
+      };
+      const history = resumed ?? fresh;
+      // Steps and samples of the epochs before the resume (progress files written before they
+      // were kept: every epoch is one pass over the same training set).
+      const before = {
+        steps: history.steps ?? history.epochsDone * batchCount(train, config.batchSize),
+        samples: history.samples ?? history.epochsDone * train.size,
+        seconds: history.seconds,
+      };
       const bar = new ProgressBar(`${key} train`, options.progress);
       meter?.begin('train');
       const trained = await trainPhase(net, train, {
@@ -138,7 +173,7 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
         startEpoch: history.epochsDone,
         progress: (d, t, detail) => bar.update(d, t, detail),
         onEpochStart: (epoch) => meter?.begin(`epoch-${epoch}`),
-        onEpochEnd: async (epoch, loss) => {
+        onEpochEnd: async (epoch, loss, sofar) => {
           const window = meter?.end(`epoch-${epoch}`);
           history.epochLoss.push(loss);
           if (window) history.epochEnergy.push(window);
@@ -146,20 +181,34 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
           // Checkpoint first, then the progress that points at it: a crash between the two
           // resumes from the previous epoch, never from a checkpoint the progress does not match.
           await net!.saveCheckpoint(checkpoint);
-          writeJsonAtomic(progressFile, {
+          const progress: ResumeProgress = {
             ...history,
             epochsDone: epoch,
             ledger: mergeLedgers(history.ledger, net!.ledger()),
-            seconds: history.seconds,
-          });
+            seconds: before.seconds + sofar.seconds,
+            steps: before.steps + sofar.steps,
+            samples: before.samples + sofar.samples,
+          };
+          writeJsonAtomic(progressFile, progress);
         },
       });
       const energy = meter?.end('train');
       bar.finish();
-      const { ledger, ...result } = trained;
+      const { ledger, ...session } = trained;
       const kernels = mergeLedgers(history.ledger, ledger);
       record.train = {
-        result: { ...result, allEpochLoss: history.epochLoss, resumedAfterEpoch: resumed?.epochsDone ?? 0 },
+        // The whole run's epochs, steps, samples and time (every session of a resumed run), and
+        // this process's share apart: the ledger and the epoch windows cover the whole run too.
+        result: {
+          ...session,
+          epochs: config.epochs,
+          steps: before.steps + session.steps,
+          samples: before.samples + session.samples,
+          seconds: before.seconds + session.seconds,
+          allEpochLoss: history.epochLoss,
+          resumedAfterEpoch: resumed?.epochsDone ?? 0,
+          session: { epochs: session.epochs, steps: session.steps, samples: session.samples, seconds: session.seconds },
+        },
         epochEnergy: history.epochEnergy,
         kernels,
         totals: totals(kernels),
@@ -222,6 +271,8 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
       startedAt,
       finishedAt: new Date().toISOString(),
     };
+  } catch (error) {
+    throw need ? withMemorySizes(error, what, need) : error;
   } finally {
     meter?.stop();
     net?.dispose();

@@ -2,73 +2,15 @@
  * The checks a sweep makes before it runs anything: the protocol's numbers, then every
  * configuration built on its front end's input shape and inspected (Network.inspect builds the
  * layer shapes and counts without taking the parameters' memory), and its memory need against
- * what this machine can give. A sweep that would fail at its 40th configuration after hours of
+ * what this machine can give (src/experiment/memory-check.ts). A sweep that would fail at its 40th configuration after hours of
  * work fails here instead, naming every configuration at fault.
  */
-import os from 'node:os';
-
 import { SedjouleError, errorCode, type ErrorCode } from '../errors.js';
 import { modelRefSpec } from '../models/presets.js';
 import { Network, type NetworkDescription } from '../network.js';
+import { memoryLimit, modelMemoryNeed, modelMemoryProblem, type MemoryNeed } from './memory-check.js';
 import { dataKey, dataSettingsFor, expectedShape, shapeOf, type DataShape, type SweepData } from './sweep-data.js';
 import type { SweepConfiguration, SweepDefinition, SweepProtocol } from './sweep-plan.js';
-
-/**
- * The share of memory one configuration may need by the estimate below. The estimate is a lower
- * bound (layer outputs and their gradients, not the kernels' scratch buffers, the feature cache's
- * pages, Node's heap or the rest of the machine), so the remaining fifth is kept for those.
- */
-const MEMORY_FRACTION = 0.8;
-
-export interface MemoryLimit {
-  bytes: number;
-  /** Where the limit comes from, for messages. */
-  basis: string;
-}
-
-/** MEMORY_FRACTION of physical memory, or of the cgroup limit (a Slurm or container allocation) when lower. */
-function memoryLimit(): MemoryLimit {
-  const physical = os.totalmem();
-  // Unconstrained processes get 0 or a huge sentinel; only a real, lower limit counts.
-  const constrained = process.constrainedMemory?.() ?? 0;
-  const limited = constrained > 0 && constrained < physical;
-  const total = limited ? constrained : physical;
-  return {
-    bytes: Math.floor(total * MEMORY_FRACTION),
-    basis: `${Math.round(MEMORY_FRACTION * 100)}% of ${bytesText(total)} of ${limited ? 'memory allowed to this process (cgroup limit)' : 'physical memory'}`,
-  };
-}
-
-export interface MemoryNeed {
-  bytes: number;
-  parameterBytes: number;
-  gradientBytes: number;
-  optimizerStateBytes: number;
-  activationBytes: number;
-  /** The largest batch of the phases run (train and test: --batch; run: --run-batch). */
-  batch: number;
-}
-
-function memoryNeed(description: NetworkDescription, batch: number): MemoryNeed {
-  const m = description.memory;
-  const activationBytes = batch * m.activationBytesPerSample;
-  return {
-    bytes: m.parameterBytes + m.gradientBytes + m.optimizerStateBytes + activationBytes,
-    parameterBytes: m.parameterBytes,
-    gradientBytes: m.gradientBytes,
-    optimizerStateBytes: m.optimizerStateBytes,
-    activationBytes,
-    batch,
-  };
-}
-
-export function bytesText(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes,
-    u = 0;
-  while (v >= 1024 && u < units.length - 1) ((v /= 1024), ++u);
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
 
 export interface ConfigurationCheck {
   id: string;
@@ -108,7 +50,9 @@ function configurationLabel(c: SweepConfiguration): string {
 export async function checkConfigurations(
   def: SweepDefinition,
   data: SweepData,
-  limit = memoryLimit(),
+  // A plan for runs to come: checked against the machine's memory, not what is free right now
+  // (each run checks that again when it starts).
+  limit = memoryLimit({ availableNow: false }),
 ): Promise<Map<string, ConfigurationCheck>> {
   const ids = new Set<string>();
   for (const c of def.configurations) {
@@ -138,15 +82,10 @@ export async function checkConfigurations(
       problems.push({ code, message: `${configurationLabel(c)} on input [${shape.inputShape}]: ${code}: ${(error as Error).message}` });
       continue;
     }
-    const memory = memoryNeed(description, batch);
-    if (memory.bytes > limit.bytes) {
-      problems.push({
-        code: 'E_MEMORY',
-        message:
-          `${configurationLabel(c)} needs at least ${bytesText(memory.bytes)} (${memory.bytes.toLocaleString('en-US')} bytes: ` +
-          `parameters ${bytesText(memory.parameterBytes)}, gradients ${bytesText(memory.gradientBytes)}, optimiser state ${bytesText(memory.optimizerStateBytes)}, ` +
-          `activations ${bytesText(memory.activationBytes)} for a batch of ${batch}) but a configuration may use ${bytesText(limit.bytes)} (${limit.basis})`,
-      });
+    const memory = modelMemoryNeed(description, batch);
+    const problem = modelMemoryProblem(configurationLabel(c), memory, limit);
+    if (problem) {
+      problems.push({ code: 'E_MEMORY', message: problem });
       continue;
     }
     checks.set(c.id, { id: c.id, inputShape: shape.inputShape, classes: shape.classes, params: description.parameters, memory });

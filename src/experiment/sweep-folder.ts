@@ -1,7 +1,8 @@
 /**
  * Writing a sweep's results folder (its layout and manifest format: src/records/sweep-manifest.ts).
  * Every file is written to a temporary name and renamed, so a record that exists is complete: a
- * record file that parses, names its run and its sweep is a finished run. This module reads and
+ * record file that is a complete run record (src/records/validate-record.ts, the rule the analyses
+ * use too) and names its run and its sweep is a finished run. This module reads and
  * writes these files and decides whether a folder may be written: a folder holding a sweep is
  * continued only with --resume, and only when its settings are this sweep's.
  */
@@ -10,6 +11,7 @@ import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { readFolder } from '../util/read-folder.js';
 import {
   manifestPath,
   readManifest,
@@ -22,6 +24,7 @@ import {
   type SweepRecord,
   type SweepSettings,
 } from '../records/sweep-manifest.js';
+import { checkRunRecord } from '../records/validate-record.js';
 import { settingsDiff } from './sweep-plan.js';
 import { shardText } from './shard.js';
 
@@ -45,7 +48,7 @@ export function writeManifest(out: string, manifest: SweepManifest): void {
 
 export type RecordState = { state: 'done'; record: SweepRecord } | { state: 'absent' } | { state: 'corrupt'; reason: string };
 
-/** A record file is a finished run when it parses and names this run of this sweep. */
+/** A record file is a finished run when it is a complete run record and names this run of this sweep. */
 export function readRecord(file: string, key: string, sweepId: string): RecordState {
   let text: string;
   try {
@@ -54,13 +57,16 @@ export function readRecord(file: string, key: string, sweepId: string): RecordSt
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
     return { state: 'corrupt', reason: `unreadable: ${(error as Error).message}` };
   }
-  let record: SweepRecord;
+  let value: unknown;
   try {
-    record = JSON.parse(text) as SweepRecord;
+    value = JSON.parse(text);
   } catch (error) {
     return { state: 'corrupt', reason: `not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}` };
   }
-  if (!record || record.format !== 'sedjoule-run') return { state: 'corrupt', reason: "not a run record (format is not 'sedjoule-run')" };
+  // The same rule as the analyses': a record they would reject is not a finished run.
+  const checked = checkRunRecord(value);
+  if (!checked.ok) return { state: 'corrupt', reason: checked.reason };
+  const record = checked.record as SweepRecord;
   if (record.key !== key) return { state: 'corrupt', reason: `holds run ${JSON.stringify(record.key)}, not ${key}` };
   if (record.sweep?.id !== sweepId)
     return { state: 'corrupt', reason: `belongs to sweep ${JSON.stringify(record.sweep?.id)}, not ${sweepId}` };
@@ -71,8 +77,7 @@ export function readRecord(file: string, key: string, sweepId: string): RecordSt
 export function recordFiles(out: string): string[] {
   const dir = path.join(out, RUNS_DIR);
   if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
+  return readFolder(dir, 'runs folder')
     .filter((name) => name.endsWith('.json') && !name.includes('.tmp-'))
     .sort()
     .map((name) => path.join(RUNS_DIR, name));

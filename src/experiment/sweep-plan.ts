@@ -141,7 +141,13 @@ function configurationsDiff(ours: ConfigurationSetting[], theirs: ConfigurationS
   const first = ours.findIndex((c, i) => JSON.stringify(c) !== JSON.stringify(theirs[i]));
   const a = ours[first],
     b = theirs[first];
-  const text = (c: ConfigurationSetting) => `${c.id} ${describeModelRef(c.model)} on ${c.frontend}`;
+  // The other side comes from a file that may be damaged: a model that is not a model reference is shown as it is.
+  const text = (c: ConfigurationSetting) => {
+    const model = c.model as { kind?: unknown; config?: unknown } | undefined;
+    const readable =
+      model?.kind === 'dcase-crnn' || (model?.kind === 'family' && typeof model.config === 'object' && model.config !== null);
+    return `${c.id} ${readable ? describeModelRef(c.model) : (JSON.stringify(c.model) ?? 'no model')} on ${c.frontend}`;
+  };
   return `the ${first + 1}${ordinal(first + 1)} is ${text(a)} here, ${text(b)} in ${theirName}`;
 }
 

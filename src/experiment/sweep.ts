@@ -12,7 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { SedjouleError, errorCode } from '../errors.js';
 import { ProgressBar } from '../format/progress.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { ensureFolder, writeJsonAtomic } from '../util/atomic.js';
+import { moveAside } from '../util/move-aside.js';
+import { readFolder } from '../util/read-folder.js';
 import type { PreparedData } from './data.js';
 import { provenance } from './provenance.js';
 import { runExperiment } from './run.js';
@@ -181,6 +183,12 @@ export class Sweep {
     if (this.options.progress) process.stderr.write(`${line}\n`);
   }
 
+  /** Something found and dealt with (a damaged file set aside): kept in the manifest, and always said on stderr. */
+  private problem(line: string): void {
+    this.manifest.problems.push(line);
+    process.stderr.write(`sweep: ${line}\n`);
+  }
+
   private get out(): string {
     if (!this.options.out) throw new SedjouleError('E_USAGE', 'name the results folder with --out');
     return this.options.out;
@@ -188,20 +196,17 @@ export class Sweep {
 
   private prepareFolder(): void {
     const out = this.out;
-    fs.mkdirSync(path.join(out, 'runs'), { recursive: true });
-    fs.mkdirSync(path.join(out, CHECKPOINTS_DIR), { recursive: true });
+    ensureFolder(path.join(out, 'runs'), 'results folder');
+    ensureFolder(path.join(out, CHECKPOINTS_DIR), 'results folder');
     for (const { run, reason } of this.corrupt) {
-      const file = path.join(out, run.record);
-      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      fs.renameSync(file, aside);
-      const problem = `${run.record}: ${reason}; moved to ${path.relative(out, aside)} and the run is redone`;
-      this.manifest.problems.push(problem);
-      this.note(`sweep: ${problem}`);
+      const aside = moveAside(path.join(out, run.record));
+      this.problem(`${run.record}: ${reason}; moved to ${path.relative(out, aside)} and the run is redone`);
     }
     // Temporary files of a writer killed mid-write: never a record, safe to remove once no
     // process of this sweep runs here (this one has just claimed the folder).
     for (const dir of [out, path.join(out, 'runs')]) {
-      for (const name of fs.readdirSync(dir)) if (name.includes('.json.tmp-')) fs.rmSync(path.join(dir, name), { force: true });
+      for (const name of readFolder(dir, 'results folder'))
+        if (name.includes('.json.tmp-')) fs.rmSync(path.join(dir, name), { force: true });
     }
     this.save();
   }
@@ -258,6 +263,7 @@ export class Sweep {
           progress: this.options.progress,
           checkpointDir,
           resume: this.options.resume,
+          onProblem: (line) => this.problem(line),
         });
         const full: SweepRecord = {
           ...record,

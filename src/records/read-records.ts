@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SedjouleError } from '../errors.js';
+import { readFolder } from '../util/read-folder.js';
 import type { RunRecord } from './run-record.js';
+import { checkRunRecord } from './validate-record.js';
 import { RUNS_DIR } from './sweep-manifest.js';
 
 export interface LoadedRecords {
@@ -25,17 +27,10 @@ export function recordFiles(target: string): string[] {
   if (fs.statSync(target).isFile()) return [target];
   const runs = path.join(target, RUNS_DIR);
   const dir = fs.existsSync(runs) && fs.statSync(runs).isDirectory() ? runs : target;
-  return fs
-    .readdirSync(dir)
+  return readFolder(dir, 'results folder')
     .filter((name) => name.endsWith('.json'))
     .sort()
     .map((name) => path.join(dir, name));
-}
-
-function isRunRecord(value: unknown): value is RunRecord {
-  if (!value || typeof value !== 'object') return false;
-  const v = value as Partial<RunRecord>;
-  return v.format === 'sedjoule-run' && typeof v.key === 'string' && !!v.config && !!v.model && !!v.phases;
 }
 
 /** Every run record under the given paths; a key seen twice keeps its first file. */
@@ -51,18 +46,19 @@ export function loadRunRecords(targets: string | string[]): LoadedRecords {
         out.skipped.push({ file, reason: `not readable JSON: ${(error as Error).message}` });
         continue;
       }
-      if (!isRunRecord(value)) {
-        // sweep.json and other files beside the records are not errors, but say why they were left.
-        const format = value && typeof value === 'object' && 'format' in value ? String((value as { format: unknown }).format) : 'none';
-        out.skipped.push({ file, reason: `not a sedjoule run record (format: ${format})` });
+      // sweep.json and other files beside the records are not errors, but say why they were left.
+      const checked = checkRunRecord(value);
+      if (!checked.ok) {
+        out.skipped.push({ file, reason: checked.reason });
         continue;
       }
-      if (out.files[value.key]) {
-        out.skipped.push({ file, reason: `duplicate run key ${value.key} (kept ${out.files[value.key]})` });
+      const record = checked.record;
+      if (out.files[record.key]) {
+        out.skipped.push({ file, reason: `duplicate run key ${record.key} (kept ${out.files[record.key]})` });
         continue;
       }
-      out.files[value.key] = file;
-      out.records.push(value);
+      out.files[record.key] = file;
+      out.records.push(record);
     }
   }
   if (out.records.length === 0) {

@@ -101,12 +101,20 @@ export interface PhaseRecord {
   utilisation: Utilisation;
 }
 
+/**
+ * In a record, `epochs`, `steps`, `samples` and `seconds` are the whole run's, over every session
+ * of a resumed run (as its ledger and epoch windows are), and `session` is this process's share.
+ * Records written before `session` existed counted this process's share only: read the whole
+ * run's figures of any record with trainingTotals().
+ */
 export interface TrainPhaseRecord extends PhaseRecord {
   result: TrainSummary & {
     /** Loss of every epoch of the run, including epochs done before a resume. */
     allEpochLoss: number[];
     /** Epochs done before this process resumed the run (0 when not resumed). */
     resumedAfterEpoch: number;
+    /** What this process ran (after `resumedAfterEpoch` epochs); absent in records of earlier versions. */
+    session?: { epochs: number; steps: number; samples: number; seconds: number };
   };
   /** Energy windows of every epoch, including those before a resume. */
   epochEnergy: EnergyWindow[];
@@ -156,4 +164,17 @@ export function runKey(config: Pick<RunConfig, 'id' | 'repeat'>): string {
 /** A file name for a run key: letters, digits, '.', '_' and '-'. */
 export function runFileStem(key: string): string {
   return key.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/**
+ * The whole run's training epochs and samples, for records of any version: earlier versions kept
+ * only the last session's figures, so the epochs before a resume are added back (each one pass
+ * over the training set, `trainExamples` clips, when the last session ran no epoch to measure it).
+ */
+export function trainingTotals(train: TrainPhaseRecord, trainExamples: number): { epochs: number; samples: number } {
+  const r = train.result;
+  if (r.session) return { epochs: r.epochs, samples: r.samples };
+  const before = r.resumedAfterEpoch ?? 0;
+  const perEpoch = r.epochs > 0 ? r.samples / r.epochs : trainExamples;
+  return { epochs: r.epochs + before, samples: r.samples + perEpoch * before };
 }

@@ -124,8 +124,34 @@ export function readManifest(file: string): SweepManifest {
     throw new SedjouleError('E_IO', `cannot read the sweep manifest ${file}: ${(error as Error).message}`);
   }
   const m = value as Partial<SweepManifest> | null;
-  if (!m || m.format !== 'sedjoule-sweep' || typeof m.id !== 'string' || !Array.isArray(m.runs) || typeof m.settings !== 'object') {
+  if (!m || m.format !== 'sedjoule-sweep' || typeof m.id !== 'string' || !Array.isArray(m.runs) || !isObject(m.settings)) {
     throw new SedjouleError('E_DATA', `${file} is not a sedjoule sweep manifest (format 'sedjoule-sweep' with id, settings and runs)`);
   }
+  const problem = manifestProblem(m);
+  if (problem) throw new SedjouleError('E_DATA', `${file} is a damaged sweep manifest: ${problem}`);
   return m as SweepManifest;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What a manifest that names itself one holds wrong, in the fields a resumed sweep carries on. */
+function manifestProblem(m: Partial<SweepManifest>): string | undefined {
+  const bad = m.runs!.findIndex((r) => !isObject(r) || typeof r.key !== 'string' || typeof r.status !== 'string');
+  if (bad >= 0) return `runs[${bad}] must be an object with a key and a status`;
+  if (
+    m.shard !== undefined &&
+    m.shard !== null &&
+    !(isObject(m.shard) && Number.isInteger(m.shard.index) && Number.isInteger(m.shard.count))
+  )
+    return 'shard must be null or {index, count}';
+  if (m.problems !== undefined && !(Array.isArray(m.problems) && m.problems.every((p) => typeof p === 'string')))
+    return 'problems must be a list of strings';
+  if (m.sessions !== undefined && !(Array.isArray(m.sessions) && m.sessions.every(isObject))) return 'sessions must be a list of objects';
+  if (m.data !== undefined && !isObject(m.data)) return 'data must be an object';
+  if (
+    m.settings!.configurations !== undefined &&
+    !(Array.isArray(m.settings!.configurations) && m.settings!.configurations.every(isObject))
+  )
+    return 'settings.configurations must be a list of objects';
+  return undefined;
 }

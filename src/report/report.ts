@@ -13,7 +13,7 @@ import { loadRunRecords, type LoadedRecords } from '../records/read-records.js';
 import { PHASES, type RunRecord } from '../records/run-record.js';
 import { readManifest, MANIFEST_FILE, type SweepManifest } from '../records/sweep-manifest.js';
 import { packageVersion } from '../version.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { ensureFolder, writeFileAtomic } from '../util/atomic.js';
 import { caveatsTable, fitsTable, missingTable, trainTestTable } from './analysis-tables.js';
 import { METHOD_TEXT } from './energy-label.js';
 import { energyPanels, PANEL_VARIABLES } from './energy-panels.js';
@@ -284,7 +284,7 @@ export function buildReport(paths: string | string[], options: ReportOptions = {
 /** Writes the page and, next to it, runs.csv and kernels.csv (each atomically). Returns their paths. */
 export function writeReport(report: BuiltReport, htmlFile: string): { html: string; runsCsv: string; kernelsCsv: string } {
   const dir = path.dirname(path.resolve(htmlFile));
-  fs.mkdirSync(dir, { recursive: true });
+  ensureFolder(dir, 'report folder');
   const files = { html: path.resolve(htmlFile), runsCsv: path.join(dir, RUNS_CSV), kernelsCsv: path.join(dir, KERNELS_CSV) };
   writeFileAtomic(files.runsCsv, report.runsCsv);
   writeFileAtomic(files.kernelsCsv, report.kernelsCsv);
