@@ -32,13 +32,23 @@ const std::string& cudaParityUnavailableReason() {
   return reason;
 }
 
+// The stream the CUDA passes share: created on first use, destroyed by main with its workspace,
+// so that every allocation is freed before exit (LeakSanitizer checks).
+namespace {
+CudaStream createdStream = nullptr;
+}
+
 CudaStream testStream() {
   if constexpr (kCudaBuilt) {
-    static CudaStream stream = cuda::createStream(0);
+    static CudaStream stream = createdStream = cuda::createStream(0);
     return stream;
   } else {
     return nullptr;
   }
+}
+
+void destroyTestStream() {
+  if constexpr (kCudaBuilt) cuda::destroyStream(createdStream);
 }
 
 int64_t& cudaParityChecks() {
@@ -92,6 +102,7 @@ int main(int argc, char** argv) {
       std::printf("cuda parity: skipped (%s)\n", sj::testing::cudaParityUnavailableReason().c_str());
     }
   }
+  sj::testing::destroyTestStream();
   if (!list && run == 0) {
     std::printf("no test matches '%s'\n", filter.c_str());
     return 1;

@@ -15,6 +15,11 @@
 
 #include "cuda_runtime.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 struct CUstream_st {
   bool capturing = false;
   cudaGraph_t graph = nullptr;
@@ -99,6 +104,8 @@ struct Fiber {
 
 struct BlockRun {
   ucontext_t scheduler;
+  const void* schedulerStack = nullptr;  // the thread's own stack (for AddressSanitizer)
+  size_t schedulerStackBytes = 0;
   std::vector<Fiber> fibers;
   Fiber* current = nullptr;
   const std::function<void()>* body = nullptr;
@@ -118,9 +125,28 @@ unsigned char* stacks() {
   return base;
 }
 
+// Switches between a fiber and the scheduler. AddressSanitizer follows one stack per thread, so
+// each switch tells it which stack comes next (sanitizer/common_interface_defs.h): it then keeps the
+// stacks' shadow memory and fake frames (detect_stack_use_after_return) apart. A fiber that has
+// finished passes finished, which frees its fake frames, for it never resumes.
+void switchContext(ucontext_t* from, ucontext_t* to, const void* toStack, size_t toStackBytes, bool finished = false) {
+#if defined(__SANITIZE_ADDRESS__)
+  void* fakeStack = nullptr;
+  __sanitizer_start_switch_fiber(finished ? nullptr : &fakeStack, toStack, toStackBytes);
+  swapcontext(from, to);
+  __sanitizer_finish_switch_fiber(fakeStack, nullptr, nullptr);
+#else
+  swapcontext(from, to);
+#endif
+}
+
 void fiberMain() {
   BlockRun* run = running;
   Fiber* self = run->current;
+#if defined(__SANITIZE_ADDRESS__)
+  // The first switch onto this fiber's stack ends here, and says where the scheduler's stack is.
+  __sanitizer_finish_switch_fiber(nullptr, &run->schedulerStack, &run->schedulerStackBytes);
+#endif
   try {
     (*run->body)();
   } catch (const std::exception& e) {
@@ -129,7 +155,7 @@ void fiberMain() {
     if (run->failure.empty()) run->failure = "unknown exception in thread " + std::to_string(self->linear);
   }
   self->wait = Wait::Done;
-  swapcontext(&self->context, &run->scheduler);
+  switchContext(&self->context, &run->scheduler, run->schedulerStack, run->schedulerStackBytes, true);
 }
 
 void yieldTo(Wait wait) {
@@ -137,7 +163,16 @@ void yieldTo(Wait wait) {
   if (!run) return;  // a barrier outside a kernel: nothing to wait for
   Fiber* self = run->current;
   self->wait = wait;
-  swapcontext(&self->context, &run->scheduler);
+  switchContext(&self->context, &run->scheduler, run->schedulerStack, run->schedulerStackBytes);
+}
+
+// A block given up on leaves fibers suspended mid-call, whose stack frames AddressSanitizer still
+// has poisoned; the next block's fibers reuse those stacks, so they are unpoisoned first.
+std::string abandon(BlockRun& run, unsigned char* stackBase) {
+#if defined(__SANITIZE_ADDRESS__)
+  ASAN_UNPOISON_MEMORY_REGION(stackBase, run.fibers.size() * kStackBytes);
+#endif
+  return run.failure;
 }
 
 // Runs one block to completion; returns "" or what went wrong.
@@ -166,9 +201,9 @@ std::string runBlock(BlockRun& run, dim3 grid, dim3 block, dim3 blockIndex, bool
       Fiber& f = run.fibers[reverse ? count - 1 - k : k];
       if (f.wait != Wait::Runnable) continue;
       run.current = &f;
-      swapcontext(&run.scheduler, &f.context);
+      switchContext(&run.scheduler, &f.context, f.context.uc_stack.ss_sp, kStackBytes);
       run.current = nullptr;
-      if (!run.failure.empty()) return run.failure;
+      if (!run.failure.empty()) return abandon(run, stackBase);
     }
     int done = 0, atBlock = 0;
     for (const Fiber& f : run.fibers) {
@@ -198,6 +233,7 @@ std::string runBlock(BlockRun& run, dim3 grid, dim3 block, dim3 blockIndex, bool
     if (released) continue;
     int atWarp = 0;
     for (const Fiber& f : run.fibers) atWarp += f.wait == Wait::Warp;
+    abandon(run, stackBase);
     return "barrier deadlock: " + std::to_string(atBlock) + " threads wait at __syncthreads, " + std::to_string(atWarp) +
            " at a warp barrier, " + std::to_string(done) + " finished (a barrier in divergent code?)";
   }
