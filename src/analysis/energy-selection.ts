@@ -78,15 +78,13 @@ function chosen(window: EnergyWindow, selection: Pick<EnergySelection, 'device' 
   return window.sources.filter((s) => s.additive && matchesDevice(s, selection.device) && matchesKind(s, selection.kind));
 }
 
-/**
- * The energy of one or more windows under a selection, summed (several windows: the epochs of a
- * resumed training run, each measured by itself).
- */
-export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection): WindowEnergy {
-  const out: WindowEnergy = {
+/** A figure with nothing in it yet (null joules, no sources), over `durationS` seconds. */
+export function noEnergy(selection: Pick<EnergySelection, 'kind'>, durationS: number, reason?: string): WindowEnergy {
+  return {
     joules: null,
+    ...(reason === undefined ? {} : { reason }),
     uncertaintyJ: null,
-    durationS: 0,
+    durationS,
     sources: [],
     methods: [],
     byDevice: {},
@@ -94,6 +92,14 @@ export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection
     modelled: selection.kind === 'modelled',
     leftOut: [],
   };
+}
+
+/**
+ * The energy of one or more windows under a selection, summed (several windows: the epochs of a
+ * resumed training run, each measured by itself).
+ */
+export function windowEnergy(windows: EnergyWindow[], selection: EnergySelection): WindowEnergy {
+  const out = noEnergy(selection, 0);
   let joules = 0,
     u2 = 0;
   for (const window of windows) {

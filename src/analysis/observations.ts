@@ -8,7 +8,7 @@
 import type { EnergyWindow } from '../energy/types.js';
 import { PHASES, trainingTotals, type Phase, type RunRecord } from '../records/run-record.js';
 import { ARCHITECTURES } from '../models/families.js';
-import { windowEnergy, type EnergySelection, type WindowEnergy } from './energy-selection.js';
+import { noEnergy, windowEnergy, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 
 export type Family = 'mlp' | 'cnn' | 'rnn' | 'crnn' | 'dcase-crnn' | 'other';
 export const FAMILIES: Family[] = ['mlp', 'cnn', 'rnn', 'crnn', 'dcase-crnn', 'other'];
@@ -149,18 +149,7 @@ export function observe(run: PhaseRun, selection: EnergySelection): Observation 
   const { windows, noWindows, ...rest } = run;
   const energy: WindowEnergy = windows
     ? windowEnergy(windows, selection)
-    : {
-        joules: null,
-        reason: noWindows ?? 'no energy window',
-        uncertaintyJ: null,
-        durationS: run.durationS,
-        sources: [],
-        methods: [],
-        byDevice: {},
-        flags: [],
-        modelled: selection.kind === 'modelled',
-        leftOut: [],
-      };
+    : noEnergy(selection, run.durationS, noWindows ?? 'no energy window');
   const e = energy.joules;
   const gflop = run.flops / 1e9;
   return {
