@@ -11,8 +11,13 @@ import { type LayerType, type NetworkSpec, specJson } from './spec.js';
 export interface LayerSummary {
   index: number;
   type: LayerType;
-  /** The label of this layer in ledger rows, e.g. "0:conv2d". */
+  /** The label of this layer in ledger rows: its name, by default e.g. "0:conv2d". */
   label: string;
+  /** The layer's name (the same as label). */
+  name: string;
+  /** The tensors it reads: "input" or earlier layers' names. */
+  inputs: string[];
+  /** The shape of its first input. */
   input: number[];
   output: number[];
   parameters: number;
@@ -28,7 +33,8 @@ export interface NetworkDescription {
   layers: LayerSummary[];
   /**
    * Bytes: parameters, gradients, optimiser state, and per sample the layer outputs and their
-   * gradients (a lower bound for activations).
+   * gradients plus the buffers that sum the gradients of tensors read by several layers (a lower
+   * bound for activations).
    */
   memory: { parameterBytes: number; gradientBytes: number; optimizerStateBytes: number; activationBytesPerSample: number };
   /** False for a description from Network.inspect. */

@@ -6,7 +6,32 @@ import { SedjouleError } from './errors.js';
 
 export type Pair = number | [number, number];
 
-export type LayerSpec =
+/** A parameter operand of add/sub/mul/div: `y = x op p` (`p op x` with `first`), shared by the batch. */
+export interface OperandSpec {
+  shape: number[];
+  /** Starting value of every element. Default 0 for add and sub, 1 for mul and div. */
+  init?: number;
+  /** Default true. */
+  trainable?: boolean;
+  /** Put the parameter on the left: `p - x`, `p / x`. Default false. */
+  first?: boolean;
+}
+
+/** A binary element-wise layer: two graph inputs, or one input and an own parameter operand. */
+export type BinarySpec = { type: 'add' | 'sub' | 'mul' | 'div'; operand?: OperandSpec };
+
+/** Fields every layer may carry in a graph network (docs/spec.md, "Graphs"). */
+export interface GraphFields {
+  /** Unique; not "input", "loss" or "output". Default "<index>:<type>", the ledger label. */
+  name?: string;
+  /** Tensors read: "input" or earlier layers' names. Default: the previous layer's output. */
+  inputs?: string[];
+}
+
+/** One layer: the fields of its type, and the graph fields. */
+export type LayerSpec = LayerFields & GraphFields;
+
+export type LayerFields =
   | { type: 'conv2d'; out: number; kernel: Pair; stride?: Pair; padding?: Pair; bias?: boolean }
   | { type: 'batchnorm2d'; eps?: number; momentum?: number }
   | { type: 'relu' }
@@ -23,7 +48,9 @@ export type LayerSpec =
   | { type: 'permute'; dims: number[] }
   | { type: 'last_step' }
   | { type: 'mean'; axis: number }
-  | { type: 'attention_head'; classes: number };
+  | { type: 'attention_head'; classes: number }
+  | BinarySpec
+  | { type: 'concat'; axis: number };
 
 export type LayerType = LayerSpec['type'];
 
@@ -37,6 +64,8 @@ export interface NetworkSpec {
   /** Per-sample input shape, e.g. [1, 128, 64] for one mel spectrogram of 128 bands x 64 frames. */
   input: number[];
   layers: LayerSpec[];
+  /** The layer whose output the loss reads (a graph network). Default: the last layer. */
+  output?: string;
   /** 'bce-logits' (default): the last layer gives logits; 'bce': it gives probabilities. */
   loss?: LossSpec;
   /** Default: Adam with lr 1e-3, betas (0.9, 0.999), eps 1e-8. */

@@ -30,4 +30,12 @@ Parameter& Layer::addParameter(std::string name, Shape shape, Init init, bool tr
   return params_.back();
 }
 
+void MultiInputLayer::forward(KernelContext&, int64_t, const float*, float*) {
+  fail(ErrorCode::Internal, type(), ": a layer of several inputs runs through forwardInputs");
+}
+
+void MultiInputLayer::backward(KernelContext&, int64_t, const float*, const float*, const float*, float*) {
+  fail(ErrorCode::Internal, type(), ": a layer of several inputs runs through backwardInputs");
+}
+
 }  // namespace sj

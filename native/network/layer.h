@@ -39,11 +39,19 @@ struct Parameter {
   int64_t size() const { return numel(shape); }
 };
 
+// A layer reads inputCount() tensors and writes one. Most layers are unary: they derive from Layer,
+// take their input shape in the constructor and implement the single-input forward/backward. A
+// layer of several inputs (add, concat, ...) derives from MultiInputLayer below. The network calls
+// every layer through forwardInputs/backwardInputs, which a unary layer maps onto its single-input
+// pair, so unary layers need not know about graphs.
 class Layer {
  public:
   virtual ~Layer() = default;
   virtual const char* type() const = 0;
 
+  virtual size_t inputCount() const { return 1; }
+  // The per-sample shape of input k (k < inputCount()); inputShape() is input 0's.
+  virtual const Shape& inputShapeAt(size_t) const { return input_; }
   const Shape& inputShape() const { return input_; }
   const Shape& outputShape() const { return output_; }
   std::vector<Parameter>& parameters() { return params_; }
@@ -61,12 +69,36 @@ class Layer {
   // dy -> parameter gradients, and dx unless it is null (the input gradient is not wanted).
   virtual void backward(KernelContext& ctx, int64_t batch, const float* x, const float* y, const float* dy, float* dx) = 0;
 
+  // What the network calls: xs[k] is input k, and dxs[k] its gradient, null when not wanted. The
+  // gradients are written, never added to: the network sums the gradients of a tensor that
+  // several layers read.
+  virtual void forwardInputs(KernelContext& ctx, int64_t batch, const std::vector<const float*>& xs, float* y) { forward(ctx, batch, xs[0], y); }
+  virtual void backwardInputs(KernelContext& ctx, int64_t batch, const std::vector<const float*>& xs, const float* y, const float* dy,
+                              const std::vector<float*>& dxs) {
+    backward(ctx, batch, xs[0], y, dy, dxs[0]);
+  }
+
  protected:
   Layer(Shape input, Shape output) : input_(std::move(input)), output_(std::move(output)) {}
   Parameter& addParameter(std::string name, Shape shape, Init init, bool trainable = true);
 
   Shape input_, output_;
   std::vector<Parameter> params_;
+};
+
+// A layer of several inputs: implements forwardInputs/backwardInputs; the single-input pair does
+// not apply to it and fails if called.
+class MultiInputLayer : public Layer {
+ public:
+  size_t inputCount() const override { return inputs_.size(); }
+  const Shape& inputShapeAt(size_t k) const override { return inputs_[k]; }
+  void forward(KernelContext&, int64_t, const float*, float*) final;
+  void backward(KernelContext&, int64_t, const float*, const float*, const float*, float*) final;
+
+ protected:
+  MultiInputLayer(std::vector<Shape> inputs, Shape output) : Layer(inputs.at(0), std::move(output)), inputs_(std::move(inputs)) {}
+
+  std::vector<Shape> inputs_;
 };
 
 }  // namespace sj

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 
 #include "base/error.h"
 #include "core/random.h"
@@ -11,6 +12,7 @@
 #include "core/sizes.h"
 #include "core/spec_reader.h"
 #include "cuda/device_memory.h"
+#include "kernels/add.h"
 #include "kernels/bce.h"
 #include "network/layers/layers.h"
 #include "network/weights_file.h"
@@ -20,8 +22,6 @@ namespace {
 
 // Largest seed kept exact through a JSON number.
 constexpr int64_t kMaxSeed = (int64_t{1} << 53) - 1;
-
-std::string label(size_t index, const Layer& layer) { return std::to_string(index) + ":" + layer.type(); }
 
 Json shapeJson(const Shape& shape) {
   Json a = Json::array();
@@ -52,18 +52,13 @@ Network::Network(const std::string& specJson, const NetworkOptions& options)
   if (!elementsWithin(inputShape_)) fail(ErrorCode::Spec, "spec: field 'input' ", dims(inputShape_), " has more than 2^45 elements, past what can be addressed");
   const Json* layers = top.raw("layers");
   if (!layers || !layers->isArray() || layers->items().empty()) fail(ErrorCode::Spec, "spec: field 'layers' must be a non-empty array");
-  Shape shape = inputShape_;
-  largestSample_ = numel(inputShape_);
-  for (size_t i = 0; i < layers->items().size(); ++i) {
-    layers_.push_back(makeLayer(layers->items()[i], i, shape));
-    shape = layers_.back()->outputShape();
-    largestSample_ = std::max({largestSample_, numel(shape), layers_.back()->largestInnerTensor()});
-  }
+  buildGraph(*layers, top.raw("output"));
   loss_ = Loss::fromName(top.choice("loss", std::string("bce-logits"), {"bce-logits", "bce"}));
   optimizer_ = OptimizerConfig::fromSpec(top.raw("optimizer"));
   seed_ = static_cast<uint64_t>(top.integer("seed", 0, 0, kMaxSeed));
   inputGradient_ = top.flag("inputGradient", false);
   top.rejectUnknownFields();
+  planGradients();
 
   spec_.set("loss", Json::string(loss_.name()));
   spec_.set("optimizer", optimizer_.toJson());
@@ -96,7 +91,98 @@ Network::Network(const std::string& specJson, const NetworkOptions& options)
 
 Network::~Network() = default;
 
-const Shape& Network::outputShape() const { return layers_.back()->outputShape(); }
+void Network::buildGraph(const Json& layers, const Json* output) {
+  // Tensor names: "input", then each layer's name as it is read, so that "inputs" can only name an
+  // earlier tensor.
+  std::map<std::string, size_t> tensors{{"input", 0}};
+  largestSample_ = numel(inputShape_);
+  root_.assign(1, 0);
+  for (size_t i = 0; i < layers.items().size(); ++i) {
+    const Json& spec = layers.items()[i];
+    const std::string where = "layers[" + std::to_string(i) + "]";
+    const Json* nameField = spec.isObject() ? spec.find("name") : nullptr;
+    const Json* inputsField = spec.isObject() ? spec.find("inputs") : nullptr;
+    std::vector<size_t> inputs;
+    if (!inputsField) inputs.push_back(i);  // the previous layer's output (the input for the first)
+    if (inputsField && (!inputsField->isArray() || inputsField->items().empty())) {
+      fail(ErrorCode::Spec, where, ": field 'inputs' must be a non-empty array of tensor names, got ", inputsField->dump());
+    }
+    for (size_t k = 0; inputsField && k < inputsField->items().size(); ++k) {
+      const Json& n = inputsField->items()[k];
+      const auto found = n.isString() ? tensors.find(n.asString()) : tensors.end();
+      if (found == tensors.end()) {
+        fail(ErrorCode::Spec, where, ": field 'inputs' entry ", k, " ", n.dump(),
+             " is neither 'input' nor the name of an earlier layer (spec order is the order of computation)");
+      }
+      inputs.push_back(found->second);
+    }
+    std::vector<Shape> shapes;
+    for (size_t t : inputs) shapes.push_back(tensorShape(t));
+    layers_.push_back(makeLayer(spec, i, shapes));
+    const Layer& layer = *layers_.back();
+    std::string name = std::to_string(i) + ":" + layer.type();
+    if (nameField) {
+      if (!nameField->isString() || nameField->asString().empty()) fail(ErrorCode::Spec, where, ": field 'name' must be a non-empty string, got ", nameField->dump());
+      name = nameField->asString();
+      // "loss" and "output" label the ledger rows of the loss and of the predictions.
+      for (const char* reserved : {"input", "loss", "output"})
+        if (name == reserved) fail(ErrorCode::Spec, where, ": field 'name' '", name, "' is reserved (input, loss and output are)");
+    }
+    if (!tensors.emplace(name, i + 1).second) {
+      fail(ErrorCode::Spec, where, ": field 'name' '", name, "' is already the name of layers[", tensors[name] - 1, "] (names must be unique)");
+    }
+    names_.push_back(name);
+    inputs_.push_back(inputs);
+    root_.push_back(layer.isView() ? root_[inputs[0]] : i + 1);
+    largestSample_ = std::max({largestSample_, numel(layer.outputShape()), layer.largestInnerTensor()});
+  }
+  output_ = layers_.size();
+  if (output) {
+    const auto found = output->isString() ? tensors.find(output->asString()) : tensors.end();
+    if (found == tensors.end() || found->second == 0) fail(ErrorCode::Spec, "spec: field 'output' ", output->dump(), " is not the name of a layer");
+    output_ = found->second;
+  }
+  // Every layer must feed the output: a dead layer would cost work and memory for nothing.
+  std::vector<bool> feeds(layers_.size() + 1, false);
+  feeds[output_] = true;
+  for (size_t i = layers_.size(); i-- > 0;)
+    if (feeds[i + 1])
+      for (size_t t : inputs_[i]) feeds[t] = true;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (!feeds[i + 1]) {
+      fail(ErrorCode::Spec, "layers[", i, "] ('", names_[i], "'): its output never reaches the network's output '", names_[output_ - 1],
+           "' (name it in a later layer's 'inputs', or remove it)");
+    }
+  }
+}
+
+void Network::planGradients() {
+  // A tensor's gradient is wanted when a trainable parameter lies upstream of it (or the caller
+  // asked for the input gradient): otherwise nothing would use it.
+  const size_t tensors = layers_.size() + 1;
+  std::vector<bool> wanted(tensors, inputGradient_);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    bool w = inputGradient_ || layers_[i]->hasTrainableParameters();
+    for (size_t t : inputs_[i]) w = w || wanted[t];
+    wanted[i + 1] = w;
+  }
+  // In backward order, the first route into a tensor's storage writes it and later ones add.
+  hasGradient_.assign(tensors, false);
+  hasGradient_[root_[output_]] = true;  // the loss writes the output's gradient first
+  routes_.assign(layers_.size(), {});
+  for (size_t i = layers_.size(); i-- > 0;) {
+    routes_[i].assign(inputs_[i].size(), Route::None);
+    if (layers_[i]->isView()) continue;  // its readers route to its input's storage themselves
+    for (size_t k = 0; k < inputs_[i].size(); ++k) {
+      const size_t t = inputs_[i][k];
+      if (!wanted[t]) continue;
+      routes_[i][k] = hasGradient_[root_[t]] ? Route::Accumulate : Route::Write;
+      hasGradient_[root_[t]] = true;
+    }
+  }
+}
+
+const Shape& Network::outputShape() const { return tensorShape(output_); }
 
 int64_t Network::parameterCount() const {
   int64_t n = 0;
@@ -122,7 +208,11 @@ std::string Network::describe() const {
     Json l = Json::object();
     l.set("index", Json::number(static_cast<double>(i)));
     l.set("type", Json::string(layer.type()));
-    l.set("label", Json::string(label(i, layer)));
+    l.set("label", Json::string(names_[i]));
+    l.set("name", Json::string(names_[i]));
+    Json inputs = Json::array();
+    for (size_t t : inputs_[i]) inputs.push(Json::string(t == 0 ? "input" : names_[t - 1]));
+    l.set("inputs", inputs);
     l.set("input", shapeJson(layer.inputShape()));
     l.set("output", shapeJson(layer.outputShape()));
     l.set("parameters", Json::number(static_cast<double>(params)));
@@ -132,7 +222,8 @@ std::string Network::describe() const {
   out.set("spec", spec_);
   // Memory, in bytes: parameters (values), gradients, optimiser state (Adam: 2 per trainable
   // value; SGD with momentum: 1), and per sample the outputs of every layer that owns one and
-  // their gradients (a lower bound: saved statistics, gates and masks come on top).
+  // their gradients, plus the accumulation buffers of tensors read by several layers (a lower
+  // bound: saved statistics, gates and masks come on top).
   // Sums in double: each count is under 2^45 (core/sizes.h), but a long spec could add many.
   double values = 0, trainable = 0, activations = 0;
   for (const auto& layer : layers_) {
@@ -142,6 +233,9 @@ std::string Network::describe() const {
     }
     if (!layer->isView()) activations += 2.0 * static_cast<double>(numel(layer->outputShape()));
   }
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (size_t k = 0; k < routes_[i].size(); ++k)
+      if (routes_[i][k] == Route::Accumulate) activations += static_cast<double>(numel(tensorShape(inputs_[i][k])));
   const double statePerValue = optimizer_.kind == OptimizerConfig::Kind::Adam ? 2 : optimizer_.momentum > 0 ? 1 : 0;
   Json memory = Json::object();
   memory.set("parameterBytes", Json::number(4.0 * values));
@@ -159,6 +253,8 @@ int64_t Network::heldBytes() const {
     for (const Parameter& p : layer->parameters()) floats += p.value.size() + p.grad.size() + p.state1.size() + p.state2.size();
   for (const Buffer<float>& b : activations_) floats += b.size();
   for (const Buffer<float>& b : gradients_) floats += b.size();
+  for (const auto& buffers : accumulation_)
+    for (const Buffer<float>& b : buffers) floats += b.size();
   return floats * static_cast<int64_t>(sizeof(float));
 }
 
@@ -195,37 +291,26 @@ void Network::checkInputs(const float* x, int64_t xLength, const float* y, int64
 
 void Network::prepareBatch(int64_t batch) {
   const size_t count = layers_.size();
-  // Slot 0 holds the input gradient on request, and the loss gradient of a network of views alone
-  // (flatten, reshape), whose output is its input.
-  const bool viewsOnly = std::all_of(layers_.begin(), layers_.end(), [](const std::unique_ptr<Layer>& l) { return l->isView(); });
-  const bool slotZero = inputGradient_ || viewsOnly;
   if (batch != batch_) {
     activations_.resize(count);
     gradients_.resize(count + 1);
+    accumulation_.resize(count);
     for (size_t i = 0; i < count; ++i) {
       const bool owns = !layers_[i]->isView();
       const int64_t size = owns ? batch * numel(layers_[i]->outputShape()) : 0;
-      activations_[i].resize(device_, size, "the output of layer " + label(i, *layers_[i]));
-      gradients_[i + 1].resize(device_, size, "the output gradient of layer " + label(i, *layers_[i]));
+      activations_[i].resize(device_, size, "the output of layer " + names_[i]);
+      gradients_[i + 1].resize(device_, size, "the output gradient of layer " + names_[i]);
+      accumulation_[i].resize(routes_[i].size());
+      for (size_t k = 0; k < routes_[i].size(); ++k) {
+        const int64_t sum = routes_[i][k] == Route::Accumulate ? batch * numel(tensorShape(inputs_[i][k])) : 0;
+        accumulation_[i][k].resize(device_, sum, "an input gradient of layer " + names_[i]);
+      }
     }
-    gradients_[0].resize(device_, slotZero ? batch * numel(inputShape_) : 0, "the input gradient");
+    // The input's gradient: on request, or as the loss gradient of a network of views alone.
+    gradients_[0].resize(device_, hasGradient_[0] ? batch * numel(inputShape_) : 0, "the input gradient");
     batch_ = batch;
   }
-  // A view passes its input's buffers on; slot 0 is the caller's x (its gradient only on request).
-  act_.assign(count + 1, nullptr);
-  grad_.assign(count + 1, nullptr);
-  grad_[0] = slotZero ? gradients_[0].data() : nullptr;
-  for (size_t i = 0; i < count; ++i) {
-    const bool view = layers_[i]->isView();
-    grad_[i + 1] = view ? grad_[i] : gradients_[i + 1].data();
-  }
-}
-
-bool Network::inputGradientWanted(size_t layer) const {
-  if (inputGradient_) return true;
-  for (size_t j = 0; j < layer; ++j)
-    if (layers_[j]->hasTrainableParameters()) return true;
-  return false;
+  act_.assign(count + 1, nullptr);  // filled by stageInputs (the input) and forward
 }
 
 const float* Network::stageInputs(const float* x, int64_t xLength, const float* y, int64_t yLength) {
@@ -266,15 +351,18 @@ double Network::readLoss() {
 
 void Network::forward(int64_t batch, bool training) {
   ctx_.setMode(training, step_);
+  std::vector<const float*> xs;
   for (size_t i = 0; i < layers_.size(); ++i) {
     Layer& layer = *layers_[i];
-    if (layer.isView()) {
-      act_[i + 1] = act_[i];
+    if (layer.isView()) {  // passes its input's buffer on
+      act_[i + 1] = act_[inputs_[i][0]];
       continue;
     }
+    xs.clear();
+    for (size_t t : inputs_[i]) xs.push_back(act_[t]);
     float* out = activations_[i].data();
-    ctx_.begin(label(i, layer), counterHash(seed_ ^ 0xD809F3A1C5B7E24Dull, i));
-    layer.forward(ctx_, batch, act_[i], out);
+    ctx_.begin(names_[i], counterHash(seed_ ^ 0xD809F3A1C5B7E24Dull, i));
+    layer.forwardInputs(ctx_, batch, xs, out);
     act_[i + 1] = out;
   }
 }
@@ -297,18 +385,35 @@ double Network::trainOnStaged(int64_t batch, const float* target) {
   const size_t count = layers_.size();
   const int64_t elements = batch * numel(outputShape());
   ctx_.begin("loss", 0);
-  loss_.forward(ctx_, elements, act_[count], target, lossValue_.data());
-  loss_.backward(ctx_, elements, act_[count], target, lossUpstream_.data(), grad_[count]);
+  loss_.forward(ctx_, elements, act_[output_], target, lossValue_.data());
+  loss_.backward(ctx_, elements, act_[output_], target, lossUpstream_.data(), gradientOf(output_));
+  std::vector<const float*> xs;
+  std::vector<float*> dxs;
   for (size_t i = count; i-- > 0;) {
     Layer& layer = *layers_[i];
     if (layer.isView()) continue;
-    ctx_.begin(label(i, layer), counterHash(seed_ ^ 0xD809F3A1C5B7E24Dull, i));
-    layer.backward(ctx_, batch, act_[i], act_[i + 1], grad_[i + 1], inputGradientWanted(i) ? grad_[i] : nullptr);
+    xs.clear();
+    dxs.clear();
+    for (size_t k = 0; k < inputs_[i].size(); ++k) {
+      xs.push_back(act_[inputs_[i][k]]);
+      const Route route = routes_[i][k];
+      dxs.push_back(route == Route::None ? nullptr : route == Route::Write ? gradientOf(inputs_[i][k]) : accumulation_[i][k].data());
+    }
+    ctx_.begin(names_[i], counterHash(seed_ ^ 0xD809F3A1C5B7E24Dull, i));
+    layer.backwardInputs(ctx_, batch, xs, act_[i + 1], gradientOf(i + 1), dxs);
+    for (size_t k = 0; k < inputs_[i].size(); ++k) {
+      if (routes_[i][k] != Route::Accumulate) continue;
+      float* sum = gradientOf(inputs_[i][k]);
+      const float* part = dxs[k];
+      const AddShape s{accumulation_[i][k].size()};
+      ctx_.run("add", KernelPass::BackwardInput, s.describe(), addForwardCost(s), [&] { addForward(ctx_.pool(), s, sum, part, sum); },
+               [&] { cuda::addForward(ctx_.stream(), s, sum, part, sum); });
+    }
   }
   ++step_;
   for (size_t i = 0; i < count; ++i) {
     Layer& layer = *layers_[i];
-    ctx_.begin(label(i, layer), 0);
+    ctx_.begin(names_[i], 0);
     for (Parameter& p : layer.parameters())
       if (p.trainable) optimizerStep(ctx_, optimizer_, p, step_);
   }
@@ -374,7 +479,7 @@ double Network::evaluate(const float* x, int64_t xLength, const float* y, int64_
     const float* target = stageInputs(x, xLength, y, yLength);
     forward(batch, false);
     ctx_.begin("loss", 0);
-    loss_.forward(ctx_, elements, act_[layers_.size()], target, lossValue_.data());
+    loss_.forward(ctx_, elements, act_[output_], target, lossValue_.data());
     writeProbabilities(elements, out);
     const double loss = readLoss();
     ctx_.finishDeviceWork();
@@ -385,11 +490,11 @@ double Network::evaluate(const float* x, int64_t xLength, const float* y, int64_
 void Network::writeProbabilities(int64_t elements, float* out) {
   ctx_.begin("output", 0);
   if (device_ == Device::Cpu) {
-    loss_.probabilities(ctx_, elements, act_[layers_.size()], out);
+    loss_.probabilities(ctx_, elements, act_[output_], out);
     return;
   }
   probabilities_.reserve(device_, elements, "the predictions");
-  loss_.probabilities(ctx_, elements, act_[layers_.size()], probabilities_.data());
+  loss_.probabilities(ctx_, elements, act_[output_], probabilities_.data());
   if constexpr (kCudaBuilt) {
     cuda::copyToHost(out, probabilities_.data(), elements * static_cast<int64_t>(sizeof(float)), ctx_.stream(), "the predictions");
   }

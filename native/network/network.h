@@ -1,13 +1,22 @@
-// A trainable network built from a JSON spec: a sequence of layers, a loss and an optimiser.
-// One call does one batch (trainStep, predict, evaluate); every kernel call lands in the ledger.
+// A trainable network built from a JSON spec: a graph of layers, a loss and an optimiser. One
+// call does one batch (trainStep, predict, evaluate); every kernel call lands in the ledger.
 //
 // Spec (all sizes per sample; the batch dimension is implicit):
 //   { "input": [1, 128, 64],
 //     "layers": [ {"type": "conv2d", "out": 64, "kernel": 3, "padding": 1}, {"type": "relu"}, ... ],
+//     "output": "<layer name>",
 //     "loss": "bce-logits" | "bce",
 //     "optimizer": {"type": "adam", "lr": 0.001} | {"type": "sgd", "lr": 0.01, "momentum": 0.9},
 //     "seed": 1, "inputGradient": false }
-// The layer types and their fields are documented in docs/spec.md.
+// A layer may carry "name" and "inputs" (tensor names: "input" or an earlier layer's name); without
+// them each layer reads the one before, a chain. Spec order is the order of computation. The layer
+// types and their fields are documented in docs/spec.md.
+//
+// Gradients: backward runs the layers in reverse spec order. A tensor that several layers read
+// gets the sum of their input gradients: the first of them (in backward order) writes the tensor's
+// gradient buffer, each further one writes an accumulation buffer of its own, which an "add"
+// kernel call, recorded under that (consuming) layer's label, then adds in. A view (flatten,
+// reshape) shares its input's buffers, so its readers count as readers of its input.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -97,14 +106,28 @@ class Network {
   double readLoss();
   // The probabilities of the batch's output into the caller's host memory.
   void writeProbabilities(int64_t elements, float* out);
-  bool inputGradientWanted(size_t layer) const;
   void requireAllocated() const;
+  // Reads "name", "inputs" and "output", builds the layers and plans the gradients' routes.
+  void buildGraph(const Json& layers, const Json* output);
+  void planGradients();
+  const Shape& tensorShape(size_t tensor) const { return tensor == 0 ? inputShape_ : layers_[tensor - 1]->outputShape(); }
+  float* gradientOf(size_t tensor) { return gradients_[root_[tensor]].size() ? gradients_[root_[tensor]].data() : nullptr; }
   void allocateOptimizerState();
 
   Json spec_;
   Shape inputShape_;
   int64_t largestSample_ = 1;  // the most values of the input or any layer output, per sample
   std::vector<std::unique_ptr<Layer>> layers_;
+  // The graph. Tensor 0 is the network's input, tensor i + 1 the output of layer i.
+  std::vector<std::string> names_;           // per layer: its name, the label of its ledger rows
+  std::vector<std::vector<size_t>> inputs_;  // per layer: the tensors it reads
+  size_t output_ = 0;                        // the tensor the loss reads
+  std::vector<size_t> root_;                 // per tensor: the tensor that owns its storage (views share)
+  // Where input k of layer i sends its gradient: nowhere (not wanted), straight into its tensor's
+  // gradient buffer, or into accumulation_[i][k], which is then added to it.
+  enum class Route { None, Write, Accumulate };
+  std::vector<std::vector<Route>> routes_;
+  std::vector<bool> hasGradient_;  // per tensor: whether any route (or the loss) writes its gradient
   Loss loss_;
   OptimizerConfig optimizer_;
   uint64_t seed_ = 0;
@@ -120,9 +143,10 @@ class Network {
   std::mutex busy_;
 
   int64_t batch_ = 0;
-  std::vector<Buffer<float>> activations_, gradients_;  // owned storage per non-view layer
-  std::vector<const float*> act_;   // act_[i]: input of layer i; act_[L]: network output
-  std::vector<float*> grad_;        // grad_[i]: gradient w.r.t. act_[i]
+  std::vector<Buffer<float>> activations_;    // per layer: its output (empty for a view)
+  std::vector<Buffer<float>> gradients_;      // per tensor: its gradient (empty for a view or when never written)
+  std::vector<std::vector<Buffer<float>>> accumulation_;  // per layer and input: see Route
+  std::vector<const float*> act_;             // per tensor: its values for this batch
   Buffer<float> lossValue_;         // [1] the batch's mean loss
   Buffer<float> lossUpstream_;      // [1] = 1, d(loss)/d(loss)
   Buffer<float> staged_;            // CUDA: the batch (x, then y) on the device

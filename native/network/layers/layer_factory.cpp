@@ -23,6 +23,16 @@ constexpr Entry kLayers[] = {
     {"mean", makeMeanLayer},       {"attention_head", makeAttentionHeadLayer},
 };
 
+// The layer types that take several inputs (graph networks).
+using GraphMaker = std::unique_ptr<Layer> (*)(SpecReader&, const std::vector<Shape>&);
+struct GraphEntry {
+  const char* type;
+  GraphMaker make;
+};
+constexpr GraphEntry kGraphLayers[] = {
+    {"add", makeAddLayer}, {"sub", makeSubLayer}, {"mul", makeMulLayer}, {"div", makeDivLayer}, {"concat", makeConcatLayer},
+};
+
 // Every tensor a layer holds per sample, and each of its parameters, fits kMaxElements, so the
 // sizes derived from them later (bytes, batches, saved gates) cannot wrap.
 void requireAddressable(const std::string& where, const Layer& layer) {
@@ -34,22 +44,34 @@ void requireAddressable(const std::string& where, const Layer& layer) {
 }
 }  // namespace
 
-std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const Shape& input) {
+std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const std::vector<Shape>& inputs) {
   const std::string where = "layers[" + std::to_string(index) + "]";
   if (!spec.isObject()) fail(ErrorCode::Spec, where, ": expected an object, got ", Json::typeName(spec.type()));
   const Json* type = spec.find("type");
   if (!type || !type->isString()) fail(ErrorCode::Spec, where, ": missing string field 'type'");
-  for (const Entry& e : kLayers) {
-    if (type->asString() != e.type) continue;
-    SpecReader reader(spec, where + " (" + e.type + ")");
+  auto build = [&](const char* name, auto&& make) {
+    SpecReader reader(spec, where + " (" + name + ")");
     reader.raw("type");
-    std::unique_ptr<Layer> layer = e.make(reader, input);
+    reader.raw("name");    // read by the network
+    reader.raw("inputs");  // likewise
+    std::unique_ptr<Layer> layer = make(reader);
     reader.rejectUnknownFields();
     requireAddressable(reader.where(), *layer);
     return layer;
+  };
+  for (const Entry& e : kLayers) {
+    if (type->asString() != e.type) continue;
+    return build(e.type, [&](SpecReader& reader) {
+      if (inputs.size() != 1) reader.inContext([&] { fail(ErrorCode::Spec, "field 'inputs' names ", inputs.size(), " tensors; a ", e.type, " layer takes 1"); });
+      return e.make(reader, inputs[0]);
+    });
+  }
+  for (const GraphEntry& e : kGraphLayers) {
+    if (type->asString() == e.type) return build(e.type, [&](SpecReader& reader) { return e.make(reader, inputs); });
   }
   std::string known;
   for (const Entry& e : kLayers) known += std::string(known.empty() ? "" : ", ") + e.type;
+  for (const GraphEntry& e : kGraphLayers) known += std::string(", ") + e.type;
   fail(ErrorCode::Spec, where, ": unknown layer type '", type->asString(), "' (known: ", known, ")");
 }
 

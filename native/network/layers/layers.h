@@ -2,6 +2,7 @@
 // "type" to them. Each reads its own fields from the spec and checks its input shape.
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "core/spec_reader.h"
 #include "network/layer.h"
@@ -26,10 +27,18 @@ std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
 
+// Layers of several inputs: add, sub, mul, div (binary_layers.cpp) and concat.
+std::unique_ptr<Layer> makeAddLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+std::unique_ptr<Layer> makeSubLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+std::unique_ptr<Layer> makeMulLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+std::unique_ptr<Layer> makeDivLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+std::unique_ptr<Layer> makeConcatLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+
 // A per-sample axis that may count from the end (-1: the last); E_SHAPE when out of range.
 size_t resolveAxis(SpecReader& spec, const Shape& input, int64_t axis);
 
-// Builds layer `index` of a spec from its JSON object.
-std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const Shape& input);
+// Builds layer `index` of a spec from its JSON object, given the shapes of the tensors its
+// "inputs" name (the network reads "name" and "inputs"; E_SPEC when a unary type gets more than one).
+std::unique_ptr<Layer> makeLayer(const Json& spec, size_t index, const std::vector<Shape>& inputs);
 
 }  // namespace sj
