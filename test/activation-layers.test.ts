@@ -177,7 +177,7 @@ describe('layer_norm', () => {
           .map((r) => r.pass),
       );
       expect([...passes].sort()).toEqual(
-        affine ? ['backward-bias', 'backward-input', 'backward-weight', 'forward'] : ['backward-input', 'forward'],
+        affine ? ['backward-bias', 'backward-input', 'backward-weight', 'forward', 'optimizer'] : ['backward-input', 'forward'],
       );
     }
   });

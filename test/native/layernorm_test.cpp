@@ -9,8 +9,9 @@
 namespace sj::testing {
 namespace {
 
-// Tolerances: the fast and CUDA kernels sum in double and normalise in float, so they differ from
-// the double reference by float rounding of a few operations per value: 1e-5 of the largest value.
+// Tolerances: the default 1e-4 of the largest value. The fast and CUDA kernels sum in double and
+// normalise in float; dx is a difference of terms of size |dy weight| rstd that cancel (exactly
+// for D = 2 with equal weights), so its float error is relative to those terms, not to dx.
 struct LayerNormOp : OpTest<LayerNormOp, LayerNormShape> {
   double lo = -1.0, hi = 1.0;  // x drawn from [lo, hi)
 
@@ -70,11 +71,6 @@ struct LayerNormOp : OpTest<LayerNormOp, LayerNormShape> {
       case Pass::BackwardWeight: return layernormBackwardWeightCost(s);
       default: return layernormBackwardBiasCost(s);
     }
-  }
-  OpChecks checks() const {
-    OpChecks c;
-    c.fastTolerance = 1e-5;
-    return c;
   }
 };
 
