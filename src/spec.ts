@@ -50,7 +50,15 @@ export type LayerFields =
   | { type: 'mean'; axis: number }
   | { type: 'attention_head'; classes: number }
   | BinarySpec
-  | { type: 'concat'; axis: number };
+  | { type: 'concat'; axis: number }
+  | { type: 'gelu'; approximate?: 'none' | 'tanh' }
+  | { type: 'silu' }
+  | { type: 'hardswish' }
+  | { type: 'hardsigmoid'; alpha?: number; beta?: number }
+  | { type: 'clip'; min?: number; max?: number }
+  | { type: 'leaky_relu'; slope?: number }
+  | { type: 'tanh' }
+  | { type: 'layer_norm'; axes?: number; eps?: number; affine?: boolean };
 
 export type LayerType = LayerSpec['type'];
 

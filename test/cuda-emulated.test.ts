@@ -119,6 +119,52 @@ describe('CUDA backend on the emulator', () => {
     }
   });
 
+  it('trains a network of the point-wise activations and layer norm to the same losses and counts on both devices', async () => {
+    const spec: NetworkSpec = {
+      input: [4, 6],
+      layers: [
+        { type: 'linear', out: 8 },
+        { type: 'gelu' },
+        { type: 'layer_norm' },
+        { type: 'linear', out: 8 },
+        { type: 'gelu', approximate: 'tanh' },
+        { type: 'silu' },
+        { type: 'hardswish' },
+        { type: 'hardsigmoid', alpha: 0.2 },
+        { type: 'clip', min: 0.1, max: 0.9 },
+        { type: 'leaky_relu', slope: 0.1 },
+        { type: 'tanh' },
+        { type: 'layer_norm', axes: 2, affine: false },
+        { type: 'flatten' },
+        { type: 'linear', out: 3 },
+      ],
+      seed: 5,
+    };
+    const cpu = Network.create(spec, { threads: 1 });
+    const gpu = Network.create(spec, { device: 'cuda' });
+    const next = (() => {
+      let s = 11;
+      return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    })();
+    for (let step = 0; step < 2; step++) {
+      const x = Float32Array.from({ length: 3 * 24 }, () => next() * 4 - 2);
+      const y = Float32Array.from({ length: 3 * 3 }, () => (next() < 0.4 ? 1 : 0));
+      const [a, b] = [await cpu.trainStep(x, y), await gpu.trainStep(x, y)];
+      expect(Math.abs(a - b), `step ${step}: cpu ${a} cuda ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a)));
+    }
+    const x = Float32Array.from({ length: 2 * 24 }, () => next() * 4 - 2);
+    expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-4);
+    const key = (r: ReturnType<typeof cpu.ledger>[number]) =>
+      `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.transcendentals} ${r.comparisons} ${r.bytesRead} ${r.bytesWritten}`;
+    const rows = gpu.ledger();
+    expect(rows.map(key).sort()).toEqual(cpu.ledger().map(key).sort());
+    const names = new Set(rows.map((r) => r.name));
+    for (const name of ['gelu', 'gelu_tanh', 'silu', 'hardswish', 'hardsigmoid', 'clip', 'leaky_relu', 'tanh', 'layer_norm'])
+      expect(names.has(name), `no ${name} row`).toBe(true);
+    cpu.dispose();
+    gpu.dispose();
+  });
+
   it('moves weights and checkpoints between devices', async () => {
     const gpu = Network.create(SPEC, { device: 'cuda' });
     const { x, y } = batch(2, 3);

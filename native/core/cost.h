@@ -8,7 +8,7 @@
 // added or renamed here and nowhere else.
 //   macs             multiply-accumulates on real data (padding taps excluded)
 //   flops            every FP add, sub, mul, div; a MAC counts 2
-//   transcendentals  exp, log, log1p, tanh, sqrt
+//   transcendentals  exp, log, log1p, erf, tanh, sqrt
 //   comparisons      max, compares, selects, abs, clamps
 //   bytesRead        compulsory: each input read once
 //   bytesWritten     compulsory: each output written once

@@ -16,6 +16,8 @@ inline float log(float x) { return std::log(x); }
 inline double log(double x) { return std::log(x); }
 inline float log1p(float x) { return std::log1p(x); }
 inline double log1p(double x) { return std::log1p(x); }
+inline float erf(float x) { return std::erf(x); }
+inline double erf(double x) { return std::erf(x); }
 inline float tanh(float x) { return std::tanh(x); }
 inline double tanh(double x) { return std::tanh(x); }
 inline float sqrt(float x) { return std::sqrt(x); }

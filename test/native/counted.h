@@ -57,6 +57,7 @@ inline Counted mac(Counted acc, Counted a, Counted b) {
 inline Counted exp(Counted x) { return transcendental(std::exp(x.v)); }
 inline Counted log(Counted x) { return transcendental(std::log(x.v)); }
 inline Counted log1p(Counted x) { return transcendental(std::log1p(x.v)); }
+inline Counted erf(Counted x) { return transcendental(std::erf(x.v)); }
 inline Counted tanh(Counted x) { return transcendental(std::tanh(x.v)); }
 inline Counted sqrt(Counted x) { return transcendental(std::sqrt(x.v)); }
 inline Counted absValue(Counted x) {

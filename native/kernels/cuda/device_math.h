@@ -14,4 +14,13 @@ __device__ __forceinline__ float sigmoidOfDevice(float x) {
   return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
 }
 
+// The transcendentals of the shared activation formulas (kernels/activation.h) on the device; the
+// host passes HostMath. The same expressions then run in both places.
+struct DeviceMath {
+  static __device__ __forceinline__ float expOf(float x) { return ::expf(x); }
+  static __device__ __forceinline__ float erfOf(float x) { return ::erff(x); }
+  static __device__ __forceinline__ float tanhOf(float x) { return ::tanhf(x); }
+  static __device__ __forceinline__ float logistic(float x) { return sigmoidOfDevice(x); }
+};
+
 }  // namespace sj::cuda

@@ -21,6 +21,9 @@ constexpr Entry kLayers[] = {
     {"linear", makeLinearLayer},   {"gru", makeGruLayer},                 {"flatten", makeFlattenLayer},
     {"reshape", makeReshapeLayer}, {"permute", makePermuteLayer},         {"last_step", makeLastStepLayer},
     {"mean", makeMeanLayer},       {"attention_head", makeAttentionHeadLayer},
+    {"gelu", makeGeluLayer},       {"silu", makeSiluLayer},               {"hardswish", makeHardswishLayer},
+    {"hardsigmoid", makeHardsigmoidLayer}, {"clip", makeClipLayer},       {"leaky_relu", makeLeakyReluLayer},
+    {"tanh", makeTanhLayer},       {"layer_norm", makeLayerNormLayer},
 };
 
 // The layer types that take several inputs (graph networks).

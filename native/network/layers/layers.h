@@ -14,6 +14,14 @@ std::unique_ptr<Layer> makeBatchNorm2dLayer(SpecReader& spec, const Shape& input
 std::unique_ptr<Layer> makeReluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSigmoidLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSoftmaxLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeGeluLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeSiluLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeHardswishLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeHardsigmoidLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeClipLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLeakyReluLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeTanhLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLayerNormLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeGluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMaxPool2dLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAvgPool2dLayer(SpecReader& spec, const Shape& input);
