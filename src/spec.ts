@@ -5,6 +5,8 @@
 import { SedjouleError } from './errors.js';
 
 export type Pair = number | [number, number];
+/** Convolution padding: one value for every side, `[height, width]`, or `[top, left, bottom, right]` (ONNX `pads` order). */
+export type Padding2d = number | [number, number] | [number, number, number, number];
 
 /** A parameter operand of add/sub/mul/div: `y = x op p` (`p op x` with `first`), shared by the batch. */
 export interface OperandSpec {
@@ -32,7 +34,18 @@ export interface GraphFields {
 export type LayerSpec = LayerFields & GraphFields;
 
 export type LayerFields =
-  | { type: 'conv2d'; out: number; kernel: Pair; stride?: Pair; padding?: Pair; bias?: boolean }
+  | { type: 'conv2d'; out: number; kernel: Pair; stride?: Pair; padding?: Padding2d; dilation?: Pair; groups?: number; bias?: boolean }
+  | {
+      type: 'conv1d';
+      out: number;
+      kernel: number;
+      stride?: number;
+      /** One value for both ends, or `[left, right]`. */
+      padding?: number | [number, number];
+      dilation?: number;
+      groups?: number;
+      bias?: boolean;
+    }
   | { type: 'batchnorm2d'; eps?: number; momentum?: number }
   | { type: 'relu' }
   | { type: 'sigmoid' }

@@ -165,6 +165,56 @@ describe('CUDA backend on the emulator', () => {
     gpu.dispose();
   });
 
+  it('runs grouped, depthwise, dilated and 1-D convolutions as the CPU does', async () => {
+    // A depthwise-separable block (depthwise: the direct kernels; grouped pointwise: a GEMM per
+    // group) and a conformer-style conv1d stack, with dilation, strides and uneven padding.
+    const specs: NetworkSpec[] = [
+      {
+        input: [4, 9, 8],
+        layers: [
+          { type: 'conv2d', out: 8, kernel: 3, groups: 4, padding: [1, 0, 2, 1], dilation: [2, 1], stride: [1, 2] },
+          { type: 'relu' },
+          { type: 'conv2d', out: 6, kernel: 1, groups: 2 },
+          { type: 'conv2d', out: 4, kernel: [3, 2], dilation: 2, padding: [2, 1] },
+          { type: 'flatten' },
+          { type: 'linear', out: 3 },
+        ],
+        seed: 4,
+      },
+      {
+        input: [6, 24],
+        layers: [
+          { type: 'conv1d', out: 12, kernel: 5, groups: 6, padding: 2 },
+          { type: 'relu' },
+          { type: 'conv1d', out: 4, kernel: 3, stride: 2, dilation: 2, padding: [1, 2], bias: false },
+          { type: 'flatten' },
+          { type: 'linear', out: 3 },
+        ],
+        seed: 6,
+      },
+    ];
+    for (const spec of specs) {
+      const size = spec.input.reduce((a, b) => a * b, 1);
+      const cpu = Network.create(spec, { threads: 1 });
+      const gpu = Network.create(spec, { device: 'cuda' });
+      expect(gpu.parameters).toBe(cpu.parameters);
+      let seed = 1;
+      const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const x = Float32Array.from({ length: 3 * size }, () => next() * 2 - 1);
+      const y = Float32Array.from({ length: 3 * 3 }, () => (next() < 0.4 ? 1 : 0));
+      for (let step = 0; step < 3; step++) {
+        const [a, b] = [await cpu.trainStep(x, y), await gpu.trainStep(x, y)];
+        expect(Math.abs(a - b), `${spec.layers[0].type} step ${step}: cpu ${a} cuda ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a)));
+      }
+      expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-4);
+      const key = (r: ReturnType<typeof cpu.ledger>[number]) =>
+        `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.macs} ${r.paddingMacs}`;
+      expect(gpu.ledger().map(key).sort()).toEqual(cpu.ledger().map(key).sort());
+      cpu.dispose();
+      gpu.dispose();
+    }
+  });
+
   it('moves weights and checkpoints between devices', async () => {
     const gpu = Network.create(SPEC, { device: 'cuda' });
     const { x, y } = batch(2, 3);

@@ -1,5 +1,6 @@
 #include "core/spec_reader.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/error.h"
@@ -38,19 +39,28 @@ int64_t SpecReader::integer(const char* key, std::optional<int64_t> fallback, in
   return i;
 }
 
-std::pair<int64_t, int64_t> SpecReader::integerPair(const char* key, std::optional<std::pair<int64_t, int64_t>> fallback, int64_t min) {
+std::vector<int64_t> SpecReader::integers(const char* key, std::optional<std::vector<int64_t>> fallback, int64_t min,
+                                          std::initializer_list<size_t> lengths) {
   const Json* v = field(key, !fallback);
   if (!v) return *fallback;
-  const std::string expected = "an integer >= " + std::to_string(min) + " or a pair of them";
-  if (isInteger(*v) && v->asNumber() >= static_cast<double>(min)) {
-    const int64_t i = static_cast<int64_t>(v->asNumber());
-    return {i, i};
+  auto allowed = [&](const Json& item) { return isInteger(item) && item.asNumber() >= static_cast<double>(min); };
+  if (allowed(*v)) return {static_cast<int64_t>(v->asNumber())};
+  if (v->isArray() && std::find(lengths.begin(), lengths.end(), v->items().size()) != lengths.end() &&
+      std::all_of(v->items().begin(), v->items().end(), allowed)) {
+    std::vector<int64_t> out;
+    for (const Json& item : v->items()) out.push_back(static_cast<int64_t>(item.asNumber()));
+    return out;
   }
-  if (v->isArray() && v->items().size() == 2 && isInteger(v->items()[0]) && isInteger(v->items()[1]) &&
-      v->items()[0].asNumber() >= static_cast<double>(min) && v->items()[1].asNumber() >= static_cast<double>(min)) {
-    return {static_cast<int64_t>(v->items()[0].asNumber()), static_cast<int64_t>(v->items()[1].asNumber())};
-  }
-  bad(key, expected, *v);
+  std::string arrays;
+  for (size_t length : lengths) arrays += (arrays.empty() ? "" : " or ") + std::to_string(length);
+  const std::string of = lengths.size() == 1 && *lengths.begin() == 2 ? "a pair of them" : "an array of " + arrays + " of them";
+  bad(key, "an integer >= " + std::to_string(min) + " or " + of, *v);
+}
+
+std::pair<int64_t, int64_t> SpecReader::integerPair(const char* key, std::optional<std::pair<int64_t, int64_t>> fallback, int64_t min) {
+  const std::vector<int64_t> v =
+      integers(key, fallback ? std::optional<std::vector<int64_t>>({fallback->first, fallback->second}) : std::nullopt, min, {2});
+  return v.size() == 1 ? std::make_pair(v[0], v[0]) : std::make_pair(v[0], v[1]);
 }
 
 std::vector<int64_t> SpecReader::integerList(const char* key, int64_t min) {

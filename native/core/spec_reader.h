@@ -22,6 +22,9 @@ class SpecReader {
   const std::string& where() const { return where_; }
   bool has(const char* key) const;
   int64_t integer(const char* key, std::optional<int64_t> fallback, int64_t min, int64_t max = INT64_MAX);
+  // An integer (returned as one element) or an array of one of `lengths` integers, e.g. a
+  // convolution's "padding": 1, [1, 2] or [1, 2, 1, 2].
+  std::vector<int64_t> integers(const char* key, std::optional<std::vector<int64_t>> fallback, int64_t min, std::initializer_list<size_t> lengths);
   // An integer or a two-element array, e.g. "kernel": 3 or "kernel": [3, 5].
   std::pair<int64_t, int64_t> integerPair(const char* key, std::optional<std::pair<int64_t, int64_t>> fallback, int64_t min);
   std::vector<int64_t> integerList(const char* key, int64_t min);

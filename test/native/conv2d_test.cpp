@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cuda_runs.h"
+#include "expect_error.h"
 #include "harness.h"
 #include "kernels/conv2d.h"
 
@@ -56,7 +57,22 @@ struct Conv2dOp : OpTest<Conv2dOp, Conv2dShape> {
 Conv2dShape shape(int64_t n, int64_t cin, int64_t h, int64_t w, int64_t cout, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                   int64_t pw, bool bias) {
   Conv2dShape s;
-  s.n = n, s.cin = cin, s.h = h, s.w = w, s.cout = cout, s.kh = kh, s.kw = kw, s.sh = sh, s.sw = sw, s.ph = ph, s.pw = pw, s.bias = bias;
+  s.n = n, s.cin = cin, s.h = h, s.w = w, s.cout = cout, s.kh = kh, s.kw = kw, s.sh = sh, s.sw = sw, s.bias = bias;
+  s.pt = s.pb = ph, s.pl = s.pr = pw;
+  return s;
+}
+
+// Modifiers for the shapes above.
+Conv2dShape grouped(Conv2dShape s, int64_t groups) {
+  s.groups = groups;
+  return s;
+}
+Conv2dShape dilated(Conv2dShape s, int64_t dh, int64_t dw) {
+  s.dh = dh, s.dw = dw;
+  return s;
+}
+Conv2dShape padded(Conv2dShape s, int64_t top, int64_t left, int64_t bottom, int64_t right) {
+  s.pt = top, s.pl = left, s.pb = bottom, s.pr = right;
   return s;
 }
 
@@ -80,6 +96,36 @@ SJ_TEST(conv2d_table) {
   for (const Conv2dShape& s : table) checkOp(Conv2dOp{s}, seed++);
 }
 
+// Groups (the GEMM per group, and the direct depthwise kernels for groups = Cin), dilation and
+// padding that differs per side: the cases of EfficientAT's MobileNets and conformers' convolutions.
+SJ_TEST(conv2d_grouped_dilated_table) {
+  // n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, bias
+  const Conv2dShape table[] = {
+      grouped(shape(2, 4, 7, 6, 6, 3, 3, 1, 1, 1, 1, true), 2),                         // 2 groups of 2 -> 3 channels
+      grouped(shape(2, 5, 8, 7, 5, 3, 3, 1, 1, 1, 1, true), 5),                         // depthwise, C = out
+      grouped(shape(1, 3, 9, 8, 6, 3, 3, 1, 1, 1, 1, true), 3),                         // depthwise, multiplier 2
+      padded(grouped(shape(2, 4, 9, 10, 4, 3, 3, 2, 2, 0, 0, false), 4), 0, 0, 1, 1),  // depthwise stride 2, TF "same" pads
+      dilated(shape(2, 3, 10, 9, 4, 3, 3, 1, 1, 2, 2, true), 2, 2),                     // dilation 2
+      padded(shape(1, 2, 6, 7, 3, 3, 2, 1, 1, 0, 0, true), 2, 0, 1, 1),                 // pads top 2, left 0, bottom 1, right 1
+      padded(dilated(shape(2, 3, 13, 12, 2, 3, 3, 2, 3, 0, 0, true), 2, 3), 1, 2, 0, 3),  // strides with dilation
+      dilated(grouped(shape(2, 4, 1, 20, 6, 1, 5, 1, 1, 0, 2, true), 2), 1, 2),         // 1-high kernel: a grouped conv1d
+      grouped(shape(2, 6, 1, 17, 6, 1, 7, 1, 1, 0, 3, true), 6),                        // a conformer's depthwise conv1d
+      padded(dilated(grouped(shape(1, 2, 11, 10, 4, 3, 2, 2, 1, 0, 0, true), 2), 2, 3), 1, 0, 2, 1),  // depthwise, all at once
+      grouped(shape(2, 3, 9, 4, 3, 5, 1, 1, 1, 2, 0, false), 3),                        // 5x1 depthwise, 1-wide kernel
+      grouped(shape(2, 34, 6, 5, 36, 3, 3, 1, 1, 1, 1, true), 2),                       // groups past one micro-tile
+      padded(grouped(shape(1, 4, 5, 5, 8, 3, 3, 3, 3, 0, 0, true), 4), 3, 3, 3, 3),     // padding past the kernel: all-padding outputs
+  };
+  uint64_t seed = 50;
+  for (const Conv2dShape& s : table) {
+    s.validate();
+    checkOp(Conv2dOp{s}, seed++);
+  }
+  // The depthwise loops skip padding; the GEMMs multiply it.
+  SJ_CHECK(conv2dForwardCost(table[1]).paddingMacs == 0, "depthwise forward has no padding MACs");
+  SJ_CHECK(conv2dBackwardInputCost(table[1]).paddingMacs == 0, "depthwise dX has no padding MACs");
+  SJ_CHECK(conv2dForwardCost(table[0]).paddingMacs > 0, "the grouped GEMM multiplies padding");
+}
+
 SJ_TEST(conv2d_random) {
   std::mt19937_64 rng(20261127);
   for (int i = 0; i < 12; ++i) {
@@ -87,10 +133,30 @@ SJ_TEST(conv2d_random) {
     s.n = draw(rng, 1, 3), s.cin = draw(rng, 1, 6), s.cout = draw(rng, 1, 9);
     s.kh = draw(rng, 1, 4), s.kw = draw(rng, 1, 4);
     s.sh = draw(rng, 1, 3), s.sw = draw(rng, 1, 3);
-    s.ph = draw(rng, 0, s.kh - 1), s.pw = draw(rng, 0, s.kw - 1);
-    s.h = draw(rng, std::max<int64_t>(1, s.kh - 2 * s.ph), 12), s.w = draw(rng, std::max<int64_t>(1, s.kw - 2 * s.pw), 12);
+    const int64_t ph = draw(rng, 0, s.kh - 1), pw = draw(rng, 0, s.kw - 1);
+    s.pt = s.pb = ph, s.pl = s.pr = pw;
+    s.h = draw(rng, std::max<int64_t>(1, s.kh - 2 * ph), 12), s.w = draw(rng, std::max<int64_t>(1, s.kw - 2 * pw), 12);
     s.bias = draw(rng, 0, 1) == 1;
     checkOp(Conv2dOp{s}, 100 + i);
+  }
+}
+
+SJ_TEST(conv2d_random_grouped_dilated) {
+  std::mt19937_64 rng(20261204);
+  for (int i = 0; i < 16; ++i) {
+    Conv2dShape s;
+    s.groups = draw(rng, 1, 4);
+    s.cin = s.groups * (i % 2 == 0 ? 1 : draw(rng, 1, 3));  // every other shape depthwise (when groups > 1)
+    s.cout = s.groups * draw(rng, 1, 3);
+    s.n = draw(rng, 1, 3);
+    s.kh = draw(rng, 1, 4), s.kw = draw(rng, 1, 4);
+    s.sh = draw(rng, 1, 3), s.sw = draw(rng, 1, 3);
+    s.dh = draw(rng, 1, 3), s.dw = draw(rng, 1, 3);
+    const int64_t spanH = s.dh * (s.kh - 1) + 1, spanW = s.dw * (s.kw - 1) + 1;
+    s.pt = draw(rng, 0, spanH - 1), s.pb = draw(rng, 0, spanH - 1), s.pl = draw(rng, 0, spanW - 1), s.pr = draw(rng, 0, spanW - 1);
+    s.h = draw(rng, std::max<int64_t>(1, spanH - s.pt - s.pb), 13), s.w = draw(rng, std::max<int64_t>(1, spanW - s.pl - s.pr), 13);
+    s.bias = draw(rng, 0, 1) == 1;
+    checkOp(Conv2dOp{s}, 300 + i);
   }
 }
 
@@ -112,6 +178,12 @@ SJ_TEST(conv2d_cuda_tiling_edges) {
       shape(3, 4, 17, 19, 9, 3, 5, 2, 3, 1, 2, false),
       // 1 x 1, channels past one tile: dX M = 140 in 3 tiles of 64 rows
       shape(1, 140, 5, 7, 3, 1, 1, 1, 1, 0, 0, true),
+      // 2 groups of 128 output rows, one tile each; the stores write each group's channels only
+      grouped(shape(2, 8, 13, 11, 256, 3, 3, 1, 1, 1, 1, true), 2),
+      // grouped and dilated, dW K = 2160 pixels split over the group's one tile
+      padded(dilated(grouped(shape(3, 6, 24, 30, 4, 3, 3, 1, 1, 0, 0, true), 2), 2, 2), 2, 1, 2, 3),
+      // depthwise, multiplier 2, stride and dilation: dW sums 2 x 8 x 19 pixels per block of 256 threads
+      padded(dilated(grouped(shape(2, 64, 17, 19, 128, 3, 3, 2, 1, 0, 0, true), 64), 2, 1), 2, 1, 1, 1),
   };
   uint64_t seed = 900;
   for (const Conv2dShape& s : table) {
@@ -121,14 +193,19 @@ SJ_TEST(conv2d_cuda_tiling_edges) {
 }
 
 SJ_TEST(conv2d_rejects_bad_shapes) {
-  Conv2dShape s = shape(1, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0, true);
-  bool threw = false;
-  try {
-    s.validate();
-  } catch (const std::exception& e) {
-    threw = std::string(e.what()).find("larger than the padded input") != std::string::npos;
-  }
-  SJ_CHECK(threw, "a 3x3 kernel on a 2x2 input without padding must be rejected with a message naming the sizes");
+  const std::pair<Conv2dShape, const char*> cases[] = {
+      {shape(1, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0, true), "kernel 3x3 is larger than the padded input 2x2"},
+      {grouped(shape(1, 6, 5, 5, 8, 3, 3, 1, 1, 1, 1, true), 4), "input channels 6 are not divisible by groups 4"},
+      {grouped(shape(1, 6, 5, 5, 8, 3, 3, 1, 1, 1, 1, true), 3), "output channels 8 are not divisible by groups 3"},
+      {grouped(shape(1, 6, 5, 5, 8, 3, 3, 1, 1, 1, 1, true), 0), "groups must be positive, got 0"},
+      {dilated(shape(1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, true), 3, 1), "kernel 3x3 dilated 3x1 is larger than the padded input 5x5"},
+      {dilated(shape(1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, true), 1, 0), "dilation width must be positive, got 0"},
+      {padded(shape(1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, true), 1, 0, -1, 0), "padding (top, left, bottom, right) must be >= 0, got 1, 0, -1, 0"},
+      {dilated(shape(1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0, true), int64_t{1} << 62, 1), "is larger than the padded input"},
+  };
+  for (const auto& [s, message] : cases) expectError(ErrorCode::Shape, message, [&] { s.validate(); });
+  // A dilated kernel exactly as wide as the padded input is accepted: no stricter than PyTorch.
+  padded(dilated(grouped(shape(1, 6, 1, 1, 8, 3, 3, 1, 1, 0, 0, true), 2), 2, 2), 2, 2, 2, 2).validate();
 }
 
 }  // namespace sj::testing

@@ -8,11 +8,13 @@ namespace sj {
 
 namespace {
 
-PatchGeometry forwardPatches(const Conv2dShape& s, const float* x) {
+// The patches of group `group` of x: its Cin/G channels over the output grid.
+PatchGeometry forwardPatches(const Conv2dShape& s, const float* x, int64_t group) {
   PatchGeometry g;
-  g.src = x;
+  g.src = x + group * s.cinPerGroup() * s.h * s.w;
   g.n = s.n;
-  g.channels = s.cin;
+  g.channels = s.cinPerGroup();
+  g.imageChannels = s.cin;
   g.srcH = s.h;
   g.srcW = s.w;
   g.gridH = s.ho();
@@ -21,18 +23,30 @@ PatchGeometry forwardPatches(const Conv2dShape& s, const float* x) {
   g.kw = s.kw;
   g.sh = s.sh;
   g.sw = s.sw;
-  g.ph = s.ph;
-  g.pw = s.pw;
+  g.ph = s.pt;
+  g.pw = s.pl;
+  g.dh = s.dh;
+  g.dw = s.dw;
   return g;
+}
+
+// Rows [group * rows, (group + 1) * rows) of a tensor [N][channels][plane], seen as a
+// rows x (N * plane) matrix.
+template <class Ptr>
+BasicMatrixView<Ptr> groupColumns(Ptr data, int64_t n, int64_t channels, int64_t plane, int64_t group, int64_t rows) {
+  return {data + group * rows * plane, rows, n * plane, Axis{plane}, Axis{1, plane, channels * plane}};
 }
 
 }  // namespace
 
 void conv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
-  const int64_t taps = s.cin * s.kh * s.kw, plane = s.ho() * s.wo();
-  // y (Cout x N*Ho*Wo) = w (Cout x Cin*KH*KW) . patches (Cin*KH*KW x N*Ho*Wo)
-  PatchColumnsPacker patches(forwardPatches(s, x));
-  gemm(pool, rowMajor(w, s.cout, taps), patches, s.n * plane, batchedColumns(y, s.n, s.cout, plane), Accumulate::Overwrite);
+  if (s.depthwise()) return depthwiseConv2dForward(pool, s, x, w, b, y);
+  const int64_t taps = s.cinPerGroup() * s.kh * s.kw, plane = s.ho() * s.wo(), og = s.coutPerGroup();
+  // Per group g: y_g (Cout/G x N*Ho*Wo) = w_g (Cout/G x Cin/G*KH*KW) . patches_g (Cin/G*KH*KW x N*Ho*Wo)
+  for (int64_t g = 0; g < s.groups; ++g) {
+    gemm(pool, rowMajor(w + g * og * taps, og, taps), PatchColumnsPacker(forwardPatches(s, x, g)), s.n * plane,
+         groupColumns(y, s.n, s.cout, plane, g, og), Accumulate::Overwrite);
+  }
   if (!s.bias) return;
   pool.parallelFor(s.n * s.cout, 1, [&](int64_t begin, int64_t end) {
     for (int64_t nc = begin; nc < end; ++nc) {
@@ -44,33 +58,43 @@ void conv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const
 }
 
 void conv2dBackwardInput(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
-  const int64_t taps = s.kh * s.kw;
-  // dx (Cin x N*H*W) = w' (Cin x Cout*KH*KW) . patches'(dy) (Cout*KH*KW x N*H*W), where
-  // w'(ci, (co, t)) = w[co][ci][t] and patches' gathers dy through the transposed geometry.
-  MatrixView wT{w, s.cin, s.cout * taps, Axis{taps}, Axis{1, taps, s.cin * taps}};
-  PatchGeometry g;
-  g.src = dy;
-  g.n = s.n;
-  g.channels = s.cout;
-  g.srcH = s.ho();
-  g.srcW = s.wo();
-  g.gridH = s.h;
-  g.gridW = s.w;
-  g.kh = s.kh;
-  g.kw = s.kw;
-  g.sh = s.sh;
-  g.sw = s.sw;
-  g.ph = s.ph;
-  g.pw = s.pw;
-  g.transposed = true;
-  gemm(pool, wT, PatchColumnsPacker(g), s.n * s.h * s.w, batchedColumns(dx, s.n, s.cin, s.h * s.w), Accumulate::Overwrite);
+  if (s.depthwise()) return depthwiseConv2dBackwardInput(pool, s, dy, w, dx);
+  const int64_t taps = s.kh * s.kw, cg = s.cinPerGroup(), og = s.coutPerGroup();
+  // Per group g: dx_g (Cin/G x N*H*W) = w_g' (Cin/G x Cout/G*KH*KW) . patches'(dy_g) (Cout/G*KH*KW x N*H*W),
+  // where w_g'(ci, (co, t)) = w[g*Cout/G + co][ci][t] and patches' gathers dy through the
+  // transposed geometry.
+  for (int64_t group = 0; group < s.groups; ++group) {
+    MatrixView wT{w + group * og * cg * taps, cg, og * taps, Axis{taps}, Axis{1, taps, cg * taps}};
+    PatchGeometry g;
+    g.src = dy + group * og * s.ho() * s.wo();
+    g.n = s.n;
+    g.channels = og;
+    g.imageChannels = s.cout;
+    g.srcH = s.ho();
+    g.srcW = s.wo();
+    g.gridH = s.h;
+    g.gridW = s.w;
+    g.kh = s.kh;
+    g.kw = s.kw;
+    g.sh = s.sh;
+    g.sw = s.sw;
+    g.ph = s.pt;
+    g.pw = s.pl;
+    g.dh = s.dh;
+    g.dw = s.dw;
+    g.transposed = true;
+    gemm(pool, wT, PatchColumnsPacker(g), s.n * s.h * s.w, groupColumns(dx, s.n, s.cin, s.h * s.w, group, cg), Accumulate::Overwrite);
+  }
 }
 
 void conv2dBackwardWeight(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* x, float* dw) {
-  const int64_t taps = s.cin * s.kh * s.kw, plane = s.ho() * s.wo();
-  // dw (Cout x Cin*KH*KW) = dy (Cout x N*Ho*Wo) . patches^T (N*Ho*Wo x Cin*KH*KW)
-  gemm(pool, batchedColumns(dy, s.n, s.cout, plane), PatchRowsPacker(forwardPatches(s, x)), taps, rowMajor(dw, s.cout, taps),
-       Accumulate::Overwrite);
+  if (s.depthwise()) return depthwiseConv2dBackwardWeight(pool, s, dy, x, dw);
+  const int64_t taps = s.cinPerGroup() * s.kh * s.kw, plane = s.ho() * s.wo(), og = s.coutPerGroup();
+  // Per group g: dw_g (Cout/G x Cin/G*KH*KW) = dy_g (Cout/G x N*Ho*Wo) . patches_g^T (N*Ho*Wo x Cin/G*KH*KW)
+  for (int64_t g = 0; g < s.groups; ++g) {
+    gemm(pool, groupColumns(dy, s.n, s.cout, plane, g, og), PatchRowsPacker(forwardPatches(s, x, g)), taps,
+         rowMajor(dw + g * og * taps, og, taps), Accumulate::Overwrite);
+  }
 }
 
 void conv2dBackwardBias(ThreadPool& pool, const Conv2dShape& s, const float* dy, float* db) {

@@ -7,12 +7,12 @@ namespace sj {
 namespace {
 
 // Source index along one axis for grid position `pos` and tap `k`, or -1 when the tap reads zero.
-inline int64_t sourceIndex(const PatchGeometry& g, int64_t pos, int64_t k, int64_t stride, int64_t pad, int64_t len) {
+inline int64_t sourceIndex(const PatchGeometry& g, int64_t pos, int64_t k, int64_t stride, int64_t pad, int64_t dilation, int64_t len) {
   int64_t s;
   if (!g.transposed) {
-    s = pos * stride - pad + k;
+    s = pos * stride - pad + k * dilation;
   } else {
-    const int64_t t = pos + pad - k;
+    const int64_t t = pos + pad - k * dilation;
     if (t < 0 || t % stride != 0) return -1;
     s = t / stride;
   }
@@ -20,7 +20,7 @@ inline int64_t sourceIndex(const PatchGeometry& g, int64_t pos, int64_t k, int64
 }
 
 // For unit stride along x the source index is px + delta: the offset of tap kx.
-inline int64_t unitStrideDelta(const PatchGeometry& g, int64_t kx) { return g.transposed ? g.pw - kx : kx - g.pw; }
+inline int64_t unitStrideDelta(const PatchGeometry& g, int64_t kx) { return g.transposed ? g.pw - kx * g.dw : kx * g.dw - g.pw; }
 
 // Calls emit(srcPointerOrNull, count, step) for consecutive runs of grid positions starting at
 // position j (flattened over n, py, px), covering `count` positions; a null pointer means zeros.
@@ -32,11 +32,11 @@ void walkRow(const PatchGeometry& g, int64_t c, int64_t ky, int64_t kx, int64_t 
   int64_t px = j % g.gridW;
   while (count > 0) {
     const int64_t run = std::min(g.gridW - px, count);
-    const int64_t sy = sourceIndex(g, py, ky, g.sh, g.ph, g.srcH);
+    const int64_t sy = sourceIndex(g, py, ky, g.sh, g.ph, g.dh, g.srcH);
     if (sy < 0) {
       emit(nullptr, run);
     } else {
-      const float* row = g.src + ((n * g.channels + c) * g.srcH + sy) * g.srcW;
+      const float* row = g.src + ((n * g.imageChannels + c) * g.srcH + sy) * g.srcW;
       if (g.sw == 1) {
         const int64_t delta = unitStrideDelta(g, kx);
         const int64_t lo = std::clamp<int64_t>(-delta - px, 0, run);
@@ -46,7 +46,7 @@ void walkRow(const PatchGeometry& g, int64_t c, int64_t ky, int64_t kx, int64_t 
         if (run > hi) emit(nullptr, run - hi);
       } else {
         for (int64_t r = 0; r < run; ++r) {
-          const int64_t sx = sourceIndex(g, px + r, kx, g.sw, g.pw, g.srcW);
+          const int64_t sx = sourceIndex(g, px + r, kx, g.sw, g.pw, g.dw, g.srcW);
           emit(sx < 0 ? nullptr : row + sx, 1);
         }
       }

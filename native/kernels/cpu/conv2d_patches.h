@@ -3,10 +3,12 @@
 // than its input and output.
 //
 // A patch geometry maps a position (py, px) of the iterated grid and a kernel tap (ky, kx) to a
-// source pixel of `src` [n][channels][srcH][srcW]:
-//   forward conv:          sy = py * sh - ph + ky                      (grid = output, src = x)
-//   transposed (dX pass):  sy = (py + ph - ky) / sh, when divisible    (grid = input, src = dy)
-// Taps that fall outside the source (padding, stride gaps) read as zero.
+// source pixel of channel c of `src`, an image of `imageChannels` channels of srcH x srcW (a group
+// of a grouped convolution is `channels` of them, `src` pointing at its first):
+//   forward conv:          sy = py * sh - ph + ky * dh                      (grid = output, src = x)
+//   transposed (dX pass):  sy = (py + ph - ky * dh) / sh, when divisible    (grid = input, src = dy)
+// (ph is the top padding; the bottom padding only shapes the grid.) Taps that fall outside the
+// source (padding, stride gaps) read as zero.
 #pragma once
 #include <cstdint>
 
@@ -16,9 +18,9 @@ namespace sj {
 
 struct PatchGeometry {
   const float* src = nullptr;
-  int64_t n = 0, channels = 0, srcH = 0, srcW = 0;
+  int64_t n = 0, channels = 0, imageChannels = 0, srcH = 0, srcW = 0;
   int64_t gridH = 0, gridW = 0;
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
   bool transposed = false;
 
   int64_t rows() const { return channels * kh * kw; }      // (c, ky, kx)

@@ -15,7 +15,7 @@ struct Entry {
 };
 // The layer types a spec may name; docs/spec.md documents each.
 constexpr Entry kLayers[] = {
-    {"conv2d", makeConv2dLayer},   {"batchnorm2d", makeBatchNorm2dLayer}, {"relu", makeReluLayer},
+    {"conv2d", makeConv2dLayer},   {"conv1d", makeConv1dLayer},           {"batchnorm2d", makeBatchNorm2dLayer}, {"relu", makeReluLayer},
     {"sigmoid", makeSigmoidLayer}, {"softmax", makeSoftmaxLayer},         {"glu", makeGluLayer},
     {"maxpool2d", makeMaxPool2dLayer}, {"avgpool2d", makeAvgPool2dLayer}, {"dropout", makeDropoutLayer},
     {"linear", makeLinearLayer},   {"gru", makeGruLayer},                 {"flatten", makeFlattenLayer},

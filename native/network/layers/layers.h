@@ -10,6 +10,7 @@
 namespace sj {
 
 std::unique_ptr<Layer> makeConv2dLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeConv1dLayer(SpecReader& spec, const Shape& input);  // conv2d_layer.cpp: a conv2d of height 1
 std::unique_ptr<Layer> makeBatchNorm2dLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeReluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSigmoidLayer(SpecReader& spec, const Shape& input);
