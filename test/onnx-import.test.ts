@@ -324,6 +324,24 @@ describe('the command line', () => {
     expect(text.stdout).toMatch(/^9:linear\s/m);
   });
 
+  it('train --onnx trains the imported model on the data like any model, and refuses data of another shape', () => {
+    const model = fixture('cnn_tagger_opset17.onnx');
+    const common = ['--data', 'random', '--classes', '3', '--clips', '16', '--test-clips', '8', '--batch', '4', '--no-energy', '--json'];
+    const r = sedjoule('train', '--onnx', model, '--input', '1,16,20', '--epochs', '2', ...common);
+    expect(r.status, r.stderr).toBe(0);
+    const record = JSON.parse(r.stdout);
+    expect(record.params).toBe(sidecar('cnn_tagger').parameters);
+    expect(record.model.name).toBe(`onnx ${model}`);
+    expect(record.model.spec.layers).toEqual(importOnnx(model).spec.layers);
+    expect(record.phases.train.result.epochs).toBe(2);
+    const wrong = sedjoule('train', '--onnx', model, '--input', '1,16,24', ...common);
+    expect(wrong.status).toBe(1);
+    expect(JSON.parse(wrong.stdout).error).toMatchObject({
+      code: 'E_SHAPE',
+      message: expect.stringContaining('takes per-sample input [1,16,20], but the data gives [1,16,24]'),
+    });
+  });
+
   it('--input-shape without --onnx is a usage error', () => {
     const r = sedjoule('profile', '--input-shape', '1,16,20');
     expect(r.status).toBe(2);
