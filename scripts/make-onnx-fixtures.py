@@ -83,6 +83,18 @@ class Unsupported(nn.Module):
         return self.head(x).mean(dim=1)
 
 
+class Residual(nn.Module):
+    """A skip connection (x + relu(conv(x))): a branch, which the chain importer refuses."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 3, padding=1)
+        self.head = nn.Linear(MELS * FRAMES, CLASSES)
+
+    def forward(self, x):
+        return self.head(torch.flatten(x + torch.relu(self.conv(x)), 1))
+
+
 def export(model, name, opset, training=torch.onnx.TrainingMode.PRESERVE):
     model.eval()
     x = torch.zeros(BATCH, 1, MELS, FRAMES)
@@ -160,6 +172,7 @@ def main():
 
     torch.manual_seed(7)
     export(Unsupported(), 'unsupported_opset14', 14)
+    export(Residual(), 'residual_opset14', 14)
 
 
 if __name__ == '__main__':

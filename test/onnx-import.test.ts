@@ -222,6 +222,12 @@ describe('refusals: one E_ONNX error listing every problem', () => {
     expect(e.message).toContain("LSTM node '/lstm/LSTM' (opset 14)");
   });
 
+  it('refuses a skip connection (the graph is not a chain), naming the node', async () => {
+    const e = await failure(() => importOnnx(fixture('residual_opset14.onnx')));
+    expect(e.code).toBe('E_ONNX');
+    expect(e.message).toContain("Add node '/Add' (opset 14): adds something other than a constant bias");
+  });
+
   it('refuses a symbolic axis besides the batch unless the input shape is given', async () => {
     const bytes = variant('cnn_tagger_opset17.onnx', (m) => {
       m.graph!.input[0].type!.tensorType!.shape!.dim![3] = { dimParam: 'time' };

@@ -200,9 +200,12 @@ const add = (c: MapContext): Value[] => {
   if (!x || !k?.float || x.layer !== c.chain.head || last?.type !== 'linear' || last.bias !== false) {
     throw new Refusal('adds something other than a constant bias to a MatMul just before it; general Add needs the graph layers');
   }
-  if (numel(k.dims) !== last.out || k.dims.slice(0, -1).some((d) => d !== 1)) {
+  if (numel(k.dims) !== last.out || k.dims.slice(0, -1).some((d) => d !== 1) || x.sample[x.sample.length - 1] !== last.out) {
     throw new Refusal(`adds a constant [${k.dims}] that is not a per-output bias [${last.out}] of the MatMul before it`);
   }
+  // Folded into the layer, the bias reaches every reader of the MatMul's output: only this Add may read it.
+  const product = c.node.input[a === x ? 0 : 1];
+  if (c.readers(product) !== 1) throw new Refusal(`'${product}' is read by other nodes too, so the bias cannot be folded into the MatMul`);
   last.bias = true;
   c.chain.weights[weightName(c.chain.head, 'bias')] = Float32Array.from(k.float);
   c.chain.attachToLast(c.node, 'bias from the Add that follows the MatMul');
