@@ -1,7 +1,9 @@
 #include "network_object.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "arguments.h"
 #include "async_job.h"
@@ -21,6 +23,8 @@ Napi::Function NetworkObject::define(Napi::Env env) {
                          InstanceMethod("resetLedger", &NetworkObject::resetLedger),
                          InstanceMethod("saveWeights", &NetworkObject::saveWeights),
                          InstanceMethod("loadWeights", &NetworkObject::loadWeights),
+                         InstanceMethod("setParameters", &NetworkObject::setParameters),
+                         InstanceMethod("getParameters", &NetworkObject::getParameters),
                          InstanceMethod("saveCheckpoint", &NetworkObject::saveCheckpoint),
                          InstanceMethod("loadCheckpoint", &NetworkObject::loadCheckpoint),
                          InstanceMethod("captureTrainStep", &NetworkObject::captureTrainStep),
@@ -222,6 +226,55 @@ Napi::Value NetworkObject::saveWeights(const Napi::CallbackInfo& info) { return 
 Napi::Value NetworkObject::loadWeights(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::loadWeights); }
 Napi::Value NetworkObject::saveCheckpoint(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::saveCheckpoint); }
 Napi::Value NetworkObject::loadCheckpoint(const Napi::CallbackInfo& info) { return pathJob(info, &sj::Network::loadCheckpoint); }
+
+// setParameters(tensors: Record<string, Float32Array>): Promise<void>. Names as in weights files.
+Napi::Value NetworkObject::setParameters(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray() || info[0].IsTypedArray()) {
+    throwError(info.Env(), "E_TYPE", "parameters must be an object of Float32Arrays by name");
+  }
+  const Napi::Object record = info[0].As<Napi::Object>();
+  const Napi::Array names = record.GetPropertyNames();
+  std::vector<sj::NamedTensor> tensors;
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const std::string name = names.Get(i).ToString().Utf8Value();
+    const Napi::Value value = record.Get(name);
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throwError(info.Env(), "E_TYPE", "parameter " + name + " must be a Float32Array");
+    }
+    const Napi::Float32Array array = value.As<Napi::Float32Array>();
+    tensors.push_back({name, {}, std::vector<float>(array.Data(), array.Data() + array.ElementLength())});
+  }
+  auto shared = std::make_shared<const std::vector<sj::NamedTensor>>(std::move(tensors));
+  return AsyncJob::start(
+      info.Env(),
+      [net, shared] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        net->writeParameters(*shared);
+      },
+      nullptr);
+}
+
+// getParameters(): Promise<Record<string, Float32Array>>, every parameter and buffer by name.
+Napi::Value NetworkObject::getParameters(const Napi::CallbackInfo& info) {
+  auto net = live(info);
+  auto tensors = std::make_shared<std::vector<sj::NamedTensor>>();
+  return AsyncJob::start(
+      info.Env(),
+      [net, tensors] {
+        std::lock_guard<std::mutex> lock(net->busy());
+        *tensors = net->readParameters();
+      },
+      [tensors](Napi::Env env) {
+        Napi::Object record = Napi::Object::New(env);
+        for (const sj::NamedTensor& t : *tensors) {
+          Napi::Float32Array array = float32Output(env, static_cast<int64_t>(t.values.size()), "parameter " + t.name);
+          std::copy(t.values.begin(), t.values.end(), array.Data());
+          record.Set(t.name, array);
+        }
+        return record;
+      });
+}
 
 Napi::Value NetworkObject::dispose(const Napi::CallbackInfo& info) {
   network_.reset();

@@ -39,6 +39,8 @@ class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
   Napi::Value resetLedger(const Napi::CallbackInfo& info);
   Napi::Value saveWeights(const Napi::CallbackInfo& info);
   Napi::Value loadWeights(const Napi::CallbackInfo& info);
+  Napi::Value setParameters(const Napi::CallbackInfo& info);
+  Napi::Value getParameters(const Napi::CallbackInfo& info);
   Napi::Value saveCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value loadCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value pathJob(const Napi::CallbackInfo& info, void (sj::Network::*action)(const std::string&));

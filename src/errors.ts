@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'E_INTERNAL'
   | 'E_USAGE'
   | 'E_AUDIO'
-  | 'E_DATA';
+  | 'E_DATA'
+  | 'E_ONNX';
 
 export class SedjouleError extends Error {
   readonly code: ErrorCode;

@@ -31,6 +31,8 @@ export interface NativeNetwork {
   resetLedger(): void;
   saveWeights(path: string): Promise<void>;
   loadWeights(path: string): Promise<void>;
+  setParameters(tensors: Record<string, Float32Array>): Promise<void>;
+  getParameters(): Promise<Record<string, Float32Array>>;
   saveCheckpoint(path: string): Promise<void>;
   loadCheckpoint(path: string): Promise<void>;
   captureTrainStep(x: Float32Array, y: Float32Array): Promise<{ loss: number; calls: NativeCapturedCall[] }>;

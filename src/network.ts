@@ -6,6 +6,7 @@
  */
 import type { Device, KernelPass, LedgerRow } from './ledger.js';
 import { ledgerRows, loadAddon, type NativeNetwork } from './native.js';
+import { importOnnx, type OnnxImportOptions } from './onnx/import.js';
 import { type LayerType, type NetworkSpec, specJson } from './spec.js';
 
 export interface LayerSummary {
@@ -75,6 +76,23 @@ export class Network {
   }
 
   /**
+   * Imports an ONNX model (a file path or its bytes; docs/onnx.md) and builds it with its weights:
+   * a Network like any other, that trains, predicts and profiles with sedjoule's kernels. E_ONNX
+   * listing every node that cannot be imported.
+   */
+  static async fromOnnx(model: string | Uint8Array, options: OnnxImportOptions & NetworkOptions = {}): Promise<Network> {
+    const imported = importOnnx(model, options);
+    const net = Network.create(imported.spec, options);
+    try {
+      await net.setParameters(imported.weights);
+    } catch (error) {
+      net.dispose();
+      throw error;
+    }
+    return net;
+  }
+
+  /**
    * Builds the network's description (shapes, parameter counts, memory needs) without taking its
    * parameters' memory: the check a sweep runs on every configuration before anything starts.
    */
@@ -131,6 +149,21 @@ export class Network {
   /** Reads weights written by saveWeights; E_IO when the file is unreadable or does not match. */
   loadWeights(path: string): Promise<void> {
     return this.native.loadWeights(path);
+  }
+
+  /**
+   * Sets parameters and buffers by their weights-file names (`layers.<index>.<param>`, e.g.
+   * "layers.0.weight"; any subset). All are checked before any is written: E_VALUE names a tensor
+   * this network lacks (listing those it has) or a value that is not finite, E_SHAPE one whose
+   * length is not the tensor's.
+   */
+  setParameters(tensors: Record<string, Float32Array>): Promise<void> {
+    return this.native.setParameters(tensors);
+  }
+
+  /** Every parameter and buffer, copied, by its weights-file name. */
+  getParameters(): Promise<Record<string, Float32Array>> {
+    return this.native.getParameters();
   }
 
   /** Writes weights, optimiser state and step count atomically: training resumes exactly from it. */

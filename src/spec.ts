@@ -98,6 +98,16 @@ export interface NetworkSpec {
 }
 
 /**
+ * The name of a layer's parameter or buffer in weights files and in Network.getParameters /
+ * setParameters: `layers.<index>.<param>`, e.g. "layers.0.weight". The addon names them so when it
+ * writes a weights file (native/network/network.cpp); this is the same rule for TypeScript code
+ * that makes weights without a network (the ONNX importer).
+ */
+export function weightName(layer: number, param: string): string {
+  return `layers.${layer}.${param}`;
+}
+
+/**
  * The spec as the JSON text the addon reads. A value JSON cannot hold (a circular reference, a
  * BigInt, nesting past the stack) is E_SPEC naming the field path, e.g. "spec.layers[2].self".
  */

@@ -235,6 +235,18 @@ describe('CUDA backend on the emulator', () => {
     for (const n of [gpu, cpu, other]) n.dispose();
   });
 
+  it('sets and reads parameters by name on the device: an imported ONNX model runs on CUDA as on the CPU', async () => {
+    const model = path.join(packageRoot, 'test', 'fixtures', 'onnx', 'crnn_opset14.onnx');
+    const gpu = await Network.fromOnnx(model, { device: 'cuda', loss: 'bce' });
+    const cpu = await Network.fromOnnx(model, { threads: 1, loss: 'bce' });
+    expect(await gpu.getParameters()).toEqual(await cpu.getParameters());
+    const x = Float32Array.from({ length: 2 * 16 * 20 }, (_, i) => Math.sin(i));
+    expect(maxDiff(await gpu.predict(x), await cpu.predict(x))).toBeLessThan(1e-5);
+    await gpu.setParameters({ 'layers.7.bias': Float32Array.of(1, 2, 3) });
+    expect([...(await gpu.getParameters())['layers.7.bias']]).toEqual([1, 2, 3]);
+    for (const n of [gpu, cpu]) n.dispose();
+  });
+
   it('captures a training step as replayable kernel calls, listed with their costs and kept out of the ledger', async () => {
     const gpu = Network.create(SPEC, { device: 'cuda' });
     const { x, y } = batch(2, 5);

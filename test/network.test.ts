@@ -245,6 +245,62 @@ describe('weights files', () => {
   });
 });
 
+describe('parameters by name', () => {
+  it('reads every parameter and buffer by its weights-file name, and sets any of them', async () => {
+    const withNorm: NetworkSpec = { ...smallCnn, layers: [smallCnn.layers[0], { type: 'batchnorm2d' }, ...smallCnn.layers.slice(1)] };
+    const net = build(withNorm);
+    const all = await net.getParameters();
+    expect(Object.keys(all)).toEqual([
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
+      'layers.1.running_mean',
+      'layers.1.running_var',
+      'layers.4.weight',
+      'layers.4.bias',
+      'layers.8.weight',
+      'layers.8.bias',
+    ]);
+    expect(all['layers.0.weight']).toHaveLength(4 * 9);
+    expect([...all['layers.1.running_var']]).toEqual([1, 1, 1, 1]);
+    const x = randomArray(2 * 192, 5);
+    const before = await net.predict(x);
+    await net.setParameters({ 'layers.8.bias': Float32Array.of(5, -5, 0), 'layers.1.running_mean': Float32Array.of(0.5, 0, 0, 0) });
+    const after = await net.getParameters();
+    expect([...after['layers.8.bias']]).toEqual([5, -5, 0]);
+    expect([...after['layers.1.running_mean']]).toEqual([0.5, 0, 0, 0]);
+    expect(after['layers.0.weight']).toEqual(all['layers.0.weight']); // not named: unchanged
+    expect(await net.predict(x)).not.toEqual(before);
+    // The same values through a weights file give the same network.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-params-')), 'w.sjw');
+    await net.saveWeights(file);
+    const copy = build(withNorm);
+    await copy.loadWeights(file);
+    expect(await copy.getParameters()).toEqual(after);
+  });
+
+  it('checks every name, length and value before writing any', async () => {
+    const net = build(smallCnn);
+    const start = await net.getParameters();
+    const unknown = await failure(() =>
+      net.setParameters({ 'layers.7.bias': new Float32Array(3), 'layers.9.weight': new Float32Array(1) }),
+    );
+    expect(unknown.code).toBe('E_VALUE');
+    expect(unknown.message).toContain('this network has no parameter layers.9.weight (it has: layers.0.weight, layers.0.bias,');
+    const length = await failure(() => net.setParameters({ 'layers.0.bias': new Float32Array(5) }));
+    expect(length).toMatchObject({ code: 'E_SHAPE', message: 'parameter layers.0.bias [4] takes 4 values, got 5' });
+    const nan = await failure(() => net.setParameters({ 'layers.7.bias': Float32Array.of(0, NaN, 0) }));
+    expect(nan).toMatchObject({
+      code: 'E_VALUE',
+      message: expect.stringContaining('parameter layers.7.bias[1] is nan, not a finite number'),
+    });
+    const type = await failure(() => net.setParameters({ 'layers.7.bias': [0, 0, 0] as unknown as Float32Array }));
+    expect(type).toMatchObject({ code: 'E_TYPE', message: 'parameter layers.7.bias must be a Float32Array' });
+    expect(await net.getParameters()).toEqual(start);
+  });
+});
+
 describe('checkpoints and inspection', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-checkpoint-'));
 

@@ -572,6 +572,46 @@ void Network::loadWeights(const std::string& path) {
   });
 }
 
+std::vector<NamedTensor> Network::readParameters() {
+  return guarded([&] {
+    requireAllocated();
+    FileTensors file(ctx_.stream());
+    file.addWeights(layers_);
+    file.download();
+    std::vector<NamedTensor> out;
+    for (const WeightsTensor& t : file.tensors()) out.push_back({t.name, t.shape, std::vector<float>(t.data, t.data + numel(t.shape))});
+    return out;
+  });
+}
+
+void Network::writeParameters(const std::vector<NamedTensor>& tensors) {
+  guarded([&] {
+    requireAllocated();
+    FileTensors file(ctx_.stream());
+    file.addWeights(layers_);
+    file.download();  // a tensor not named keeps its value
+    std::vector<const WeightsTensor*> targets;
+    for (const NamedTensor& given : tensors) {
+      const auto& all = file.tensors();
+      auto it = std::find_if(all.begin(), all.end(), [&](const WeightsTensor& t) { return t.name == given.name; });
+      if (it == all.end()) {
+        std::string names;
+        for (const WeightsTensor& t : all) names += (names.empty() ? "" : ", ") + t.name;
+        fail(ErrorCode::Value, "this network has no parameter ", given.name, " (it has: ", names.empty() ? "none" : names, ")");
+      }
+      const int64_t count = numel(it->shape);
+      if (static_cast<int64_t>(given.values.size()) != count) {
+        fail(ErrorCode::Shape, "parameter ", given.name, " ", dims(it->shape), " takes ", count, " values, got ", given.values.size());
+      }
+      for (size_t i = 0; i < given.values.size(); ++i)
+        if (!std::isfinite(given.values[i])) fail(ErrorCode::Value, "parameter ", given.name, "[", i, "] is ", given.values[i], ", not a finite number");
+      targets.push_back(&*it);
+    }
+    for (size_t i = 0; i < tensors.size(); ++i) std::copy(tensors[i].values.begin(), tensors[i].values.end(), targets[i]->data);
+    file.upload();
+  });
+}
+
 void Network::allocateOptimizerState() {
   for (auto& layer : layers_)
     for (Parameter& p : layer->parameters()) {

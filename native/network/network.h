@@ -35,6 +35,13 @@
 
 namespace sj {
 
+// A parameter or buffer with its weights-file name and its values on the host.
+struct NamedTensor {
+  std::string name;
+  Shape shape;
+  std::vector<float> values;
+};
+
 struct NetworkOptions {
   int threads = 0;        // 0: one per hardware thread (the CPU kernels' pool)
   bool allocate = true;   // false: shapes, parameter counts and memory only (describe())
@@ -80,6 +87,12 @@ class Network {
 
   void saveWeights(const std::string& path);
   void loadWeights(const std::string& path);
+  // Every parameter and buffer by its weights-file name ("layers.<i>.<param>"), copied to the host.
+  std::vector<NamedTensor> readParameters();
+  // Sets the named parameters and buffers (any subset). All are checked before any is written:
+  // E_VALUE for a name this network lacks or a value that is not finite, E_SHAPE for a length
+  // that is not the tensor's, each naming the tensor.
+  void writeParameters(const std::vector<NamedTensor>& tensors);
   // A checkpoint: weights plus the optimiser's state and step count, so training resumes exactly.
   void saveCheckpoint(const std::string& path);
   void loadCheckpoint(const std::string& path);

@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import { analyzeCommand } from './analyze.js';
 import { dcaseReportCommand } from './dcase-report.js';
 import { demoCommand } from './demo.js';
+import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { kernelEnergyCommand } from './kernel-energy.js';
 import { mergeCommand } from './merge.js';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   infoCommand,
   trainCommand,
   profileCommand,
+  importCommand,
   kernelEnergyCommand,
   presetsCommand,
   synthCommand,

@@ -1,9 +1,10 @@
 /** `sedjoule profile`: the exact cost of one training step on one clip (src/experiment/profile.ts). */
 import { runProfile, type ProfileReport } from '../experiment/profile.js';
-import { profileTable } from '../format/profile-table.js';
+import { layerTable, profileTable } from '../format/profile-table.js';
 import { withComputeOptions } from './options/compute.js';
 import { modelChoice, withModelInputOptions } from './options/model.js';
 import { defineCommand } from './command.js';
+import { withOnnxOptions } from './options/onnx.js';
 import { emit } from './options/output.js';
 
 export const profileCommand = defineCommand({
@@ -11,9 +12,10 @@ export const profileCommand = defineCommand({
   describe:
     'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
   builder: (c) =>
-    withComputeOptions(withModelInputOptions(c))
+    withComputeOptions(withOnnxOptions(withModelInputOptions(c)))
       .example('$0 profile --model dcase-crnn', "the DCASE baseline's counts, kernel by kernel")
-      .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON'),
+      .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON')
+      .example('$0 profile --onnx model.onnx', 'an ONNX model with its own weights, kernel by kernel'),
   handler: async (argv) => {
     const { model, frontend } = modelChoice(argv);
     const report = await runProfile({
@@ -43,6 +45,8 @@ function printProfile(report: ProfileReport): string {
     `one training step on one clip (batch 1, seeded random features): forward, loss, backward (input, weight and bias gradients as separate passes), optimiser; ${report.threads} threads, ${report.stepMs.toFixed(1)} ms`,
     '',
     profileTable(report.kernels),
+    '',
+    layerTable(report.layers),
     '',
     `forward:    ${int(f.macs)} MACs on data + ${int(f.paddingMacs)} MACs on padding the kernels execute; ${int(f.flops)} FLOPs, ${int(f.transcendentals)} transcendentals, ${int(f.comparisons)} comparisons`,
     `backward:   ${int(b.flops)} FLOPs (input ${int(bp.input.flops)}, weight ${int(bp.weight.flops)}, bias ${int(bp.bias.flops)}); ${int(b.macs)} MACs`,

@@ -14,12 +14,13 @@ import { dataSettings, withDataOptions } from './options/data.js';
 import { energySettings, withEnergyOptions } from './options/energy.js';
 import { modelChoice, withModelOptions } from './options/model.js';
 import { defineCommand } from './command.js';
+import { withOnnxOptions } from './options/onnx.js';
 import { emit, showsProgress } from './options/output.js';
 import { withTrainingOptions } from './options/training.js';
 
 function trainOptions<T>(y: Argv<T>) {
   return withComputeOptions(
-    withEnergyOptions(withTrainingOptions(withDataOptions(withModelOptions(y)), { phases: ['train', 'test'], epochs: 1 })),
+    withEnergyOptions(withTrainingOptions(withDataOptions(withOnnxOptions(withModelOptions(y))), { phases: ['train', 'test'], epochs: 1 })),
   )
     .option('checkpoint', {
       type: 'string',
@@ -30,7 +31,8 @@ function trainOptions<T>(y: Argv<T>) {
     .group(['checkpoint', 'resume'], 'Training:')
     .example('$0 train --arch cnn --layers 2 --width 64 --epochs 1', 'a small CNN on the embedded synthetic set')
     .example('$0 train --model dcase-crnn --data DESED/ --epochs 10 --device cuda', 'the DCASE baseline on a DESED folder, on the GPU')
-    .example('$0 train --data random --input 1,128,64 --no-energy --json', 'the kernels alone on seeded random inputs, as JSON');
+    .example('$0 train --data random --input 1,128,64 --no-energy --json', 'the kernels alone on seeded random inputs, as JSON')
+    .example('$0 train --onnx model.onnx --data DESED/ --epochs 5', 'a PyTorch model exported to ONNX, trained with sedjoule kernels');
 }
 
 export const trainCommand = defineCommand({

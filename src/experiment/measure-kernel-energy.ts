@@ -251,7 +251,7 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
     if (skipped)
       notes.push(`${skipped} kernel(s) not measured within --max-seconds: the closure covers the measured ones only (time coverage below)`);
     return {
-      model: o.model.kind === 'dcase-crnn' ? 'dcase-crnn' : JSON.stringify(o.model.config),
+      model: o.model.kind === 'family' ? JSON.stringify(o.model.config) : describeModelRef(o.model),
       params: net.parameters,
       batch: o.batch,
       gpu: {

@@ -16,14 +16,14 @@ import { SedjouleError } from '../errors.js';
 import { clipInfo, DCASE_AUDIO_SECONDS, type ClipInfo } from '../frontend/clip.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import { totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
-import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
+import { describeModelRef, importedModel, modelRefNetwork, type ModelRef } from '../models/presets.js';
 import { Random } from '../util/random.js';
 import { createCheckedNetwork } from './memory-check.js';
 
 export interface ProfileOptions {
   model: ModelRef;
   frontend: FrontendPreset;
-  /** Classes of the output layer (DESED: 10). */
+  /** Classes of the output layer (DESED: 10); an imported model has its own. */
   classes: number;
   /** Seeds the weights, the random clip, its targets and dropout. */
   seed: number;
@@ -103,8 +103,12 @@ function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
 export async function runProfile(options: ProfileOptions): Promise<ProfileReport> {
   if (!Number.isInteger(options.classes) || options.classes < 1)
     throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
-  const { inputShape, clip } = clipInfo(options.frontend);
-  const spec = modelRefSpec(options.model, { inputShape, classes: options.classes, seed: options.seed });
+  // An imported model reads its own input shape: its last axis is taken as frames of the front end.
+  const own = options.model.kind === 'onnx' ? importedModel(options.model) : undefined;
+  const { inputShape: frontendShape, clip } = clipInfo(options.frontend, own?.inputShape.at(-1));
+  const inputShape = own?.inputShape ?? frontendShape;
+  const classes = own ? own.outputShape.reduce((a, b) => a * b, 1) : options.classes;
+  const { spec, weights } = modelRefNetwork(options.model, { inputShape, classes, seed: options.seed });
   const { net } = createCheckedNetwork(
     spec,
     { threads: options.threads, device: options.device },
@@ -112,6 +116,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileReport
     `${describeModelRef(options.model)} (one training step at batch 1)`,
   );
   try {
+    if (weights) await net.setParameters(weights);
     const size = inputShape.reduce((a, b) => a * b, 1);
     const random = new Random(options.seed);
     const x = Float32Array.from({ length: size }, () => random.normal());

@@ -16,7 +16,7 @@ import { SedjouleError } from '../errors.js';
 import { ProgressBar } from '../format/progress.js';
 import { mergeLedgers, totals } from '../ledger.js';
 import { taggingMetrics } from '../metrics/tagging.js';
-import { describeModelRef, modelRefSpec } from '../models/presets.js';
+import { describeModelRef, modelRefNetwork } from '../models/presets.js';
 import type { Network } from '../network.js';
 import { runFileStem, runKey, type RunConfig, type RunRecord, type Utilisation } from '../records/run-record.js';
 import type { NetworkSpec } from '../spec.js';
@@ -107,19 +107,30 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
     const prepared = isPrepared(options.data) ? options.data : await prepareData(options.data, meter);
     const { train, test, info } = prepared;
 
-    const spec = modelRefSpec(config.model, { inputShape: info.inputShape, classes: info.classes.length, seed: config.seed });
+    const { spec, weights } = modelRefNetwork(config.model, {
+      inputShape: info.inputShape,
+      classes: info.classes.length,
+      seed: config.seed,
+    });
     spec.optimizer = { ...(spec.optimizer ?? { type: 'adam' }), lr: config.lr } as NetworkSpec['optimizer'];
     // The largest batch the phases run: train and test at --batch, the run phase at --run-batch.
     const batch = Math.max(
       config.phases.some((p) => p === 'train' || p === 'test') ? config.batchSize : 1,
       config.phases.includes('run') ? config.runBatch : 1,
     );
-    const build = () => {
+    // An imported model starts from its own weights.
+    const build = async () => {
       const checked = createCheckedNetwork(spec, { threads: config.threads, device: config.device }, batch, what);
       need = checked.need;
+      try {
+        if (weights) await checked.net.setParameters(weights);
+      } catch (error) {
+        checked.net.dispose();
+        throw error;
+      }
       return checked.net;
     };
-    net = build();
+    net = await build();
 
     const record: RunRecord['phases'] = { features: isPrepared(options.data) ? undefined : prepared.features };
     if (options.checkpointDir) ensureFolder(options.checkpointDir, 'checkpoint folder');
@@ -140,7 +151,7 @@ export async function runExperiment(config: RunConfig, options: RunOptions): Pro
         if (found.damaged) {
           // A failed load may have changed some weights: start from a network built afresh.
           net.dispose();
-          net = build();
+          net = await build();
         }
         resumed = found.progress;
         // epochsDone == epochs: stopped after training, in test or run; resume with the trained

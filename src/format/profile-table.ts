@@ -39,3 +39,32 @@ export function profileTable(rows: LedgerRow[]): string {
     true,
   ]);
 }
+
+/** One layer's counts in a profile (src/experiment/profile.ts LayerProfile). */
+export interface LayerCounts {
+  layer: string;
+  forward: { macs: number; paddingMacs: number; flops: number };
+  backward: { flops: number };
+  ratio: number | null;
+}
+
+/** The per-layer table of `sedjoule profile`: each layer's forward and backward counts, by ledger label. */
+export function layerTable(layers: LayerCounts[]): string {
+  const int = (n: number) => n.toLocaleString('en-US');
+  const body = layers.map((l) => [
+    l.layer,
+    int(l.forward.macs),
+    int(l.forward.paddingMacs),
+    int(l.forward.flops),
+    int(l.backward.flops),
+    l.ratio === null ? '-' : fixed(l.ratio, 3),
+  ]);
+  return renderTable(['layer', 'fwd MACs', 'fwd pad MACs', 'fwd FLOPs', 'bwd FLOPs', 'bwd/fwd'], body, [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
+}

@@ -45,12 +45,17 @@ export interface ClipInfo {
   windowed: boolean;
 }
 
-/** The model's input shape for a front end, and how much audio it covers, without any audio. */
-export function clipInfo(frontend: FrontendPreset): { inputShape: number[]; clip: ClipInfo } {
+/**
+ * The model's input shape for a front end, and how much audio it covers, without any audio.
+ * `modelFrames`: the frames a model with its own input shape reads (an imported model's last input
+ * axis), when that is not what the front end keeps.
+ */
+export function clipInfo(frontend: FrontendPreset, modelFrames?: number): { inputShape: number[]; clip: ClipInfo } {
   const kept = FeatureExtractor.create(frontend);
   try {
     const c = kept.config;
-    const [mels, frames] = kept.outputShape(Math.round(c.sampleRate * c.clipSeconds), c.sampleRate);
+    const [mels, keptFrames] = kept.outputShape(Math.round(c.sampleRate * c.clipSeconds), c.sampleRate);
+    const frames = modelFrames ?? keptFrames;
     const { clipFrames, audioSeconds, windowed } = clipCoverage(c, frames);
     return {
       inputShape: [1, mels, frames],

@@ -9,11 +9,20 @@
  */
 import { SedjouleError } from '../errors.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
-import type { NetworkSpec } from '../spec.js';
+import { importOnnx, type OnnxImport } from '../onnx/import.js';
+import type { LossSpec, NetworkSpec } from '../spec.js';
 import { dcaseCrnnSpec } from './dcase-crnn.js';
 import { describeModel, modelSpec, type ModelConfig, type ModelContext } from './families.js';
 
-export type ModelRef = { kind: 'family'; config: ModelConfig } | { kind: 'dcase-crnn' };
+/** An imported ONNX model (docs/onnx.md): the file, the shape for its symbolic axes, its loss. */
+export interface OnnxModelRef {
+  kind: 'onnx';
+  path: string;
+  inputShape?: number[];
+  loss?: LossSpec;
+}
+
+export type ModelRef = { kind: 'family'; config: ModelConfig } | { kind: 'dcase-crnn' } | OnnxModelRef;
 
 export interface PresetEntry {
   /** e.g. "paper43:7", "dcase-crnn". */
@@ -159,10 +168,52 @@ export function presetNamed(name: string): Preset {
   return preset;
 }
 
+/** A model's spec, and for an imported model the weights it comes with (by weights-file name). */
+export interface ModelNetwork {
+  spec: NetworkSpec;
+  weights?: Record<string, Float32Array>;
+}
+
+/**
+ * The network of a model for an input and a number of classes. An imported model has its own
+ * input shape and outputs: E_SHAPE when they are not the data's.
+ */
+export function modelRefNetwork(model: ModelRef, ctx: ModelContext): ModelNetwork {
+  if (model.kind === 'dcase-crnn') return { spec: dcaseCrnnSpec(ctx.inputShape, ctx.classes, ctx.seed) };
+  if (model.kind === 'family') return { spec: modelSpec(model.config, ctx) };
+  const imported = importedModel(model);
+  if (imported.inputShape.join() !== ctx.inputShape.join()) {
+    throw new SedjouleError(
+      'E_SHAPE',
+      `${model.path} takes per-sample input [${imported.inputShape}], but the data gives [${ctx.inputShape}] (choose the front end, --input or --input-shape to match)`,
+    );
+  }
+  if (imported.outputShape.join() !== String(ctx.classes)) {
+    throw new SedjouleError(
+      'E_SHAPE',
+      `${model.path} gives per-sample output [${imported.outputShape}], but the data has ${ctx.classes} classes`,
+    );
+  }
+  return { spec: { ...imported.spec, seed: ctx.seed }, weights: imported.weights };
+}
+
 export function modelRefSpec(model: ModelRef, ctx: ModelContext): NetworkSpec {
-  return model.kind === 'dcase-crnn' ? dcaseCrnnSpec(ctx.inputShape, ctx.classes, ctx.seed) : modelSpec(model.config, ctx);
+  return modelRefNetwork(model, ctx).spec;
+}
+
+/** An ONNX model imported once per process and reference (sweeps and checks ask again). */
+const imports = new Map<string, OnnxImport>();
+export function importedModel(model: OnnxModelRef): OnnxImport {
+  const key = JSON.stringify(model);
+  let found = imports.get(key);
+  if (!found) {
+    found = importOnnx(model.path, { inputShape: model.inputShape, loss: model.loss });
+    imports.set(key, found);
+  }
+  return found;
 }
 
 export function describeModelRef(model: ModelRef): string {
+  if (model.kind === 'onnx') return `onnx ${model.path}`;
   return model.kind === 'dcase-crnn' ? 'dcase-crnn' : describeModel(model.config);
 }

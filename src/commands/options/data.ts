@@ -43,14 +43,16 @@ export function withCacheOption<T>(y: Argv<T>) {
   });
 }
 
-/** "1,128,64" (or 1x128x64): the per-example input shape of the random set. */
-function parseShape(text: unknown): number[] {
-  const dims = String(text)
-    .split(/[x,]/)
-    .map((d) => d.trim());
-  if (dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1))
-    throw new SedjouleError('E_USAGE', `--input must look like 1,128,64 (positive integers), got '${String(text)}'`);
-  return dims.map(Number);
+/** "1,128,64" (or 1x128x64) -> a shape; E_USAGE naming the flag otherwise. */
+export function shapeParser(flag: string): (text: unknown) => number[] {
+  return (text) => {
+    const dims = String(text)
+      .split(/[x,]/)
+      .map((d) => d.trim());
+    if (dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1))
+      throw new SedjouleError('E_USAGE', `--${flag} must look like 1,128,64 (positive integers), got '${String(text)}'`);
+    return dims.map(Number);
+  };
 }
 
 /** 'mix', or the index of one channel. */
@@ -87,7 +89,7 @@ export function withDataOptions<T>(y: Argv<T>) {
       requiresArg: true,
       default: [1, 128, 64],
       defaultDescription: '1,128,64',
-      coerce: parseShape,
+      coerce: shapeParser('input'),
       describe: '--data random: per-example input shape, e.g. 1,128,64',
     })
     .option('classes', numberOption('classes', '--data random: classes', 10))

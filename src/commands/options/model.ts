@@ -1,11 +1,13 @@
 /** The options that choose a model (train, profile, kernel-energy; sweep grid files use their names). */
 import type { Argv } from 'yargs';
 
+import { SedjouleError } from '../../errors.js';
 import type { FrontendPreset } from '../../frontend/extractor.js';
 import { ARCHITECTURES, VARIANTS, type Architecture, type Variant } from '../../models/families.js';
 import { namedModel, type ModelRef } from '../../models/presets.js';
 import { withFrontendOption, withSeedOption } from './data.js';
 import { numberOption } from './numbers.js';
+import { onnxChoice, type OnnxArgs } from './onnx.js';
 
 const MODEL_OPTIONS = ['model', 'arch', 'variant', 'layers', 'width', 'conv-layers', 'rnn-layers', 'conv-width', 'rnn-width'];
 
@@ -51,7 +53,12 @@ export interface ModelArgs {
 }
 
 /** The model, and the front end it was defined for (a named model's, else dcase). */
-export function modelChoice(argv: ModelArgs): { model: ModelRef; frontend: FrontendPreset } {
+export function modelChoice(argv: ModelArgs & OnnxArgs): { model: ModelRef; frontend: FrontendPreset } {
+  const onnx = onnxChoice(argv);
+  if (onnx) {
+    if (argv.model) throw new SedjouleError('E_USAGE', '--onnx and --model both name a model: give one');
+    return { model: onnx, frontend: 'dcase' };
+  }
   if (argv.model) {
     const entry = namedModel(argv.model);
     return { model: entry.model, frontend: entry.frontend };

@@ -1,0 +1,179 @@
+"""Writes the ONNX fixtures of test/onnx-import.test.ts: small PyTorch models exported with
+torch.onnx.export, each with a JSON sidecar that holds what the tests compare sedjoule with.
+
+    /usr/bin/python3 scripts/make-onnx-fixtures.py [OUT_DIR]   (default test/fixtures/onnx)
+
+Needs PyTorch (1.13 was used; the Debian package); not the `onnx` Python package. Models are seeded,
+so a rerun on the same PyTorch writes the same files.
+
+Exports use training=TrainingMode.PRESERVE on a model in eval mode: BatchNormalization nodes are
+then kept in their inference form. The default (TrainingMode.EVAL) runs PyTorch's eval peephole,
+which folds a BatchNorm that follows a Conv into the Conv's weights (cnn_tagger_fused_opset13.onnx
+is such an export): right for inference, but sedjoule would then train a network without the
+batch norm.
+
+Each sidecar (<model>.json) holds:
+  input [batch, 1, mels, frames] flattened, and its shape;
+  output: the eval-mode output (logits) on that input;
+  parameters: PyTorch's trainable parameter count;
+  targets: fixed multi-hot targets, and loss: BCE-with-logits of the train-mode output against them;
+  gradients: one backward pass of that loss in train mode (batch norm on batch statistics, as
+  sedjoule trains; no dropout in these models), by PyTorch parameter name, flattened;
+  steps: losses of a few SGD steps (lr 0.1) from the same start, to show they fall.
+"""
+import json
+import os
+import sys
+
+import torch
+from torch import nn
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'onnx')
+MELS, FRAMES, CLASSES, BATCH = 16, 20, 3, 4
+
+
+class CnnTagger(nn.Module):
+    """conv/BN/ReLU/max-pool twice, flatten, linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(4, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Linear(6 * (MELS // 4) * (FRAMES // 4), CLASSES)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class Crnn(nn.Module):
+    """conv/BN/ReLU/pool, permute to time-major and reshape, bidirectional 2-layer GRU, linear,
+    mean over time. The reshape uses x.size(0), so the export computes its target from Shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AvgPool2d(2))
+        self.gru = nn.GRU(4 * (MELS // 2), 8, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(16, CLASSES)
+
+    def forward(self, x):
+        x = self.conv(x)  # [B, 4, 8, 10]
+        x = x.permute(0, 3, 1, 2)  # [B, frames, channels, mels]
+        x = x.reshape(x.size(0), x.size(1), -1)
+        x, _ = self.gru(x)
+        return self.head(x).mean(dim=1)
+
+
+class Unsupported(nn.Module):
+    """Three ops sedjoule does not import: a grouped convolution, GELU (Div/Erf/Add/Mul/Mul) and an
+    LSTM, so that the refusal lists every one at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 2, 3, padding=1)
+        self.conv = nn.Conv2d(2, 4, 3, padding=1, groups=2)
+        self.lstm = nn.LSTM(4 * MELS, 8, batch_first=True)
+        self.head = nn.Linear(8, CLASSES)
+
+    def forward(self, x):
+        x = nn.functional.gelu(self.conv(self.stem(x)))
+        x = x.permute(0, 3, 1, 2).reshape(x.size(0), FRAMES, -1)
+        x, _ = self.lstm(x)
+        return self.head(x).mean(dim=1)
+
+
+class Residual(nn.Module):
+    """A skip connection (x + relu(conv(x))): a branch, which the chain importer refuses."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 3, padding=1)
+        self.head = nn.Linear(MELS * FRAMES, CLASSES)
+
+    def forward(self, x):
+        return self.head(torch.flatten(x + torch.relu(self.conv(x)), 1))
+
+
+def export(model, name, opset, training=torch.onnx.TrainingMode.PRESERVE):
+    model.eval()
+    x = torch.zeros(BATCH, 1, MELS, FRAMES)
+    torch.onnx.export(
+        model, x, os.path.join(OUT, f'{name}.onnx'), opset_version=opset, input_names=['input'], output_names=['output'],
+        dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}}, training=training)
+
+
+def flat(t):
+    return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+
+def sidecar(model, name, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(BATCH, 1, MELS, FRAMES, generator=g)
+    targets = (torch.rand(BATCH, CLASSES, generator=g) < 0.4).float()
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    model.eval()
+    with torch.no_grad():
+        output = model(x)
+    model.train()
+    model.zero_grad()
+    loss = nn.functional.binary_cross_entropy_with_logits(model(x), targets)
+    loss.backward()
+    gradients = {n: flat(p.grad) for n, p in model.named_parameters()}
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    steps = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        step_loss = nn.functional.binary_cross_entropy_with_logits(model(x), targets)
+        steps.append(float(step_loss))
+        step_loss.backward()
+        optimizer.step()
+    model.load_state_dict(start)
+    model.eval()
+    data = {
+        'inputShape': list(x.shape), 'input': flat(x), 'output': flat(output), 'outputShape': list(output.shape),
+        'parameters': sum(p.numel() for p in model.parameters()), 'targets': flat(targets), 'loss': float(loss),
+        'gradients': gradients, 'sgdLosses': steps, 'torch': torch.__version__,
+    }
+    with open(os.path.join(OUT, f'{name}.json'), 'w') as f:
+        json.dump(data, f, separators=(',', ':'))
+        f.write('\n')
+
+
+def randomize_batchnorm(model, seed):
+    """Non-trivial running statistics and affine terms, so that an import that drops or misreads
+    them shows in the outputs."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(1)
+    cnn = CnnTagger()
+    with torch.no_grad():
+        randomize_batchnorm(cnn, 2)
+    export(cnn, 'cnn_tagger_opset17', 17)
+    export(cnn, 'cnn_tagger_opset11', 11)
+    export(cnn, 'cnn_tagger_fused_opset13', 13, training=torch.onnx.TrainingMode.EVAL)
+    sidecar(cnn, 'cnn_tagger', 3)
+
+    torch.manual_seed(4)
+    crnn = Crnn()
+    with torch.no_grad():
+        randomize_batchnorm(crnn, 5)
+    export(crnn, 'crnn_opset14', 14)
+    sidecar(crnn, 'crnn', 6)
+
+    torch.manual_seed(7)
+    export(Unsupported(), 'unsupported_opset14', 14)
+    export(Residual(), 'residual_opset14', 14)
+
+
+if __name__ == '__main__':
+    main()
