@@ -1,0 +1,89 @@
+"""What the ONNX fixture scripts share: exporting a PyTorch tagger and writing the JSON sidecar that
+the tests compare sedjoule with. Used by make-reference-models.py.
+
+A sidecar (<name>.json) holds:
+  input [batch, 1, mels, frames] flattened, and its shape;
+  output: the eval-mode output (logits) on that input;
+  parameters: PyTorch's trainable parameter count;
+  targets: fixed multi-hot targets, and loss: BCE-with-logits of the train-mode output against them;
+  gradients: one backward pass of that loss in train mode (batch norm on batch statistics, as
+  sedjoule trains; dropout off, since an eval-mode export has none), by PyTorch parameter name;
+  sgdLosses: losses of a few SGD steps (lr 0.1) from the same start, to show they fall.
+"""
+import json
+
+import torch
+from torch import nn
+
+
+def export(model, path, input_shape, opset, training=torch.onnx.TrainingMode.PRESERVE):
+    """Exports in eval mode with a dynamic batch axis. PRESERVE keeps BatchNormalization nodes in
+    their inference form (the default, EVAL, folds a BatchNorm that follows a Conv into its weights)."""
+    model.eval()
+    torch.onnx.export(
+        model, torch.zeros(*input_shape), path, opset_version=opset, input_names=['input'], output_names=['output'],
+        dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}}, training=training)
+
+
+def flat(t):
+    """Values with float32's 7 significant digits (rounded again to float32 they are the same
+    values), which halves the sidecar's size against Python's 17-digit doubles."""
+    return [float(f'{v:.7g}') for v in t.detach().reshape(-1).tolist()]
+
+
+def train_without_dropout(model):
+    """Train mode (batch statistics in batch norm) with every dropout off: the exported graph has no
+    dropout, so the gradients compared with sedjoule's must not have any either."""
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()
+
+
+def write_sidecar(model, path, input_shape, classes, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(*input_shape, generator=g)
+    targets = (torch.rand(input_shape[0], classes, generator=g) < 0.4).float()
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    model.eval()
+    with torch.no_grad():
+        output = model(x)
+    train_without_dropout(model)
+    model.zero_grad()
+    loss = nn.functional.binary_cross_entropy_with_logits(model(x), targets)
+    loss.backward()
+    gradients = {n: flat(p.grad) for n, p in model.named_parameters()}
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    steps = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        step_loss = nn.functional.binary_cross_entropy_with_logits(model(x), targets)
+        steps.append(float(step_loss))
+        step_loss.backward()
+        optimizer.step()
+    model.load_state_dict(start)
+    model.eval()
+    data = {
+        'inputShape': list(x.shape), 'input': flat(x), 'output': flat(output), 'outputShape': list(output.shape),
+        'parameters': sum(p.numel() for p in model.parameters()), 'targets': flat(targets), 'loss': float(loss),
+        'gradients': gradients, 'sgdLosses': steps, 'torch': torch.__version__,
+    }
+    with open(path, 'w') as f:
+        json.dump(data, f, separators=(',', ':'))
+        f.write('\n')
+
+
+def randomize_batchnorm(model, seed):
+    """Non-trivial running statistics and affine terms, so that an import that drops or misreads
+    them shows in the outputs."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+            elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
+                m.weight.data.copy_(torch.rand(m.normalized_shape, generator=g) + 0.5)
+                m.bias.data.copy_(torch.randn(m.normalized_shape, generator=g) * 0.1)
