@@ -22,8 +22,15 @@
 // the same model in PyTorch eager (Debian's python3-torch, under /usr/bin/python3:
 // scripts/crnn_peer.py) on the same features, labels and thread count, in the same run.
 //
-// Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler
-// (default all), --crnn-clips N (default 1578), --json
+// The reference models of the ONNX import (scripts/make-reference-models.py at full size, on a
+// 10 s clip's [1, 128, 626] features; generated into the cache on first use): inference of each
+// imported into sedjoule against onnxruntime-node running the same .onnx file on the same input
+// with the same threads (one intra-op pool, sequential), and one training epoch of --onnx-clips
+// clips (batch 8) against the same model in PyTorch eager (scripts/reference_peer.py), in the same run.
+//
+// Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler,onnx
+// (default all), --crnn-clips N (default 1578), --onnx-models a,b (default all),
+// --onnx-clips N (default 16), --json
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +39,8 @@ import { fileURLToPath } from 'node:url';
 
 import { dcaseCrnnSpec, defaultCacheRoot, FeatureExtractor, loadAddon, Meter, Network, prepareData, trainPhase } from '../dist/index.js';
 
+const scripts = path.dirname(fileURLToPath(import.meta.url));
+
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const repsAt = args.indexOf('--reps');
@@ -39,9 +48,14 @@ const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 5;
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer`);
 
 const sectionsAt = args.indexOf('--sections');
-const sections = new Set((sectionsAt >= 0 ? args[sectionsAt + 1] : 'kernels,frontend,crnn,sampler').split(','));
-const crnnClipsAt = args.indexOf('--crnn-clips');
-const crnnClips = crnnClipsAt >= 0 ? Number(args[crnnClipsAt + 1]) : 1578;
+const sections = new Set((sectionsAt >= 0 ? args[sectionsAt + 1] : 'kernels,frontend,crnn,sampler,onnx').split(','));
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const crnnClips = Number(option('--crnn-clips', 1578));
+const onnxModels = option('--onnx-models', 'cnn14,efficientat_mn,transformer,conformer,bilstm').split(',');
+const onnxClips = Number(option('--onnx-clips', 16));
 
 const addon = loadAddon();
 const info = addon.info();
@@ -206,7 +220,7 @@ async function crnnBench() {
     }
     fs.closeSync(features);
     fs.writeFileSync(path.join(dir, 'labels.f32'), new Uint8Array(labels.buffer));
-    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crnn_peer.py');
+    const script = path.join(scripts, 'crnn_peer.py');
     const run = spawnSync(
       '/usr/bin/python3',
       [
@@ -254,9 +268,105 @@ async function samplerBench() {
 }
 const samplerResult = sections.has('sampler') ? await samplerBench() : undefined;
 
+// The reference models: sedjoule on the imported model against onnxruntime-node (inference) and
+// PyTorch eager (one training epoch).
+async function onnxBench() {
+  const threads = info.defaultThreads;
+  const [mels, frames, classes, batch] = [128, 626, 10, 8];
+  const dir = path.join(defaultCacheRoot(), 'reference-models', 'full');
+  const missing = onnxModels.filter((name) => !fs.existsSync(path.join(dir, `${name}_opset17.onnx`)));
+  if (missing.length) {
+    const made = spawnSync(
+      '/usr/bin/python3',
+      [path.join(scripts, 'make-reference-models.py'), '--size', 'full', '--out', dir, '--only', missing.join(',')],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    if (made.status !== 0)
+      return {
+        unavailable: `the reference models could not be made (apt-get install python3-torch): ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}`,
+      };
+  }
+  let ort;
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (error) {
+    ort = { unavailable: `onnxruntime-node is not installed (a devDependency: npm install in a clone): ${error.message}` };
+  }
+  const x = fill(mels * frames, 7);
+  const clipsX = fill(onnxClips * mels * frames, 11);
+  const clipsY = Float32Array.from({ length: onnxClips * classes }, (_, i) => ((i * 7) % 5 === 0 ? 1 : 0));
+  const best = async (run) => {
+    await run();
+    let ms = Infinity;
+    for (let r = 0; r < reps; ++r) {
+      const t0 = performance.now();
+      await run();
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return ms;
+  };
+  const models = [];
+  for (const name of onnxModels) {
+    const file = path.join(dir, `${name}_opset17.onnx`);
+    const row = { model: name, threads };
+    models.push(row);
+    let net;
+    try {
+      net = await Network.fromOnnx(file, { threads });
+    } catch (error) {
+      row.unavailable = `sedjoule does not import it yet: ${error.message.split('\n')[0]}`;
+      continue;
+    }
+    try {
+      row.parameters = net.parameters;
+      row.inferenceMs = await best(() => net.predict(x));
+      if (ort.unavailable) row.ort = { unavailable: ort.unavailable };
+      else {
+        const session = await ort.InferenceSession.create(file, {
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+        });
+        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 1, mels, frames]) };
+        row.ort = { version: ort.env.versions?.node ?? 'unknown', inferenceMs: await best(() => session.run(feeds)) };
+        row.inferenceRatio = row.ort.inferenceMs / row.inferenceMs;
+        await session.release();
+      }
+      const t0 = performance.now();
+      for (let at = 0; at < onnxClips; at += batch) {
+        const n = Math.min(batch, onnxClips - at);
+        await net.trainStep(
+          clipsX.subarray(at * mels * frames, (at + n) * mels * frames),
+          clipsY.subarray(at * classes, (at + n) * classes),
+        );
+      }
+      row.trainSeconds = (performance.now() - t0) / 1000;
+    } finally {
+      net.dispose();
+    }
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-onnx-peer-'));
+    try {
+      fs.writeFileSync(path.join(tmp, 'x.f32'), new Uint8Array(clipsX.buffer));
+      fs.writeFileSync(path.join(tmp, 'y.f32'), new Uint8Array(clipsY.buffer));
+      const args = [name, path.join(tmp, 'x.f32'), path.join(tmp, 'y.f32'), onnxClips, mels, frames, classes, threads, batch].map(String);
+      const run = spawnSync('/usr/bin/python3', [path.join(scripts, 'reference_peer.py'), ...args], { encoding: 'utf8' });
+      if (run.status !== 0)
+        row.peer = { unavailable: `PyTorch peer failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}` };
+      else {
+        row.peer = JSON.parse(run.stdout);
+        row.trainRatio = row.peer.seconds / row.trainSeconds;
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return { input: [1, mels, frames], batch: 1, trainBatch: batch, trainClips: onnxClips, models };
+}
+const onnx = sections.has('onnx') ? await onnxBench() : undefined;
+
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult }, null, 2)}\n`,
+    `${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult, onnx }, null, 2)}\n`,
   );
 } else {
   const peaks = new Map(results.map((r) => [r.threads, r.peakGflops]));
@@ -302,6 +412,28 @@ if (json) {
       console.log(
         `  peer ${crnn.peer.peer} (torch ${crnn.peer.torch}, ${crnn.peer.threads} threads, ${crnn.peer.params} parameters): ${crnn.peer.seconds.toFixed(1)} s = ${crnn.peer.clipsPerSecond.toFixed(2)} clips/s; sedjoule/peer speed ${crnn.ratio.toFixed(2)}x`,
       );
+  }
+  if (onnx?.unavailable) console.log(`\nreference models: ${onnx.unavailable}`);
+  else if (onnx) {
+    console.log(
+      `\nreference models imported from ONNX, a 10 s clip's [${onnx.input}] features, ${onnx.models[0]?.threads} threads; ` +
+        `inference at batch 1 (best of ${reps}) against onnxruntime-node, one epoch of ${onnx.trainClips} clips at batch ${onnx.trainBatch} against PyTorch eager:`,
+    );
+    for (const m of onnx.models) {
+      if (m.unavailable) {
+        console.log(`  ${m.model}: ${m.unavailable}`);
+        continue;
+      }
+      const ortText = m.ort.unavailable
+        ? `ORT unavailable (${m.ort.unavailable})`
+        : `ORT ${m.ort.inferenceMs.toFixed(1)} ms, sedjoule/ORT speed ${m.inferenceRatio.toFixed(2)}x`;
+      const peerText = m.peer.unavailable
+        ? m.peer.unavailable
+        : `PyTorch ${m.peer.seconds.toFixed(2)} s, sedjoule/PyTorch speed ${m.trainRatio.toFixed(2)}x`;
+      console.log(
+        `  ${m.model} (${m.parameters} parameters): inference ${m.inferenceMs.toFixed(1)} ms, ${ortText}; train ${m.trainSeconds.toFixed(2)} s, ${peerText}`,
+      );
+    }
   }
   if (samplerResult)
     console.log(
