@@ -324,6 +324,57 @@ describe('models built with the ops PyTorch 1.13 cannot export', () => {
     expect(relativeError(await net.predict(x), await ortOutput(patched, x, [2, 3, 4]))).toBeLessThan(1e-4);
   });
 
+  it("fuses PyTorch's GELU pattern in either operand order, but not when a tensor inside it is read elsewhere", async () => {
+    const gelu = (prefix: string, x: string, out: string): NodeDef[] => [
+      { op: 'Div', inputs: [x, 'sqrt2'], output: `${prefix}d`, name: `${prefix}div` },
+      { op: 'Erf', inputs: [`${prefix}d`], output: `${prefix}e`, name: `${prefix}erf` },
+      { op: 'Add', inputs: ['one', `${prefix}e`], output: `${prefix}a`, name: `${prefix}add` },
+      { op: 'Mul', inputs: [`${prefix}a`, x], output: `${prefix}m`, name: `${prefix}mul` },
+      { op: 'Mul', inputs: ['half', `${prefix}m`], output: out, name: `${prefix}half` },
+    ];
+    const constants = { sqrt2: { dims: [], values: [Math.SQRT2] }, one: { dims: [], values: [1] }, half: { dims: [], values: [0.5] } };
+    const bytes = buildModel(17, [6], gelu('g_', 'input', 'output'), constants);
+    expect(importOnnx(bytes).spec.layers).toEqual([{ name: 'g_half', type: 'gelu', approximate: 'none' }]);
+    expect(importOnnx(bytes).report[0].nodes.map((n) => n.opType)).toEqual(['Div', 'Erf', 'Add', 'Mul', 'Mul']);
+    const x = randomArray(2 * 6, 9, 2);
+    const net = await fromOnnx(bytes, { loss: 'bce' });
+    expect(relativeError(await net.predict(x), await ortOutput(bytes, x, [2, 6]))).toBeLessThan(1e-4);
+    // The Erf's output also feeds the graph output: the pattern computes something else too.
+    const leaky = buildModel(
+      17,
+      [6],
+      [...gelu('g_', 'input', 'y'), { op: 'Add', inputs: ['y', 'g_e'], output: 'output', name: 'sum' }],
+      constants,
+    );
+    const e = await failure(() => importOnnx(leaky));
+    expect(e.message).toContain("Erf node 'g_erf' (opset 17): Erf outside the GELU pattern");
+  });
+
+  it('names unnamed and clashing nodes by op and position, and leaves out layers that do not lead to the output', () => {
+    const bytes = buildModel(
+      17,
+      [4],
+      [
+        { op: 'Relu', inputs: ['input'], output: 'a', name: '' },
+        { op: 'Tanh', inputs: ['a'], output: 'b', name: 'act' },
+        { op: 'Sigmoid', inputs: ['b'], output: 'unused', name: 'dead' },
+        { op: 'Sigmoid', inputs: ['b'], output: 'output', name: 'act' },
+      ],
+    );
+    const { spec, report } = importOnnx(bytes);
+    expect(spec.layers).toEqual([
+      { name: 'Relu_0', type: 'relu' },
+      { name: 'act', type: 'tanh' },
+      { name: 'act_2', type: 'sigmoid' },
+    ]);
+    expect(spec.output).toBe('act_2');
+    expect(report.map((r) => [r.layer, r.name])).toEqual([
+      [0, 'Relu_0'],
+      [1, 'act'],
+      [2, 'act_2'],
+    ]);
+  });
+
   it('lists every refused node at once: GlobalMaxPool, a non-zero Pad, a Pad not before a Conv, LayerNormalization over the batch', async () => {
     const bytes = buildModel(
       17,
