@@ -55,12 +55,12 @@ class GraphIndex {
   }
 
   /** A float32 constant of the file (an initializer or a Constant node's value). */
-  constant(tensor: string): { dims: number; values: Float32Array; initializer: boolean } | undefined {
+  constant(tensor: string): { values: Float32Array; initializer: boolean } | undefined {
     const init = this.initializers.get(tensor);
     const producer = this.producers.get(tensor);
     const t = init ?? (producer?.opType === 'Constant' ? new Attributes(producer).tensor('value') : undefined);
     if (!t || t.dataType !== FLOAT32) return undefined;
-    return { dims: t.dims.length, values: floatValues(t), initializer: init !== undefined };
+    return { values: floatValues(t), initializer: init !== undefined };
   }
 
   /** Whether `tensor` is a one-value float constant within 1e-6 (relative) of `value`. */

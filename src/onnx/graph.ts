@@ -162,11 +162,9 @@ export class LayerGraph {
 
   /** The node's name, or `<op>_<position>` when it has none or one the spec reserves; made unique. */
   private nodeName(node: NodeProto): string {
-    const named = origins(node);
-    const last = fusedFrom(node)?.at(-1) ?? node;
-    const name =
-      node.name && !RESERVED.has(node.name) ? node.name : `${named.at(-1)!.opType}_${this.position.get(last) ?? this.built.length}`;
-    return this.unique(name);
+    if (node.name && !RESERVED.has(node.name)) return this.unique(node.name);
+    const last = fusedFrom(node)?.at(-1) ?? node; // a fused node stands where its last node stood
+    return this.unique(`${node.opType}_${this.position.get(last)}`);
   }
 
   private unique(name: string): string {

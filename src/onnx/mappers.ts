@@ -79,7 +79,7 @@ const conv = (c: MapContext): Value[] => {
   const ones = kernel.map(() => 1);
   const stride = c.attrs.ints('strides') ?? ones;
   const dilation = c.attrs.ints('dilations') ?? ones;
-  const pads = (c.attrs.ints('pads') ?? [...ones, ...ones].map(() => 0)).map((p, i) => p + (x.pad?.[i] ?? 0));
+  const pads = (c.attrs.ints('pads') ?? new Array<number>(2 * spatial).fill(0)).map((p, i) => p + (x.pad?.[i] ?? 0));
   const size = x.sample
     .slice(1)
     .map((n, i) => Math.floor((n + pads[i] + pads[i + spatial] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1);
@@ -87,10 +87,8 @@ const conv = (c: MapContext): Value[] => {
   const params: Record<string, Float32Array> = { weight: weight.float };
   const bias = c.inputs[2] !== undefined;
   if (bias) params.bias = weightInput(c, 2, 'bias').float;
-  const extra = {
-    ...(dilation.some((d) => d !== 1) ? { dilation: spatial === 2 ? ([dilation[0], dilation[1]] as [number, number]) : dilation[0] } : {}),
-    ...(groups !== 1 ? { groups } : {}),
-  };
+  const dilated = dilation.some((d) => d !== 1);
+  const grouped = groups !== 1 ? { groups } : {};
   const symmetric = pads.slice(0, spatial).join() === pads.slice(spatial).join();
   const layer: LayerSpec =
     spatial === 2
@@ -100,7 +98,8 @@ const conv = (c: MapContext): Value[] => {
           kernel: [kernel[0], kernel[1]],
           stride: [stride[0], stride[1]],
           padding: symmetric ? [pads[0], pads[1]] : [pads[0], pads[1], pads[2], pads[3]],
-          ...(extra as { dilation?: [number, number]; groups?: number }),
+          ...(dilated ? { dilation: [dilation[0], dilation[1]] as [number, number] } : {}),
+          ...grouped,
           bias,
         }
       : {
@@ -109,7 +108,8 @@ const conv = (c: MapContext): Value[] => {
           kernel: kernel[0],
           stride: stride[0],
           padding: symmetric ? pads[0] : [pads[0], pads[1]],
-          ...(extra as { dilation?: number; groups?: number }),
+          ...(dilated ? { dilation: dilation[0] } : {}),
+          ...grouped,
           bias,
         };
   const notes = [`weight [out, in/group, ${spatial === 2 ? 'kh, kw' : 'k'}] as in ONNX`];
@@ -534,8 +534,10 @@ const dropout = (c: MapContext): Value[] => {
 const pad = (c: MapContext): Value[] => {
   const x = tensorInput(c, 0);
   const pads = constInts(c, 1, 'pads') as number[];
-  c.graph.absorb(c.node);
-  if (pads.every((p) => p === 0)) return [x];
+  if (pads.every((p) => p === 0)) {
+    c.graph.absorb(c.node);
+    return [x];
+  }
   const mode = c.attrs.string('mode', 'constant');
   if (mode !== 'constant') throw new Refusal(`mode '${mode}'; only zero padding read by a Conv is imported`);
   const value = c.inputs[2];
@@ -550,6 +552,7 @@ const pad = (c: MapContext): Value[] => {
   const rank = x.sample.length + 1;
   if (x.batchAxis !== 0 || [0, 1, rank, rank + 1].some((i) => pads[i] !== 0) || pads.some((p) => p < 0))
     throw new Refusal(`pads by [${pads}]; only non-negative padding of the spatial axes is imported`);
+  c.graph.absorb(c.node);
   return [{ ...x, pad: [...pads.slice(2, rank), ...pads.slice(rank + 2)] }];
 };
 
