@@ -5,7 +5,8 @@
  * GELU and layer norm (as PyTorch 1.13 decomposes them), Concat, LeakyReLU, Tanh, ReLU6 and SiLU;
  * each against ONNX Runtime and PyTorch (outputs, parameter counts, gradients, SGD steps). Models
  * PyTorch 1.13 cannot export (opset 17 LayerNormalization with a 2-D normalised shape, opset 20
- * Gelu, element-wise ops on constants) are built here with protobufjs and checked against ONNX
+ * Gelu, element-wise ops on constants, convolutions padded per side) are built here with protobufjs
+ * and checked against ONNX
  * Runtime; and every refusal of a model comes in one E_ONNX error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -322,6 +323,56 @@ describe('models built with the ops PyTorch 1.13 cannot export', () => {
     const x = randomArray(2 * 12, 6, 2);
     const net = await fromOnnx(patched, { loss: 'bce' });
     expect(relativeError(await net.predict(x), await ortOutput(patched, x, [2, 3, 4]))).toBeLessThan(1e-4);
+  });
+
+  it('maps Conv pads per side, strides, dilations and groups, 2-D and 1-D, as ONNX Runtime computes them', async () => {
+    const conv2d = buildModel(
+      17,
+      [4, 7, 9],
+      [
+        {
+          op: 'Conv',
+          inputs: ['input', 'w', 'b'],
+          output: 'output',
+          name: 'conv',
+          attrs: { pads: [0, 1, 2, 3], strides: [2, 1], dilations: [1, 2], group: 2 },
+        },
+      ],
+      { w: { dims: [6, 2, 3, 3], values: values(108, 10) }, b: { dims: [6], values: values(6, 11) } },
+    );
+    expect(importOnnx(conv2d).spec.layers).toEqual([
+      {
+        name: 'conv',
+        type: 'conv2d',
+        out: 6,
+        kernel: [3, 3],
+        stride: [2, 1],
+        padding: [0, 1, 2, 3],
+        dilation: [1, 2],
+        groups: 2,
+        bias: true,
+      },
+    ]);
+    const conv1d = buildModel(
+      17,
+      [3, 11],
+      [{ op: 'Conv', inputs: ['input', 'w'], output: 'output', name: 'conv', attrs: { pads: [2, 0], dilations: [3], group: 3 } }],
+      { w: { dims: [6, 1, 2], values: values(12, 12) } },
+    );
+    expect(importOnnx(conv1d).spec.layers).toEqual([
+      { name: 'conv', type: 'conv1d', out: 6, kernel: 2, stride: 1, padding: [2, 0], dilation: 3, groups: 3, bias: false },
+    ]);
+    for (const [bytes, shape] of [
+      [conv2d, [2, 4, 7, 9]],
+      [conv1d, [2, 3, 11]],
+    ] as const) {
+      const x = randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        13,
+      );
+      const net = await fromOnnx(bytes, { loss: 'bce' });
+      expect(relativeError(await net.predict(x), await ortOutput(bytes, x, [...shape]))).toBeLessThan(1e-4);
+    }
   });
 
   it("fuses PyTorch's GELU pattern in either operand order, but not when a tensor inside it is read elsewhere", async () => {
