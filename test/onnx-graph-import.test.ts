@@ -6,8 +6,7 @@
  * each against ONNX Runtime and PyTorch (outputs, parameter counts, gradients, SGD steps). Models
  * PyTorch 1.13 cannot export (opset 17 LayerNormalization with a 2-D normalised shape, opset 20
  * Gelu, element-wise ops on constants, convolutions padded per side) are built here with protobufjs
- * and checked against ONNX
- * Runtime; and every refusal of a model comes in one E_ONNX error.
+ * and checked against ONNX Runtime; and every refusal of a model comes in one E_ONNX error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
