@@ -374,6 +374,29 @@ describe('models built with the ops PyTorch 1.13 cannot export', () => {
     }
   });
 
+  it("maps Clip with one bound (the other unbounded) and ONNX's defaults of LeakyRelu and HardSigmoid, as ONNX Runtime computes them", async () => {
+    const bytes = buildModel(
+      17,
+      [8],
+      [
+        { op: 'Clip', inputs: ['input', '', 'top'], output: 'a', name: 'below_one' },
+        { op: 'Clip', inputs: ['a', 'bottom'], output: 'b', name: 'above_minus_half' },
+        { op: 'LeakyRelu', inputs: ['b'], output: 'c', name: 'leaky' },
+        { op: 'HardSigmoid', inputs: ['c'], output: 'output', name: 'hard' },
+      ],
+      { top: { dims: [], values: [1] }, bottom: { dims: [], values: [-0.5] } },
+    );
+    expect(importOnnx(bytes).spec.layers).toEqual([
+      { name: 'below_one', type: 'clip', max: 1 },
+      { name: 'above_minus_half', type: 'clip', min: -0.5 },
+      { name: 'leaky', type: 'leaky_relu', slope: 0.01 },
+      { name: 'hard', type: 'hardsigmoid', alpha: 0.2, beta: 0.5 },
+    ]);
+    const x = randomArray(3 * 8, 14, 3);
+    const net = await fromOnnx(bytes, { loss: 'bce' });
+    expect(relativeError(await net.predict(x), await ortOutput(bytes, x, [3, 8]))).toBeLessThan(1e-4);
+  });
+
   it("fuses PyTorch's GELU pattern in either operand order, but not when a tensor inside it is read elsewhere", async () => {
     const gelu = (prefix: string, x: string, out: string): NodeDef[] => [
       { op: 'Div', inputs: [x, 'sqrt2'], output: `${prefix}d`, name: `${prefix}div` },
