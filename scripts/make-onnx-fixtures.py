@@ -1,4 +1,4 @@
-"""Writes the ONNX fixtures of test/onnx-import.test.ts: small PyTorch models exported with
+"""Writes the ONNX fixtures of test/onnx-import.test.ts and test/onnx-graph-import.test.ts: small PyTorch models exported with
 torch.onnx.export, each with a JSON sidecar that holds what the tests compare sedjoule with.
 
     /usr/bin/python3 scripts/make-onnx-fixtures.py [OUT_DIR]   (default test/fixtures/onnx)
@@ -21,6 +21,7 @@ Each sidecar (<model>.json) holds:
   sedjoule trains; no dropout in these models), by PyTorch parameter name, flattened;
   steps: losses of a few SGD steps (lr 0.1) from the same start, to show they fall.
 """
+import copy
 import json
 import os
 import sys
@@ -66,25 +67,25 @@ class Crnn(nn.Module):
 
 
 class Unsupported(nn.Module):
-    """Three ops sedjoule does not import: a grouped convolution, GELU (Div/Erf/Add/Mul/Mul) and an
-    LSTM, so that the refusal lists every one at once."""
+    """Four nodes sedjoule does not import, on four branches so that none hides another: a
+    reflection Pad before a convolution, a ceil-mode MaxPool, an Erf that is not part of a GELU and
+    a GlobalMaxPool; the refusal lists every one at once."""
 
     def __init__(self):
         super().__init__()
-        self.stem = nn.Conv2d(1, 2, 3, padding=1)
-        self.conv = nn.Conv2d(2, 4, 3, padding=1, groups=2)
-        self.lstm = nn.LSTM(4 * MELS, 8, batch_first=True)
-        self.head = nn.Linear(8, CLASSES)
+        self.conv = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(1, 2, 3))
+        self.head = nn.LazyLinear(CLASSES)
 
     def forward(self, x):
-        x = nn.functional.gelu(self.conv(self.stem(x)))
-        x = x.permute(0, 3, 1, 2).reshape(x.size(0), FRAMES, -1)
-        x, _ = self.lstm(x)
-        return self.head(x).mean(dim=1)
+        a = torch.flatten(self.conv(x), 1)
+        b = torch.flatten(nn.functional.max_pool2d(x, 3, stride=2, ceil_mode=True), 1)
+        c = torch.flatten(torch.erf(x), 1)
+        d = torch.flatten(nn.functional.adaptive_max_pool2d(x, 1), 1)
+        return self.head(torch.cat([a, b, c, d], 1))
 
 
 class Residual(nn.Module):
-    """A skip connection (x + relu(conv(x))): a branch, which the chain importer refuses."""
+    """A skip connection (x + relu(conv(x))): the input read by two nodes."""
 
     def __init__(self):
         super().__init__()
@@ -93,6 +94,52 @@ class Residual(nn.Module):
 
     def forward(self, x):
         return self.head(torch.flatten(x + torch.relu(self.conv(x)), 1))
+
+
+class InvertedResidualSe(nn.Module):
+    """A MobileNetV2/V3-style block: a Hardswish stem; an inverted residual with a ReLU6 expansion,
+    a depthwise convolution (dilation 2, asymmetric zero padding from ZeroPad2d), a
+    squeeze-excitation (GlobalAveragePool, 1x1 convolutions, Hardsigmoid, Mul) and a linear
+    projection added to the block input; global average pooling and a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.Hardswish())
+        self.expand = nn.Sequential(nn.Conv2d(8, 16, 1), nn.BatchNorm2d(16), nn.ReLU6())
+        self.depthwise = nn.Sequential(
+            nn.ZeroPad2d((1, 3, 1, 3)), nn.Conv2d(16, 16, 3, dilation=2, groups=16), nn.BatchNorm2d(16), nn.Hardswish())
+        self.se = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Conv2d(16, 4, 1), nn.ReLU(), nn.Conv2d(4, 16, 1), nn.Hardsigmoid())
+        self.project = nn.Sequential(nn.Conv2d(16, 8, 1), nn.BatchNorm2d(8))
+        self.head = nn.Linear(8, CLASSES)
+
+    def forward(self, x):
+        x = self.stem(x)
+        h = self.depthwise(self.expand(x))
+        h = h * self.se(h)
+        x = x + self.project(h)
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class SequenceMixer(nn.Module):
+    """Frames as a sequence: a grouped conv1d over [mels, frames], GELU (erf form; exported as
+    Div/Erf/Add/Mul/Mul), LayerNorm over features (decomposed before opset 17), a linear layer,
+    then two branches, LeakyReLU and Tanh, joined by Concat; ReLU6 (Clip), SiLU (Sigmoid, Mul), the
+    mean over time and a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(MELS, 16, 3, padding=1, groups=4)
+        self.norm = nn.LayerNorm(16)
+        self.mix = nn.Linear(16, 12)
+        self.head = nn.Linear(24, CLASSES)
+
+    def forward(self, x):
+        x = nn.functional.gelu(self.conv(x.reshape(x.size(0), MELS, FRAMES)))
+        x = self.mix(self.norm(x.transpose(1, 2)))  # [B, frames, 12]
+        x = torch.cat([nn.functional.leaky_relu(x, 0.1), torch.tanh(x)], dim=-1)
+        x = nn.functional.silu(nn.functional.relu6(x))
+        return self.head(x.mean(dim=1))
 
 
 def export(model, name, opset, training=torch.onnx.TrainingMode.PRESERVE):
@@ -107,10 +154,15 @@ def flat(t):
     return [float(v) for v in t.detach().reshape(-1).tolist()]
 
 
-def sidecar(model, name, seed):
+def sidecar(model, name, seed, double=False):
+    """With double, the facts are computed on a float64 copy of the model (from the same float32
+    input and weights): the Debian PyTorch 1.13 build gives garbage float32 gradients for a grouped
+    conv1d (they change from run to run), and float64 is a closer reference for float32 anyway."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(BATCH, 1, MELS, FRAMES, generator=g)
     targets = (torch.rand(BATCH, CLASSES, generator=g) < 0.4).float()
+    if double:
+        model, x, targets = copy.deepcopy(model).double(), x.double(), targets.double()
     start = {k: v.clone() for k, v in model.state_dict().items()}
     model.eval()
     with torch.no_grad():
@@ -141,10 +193,13 @@ def sidecar(model, name, seed):
 
 
 def randomize_batchnorm(model, seed):
-    """Non-trivial running statistics and affine terms, so that an import that drops or misreads
-    them shows in the outputs."""
+    """Non-trivial running statistics and affine terms (of layer norms too), so that an import that
+    drops or misreads them shows in the outputs."""
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
+        if isinstance(m, nn.LayerNorm):
+            m.weight.data.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
             m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
@@ -158,20 +213,37 @@ def main():
     cnn = CnnTagger()
     with torch.no_grad():
         randomize_batchnorm(cnn, 2)
-    export(cnn, 'cnn_tagger_opset17', 17)
-    export(cnn, 'cnn_tagger_opset11', 11)
-    export(cnn, 'cnn_tagger_fused_opset13', 13, training=torch.onnx.TrainingMode.EVAL)
-    sidecar(cnn, 'cnn_tagger', 3)
-
     torch.manual_seed(4)
     crnn = Crnn()
     with torch.no_grad():
         randomize_batchnorm(crnn, 5)
-    export(crnn, 'crnn_opset14', 14)
+    torch.manual_seed(8)
+    block = InvertedResidualSe()
+    with torch.no_grad():
+        randomize_batchnorm(block, 9)
+    torch.manual_seed(11)
+    mixer = SequenceMixer()
+    with torch.no_grad():
+        randomize_batchnorm(mixer, 12)
+
+    sidecar(cnn, 'cnn_tagger', 3)
     sidecar(crnn, 'crnn', 6)
+    sidecar(block, 'inverted_residual_se', 10, double=True)
+    sidecar(mixer, 'sequence_mixer', 13, double=True)
+
+    export(cnn, 'cnn_tagger_opset17', 17)
+    export(cnn, 'cnn_tagger_opset11', 11)
+    export(cnn, 'cnn_tagger_fused_opset13', 13, training=torch.onnx.TrainingMode.EVAL)
+    export(crnn, 'crnn_opset14', 14)
+    export(block, 'inverted_residual_se_opset13', 13)
+    export(block, 'inverted_residual_se_opset17', 17)
+    export(mixer, 'sequence_mixer_opset14', 14)
+    export(mixer, 'sequence_mixer_opset17', 17)
 
     torch.manual_seed(7)
-    export(Unsupported(), 'unsupported_opset14', 14)
+    unsupported = Unsupported()
+    unsupported(torch.zeros(BATCH, 1, MELS, FRAMES))  # sizes the lazy head
+    export(unsupported, 'unsupported_opset14', 14)
     export(Residual(), 'residual_opset14', 14)
 
 

@@ -2,7 +2,7 @@
 export { Network, type CapturedCall, type LayerSummary, type NetworkDescription, type NetworkOptions } from './network.js';
 export { weightName, type LayerSpec, type LayerType, type LossSpec, type NetworkSpec, type OptimizerSpec, type Pair } from './spec.js';
 export { importOnnx, ONNX_OPSETS, type OnnxImport, type OnnxImportOptions } from './onnx/import.js';
-export type { ImportedLayer } from './onnx/chain.js';
+export type { ImportedLayer } from './onnx/graph.js';
 export { byKernel, mergeLedgers, totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from './ledger.js';
 export { SedjouleError, errorCode, type ErrorCode } from './errors.js';
 export { loadAddon, type NativeInfo, type PeakMeasurement } from './native.js';

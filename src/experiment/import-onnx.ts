@@ -8,7 +8,7 @@
 import path from 'node:path';
 
 import { Network } from '../network.js';
-import type { ImportedLayer } from '../onnx/chain.js';
+import type { ImportedLayer } from '../onnx/graph.js';
 import { importOnnx, type OnnxImport, type OnnxImportOptions } from '../onnx/import.js';
 import { ensureFolder, writeJsonAtomic } from '../util/atomic.js';
 

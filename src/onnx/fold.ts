@@ -88,6 +88,19 @@ function withElements(v: ConstValue, dims: number[], values: (number | null)[]):
   return v.ints ? { kind: 'const', dims, ints: values } : { kind: 'const', dims, float: Float32Array.from(values as number[]) };
 }
 
+/** The elements of `v` at the cartesian product of the indices kept on each axis. */
+function gatherAll(v: ConstValue, picks: number[][]): ConstValue {
+  const strides = v.dims.map((_, i) => numel(v.dims.slice(i + 1)));
+  const values = elements(v);
+  let offsets = [0];
+  picks.forEach((kept, axis) => (offsets = offsets.flatMap((o) => kept.map((i) => o + i * strides[axis]))));
+  return withElements(
+    v,
+    picks.map((p) => p.length),
+    offsets.map((o) => values[o]),
+  );
+}
+
 const arithmetic = (op: (a: number, b: number) => number): Evaluator => {
   return (c) => {
     const [a, b] = c.inputs;
@@ -177,16 +190,42 @@ export const FOLDERS: Record<string, Evaluator> = {
     const v = c.inputs[0];
     if (v?.kind === 'fill') return [v];
     if (!isConst(v)) return undefined;
-    if (v.dims.length !== 1) throw new Refusal('slices a constant of rank > 1');
-    const starts = c.opset < 10 ? (c.attrs.ints('starts') ?? []) : known(constInts(c, 1, 'starts'), 'starts');
-    const ends = c.opset < 10 ? (c.attrs.ints('ends') ?? []) : known(constInts(c, 2, 'ends'), 'ends');
-    const steps = c.inputs[4] ? known(constInts(c, 4, 'steps'), 'steps') : [1];
-    if (steps[0] !== 1) throw new Refusal('slices with a step other than 1');
+    const starts = known(constInts(c, 1, 'starts'), 'starts');
+    const ends = known(constInts(c, 2, 'ends'), 'ends');
+    const axes = c.inputs[3] ? known(constInts(c, 3, 'axes'), 'axes') : starts.map((_, i) => i);
+    const steps = c.inputs[4] ? known(constInts(c, 4, 'steps'), 'steps') : starts.map(() => 1);
+    // Per axis, the indices kept (numpy slicing: negative indices count from the end, ends clamp).
+    const picks = v.dims.map((n) => Array.from({ length: n }, (_, i) => i));
+    axes.forEach((a, k) => {
+      const axis = normalizeAxis(a, v.dims.length);
+      if (axis === undefined || steps[k] === 0) throw new Refusal(`slices axis ${a} with step ${steps[k]}`);
+      const n = v.dims[axis];
+      const step = steps[k];
+      const at = (i: number, low: number, high: number) => Math.min(Math.max(i < 0 ? i + n : i, low), high);
+      const [first, last] = step > 0 ? [at(starts[k], 0, n), at(ends[k], 0, n)] : [at(starts[k], -1, n - 1), at(ends[k], -1, n - 1)];
+      const kept: number[] = [];
+      for (let i = first; step > 0 ? i < last : i > last; i += step) kept.push(i);
+      picks[axis] = kept;
+    });
+    return [gatherAll(v, picks)];
+  },
+  Transpose: (c) => {
+    const v = c.inputs[0];
+    if (!isConst(v)) return undefined;
+    const rank = v.dims.length;
+    const perm = c.attrs.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+    const strides = v.dims.map((_, i) => numel(v.dims.slice(i + 1)));
+    const dims = perm.map((p) => v.dims[p]);
     const values = elements(v);
-    const n = values.length;
-    const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + n : a, 0), n);
-    const picked = values.slice(clamp(starts[0]), clamp(ends[0]));
-    return [withElements(v, [picked.length], picked)];
+    const out = Array.from({ length: numel(dims) }, (_, flat) => {
+      let source = 0;
+      for (let i = rank - 1, rest = flat; i >= 0; --i) {
+        source += (rest % dims[i]) * strides[perm[i]];
+        rest = Math.floor(rest / dims[i]);
+      }
+      return values[source];
+    });
+    return [withElements(v, dims, out)];
   },
   Reshape: (c) => {
     const v = c.inputs[0];

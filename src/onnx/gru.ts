@@ -72,10 +72,10 @@ export function mapGru(c: MapContext): Value[] {
   }
   // A GRU reading the output of the GRU layer just made, with nothing but renamed axes between,
   // is the next layer of the same stack: one sedjoule gru with `layers` + 1.
-  const head = c.chain.layers[c.chain.head];
+  const head = c.graph.head >= 0 ? c.graph.layer(c.graph.head) : undefined;
   const stacked =
     head?.type === 'gru' &&
-    x.layer === c.chain.head &&
+    x.layer === c.graph.head &&
     sameDims(x.sedShape, x.sample) &&
     head.hidden === hidden &&
     head.bidirectional === (directions === 2) &&
@@ -100,12 +100,12 @@ export function mapGru(c: MapContext): Value[] {
   const output = { sample: [steps, directions, hidden], batchAxis: 2, sedShape: [steps, directions * hidden] };
   if (stacked) {
     head.layers = level + 1;
-    c.chain.extendLast(c.node, params, `layer ${level} of the stack: W, R reordered and B split as for layer 0`);
-    return [{ kind: 'tensor', ...output, layer: c.chain.head }];
+    c.graph.extend(c.graph.head, c.node, params, `layer ${level} of the stack: W, R reordered and B split as for layer 0`);
+    return [{ kind: 'tensor', ...output, layer: c.graph.head }];
   }
   const layer: LayerSpec = { type: 'gru', hidden, layers: 1, bidirectional: directions === 2, bias };
   return [
-    c.chain.add(c.node, x, layer, params, output, [
+    c.graph.add(c.node, [x], layer, params, output, [
       'W, R: gate blocks z, r, h reordered to r, z, n; B split into bias_ih and bias_hh (each reordered)',
     ]),
   ];

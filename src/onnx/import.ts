@@ -4,7 +4,9 @@
  *
  * The model is checked whole before anything is refused: the opset (11 to 21 of the default
  * domain), float32 inputs and weights, weights inside the file, fixed per-sample dimensions; then
- * every node goes through constant folding (fold.ts) or a layer mapper (mappers.ts). Every problem
+ * patterns of nodes that stand for one layer are fused (fuse.ts), and every node goes through
+ * constant folding (fold.ts) or a layer mapper (mappers.ts), which adds layers to a graph
+ * (graph.ts): every ONNX tensor computed at run time is a sedjoule tensor. Every problem
  * found is listed in one E_ONNX error, so a user sees all that stands between the model and
  * sedjoule at once. Sizes are per sample: the first input axis is the batch.
  */
@@ -13,13 +15,15 @@ import fs from 'node:fs';
 import { SedjouleError } from '../errors.js';
 import type { LossSpec, NetworkSpec, OptimizerSpec } from '../spec.js';
 import { Attributes } from './attributes.js';
-import { LayerChain, type ImportedLayer } from './chain.js';
 import { FOLDERS } from './fold.js';
-import { KNOWN_GAPS, MAPPERS } from './mappers.js';
+import { FUSED_DOMAIN, fusePatterns } from './fuse.js';
+import { LayerGraph, type ImportedLayer } from './graph.js';
+import { FUSED_MAPPERS, KNOWN_GAPS, MAPPERS } from './mappers.js';
 import { Refusal, type Problem } from './refusal.js';
 import { decodeModel, int64, type ModelProto, type NodeProto, type ValueInfoProto } from './schema.js';
 import { dataTypeName, FLOAT32, floatValues, integerValues, isExternal, isIntegerType, tensorDims } from './tensor-data.js';
-import type { TensorValue, Value } from './values.js';
+import type { MapContext } from './map-context.js';
+import type { Value } from './values.js';
 
 /** The opsets of the default domain this importer reads (PyTorch 1.13 exports 9 to 17). */
 export const ONNX_OPSETS = { min: 11, max: 21 };
@@ -116,8 +120,14 @@ function defaultOpset(model: ModelProto): number | undefined {
   return entry ? int64(entry.version) : undefined;
 }
 
+/** The layer mapper of a node: of its op, or of a pattern fused into it (fuse.ts). */
+function mapperOf(node: NodeProto): ((c: MapContext) => Value[]) | undefined {
+  return node.domain === FUSED_DOMAIN ? FUSED_MAPPERS[node.opType] : MAPPERS[node.opType];
+}
+
 /** Why a node cannot be imported whatever its inputs: its domain, or an op with no mapping. */
 function unsupported(node: NodeProto): string | undefined {
+  if (node.domain === FUSED_DOMAIN) return undefined;
   if (node.domain !== '' && node.domain !== 'ai.onnx') return `is in the domain '${node.domain}'; only the default ONNX domain is imported`;
   if (FOLDERS[node.opType] || MAPPERS[node.opType]) return undefined;
   return KNOWN_GAPS[node.opType] ?? `${node.opType} has no sedjoule layer (docs/onnx.md lists the ops imported)`;
@@ -143,7 +153,7 @@ export function importOnnx(model: string | Uint8Array, options: OnnxImportOption
       problems.push({ where, reason: 'keeps its data in an external file (the external-data format); save the model as one file' });
       values.set(t.name, { kind: 'refused' });
     } else if (t.dataType === FLOAT32) {
-      values.set(t.name, { kind: 'const', dims: tensorDims(t), float: floatValues(t) });
+      values.set(t.name, { kind: 'const', dims: tensorDims(t), float: floatValues(t), initializer: true });
     } else if (isIntegerType(t.dataType) && t.dataType !== 3 && t.dataType !== 2) {
       values.set(t.name, { kind: 'const', dims: tensorDims(t), ints: integerValues(t) });
     } else {
@@ -155,13 +165,18 @@ export function importOnnx(model: string | Uint8Array, options: OnnxImportOption
   const input = readInput(proto, options, problems);
   if (input) values.set(input.info.name, { kind: 'tensor', sample: input.shape, batchAxis: 0, sedShape: input.shape, layer: -1 });
 
+  const nodes = fusePatterns(graph);
   const readers = new Map<string, number>();
+  const consumers = new Map<string, NodeProto[]>();
   const read = (name: string) => readers.set(name, (readers.get(name) ?? 0) + 1);
-  for (const node of graph.node) node.input.forEach(read);
+  for (const node of nodes) {
+    node.input.forEach(read);
+    node.input.forEach((name) => consumers.set(name, [...(consumers.get(name) ?? []), node]));
+  }
   graph.output.forEach((o) => read(o.name));
 
-  const chain = new LayerChain();
-  for (const node of graph.node) {
+  const layers = new LayerGraph(graph.node);
+  for (const node of nodes) {
     const inputs = node.input.map((name) => (name === '' ? undefined : values.get(name)));
     const refusedOutputs = () => node.output.forEach((o) => values.set(o, { kind: 'refused' }));
     const label = nodeLabel(node, opset);
@@ -183,12 +198,20 @@ export function importOnnx(model: string | Uint8Array, options: OnnxImportOption
     }
     const attrs = new Attributes(node);
     try {
-      const context = { node, attrs, opset, inputs, chain, readers: (name: string) => readers.get(name) ?? 0 };
-      const folded = FOLDERS[node.opType]?.(context);
-      const mapper = MAPPERS[node.opType];
+      const context: MapContext = {
+        node,
+        attrs,
+        opset,
+        inputs,
+        graph: layers,
+        readers: (name: string) => readers.get(name) ?? 0,
+        consumers: (name: string) => consumers.get(name) ?? [],
+      };
+      const folded = node.domain === FUSED_DOMAIN ? undefined : FOLDERS[node.opType]?.(context);
+      const mapper = mapperOf(node);
       if (!folded && !mapper) throw new Refusal(KNOWN_GAPS[node.opType] ?? 'only its constant form is imported');
-      const outputs = folded ?? mapper(context);
-      if (folded) chain.absorb(node);
+      const outputs = folded ?? mapper!(context);
+      if (folded) layers.absorb(node);
       node.output.forEach((name, i) => values.set(name, outputs[i] ?? { kind: 'refused' }));
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
@@ -197,7 +220,8 @@ export function importOnnx(model: string | Uint8Array, options: OnnxImportOption
     }
   }
 
-  let output: TensorValue | undefined;
+  let built: ReturnType<LayerGraph['finish']> | undefined;
+  let outputShape: number[] = [];
   if (graph.output.length !== 1) {
     problems.push({
       where: 'graph outputs',
@@ -209,10 +233,10 @@ export function importOnnx(model: string | Uint8Array, options: OnnxImportOption
     if (value?.kind === 'tensor') {
       if (value.batchAxis !== 0)
         problems.push({ where, reason: `has its batch at axis ${value.batchAxis}; sedjoule outputs keep the batch first` });
-      else {
+      else if (!problems.length) {
         try {
-          chain.input(value);
-          output = value;
+          built = layers.finish(value);
+          outputShape = value.sample;
         } catch (error) {
           if (!(error instanceof Refusal)) throw error;
           problems.push({ where, reason: error.message });
@@ -222,22 +246,20 @@ export function importOnnx(model: string | Uint8Array, options: OnnxImportOption
       problems.push({ where, reason: 'is not computed from the input (a constant)' });
     }
   }
-  if (!problems.length && chain.layers.length === 0)
-    problems.push({ where: 'the model', reason: 'makes no sedjoule layer (nothing to compute)' });
-  if (problems.length || !input || !output) {
+  if (!problems.length && layers.count === 0) problems.push({ where: 'the model', reason: 'makes no sedjoule layer (nothing to compute)' });
+  if (problems.length || !input || !built) {
     const list = problems.map((p) => `  - ${p.where}: ${p.reason}`).join('\n');
     throw new SedjouleError('E_ONNX', `${source}: cannot import ${problems.length} problem(s):\n${list}`);
   }
-  chain.finish();
-  const spec: NetworkSpec = { input: input.shape, layers: chain.layers, loss: options.loss ?? 'bce-logits' };
+  const spec: NetworkSpec = { input: input.shape, layers: built.layers, output: built.output, loss: options.loss ?? 'bce-logits' };
   if (options.optimizer) spec.optimizer = options.optimizer;
   if (options.seed !== undefined) spec.seed = options.seed;
   return {
     spec,
-    weights: chain.weights,
-    report: chain.report,
+    weights: built.weights,
+    report: built.report,
     inputShape: input.shape,
-    outputShape: output.sample,
+    outputShape,
     model: { producer: `${proto.producerName ?? ''} ${proto.producerVersion ?? ''}`.trim(), irVersion: int64(proto.irVersion), opset },
   };
 }

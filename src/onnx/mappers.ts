@@ -1,19 +1,19 @@
 /**
  * ONNX nodes that become sedjoule layers: a table, op type -> mapper. A mapper reads its node's
  * inputs (tensors and constants, values.ts), checks the attributes it supports (anything else is a
- * Refusal with the reason), adds layers to the chain with their weights converted to sedjoule's
+ * Refusal with the reason), adds layers to the graph with their weights converted to sedjoule's
  * layout, and returns the node's outputs. A new op is one more entry.
  *
  * Weight layouts: Conv weights [out, in, kh, kw] and BatchNormalization's scale, bias, mean and
  * variance are sedjoule's as they are; Gemm/MatMul weights become linear's [out, in] (a MatMul's
  * [in, out] constant transposed; Gemm's alpha and beta multiplied in); GRU: gru.ts.
  */
-import { weightName, type LayerSpec } from '../spec.js';
+import type { LayerSpec } from '../spec.js';
 import { constInts } from './fold.js';
 import { mapGru } from './gru.js';
-import { requireAttr, tensorInput, weightInput, type MapContext } from './map-context.js';
+import { requireAttr, tensorInput, tensorOrConst, weightInput, type MapContext } from './map-context.js';
 import { Refusal } from './refusal.js';
-import { normalizeAxis, numel, type TensorValue, type Value } from './values.js';
+import { float32, fullShape, normalizeAxis, numel, type ConstValue, type TensorValue, type Value } from './values.js';
 
 /** The per-sample [C, H, W] of an NCHW tensor (batch first). */
 function nchw(x: TensorValue, op: string): [number, number, number] {
@@ -24,14 +24,10 @@ function nchw(x: TensorValue, op: string): [number, number, number] {
   return x.sample as [number, number, number];
 }
 
-/** 2-D window attributes shared by Conv and the pools: kernel, strides, symmetric pads; [h, w] pairs. */
+/** 2-D window attributes of the pools: kernel, strides, symmetric pads; [h, w] pairs. */
 function window(c: MapContext, kernel: number[]): { stride: [number, number]; padding: [number, number] } {
   const a = c.attrs;
-  requireAttr(
-    'auto_pad',
-    ['NOTSET', ''].includes(a.string('auto_pad', 'NOTSET')),
-    `'${a.string('auto_pad', '')}' is not supported; export with explicit pads`,
-  );
+  requireNoAutoPad(c);
   if (kernel.length !== 2) throw new Refusal(`a ${kernel.length}-D window; only 2-D is imported`);
   const strides = a.ints('strides') ?? [1, 1];
   const pads = a.ints('pads') ?? [0, 0, 0, 0];
@@ -49,25 +45,76 @@ function window(c: MapContext, kernel: number[]): { stride: [number, number]; pa
   return { stride: [strides[0], strides[1]], padding: [pads[0], pads[1]] };
 }
 
+function requireNoAutoPad(c: MapContext): void {
+  const autoPad = c.attrs.string('auto_pad', 'NOTSET');
+  requireAttr('auto_pad', ['NOTSET', ''].includes(autoPad), `'${autoPad}' is not supported; export with explicit pads`);
+}
+
 function windowOutput(size: number, k: number, s: number, p: number): number {
   return Math.floor((size + 2 * p - k) / s) + 1;
 }
 
+/**
+ * Conv, 2-D -> conv2d and 1-D -> conv1d: `group` (grouped and depthwise), `dilations`, `pads` per
+ * side (ONNX order: the begins, then the ends), and a zero Pad just before it added in. Weights
+ * [out, in/group, k...] as in ONNX.
+ */
 const conv = (c: MapContext): Value[] => {
-  const x = tensorInput(c, 0);
-  const [, h, w] = nchw(x, 'Conv');
+  const x = tensorInput(c, 0, 'input', true);
   const weight = weightInput(c, 1, 'weight');
+  const spatial = weight.dims.length - 2;
+  if (spatial !== 1 && spatial !== 2) throw new Refusal(`a ${spatial}-D convolution; 1-D and 2-D are imported`);
+  if (x.batchAxis !== 0 || x.sample.length !== spatial + 1)
+    throw new Refusal(
+      `a ${spatial}-D Conv reads [N, C, ${spatial === 2 ? 'H, W' : 'T'}]; got per-sample [${x.sample}] with the batch at axis ${x.batchAxis}`,
+    );
+  requireNoAutoPad(c);
   const groups = c.attrs.int('group', 1);
-  requireAttr('group', groups === 1, `${groups} groups (a grouped or depthwise convolution) is not imported yet`);
-  if (weight.dims.length !== 4) throw new Refusal(`a ${weight.dims.length - 2}-D convolution; only 2-D is imported`);
-  const [out, , kh, kw] = weight.dims;
-  const { stride, padding } = window(c, c.attrs.ints('kernel_shape') ?? [kh, kw]);
+  const [out, perGroup, ...kernel] = weight.dims;
+  const channels = x.sample[0];
+  if (perGroup * groups !== channels || out % groups !== 0)
+    throw new Refusal(`weight [${weight.dims}] with group ${groups} does not fit ${channels} input channels`);
+  const shape = c.attrs.ints('kernel_shape');
+  requireAttr('kernel_shape', !shape || shape.join() === kernel.join(), `[${shape}] is not the weight's [${kernel}]`);
+  const ones = kernel.map(() => 1);
+  const stride = c.attrs.ints('strides') ?? ones;
+  const dilation = c.attrs.ints('dilations') ?? ones;
+  const pads = (c.attrs.ints('pads') ?? new Array<number>(2 * spatial).fill(0)).map((p, i) => p + (x.pad?.[i] ?? 0));
+  const size = x.sample
+    .slice(1)
+    .map((n, i) => Math.floor((n + pads[i] + pads[i + spatial] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1);
+  if (size.some((n) => n < 1)) throw new Refusal(`its window does not fit the input [${x.sample}]`);
   const params: Record<string, Float32Array> = { weight: weight.float };
   const bias = c.inputs[2] !== undefined;
   if (bias) params.bias = weightInput(c, 2, 'bias').float;
-  const layer: LayerSpec = { type: 'conv2d', out, kernel: [kh, kw], stride, padding, bias };
-  const sample = [out, windowOutput(h, kh, stride[0], padding[0]), windowOutput(w, kw, stride[1], padding[1])];
-  return [c.chain.add(c.node, x, layer, params, { sample, batchAxis: 0 }, ['weight [out, in, kh, kw] as in ONNX'])];
+  const dilated = dilation.some((d) => d !== 1);
+  const grouped = groups !== 1 ? { groups } : {};
+  const symmetric = pads.slice(0, spatial).join() === pads.slice(spatial).join();
+  const layer: LayerSpec =
+    spatial === 2
+      ? {
+          type: 'conv2d',
+          out,
+          kernel: [kernel[0], kernel[1]],
+          stride: [stride[0], stride[1]],
+          padding: symmetric ? [pads[0], pads[1]] : [pads[0], pads[1], pads[2], pads[3]],
+          ...(dilated ? { dilation: [dilation[0], dilation[1]] as [number, number] } : {}),
+          ...grouped,
+          bias,
+        }
+      : {
+          type: 'conv1d',
+          out,
+          kernel: kernel[0],
+          stride: stride[0],
+          padding: symmetric ? pads[0] : [pads[0], pads[1]],
+          ...(dilated ? { dilation: dilation[0] } : {}),
+          ...grouped,
+          bias,
+        };
+  const notes = [`weight [out, in/group, ${spatial === 2 ? 'kh, kw' : 'k'}] as in ONNX`];
+  if (x.pad) notes.push(`the zero Pad before it added to its padding`);
+  return [c.graph.add(c.node, [x], layer, params, { sample: [out, ...size], batchAxis: 0 }, notes)];
 };
 
 const batchNorm = (c: MapContext): Value[] => {
@@ -91,19 +138,40 @@ const batchNorm = (c: MapContext): Value[] => {
   };
   const params = { weight: scale.float, bias: bias.float, running_mean: mean.float, running_var: variance.float };
   return [
-    c.chain.add(c.node, x, layer, params, { sample: x.sample, batchAxis: 0 }, [
+    c.graph.add(c.node, [x], layer, params, { sample: x.sample, batchAxis: 0 }, [
       'scale, bias, mean, variance -> weight, bias, running_mean, running_var; momentum is 1 - ONNX momentum (PyTorch convention)',
     ]),
   ];
 };
 
-/** An op that keeps the shape: relu, sigmoid. */
-const elementwise =
-  (type: 'relu' | 'sigmoid'): ((c: MapContext) => Value[]) =>
+/** An op that keeps the shape, its layer made from the node's attributes: activations. */
+const unary =
+  (make: (c: MapContext) => LayerSpec): ((c: MapContext) => Value[]) =>
   (c) => {
     const x = tensorInput(c, 0);
-    return [c.chain.add(c.node, x, { type }, {}, { sample: x.sample, batchAxis: x.batchAxis })];
+    return [c.graph.add(c.node, [x], make(c), {}, { sample: x.sample, batchAxis: x.batchAxis })];
   };
+
+/** Gelu (opset 20, or PyTorch's Erf pattern fused by fuse.ts): exact (erf) or tanh form. */
+const gelu = (c: MapContext): LayerSpec => {
+  const approximate = c.attrs.string('approximate', 'none');
+  if (approximate !== 'none' && approximate !== 'tanh') throw new Refusal(`attribute approximate: '${approximate}' (none or tanh)`);
+  return { type: 'gelu', approximate };
+};
+
+/** Clip: bounds from its inputs (opset 11 on), each absent (unbounded) or a constant scalar. */
+const clip = (c: MapContext): LayerSpec => {
+  const bound = (index: number, what: string): number | undefined => {
+    const v = c.inputs[index];
+    if (v === undefined) return undefined;
+    if (v.kind !== 'const' || numel(v.dims) !== 1) throw new Refusal(`its ${what} (input ${index}) must be a constant scalar`);
+    const value = v.float ? v.float[0] : v.ints![0];
+    if (value === null) throw new Refusal(`its ${what} is the batch size`);
+    return float32(value);
+  };
+  const [min, max] = [bound(1, 'min'), bound(2, 'max')];
+  return { type: 'clip', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+};
 
 const softmax = (c: MapContext): Value[] => {
   const x = tensorInput(c, 0);
@@ -114,7 +182,7 @@ const softmax = (c: MapContext): Value[] => {
     axis === rank - 1 && x.batchAxis !== rank - 1,
     `softmax over axis ${c.attrs.int('axis', -1)} of a rank-${rank} tensor; only the last (non-batch) axis is imported`,
   );
-  return [c.chain.add(c.node, x, { type: 'softmax', axis: -1 }, {}, { sample: x.sample, batchAxis: x.batchAxis })];
+  return [c.graph.add(c.node, [x], { type: 'softmax', axis: -1 }, {}, { sample: x.sample, batchAxis: x.batchAxis })];
 };
 
 const pool =
@@ -135,7 +203,7 @@ const pool =
         ? { type, kernel: [kernel[0], kernel[1]], stride, padding }
         : { type, kernel: [kernel[0], kernel[1]], stride, padding, countIncludePad: c.attrs.int('count_include_pad', 0) === 1 };
     const sample = [channels, windowOutput(h, kernel[0], stride[0], padding[0]), windowOutput(w, kernel[1], stride[1], padding[1])];
-    return [c.chain.add(c.node, x, layer, {}, { sample, batchAxis: 0 })];
+    return [c.graph.add(c.node, [x], layer, {}, { sample, batchAxis: 0 })];
   };
 
 /** Gemm with a constant B: y = alpha A B' + beta C -> linear (weight [out, in] = alpha B'). */
@@ -160,7 +228,9 @@ const gemm = (c: MapContext): Value[] => {
     params.bias = Float32Array.from(bias.float, (v) => v * beta);
   }
   if (alpha !== 1 || beta !== 1) notes.push(`alpha ${alpha} and beta ${beta} multiplied into the weight and bias`);
-  return [c.chain.add(c.node, x, { type: 'linear', out, bias: params.bias !== undefined }, params, { sample: [out], batchAxis: 0 }, notes)];
+  return [
+    c.graph.add(c.node, [x], { type: 'linear', out, bias: params.bias !== undefined }, params, { sample: [out], batchAxis: 0 }, notes),
+  ];
 };
 
 function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
@@ -180,9 +250,9 @@ const matmul = (c: MapContext): Value[] => {
     throw new Refusal(`multiplies [..., ${x.sample[x.sample.length - 1]}] by [${inner}, ${out}]`);
   const sample = [...x.sample.slice(0, -1), out];
   return [
-    c.chain.add(
+    c.graph.add(
       c.node,
-      x,
+      [x],
       { type: 'linear', out, bias: false },
       { weight: transpose2d(b.float, inner, out) },
       { sample, batchAxis: x.batchAxis },
@@ -191,25 +261,158 @@ const matmul = (c: MapContext): Value[] => {
   ];
 };
 
-/** Add of a constant [out] to the output of a bias-free linear layer just made: its bias. */
-const add = (c: MapContext): Value[] => {
-  const [a, b] = c.inputs;
-  const x = a?.kind === 'tensor' ? a : b?.kind === 'tensor' ? b : undefined;
-  const k = a?.kind === 'const' ? a : b?.kind === 'const' ? b : undefined;
-  const last = c.chain.layers[c.chain.head];
-  if (!x || !k?.float || x.layer !== c.chain.head || last?.type !== 'linear' || last.bias !== false) {
-    throw new Refusal('adds something other than a constant bias to a MatMul just before it; general Add needs the graph layers');
-  }
-  if (numel(k.dims) !== last.out || k.dims.slice(0, -1).some((d) => d !== 1) || x.sample[x.sample.length - 1] !== last.out) {
-    throw new Refusal(`adds a constant [${k.dims}] that is not a per-output bias [${last.out}] of the MatMul before it`);
-  }
+/**
+ * Add of a constant [out] to the output of a bias-free linear layer (a MatMul), when nothing else
+ * reads the product: the linear layer's bias (as Gemm has it). Undefined when it is not that.
+ */
+function foldBias(c: MapContext, x: TensorValue, k: ConstValue): Value[] | undefined {
+  const linear = x.layer >= 0 ? c.graph.layer(x.layer) : undefined;
+  if (linear?.type !== 'linear' || linear.bias !== false || !k.float) return undefined;
+  if (numel(k.dims) !== linear.out || k.dims.slice(0, -1).some((d) => d !== 1) || x.sample[x.sample.length - 1] !== linear.out)
+    return undefined;
   // Folded into the layer, the bias reaches every reader of the MatMul's output: only this Add may read it.
-  const product = c.node.input[a === x ? 0 : 1];
-  if (c.readers(product) !== 1) throw new Refusal(`'${product}' is read by other nodes too, so the bias cannot be folded into the MatMul`);
-  last.bias = true;
-  c.chain.weights[weightName(c.chain.head, 'bias')] = Float32Array.from(k.float);
-  c.chain.attachToLast(c.node, 'bias from the Add that follows the MatMul');
+  const product = c.node.input[c.inputs[0] === x ? 0 : 1];
+  if (c.readers(product) !== 1) return undefined;
+  linear.bias = true;
+  c.graph.extend(x.layer, c.node, { bias: Float32Array.from(k.float) }, 'bias from the Add that follows the MatMul');
   return [x];
+}
+
+/** numpy broadcasting of two shapes (right-aligned); undefined when they do not broadcast. */
+function broadcast(a: number[], b: number[]): number[] | undefined {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; ++i) {
+    const da = a[a.length - n + i] ?? 1,
+      db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return undefined;
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/**
+ * Add, Sub, Mul, Div -> the binary layer of the same name: of two tensors (their batch axes must
+ * line up), or of a tensor and a float constant, which becomes the layer's `operand` parameter
+ * (the constant's values as weight `layers.<i>.operand`; the batch axis, of size 1 in the
+ * constant, removed from its shape; trainable when it is an initializer, as PyTorch parameters
+ * are, fixed when it is a literal of the graph).
+ */
+const binary =
+  (type: 'add' | 'sub' | 'mul' | 'div'): ((c: MapContext) => Value[]) =>
+  (c) => {
+    const [a, b] = [tensorOrConst(c, 0), tensorOrConst(c, 1)];
+    if (a.kind === 'tensor' && b.kind === 'tensor') {
+      if (a.batchAxis !== b.batchAxis || a.sample.length !== b.sample.length)
+        throw new Refusal(
+          `combines [${fullShape(a).map((d) => d ?? 'N')}] and [${fullShape(b).map((d) => d ?? 'N')}]; the batch axes must line up`,
+        );
+      const sample = broadcast(a.sample, b.sample);
+      if (!sample) throw new Refusal(`per-sample shapes [${a.sample}] and [${b.sample}] do not broadcast`);
+      return [c.graph.add(c.node, [a, b], { type }, {}, { sample, batchAxis: a.batchAxis })];
+    }
+    if (a.kind !== 'tensor' && b.kind !== 'tensor') throw new Refusal('combines two constants that are not folded (float constants)');
+    const [x, k] = a.kind === 'tensor' ? [a, b as ConstValue] : [b as TensorValue, a];
+    if (type === 'add') {
+      const folded = foldBias(c, x, k);
+      if (folded) return folded;
+    }
+    if (!k.float) throw new Refusal(`its constant operand is not float32`);
+    const rank = x.sample.length + 1;
+    if (k.dims.length > rank)
+      throw new Refusal(`its constant [${k.dims}] has more axes than the tensor [${fullShape(x).map((d) => d ?? 'N')}]`);
+    const aligned = [...new Array<number>(rank - k.dims.length).fill(1), ...k.dims];
+    if (aligned[x.batchAxis] !== 1) throw new Refusal(`its constant [${k.dims}] varies along the batch axis`);
+    const perSample = aligned.filter((_, i) => i !== x.batchAxis);
+    const firstKept = perSample.findIndex((d) => d !== 1);
+    const shape = firstKept < 0 ? [1] : perSample.slice(firstKept);
+    const sample = broadcast(x.sample, shape);
+    if (!sample) throw new Refusal(`per-sample shape [${x.sample}] and constant [${k.dims}] do not broadcast`);
+    const values = Float32Array.from(k.float);
+    const uniform = values.every((v) => v === values[0]);
+    const first = a === k && (type === 'sub' || type === 'div');
+    const operand = {
+      shape,
+      ...(uniform ? { init: float32(values[0]) } : {}),
+      trainable: k.initializer === true,
+      ...(first ? { first: true } : {}),
+    };
+    const notes = [
+      `the constant ${k.initializer ? `initializer '${c.node.input[a === k ? 0 : 1]}' (trainable, as a PyTorch parameter)` : '(a literal: not trained)'} as the parameter operand [${shape}]`,
+    ];
+    return [c.graph.add(c.node, [x], { type, operand }, { operand: values }, { sample, batchAxis: x.batchAxis }, notes)];
+  };
+
+/** Concat of tensors (of constants it is folded) -> concat along the same axis without the batch. */
+const concat = (c: MapContext): Value[] => {
+  const parts = c.inputs.map((_, i) => tensorInput(c, i));
+  const [x] = parts;
+  const rank = x.sample.length + 1;
+  const axis = normalizeAxis(c.attrs.int('axis', 0), rank);
+  if (axis === undefined || axis === x.batchAxis)
+    throw new Refusal(`concatenates along axis ${c.attrs.int('axis', 0)}, the batch axis or out of range`);
+  const sampleAxis = axis < x.batchAxis ? axis : axis - 1;
+  const sample = [...x.sample];
+  sample[sampleAxis] = 0;
+  for (const p of parts) {
+    if (
+      p.batchAxis !== x.batchAxis ||
+      p.sample.some((d, i) => i !== sampleAxis && d !== x.sample[i]) ||
+      p.sample.length !== x.sample.length
+    )
+      throw new Refusal(`joins per-sample [${x.sample}] and [${p.sample}] along axis ${sampleAxis}; the other axes must agree`);
+    sample[sampleAxis] += p.sample[sampleAxis];
+  }
+  return [c.graph.add(c.node, parts, { type: 'concat', axis: sampleAxis }, {}, { sample, batchAxis: x.batchAxis })];
+};
+
+/**
+ * LayerNormalization (opset 17, or PyTorch's pattern fused by fuse.ts) over axes `axis`.. -> layer_norm
+ * over the last rank - axis per-sample axes, Scale and B as its weight and bias (B absent: zeros).
+ */
+const layerNorm = (c: MapContext): Value[] => {
+  const x = tensorInput(c, 0);
+  const rank = x.sample.length + 1;
+  const axis = normalizeAxis(c.attrs.int('axis', -1), rank);
+  if (x.batchAxis !== 0 || axis === undefined || axis === 0)
+    throw new Refusal(
+      `normalises from axis ${c.attrs.int('axis', -1)} with the batch at axis ${x.batchAxis}; the batch must be first and not normalised`,
+    );
+  const reduced = c.attrs.ints('reduced_axes')?.map((a) => normalizeAxis(a, rank));
+  if (reduced && reduced.sort().join() !== Array.from({ length: rank - axis }, (_, i) => axis + i).join())
+    throw new Refusal(`averages over axes [${c.attrs.ints('reduced_axes')}]; only the trailing axes are imported`);
+  if (c.node.output.slice(1).some((o) => o && c.readers(o) > 0)) throw new Refusal('its Mean or InvStdDev output is read');
+  const normalised = x.sample.slice(axis - 1);
+  const layer: LayerSpec = { type: 'layer_norm', axes: rank - axis, eps: float32(c.attrs.float('epsilon', 1e-5)) };
+  const params: Record<string, Float32Array> = {};
+  const notes: string[] = [];
+  if (c.inputs[1] === undefined) layer.affine = false;
+  else {
+    const scale = weightInput(c, 1, 'scale');
+    if (numel(scale.dims) !== numel(normalised) || scale.dims.some((d, i) => d !== normalised[normalised.length - scale.dims.length + i]))
+      throw new Refusal(`its scale [${scale.dims}] is not of the normalised shape [${normalised}]`);
+    params.weight = Float32Array.from(scale.float);
+    params.bias = c.inputs[2] === undefined ? new Float32Array(scale.float.length) : Float32Array.from(weightInput(c, 2, 'bias').float);
+    if (params.bias.length !== params.weight.length)
+      throw new Refusal(`its bias has ${params.bias.length} values for ${params.weight.length}`);
+    notes.push(c.inputs[2] === undefined ? 'scale as weight; no B: bias zeros (trainable)' : 'scale and B as weight and bias');
+  }
+  return [c.graph.add(c.node, [x], layer, params, { sample: x.sample, batchAxis: 0 }, notes)];
+};
+
+/** GlobalAveragePool -> mean over the positions of each channel, [C, H*W] -> [C], seen as [C, 1, 1]. */
+const globalAveragePool = (c: MapContext): Value[] => {
+  const x = tensorInput(c, 0);
+  if (x.batchAxis !== 0 || x.sample.length < 2)
+    throw new Refusal(`reads [N, C, ...]; got per-sample [${x.sample}] with the batch at axis ${x.batchAxis}`);
+  const [channels, ...space] = x.sample;
+  const positions = { ...x, sample: [channels, numel(space)] };
+  const sample = [channels, ...space.map(() => 1)];
+  return [
+    c.graph.add(c.node, [positions], { type: 'mean', axis: 1 }, {}, { sample, batchAxis: 0, sedShape: [channels] }, [
+      `the mean over the ${numel(space)} positions of each channel`,
+    ]),
+  ];
 };
 
 const flatten = (c: MapContext): Value[] => {
@@ -219,7 +422,7 @@ const flatten = (c: MapContext): Value[] => {
     throw new Refusal(
       `flattens from axis ${c.attrs.int('axis', 1)} with the batch at axis ${x.batchAxis}; only Flatten(axis=1) after the batch is imported`,
     );
-  c.chain.absorb(c.node);
+  c.graph.absorb(c.node);
   return [{ ...x, sample: [numel(x.sample)] }];
 };
 
@@ -253,7 +456,7 @@ const reshape = (c: MapContext): Value[] => {
     throw new Refusal(`reshapes per-sample [${x.sample}] to [${sample}]`);
   const before = numel(x.sample.slice(0, x.batchAxis));
   if (numel(sample.slice(0, batchAt)) !== before) throw new Refusal('reshapes across the batch axis');
-  c.chain.absorb(c.node);
+  c.graph.absorb(c.node);
   return [{ ...x, sample, batchAxis: batchAt }];
 };
 
@@ -267,10 +470,10 @@ const transpose = (c: MapContext): Value[] => {
   const batchAxis = perm.indexOf(x.batchAxis);
   const sample = order.map((a) => x.sample[a]);
   if (order.every((a, i) => a === i)) {
-    c.chain.absorb(c.node);
+    c.graph.absorb(c.node);
     return [{ ...x, batchAxis }];
   }
-  return [c.chain.add(c.node, x, { type: 'permute', dims: order }, {}, { sample, batchAxis }, ['the ONNX perm without the batch axis'])];
+  return [c.graph.add(c.node, [x], { type: 'permute', dims: order }, {}, { sample, batchAxis }, ['the ONNX perm without the batch axis'])];
 };
 
 /** Squeeze/Unsqueeze of non-batch axes: a view. */
@@ -293,7 +496,7 @@ const squeezeLike =
       if (drop.has(x.batchAxis)) throw new Refusal('squeezes the batch axis');
       out = full.filter((_, i) => !drop.has(i));
     }
-    c.chain.absorb(c.node);
+    c.graph.absorb(c.node);
     const batchAxis = out.indexOf(null);
     return [{ ...x, batchAxis, sample: out.filter((d): d is number => d !== null) }];
   };
@@ -309,7 +512,7 @@ const reduceMean = (c: MapContext): Value[] => {
   const sampleAxis = axis < x.batchAxis ? axis : axis - 1;
   const sample = x.sample.filter((_, i) => i !== sampleAxis);
   const batchAxis = axis < x.batchAxis ? x.batchAxis - 1 : x.batchAxis;
-  const y = c.chain.add(c.node, x, { type: 'mean', axis: sampleAxis }, {}, { sample, batchAxis });
+  const y = c.graph.add(c.node, [x], { type: 'mean', axis: sampleAxis }, {}, { sample, batchAxis });
   if (c.attrs.int('keepdims', 1) === 0) return [y];
   const kept = [...x.sample];
   kept[sampleAxis] = 1;
@@ -319,39 +522,76 @@ const reduceMean = (c: MapContext): Value[] => {
 /** Dropout at inference: the identity (its mask output must not be read). */
 const dropout = (c: MapContext): Value[] => {
   if (c.node.output[1] && c.readers(c.node.output[1]) > 0) throw new Refusal('its mask output is read');
-  c.chain.absorb(c.node);
+  c.graph.absorb(c.node);
   return [tensorInput(c, 0)];
 };
 
-/** Pad with zeros of nothing (PyTorch's AvgPool2d export at padding 0): the identity. */
+/**
+ * Pad: of nothing, the identity (PyTorch's AvgPool2d export at padding 0); with zeros on the spatial
+ * axes, read by one Conv only, added to that Conv's padding (PyTorch's ZeroPad2d / F.pad before a
+ * convolution with asymmetric padding).
+ */
 const pad = (c: MapContext): Value[] => {
   const x = tensorInput(c, 0);
-  const pads = c.opset < 11 ? (c.attrs.ints('pads') ?? []) : (constInts(c, 1, 'pads') as number[]);
-  if (pads.some((p) => p !== 0))
-    throw new Refusal(`pads by [${pads}]; only an empty Pad is imported (give the next pool or conv its padding instead)`);
-  c.chain.absorb(c.node);
-  return [x];
+  const pads = constInts(c, 1, 'pads') as number[];
+  if (pads.every((p) => p === 0)) {
+    c.graph.absorb(c.node);
+    return [x];
+  }
+  const mode = c.attrs.string('mode', 'constant');
+  if (mode !== 'constant') throw new Refusal(`mode '${mode}'; only zero padding read by a Conv is imported`);
+  const value = c.inputs[2];
+  if (value !== undefined && (value.kind !== 'const' || (value.float ?? value.ints ?? [1]).some((v) => v !== 0)))
+    throw new Refusal('pads with a value other than 0; only zero padding read by a Conv is imported');
+  if (c.inputs[3] !== undefined) throw new Refusal('has an axes input; pads over every axis are imported');
+  const readers = c.consumers(c.node.output[0]);
+  if (readers.length !== 1 || readers[0].opType !== 'Conv' || c.readers(c.node.output[0]) !== 1)
+    throw new Refusal(
+      `pads by [${pads}] a tensor that is not read by one Conv only; only a zero Pad before a Conv is imported (into its padding)`,
+    );
+  const rank = x.sample.length + 1;
+  if (x.batchAxis !== 0 || [0, 1, rank, rank + 1].some((i) => pads[i] !== 0) || pads.some((p) => p < 0))
+    throw new Refusal(`pads by [${pads}]; only non-negative padding of the spatial axes is imported`);
+  c.graph.absorb(c.node);
+  return [{ ...x, pad: [...pads.slice(2, rank), ...pads.slice(rank + 2)] }];
 };
 
 /** Cast of a float tensor to float32: the identity. */
 const cast = (c: MapContext): Value[] => {
   const x = tensorInput(c, 0);
   requireAttr('to', c.attrs.int('to', 1) === 1, 'casts a tensor to a type other than float32');
-  c.chain.absorb(c.node);
+  c.graph.absorb(c.node);
   return [x];
 };
 
 export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   Conv: conv,
   BatchNormalization: batchNorm,
-  Relu: elementwise('relu'),
-  Sigmoid: elementwise('sigmoid'),
+  Relu: unary(() => ({ type: 'relu' })),
+  Sigmoid: unary(() => ({ type: 'sigmoid' })),
+  Tanh: unary(() => ({ type: 'tanh' })),
+  Gelu: unary(gelu),
+  HardSwish: unary(() => ({ type: 'hardswish' })),
+  // ONNX's defaults (0.2, 0.5) are not PyTorch's (1/6, 0.5), so both are written out.
+  HardSigmoid: unary((c) => ({
+    type: 'hardsigmoid',
+    alpha: float32(c.attrs.float('alpha', 0.2)),
+    beta: float32(c.attrs.float('beta', 0.5)),
+  })),
+  LeakyRelu: unary((c) => ({ type: 'leaky_relu', slope: float32(c.attrs.float('alpha', 0.01)) })),
+  Clip: unary(clip),
   Softmax: softmax,
   MaxPool: pool('maxpool2d'),
   AveragePool: pool('avgpool2d'),
+  GlobalAveragePool: globalAveragePool,
   Gemm: gemm,
   MatMul: matmul,
-  Add: add,
+  Add: binary('add'),
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  Div: binary('div'),
+  Concat: concat,
+  LayerNormalization: layerNorm,
   Flatten: flatten,
   Reshape: reshape,
   Transpose: transpose,
@@ -364,15 +604,18 @@ export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   GRU: mapGru,
 };
 
+/** Mappers of the nodes fuse.ts makes for patterns no ONNX op stands for. */
+export const FUSED_MAPPERS: Record<string, (c: MapContext) => Value[]> = {
+  Silu: unary(() => ({ type: 'silu' })),
+};
+
 /** Why ops with no mapper are missing, where there is more to say than "not supported". */
 export const KNOWN_GAPS: Record<string, string> = {
   LSTM: 'LSTM has no sedjoule layer (GRU does)',
-  Erf: 'Erf (GELU as exported before opset 20) has no sedjoule layer yet',
-  Gelu: 'Gelu has no sedjoule layer yet',
+  Erf: 'Erf outside the GELU pattern PyTorch exports (x * (Erf(x / sqrt 2) + 1) * 0.5) has no sedjoule layer',
+  GlobalMaxPool: 'no global max kernel yet (GlobalAveragePool is imported)',
   QuantizeLinear: 'quantized (int8) models are not imported: export the float32 model',
   DequantizeLinear: 'quantized (int8) models are not imported: export the float32 model',
   QLinearConv: 'quantized (int8) models are not imported: export the float32 model',
   QLinearMatMul: 'quantized (int8) models are not imported: export the float32 model',
-  Mul: 'elementwise Mul of tensors needs the graph layers (not yet imported)',
-  Concat: 'Concat of tensors needs the graph layers (not yet imported)',
 };

@@ -1,0 +1,197 @@
+/**
+ * Patterns of ONNX nodes that stand for one sedjoule layer, found before the nodes are mapped:
+ * - GELU as PyTorch exports it before opset 20 (torch/onnx/symbolic_opset9.py `gelu`):
+ *   y = (x * (Erf(x / sqrt(2)) + 1)) * 0.5, either operand order of each Add and Mul
+ *   -> one Gelu node (approximate "none"), as ONNX defines it at opset 20;
+ * - layer norm as PyTorch exports it before opset 17 (symbolic_opset9.py `native_layer_norm`):
+ *   m = ReduceMean(x); d = x - m; y = d / Sqrt(ReduceMean(d ^ 2) + eps) (* weight + bias)
+ *   -> one LayerNormalization node, as ONNX defines it at opset 17;
+ * - SiLU (PyTorch's F.silu at every opset): y = x * Sigmoid(x) -> a Silu node of sedjoule's own
+ *   domain.
+ * Each tensor inside a pattern must be read only inside it (and not be a graph output): the
+ * pattern then computes nothing else, and one layer can stand for it. The fused node takes the
+ * place of the pattern's last node and its name; fusedFrom gives the nodes it stands for (for the
+ * report). A new pattern is one more entry of PATTERNS.
+ */
+import { Attributes } from './attributes.js';
+import type { AttributeProto, GraphProto, NodeProto, TensorProto } from './schema.js';
+import { FLOAT32, floatValues } from './tensor-data.js';
+
+/** The domain of fused nodes that no ONNX op stands for (Silu). */
+export const FUSED_DOMAIN = 'sedjoule.fused';
+
+const origins = new WeakMap<NodeProto, NodeProto[]>();
+
+/** The ONNX nodes a fused node stands for; undefined for a node of the model. */
+export function fusedFrom(node: NodeProto): NodeProto[] | undefined {
+  return origins.get(node);
+}
+
+/** What a pattern sees of the graph. */
+class GraphIndex {
+  private readonly producers = new Map<string, NodeProto>();
+  private readonly readers = new Map<string, NodeProto[]>();
+  private readonly initializers = new Map<string, TensorProto>();
+  private readonly outputs: Set<string>;
+
+  constructor(graph: GraphProto) {
+    for (const node of graph.node) {
+      node.output.forEach((o) => this.producers.set(o, node));
+      node.input.forEach((i) => this.readers.set(i, [...(this.readers.get(i) ?? []), node]));
+    }
+    graph.initializer.forEach((t) => this.initializers.set(t.name, t));
+    this.outputs = new Set(graph.output.map((o) => o.name));
+  }
+
+  /** The nodes reading `tensor`, when only nodes read it (it is not a graph output). */
+  readersOf(tensor: string): NodeProto[] {
+    return this.outputs.has(tensor) ? [] : (this.readers.get(tensor) ?? []);
+  }
+
+  /** The one node reading `tensor` when it is of type `op` and nothing else reads the tensor. */
+  only(tensor: string, op: string): NodeProto | undefined {
+    const readers = this.readersOf(tensor);
+    return readers.length === 1 && readers[0].opType === op ? readers[0] : undefined;
+  }
+
+  /** A float32 constant of the file (an initializer or a Constant node's value). */
+  constant(tensor: string): { values: Float32Array; initializer: boolean } | undefined {
+    const init = this.initializers.get(tensor);
+    const producer = this.producers.get(tensor);
+    const t = init ?? (producer?.opType === 'Constant' ? new Attributes(producer).tensor('value') : undefined);
+    if (!t || t.dataType !== FLOAT32) return undefined;
+    return { values: floatValues(t), initializer: init !== undefined };
+  }
+
+  /** Whether `tensor` is a one-value float constant within 1e-6 (relative) of `value`. */
+  isScalar(tensor: string, value: number): boolean {
+    const c = this.constant(tensor);
+    return c?.values.length === 1 && Math.abs(c.values[0] - value) <= 1e-6 * Math.abs(value);
+  }
+}
+
+/** A pattern found: the nodes it covers (the last gives its output) and the node replacing them. */
+interface Match {
+  nodes: NodeProto[];
+  fused: NodeProto;
+}
+
+/** The other input of a two-input node, given one; undefined when `known` is not an input. */
+function other(node: NodeProto, known: string): string | undefined {
+  if (node.input.length !== 2) return undefined;
+  if (node.input[0] === known) return node.input[1];
+  if (node.input[1] === known) return node.input[0];
+  return undefined;
+}
+
+function makeNode(opType: string, domain: string, last: NodeProto, input: string[], attribute: AttributeProto[]): NodeProto {
+  return { name: last.name, opType, domain, input, output: [last.output[0]], attribute } as NodeProto;
+}
+
+// Attributes of fused nodes, typed as onnx.proto3's AttributeType says (FLOAT 1, INT 2, STRING 3, INTS 7).
+const attr = (name: string, type: number, value: Partial<AttributeProto>): AttributeProto => ({
+  name,
+  type,
+  floats: [],
+  ints: [],
+  strings: [],
+  ...value,
+});
+const floatAttr = (name: string, f: number) => attr(name, 1, { f });
+const intAttr = (name: string, i: number) => attr(name, 2, { i });
+const intsAttr = (name: string, ints: number[]) => attr(name, 7, { ints });
+const stringAttr = (name: string, s: string) => attr(name, 3, { s: Buffer.from(s, 'utf8') });
+
+/** Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5, starting at the Div. */
+function gelu(g: GraphIndex, div: NodeProto): Match | undefined {
+  if (div.opType !== 'Div' || !g.isScalar(div.input[1], Math.SQRT2)) return undefined;
+  const x = div.input[0];
+  const erf = g.only(div.output[0], 'Erf');
+  const plus = erf && g.only(erf.output[0], 'Add');
+  const one = plus && other(plus, erf.output[0]);
+  if (!plus || !one || !g.isScalar(one, 1)) return undefined;
+  const times = g.only(plus.output[0], 'Mul');
+  if (!times || other(times, plus.output[0]) !== x) return undefined;
+  const half = g.only(times.output[0], 'Mul');
+  const h = half && other(half, times.output[0]);
+  if (!half || !h || !g.isScalar(h, 0.5)) return undefined;
+  const nodes = [div, erf, plus, times, half];
+  return { nodes, fused: makeNode('Gelu', '', half, [x], [stringAttr('approximate', 'none')]) };
+}
+
+/** Sigmoid(x) -> Mul with x, starting at the Sigmoid. */
+function silu(g: GraphIndex, sigmoid: NodeProto): Match | undefined {
+  if (sigmoid.opType !== 'Sigmoid') return undefined;
+  const x = sigmoid.input[0];
+  const times = g.only(sigmoid.output[0], 'Mul');
+  if (!times || other(times, sigmoid.output[0]) !== x) return undefined;
+  return { nodes: [sigmoid, times], fused: makeNode('Silu', FUSED_DOMAIN, times, [x], []) };
+}
+
+/** The axes of a ReduceMean given as an attribute (opsets before 18, as PyTorch 1.13 exports). */
+function reduceAxes(node: NodeProto): number[] | undefined {
+  const a = new Attributes(node);
+  return node.input.length === 1 && a.int('keepdims', 1) === 1 ? a.ints('axes') : undefined;
+}
+
+/** ReduceMean -> Sub -> Pow 2 -> ReduceMean -> Add eps -> Sqrt -> Div (-> Mul weight -> Add bias), starting at the first ReduceMean. */
+function layerNorm(g: GraphIndex, mean: NodeProto): Match | undefined {
+  if (mean.opType !== 'ReduceMean') return undefined;
+  const axes = reduceAxes(mean);
+  const x = mean.input[0];
+  const sub = g.only(mean.output[0], 'Sub');
+  if (!axes || !sub || sub.input[0] !== x || sub.input[1] !== mean.output[0]) return undefined;
+  const centred = g.readersOf(sub.output[0]);
+  const pow = centred.find((n) => n.opType === 'Pow');
+  const div = centred.find((n) => n.opType === 'Div');
+  if (centred.length !== 2 || !pow || !div || pow.input[0] !== sub.output[0] || !g.isScalar(pow.input[1], 2)) return undefined;
+  const variance = g.only(pow.output[0], 'ReduceMean');
+  if (!variance || reduceAxes(variance)?.join() !== axes.join()) return undefined;
+  const plus = g.only(variance.output[0], 'Add');
+  const epsName = plus && other(plus, variance.output[0]);
+  const eps = epsName ? g.constant(epsName) : undefined;
+  if (!plus || eps?.values.length !== 1) return undefined;
+  const sqrt = g.only(plus.output[0], 'Sqrt');
+  if (!sqrt || g.only(sqrt.output[0], 'Div') !== div || div.input[0] !== sub.output[0]) return undefined;
+  const nodes = [mean, sub, pow, variance, plus, sqrt, div];
+  const inputs = [x];
+  // The affine part: a Mul by a constant weight, then an Add of a constant bias.
+  const scale = g.only(div.output[0], 'Mul');
+  const weight = scale && other(scale, div.output[0]);
+  if (scale && weight && g.constant(weight)?.initializer) {
+    nodes.push(scale);
+    inputs.push(weight);
+    const shift = g.only(scale.output[0], 'Add');
+    const bias = shift && other(shift, scale.output[0]);
+    if (shift && bias && g.constant(bias)?.initializer) {
+      nodes.push(shift);
+      inputs.push(bias);
+    }
+  }
+  const sorted = [...axes].sort((a, b) => a - b);
+  const attrs = [floatAttr('epsilon', eps.values[0]), intAttr('axis', sorted[0]), intsAttr('reduced_axes', axes)];
+  return { nodes, fused: makeNode('LayerNormalization', '', nodes[nodes.length - 1], inputs, attrs) };
+}
+
+const PATTERNS: ((g: GraphIndex, start: NodeProto) => Match | undefined)[] = [gelu, layerNorm, silu];
+
+/** The graph's nodes with every pattern found replaced by its fused node. */
+export function fusePatterns(graph: GraphProto): NodeProto[] {
+  const g = new GraphIndex(graph);
+  const covered = new Map<NodeProto, NodeProto | null>(); // node -> its fused node (at the pattern's last node), or null
+  for (const node of graph.node) {
+    if (covered.has(node)) continue;
+    for (const pattern of PATTERNS) {
+      const match = pattern(g, node);
+      if (!match || match.nodes.some((n) => covered.has(n))) continue;
+      origins.set(match.fused, match.nodes);
+      match.nodes.forEach((n) => covered.set(n, null));
+      covered.set(match.nodes[match.nodes.length - 1], match.fused);
+      break;
+    }
+  }
+  return graph.node.flatMap((n) => {
+    const fused = covered.get(n);
+    return fused === undefined ? [n] : fused === null ? [] : [fused];
+  });
+}
