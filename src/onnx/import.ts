@@ -15,6 +15,7 @@ import type { LossSpec, NetworkSpec, OptimizerSpec } from '../spec.js';
 import { Attributes } from './attributes.js';
 import { LayerChain, type ImportedLayer } from './chain.js';
 import { FOLDERS } from './fold.js';
+import { fuseGlu } from './fuse-glu.js';
 import { KNOWN_GAPS, MAPPERS } from './mappers.js';
 import { Refusal, type Problem } from './refusal.js';
 import { decodeModel, int64, type ModelProto, type NodeProto, type ValueInfoProto } from './schema.js';
@@ -126,7 +127,7 @@ function unsupported(node: NodeProto): string | undefined {
 export function importOnnx(model: string | Uint8Array, options: OnnxImportOptions = {}): OnnxImport {
   const { bytes, source } = readModelBytes(model);
   const proto = decodeModel(bytes, source);
-  const graph = proto.graph!;
+  const graph = fuseGlu(proto.graph!);
   const problems: Problem[] = [];
   const opset = defaultOpset(proto) ?? 0;
   if (opset < ONNX_OPSETS.min || opset > ONNX_OPSETS.max) {
