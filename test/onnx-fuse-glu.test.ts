@@ -147,3 +147,20 @@ for (const opset of [13, 17]) {
     });
   });
 }
+
+/** The published size, generated on demand: make-desed-crnn-fixture.py --full DIR. */
+const FULL = process.env.SEDJOULE_DESED_FULL;
+describe.skipIf(!FULL)('the full DESED CRNN (SEDJOULE_DESED_FULL)', () => {
+  it("imports the published CNN with its 7 GLUs fused: the preset's CNN parameter count, PyTorch's output", async () => {
+    const full = JSON.parse(fs.readFileSync(path.join(FULL!, 'desed_crnn_full.json'), 'utf-8')) as typeof small;
+    const file = path.join(FULL!, 'desed_crnn_full_cnn_opset17.onnx');
+    const net = await Network.fromOnnx(file, { threads: 2, loss: 'bce' });
+    made.push(net);
+    const c = full.config;
+    const layers = dcaseCrnnLayers(c.mels, c.frames, c.nclass);
+    const cnn = layers.slice(0, layers.map((l) => l.type).lastIndexOf('avgpool2d') + 1);
+    expect(net.description.layers.filter((l) => l.type === 'glu')).toHaveLength(7);
+    expect(net.parameters).toBe(Network.inspect({ input: [1, c.mels, c.frames], layers: cnn }).parameters);
+    expect(relativeError(await net.predict(new Float32Array(full.input)), full.cnn)).toBeLessThan(1e-4);
+  });
+});

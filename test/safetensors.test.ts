@@ -222,6 +222,17 @@ describe('refusals (nothing is set)', () => {
     expect(f.message).toContain('layer 0 (linear) has parameters but no name');
   });
 
+  it('a batch norm before any conv2d belongs to no DESED block: E_VALUE naming the layer', async () => {
+    const net = Network.create(
+      { input: [2, 4, 4], layers: [{ type: 'batchnorm2d' }, { type: 'conv2d', out: 2, kernel: 3 }] },
+      { threads: 1 },
+    );
+    made.push(net);
+    const f = await failure(() => net.saveWeights(path.join(tmp, 'bn-first.safetensors'), { names: 'desed-crnn' }));
+    expect(f.code).toBe('E_VALUE');
+    expect(f.message).toContain('layer 0 (batchnorm2d) comes before any conv2d');
+  });
+
   it('names on a non-safetensors path: E_USAGE', async () => {
     const net = desedNet(small);
     expect((await failure(() => net.saveWeights(path.join(tmp, 'x.weights'), { names: 'desed-crnn' }))).code).toBe('E_USAGE');

@@ -64,6 +64,11 @@ function gruParts(prefix: string, param: string, shape: number[]): NamedPart[] {
  * CRNN.dense_softmax (CRNN.py). Block i is counted by the conv2d layers seen so far.
  */
 function desedCrnnParts(layer: LayerTensors, block: number, param: string, shape: number[]): NamedPart[] {
+  if (block < 0 && (layer.type === 'batchnorm2d' || layer.type === 'glu'))
+    throw new SedjouleError(
+      'E_VALUE',
+      `layer ${layer.index} (${layer.type}) comes before any conv2d: it belongs to no block of the DESED CRNN`,
+    );
   switch (layer.type) {
     case 'conv2d':
       return [{ name: `cnn.cnn.conv${block}.${param}`, shape }];
