@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { dcaseCrnnSpec } from '../src/models/dcase-crnn.js';
+import { modelSpec, type ModelConfig } from '../src/models/families.js';
 import { Network } from '../src/network.js';
 import { parseSafetensors, serializeSafetensors } from '../src/weights/safetensors.js';
 import { failure } from './helpers.js';
@@ -145,6 +146,61 @@ describe('round trips', () => {
     const b = desedNet(small, 99);
     await b.loadWeights(file);
     expect(await b.getParameters()).toEqual(await a.getParameters());
+  });
+});
+
+describe("toolbox_energy's names (the paper43 families, ConstanceDws/toolbox_energy src/model.py at 4c6f87d)", () => {
+  const ctx = { inputShape: [1, 16, 8], classes: 3, seed: 1 };
+  // The state_dict keys of DynamicMLP(num_layers 2), DynamicCNN(num_layers 2), DynamicRNN(num_layers 2)
+  // and DynamicCRNN(num_layers (2, 2)), read off the module structure of src/model.py.
+  const gru = (prefix: string, layers: number) =>
+    Array.from({ length: layers }, (_, l) => ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((p) => `${prefix}${p}_l${l}`)).flat();
+  const CASES: Array<[ModelConfig, string[]]> = [
+    [
+      { arch: 'mlp', variant: 'faithful', layers: 2, width: 5 },
+      ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias'],
+    ],
+    [
+      { arch: 'cnn', variant: 'faithful', layers: 2, width: 3 },
+      ['conv_layers.0.weight', 'conv_layers.0.bias', 'conv_layers.3.weight', 'conv_layers.3.bias', 'fc.weight', 'fc.bias'],
+    ],
+    [{ arch: 'rnn', variant: 'faithful', layers: 2, width: 4 }, [...gru('rnn.', 2), 'fc.weight', 'fc.bias']],
+    [
+      { arch: 'crnn', variant: 'faithful', convLayers: 2, convWidth: 3, rnnLayers: 2, rnnWidth: 4 },
+      [
+        'conv_layers.0.weight',
+        'conv_layers.0.bias',
+        'conv_layers.3.weight',
+        'conv_layers.3.bias',
+        ...gru('rnn.', 2),
+        'fc.weight',
+        'fc.bias',
+      ],
+    ],
+  ];
+  for (const [config, names] of CASES) {
+    it(`${config.arch}: saves the study's state_dict names and loads them back exactly`, async () => {
+      const a = Network.create(modelSpec(config, ctx), { threads: 1 });
+      const b = Network.create(modelSpec(config, { ...ctx, seed: 2 }), { threads: 1 });
+      made.push(a, b);
+      const file = path.join(tmp, `toolbox-${config.arch}.safetensors`);
+      await a.saveWeights(file, { names: 'toolbox-energy' });
+      expect(parseSafetensors(fs.readFileSync(file), file).tensors.map((t) => t.name)).toEqual(names);
+      // The MLP's names look like sedjoule's: it needs names; the others are recognised.
+      await b.loadWeights(file, config.arch === 'mlp' ? { names: 'toolbox-energy' } : {});
+      expect(await b.getParameters()).toEqual(await a.getParameters());
+    });
+  }
+
+  it("an MLP file read without names is taken for sedjoule's names, and the error says how to choose", async () => {
+    const config: ModelConfig = { arch: 'mlp', variant: 'faithful', layers: 1, width: 5 };
+    const net = Network.create(modelSpec(config, ctx), { threads: 1 });
+    made.push(net);
+    const file = path.join(tmp, 'toolbox-mlp-auto.safetensors');
+    await net.saveWeights(file, { names: 'toolbox-energy' });
+    const f = await failure(() => net.loadWeights(file));
+    expect(f.code).toBe('E_VALUE');
+    expect(f.message).toContain("names read as sedjoule's from the file; pass names: sedjoule | desed-crnn | toolbox-energy");
   });
 });
 

@@ -14,10 +14,13 @@ import { weightName } from '../spec.js';
  * - `sedjoule`: sedjoule's own names, `layers.<index>.<param>`, shapes as sedjoule stores them;
  * - `desed-crnn`: the DCASE 2023 task 4 baseline CRNN of DESED_task (desed_task/nnet/CRNN.py,
  *   CNN.py, RNN.py at commit f7dc296e39b09ef26bd05f27b1c720cbc6208bb1), as built by the
- *   `dcase-crnn` preset (src/models/dcase-crnn.ts).
+ *   `dcase-crnn` preset (src/models/dcase-crnn.ts);
+ * - `toolbox-energy`: the study's DynamicMLP, DynamicCNN, DynamicRNN and DynamicCRNN
+ *   (ConstanceDws/toolbox_energy, src/model.py at commit 4c6f87d2d7cfbaee2a8dcf1f2c9b6df2bc5b521b),
+ *   as built by the paper43 families (src/models/families.ts).
  */
-export type WeightNames = 'sedjoule' | 'desed-crnn';
-export const WEIGHT_NAMES: WeightNames[] = ['sedjoule', 'desed-crnn'];
+export type WeightNames = 'sedjoule' | 'desed-crnn' | 'toolbox-energy';
+export const WEIGHT_NAMES: WeightNames[] = ['sedjoule', 'desed-crnn', 'toolbox-energy'];
 
 /** A layer's parameters and buffers as the network describes them. */
 export interface LayerTensors {
@@ -88,17 +91,60 @@ function desedCrnnParts(layer: LayerTensors, block: number, param: string, shape
   }
 }
 
+/**
+ * toolbox_energy's names: the conv blocks are nn.ModuleList `conv_layers` of [Conv2d, ReLU,
+ * MaxPool2d] per block (Conv2d k at 3k); the GRU is `rnn`; the classifier `fc`, except in
+ * DynamicMLP, whose ModuleList `layers` holds [Linear, ReLU] per hidden layer then the output
+ * Linear and Softmax (Linear k at 2k). `hasFc`: the network has a conv2d or a gru (not the MLP).
+ */
+function toolboxEnergyParts(
+  layer: LayerTensors,
+  convs: number,
+  linears: number,
+  hasFc: boolean,
+  param: string,
+  shape: number[],
+): NamedPart[] {
+  switch (layer.type) {
+    case 'conv2d':
+      return [{ name: `conv_layers.${3 * convs}.${param}`, shape }];
+    case 'gru':
+      return gruParts('rnn.', param, shape);
+    case 'linear':
+      if (!hasFc) return [{ name: `layers.${2 * linears}.${param}`, shape }];
+      if (linears > 0)
+        throw new SedjouleError(
+          'E_VALUE',
+          `layer ${layer.index} (linear) is a second linear layer; toolbox_energy's conv and GRU models have one, fc`,
+        );
+      return [{ name: `fc.${param}`, shape }];
+    default:
+      throw new SedjouleError(
+        'E_VALUE',
+        `layer ${layer.index} (${layer.type}) has parameters but no name in toolbox_energy's models (conv2d, gru, linear have)`,
+      );
+  }
+}
+
 /** Every tensor of a network with its names in `names`. */
 export function tensorMappings(layers: LayerTensors[], names: WeightNames): TensorMapping[] {
   const out: TensorMapping[] = [];
-  let convs = 0;
+  const hasFc = layers.some((l) => l.type === 'conv2d' || l.type === 'gru');
+  let convs = 0,
+    linears = 0;
   for (const layer of layers) {
-    if (layer.type === 'conv2d') ++convs;
     for (const t of layer.tensors) {
       const sedjoule = weightName(layer.index, t.name);
-      const parts = names === 'sedjoule' ? [{ name: sedjoule, shape: t.shape }] : desedCrnnParts(layer, convs - 1, t.name, t.shape);
+      const parts =
+        names === 'sedjoule'
+          ? [{ name: sedjoule, shape: t.shape }]
+          : names === 'desed-crnn'
+            ? desedCrnnParts(layer, convs - (layer.type === 'conv2d' ? 0 : 1), t.name, t.shape)
+            : toolboxEnergyParts(layer, convs, linears, hasFc, t.name, t.shape);
       out.push({ sedjoule, shape: t.shape, parts });
     }
+    if (layer.type === 'conv2d') ++convs;
+    if (layer.type === 'linear') ++linears;
   }
   return out;
 }

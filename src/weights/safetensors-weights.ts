@@ -5,7 +5,7 @@
  * E_VALUE, every shape that differs in one E_SHAPE naming the tensor and both shapes.
  */
 import { SedjouleError } from '../errors.js';
-import { isIgnoredPytorchName, tensorMappings, type LayerTensors, type WeightNames } from './pytorch-names.js';
+import { isIgnoredPytorchName, tensorMappings, WEIGHT_NAMES, type LayerTensors, type WeightNames } from './pytorch-names.js';
 import { parseSafetensors, serializeSafetensors, type Float32Tensor, type SafetensorsTensor } from './safetensors.js';
 
 /** True for a path whose weights are safetensors (by its extension, any case). */
@@ -21,11 +21,16 @@ function list(names: string[]): string {
 
 /**
  * Which names a file uses when the caller does not say: sedjoule's when any tensor is named
- * `layers.<...>` (what saveWeights writes by default), else the DESED CRNN's, the one PyTorch
- * family sedjoule names.
+ * `layers.<...>` (what saveWeights writes by default), toolbox_energy's when one is `conv_layers.`,
+ * `fc.` or `rnn.` but not `rnn.rnn.`, else the DESED CRNN's. toolbox_energy's MLP (`layers.0.weight`)
+ * looks like sedjoule's names: pass `names` for it.
  */
 function namesOf(file: SafetensorsTensor[]): WeightNames {
-  return file.some((t) => t.name.startsWith('layers.')) ? 'sedjoule' : 'desed-crnn';
+  const has = (test: (name: string) => boolean) => file.some((t) => test(t.name));
+  if (has((n) => n.startsWith('layers.'))) return 'sedjoule';
+  if (has((n) => n.startsWith('conv_layers.') || n.startsWith('fc.') || (n.startsWith('rnn.') && !n.startsWith('rnn.rnn.'))))
+    return 'toolbox-energy';
+  return 'desed-crnn';
 }
 
 /** The file's tensors as sedjoule names -> values, checked against the network's tensors. */
@@ -51,7 +56,8 @@ export function readSafetensorsWeights(
     const parts = [];
     if (unknown.length > 0) parts.push(`${unknown.length} name(s) this network does not have: ${list(unknown)}`);
     if (missing.length > 0) parts.push(`${missing.length} name(s) missing: ${list(missing)}`);
-    throw new SedjouleError('E_VALUE', `${source} (${layout} names): ${parts.join('; ')}`);
+    const hint = names === undefined ? ` (names read as ${layout}'s from the file; pass names: ${WEIGHT_NAMES.join(' | ')} to say)` : '';
+    throw new SedjouleError('E_VALUE', `${source} (${layout} names): ${parts.join('; ')}${hint}`);
   }
 
   const notFloat = file.tensors.filter((t) => wanted.has(t.name) && t.dtype !== 'F32');
