@@ -9,7 +9,7 @@
 const FLOORS = [
   { base: '^src/(errors|version)\\.ts$|^src/util/' },
   { boundary: '^src/(native|ledger|spec)\\.ts$' },
-  { onnx: '^src/onnx/' },
+  { onnx: '^src/onnx/', weights: '^src/weights/' },
   { engine: '^src/network\\.ts$|^src/(frontend|energy|metrics)/' },
   { models: '^src/models/', format: '^src/format/' },
   { data: '^src/data/' },

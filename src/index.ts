@@ -1,8 +1,16 @@
 /** The sedjoule library: networks with a per-kernel cost ledger, models, data and experiments. */
-export { Network, type CapturedCall, type LayerSummary, type NetworkDescription, type NetworkOptions } from './network.js';
+export {
+  Network,
+  type CapturedCall,
+  type LayerSummary,
+  type NetworkDescription,
+  type NetworkOptions,
+  type WeightsFileOptions,
+} from './network.js';
 export { weightName, type LayerSpec, type LayerType, type LossSpec, type NetworkSpec, type OptimizerSpec, type Pair } from './spec.js';
 export { importOnnx, ONNX_OPSETS, type OnnxImport, type OnnxImportOptions } from './onnx/import.js';
 export type { ImportedLayer } from './onnx/graph.js';
+export { WEIGHT_NAMES, type WeightNames } from './weights/pytorch-names.js';
 export { byKernel, mergeLedgers, totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from './ledger.js';
 export { SedjouleError, errorCode, type ErrorCode } from './errors.js';
 export { loadAddon, type NativeInfo, type PeakMeasurement } from './native.js';
@@ -42,7 +50,7 @@ export { buildFeatureDataset, FeatureDataset, type FeatureBuildReport } from './
 export { prepareData, type DataSettings, type PreparedData } from './experiment/data.js';
 export { runExperiment, type RunOptions } from './experiment/run.js';
 export { runKey, PHASES, type DataInfo, type Phase, type RunConfig, type RunRecord } from './records/run-record.js';
-export { dcaseCrnnSpec, dcaseCrnnLayers } from './models/dcase-crnn.js';
+export { dcaseCrnnSpec, dcaseCrnnLayers, type DcaseCrnnOptions } from './models/dcase-crnn.js';
 export { namedModel, PRESETS, PAPER43_CONFIGS, modelRefSpec, type ModelRef, type Preset, type PresetEntry } from './models/presets.js';
 export { VARIANTS, modelLoss, type Variant } from './models/families.js';
 export {

@@ -4,10 +4,16 @@
  * changed, resized or transferred as soon as the call returns (any ArrayBuffer, resizable or
  * shared, is accepted).
  */
+import fs from 'node:fs/promises';
+
+import { SedjouleError } from './errors.js';
 import type { Device, KernelPass, LedgerRow } from './ledger.js';
 import { ledgerRows, loadAddon, type NativeNetwork } from './native.js';
 import { importOnnx, type OnnxImportOptions } from './onnx/import.js';
 import { type LayerType, type NetworkSpec, specJson } from './spec.js';
+import { writeFileAtomic } from './util/atomic.js';
+import type { WeightNames } from './weights/pytorch-names.js';
+import { isSafetensorsPath, readSafetensorsWeights, writeSafetensorsWeights } from './weights/safetensors-weights.js';
 
 export interface LayerSummary {
   index: number;
@@ -22,6 +28,18 @@ export interface LayerSummary {
   input: number[];
   output: number[];
   parameters: number;
+  /** Its parameters and buffers (trainable: false, e.g. batch-norm running statistics), by name within the layer. */
+  tensors: Array<{ name: string; shape: number[]; trainable: boolean }>;
+}
+
+/** Options of saveWeights/loadWeights for a .safetensors file (docs/weights.md). */
+export interface WeightsFileOptions {
+  /**
+   * The tensor names: 'sedjoule' (`layers.<index>.<param>`) or a PyTorch state_dict's,
+   * 'desed-crnn' (the DESED_task baseline CRNN). Saving: 'sedjoule' by default. Loading: read
+   * from the file when absent (sedjoule's when any name starts with "layers.", else 'desed-crnn').
+   */
+  names?: WeightNames;
 }
 
 export interface NetworkDescription {
@@ -141,14 +159,43 @@ export class Network {
     this.native.resetLedger();
   }
 
-  /** Writes weights (and the spec) atomically: a temporary file renamed into place. */
-  saveWeights(path: string): Promise<void> {
-    return this.native.saveWeights(path);
+  /**
+   * Writes weights atomically: a temporary file renamed into place. A path ending in
+   * `.safetensors` gets a safetensors file (float32, names per `options.names`); any other path
+   * sedjoule's weights file (the spec and every tensor, checksummed).
+   */
+  async saveWeights(path: string, options: WeightsFileOptions = {}): Promise<void> {
+    if (!isSafetensorsPath(path)) {
+      if (options.names !== undefined) throw new SedjouleError('E_USAGE', `${path}: names apply to .safetensors files only`);
+      return this.native.saveWeights(path);
+    }
+    const bytes = writeSafetensorsWeights(
+      await this.getParameters(),
+      this.description.layers,
+      options.names ?? 'sedjoule',
+      this.description.spec,
+    );
+    writeFileAtomic(path, bytes);
   }
 
-  /** Reads weights written by saveWeights; E_IO when the file is unreadable or does not match. */
-  loadWeights(path: string): Promise<void> {
-    return this.native.loadWeights(path);
+  /**
+   * Reads weights written by saveWeights, or a PyTorch state_dict saved as safetensors (by the
+   * `.safetensors` extension). The whole file is checked before any tensor is set: E_IO when it is
+   * unreadable or malformed, E_VALUE listing every unknown and missing name (or tensors that are
+   * not float32), E_SHAPE naming each tensor whose shape differs and both shapes.
+   */
+  async loadWeights(path: string, options: WeightsFileOptions = {}): Promise<void> {
+    if (!isSafetensorsPath(path)) {
+      if (options.names !== undefined) throw new SedjouleError('E_USAGE', `${path}: names apply to .safetensors files only`);
+      return this.native.loadWeights(path);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.readFile(path);
+    } catch (error) {
+      throw new SedjouleError('E_IO', `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await this.setParameters(readSafetensorsWeights(bytes, path, this.description.layers, options.names));
   }
 
   /**

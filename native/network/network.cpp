@@ -216,6 +216,17 @@ std::string Network::describe() const {
     l.set("input", shapeJson(layer.inputShape()));
     l.set("output", shapeJson(layer.outputShape()));
     l.set("parameters", Json::number(static_cast<double>(params)));
+    // Its parameters and buffers with their shapes: what a weights reader in TypeScript checks
+    // a file's tensors against before setting any (safetensors, PyTorch names).
+    Json tensors = Json::array();
+    for (const Parameter& p : layer.parameters()) {
+      Json t = Json::object();
+      t.set("name", Json::string(p.name));
+      t.set("shape", shapeJson(p.shape));
+      t.set("trainable", Json::boolean(p.trainable));
+      tensors.push(t);
+    }
+    l.set("tensors", tensors);
     layers.push(l);
   }
   out.set("layers", layers);

@@ -13,7 +13,11 @@
  *     (softmax over classes, clamped, weighting the frame-level outputs), trained with BCE on the
  *     clip-level probabilities.
  * 1,112,420 trainable parameters, as published.
+ *
+ * `options` change the widths only (the same code with DESED_task's nb_filters and n_RNN_cell
+ * set otherwise): small instances for tests against PyTorch (scripts/make-desed-crnn-fixture.py).
  */
+import { SedjouleError } from '../errors.js';
 import type { LayerSpec, NetworkSpec } from '../spec.js';
 
 const FILTERS = [16, 32, 64, 128, 128, 128, 128];
@@ -27,9 +31,19 @@ const POOLS: Array<[number, number]> = [
   [1, 2],
 ];
 
-export function dcaseCrnnLayers(mels: number, frames: number, classes: number): LayerSpec[] {
+export interface DcaseCrnnOptions {
+  /** Channels of the 7 conv blocks (nb_filters); default [16, 32, 64, 128, 128, 128, 128]. */
+  filters?: number[];
+  /** GRU hidden size per direction (n_RNN_cell); default 128. */
+  rnnHidden?: number;
+}
+
+export function dcaseCrnnLayers(mels: number, frames: number, classes: number, options: DcaseCrnnOptions = {}): LayerSpec[] {
+  const filters = options.filters ?? FILTERS;
+  if (filters.length !== POOLS.length)
+    throw new SedjouleError('E_SPEC', `dcase-crnn: filters has ${filters.length} entries, the baseline has ${POOLS.length} conv blocks`);
   const layers: LayerSpec[] = [{ type: 'permute', dims: [0, 2, 1] }];
-  FILTERS.forEach((out, i) => {
+  filters.forEach((out, i) => {
     layers.push(
       { type: 'conv2d', out, kernel: 3, padding: 1 },
       { type: 'batchnorm2d', eps: 0.001, momentum: 0.99 },
@@ -46,8 +60,8 @@ export function dcaseCrnnLayers(mels: number, frames: number, classes: number): 
   }
   layers.push(
     { type: 'permute', dims: [1, 0, 2] },
-    { type: 'reshape', shape: [t, FILTERS[FILTERS.length - 1] * f] },
-    { type: 'gru', hidden: 128, layers: 2, bidirectional: true },
+    { type: 'reshape', shape: [t, filters[filters.length - 1] * f] },
+    { type: 'gru', hidden: options.rnnHidden ?? 128, layers: 2, bidirectional: true },
     { type: 'dropout', p: 0.5 },
     { type: 'attention_head', classes },
   );
@@ -55,11 +69,11 @@ export function dcaseCrnnLayers(mels: number, frames: number, classes: number): 
 }
 
 /** inputShape: [1, mels, frames] from the front end (dcase: [1, 128, 626]). */
-export function dcaseCrnnSpec(inputShape: number[], classes: number, seed: number): NetworkSpec {
+export function dcaseCrnnSpec(inputShape: number[], classes: number, seed: number, options: DcaseCrnnOptions = {}): NetworkSpec {
   const [, mels, frames] = inputShape;
   return {
     input: inputShape,
-    layers: dcaseCrnnLayers(mels, frames, classes),
+    layers: dcaseCrnnLayers(mels, frames, classes, options),
     loss: 'bce',
     optimizer: { type: 'adam', lr: 1e-3, betas: [0.9, 0.999] },
     seed,

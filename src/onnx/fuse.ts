@@ -7,7 +7,12 @@
  *   m = ReduceMean(x); d = x - m; y = d / Sqrt(ReduceMean(d ^ 2) + eps) (* weight + bias)
  *   -> one LayerNormalization node, as ONNX defines it at opset 17;
  * - SiLU (PyTorch's F.silu at every opset): y = x * Sigmoid(x) -> a Silu node of sedjoule's own
- *   domain.
+ *   domain;
+ * - DESED_task's GLU (desed_task/nnet/CNN.py, class GLU, commit f7dc296e39b09ef26bd05f27b1c720cbc6208bb1:
+ *   `lin = self.linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2); res = lin * sigmoid(x)`), which
+ *   PyTorch 1.13 exports as Transpose [0, 2, 3, 1] -> MatMul W -> Add b -> Transpose [0, 3, 1, 2],
+ *   multiplied by Sigmoid(x) -> a Glu node of sedjoule's own domain with inputs (x, W, b), mapped
+ *   to sedjoule's `glu` layer (a GLU without bias, no Add, is left as it is: `glu` always has one).
  * Each tensor inside a pattern must be read only inside it (and not be a graph output): the
  * pattern then computes nothing else, and one layer can stand for it. The fused node takes the
  * place of the pattern's last node and its name; fusedFrom gives the nodes it stands for (for the
@@ -17,7 +22,7 @@ import { Attributes } from './attributes.js';
 import type { AttributeProto, GraphProto, NodeProto, TensorProto } from './schema.js';
 import { FLOAT32, floatValues } from './tensor-data.js';
 
-/** The domain of fused nodes that no ONNX op stands for (Silu). */
+/** The domain of fused nodes that no ONNX op stands for (Silu, Glu). */
 export const FUSED_DOMAIN = 'sedjoule.fused';
 
 const origins = new WeakMap<NodeProto, NodeProto[]>();
@@ -52,6 +57,11 @@ class GraphIndex {
   only(tensor: string, op: string): NodeProto | undefined {
     const readers = this.readersOf(tensor);
     return readers.length === 1 && readers[0].opType === op ? readers[0] : undefined;
+  }
+
+  /** The node computing `tensor`. */
+  producer(tensor: string): NodeProto | undefined {
+    return this.producers.get(tensor);
   }
 
   /** A float32 constant of the file (an initializer or a Constant node's value). */
@@ -173,7 +183,30 @@ function layerNorm(g: GraphIndex, mean: NodeProto): Match | undefined {
   return { nodes, fused: makeNode('LayerNormalization', '', nodes[nodes.length - 1], inputs, attrs) };
 }
 
-const PATTERNS: ((g: GraphIndex, start: NodeProto) => Match | undefined)[] = [gelu, layerNorm, silu];
+function hasPerm(node: NodeProto | undefined, perm: number[]): node is NodeProto {
+  return node?.opType === 'Transpose' && (new Attributes(node).ints('perm') ?? []).join() === perm.join();
+}
+
+/** DESED's GLU, starting at the Transpose to channels-last. */
+function glu(g: GraphIndex, front: NodeProto): Match | undefined {
+  if (!hasPerm(front, [0, 2, 3, 1])) return undefined;
+  const x = front.input[0];
+  const matmul = g.only(front.output[0], 'MatMul');
+  if (!matmul || matmul.input[0] !== front.output[0] || !g.constant(matmul.input[1])?.initializer) return undefined;
+  const plus = g.only(matmul.output[0], 'Add');
+  const bias = plus && other(plus, matmul.output[0]);
+  if (!plus || !bias || !g.constant(bias)?.initializer) return undefined;
+  const back = g.only(plus.output[0], 'Transpose');
+  if (!hasPerm(back, [0, 3, 1, 2])) return undefined;
+  const times = g.only(back.output[0], 'Mul');
+  const gateName = times && other(times, back.output[0]);
+  const gate = gateName ? g.producer(gateName) : undefined;
+  if (!times || gate?.opType !== 'Sigmoid' || gate.input[0] !== x || g.only(gate.output[0], 'Mul') !== times) return undefined;
+  const nodes = [front, matmul, plus, back, gate, times];
+  return { nodes, fused: makeNode('Glu', FUSED_DOMAIN, times, [x, matmul.input[1], bias], []) };
+}
+
+const PATTERNS: ((g: GraphIndex, start: NodeProto) => Match | undefined)[] = [gelu, layerNorm, silu, glu];
 
 /** The graph's nodes with every pattern found replaced by its fused node. */
 export function fusePatterns(graph: GraphProto): NodeProto[] {

@@ -604,9 +604,33 @@ export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   GRU: mapGru,
 };
 
+/** Glu (fuse.ts: DESED's GLU) of x [N, C, H, W], W [C, C] (in, out), b [C] -> glu, W transposed to linear.weight [out, in]. */
+const fusedGlu = (c: MapContext): Value[] => {
+  const x = tensorInput(c, 0);
+  if (x.batchAxis !== 0 || x.sample.length !== 3)
+    throw new Refusal(
+      `a GLU reads an NCHW tensor with the batch first; got per-sample [${x.sample}] with the batch at axis ${x.batchAxis}`,
+    );
+  const channels = x.sample[0];
+  const w = weightInput(c, 1, 'linear weight');
+  const b = weightInput(c, 2, 'linear bias');
+  if (w.dims.length !== 2 || w.dims[0] !== channels || w.dims[1] !== channels || b.float.length !== channels)
+    throw new Refusal(
+      `a GLU over ${channels} channels needs a [${channels}, ${channels}] weight and ${channels} biases; got [${w.dims}] and ${b.float.length}`,
+    );
+  const weight = new Float32Array(channels * channels);
+  for (let i = 0; i < channels; ++i) for (let o = 0; o < channels; ++o) weight[o * channels + i] = w.float[i * channels + o];
+  return [
+    c.graph.add(c.node, [x], { type: 'glu' }, { 'linear.weight': weight, 'linear.bias': b.float }, { sample: x.sample, batchAxis: 0 }, [
+      "MatMul's [in, out] weight transposed to linear.weight [out, in]",
+    ]),
+  ];
+};
+
 /** Mappers of the nodes fuse.ts makes for patterns no ONNX op stands for. */
 export const FUSED_MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   Silu: unary(() => ({ type: 'silu' })),
+  Glu: fusedGlu,
 };
 
 /** Why ops with no mapper are missing, where there is more to say than "not supported". */
