@@ -56,6 +56,7 @@ export type LayerFields =
   | { type: 'dropout'; p: number }
   | { type: 'linear'; out: number; bias?: boolean }
   | { type: 'gru'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean }
+  | { type: 'lstm'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean }
   | { type: 'flatten' }
   | { type: 'reshape'; shape: number[] }
   | { type: 'permute'; dims: number[] }
