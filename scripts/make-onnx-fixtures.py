@@ -65,9 +65,26 @@ class Crnn(nn.Module):
         return self.head(x).mean(dim=1)
 
 
+class LstmTagger(nn.Module):
+    """The frames as a sequence of mel vectors (permute and reshape, as in the CRNN), a bidirectional
+    2-layer LSTM, linear, mean over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(MELS, 6, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(12, CLASSES)
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)  # [B, frames, 1, mels]
+        x = x.reshape(x.size(0), x.size(1), -1)
+        x, _ = self.lstm(x)
+        return self.head(x).mean(dim=1)
+
+
 class Unsupported(nn.Module):
-    """Three ops sedjoule does not import: a grouped convolution, GELU (Div/Erf/Add/Mul/Mul) and an
-    LSTM, so that the refusal lists every one at once."""
+    """Ops sedjoule did not import when it was written: a grouped convolution, GELU
+    (Div/Erf/Add/Mul/Mul) and an LSTM (imported since), so that the refusal lists every one at
+    once."""
 
     def __init__(self):
         super().__init__()
@@ -169,6 +186,11 @@ def main():
         randomize_batchnorm(crnn, 5)
     export(crnn, 'crnn_opset14', 14)
     sidecar(crnn, 'crnn', 6)
+
+    torch.manual_seed(8)
+    lstm = LstmTagger()
+    export(lstm, 'lstm_tagger_opset14', 14)
+    sidecar(lstm, 'lstm_tagger', 9)
 
     torch.manual_seed(7)
     export(Unsupported(), 'unsupported_opset14', 14)

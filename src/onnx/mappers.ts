@@ -11,6 +11,7 @@
 import { weightName, type LayerSpec } from '../spec.js';
 import { constInts } from './fold.js';
 import { mapGru } from './gru.js';
+import { mapLstm } from './lstm.js';
 import { requireAttr, tensorInput, weightInput, type MapContext } from './map-context.js';
 import { Refusal } from './refusal.js';
 import { normalizeAxis, numel, type TensorValue, type Value } from './values.js';
@@ -362,11 +363,11 @@ export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   Pad: pad,
   Cast: cast,
   GRU: mapGru,
+  LSTM: mapLstm,
 };
 
 /** Why ops with no mapper are missing, where there is more to say than "not supported". */
 export const KNOWN_GAPS: Record<string, string> = {
-  LSTM: 'LSTM has no sedjoule layer (GRU does)',
   Erf: 'Erf (GELU as exported before opset 20) has no sedjoule layer yet',
   Gelu: 'Gelu has no sedjoule layer yet',
   QuantizeLinear: 'quantized (int8) models are not imported: export the float32 model',
