@@ -72,7 +72,10 @@ const layer = fc
     ),
     fc.record({ type: fc.constant('dropout'), p: fc.oneof(fc.double(), dim) }),
     fc.record({ type: fc.constant('linear'), out: dim, bias: fc.boolean() }, { requiredKeys: ['type', 'out'] }),
-    fc.record({ type: fc.constant('gru'), hidden: dim, layers: dim, bidirectional: fc.boolean() }, { requiredKeys: ['type', 'hidden'] }),
+    fc.record(
+      { type: fc.constantFrom('gru', 'lstm'), hidden: dim, layers: dim, bidirectional: fc.boolean() },
+      { requiredKeys: ['type', 'hidden'] },
+    ),
     fc.record({ type: fc.constant('reshape'), shape: fc.array(fc.oneof(dim, fc.constant(-1)), { maxLength: 4 }) }),
     fc.record({ type: fc.constant('permute'), dims: fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }) }),
     fc.record({ type: fc.constant('mean'), axis: dim }),
@@ -125,7 +128,12 @@ const sequenceSpec = fc.record({
   input: fc.tuple(fc.integer({ min: 1, max: 6 }), small),
   layers: fc
     .tuple(
-      fc.record({ type: fc.constant('gru'), hidden: small, bidirectional: fc.boolean(), layers: fc.integer({ min: 1, max: 2 }) }),
+      fc.record({
+        type: fc.constantFrom('gru', 'lstm'),
+        hidden: small,
+        bidirectional: fc.boolean(),
+        layers: fc.integer({ min: 1, max: 2 }),
+      }),
       fc.oneof(
         fc.constant([{ type: 'attention_head', classes: 3 }]),
         fc.constant([{ type: 'last_step' }, { type: 'linear', out: 2 }]),
