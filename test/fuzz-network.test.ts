@@ -93,7 +93,7 @@ const hostileSpec = fc.record(
   {
     input: fc.array(dim, { maxLength: 5 }),
     layers: fc.array(layer, { maxLength: 6 }),
-    loss: fc.constantFrom('bce-logits', 'bce', 'mse'),
+    loss: fc.constantFrom('bce-logits', 'bce', 'softmax-ce', 'mse'),
     optimizer: fc.oneof(
       fc.record({ type: fc.constant('adam'), lr: fc.double() }),
       fc.record({ type: fc.constant('sgd'), lr: fc.double(), momentum: fc.double() }),
