@@ -2,7 +2,7 @@
  * The ONNX LSTM mapper (src/onnx/lstm.ts) against PyTorch and ONNX Runtime, on the bidirectional
  * 2-layer LSTM tagger scripts/make-onnx-fixtures.py exported (test/fixtures/onnx/lstm_tagger*):
  * the spec and parameter count, forward outputs, one step's gradients, SGD steps, and refusals
- * of the LSTM forms sedjoule does not have.
+ * of the LSTM (and GRU) forms sedjoule does not have.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,10 +63,10 @@ const NAMES: Record<string, string[]> = {
   'layers.3.bias': ['head.bias'],
 };
 
-/** The fixture decoded, changed and encoded again. */
-function variant(change: (m: ModelProto) => void): Uint8Array {
+/** A fixture decoded, changed and encoded again. */
+function variant(change: (m: ModelProto) => void, file = FILE): Uint8Array {
   const type = modelProtoType();
-  const model = type.decode(fs.readFileSync(fixture(FILE))) as unknown as ModelProto;
+  const model = type.decode(fs.readFileSync(fixture(file))) as unknown as ModelProto;
   change(model);
   return type.encode(model as unknown as Record<string, unknown>).finish();
 }
@@ -177,5 +177,32 @@ describe('ONNX LSTM import', () => {
       expect(e.message, what).toContain("LSTM node '/lstm/LSTM'");
       expect(e.message, what).toContain(words);
     }
+  });
+});
+
+// GRU shares the recurrent checks (src/onnx/recurrent.ts); its own is linear_before_reset.
+describe('ONNX GRU forms sedjoule does not have', () => {
+  const gruNodes = (m: ModelProto) => m.graph!.node.filter((n) => n.opType === 'GRU');
+  it('refuses linear_before_reset 0 and a read final state Y_h, naming each', async () => {
+    const reset = await failure(() =>
+      importOnnx(
+        variant((m) => {
+          for (const a of gruNodes(m)[0].attribute) if (a.name === 'linear_before_reset') a.i = 0;
+        }, 'crnn_opset14.onnx'),
+      ),
+    );
+    expect(reset.code).toBe('E_ONNX');
+    expect(reset.message).toContain("GRU node '/gru/GRU' (opset 14): attribute linear_before_reset: 0 is not PyTorch's GRU");
+    const final = await failure(() =>
+      importOnnx(
+        variant((m) => {
+          const node = gruNodes(m)[0];
+          if (!node.output[1]) node.output[1] = 'gru_h';
+          m.graph!.output.push({ ...m.graph!.output[0], name: node.output[1] });
+        }, 'crnn_opset14.onnx'),
+      ),
+    );
+    expect(final.code).toBe('E_ONNX');
+    expect(final.message).toContain('its final state Y_h is read');
   });
 });
