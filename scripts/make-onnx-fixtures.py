@@ -66,6 +66,22 @@ class Crnn(nn.Module):
         return self.head(x).mean(dim=1)
 
 
+class LstmTagger(nn.Module):
+    """The frames as a sequence of mel vectors (permute and reshape, as in the CRNN), a bidirectional
+    2-layer LSTM, linear, mean over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(MELS, 6, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(12, CLASSES)
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)  # [B, frames, 1, mels]
+        x = x.reshape(x.size(0), x.size(1), -1)
+        x, _ = self.lstm(x)
+        return self.head(x).mean(dim=1)
+
+
 class Unsupported(nn.Module):
     """Four nodes sedjoule does not import, on four branches so that none hides another: a
     reflection Pad before a convolution, a ceil-mode MaxPool, an Erf that is not part of a GELU and
@@ -239,6 +255,11 @@ def main():
     export(block, 'inverted_residual_se_opset17', 17)
     export(mixer, 'sequence_mixer_opset14', 14)
     export(mixer, 'sequence_mixer_opset17', 17)
+
+    torch.manual_seed(8)
+    lstm = LstmTagger()
+    export(lstm, 'lstm_tagger_opset14', 14)
+    sidecar(lstm, 'lstm_tagger', 9)
 
     torch.manual_seed(7)
     unsupported = Unsupported()

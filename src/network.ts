@@ -140,7 +140,7 @@ export class Network {
     return this.native.trainStep(x, y);
   }
 
-  /** Probabilities for a batch (sigmoid applied when the loss is 'bce-logits'). */
+  /** Probabilities for a batch (sigmoid applied when the loss is 'bce-logits', softmax over the last axis for 'softmax-ce'). */
   predict(x: Float32Array): Promise<Float32Array> {
     return this.native.predict(x);
   }

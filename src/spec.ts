@@ -56,6 +56,7 @@ export type LayerFields =
   | { type: 'dropout'; p: number }
   | { type: 'linear'; out: number; bias?: boolean }
   | { type: 'gru'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean }
+  | { type: 'lstm'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean }
   | { type: 'flatten' }
   | { type: 'reshape'; shape: number[] }
   | { type: 'permute'; dims: number[] }
@@ -79,7 +80,9 @@ export type OptimizerSpec =
   | { type: 'adam'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
   | { type: 'sgd'; lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number };
 
-export type LossSpec = 'bce-logits' | 'bce';
+/** The losses a spec may name (the one list: the CLI's --loss choices come from here). */
+export const LOSSES = ['bce-logits', 'bce', 'softmax-ce'] as const;
+export type LossSpec = (typeof LOSSES)[number];
 
 export interface NetworkSpec {
   /** Per-sample input shape, e.g. [1, 128, 64] for one mel spectrogram of 128 bands x 64 frames. */
@@ -87,7 +90,11 @@ export interface NetworkSpec {
   layers: LayerSpec[];
   /** The layer whose output the loss reads (a graph network). Default: the last layer. */
   output?: string;
-  /** 'bce-logits' (default): the last layer gives logits; 'bce': it gives probabilities. */
+  /**
+   * 'bce-logits' (default): the last layer gives logits; 'bce': it gives probabilities (both
+   * multi-label, mean over every output); 'softmax-ce': single-label, the last layer gives logits
+   * over its last axis (the classes), targets are one-hot or class-probability rows, mean over rows.
+   */
   loss?: LossSpec;
   /** Default: Adam with lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
   optimizer?: OptimizerSpec;

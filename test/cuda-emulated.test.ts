@@ -165,6 +165,67 @@ describe('CUDA backend on the emulator', () => {
     gpu.dispose();
   });
 
+  it('trains a stacked bidirectional LSTM tagger to the same losses, outputs and ledger counts on both devices', async () => {
+    const spec: NetworkSpec = {
+      input: [7, 5],
+      layers: [
+        { type: 'lstm', hidden: 6, layers: 2, bidirectional: true },
+        { type: 'lstm', hidden: 4, bias: false },
+        { type: 'linear', out: 3 },
+      ],
+      loss: 'bce-logits',
+      seed: 3,
+    };
+    const cpu = Network.create(spec, { threads: 1 });
+    const gpu = Network.create(spec, { device: 'cuda' });
+    expect(gpu.parameters).toBe(cpu.parameters);
+    const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 3.7 + i * 0.9));
+    for (let step = 0; step < 3; step++) {
+      const x = rand(3 * 35, step + 1);
+      const y = Float32Array.from({ length: 3 * 7 * 3 }, (_, i) => ((i + step) % 4 === 0 ? 1 : 0));
+      const [a, b] = [await cpu.trainStep(x, y), await gpu.trainStep(x, y)];
+      expect(Math.abs(a - b), `step ${step}: cpu ${a} cuda ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a)));
+    }
+    const x = rand(2 * 35, 9);
+    expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-4);
+    const key = (r: ReturnType<typeof cpu.ledger>[number]) =>
+      `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.transcendentals} ${r.comparisons} ${r.bytesRead} ${r.bytesWritten}`;
+    const rows = gpu.ledger();
+    expect(rows.map(key).sort()).toEqual(cpu.ledger().map(key).sort());
+    expect(rows.filter((r) => r.name === 'lstm').map((r) => r.pass)).toEqual(
+      expect.arrayContaining(['forward', 'backward-input', 'backward-weight', 'backward-bias']),
+    );
+    cpu.dispose();
+    gpu.dispose();
+  });
+
+  it('trains with the softmax-ce loss to the same losses, softmax outputs and ledger counts on both devices', async () => {
+    const spec: NetworkSpec = {
+      input: [5, 4],
+      layers: [{ type: 'linear', out: 6 }, { type: 'relu' }, { type: 'linear', out: 3 }],
+      loss: 'softmax-ce',
+      seed: 2,
+    };
+    const cpu = Network.create(spec, { threads: 1 });
+    const gpu = Network.create(spec, { device: 'cuda' });
+    const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 2.3 + i * 1.1) * 2);
+    for (let step = 0; step < 3; step++) {
+      const x = rand(4 * 20, step + 1);
+      const y = Float32Array.from({ length: 4 * 5 * 3 }, (_, i) => (i % 3 === (Math.floor(i / 3) + step) % 3 ? 1 : 0));
+      const [a, b] = [await cpu.trainStep(x, y), await gpu.trainStep(x, y)];
+      expect(Math.abs(a - b), `step ${step}: cpu ${a} cuda ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a)));
+    }
+    const x = rand(2 * 20, 9);
+    expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-5);
+    const key = (r: ReturnType<typeof cpu.ledger>[number]) =>
+      `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.transcendentals} ${r.comparisons} ${r.bytesRead} ${r.bytesWritten}`;
+    const rows = gpu.ledger();
+    expect(rows.map(key).sort()).toEqual(cpu.ledger().map(key).sort());
+    expect(rows.some((r) => r.name === 'softmax_ce' && r.pass === 'backward-input')).toBe(true);
+    cpu.dispose();
+    gpu.dispose();
+  });
+
   it('runs grouped, depthwise, dilated and 1-D convolutions as the CPU does', async () => {
     // A depthwise-separable block (depthwise: the direct kernels; grouped pointwise: a GEMM per
     // group) and a conformer-style conv1d stack, with dilation, strides and uneven padding.

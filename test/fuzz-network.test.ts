@@ -72,7 +72,10 @@ const layer = fc
     ),
     fc.record({ type: fc.constant('dropout'), p: fc.oneof(fc.double(), dim) }),
     fc.record({ type: fc.constant('linear'), out: dim, bias: fc.boolean() }, { requiredKeys: ['type', 'out'] }),
-    fc.record({ type: fc.constant('gru'), hidden: dim, layers: dim, bidirectional: fc.boolean() }, { requiredKeys: ['type', 'hidden'] }),
+    fc.record(
+      { type: fc.constantFrom('gru', 'lstm'), hidden: dim, layers: dim, bidirectional: fc.boolean() },
+      { requiredKeys: ['type', 'hidden'] },
+    ),
     fc.record({ type: fc.constant('reshape'), shape: fc.array(fc.oneof(dim, fc.constant(-1)), { maxLength: 4 }) }),
     fc.record({ type: fc.constant('permute'), dims: fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }) }),
     fc.record({ type: fc.constant('mean'), axis: dim }),
@@ -90,7 +93,7 @@ const hostileSpec = fc.record(
   {
     input: fc.array(dim, { maxLength: 5 }),
     layers: fc.array(layer, { maxLength: 6 }),
-    loss: fc.constantFrom('bce-logits', 'bce', 'mse'),
+    loss: fc.constantFrom('bce-logits', 'bce', 'softmax-ce', 'mse'),
     optimizer: fc.oneof(
       fc.record({ type: fc.constant('adam'), lr: fc.double() }),
       fc.record({ type: fc.constant('sgd'), lr: fc.double(), momentum: fc.double() }),
@@ -125,7 +128,12 @@ const sequenceSpec = fc.record({
   input: fc.tuple(fc.integer({ min: 1, max: 6 }), small),
   layers: fc
     .tuple(
-      fc.record({ type: fc.constant('gru'), hidden: small, bidirectional: fc.boolean(), layers: fc.integer({ min: 1, max: 2 }) }),
+      fc.record({
+        type: fc.constantFrom('gru', 'lstm'),
+        hidden: small,
+        bidirectional: fc.boolean(),
+        layers: fc.integer({ min: 1, max: 2 }),
+      }),
       fc.oneof(
         fc.constant([{ type: 'attention_head', classes: 3 }]),
         fc.constant([{ type: 'last_step' }, { type: 'linear', out: 2 }]),

@@ -53,7 +53,9 @@ Network::Network(const std::string& specJson, const NetworkOptions& options)
   const Json* layers = top.raw("layers");
   if (!layers || !layers->isArray() || layers->items().empty()) fail(ErrorCode::Spec, "spec: field 'layers' must be a non-empty array");
   buildGraph(*layers, top.raw("output"));
-  loss_ = Loss::fromName(top.choice("loss", std::string("bce-logits"), {"bce-logits", "bce"}));
+  // softmax-ce's classes: the output's last axis (a scalar output has one class, which it refuses).
+  const int64_t classes = outputShape().empty() ? 1 : outputShape().back();
+  loss_ = Loss::fromName(top.choice("loss", std::string("bce-logits"), {"bce-logits", "bce", "softmax-ce"}), classes);
   optimizer_ = OptimizerConfig::fromSpec(top.raw("optimizer"));
   seed_ = static_cast<uint64_t>(top.integer("seed", 0, 0, kMaxSeed));
   inputGradient_ = top.flag("inputGradient", false);

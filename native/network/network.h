@@ -5,7 +5,7 @@
 //   { "input": [1, 128, 64],
 //     "layers": [ {"type": "conv2d", "out": 64, "kernel": 3, "padding": 1}, {"type": "relu"}, ... ],
 //     "output": "<layer name>",
-//     "loss": "bce-logits" | "bce",
+//     "loss": "bce-logits" | "bce" | "softmax-ce",
 //     "optimizer": {"type": "adam", "lr": 0.001} | {"type": "sgd", "lr": 0.01, "momentum": 0.9},
 //     "seed": 1, "inputGradient": false }
 // A layer may carry "name" and "inputs" (tensor names: "input" or an earlier layer's name); without
@@ -69,7 +69,8 @@ class Network {
   // Forward, loss, backward, optimiser step. Returns the mean loss of the batch. On CUDA the batch
   // goes to the device in one transfer (x and y together) and the loss comes back in one.
   double trainStep(const float* x, int64_t xLength, const float* y, int64_t yLength);
-  // Inference: out receives probabilities (sigmoid applied for a bce-logits network).
+  // Inference: out receives probabilities (sigmoid applied for a bce-logits network, softmax over
+  // the last axis for a softmax-ce one).
   void predict(const float* x, int64_t xLength, float* out, int64_t outLength);
   // Inference with the loss against targets y (no gradients): returns the loss, fills out.
   double evaluate(const float* x, int64_t xLength, const float* y, int64_t yLength, float* out, int64_t outLength);

@@ -1,6 +1,6 @@
 /** `sedjoule import`: an ONNX model into spec.json, weights.sjw and mapping.json (src/experiment/import-onnx.ts). */
 import { importOnnxTo, type OnnxImportReport } from '../experiment/import-onnx.js';
-import type { LossSpec } from '../spec.js';
+import { LOSSES, type LossSpec } from '../spec.js';
 import { defineCommand } from './command.js';
 import { shapeParser } from './options/data.js';
 import { emit } from './options/output.js';
@@ -23,9 +23,10 @@ export const importCommand = defineCommand({
         describe: "Per-sample input shape (no batch axis), e.g. 1,64,1000, fixing the model's symbolic axes",
       })
       .option('loss', {
-        choices: ['bce-logits', 'bce'] as LossSpec[],
+        choices: LOSSES,
         default: 'bce-logits' as LossSpec,
-        describe: "The spec's loss: bce-logits when the model outputs logits, bce when it outputs probabilities",
+        describe:
+          "The spec's loss: bce-logits when the model outputs logits, bce when it outputs probabilities, softmax-ce for single-label logits",
       })
       .example('$0 import tagger.onnx --out tagger/', 'tagger/spec.json, tagger/weights.sjw, tagger/mapping.json')
       .example('$0 import crnn.onnx --out crnn/ --input-shape 1,64,1000 --json', 'a model with a symbolic time axis, reported as JSON'),

@@ -11,6 +11,7 @@
 import type { LayerSpec } from '../spec.js';
 import { constInts } from './fold.js';
 import { mapGru } from './gru.js';
+import { mapLstm } from './lstm.js';
 import { requireAttr, tensorInput, tensorOrConst, weightInput, type MapContext } from './map-context.js';
 import { Refusal } from './refusal.js';
 import { float32, fullShape, normalizeAxis, numel, type ConstValue, type TensorValue, type Value } from './values.js';
@@ -602,6 +603,7 @@ export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   Pad: pad,
   Cast: cast,
   GRU: mapGru,
+  LSTM: mapLstm,
 };
 
 /** Glu (fuse.ts: DESED's GLU) of x [N, C, H, W], W [C, C] (in, out), b [C] -> glu, W transposed to linear.weight [out, in]. */
@@ -635,7 +637,6 @@ export const FUSED_MAPPERS: Record<string, (c: MapContext) => Value[]> = {
 
 /** Why ops with no mapper are missing, where there is more to say than "not supported". */
 export const KNOWN_GAPS: Record<string, string> = {
-  LSTM: 'LSTM has no sedjoule layer (GRU does)',
   Erf: 'Erf outside the GELU pattern PyTorch exports (x * (Erf(x / sqrt 2) + 1) * 0.5) has no sedjoule layer',
   GlobalMaxPool: 'no global max kernel yet (GlobalAveragePool is imported)',
   QuantizeLinear: 'quantized (int8) models are not imported: export the float32 model',

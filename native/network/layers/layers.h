@@ -29,6 +29,7 @@ std::unique_ptr<Layer> makeAvgPool2dLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeDropoutLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeLinearLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeGruLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLstmLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeFlattenLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makePermuteLayer(SpecReader& spec, const Shape& input);

@@ -3,10 +3,8 @@ import type { Argv } from 'yargs';
 
 import { SedjouleError } from '../../errors.js';
 import type { OnnxModelRef } from '../../models/presets.js';
-import type { LossSpec } from '../../spec.js';
+import { LOSSES, type LossSpec } from '../../spec.js';
 import { shapeParser } from './data.js';
-
-const LOSSES: LossSpec[] = ['bce-logits', 'bce'];
 
 export function withOnnxOptions<T>(y: Argv<T>) {
   return y
@@ -22,7 +20,8 @@ export function withOnnxOptions<T>(y: Argv<T>) {
     })
     .option('loss', {
       choices: LOSSES,
-      describe: 'With --onnx: the loss; bce-logits (default) when the model outputs logits, bce when it outputs probabilities',
+      describe:
+        'With --onnx: the loss; bce-logits (default) when the model outputs logits, bce when it outputs probabilities, softmax-ce for single-label logits',
     })
     .group(['onnx', 'input-shape', 'loss'], 'Model:');
 }
