@@ -12,6 +12,7 @@ import { readNpy, writeNpy } from '../data/npy.js';
 import { SedjouleError } from '../errors.js';
 import { totals, type Device, type LedgerTotals } from '../ledger.js';
 import { importedModel, type OnnxModelRef } from '../models/presets.js';
+import type { OnnxImport } from '../onnx/import.js';
 import { createCheckedNetwork } from './memory-check.js';
 
 export interface PredictOptions {
@@ -49,7 +50,17 @@ export async function runPredict(o: PredictOptions): Promise<PredictReport> {
     );
   const [samples, ...sample] = x.shape;
   if (samples < 1) throw new SedjouleError('E_SHAPE', `${o.input}: 'shape' is [${x.shape}], no samples`);
-  const imported = importedModel({ ...o.model, inputShape: o.model.inputShape ?? sample, loss: 'bce' });
+  let imported: OnnxImport;
+  try {
+    imported = importedModel({ ...o.model, inputShape: o.model.inputShape ?? sample, loss: 'bce' });
+  } catch (error) {
+    // The shape the model was fixed with came from the file: say so beside the importer's problems.
+    if (o.model.inputShape || !(error instanceof SedjouleError)) throw error;
+    throw new SedjouleError(
+      error.code,
+      `${o.input}: per-sample shape [${sample}] ('shape' [${x.shape}] less the batch axis): ${error.message}`,
+    );
+  }
   if (imported.inputShape.join() !== sample.join())
     throw new SedjouleError(
       'E_SHAPE',
