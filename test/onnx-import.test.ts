@@ -324,8 +324,8 @@ describe('the command line', () => {
     expect(conv.paddingMacs).toBeGreaterThan(0);
     const text = sedjoule('profile', '--onnx', fixture('cnn_tagger_opset17.onnx'));
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^layer\s+fwd MACs\s+fwd pad MACs\s+fwd FLOPs\s+bwd FLOPs\s+bwd\/fwd$/m);
-    expect(text.stdout).toMatch(/^0:conv2d\s+[\d,]+\s+[\d,]+/m);
+    expect(text.stdout).toMatch(/^layer\s+onnx ops\s+fwd MACs\s+fwd pad MACs\s+fwd FLOPs\s+bwd FLOPs\s+bwd\/fwd$/m);
+    expect(text.stdout).toMatch(/^0:conv2d\s+Conv\s+[\d,]+\s+[\d,]+/m);
     expect(text.stdout).toMatch(/^1:batchnorm2d\s/m);
     expect(text.stdout).toMatch(/^9:linear\s/m);
   });
