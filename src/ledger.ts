@@ -81,6 +81,43 @@ export function byKernel(rows: LedgerRow[]): Array<{ name: string; pass: KernelP
   return [...groups.values()];
 }
 
+/**
+ * The module a ledger label belongs to at `depth`: the label up to the end of its depth-th part,
+ * parts being separated by '/' or '.' (ONNX node names from PyTorch, "/features/conv0/Conv", and
+ * module paths, "features.0.conv"), separators kept as written. A leading or doubled separator
+ * opens no part, and a label of `depth` parts or fewer is its own module ("/features/conv0/Conv"
+ * at depth 1 is "/features", at 2 "/features/conv0"; "features.0" at 1 is "features"; a default
+ * label "3:conv2d" and "loss" have one part). As DeepSpeed's flops profiler's per-module view.
+ */
+export function moduleOf(label: string, depth: number): string {
+  let parts = 0;
+  let inPart = false;
+  for (let i = 0; i < label.length; ++i) {
+    if (label[i] !== '/' && label[i] !== '.') inPart = true;
+    else if (inPart) {
+      inPart = false;
+      if (++parts === depth) return label.slice(0, i);
+    }
+  }
+  return label;
+}
+
+/** One row per module at `depth` (moduleOf), with the labels it groups, summed, in order of first appearance. */
+export function byModule(rows: LedgerRow[], depth: number): Array<{ module: string; layers: string[] } & LedgerTotals> {
+  const groups = new Map<string, { module: string; layers: string[] } & LedgerTotals>();
+  for (const row of rows) {
+    const module = moduleOf(row.layer, depth);
+    let group = groups.get(module);
+    if (!group) {
+      group = { module, layers: [], ...emptyTotals() };
+      groups.set(module, group);
+    }
+    if (!group.layers.includes(row.layer)) group.layers.push(row.layer);
+    addInto(group, row);
+  }
+  return [...groups.values()];
+}
+
 /** Merges ledgers of several runs: rows with the same labels and device are summed. */
 export function mergeLedgers(...ledgers: LedgerRow[][]): LedgerRow[] {
   const merged = new Map<string, LedgerRow>();

@@ -409,4 +409,32 @@ describe('CUDA backend on the emulator', () => {
     expect(none.status).not.toBe(0);
     expect(none.stderr).toMatch(/energy counter/);
   }, 300_000);
+
+  it('runs sedjoule kernel-energy --onnx on the model with its own input shape and weights', () => {
+    const model = path.join(packageRoot, 'test', 'fixtures', 'onnx', 'cnn_tagger_opset17.onnx');
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'kernel-energy', '--onnx', model, '--batch', '2', '--min-updates', '3', '--idle', '0.3', '--update-period-ms', '10', '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: {
+          ...process.env,
+          SEDJOULE_ADDON: emulatedAddon,
+          SEDJOULE_NVML_LIB: fakeNvml,
+          FAKE_NVML_POWER_W: '100',
+          FAKE_NVML_COUNTER_PERIOD_MS: '10',
+        },
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.model).toBe(`onnx ${model}`);
+    // PyTorch's count for the fixture (test/fixtures/onnx/cnn_tagger.json), not a dcase-sized network.
+    expect(report.params).toBe(645);
+    // The fixture's own input, 1 x 16 x 20, at batch 2.
+    const convs = report.kernels.filter((k: { name: string; pass: string }) => k.name === 'conv2d' && k.pass === 'forward');
+    expect(convs.map((k: { shapes: string }) => k.shapes).join('\n')).toContain('x[2,1,16,20] w[4,1,3,3]');
+    expect(report.kernels.every((k: { energy: unknown }) => k.energy !== null)).toBe(true);
+  }, 300_000);
 });

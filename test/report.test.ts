@@ -378,6 +378,36 @@ describe('sedjoule report', () => {
     }
   });
 
+  it("tables the trace run's ledger per layer, or per module with --depth, summing to the phase's rows", () => {
+    const record = JSON.parse(fs.readFileSync(path.join(gpuFolder, 'runs', 'grid_2_r0.json'), 'utf8'));
+    /** Per row of the phase's table: its cells' data-sort values (raw numbers, or the module). */
+    const tableRows = (html: string, phase: string) => {
+      const table = new RegExp(`<table class="sortable" data-modules="${phase}">(.*?)</table>`).exec(html)?.[1] ?? '';
+      const head = [...table.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+      const rows = [...(/<tbody>(.*)<\/tbody>/.exec(table)?.[1] ?? '').matchAll(/<tr>(.*?)<\/tr>/g)].map((m) =>
+        [...m[1].matchAll(/data-sort="([^"]*)"/g)].map((c) => c[1]),
+      );
+      return { head, rows };
+    };
+    const kernels = record.phases.train.kernels as Array<{ layer: string; flops: number; calls: number }>;
+    const sumOf = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const perLayer = tableRows(report(gpuFolder, 'layers', ['--energy-basis', 'gross', '--trace-run', 'grid:2']).html, 'train');
+    expect(perLayer.head[0]).toBe('layer');
+    expect(perLayer.rows.map((r) => r[0]).sort()).toEqual([...new Set(kernels.map((k) => k.layer))].sort());
+    expect(sumOf(perLayer.rows.map((r) => Number(r[4])))).toBe(sumOf(kernels.map((k) => k.flops)));
+    // Attributed energy: a number on every row (gross NVML energy was measured), not "missing".
+    expect(perLayer.rows.every((r) => r[8] !== '' && Number(r[8]) >= 0)).toBe(true);
+    expect(sumOf(perLayer.rows.map((r) => Number(r[8])))).toBeGreaterThan(0);
+    // Default labels ("0:linear") have one part: at depth 1 every layer is its own module, the sums unchanged.
+    const modules = tableRows(
+      report(gpuFolder, 'modules', ['--energy-basis', 'gross', '--trace-run', 'grid:2', '--depth', '1']).html,
+      'train',
+    );
+    expect(modules.head[0]).toBe('module');
+    expect(sumOf(modules.rows.map((r) => Number(r[2])))).toBe(sumOf(kernels.map((k) => k.calls)));
+    expect(sumOf(modules.rows.map((r) => Number(r[4])))).toBe(sumOf(kernels.map((k) => k.flops)));
+  });
+
   it('names the run of the trace with --trace-run, and refuses an unknown one', () => {
     const { summary } = report(gpuFolder, 'trace-run', ['--energy-basis', 'gross', '--trace-run', 'grid:2']);
     expect(summary.traceRun).toBe('grid:2#r0');

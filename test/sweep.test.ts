@@ -425,7 +425,7 @@ describe('sedjoule sweep', () => {
     expect(refuse(null, { preset: 'paper44' })).toContain("E_USAGE: unknown preset 'paper44' (known: paper43, dcase-crnn, demo)");
     expect(refuse(null)).toContain('name the configurations with --preset NAME or --grid FILE');
     expect(refuse([GRID[0], { arch: 'cnn', widht: 8 }])).toMatch(
-      /grid.json: entry 2: unknown key "widht" \(known: model, arch, variant, layers, width, conv-layers, rnn-layers, conv-width, rnn-width, frontend\)/,
+      /grid.json: entry 2: unknown key "widht" \(known: model, arch, variant, layers, width, conv-layers, rnn-layers, conv-width, rnn-width, onnx, input-shape, loss, frontend\)/,
     );
     expect(refuse([{ arch: 'cnn', width: -3 }])).toContain('entry 1: "width" must be an integer >= 1, got -3');
     expect(refuse([{ arch: 'cnn', layers: 1.5 }])).toContain('entry 1: "layers" must be an integer >= 1, got 1.5');

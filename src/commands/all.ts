@@ -8,6 +8,7 @@ import { infoCommand } from './info.js';
 import { kernelEnergyCommand } from './kernel-energy.js';
 import { mergeCommand } from './merge.js';
 import { normalizeCommand } from './normalize.js';
+import { predictCommand } from './predict.js';
 import { presetsCommand } from './presets.js';
 import { probeCommand } from './probe.js';
 import { profileCommand } from './profile.js';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   trainCommand,
   profileCommand,
   importCommand,
+  predictCommand,
   kernelEnergyCommand,
   presetsCommand,
   synthCommand,

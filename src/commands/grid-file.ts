@@ -4,13 +4,15 @@
  *
  *   [{"arch": "cnn", "layers": 1, "width": 8},
  *    {"model": "dcase-crnn"},
- *    {"arch": "crnn", "conv-layers": 1, "rnn-layers": 1, "conv-width": 8, "rnn-width": 8, "variant": "faithful", "frontend": "toolbox"}]
+ *    {"arch": "crnn", "conv-layers": 1, "rnn-layers": 1, "conv-width": 8, "rnn-width": 8, "variant": "faithful", "frontend": "toolbox"},
+ *    {"onnx": "models/tagger.onnx", "input-shape": "1,64,1000"}]
  *
  * Keys missing from an entry take the command line's defaults (read from the same option
  * builders), so an entry means what the same options mean to `sedjoule train`. Entry N becomes
  * configuration `grid:N` (1-based, like paper43:N). Anything that cannot be meant is refused with
  * the entry and key: an unknown key, a value of the wrong type or out of its choices, and a key
  * that does not apply to the entry's model (a width for a CRNN, anything beside a named model).
+ * An "onnx" entry's path is relative to the grid file; its record carries the file's SHA-256.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,28 +21,45 @@ import { SedjouleError } from '../errors.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
 import type { Architecture } from '../models/families.js';
 import { configurationOf, type SweepConfiguration } from '../experiment/sweep-plan.js';
-import { withFrontendOption } from './options/data.js';
+import { shapeParser, withFrontendOption } from './options/data.js';
 import { modelChoice, withModelOptions, type ModelArgs } from './options/model.js';
+import { withOnnxOptions, type OnnxArgs } from './options/onnx.js';
 import { isNumberFlag, numberProblem, NUMBER_RULES } from './options/numbers.js';
 import { optionTable, type OptionInfo } from './options/option-table.js';
 
 /** The keys each kind of entry uses; the others are refused rather than silently ignored. */
-const APPLIES: Record<Architecture | 'model', string[]> = {
+const APPLIES: Record<Architecture | 'model' | 'onnx', string[]> = {
   mlp: ['arch', 'variant', 'layers', 'width'],
   cnn: ['arch', 'variant', 'layers', 'width'],
   rnn: ['arch', 'variant', 'layers', 'width'],
   crnn: ['arch', 'variant', 'conv-layers', 'rnn-layers', 'conv-width', 'rnn-width'],
   model: ['model'],
+  onnx: ['onnx', 'input-shape', 'loss'],
 };
 
 function gridKeys(): Map<string, OptionInfo> {
-  const keys = optionTable((y) => withModelOptions(y));
+  const keys = optionTable((y) => withOnnxOptions(withModelOptions(y)));
   keys.set('frontend', optionTable((y) => withFrontendOption(y)).get('frontend')!);
   return keys;
 }
 
+/** An entry's "input-shape": the command line's text ("1,64,1000") or a JSON array of positive integers. */
+function gridShape(where: string, value: unknown): number[] {
+  if (Array.isArray(value) && value.length > 0 && value.every((d) => Number.isInteger(d) && (d as number) >= 1)) return value as number[];
+  if (typeof value === 'string') {
+    try {
+      return shapeParser('input-shape')(value);
+    } catch (error) {
+      throw new SedjouleError('E_USAGE', `${where}: "input-shape" ${(error as Error).message.replace(/^--input-shape /, '')}`);
+    }
+  }
+  throw new SedjouleError('E_USAGE', `${where}: "input-shape" must be like "1,64,1000" or [1, 64, 1000], got ${JSON.stringify(value)}`);
+}
+
 function checkValue(where: string, key: string, value: unknown, info: OptionInfo): void {
-  if (info.choices) {
+  if (key === 'input-shape') {
+    gridShape(where, value);
+  } else if (info.choices) {
     if (!info.choices.includes(value))
       throw new SedjouleError(
         'E_USAGE',
@@ -83,10 +102,11 @@ export function gridConfigurations(text: string, source: string, frontend?: Fron
       if (!info) throw new SedjouleError('E_USAGE', `${where}: unknown key "${key}" (known: ${[...keys.keys()].join(', ')})`);
       checkValue(where, key, value, info);
     }
-    const kind = given.model !== undefined ? 'model' : ((given.arch ?? defaults.arch) as Architecture);
+    const kind = given.onnx !== undefined ? 'onnx' : given.model !== undefined ? 'model' : ((given.arch ?? defaults.arch) as Architecture);
     for (const key of Object.keys(given)) {
       if (key !== 'frontend' && !APPLIES[kind].includes(key)) {
-        const what = kind === 'model' ? `a named model (${given.model})` : `arch ${kind}`;
+        const what =
+          kind === 'onnx' ? `an ONNX model (${given.onnx})` : kind === 'model' ? `a named model (${given.model})` : `arch ${kind}`;
         throw new SedjouleError(
           'E_USAGE',
           `${where}: "${key}" does not apply to ${what}, which uses ${[...APPLIES[kind], 'frontend'].join(', ')}`,
@@ -95,7 +115,9 @@ export function gridConfigurations(text: string, source: string, frontend?: Fron
     }
     let choice: ReturnType<typeof modelChoice>;
     try {
-      choice = modelChoice({ ...defaults, ...given } as unknown as ModelArgs);
+      const shape = given['input-shape'] === undefined ? {} : { 'input-shape': gridShape(where, given['input-shape']) };
+      // An ONNX path is relative to the grid file, so a grid and its models move together.
+      choice = modelChoice({ ...defaults, ...given, ...shape } as unknown as ModelArgs & OnnxArgs, path.dirname(source));
     } catch (error) {
       throw new SedjouleError('E_USAGE', `${where}: ${(error as Error).message}`);
     }

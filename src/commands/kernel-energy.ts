@@ -8,11 +8,12 @@ import { withIdleOption } from './options/energy.js';
 import { modelChoice, withModelInputOptions } from './options/model.js';
 import { numberOption } from './options/numbers.js';
 import { defineCommand } from './command.js';
+import { withOnnxOptions } from './options/onnx.js';
 import { emit, showsProgress } from './options/output.js';
 
 function kernelEnergyOptions<T>(y: Argv<T>) {
   return withIdleOption(
-    withCudaDeviceOption(withModelInputOptions(y)),
+    withCudaDeviceOption(withOnnxOptions(withModelInputOptions(y))),
     'Seconds of idle baseline (the figures are idle-subtracted, so not 0)',
     5,
   )
@@ -25,7 +26,8 @@ function kernelEnergyOptions<T>(y: Argv<T>) {
     .option('max-seconds', numberOption('max-seconds', 'Budget for the per-kernel windows; kernels left unmeasured are listed', 600))
     .group(['batch', 'min-updates', 'update-period-ms', 'max-seconds'], 'Measurement:')
     .example('$0 kernel-energy --model dcase-crnn', 'every kernel of one dcase-crnn training step (needs an NVIDIA GPU and NVML)')
-    .example('$0 kernel-energy --arch cnn --layers 2 --width 256 --min-updates 30 --json', 'a CNN, longer windows, as JSON');
+    .example('$0 kernel-energy --arch cnn --layers 2 --width 256 --min-updates 30 --json', 'a CNN, longer windows, as JSON')
+    .example('$0 kernel-energy --onnx model.onnx --batch 16', "an ONNX model's kernels, with its own weights and input shape");
 }
 
 export const kernelEnergyCommand = defineCommand({

@@ -1,8 +1,9 @@
 /** `sedjoule profile`: the exact cost of one training step on one clip (src/experiment/profile.ts). */
 import { runProfile, type ProfileReport } from '../experiment/profile.js';
-import { layerTable, profileTable } from '../format/profile-table.js';
+import { layerTable, moduleTable, profileTable } from '../format/profile-table.js';
 import { withComputeOptions } from './options/compute.js';
 import { modelChoice, withModelInputOptions } from './options/model.js';
+import { numberOption } from './options/numbers.js';
 import { defineCommand } from './command.js';
 import { withOnnxOptions } from './options/onnx.js';
 import { emit } from './options/output.js';
@@ -13,9 +14,18 @@ export const profileCommand = defineCommand({
     'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
   builder: (c) =>
     withComputeOptions(withOnnxOptions(withModelInputOptions(c)))
+      .option(
+        'depth',
+        numberOption(
+          'depth',
+          "Also group the layers into modules by the first N parts of their labels, parts split at '/' and '.' (an imported model's '/features/conv0/Conv' is in '/features' at 1); default: per layer only",
+        ),
+      )
+      .group(['depth'], 'Output:')
       .example('$0 profile --model dcase-crnn', "the DCASE baseline's counts, kernel by kernel")
       .example('$0 profile --arch cnn --layers 2 --width 128 --variant faithful --frontend toolbox --json', 'a study model, as JSON')
-      .example('$0 profile --onnx model.onnx', 'an ONNX model with its own weights, kernel by kernel'),
+      .example('$0 profile --onnx model.onnx', 'an ONNX model with its own weights, kernel by kernel')
+      .example('$0 profile --onnx model.onnx --depth 1 --json', 'and module by module (the first part of the ONNX node names)'),
   handler: async (argv) => {
     const { model, frontend } = modelChoice(argv);
     const report = await runProfile({
@@ -25,6 +35,7 @@ export const profileCommand = defineCommand({
       seed: argv.seed,
       threads: argv.threads,
       device: argv.device,
+      depth: argv.depth,
     });
     emit('profile', argv, report, () => printProfile(report));
   },
@@ -48,6 +59,9 @@ function printProfile(report: ProfileReport): string {
     '',
     layerTable(report.layers),
     '',
+    ...(report.modules
+      ? [`modules at depth ${report.modules.depth} (layers grouped by label prefix):`, moduleTable(report.modules.rows), '']
+      : []),
     `forward:    ${int(f.macs)} MACs on data + ${int(f.paddingMacs)} MACs on padding the kernels execute; ${int(f.flops)} FLOPs, ${int(f.transcendentals)} transcendentals, ${int(f.comparisons)} comparisons`,
     `backward:   ${int(b.flops)} FLOPs (input ${int(bp.input.flops)}, weight ${int(bp.weight.flops)}, bias ${int(bp.bias.flops)}); ${int(b.macs)} MACs`,
     `backward / forward FLOPs: ${report.backwardForwardRatio.toFixed(3)} (measured; the study assumed 2)`,

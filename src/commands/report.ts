@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { buildReport, writeReport, type ReportSummary } from '../report/report.js';
 import { analyzeOptions, withAnalysisOptions, withResultsPositional } from './options/analysis.js';
 import { defineCommand } from './command.js';
+import { numberOption } from './options/numbers.js';
 import { emit } from './options/output.js';
 
 function reportOptions<T>(y: Argv<T>) {
@@ -25,7 +26,14 @@ function reportOptions<T>(y: Argv<T>) {
       describe: 'Run key (id#rN) or configuration id whose power trace and kernels are shown (default: the longest run)',
     })
     .option('title', { type: 'string', requiresArg: true, describe: 'Title of the page (default: sedjoule report)' })
-    .group(['out', 'trace-run', 'title'], 'Report:')
+    .option(
+      'depth',
+      numberOption(
+        'depth',
+        "Group the focus run's layers into modules by the first N parts of their labels (split at '/' and '.'); default: per layer",
+      ),
+    )
+    .group(['out', 'trace-run', 'title', 'depth'], 'Report:')
     .example('$0 report results/ -o report.html', 'one offline HTML page, runs.csv and kernels.csv')
     .example(
       '$0 report results/ other/ --trace-run grid:3#r0 --energy-basis net --energy-scope gpu',
@@ -39,7 +47,12 @@ export const reportCommand = defineCommand({
     'One self-contained HTML page (offline: inline SVG plots): energy vs FLOPs, parameters and GPU utilisation per family and phase with fits, kernel FLOPs and attributed energy, a power trace with its windows, a sortable table of runs; runs.csv and kernels.csv beside it',
   builder: (y) => reportOptions(y),
   handler: (argv) => {
-    const report = buildReport(argv.results, { ...analyzeOptions(argv), traceRun: argv['trace-run'], title: argv.title });
+    const report = buildReport(argv.results, {
+      ...analyzeOptions(argv),
+      traceRun: argv['trace-run'],
+      title: argv.title,
+      depth: argv.depth,
+    });
     writeReport(report, argv.out);
     emit('report', argv, report.summary, () => printReport(report.summary));
   },

@@ -31,7 +31,7 @@ import { sig } from '../format/significant.js';
 import { ProgressBar } from '../format/progress.js';
 import { clipInfo } from '../frontend/clip.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
-import { describeModelRef, modelRefSpec, type ModelRef } from '../models/presets.js';
+import { describeModelRef, importedModel, modelRefNetwork, type ModelRef } from '../models/presets.js';
 import type { Network } from '../network.js';
 import { createCheckedNetwork } from './memory-check.js';
 import { Random } from '../util/random.js';
@@ -153,14 +153,18 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
     const source = gpuCounter(meter, o.cudaDevice);
     const updatePeriodS = o.updatePeriodMs !== undefined ? o.updatePeriodMs / 1000 : source.updatePeriodS;
     if (o.updatePeriodMs !== undefined) meter.setUpdatePeriod(source.id, updatePeriodS);
-    const { inputShape } = clipInfo(o.frontend);
-    const spec = modelRefSpec(o.model, { inputShape, classes: o.classes, seed: o.seed });
+    // An imported model has its own input shape, outputs and weights (as in profile).
+    const own = o.model.kind === 'onnx' ? importedModel(o.model) : undefined;
+    const inputShape = own?.inputShape ?? clipInfo(o.frontend).inputShape;
+    const classes = own ? own.outputShape.reduce((a, b) => a * b, 1) : o.classes;
+    const { spec, weights } = modelRefNetwork(o.model, { inputShape, classes, seed: o.seed });
     ({ net } = createCheckedNetwork(
       spec,
       { device: 'cuda', cudaDevice: o.cudaDevice },
       o.batch,
       `${describeModelRef(o.model)} at batch ${o.batch}`,
     ));
+    if (weights) await net.setParameters(weights);
     const random = new Random(o.seed);
     const x = Float32Array.from({ length: o.batch * inputShape.reduce((a, b) => a * b, 1) }, () => random.normal());
     const y = Float32Array.from({ length: o.batch * net.outputShape.reduce((a, b) => a * b, 1) }, () => (random.next() < 0.3 ? 1 : 0));

@@ -15,8 +15,10 @@
 import { SedjouleError } from '../errors.js';
 import { clipInfo, DCASE_AUDIO_SECONDS, type ClipInfo } from '../frontend/clip.js';
 import type { FrontendPreset } from '../frontend/extractor.js';
-import { totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
+import { byModule, LEDGER_COUNT_COLUMNS, totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
 import { describeModelRef, importedModel, modelRefNetwork, type ModelRef } from '../models/presets.js';
+import type { ImportedLayer } from '../onnx/graph.js';
+import type { NetworkSpec } from '../spec.js';
 import { Random } from '../util/random.js';
 import { createCheckedNetwork } from './memory-check.js';
 
@@ -31,15 +33,32 @@ export interface ProfileOptions {
   threads: number;
   /** Where the kernels run (absent: cpu). */
   device?: Device;
+  /** Also group the layers into modules by the first `depth` parts of their labels (ledger.ts moduleOf). */
+  depth?: number;
 }
 
 export interface LayerProfile {
-  /** "<index>:<type>", or "loss". */
+  /** The layer's ledger label: its name (an imported model's: the ONNX node's), "<index>:<type>", or "loss". */
   layer: string;
+  /** An imported model's layer: the op types of the ONNX nodes it stands for, in graph order, each once. */
+  ops?: string[];
   forward: { macs: number; paddingMacs: number; flops: number };
   backward: { macs: number; paddingMacs: number; flops: number; inputFlops: number; weightFlops: number; biasFlops: number };
   /** backward.flops / forward.flops; null for a layer without forward FLOPs (a permute, a reshape). */
   ratio: number | null;
+}
+
+/** Layers grouped by module: every ledger column summed over the module's layers, forward and backward. */
+export interface ModuleProfile {
+  /** The labels' common prefix at the depth (ledger.ts moduleOf), e.g. "/features". */
+  module: string;
+  /** The ledger labels of its layers, in order of first call. */
+  layers: string[];
+  /** An imported model's module: the ONNX op types of its layers, each once. */
+  ops?: string[];
+  forward: LedgerTotals;
+  /** The three backward passes together. */
+  backward: LedgerTotals;
 }
 
 export interface ProfileReport {
@@ -61,6 +80,8 @@ export interface ProfileReport {
   /** backward.flops / forward.flops, measured (the study assumed 2). */
   backwardForwardRatio: number;
   layers: LayerProfile[];
+  /** With a depth: the layers (optimiser rows left out, as in `layers`) grouped by module. */
+  modules?: { depth: number; rows: ModuleProfile[] };
   /** Forward cost per 10 s of audio, as DCASE reports it. */
   per10s: { scale: number; macs: number; paddingMacs: number; flops: number; note: string };
   /** Wall time of the step, milliseconds (the per-kernel ms are in the rows). */
@@ -74,7 +95,7 @@ function passTotals(rows: LedgerRow[], passes: KernelPass[]): LedgerTotals {
 }
 
 /** Per layer, in order of first appearance: forward and backward counts and their ratio. */
-function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
+function layerProfiles(rows: LedgerRow[], ops: Map<string, string[]>): LayerProfile[] {
   const layers = new Map<string, LayerProfile>();
   for (const row of rows) {
     if (row.pass === 'optimizer') continue;
@@ -82,6 +103,7 @@ function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
     if (!layer) {
       layer = {
         layer: row.layer,
+        ...(ops.has(row.layer) ? { ops: ops.get(row.layer) } : {}),
         forward: { macs: 0, paddingMacs: 0, flops: 0 },
         backward: { macs: 0, paddingMacs: 0, flops: 0, inputFlops: 0, weightFlops: 0, biasFlops: 0 },
         ratio: null,
@@ -100,9 +122,45 @@ function layerProfiles(rows: LedgerRow[]): LayerProfile[] {
   return [...layers.values()];
 }
 
+/** The network's rows (not the optimiser's) by module at `depth`, forward and backward apart. */
+function moduleProfiles(rows: LedgerRow[], depth: number, ops: Map<string, string[]>): ModuleProfile[] {
+  const network = rows.filter((r) => r.pass !== 'optimizer');
+  const forward = new Map(
+    byModule(
+      network.filter((r) => r.pass === 'forward'),
+      depth,
+    ).map((m) => [m.module, m]),
+  );
+  const backward = new Map(
+    byModule(
+      network.filter((r) => BACKWARD.includes(r.pass)),
+      depth,
+    ).map((m) => [m.module, m]),
+  );
+  const counts = (m: LedgerTotals | undefined): LedgerTotals =>
+    Object.fromEntries(LEDGER_COUNT_COLUMNS.map((c) => [c, m?.[c] ?? 0])) as LedgerTotals;
+  return byModule(network, depth).map(({ module, layers }) => {
+    const opTypes = [...new Set(layers.flatMap((l) => ops.get(l) ?? []))];
+    return {
+      module,
+      layers,
+      ...(opTypes.length ? { ops: opTypes } : {}),
+      forward: counts(forward.get(module)),
+      backward: counts(backward.get(module)),
+    };
+  });
+}
+
+/** An imported model's ledger labels -> the op types of the ONNX nodes each layer stands for. */
+function onnxOps(report: ImportedLayer[]): Map<string, string[]> {
+  return new Map(report.map((r) => [r.name, [...new Set(r.nodes.map((n) => n.opType))]]));
+}
+
 export async function runProfile(options: ProfileOptions): Promise<ProfileReport> {
   if (!Number.isInteger(options.classes) || options.classes < 1)
     throw new SedjouleError('E_USAGE', `--classes must be a positive integer, got ${options.classes}`);
+  if (options.depth !== undefined && (!Number.isInteger(options.depth) || options.depth < 1))
+    throw new SedjouleError('E_USAGE', `--depth must be a positive integer, got ${options.depth}`);
   // An imported model reads its own input shape: its last axis is taken as frames of the front end.
   const own = options.model.kind === 'onnx' ? importedModel(options.model) : undefined;
   const { inputShape: frontendShape, clip } = clipInfo(options.frontend, own?.inputShape.at(-1));
@@ -127,6 +185,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileReport
     await net.trainStep(x, y);
     const stepMs = performance.now() - start;
     const rows = net.ledger();
+    const ops = own ? onnxOps(own.report) : new Map<string, string[]>();
 
     const forward = passTotals(rows, ['forward']);
     const backward = passTotals(rows, BACKWARD);
@@ -153,7 +212,8 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileReport
       },
       optimizer: passTotals(rows, ['optimizer']),
       backwardForwardRatio: forward.flops > 0 ? backward.flops / forward.flops : 0,
-      layers: layerProfiles(rows),
+      layers: layerProfiles(rows, ops),
+      ...(options.depth !== undefined ? { modules: { depth: options.depth, rows: moduleProfiles(rows, options.depth, ops) } } : {}),
       // Rounded: a windowed scale is not an integer, and a count of operations is.
       per10s: {
         scale,

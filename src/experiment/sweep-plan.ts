@@ -145,8 +145,12 @@ function configurationsDiff(ours: ConfigurationSetting[], theirs: ConfigurationS
   const text = (c: ConfigurationSetting) => {
     const model = c.model as { kind?: unknown; config?: unknown } | undefined;
     const readable =
-      model?.kind === 'dcase-crnn' || (model?.kind === 'family' && typeof model.config === 'object' && model.config !== null);
-    return `${c.id} ${readable ? describeModelRef(c.model) : (JSON.stringify(c.model) ?? 'no model')} on ${c.frontend}`;
+      model?.kind === 'dcase-crnn' ||
+      (model?.kind === 'onnx' && typeof (model as { path?: unknown }).path === 'string') ||
+      (model?.kind === 'family' && typeof model.config === 'object' && model.config !== null);
+    // Two versions of one ONNX file differ only in their hash.
+    const hash = c.model?.kind === 'onnx' && c.model.sha256 ? ` (sha256 ${c.model.sha256.slice(0, 12)})` : '';
+    return `${c.id} ${readable ? describeModelRef(c.model) : (JSON.stringify(c.model) ?? 'no model')}${hash} on ${c.frontend}`;
   };
   return `the ${first + 1}${ordinal(first + 1)} is ${text(a)} here, ${text(b)} in ${theirName}`;
 }

@@ -20,6 +20,8 @@ export interface OnnxModelRef {
   path: string;
   inputShape?: number[];
   loss?: LossSpec;
+  /** The file's SHA-256 (hex) when the reference was made: records say which bytes were measured. */
+  sha256?: string;
 }
 
 export type ModelRef = { kind: 'family'; config: ModelConfig } | { kind: 'dcase-crnn' } | OnnxModelRef;

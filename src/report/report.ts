@@ -20,6 +20,7 @@ import { energyPanels, PANEL_VARIABLES } from './energy-panels.js';
 import { energyPoints } from './energy-points.js';
 import { focusRun } from './focus-run.js';
 import { kernelFigures } from './kernel-bars.js';
+import { moduleTables } from './module-table.js';
 import { el, text } from './markup.js';
 import { page, type Section } from './page.js';
 import { powerTraceFigure } from './power-trace.js';
@@ -35,6 +36,8 @@ export interface ReportOptions extends AnalyzeOptions {
   /** Run key (or configuration id) whose power trace and kernels are shown; default the longest run. */
   traceRun?: string;
   title?: string;
+  /** The focus run's layers grouped into modules by the first `depth` parts of their labels; absent: per layer. */
+  depth?: number;
 }
 
 export interface PlotSummary {
@@ -231,7 +234,16 @@ function buildReportFromRecords(
           text(
             `${focus.chosenBy}. FLOPs are exact counts from each kernel's cost formula. Energy per kernel is ATTRIBUTED, not measured: a counter sees a device over a window, not a kernel, so each phase's energy is split over its kernels by their share of the phase's wall time (docs/report.md). Every run's kernels, with their attributed energy, are in ${KERNELS_CSV}.`,
           ),
-        ) + kernels.join(''),
+        ) +
+        kernels.join('') +
+        el(
+          'p',
+          { class: 'lead' },
+          text(
+            `The same rows ${options.depth ? `grouped by module: the layers whose ledger labels share their first ${options.depth} part(s), parts split at '/' and '.' (an imported model's '/features/conv0/Conv' is in '/features' at depth 1)` : 'by the layer that made the call (its ledger label; sedjoule report --depth N groups them into modules)'}; energy ATTRIBUTED by time share as above. Hover a module for its layers; click a header to sort.`,
+          ),
+        ) +
+        moduleTables(focus.record, analysis, options.depth),
     },
     { id: 'trace', title: 'Power trace', body: trace },
     {

@@ -52,9 +52,12 @@ export interface ModelArgs {
   'rnn-width': number;
 }
 
-/** The model, and the front end it was defined for (a named model's, else dcase). */
-export function modelChoice(argv: ModelArgs & OnnxArgs): { model: ModelRef; frontend: FrontendPreset } {
-  const onnx = onnxChoice(argv);
+/**
+ * The model, and the front end it was defined for (a named model's, else dcase). `base`: the
+ * folder a relative --onnx path is read from (a grid file's), default the working directory.
+ */
+export function modelChoice(argv: ModelArgs & OnnxArgs, base?: string): { model: ModelRef; frontend: FrontendPreset } {
+  const onnx = onnxChoice(argv, base);
   if (onnx) {
     if (argv.model) throw new SedjouleError('E_USAGE', '--onnx and --model both name a model: give one');
     return { model: onnx, frontend: 'dcase' };

@@ -48,6 +48,8 @@ export const NUMBER_RULES = {
   repeat: count,
   cooldown: seconds,
   'slurm-tasks': count,
+  // Output
+  depth: count,
   // Compute
   threads: { integer: true, min: 0, max: 1024 },
   'cuda-device': { integer: true, min: 0 },
