@@ -18,7 +18,6 @@ import type { FrontendPreset } from '../frontend/extractor.js';
 import { byModule, LEDGER_COUNT_COLUMNS, totals, type Device, type KernelPass, type LedgerRow, type LedgerTotals } from '../ledger.js';
 import { describeModelRef, importedModel, modelRefNetwork, type ModelRef } from '../models/presets.js';
 import type { ImportedLayer } from '../onnx/graph.js';
-import type { NetworkSpec } from '../spec.js';
 import { Random } from '../util/random.js';
 import { createCheckedNetwork } from './memory-check.js';
 
