@@ -2,8 +2,8 @@
  * GLU fusion (src/onnx/fuse.ts) on PyTorch exports of DESED_task's CRNN
  * (scripts/make-desed-crnn-fixture.py, test/fixtures/desed/): each GLU's six nodes become one
  * `glu` layer, and the imported CNN is the dcase-crnn preset's CNN, parameter for parameter and
- * kernel call for kernel call, with ONNX Runtime's and PyTorch's numbers. The whole CRNN does not
- * import yet: the nodes still refused are listed exactly.
+ * kernel call for kernel call, with ONNX Runtime's and PyTorch's numbers; and the whole CRNN (its
+ * clip head fused too) is the preset, layer for layer and kernel call for kernel call.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,6 @@ import { Network } from '../src/network.js';
 import { FUSED_DOMAIN, fusePatterns } from '../src/onnx/fuse.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { decodeModel } from '../src/onnx/schema.js';
-import { failure } from './helpers.js';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'desed');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -24,6 +23,8 @@ const small = JSON.parse(fs.readFileSync(fixture('desed_crnn_small.json'), 'utf-
   input: number[];
   inputShape: number[];
   cnn: number[];
+  weak: number[];
+  parameters: number;
 };
 const { mels, frames, nclass, nb_filters: filters, n_RNN_cell: rnnHidden } = small.config;
 
@@ -59,17 +60,15 @@ for (const opset of [13, 17]) {
       const fused = fusePatterns(graph);
       const glus = fused.filter((n) => n.opType === 'Glu' && n.domain === FUSED_DOMAIN);
       expect(glus).toHaveLength(7);
-      expect(fused.length).toBe(graph.node.length - 7 * 5);
+      // The clip head's eleven nodes are one more fused node (the whole-CRNN test below).
+      expect(fused.length).toBe(graph.node.length - 7 * 5 - 10);
       glus.forEach((n, i) => {
         expect(n.input[0]).toBe(`/crnn/cnn/cnn/batchnorm${i}/BatchNormalization_output_0`);
         expect(n.input[2]).toBe(`crnn.cnn.cnn.glu${i}.linear.bias`);
         expect(n.output[0]).toBe(`/crnn/cnn/cnn/glu${i}/Mul_output_0`);
       });
-      // The attention head's Sigmoid and Mul are no GLU: they stay.
-      expect(fused.filter((n) => n.opType === 'Sigmoid' || n.opType === 'Mul').map((n) => n.name)).toEqual([
-        '/crnn/sigmoid/Sigmoid',
-        '/crnn/Mul',
-      ]);
+      // The attention head's Sigmoid and Mul are no GLU: they are the clip head's.
+      expect(fused.filter((n) => n.opType === 'AttentionHead').map((n) => n.name)).toEqual(['/crnn/Div']);
       expect(graph.node.filter((n) => n.opType === 'Glu')).toHaveLength(0); // the decoded graph is not changed
     });
 
@@ -112,12 +111,13 @@ for (const opset of [13, 17]) {
       // Kernel for kernel: the forward calls of the layers that compute (views and the preset's
       // dropout, a no-op at inference, aside) with their counted costs.
       const computing = ['conv2d', 'batchnorm2d', 'glu', 'avgpool2d'];
-      const calls = (n: Network) =>
-        n
+      const calls = (n: Network) => {
+        const types = new Map(n.description.layers.map((l) => [l.name, l.type]));
+        return n
           .ledger()
-          .filter((r) => r.pass === 'forward' && computing.includes(r.layer.split(':')[1]))
+          .filter((r) => r.pass === 'forward' && computing.includes(types.get(r.layer) ?? ''))
           .map(({ layer, name, shapes, calls, macs, flops, transcendentals, comparisons, bytesRead, bytesWritten }) => ({
-            type: layer.split(':')[1],
+            type: types.get(layer),
             name,
             // The import keeps ONNX's count_include_pad 0, the preset PyTorch's default 1: the same
             // pools, since these have no padding, but the flag is part of the call's description.
@@ -130,22 +130,64 @@ for (const opset of [13, 17]) {
             bytesRead,
             bytesWritten,
           }));
+      };
       expect(calls(net).length).toBe(28);
       expect(calls(net)).toEqual(calls(preset));
     });
 
-    it('still refuses the whole CRNN, on exactly the nodes that need graph layers or ops sedjoule lacks', async () => {
+    it("imports the whole CRNN as the dcase-crnn preset: the same layers, parameters and kernel calls, forward and backward, and PyTorch's output", async () => {
       const file = fixture(`desed_crnn_small_opset${opset}.onnx`);
-      const f = await failure(() => importOnnx(file));
-      expect(f.code).toBe('E_ONNX');
-      const refused = [...f.message.matchAll(/^ {2}- (\w+) node '([^']+)'/gm)].map((m) => `${m[1]} ${m[2]}`);
-      expect(refused).toEqual([
-        'Transpose /crnn/rnn/rnn/Transpose',
-        'Clip /crnn/Clip',
-        'ReduceSum /crnn/ReduceSum',
-        'ReduceSum /crnn/ReduceSum_1',
+      const net = await Network.fromOnnx(file, { threads: 2, loss: 'bce' });
+      made.push(net);
+      const preset = Network.create(dcaseCrnnSpec([1, mels, frames], nclass, 1, { filters, rnnHidden }), { threads: 2 });
+      made.push(preset);
+      await preset.loadWeights(fixture('desed_crnn_small.safetensors'));
+      expect(net.parameters).toBe(small.parameters);
+      expect(preset.parameters).toBe(small.parameters);
+      // The preset's dropouts are not in an eval-mode export; every other layer is there, in order.
+      const withParams = (n: Network) => n.description.layers.filter((l) => l.parameters > 0).map((l) => [l.type, l.parameters]);
+      expect(withParams(net)).toEqual(withParams(preset));
+      expect(net.description.layers.map((l) => l.type).filter((t) => t === 'glu' || t === 'gru' || t === 'attention_head')).toEqual([
+        ...Array(7).fill('glu'),
+        'gru',
+        'attention_head',
       ]);
-      expect(f.message).not.toMatch(/glu\d/); // no GLU node is among them
+
+      const x = new Float32Array(small.input);
+      expect(relativeError(await net.predict(x), small.weak)).toBeLessThan(1e-4);
+      expect(relativeError(await preset.predict(x), small.weak)).toBeLessThan(1e-4);
+
+      // One training step of each: every kernel call of the computing layers, forward and backward,
+      // with its counted costs, is the preset's (views, the preset's dropouts and the optimiser aside).
+      const y = Float32Array.from({ length: 2 * nclass }, (_, i) => (i % 2 === 0 ? 1 : 0));
+      const batch = x.subarray(0, 2 * mels * frames);
+      net.resetLedger();
+      preset.resetLedger();
+      await net.trainStep(batch, y);
+      await preset.trainStep(batch, y);
+      const computing = ['conv2d', 'batchnorm2d', 'glu', 'avgpool2d', 'gru', 'attention_head'];
+      const typeOf = (n: Network) => new Map(n.description.layers.map((l) => [l.name, l.type]));
+      const calls = (n: Network) => {
+        const types = typeOf(n);
+        return n
+          .ledger()
+          .filter((r) => r.pass !== 'optimizer' && computing.includes(types.get(r.layer) ?? ''))
+          .map(({ layer, name, pass, shapes, calls, macs, flops, transcendentals, comparisons, bytesRead, bytesWritten }) => ({
+            type: types.get(layer),
+            name,
+            pass,
+            shapes: shapes.replace(' excl-pad', ''),
+            calls,
+            macs,
+            flops,
+            transcendentals,
+            comparisons,
+            bytesRead,
+            bytesWritten,
+          }));
+      };
+      expect(calls(net).length).toBeGreaterThan(56);
+      expect(calls(net)).toEqual(calls(preset));
     });
   });
 }

@@ -12,7 +12,12 @@
  *   `lin = self.linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2); res = lin * sigmoid(x)`), which
  *   PyTorch 1.13 exports as Transpose [0, 2, 3, 1] -> MatMul W -> Add b -> Transpose [0, 3, 1, 2],
  *   multiplied by Sigmoid(x) -> a Glu node of sedjoule's own domain with inputs (x, W, b), mapped
- *   to sedjoule's `glu` layer (a GLU without bias, no Add, is left as it is: `glu` always has one).
+ *   to sedjoule's `glu` layer (a GLU without bias, no Add, is left as it is: `glu` always has one);
+ * - DESED_task's clip head (desed_task/nnet/CRNN.py, attention=True, same commit):
+ *   `strong = sigmoid(dense(x)); sof = clamp(softmax(dense_softmax(x), -1), 1e-7, 1);
+ *   weak = (strong * sof).sum(1) / sof.sum(1)`, exported as MatMul + Add -> Sigmoid and
+ *   MatMul + Add -> Softmax -> Clip, Mul, two ReduceSum over axis 1 and a Div -> an AttentionHead
+ *   node of sedjoule's own domain with inputs (x, Wd, bd, Ws, bs), mapped to `attention_head`.
  * Each tensor inside a pattern must be read only inside it (and not be a graph output): the
  * pattern then computes nothing else, and one layer can stand for it. The fused node takes the
  * place of the pattern's last node and its name; fusedFrom gives the nodes it stands for (for the
@@ -20,9 +25,9 @@
  */
 import { Attributes } from './attributes.js';
 import type { AttributeProto, GraphProto, NodeProto, TensorProto } from './schema.js';
-import { FLOAT32, floatValues } from './tensor-data.js';
+import { FLOAT32, floatValues, integerValues, isIntegerType } from './tensor-data.js';
 
-/** The domain of fused nodes that no ONNX op stands for (Silu, Glu). */
+/** The domain of fused nodes that no ONNX op stands for (Silu, Glu, AttentionHead). */
 export const FUSED_DOMAIN = 'sedjoule.fused';
 
 const origins = new WeakMap<NodeProto, NodeProto[]>();
@@ -71,6 +76,14 @@ class GraphIndex {
     const t = init ?? (producer?.opType === 'Constant' ? new Attributes(producer).tensor('value') : undefined);
     if (!t || t.dataType !== FLOAT32) return undefined;
     return { values: floatValues(t), initializer: init !== undefined };
+  }
+
+  /** An integer constant of the file (axes given as an input), as numbers. */
+  integers(tensor: string): number[] | undefined {
+    const t =
+      this.initializers.get(tensor) ??
+      (this.producers.get(tensor)?.opType === 'Constant' ? new Attributes(this.producers.get(tensor)!).tensor('value') : undefined);
+    return t && isIntegerType(t.dataType) ? integerValues(t).map(Number) : undefined;
   }
 
   /** Whether `tensor` is a one-value float constant within 1e-6 (relative) of `value`. */
@@ -206,7 +219,55 @@ function glu(g: GraphIndex, front: NodeProto): Match | undefined {
   return { nodes, fused: makeNode('Glu', FUSED_DOMAIN, times, [x, matmul.input[1], bias], []) };
 }
 
-const PATTERNS: ((g: GraphIndex, start: NodeProto) => Match | undefined)[] = [gelu, layerNorm, silu, glu];
+/** x -> MatMul W -> Add b (either order) with initializers W, b; the three names, or undefined. */
+function affine(g: GraphIndex, out: string): { x: string; w: string; b: string; nodes: NodeProto[] } | undefined {
+  const plus = g.producer(out);
+  if (plus?.opType !== 'Add') return undefined;
+  const matmul = plus.input.map((i) => g.producer(i)).find((n) => n?.opType === 'MatMul');
+  const b = matmul && other(plus, matmul.output[0]);
+  if (!matmul || !b || !g.constant(b)?.initializer || !g.constant(matmul.input[1])?.initializer) return undefined;
+  if (g.only(matmul.output[0], 'Add') !== plus) return undefined;
+  return { x: matmul.input[0], w: matmul.input[1], b, nodes: [matmul, plus] };
+}
+
+/** A ReduceSum over axis 1 without keepdims (axes an input from opset 13, an attribute before). */
+function sumsAxisOne(g: GraphIndex, node: NodeProto | undefined): node is NodeProto {
+  if (node?.opType !== 'ReduceSum' || new Attributes(node).int('keepdims', 1) !== 0) return false;
+  const axes = node.input[1] ? g.integers(node.input[1]) : new Attributes(node).ints('axes');
+  return axes?.length === 1 && axes[0] === 1;
+}
+
+/** DESED's attention head, starting at the final Div. */
+function attentionHead(g: GraphIndex, div: NodeProto): Match | undefined {
+  if (div.opType !== 'Div') return undefined;
+  const [num, den] = div.input.map((i) => g.producer(i));
+  if (!sumsAxisOne(g, num) || !sumsAxisOne(g, den) || g.only(num.output[0], 'Div') !== div || g.only(den.output[0], 'Div') !== div)
+    return undefined;
+  const times = g.producer(num.input[0]);
+  const clip = g.producer(den.input[0]);
+  if (times?.opType !== 'Mul' || clip?.opType !== 'Clip' || g.only(times.output[0], 'ReduceSum') !== num) return undefined;
+  const clipReaders = g.readersOf(clip.output[0]);
+  if (clipReaders.length !== 2 || !clipReaders.includes(times) || !clipReaders.includes(den)) return undefined;
+  if (!g.isScalar(clip.input[1], 1e-7) || !g.isScalar(clip.input[2], 1)) return undefined;
+  const sigmoid = g.producer(other(times, clip.output[0]) ?? '');
+  const softmax = g.producer(clip.input[0]);
+  if (sigmoid?.opType !== 'Sigmoid' || softmax?.opType !== 'Softmax' || new Attributes(softmax).int('axis', -1) !== -1) return undefined;
+  if (g.only(sigmoid.output[0], 'Mul') !== times || g.only(softmax.output[0], 'Clip') !== clip) return undefined;
+  const dense = affine(g, sigmoid.input[0]);
+  const gate = affine(g, softmax.input[0]);
+  if (
+    !dense ||
+    !gate ||
+    dense.x !== gate.x ||
+    g.only(sigmoid.input[0], 'Sigmoid') !== sigmoid ||
+    g.only(softmax.input[0], 'Softmax') !== softmax
+  )
+    return undefined;
+  const nodes = [...dense.nodes, sigmoid, ...gate.nodes, softmax, clip, times, num, den, div];
+  return { nodes, fused: makeNode('AttentionHead', FUSED_DOMAIN, div, [dense.x, dense.w, dense.b, gate.w, gate.b], []) };
+}
+
+const PATTERNS: ((g: GraphIndex, start: NodeProto) => Match | undefined)[] = [gelu, layerNorm, silu, glu, attentionHead];
 
 /** The graph's nodes with every pattern found replaced by its fused node. */
 export function fusePatterns(graph: GraphProto): NodeProto[] {

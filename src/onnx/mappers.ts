@@ -620,11 +620,40 @@ const fusedGlu = (c: MapContext): Value[] => {
     throw new Refusal(
       `a GLU over ${channels} channels needs a [${channels}, ${channels}] weight and ${channels} biases; got [${w.dims}] and ${b.float.length}`,
     );
-  const weight = new Float32Array(channels * channels);
-  for (let i = 0; i < channels; ++i) for (let o = 0; o < channels; ++o) weight[o * channels + i] = w.float[i * channels + o];
+  const weight = transpose2d(w.float, channels, channels);
   return [
     c.graph.add(c.node, [x], { type: 'glu' }, { 'linear.weight': weight, 'linear.bias': b.float }, { sample: x.sample, batchAxis: 0 }, [
       "MatMul's [in, out] weight transposed to linear.weight [out, in]",
+    ]),
+  ];
+};
+
+/** AttentionHead (fuse.ts: DESED's clip head) of x [N, T, F], Wd, Ws [F, C] (in, out), bd, bs [C] -> attention_head. */
+const fusedAttentionHead = (c: MapContext): Value[] => {
+  const x = tensorInput(c, 0);
+  if (x.batchAxis !== 0 || x.sample.length !== 2)
+    throw new Refusal(
+      `the attention head reads [N, T, F] with the batch first; got per-sample [${x.sample}] with the batch at axis ${x.batchAxis}`,
+    );
+  const features = x.sample[1];
+  const [wd, bd, ws, bs] = [1, 2, 3, 4].map((i) =>
+    weightInput(c, i, ['', 'dense weight', 'dense bias', 'dense_softmax weight', 'dense_softmax bias'][i]),
+  );
+  const classes = wd.dims[1];
+  for (const w of [wd, ws])
+    if (w.dims.length !== 2 || w.dims[0] !== features || w.dims[1] !== classes)
+      throw new Refusal(`the attention head's weights must be [${features}, ${classes}]; got [${wd.dims}] and [${ws.dims}]`);
+  if (bd.float.length !== classes || bs.float.length !== classes)
+    throw new Refusal(`the attention head's biases must hold ${classes} values`);
+  const params = {
+    'dense.weight': transpose2d(wd.float, features, classes),
+    'dense.bias': bd.float,
+    'dense_softmax.weight': transpose2d(ws.float, features, classes),
+    'dense_softmax.bias': bs.float,
+  };
+  return [
+    c.graph.add(c.node, [x], { type: 'attention_head', classes }, params, { sample: [classes], batchAxis: 0 }, [
+      "MatMul's [in, out] weights transposed to dense.weight and dense_softmax.weight [out, in]",
     ]),
   ];
 };
@@ -633,6 +662,7 @@ const fusedGlu = (c: MapContext): Value[] => {
 export const FUSED_MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   Silu: unary(() => ({ type: 'silu' })),
   Glu: fusedGlu,
+  AttentionHead: fusedAttentionHead,
 };
 
 /** Why ops with no mapper are missing, where there is more to say than "not supported". */
