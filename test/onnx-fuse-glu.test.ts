@@ -207,4 +207,14 @@ describe.skipIf(!FULL)('the full DESED CRNN (SEDJOULE_DESED_FULL)', () => {
     expect(net.parameters).toBe(Network.inspect({ input: [1, c.mels, c.frames], layers: cnn }).parameters);
     expect(relativeError(await net.predict(new Float32Array(full.input)), full.cnn)).toBeLessThan(1e-4);
   });
+
+  it("imports the whole published CRNN: 1,112,420 parameters, as the preset, and PyTorch's output", async () => {
+    const full = JSON.parse(fs.readFileSync(path.join(FULL!, 'desed_crnn_full.json'), 'utf-8')) as typeof small;
+    const net = await Network.fromOnnx(path.join(FULL!, 'desed_crnn_full_opset17.onnx'), { threads: 2, loss: 'bce' });
+    made.push(net);
+    const c = full.config;
+    expect(net.parameters).toBe(1_112_420);
+    expect(Network.inspect(dcaseCrnnSpec([1, c.mels, c.frames], c.nclass, 1)).parameters).toBe(1_112_420);
+    expect(relativeError(await net.predict(new Float32Array(full.input)), full.weak)).toBeLessThan(1e-4);
+  });
 });
