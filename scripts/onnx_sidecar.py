@@ -8,8 +8,12 @@ A sidecar (<name>.json) holds:
   targets: fixed multi-hot targets, and loss: BCE-with-logits of the train-mode output against them;
   gradients: one backward pass of that loss in train mode (batch norm on batch statistics, as
   sedjoule trains; dropout off, since an eval-mode export has none), by PyTorch parameter name;
+  all computed on a float64 copy of the model from the same float32 input and weights: a closer
+  reference for float32, and the Debian PyTorch 1.13 build gives garbage float32 gradients for a
+  grouped conv1d (they change from run to run);
   sgdLosses: losses of a few SGD steps (lr 0.1) from the same start, to show they fall.
 """
+import copy
 import json
 
 import torch
@@ -26,8 +30,8 @@ def export(model, path, input_shape, opset, training=torch.onnx.TrainingMode.PRE
 
 
 def flat(t):
-    """Values with float32's 7 significant digits (rounded again to float32 they are the same
-    values), which halves the sidecar's size against Python's 17-digit doubles."""
+    """Values to 7 significant digits (float32's precision, within a unit or so in its last place;
+    far below the tests' tolerances), which halves the sidecar's size against 17-digit doubles."""
     return [float(f'{v:.7g}') for v in t.detach().reshape(-1).tolist()]
 
 
@@ -44,7 +48,7 @@ def write_sidecar(model, path, input_shape, classes, seed):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(*input_shape, generator=g)
     targets = (torch.rand(input_shape[0], classes, generator=g) < 0.4).float()
-    start = {k: v.clone() for k, v in model.state_dict().items()}
+    model, x, targets = copy.deepcopy(model).double(), x.double(), targets.double()
     model.eval()
     with torch.no_grad():
         output = model(x)
@@ -61,8 +65,6 @@ def write_sidecar(model, path, input_shape, classes, seed):
         steps.append(float(step_loss))
         step_loss.backward()
         optimizer.step()
-    model.load_state_dict(start)
-    model.eval()
     data = {
         'inputShape': list(x.shape), 'input': flat(x), 'output': flat(output), 'outputShape': list(output.shape),
         'parameters': sum(p.numel() for p in model.parameters()), 'targets': flat(targets), 'loss': float(loss),
