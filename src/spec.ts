@@ -64,6 +64,8 @@ export type LayerFields =
   | { type: 'attention_head'; classes: number }
   | BinarySpec
   | { type: 'concat'; axis: number }
+  /** `inputs` [a, b]: numpy.matmul of [..., M, K] and [..., K, N] (leading dimensions broadcast) → [..., M, N]. */
+  | { type: 'matmul' }
   | { type: 'gelu'; approximate?: 'none' | 'tanh' }
   | { type: 'silu' }
   | { type: 'hardswish' }

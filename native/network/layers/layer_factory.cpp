@@ -34,6 +34,7 @@ struct GraphEntry {
 };
 constexpr GraphEntry kGraphLayers[] = {
     {"add", makeAddLayer}, {"sub", makeSubLayer}, {"mul", makeMulLayer}, {"div", makeDivLayer}, {"concat", makeConcatLayer},
+    {"matmul", makeMatmulLayer},
 };
 
 // Every tensor a layer holds per sample, and each of its parameters, fits kMaxElements, so the

@@ -36,12 +36,13 @@ std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
 
-// Layers of several inputs: add, sub, mul, div (binary_layers.cpp) and concat.
+// Layers of several inputs: add, sub, mul, div (binary_layers.cpp), concat and matmul.
 std::unique_ptr<Layer> makeAddLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeSubLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeMulLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeDivLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeConcatLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+std::unique_ptr<Layer> makeMatmulLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 
 // A per-sample axis that may count from the end (-1: the last); E_SHAPE when out of range.
 size_t resolveAxis(SpecReader& spec, const Shape& input, int64_t axis);

@@ -1,0 +1,25 @@
+/** Specs of the tensor-op layers (matmul, ...) shared by their CPU tests and the emulated CUDA one. */
+import type { NetworkSpec } from '../src/spec.js';
+
+/**
+ * A single-head self-attention block over [T = 4, F = 6]: q, k and v are linear maps of the one
+ * input (a tensor read by four layers), scores = q k^T (a permute of k, then a matmul), a softmax
+ * over the keys, attention . v (a second matmul), a residual add, a mean over time, and logits.
+ */
+export const ATTENTION: NetworkSpec = {
+  input: [4, 6],
+  layers: [
+    { name: 'q', type: 'linear', out: 6, inputs: ['input'] },
+    { name: 'k', type: 'linear', out: 6, inputs: ['input'] },
+    { name: 'v', type: 'linear', out: 6, inputs: ['input'] },
+    { name: 'kt', type: 'permute', dims: [1, 0], inputs: ['k'] },
+    { name: 'scores', type: 'matmul', inputs: ['q', 'kt'] },
+    { name: 'attention', type: 'softmax', axis: -1 },
+    { name: 'context', type: 'matmul', inputs: ['attention', 'v'] },
+    { name: 'residual', type: 'add', inputs: ['context', 'input'] },
+    { name: 'pooled', type: 'mean', axis: 0 },
+    { name: 'logits', type: 'linear', out: 3 },
+  ],
+  optimizer: { type: 'adam', lr: 0.03 },
+  seed: 3,
+};
