@@ -61,6 +61,12 @@ export type LayerFields =
   | { type: 'permute'; dims: number[] }
   | { type: 'last_step' }
   | { type: 'mean'; axis: number }
+  /**
+   * ONNX ReduceSum/ReduceMean/ReduceMax over the per-sample `axes` (each may count from the end;
+   * default all); `keepDims` (default true) keeps each reduced axis as a 1. Max's gradient goes to
+   * the first maximal element.
+   */
+  | { type: 'reduce'; op: 'sum' | 'mean' | 'max'; axes?: number[]; keepDims?: boolean }
   | { type: 'attention_head'; classes: number }
   | BinarySpec
   | { type: 'concat'; axis: number }

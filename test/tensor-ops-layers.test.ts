@@ -1,12 +1,12 @@
 /**
- * The tensor-op layers that ONNX graphs need besides the convolutional ones: matmul (attention),
- * built into networks, trained, and checked against outputs computed here by hand.
+ * The tensor-op layers that ONNX graphs need besides the convolutional ones: matmul (attention) and
+ * reduce, built into networks, trained, and checked against outputs computed here by hand.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Network } from '../src/network.js';
-import type { NetworkSpec } from '../src/spec.js';
-import { ATTENTION } from './tensor-ops-specs.js';
+import type { LayerSpec, NetworkSpec } from '../src/spec.js';
+import { ATTENTION, REDUCTIONS } from './tensor-ops-specs.js';
 
 const made: Network[] = [];
 function build(spec: NetworkSpec): Network {
@@ -17,6 +17,16 @@ function build(spec: NetworkSpec): Network {
 afterEach(() => {
   while (made.length) made.pop()!.dispose();
 });
+
+/** The error a spec's inspection throws. */
+function errorOf(spec: NetworkSpec): Error & { code?: string } {
+  try {
+    Network.inspect(spec);
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('no error');
+}
 
 const wave = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3));
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -81,19 +91,76 @@ describe('matmul', () => {
 
   it('refuses operands whose inner dimensions differ, and a third input, naming the layer', () => {
     const spec = (inputs: string[]): NetworkSpec => ({ input: [3, 4], layers: [{ type: 'matmul', inputs }] });
-    const errorOf = (s: NetworkSpec) => {
-      try {
-        Network.inspect(s);
-      } catch (error) {
-        return error as Error & { code?: string };
-      }
-      throw new Error('no error');
-    };
     const inner = errorOf(spec(['input', 'input']));
     expect(inner.code).toBe('E_SHAPE');
     expect(inner.message).toMatch(/layers\[0\] \(matmul\).*the inner dimensions 4 and 3 differ/);
     const third = errorOf(spec(['input', 'input', 'input']));
     expect(third.code).toBe('E_SPEC');
     expect(third.message).toMatch(/layers\[0\] \(matmul\): field 'inputs' names 3 tensor\(s\); matmul takes 2/);
+  });
+});
+
+describe('reduce', () => {
+  // x [2, 3, 4] per sample, values x[i][j][k] at (i * 3 + j) * 4 + k.
+  const at = (x: Float32Array, s: number, i: number, j: number, k: number) => x[s * 24 + (i * 3 + j) * 4 + k];
+  const predictOf = async (layer: LayerSpec, x: Float32Array) => build({ input: [2, 3, 4], layers: [layer], loss: 'bce' }).predict(x);
+
+  it('sums, averages and takes maxima over the listed axes (negative ones from the end), keeping or dropping them', async () => {
+    const x = wave(2 * 24, 3);
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const want = { sum: [] as number[], mean: [] as number[], max: [] as number[], all: [] as number[] };
+    for (let s = 0; s < 2; s++) {
+      // sum over axes [0, -1] kept: [1, 3, 1]
+      for (const j of range(3)) want.sum.push(range(2).reduce((a, i) => a + range(4).reduce((b, k) => b + at(x, s, i, j, k), 0), 0));
+      // mean over axis 1 dropped: [2, 4]
+      for (const i of range(2)) for (const k of range(4)) want.mean.push(range(3).reduce((a, j) => a + at(x, s, i, j, k), 0) / 3);
+      // max over axis -1 kept: [2, 3, 1]
+      for (const i of range(2)) for (const j of range(3)) want.max.push(Math.max(...range(4).map((k) => at(x, s, i, j, k))));
+      // max over everything, dropped: [1]
+      want.all.push(Math.max(...x.subarray(s * 24, (s + 1) * 24)));
+    }
+    expect(maxDiff(await predictOf({ type: 'reduce', op: 'sum', axes: [0, -1] }, x), want.sum)).toBeLessThan(1e-5);
+    expect(maxDiff(await predictOf({ type: 'reduce', op: 'mean', axes: [1], keepDims: false }, x), want.mean)).toBeLessThan(1e-6);
+    expect(maxDiff(await predictOf({ type: 'reduce', op: 'max', axes: [-1] }, x), want.max)).toBe(0);
+    expect(maxDiff(await predictOf({ type: 'reduce', op: 'max', keepDims: false }, x), want.all)).toBe(0);
+    const shapes = [
+      [{ op: 'sum', axes: [0, -1] }, [1, 3, 1]],
+      [{ op: 'mean', axes: [1], keepDims: false }, [2, 4]],
+      [{ op: 'max' }, [1, 1, 1]],
+      [{ op: 'max', keepDims: false }, [1]],
+    ] as const;
+    for (const [fields, shape] of shapes)
+      expect(build({ input: [2, 3, 4], layers: [{ type: 'reduce', ...fields } as LayerSpec] }).outputShape).toEqual(shape);
+  });
+
+  it('trains a network of every reduction: the loss falls', async () => {
+    const net = build(REDUCTIONS);
+    const x = wave(6 * 60, 4);
+    const y = Float32Array.from({ length: 6 * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0));
+    const first = await net.trainStep(x, y);
+    let last = first;
+    for (let step = 0; step < 150; step++) last = await net.trainStep(x, y);
+    expect(last).toBeLessThan(0.5 * first);
+    const names = new Set(net.ledger().map((r) => `${r.name} ${r.pass}`));
+    for (const op of ['sum', 'mean', 'max']) {
+      expect(names.has(`reduce_${op} forward`), op).toBe(true);
+      expect(names.has(`reduce_${op} backward-input`), op).toBe(true);
+    }
+  });
+
+  it('refuses an unknown op, an axis out of range and an axis listed twice, naming the layer and field', () => {
+    const spec = (fields: object): NetworkSpec => ({
+      input: [2, 3],
+      layers: [{ type: 'reduce', ...fields } as LayerSpec],
+    });
+    const op = errorOf(spec({ op: 'min' }));
+    expect(op.code).toBe('E_SPEC');
+    expect(op.message).toMatch(/layers\[0\] \(reduce\).*'op'/);
+    const range = errorOf(spec({ op: 'sum', axes: [2] }));
+    expect(range.code).toBe('E_SHAPE');
+    expect(range.message).toMatch(/layers\[0\] \(reduce\): axis 2 is outside a per-sample input of rank 2/);
+    const twice = errorOf(spec({ op: 'sum', axes: [1, -1] }));
+    expect(twice.code).toBe('E_VALUE');
+    expect(twice.message).toMatch(/layers\[0\] \(reduce\): field 'axes' lists axis 1 twice/);
   });
 });

@@ -23,3 +23,23 @@ export const ATTENTION: NetworkSpec = {
   optimizer: { type: 'adam', lr: 0.03 },
   seed: 3,
 };
+
+/**
+ * Every reduction: a sum over two separated axes kept as 1s (a scale broadcast back over h), a max
+ * over a middle axis that is removed, a mean over everything, added with broadcasting.
+ */
+export const REDUCTIONS: NetworkSpec = {
+  input: [3, 4, 5],
+  layers: [
+    { name: 'h', type: 'linear', out: 6 },
+    { name: 'sums', type: 'reduce', op: 'sum', axes: [0, -1], inputs: ['h'] },
+    { name: 'scaled', type: 'mul', inputs: ['h', 'sums'] },
+    { name: 'peaks', type: 'reduce', op: 'max', axes: [1], keepDims: false },
+    { name: 'average', type: 'reduce', op: 'mean', inputs: ['h'] },
+    { name: 'shifted', type: 'add', inputs: ['peaks', 'average'] },
+    { type: 'flatten' },
+    { name: 'logits', type: 'linear', out: 3 },
+  ],
+  optimizer: { type: 'adam', lr: 0.01 },
+  seed: 9,
+};

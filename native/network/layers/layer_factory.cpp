@@ -24,6 +24,7 @@ constexpr Entry kLayers[] = {
     {"gelu", makeGeluLayer},       {"silu", makeSiluLayer},               {"hardswish", makeHardswishLayer},
     {"hardsigmoid", makeHardsigmoidLayer}, {"clip", makeClipLayer},       {"leaky_relu", makeLeakyReluLayer},
     {"tanh", makeTanhLayer},       {"layer_norm", makeLayerNormLayer},
+    {"reduce", makeReduceLayer},
 };
 
 // The layer types that take several inputs (graph networks).

@@ -34,6 +34,7 @@ std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makePermuteLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeReduceLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
 
 // Layers of several inputs: add, sub, mul, div (binary_layers.cpp), concat and matmul.
