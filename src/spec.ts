@@ -50,6 +50,14 @@ export type LayerFields =
   | { type: 'relu' }
   | { type: 'sigmoid' }
   | { type: 'softmax'; axis?: number }
+  /** log(softmax(x)) over `axis` (any per-sample axis; negative counts from the end; default -1). */
+  | { type: 'log_softmax'; axis?: number }
+  /**
+   * x[..., start:end:step, ...] along per-sample `axis` (ONNX Slice for one axis): a negative start
+   * or end counts from the end, both are clamped to the axis; `step` > 0. Defaults: start 0, end the
+   * axis' length, step 1. ONNX Split is several slices of one tensor.
+   */
+  | { type: 'slice'; axis: number; start?: number; end?: number; step?: number }
   | { type: 'glu' }
   | { type: 'maxpool2d'; kernel: Pair; stride?: Pair; padding?: Pair }
   | { type: 'avgpool2d'; kernel: Pair; stride?: Pair; padding?: Pair; countIncludePad?: boolean }

@@ -1,6 +1,6 @@
 /**
- * The tensor-op layers that ONNX graphs need besides the convolutional ones: matmul (attention) and
- * reduce, built into networks, trained, and checked against outputs computed here by hand.
+ * The tensor-op layers that ONNX graphs need besides the convolutional ones: matmul (attention),
+ * reduce, log_softmax and slice, built into networks, trained, and checked against outputs computed here by hand.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -97,6 +97,70 @@ describe('matmul', () => {
     const third = errorOf(spec(['input', 'input', 'input']));
     expect(third.code).toBe('E_SPEC');
     expect(third.message).toMatch(/layers\[0\] \(matmul\): field 'inputs' names 3 tensor\(s\); matmul takes 2/);
+  });
+});
+
+describe('log_softmax', () => {
+  it('is x - log(sum exp x) over the axis given (a middle one, or the last by default)', async () => {
+    const x = wave(2 * 24, 5);
+    const net = (axis?: number) =>
+      build({ input: [2, 3, 4], layers: [{ type: 'log_softmax', ...(axis === undefined ? {} : { axis }) }], loss: 'bce' });
+    const want = (axis: number) => {
+      const out = new Array<number>(x.length);
+      const strides = [12, 4, 1],
+        sizes = [2, 3, 4];
+      for (let s = 0; s < 2; s++)
+        for (let e = 0; e < 24; e++) {
+          const c = Math.floor(e / strides[axis]) % sizes[axis];
+          const first = s * 24 + e - c * strides[axis];
+          let sum = 0;
+          for (let j = 0; j < sizes[axis]; j++) sum += Math.exp(x[first + j * strides[axis]]);
+          out[s * 24 + e] = x[s * 24 + e] - Math.log(sum);
+        }
+      return out;
+    };
+    expect(maxDiff(await net(1).predict(x), want(1))).toBeLessThan(1e-5);
+    expect(maxDiff(await net(-2).predict(x), want(1))).toBeLessThan(1e-5);
+    expect(maxDiff(await net().predict(x), want(2))).toBeLessThan(1e-5);
+    expect(maxDiff(await net(0).predict(x), want(0))).toBeLessThan(1e-5);
+  });
+});
+
+describe('slice', () => {
+  it('takes x[start:end:step] along an axis, with negative indices from the end and ends clamped, as ONNX Slice', async () => {
+    const x = wave(2 * 24, 6);
+    const net = (fields: { axis: number; start?: number; end?: number; step?: number }) =>
+      build({ input: [2, 3, 4], layers: [{ type: 'slice', ...fields }], loss: 'bce' });
+    // Per sample [2, 3, 4]; the elements kept, by their (i, j, k) predicates.
+    const pick = (keep: (i: number, j: number, k: number) => boolean) => {
+      const out: number[] = [];
+      for (let s = 0; s < 2; s++)
+        for (let i = 0; i < 2; i++)
+          for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) if (keep(i, j, k)) out.push(x[s * 24 + (i * 3 + j) * 4 + k]);
+      return out;
+    };
+    const cases = [
+      [{ axis: -1, start: 1, end: 3 }, [2, 3, 2], (_i: number, _j: number, k: number) => k >= 1 && k < 3],
+      [{ axis: 2, start: -3, end: 100 }, [2, 3, 3], (_i: number, _j: number, k: number) => k >= 1],
+      [{ axis: 1, step: 2 }, [2, 2, 4], (_i: number, j: number) => j % 2 === 0],
+      [{ axis: 0, start: -1 }, [1, 3, 4], (i: number) => i === 1],
+      [{ axis: 2, start: -100, end: -1, step: 2 }, [2, 3, 2], (_i: number, _j: number, k: number) => k === 0 || k === 2],
+    ] as const;
+    for (const [fields, shape, keep] of cases) {
+      const n = net(fields);
+      expect(n.outputShape, JSON.stringify(fields)).toEqual(shape);
+      expect(Array.from(await n.predict(x)), JSON.stringify(fields)).toEqual(pick(keep));
+    }
+  });
+
+  it('refuses an empty slice and a step that is not positive, naming the layer', () => {
+    const spec = (fields: object): NetworkSpec => ({ input: [2, 5], layers: [{ type: 'slice', axis: 1, ...fields } as LayerSpec] });
+    const empty = errorOf(spec({ start: 3, end: 3 }));
+    expect(empty.code).toBe('E_SHAPE');
+    expect(empty.message).toMatch(/layers\[0\] \(slice\): slice: \[3:3:1\] of an axis of 5 is empty/);
+    const step = errorOf(spec({ step: -1 }));
+    expect(step.code).toBe('E_VALUE');
+    expect(step.message).toMatch(/layers\[0\] \(slice\): slice: step -1 must be positive/);
   });
 });
 

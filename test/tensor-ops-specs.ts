@@ -26,7 +26,9 @@ export const ATTENTION: NetworkSpec = {
 
 /**
  * Every reduction: a sum over two separated axes kept as 1s (a scale broadcast back over h), a max
- * over a middle axis that is removed, a mean over everything, added with broadcasting.
+ * over a middle axis that is removed, a mean over everything, added with broadcasting; then a
+ * log-softmax over a middle (strided) axis; a split of it into halves (two slices of one tensor)
+ * and a strided slice, joined again.
  */
 export const REDUCTIONS: NetworkSpec = {
   input: [3, 4, 5],
@@ -37,6 +39,12 @@ export const REDUCTIONS: NetworkSpec = {
     { name: 'peaks', type: 'reduce', op: 'max', axes: [1], keepDims: false },
     { name: 'average', type: 'reduce', op: 'mean', inputs: ['h'] },
     { name: 'shifted', type: 'add', inputs: ['peaks', 'average'] },
+    { name: 'logp', type: 'log_softmax', axis: 1 },
+    { name: 'front', type: 'slice', axis: -1, start: 0, end: 3 },
+    { name: 'back', type: 'slice', axis: -1, start: -3, inputs: ['logp'] },
+    { name: 'odd', type: 'slice', axis: -1, start: 1, step: 2, inputs: ['logp'] },
+    { name: 'halves', type: 'mul', inputs: ['front', 'back'] },
+    { name: 'joined', type: 'concat', axis: 1, inputs: ['halves', 'odd'] },
     { type: 'flatten' },
     { name: 'logits', type: 'linear', out: 3 },
   ],

@@ -24,7 +24,8 @@ constexpr Entry kLayers[] = {
     {"gelu", makeGeluLayer},       {"silu", makeSiluLayer},               {"hardswish", makeHardswishLayer},
     {"hardsigmoid", makeHardsigmoidLayer}, {"clip", makeClipLayer},       {"leaky_relu", makeLeakyReluLayer},
     {"tanh", makeTanhLayer},       {"layer_norm", makeLayerNormLayer},
-    {"reduce", makeReduceLayer},
+    {"reduce", makeReduceLayer},   {"log_softmax", makeLogSoftmaxLayer},
+    {"slice", makeSliceLayer},
 };
 
 // The layer types that take several inputs (graph networks).

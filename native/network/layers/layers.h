@@ -15,6 +15,7 @@ std::unique_ptr<Layer> makeBatchNorm2dLayer(SpecReader& spec, const Shape& input
 std::unique_ptr<Layer> makeReluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSigmoidLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSoftmaxLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLogSoftmaxLayer(SpecReader& spec, const Shape& input);  // softmax_layer.cpp
 std::unique_ptr<Layer> makeGeluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSiluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeHardswishLayer(SpecReader& spec, const Shape& input);
@@ -35,6 +36,7 @@ std::unique_ptr<Layer> makePermuteLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeReduceLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeSliceLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
 
 // Layers of several inputs: add, sub, mul, div (binary_layers.cpp), concat and matmul.
