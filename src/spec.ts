@@ -58,6 +58,11 @@ export type LayerFields =
    * axis' length, step 1. ONNX Split is several slices of one tensor.
    */
   | { type: 'slice'; axis: number; start?: number; end?: number; step?: number }
+  /**
+   * ONNX Pad, constant mode: `pads` lists the begin pad of every per-sample axis, then the end pads
+   * (non-negative); the new elements hold `value` (default 0).
+   */
+  | { type: 'pad'; pads: number[]; value?: number }
   | { type: 'glu' }
   | { type: 'maxpool2d'; kernel: Pair; stride?: Pair; padding?: Pair }
   | { type: 'avgpool2d'; kernel: Pair; stride?: Pair; padding?: Pair; countIncludePad?: boolean }

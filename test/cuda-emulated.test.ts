@@ -120,7 +120,7 @@ describe('CUDA backend on the emulator', () => {
     }
   });
 
-  it('trains the tensor-op layers (a self-attention block of matmuls; every reduction, log_softmax, slice) as the CPU does', async () => {
+  it('trains the tensor-op layers (a self-attention block of matmuls; every reduction, log_softmax, slice, pad) as the CPU does', async () => {
     const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3));
     for (const spec of [ATTENTION, REDUCTIONS]) {
       const inputs = spec.input.reduce((a, b) => a * b, 1);
@@ -138,7 +138,7 @@ describe('CUDA backend on the emulator', () => {
         `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.transcendentals} ${r.comparisons} ${r.bytesRead} ${r.bytesWritten}`;
       const rows = gpu.ledger();
       expect(rows.map(key).sort()).toEqual(cpu.ledger().map(key).sort());
-      const wanted = spec === ATTENTION ? ['matmul'] : ['reduce_sum', 'reduce_mean', 'reduce_max', 'log_softmax', 'slice'];
+      const wanted = spec === ATTENTION ? ['matmul'] : ['reduce_sum', 'reduce_mean', 'reduce_max', 'log_softmax', 'slice', 'pad'];
       for (const name of wanted)
         expect(
           rows.some((r) => r.name === name && r.pass === 'backward-input'),

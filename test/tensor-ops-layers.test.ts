@@ -1,6 +1,6 @@
 /**
  * The tensor-op layers that ONNX graphs need besides the convolutional ones: matmul (attention),
- * reduce, log_softmax and slice, built into networks, trained, and checked against outputs computed here by hand.
+ * reduce, log_softmax, slice and pad, built into networks, trained, and checked against outputs computed here by hand.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -161,6 +161,29 @@ describe('slice', () => {
     const step = errorOf(spec({ step: -1 }));
     expect(step.code).toBe('E_VALUE');
     expect(step.message).toMatch(/layers\[0\] \(slice\): slice: step -1 must be positive/);
+  });
+});
+
+describe('pad', () => {
+  it('pads each per-sample axis by its begin and end pads (ONNX order) with the value given', async () => {
+    // x [2, 3] per sample, pads [1, 0, 0, 2]: one row before, two columns after -> [3, 5].
+    const x = wave(2 * 6, 7);
+    const net = build({ input: [2, 3], layers: [{ type: 'pad', pads: [1, 0, 0, 2], value: -2 }], loss: 'bce' });
+    expect(net.outputShape).toEqual([3, 5]);
+    const want: number[] = [];
+    for (let s = 0; s < 2; s++)
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 5; c++) want.push(r >= 1 && c < 3 ? x[s * 6 + (r - 1) * 3 + c] : -2);
+    expect(Array.from(await net.predict(x))).toEqual(want);
+  });
+
+  it('refuses negative pads and a pads list of the wrong length, naming the layer', () => {
+    const spec = (pads: number[]): NetworkSpec => ({ input: [2, 3], layers: [{ type: 'pad', pads }] });
+    const negative = errorOf(spec([0, -1, 0, 0]));
+    expect(negative.code).toBe('E_VALUE');
+    expect(negative.message).toMatch(/layers\[0\] \(pad\): field 'pads' has a negative pad for axis 1/);
+    const length = errorOf(spec([0, 1]));
+    expect(length.code).toBe('E_SPEC');
+    expect(length.message).toMatch(/layers\[0\] \(pad\): field 'pads' lists 2 values; an input of 2 axes takes 4/);
   });
 });
 

@@ -28,7 +28,7 @@ export const ATTENTION: NetworkSpec = {
  * Every reduction: a sum over two separated axes kept as 1s (a scale broadcast back over h), a max
  * over a middle axis that is removed, a mean over everything, added with broadcasting; then a
  * log-softmax over a middle (strided) axis; a split of it into halves (two slices of one tensor)
- * and a strided slice, joined again.
+ * and a strided slice, joined again, then padded with a constant.
  */
 export const REDUCTIONS: NetworkSpec = {
   input: [3, 4, 5],
@@ -45,6 +45,7 @@ export const REDUCTIONS: NetworkSpec = {
     { name: 'odd', type: 'slice', axis: -1, start: 1, step: 2, inputs: ['logp'] },
     { name: 'halves', type: 'mul', inputs: ['front', 'back'] },
     { name: 'joined', type: 'concat', axis: 1, inputs: ['halves', 'odd'] },
+    { name: 'padded', type: 'pad', pads: [0, 1, 0, 0, 2, 1], value: 0.5 },
     { type: 'flatten' },
     { name: 'logits', type: 'linear', out: 3 },
   ],

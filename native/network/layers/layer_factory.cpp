@@ -25,7 +25,7 @@ constexpr Entry kLayers[] = {
     {"hardsigmoid", makeHardsigmoidLayer}, {"clip", makeClipLayer},       {"leaky_relu", makeLeakyReluLayer},
     {"tanh", makeTanhLayer},       {"layer_norm", makeLayerNormLayer},
     {"reduce", makeReduceLayer},   {"log_softmax", makeLogSoftmaxLayer},
-    {"slice", makeSliceLayer},
+    {"slice", makeSliceLayer},     {"pad", makePadLayer},
 };
 
 // The layer types that take several inputs (graph networks).

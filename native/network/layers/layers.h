@@ -37,6 +37,7 @@ std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeReduceLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSliceLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makePadLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
 
 // Layers of several inputs: add, sub, mul, div (binary_layers.cpp), concat and matmul.
