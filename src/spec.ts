@@ -50,6 +50,19 @@ export type LayerFields =
   | { type: 'relu' }
   | { type: 'sigmoid' }
   | { type: 'softmax'; axis?: number }
+  /** log(softmax(x)) over `axis` (any per-sample axis; negative counts from the end; default -1). */
+  | { type: 'log_softmax'; axis?: number }
+  /**
+   * x[..., start:end:step, ...] along per-sample `axis` (ONNX Slice for one axis): a negative start
+   * or end counts from the end, both are clamped to the axis; `step` > 0. Defaults: start 0, end the
+   * axis' length, step 1. ONNX Split is several slices of one tensor.
+   */
+  | { type: 'slice'; axis: number; start?: number; end?: number; step?: number }
+  /**
+   * ONNX Pad, constant mode: `pads` lists the begin pad of every per-sample axis, then the end pads
+   * (non-negative); the new elements hold `value` (default 0).
+   */
+  | { type: 'pad'; pads: number[]; value?: number }
   | { type: 'glu' }
   | { type: 'maxpool2d'; kernel: Pair; stride?: Pair; padding?: Pair }
   | { type: 'avgpool2d'; kernel: Pair; stride?: Pair; padding?: Pair; countIncludePad?: boolean }
@@ -62,9 +75,17 @@ export type LayerFields =
   | { type: 'permute'; dims: number[] }
   | { type: 'last_step' }
   | { type: 'mean'; axis: number }
+  /**
+   * ONNX ReduceSum/ReduceMean/ReduceMax over the per-sample `axes` (each may count from the end;
+   * default all); `keepDims` (default true) keeps each reduced axis as a 1. Max's gradient goes to
+   * the first maximal element.
+   */
+  | { type: 'reduce'; op: 'sum' | 'mean' | 'max'; axes?: number[]; keepDims?: boolean }
   | { type: 'attention_head'; classes: number }
   | BinarySpec
   | { type: 'concat'; axis: number }
+  /** `inputs` [a, b]: numpy.matmul of [..., M, K] and [..., K, N] (leading dimensions broadcast) → [..., M, N]. */
+  | { type: 'matmul' }
   | { type: 'gelu'; approximate?: 'none' | 'tanh' }
   | { type: 'silu' }
   | { type: 'hardswish' }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/version.js';
 import type { NetworkSpec } from '../src/spec.js';
 import { ALL_ROUTES, RESIDUAL_SE } from './graph-specs.js';
+import { ATTENTION, REDUCTIONS } from './tensor-ops-specs.js';
 
 const emulatedAddon = path.join(packageRoot, 'build-emulated', 'Release', 'sedjoule_emulated.node');
 const fakeNvml = path.join(packageRoot, 'build', 'Release', 'libsedjoule_fake_nvml.so');
@@ -114,6 +115,35 @@ describe('CUDA backend on the emulator', () => {
       const key = (r: ReturnType<typeof cpu.ledger>[number]) =>
         `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.bytesRead}`;
       expect(gpu.ledger().map(key).sort()).toEqual(cpu.ledger().map(key).sort());
+      cpu.dispose();
+      gpu.dispose();
+    }
+  });
+
+  it('trains the tensor-op layers (a self-attention block of matmuls; every reduction, log_softmax, slice, pad) as the CPU does', async () => {
+    const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3));
+    for (const spec of [ATTENTION, REDUCTIONS]) {
+      const inputs = spec.input.reduce((a, b) => a * b, 1);
+      const cpu = Network.create(spec, { threads: 1 });
+      const gpu = Network.create(spec, { device: 'cuda' });
+      for (let step = 0; step < 3; step++) {
+        const x = rand(3 * inputs, step + 1);
+        const y = Float32Array.from({ length: 9 }, (_, i) => ((i + step) % 3 === 0 ? 1 : 0));
+        const [a, b] = [await cpu.trainStep(x, y), await gpu.trainStep(x, y)];
+        expect(Math.abs(a - b), `step ${step}: cpu ${a} cuda ${b}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(a)));
+      }
+      const x = rand(2 * inputs, 9);
+      expect(maxDiff(await cpu.predict(x), await gpu.predict(x))).toBeLessThan(1e-4);
+      const key = (r: ReturnType<typeof cpu.ledger>[number]) =>
+        `${r.layer} ${r.name} ${r.pass} ${r.shapes} ${r.calls} ${r.flops} ${r.transcendentals} ${r.comparisons} ${r.bytesRead} ${r.bytesWritten}`;
+      const rows = gpu.ledger();
+      expect(rows.map(key).sort()).toEqual(cpu.ledger().map(key).sort());
+      const wanted = spec === ATTENTION ? ['matmul'] : ['reduce_sum', 'reduce_mean', 'reduce_max', 'log_softmax', 'slice', 'pad'];
+      for (const name of wanted)
+        expect(
+          rows.some((r) => r.name === name && r.pass === 'backward-input'),
+          name,
+        ).toBe(true);
       cpu.dispose();
       gpu.dispose();
     }

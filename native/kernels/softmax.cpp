@@ -32,4 +32,23 @@ Cost softmaxBackwardInputCost(const SoftmaxShape& s) {
   return c;
 }
 
+Cost logSoftmaxForwardCost(const SoftmaxShape& s) {
+  Cost c;
+  c.flops = s.rows() * (3 * s.n - 1);
+  c.transcendentals = s.rows() * (s.n + 1);
+  c.comparisons = s.rows() * (s.n - 1);
+  c.bytesRead = kFloatBytes * s.size();
+  c.bytesWritten = kFloatBytes * s.size();
+  return c;
+}
+
+Cost logSoftmaxBackwardInputCost(const SoftmaxShape& s) {
+  Cost c;
+  c.flops = s.rows() * (3 * s.n - 1);
+  c.transcendentals = s.size();
+  c.bytesRead = kFloatBytes * 2 * s.size();  // y, dy
+  c.bytesWritten = kFloatBytes * s.size();
+  return c;
+}
+
 }  // namespace sj

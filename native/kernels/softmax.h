@@ -1,4 +1,4 @@
-// Softmax over one axis, forward and backward. The tensor is seen as [outer][n][inner] and the
+// Softmax and log-softmax over one axis, forward and backward. The tensor is seen as [outer][n][inner] and the
 // softmax runs over n for each (outer, inner) pair: classes of [B][C] are outer = B, n = C,
 // inner = 1; time of [B][T][C] is outer = B, n = T, inner = C.
 //
@@ -74,6 +74,59 @@ namespace cuda {
 
 void softmaxForward(CudaStream stream, const SoftmaxShape& s, const float* x, float* y);
 void softmaxBackwardInput(CudaStream stream, const SoftmaxShape& s, const float* y, const float* dy, float* dx);
+
+}  // namespace cuda
+
+// ---- log-softmax over the same axis ----------------------------------------------------------
+//
+//   y   [outer][n][inner]   y = x - max - log(sum exp(x - max))
+//   dx  [outer][n][inner]   dx = dy - exp(y) * sum_n dy
+//
+// Per row of n values the forward costs n - 1 comparisons (max), n subtractions and n exps, n - 1
+// adds (the sum starts from the first term), 1 log and n subtractions: 3n - 1 flops and n + 1
+// transcendentals; the backward n - 1 adds (sum of dy), n exps, n multiplies and n subtractions:
+// 3n - 1 flops and n transcendentals.
+
+Cost logSoftmaxForwardCost(const SoftmaxShape& s);
+Cost logSoftmaxBackwardInputCost(const SoftmaxShape& s);
+
+template <class T>
+void logSoftmaxForwardReference(const SoftmaxShape& s, const T* x, T* y) {
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t i = 0; i < s.inner; ++i) {
+      const T* xr = x + o * s.n * s.inner + i;
+      T* yr = y + o * s.n * s.inner + i;
+      T top = xr[0];
+      for (int64_t j = 1; j < s.n; ++j) top = maxOf(top, xr[j * s.inner]);
+      for (int64_t j = 0; j < s.n; ++j) yr[j * s.inner] = xr[j * s.inner] - top;
+      T sum = exp(yr[0]);
+      for (int64_t j = 1; j < s.n; ++j) sum = sum + exp(yr[j * s.inner]);
+      const T l = log(sum);
+      for (int64_t j = 0; j < s.n; ++j) yr[j * s.inner] = yr[j * s.inner] - l;
+    }
+}
+
+template <class T>
+void logSoftmaxBackwardInputReference(const SoftmaxShape& s, const T* y, const T* dy, T* dx) {
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t i = 0; i < s.inner; ++i) {
+      const int64_t base = o * s.n * s.inner + i;
+      T total = dy[base];
+      for (int64_t j = 1; j < s.n; ++j) total = total + dy[base + j * s.inner];
+      for (int64_t j = 0; j < s.n; ++j) dx[base + j * s.inner] = dy[base + j * s.inner] - exp(y[base + j * s.inner]) * total;
+    }
+}
+
+// CPU (kernels/cpu/softmax.cpp): threads split the rows; sums and the log in double.
+void logSoftmaxForward(ThreadPool& pool, const SoftmaxShape& s, const float* x, float* y);
+// dx may be the same array as dy.
+void logSoftmaxBackwardInput(ThreadPool& pool, const SoftmaxShape& s, const float* y, const float* dy, float* dx);
+
+// CUDA (kernels/cuda/softmax.cu): one thread per row (o, i), as the CPU (coalesced when inner > 1).
+namespace cuda {
+
+void logSoftmaxForward(CudaStream stream, const SoftmaxShape& s, const float* x, float* y);
+void logSoftmaxBackwardInput(CudaStream stream, const SoftmaxShape& s, const float* y, const float* dy, float* dx);
 
 }  // namespace cuda
 

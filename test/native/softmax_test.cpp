@@ -118,4 +118,55 @@ SJ_TEST(softmax_thread_count_independent) {
   }
 }
 
+// Log-softmax over the same [outer][n][inner] views. The fast and CUDA kernels take exp in float
+// and the sum and log in double: observed errors near 1e-7 of max |y|.
+struct LogSoftmaxOp : OpTest<LogSoftmaxOp, SoftmaxShape> {
+  double range = 1.0;  // logits drawn from [-range, range)
+
+  std::string describe() const { return "log_softmax " + s.describe() + " logits in +-" + std::to_string(range); }
+  std::vector<TensorDecl> tensors() const {
+    return {{"x", s.size(), Role::Filled, -range, range}, {"dy", s.size()}, {"y", s.size(), Role::Output}, {"dx", s.size(), Role::Output}};
+  }
+  std::vector<PassIo> passes() const { return {{Pass::Forward, {"x"}, {"y"}}, {Pass::BackwardInput, {"y", "dy"}, {"dx"}}}; }
+  template <class T>
+  void reference(Pass pass, Tensors<T>& t) const {
+    if (pass == Pass::Forward) logSoftmaxForwardReference(s, t["x"].data(), t["y"].data());
+    if (pass == Pass::BackwardInput) logSoftmaxBackwardInputReference(s, t["y"].data(), t["dy"].data(), t["dx"].data());
+  }
+  void fast(Pass pass, Tensors<float>& t, ThreadPool& pool) const {
+    if (pass == Pass::Forward) logSoftmaxForward(pool, s, t["x"].data(), t["y"].data());
+    if (pass == Pass::BackwardInput) logSoftmaxBackwardInput(pool, s, t["y"].data(), t["dy"].data(), t["dx"].data());
+  }
+  void cuda(Pass pass, DeviceTensors& d, CudaStream stream) const {
+    if (pass == Pass::Forward) cuda::logSoftmaxForward(stream, s, d["x"], d["y"]);
+    if (pass == Pass::BackwardInput) cuda::logSoftmaxBackwardInput(stream, s, d["y"], d["dy"], d["dx"]);
+  }
+  Cost cost(Pass pass) const { return pass == Pass::Forward ? logSoftmaxForwardCost(s) : logSoftmaxBackwardInputCost(s); }
+};
+
+SJ_TEST(softmax_log_table) {
+  uint64_t seed = 600;
+  for (const SoftmaxShape& shape : {SoftmaxShape{1, 1, 1}, SoftmaxShape{4, 10, 1}, SoftmaxShape{3, 7, 10}, SoftmaxShape{2, 5, 70}, SoftmaxShape{1, 300, 1},
+                                    SoftmaxShape{64, 40, 1}})
+    checkOp(LogSoftmaxOp{shape, 1.0}, seed++);
+  checkOp(LogSoftmaxOp{SoftmaxShape{2, 9, 3}, 40.0}, seed++);  // wide logits: log of a sum near 1, no overflow
+}
+
+SJ_TEST(softmax_log_random) {
+  std::mt19937_64 rng(8181);
+  for (int i = 0; i < 8; ++i) checkOp(LogSoftmaxOp{SoftmaxShape{draw(rng, 1, 6), draw(rng, 1, 40), draw(rng, 1, 30)}, 4.0}, 620 + i);
+}
+
+// log_softmax is log(softmax): the two kernels agree.
+SJ_TEST(softmax_log_is_the_log_of_softmax) {
+  const SoftmaxShape s{3, 11, 4};
+  std::mt19937_64 rng(10);
+  std::uniform_real_distribution<float> u(-5.0f, 5.0f);
+  std::vector<float> x(s.size()), y(s.size()), logY(s.size());
+  for (float& v : x) v = u(rng);
+  softmaxForward(testPool(), s, x.data(), y.data());
+  logSoftmaxForward(testPool(), s, x.data(), logY.data());
+  for (int64_t i = 0; i < s.size(); ++i) SJ_CHECK(std::fabs(std::log(y[i]) - logY[i]) < 1e-5, "element ", i, ": log ", std::log(y[i]), " vs ", logY[i]);
+}
+
 }  // namespace sj::testing

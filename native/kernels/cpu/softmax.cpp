@@ -108,4 +108,36 @@ void softmaxBackwardInput(ThreadPool& pool, const SoftmaxShape& s, const float* 
   });
 }
 
+// One row (o, i) per task step, strided by inner: the sum of the exps and its log in double.
+void logSoftmaxForward(ThreadPool& pool, const SoftmaxShape& s, const float* x, float* y) {
+  pool.parallelFor(s.rows(), std::max<int64_t>(1, 16384 / s.n), [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t offset = (row / s.inner) * s.n * s.inner + row % s.inner;
+      const float* xr = x + offset;
+      float* yr = y + offset;
+      float top = xr[0];
+      for (int64_t j = 1; j < s.n; ++j) top = std::max(top, xr[j * s.inner]);
+      double sum = 0.0;
+      for (int64_t j = 0; j < s.n; ++j) sum += std::exp(xr[j * s.inner] - top);
+      const double l = std::log(sum);
+      for (int64_t j = 0; j < s.n; ++j) yr[j * s.inner] = static_cast<float>((xr[j * s.inner] - top) - l);
+    }
+  });
+}
+
+// dy is read in full (its sum) before dx is written, and each element once after, so dx may alias dy.
+void logSoftmaxBackwardInput(ThreadPool& pool, const SoftmaxShape& s, const float* y, const float* dy, float* dx) {
+  pool.parallelFor(s.rows(), std::max<int64_t>(1, 16384 / s.n), [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t offset = (row / s.inner) * s.n * s.inner + row % s.inner;
+      double total = 0.0;
+      for (int64_t j = 0; j < s.n; ++j) total += dy[offset + j * s.inner];
+      for (int64_t j = 0; j < s.n; ++j) {
+        const int64_t k = offset + j * s.inner;
+        dx[k] = static_cast<float>(dy[k] - std::exp(y[k]) * total);
+      }
+    }
+  });
+}
+
 }  // namespace sj

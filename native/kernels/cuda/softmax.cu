@@ -92,6 +92,35 @@ __global__ void softmaxColumnsBackwardKernel(Index columns, Index n, Index inner
 
 dim3 rowGrid(int64_t rows) { return dim3(static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock)); }
 
+// Log-softmax: one thread per row (o, i), the CPU's arithmetic (float max and exp, double sum and
+// log); neighbouring threads take neighbouring columns, so a strided axis (inner > 1) is coalesced.
+__global__ void logSoftmaxForwardKernel(SoftmaxShape s, const float* __restrict__ x, float* __restrict__ y) {
+  for (int64_t row = gridStrideStart(); row < s.outer * s.inner; row += gridStrideStep()) {
+    const int64_t offset = (row / s.inner) * s.n * s.inner + row % s.inner;
+    const float* xr = x + offset;
+    float* yr = y + offset;
+    float top = xr[0];
+    for (int64_t j = 1; j < s.n; ++j) top = fmaxf(top, xr[j * s.inner]);
+    double sum = 0.0;
+    for (int64_t j = 0; j < s.n; ++j) sum += ::expf(xr[j * s.inner] - top);
+    const double l = ::log(sum);
+    for (int64_t j = 0; j < s.n; ++j) yr[j * s.inner] = static_cast<float>((xr[j * s.inner] - top) - l);
+  }
+}
+
+// dx may alias dy: each row's dy is summed before its dx is written, by the same thread.
+__global__ void logSoftmaxBackwardKernel(SoftmaxShape s, const float* __restrict__ y, const float* dy, float* dx) {
+  for (int64_t row = gridStrideStart(); row < s.outer * s.inner; row += gridStrideStep()) {
+    const int64_t offset = (row / s.inner) * s.n * s.inner + row % s.inner;
+    double total = 0.0;
+    for (int64_t j = 0; j < s.n; ++j) total += dy[offset + j * s.inner];
+    for (int64_t j = 0; j < s.n; ++j) {
+      const int64_t k = offset + j * s.inner;
+      dx[k] = static_cast<float>(dy[k] - ::expf(y[k]) * total);
+    }
+  }
+}
+
 }  // namespace
 
 void softmaxForward(CudaStream stream, const SoftmaxShape& s, const float* x, float* y) {
@@ -122,6 +151,14 @@ void softmaxBackwardInput(CudaStream stream, const SoftmaxShape& s, const float*
     launch("softmaxBackwardInput", softmaxColumnsBackwardKernel<int64_t>, elementwiseGrid(columns), dim3(kElementwiseThreads), 0, stream,
            columns, s.n, s.inner, y, dy, dx);
   }
+}
+
+void logSoftmaxForward(CudaStream stream, const SoftmaxShape& s, const float* x, float* y) {
+  launch("logSoftmaxForward", logSoftmaxForwardKernel, elementwiseGrid(s.rows()), dim3(kElementwiseThreads), 0, stream, s, x, y);
+}
+
+void logSoftmaxBackwardInput(CudaStream stream, const SoftmaxShape& s, const float* y, const float* dy, float* dx) {
+  launch("logSoftmaxBackwardInput", logSoftmaxBackwardKernel, elementwiseGrid(s.rows()), dim3(kElementwiseThreads), 0, stream, s, y, dy, dx);
 }
 
 }  // namespace sj::cuda

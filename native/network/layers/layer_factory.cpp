@@ -25,6 +25,8 @@ constexpr Entry kLayers[] = {
     {"gelu", makeGeluLayer},       {"silu", makeSiluLayer},               {"hardswish", makeHardswishLayer},
     {"hardsigmoid", makeHardsigmoidLayer}, {"clip", makeClipLayer},       {"leaky_relu", makeLeakyReluLayer},
     {"tanh", makeTanhLayer},       {"layer_norm", makeLayerNormLayer},
+    {"reduce", makeReduceLayer},   {"log_softmax", makeLogSoftmaxLayer},
+    {"slice", makeSliceLayer},     {"pad", makePadLayer},
 };
 
 // The layer types that take several inputs (graph networks).
@@ -35,6 +37,7 @@ struct GraphEntry {
 };
 constexpr GraphEntry kGraphLayers[] = {
     {"add", makeAddLayer}, {"sub", makeSubLayer}, {"mul", makeMulLayer}, {"div", makeDivLayer}, {"concat", makeConcatLayer},
+    {"matmul", makeMatmulLayer},
 };
 
 // Every tensor a layer holds per sample, and each of its parameters, fits kMaxElements, so the

@@ -15,6 +15,7 @@ std::unique_ptr<Layer> makeBatchNorm2dLayer(SpecReader& spec, const Shape& input
 std::unique_ptr<Layer> makeReluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSigmoidLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSoftmaxLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeLogSoftmaxLayer(SpecReader& spec, const Shape& input);  // softmax_layer.cpp
 std::unique_ptr<Layer> makeGeluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeSiluLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeHardswishLayer(SpecReader& spec, const Shape& input);
@@ -35,14 +36,18 @@ std::unique_ptr<Layer> makeReshapeLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makePermuteLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeLastStepLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeMeanLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeReduceLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makeSliceLayer(SpecReader& spec, const Shape& input);
+std::unique_ptr<Layer> makePadLayer(SpecReader& spec, const Shape& input);
 std::unique_ptr<Layer> makeAttentionHeadLayer(SpecReader& spec, const Shape& input);
 
-// Layers of several inputs: add, sub, mul, div (binary_layers.cpp) and concat.
+// Layers of several inputs: add, sub, mul, div (binary_layers.cpp), concat and matmul.
 std::unique_ptr<Layer> makeAddLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeSubLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeMulLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeDivLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 std::unique_ptr<Layer> makeConcatLayer(SpecReader& spec, const std::vector<Shape>& inputs);
+std::unique_ptr<Layer> makeMatmulLayer(SpecReader& spec, const std::vector<Shape>& inputs);
 
 // A per-sample axis that may count from the end (-1: the last); E_SHAPE when out of range.
 size_t resolveAxis(SpecReader& spec, const Shape& input, int64_t axis);
