@@ -10,7 +10,10 @@ A sidecar (<name>.json) holds:
   sedjoule trains; dropout off, since an eval-mode export has none), by PyTorch parameter name;
   all computed on a float64 copy of the model from the same float32 input and weights: a closer
   reference for float32, and the Debian PyTorch 1.13 build gives garbage float32 gradients for a
-  grouped conv1d (they change from run to run);
+  grouped conv1d (they change from run to run). In that copy batch norm is computed from
+  elementary ops (ElementaryBatchNorm): the same build's batch-norm backward gives wrong weight
+  gradients for some input strides (CNN14's bn0 over a transposed input: autograd -0.0117, central
+  finite differences 0.0325 for the same weight);
   sgdLosses: losses of a few SGD steps (lr 0.1) from the same start, to show they fall.
 """
 import copy
@@ -44,11 +47,42 @@ def train_without_dropout(model):
             m.eval()
 
 
+class ElementaryBatchNorm(nn.Module):
+    """Batch norm as nn.BatchNorm1d/2d computes it (batch statistics and biased variance in train
+    mode, running statistics in eval mode), from elementary ops, so that autograd differentiates
+    it op by op."""
+
+    def __init__(self, bn):
+        super().__init__()
+        self.weight, self.bias, self.eps = bn.weight, bn.bias, bn.eps
+        self.register_buffer('running_mean', bn.running_mean)
+        self.register_buffer('running_var', bn.running_var)
+
+    def forward(self, x):
+        dims = [0] + list(range(2, x.dim()))
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        if self.training:
+            mean = x.mean(dim=dims, keepdim=True)
+            var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)
+        else:
+            mean, var = self.running_mean.reshape(shape), self.running_var.reshape(shape)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+
+def with_elementary_batchnorm(model):
+    for name, child in model.named_children():
+        if isinstance(child, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            setattr(model, name, ElementaryBatchNorm(child))
+        else:
+            with_elementary_batchnorm(child)
+    return model
+
+
 def write_sidecar(model, path, input_shape, classes, seed):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(*input_shape, generator=g)
     targets = (torch.rand(input_shape[0], classes, generator=g) < 0.4).float()
-    model, x, targets = copy.deepcopy(model).double(), x.double(), targets.double()
+    model, x, targets = with_elementary_batchnorm(copy.deepcopy(model).double()), x.double(), targets.double()
     model.eval()
     with torch.no_grad():
         output = model(x)

@@ -241,6 +241,15 @@ function buildModel(
   return type.encode(type.fromObject(model)).finish();
 }
 
+/** The model with int64 initializers 'pads' (and 'batch_pads'), which buildModel's float initializers cannot hold. */
+function withPads(bytes: Uint8Array, pads: number[], batchPads?: number[]): Uint8Array {
+  const type = modelProtoType();
+  const model = type.toObject(type.decode(bytes)) as { graph: { initializer: unknown[] } };
+  model.graph.initializer.push({ name: 'pads', dims: [pads.length], dataType: 7, int64Data: pads });
+  if (batchPads) model.graph.initializer.push({ name: 'batch_pads', dims: [batchPads.length], dataType: 7, int64Data: batchPads });
+  return type.encode(type.fromObject(model)).finish();
+}
+
 const values = (n: number, seed: number, offset = 0) => Array.from(randomArray(n, seed), (v) => v + offset);
 
 describe('models built with the ops PyTorch 1.13 cannot export', () => {
@@ -448,37 +457,58 @@ describe('models built with the ops PyTorch 1.13 cannot export', () => {
     ]);
   });
 
-  it('lists every refused node at once: GlobalMaxPool, a non-zero Pad, a Pad not before a Conv, LayerNormalization over the batch', async () => {
-    const bytes = buildModel(
-      17,
-      [2, 6, 6],
-      [
-        { op: 'GlobalMaxPool', inputs: ['input'], output: 'gmp', name: 'gmp' },
-        { op: 'Pad', inputs: ['input', 'pads', 'one'], output: 'p1', name: 'pad_one' },
-        { op: 'Conv', inputs: ['p1', 'w'], output: 'c1', name: 'conv_after_pad_one' },
-        { op: 'Pad', inputs: ['input', 'pads'], output: 'p2', name: 'pad_to_relu' },
-        { op: 'Relu', inputs: ['p2'], output: 'r', name: 'relu' },
-        { op: 'LayerNormalization', inputs: ['input', 'scale'], output: 'n', name: 'norm_all', attrs: { axis: 0 } },
-        { op: 'Add', inputs: ['gmp', 'c1'], output: 's1', name: 'sum1' },
-        { op: 'Add', inputs: ['r', 'n'], output: 's2', name: 'sum2' },
-        { op: 'Add', inputs: ['s1', 's2'], output: 'output', name: 'sum' },
-      ],
-      {
-        w: { dims: [2, 2, 3, 3], values: values(36, 7) },
-        one: { dims: [], values: [1] },
-        scale: { dims: [2, 6, 6], values: values(72, 8, 1) },
-      },
+  it('maps GlobalMaxPool, a Pad of ones before a Conv and a zero Pad before a Relu (pad layers), as ONNX Runtime computes them', async () => {
+    const bytes = withPads(
+      buildModel(
+        17,
+        [2, 6, 6],
+        [
+          { op: 'GlobalMaxPool', inputs: ['input'], output: 'gmp', name: 'gmp' },
+          { op: 'Pad', inputs: ['input', 'pads', 'one'], output: 'p1', name: 'pad_one' },
+          { op: 'Conv', inputs: ['p1', 'w'], output: 'c1', name: 'conv_after_pad_one' },
+          { op: 'Pad', inputs: ['input', 'pads'], output: 'p2', name: 'pad_to_relu' },
+          { op: 'Relu', inputs: ['p2'], output: 'r', name: 'relu' },
+          { op: 'Conv', inputs: ['r', 'w'], output: 'c2', name: 'conv_after_relu' },
+          { op: 'Add', inputs: ['gmp', 'c1'], output: 's1', name: 'sum1' },
+          { op: 'Add', inputs: ['s1', 'c2'], output: 'output', name: 'sum' },
+        ],
+        { w: { dims: [2, 2, 3, 3], values: values(36, 7) }, one: { dims: [], values: [1] } },
+      ),
+      [0, 0, 1, 1, 0, 0, 1, 1],
     );
-    // pads [0, 0, 1, 1, 0, 0, 1, 1] as an int64 initializer.
-    const type = modelProtoType();
-    const model = type.toObject(type.decode(bytes)) as { graph: { initializer: unknown[] } };
-    model.graph.initializer.push({ name: 'pads', dims: [8], dataType: 7, int64Data: [0, 0, 1, 1, 0, 0, 1, 1] });
-    const e = await failure(() => importOnnx(type.encode(type.fromObject(model)).finish()));
+    const imported = importOnnx(bytes);
+    expect(imported.spec.layers.filter((l) => l.type === 'pad').map((l) => (l as { value?: number }).value)).toEqual([1, 0]);
+    expect(imported.spec.layers.find((l) => l.name === 'gmp')).toMatchObject({ type: 'reduce', op: 'max', axes: [1, 2], keepDims: true });
+    const x = Float32Array.from(values(2 * 72, 9));
+    const net = await fromOnnx(bytes, { loss: 'bce' });
+    expect(relativeError(await net.predict(x), await ortOutput(bytes, x, [2, 2, 6, 6]))).toBeLessThan(1e-5);
+  });
+
+  it('lists every refused node at once: a reflection Pad, a Pad of the batch axis, a ReduceMax over every axis, LayerNormalization over the batch', async () => {
+    const bytes = withPads(
+      buildModel(
+        17,
+        [2, 6, 6],
+        [
+          { op: 'Pad', inputs: ['input', 'pads'], output: 'p1', name: 'pad_reflect', attrs: { mode: 'reflect' } },
+          { op: 'Pad', inputs: ['input', 'batch_pads'], output: 'p2', name: 'pad_batch' },
+          { op: 'ReduceMax', inputs: ['input'], output: 'm', name: 'max_all' },
+          { op: 'LayerNormalization', inputs: ['input', 'scale'], output: 'n', name: 'norm_all', attrs: { axis: 0 } },
+          { op: 'Add', inputs: ['p1', 'p2'], output: 's1', name: 'sum1' },
+          { op: 'Add', inputs: ['m', 'n'], output: 's2', name: 'sum2' },
+          { op: 'Add', inputs: ['s1', 's2'], output: 'output', name: 'sum' },
+        ],
+        { scale: { dims: [2, 6, 6], values: values(72, 8, 1) } },
+      ),
+      [0, 0, 1, 1, 0, 0, 1, 1],
+      [1, 0, 0, 0, 0, 0, 0, 0],
+    );
+    const e = await failure(() => importOnnx(bytes));
     expect(e.code).toBe('E_ONNX');
     expect(e.message).toContain('4 problem(s)');
-    expect(e.message).toContain("GlobalMaxPool node 'gmp' (opset 17): no global max kernel yet");
-    expect(e.message).toContain("Pad node 'pad_one' (opset 17): pads with a value other than 0");
-    expect(e.message).toContain("Pad node 'pad_to_relu' (opset 17): pads by [0,0,1,1,0,0,1,1] a tensor that is not read by one Conv only");
+    expect(e.message).toContain("Pad node 'pad_reflect' (opset 17): mode 'reflect'; only constant padding is imported");
+    expect(e.message).toContain("Pad node 'pad_batch' (opset 17): pads by [1,0,0,0,0,0,0,0], the batch axis included");
+    expect(e.message).toContain("ReduceMax node 'max_all' (opset 17): reduces over every axis, the batch included");
     expect(e.message).toContain("LayerNormalization node 'norm_all' (opset 17): normalises from axis 0");
   });
 });

@@ -51,6 +51,15 @@ function requireNoAutoPad(c: MapContext): void {
   requireAttr('auto_pad', ['NOTSET', ''].includes(autoPad), `'${autoPad}' is not supported; export with explicit pads`);
 }
 
+/** An ONNX axis of `x` as a per-sample axis (the batch axis removed); a Refusal for the batch axis. */
+function sampleAxis(x: TensorValue, axis: number, what: string): number {
+  const rank = x.sample.length + 1;
+  const a = normalizeAxis(axis, rank);
+  if (a === undefined) throw new Refusal(`${what} ${axis} is out of range for a rank-${rank} tensor`);
+  if (a === x.batchAxis) throw new Refusal(`${what} ${axis} is the batch axis`);
+  return a < x.batchAxis ? a : a - 1;
+}
+
 function windowOutput(size: number, k: number, s: number, p: number): number {
   return Math.floor((size + 2 * p - k) / s) + 1;
 }
@@ -119,7 +128,9 @@ const conv = (c: MapContext): Value[] => {
 };
 
 const batchNorm = (c: MapContext): Value[] => {
-  const x = tensorInput(c, 0);
+  const read = tensorInput(c, 0);
+  // BatchNorm1d's [N, C, L] is batchnorm2d's [N, C, L, 1]: a view on both sides.
+  const x = read.batchAxis === 0 && read.sample.length === 2 ? { ...read, sample: [...read.sample, 1] } : read;
   const [channels] = nchw(x, 'BatchNormalization');
   requireAttr(
     'training_mode',
@@ -138,11 +149,10 @@ const batchNorm = (c: MapContext): Value[] => {
     momentum: Number((1 - onnxMomentum).toPrecision(7)),
   };
   const params = { weight: scale.float, bias: bias.float, running_mean: mean.float, running_var: variance.float };
-  return [
-    c.graph.add(c.node, [x], layer, params, { sample: x.sample, batchAxis: 0 }, [
-      'scale, bias, mean, variance -> weight, bias, running_mean, running_var; momentum is 1 - ONNX momentum (PyTorch convention)',
-    ]),
-  ];
+  const y = c.graph.add(c.node, [x], layer, params, { sample: x.sample, batchAxis: 0 }, [
+    'scale, bias, mean, variance -> weight, bias, running_mean, running_var; momentum is 1 - ONNX momentum (PyTorch convention)',
+  ]);
+  return [{ ...y, sample: read.sample }];
 };
 
 /** An op that keeps the shape, its layer made from the node's attributes: activations. */
@@ -174,17 +184,21 @@ const clip = (c: MapContext): LayerSpec => {
   return { type: 'clip', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
 };
 
-const softmax = (c: MapContext): Value[] => {
-  const x = tensorInput(c, 0);
-  const rank = x.sample.length + 1;
-  const axis = normalizeAxis(c.attrs.int('axis', c.opset < 13 ? 1 : -1), rank);
-  requireAttr(
-    'axis',
-    axis === rank - 1 && x.batchAxis !== rank - 1,
-    `softmax over axis ${c.attrs.int('axis', -1)} of a rank-${rank} tensor; only the last (non-batch) axis is imported`,
-  );
-  return [c.graph.add(c.node, [x], { type: 'softmax', axis: -1 }, {}, { sample: x.sample, batchAxis: x.batchAxis })];
-};
+/** Softmax and LogSoftmax over one axis (opset 13 on: any axis; before, the last axis only, as their 2-D coercion then equals it). */
+const softmaxLike =
+  (type: 'softmax' | 'log_softmax'): ((c: MapContext) => Value[]) =>
+  (c) => {
+    const x = tensorInput(c, 0);
+    const rank = x.sample.length + 1;
+    const given = c.attrs.int('axis', c.opset < 13 ? 1 : -1);
+    requireAttr(
+      'axis',
+      c.opset >= 13 || normalizeAxis(given, rank) === rank - 1,
+      `${given} of a rank-${rank} tensor before opset 13 (softmax over the flattened axes from it); only the last axis is imported`,
+    );
+    const axis = sampleAxis(x, given, 'axis');
+    return [c.graph.add(c.node, [x], { type, axis }, {}, { sample: x.sample, batchAxis: x.batchAxis })];
+  };
 
 const pool =
   (type: 'maxpool2d' | 'avgpool2d'): ((c: MapContext) => Value[]) =>
@@ -243,6 +257,7 @@ function transpose2d(values: Float32Array, rows: number, cols: number): Float32A
 /** MatMul by a constant [in, out] matrix over the last axis -> linear without bias (Add may give it one). */
 const matmul = (c: MapContext): Value[] => {
   const x = tensorInput(c, 0);
+  if (c.inputs[1]?.kind === 'tensor') return matmulOfTensors(c, x, tensorInput(c, 1));
   const b = weightInput(c, 1, 'weight');
   if (b.dims.length !== 2) throw new Refusal(`multiplies by a rank-${b.dims.length} constant; only a matrix [in, out] is imported`);
   const [inner, out] = b.dims;
@@ -261,6 +276,19 @@ const matmul = (c: MapContext): Value[] => {
     ),
   ];
 };
+
+/** MatMul of two run-time tensors (attention's q k^T and weights v): the `matmul` layer, batch on the same leading axis of both. */
+function matmulOfTensors(c: MapContext, a: TensorValue, b: TensorValue): Value[] {
+  const shape = (v: TensorValue) => `[${fullShape(v).map((d) => d ?? 'N')}]`;
+  if (a.sample.length !== b.sample.length || a.batchAxis !== b.batchAxis || a.batchAxis >= a.sample.length - 1)
+    throw new Refusal(`multiplies ${shape(a)} by ${shape(b)}; both need the batch on the same leading axis (not one of the last two)`);
+  const [m, k] = a.sample.slice(-2);
+  const [k2, n] = b.sample.slice(-2);
+  if (k !== k2) throw new Refusal(`multiplies ${shape(a)} by ${shape(b)}: inner sizes ${k} and ${k2} differ`);
+  const leading = broadcast(a.sample.slice(0, -2), b.sample.slice(0, -2));
+  if (!leading) throw new Refusal(`multiplies ${shape(a)} by ${shape(b)}: the leading axes do not broadcast`);
+  return [c.graph.add(c.node, [a, b], { type: 'matmul' }, {}, { sample: [...leading, m, n], batchAxis: a.batchAxis })];
+}
 
 /**
  * Add of a constant [out] to the output of a bias-free linear layer (a MatMul), when nothing else
@@ -520,6 +548,105 @@ const reduceMean = (c: MapContext): Value[] => {
   return [{ ...y, sample: kept, batchAxis: x.batchAxis }];
 };
 
+/** The axes of a Reduce* node: an attribute, or from `inputFrom` on an input (ReduceSum 13, the others 18); undefined: every axis. */
+function reduceAxes(c: MapContext, inputFrom: number): number[] | undefined {
+  if (c.opset < inputFrom) return c.attrs.ints('axes');
+  if (c.inputs[1] === undefined) return undefined;
+  return constInts(c, 1, 'axes') as number[];
+}
+
+/** ReduceSum, ReduceMax, ReduceMean (several axes; one axis stays `mean`, as before): `reduce` over per-sample axes. */
+const reduce =
+  (op: 'sum' | 'mean' | 'max', inputFrom: number): ((c: MapContext) => Value[]) =>
+  (c) => {
+    const x = tensorInput(c, 0);
+    const given = reduceAxes(c, inputFrom);
+    if (!given || given.length === 0) {
+      requireAttr('noop_with_empty_axes', c.attrs.int('noop_with_empty_axes', 0) === 0, 'the identity with empty axes is not imported');
+      throw new Refusal('reduces over every axis, the batch included; name the axes');
+    }
+    if (op === 'mean' && given.length === 1) return reduceMean(c);
+    const axes = [...new Set(given.map((a) => sampleAxis(x, a, 'axis')))].sort((p, q) => p - q);
+    const keepDims = c.attrs.int('keepdims', 1) === 1;
+    const sample = keepDims ? x.sample.map((d, i) => (axes.includes(i) ? 1 : d)) : x.sample.filter((_, i) => !axes.includes(i));
+    const before = axes.filter((a) => a < x.batchAxis).length;
+    const batchAxis = keepDims ? x.batchAxis : x.batchAxis - before;
+    return [c.graph.add(c.node, [x], { type: 'reduce', op, axes, keepDims }, {}, { sample, batchAxis })];
+  };
+
+/** GlobalMaxPool of [N, C, spatial...]: the maximum over the spatial axes, kept as 1s. */
+const globalMaxPool = (c: MapContext): Value[] => {
+  const x = tensorInput(c, 0);
+  if (x.batchAxis !== 0 || x.sample.length < 2) throw new Refusal(`reads [N, C, ...] with the batch first; got per-sample [${x.sample}]`);
+  const axes = x.sample.slice(1).map((_, i) => i + 1);
+  const sample = [x.sample[0], ...axes.map(() => 1)];
+  return [c.graph.add(c.node, [x], { type: 'reduce', op: 'max', axes, keepDims: true }, {}, { sample, batchAxis: 0 })];
+};
+
+/** ONNX Slice's clamping of a start or end to an axis of `size` (positive step). */
+function clampIndex(i: number, size: number): number {
+  return Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+}
+
+/** Slice of a run-time tensor: one `slice` layer per sliced per-sample axis; the batch axis only whole. */
+const slice = (c: MapContext): Value[] => {
+  let x = tensorInput(c, 0);
+  const starts = constInts(c, 1, 'starts') as number[];
+  const ends = constInts(c, 2, 'ends') as number[];
+  const rank = x.sample.length + 1;
+  const axes = c.inputs[3] ? (constInts(c, 3, 'axes') as number[]) : starts.map((_, i) => i);
+  const steps = c.inputs[4] ? (constInts(c, 4, 'steps') as number[]) : starts.map(() => 1);
+  const whole = axes.map((axis) => normalizeAxis(axis, rank) === x.batchAxis);
+  whole.forEach((isBatch, i) => {
+    if (isBatch && (starts[i] !== 0 || ends[i] < 2 ** 31 - 1 || steps[i] !== 1))
+      throw new Refusal(`slices the batch axis [${starts[i]}:${ends[i]}:${steps[i]}]; only per-sample axes are sliced`);
+  });
+  const parts = axes.map((axis, i) => ({ axis, start: starts[i], end: ends[i], step: steps[i] })).filter((_, i) => !whole[i]);
+  if (parts.some((p) => p.step < 1)) throw new Refusal(`slices with steps [${steps}]; only positive steps are imported`);
+  if (parts.length === 0) {
+    c.graph.absorb(c.node);
+    return [x];
+  }
+  for (const p of parts) {
+    const axis = sampleAxis(x, p.axis, 'axis');
+    const size = x.sample[axis];
+    const start = clampIndex(p.start, size);
+    const end = clampIndex(p.end, size);
+    const sample = [...x.sample];
+    sample[axis] = Math.max(0, Math.ceil((end - start) / p.step));
+    if (sample[axis] === 0) throw new Refusal(`slices axis ${p.axis} [${p.start}:${p.end}:${p.step}] of size ${size} to nothing`);
+    x = c.graph.add(c.node, [x], { type: 'slice', axis, start, end, step: p.step }, {}, { sample, batchAxis: x.batchAxis });
+  }
+  return [x];
+};
+
+/** Split: one `slice` layer per output, each reading the input. */
+const split = (c: MapContext): Value[] => {
+  const x = tensorInput(c, 0);
+  const given = c.attrs.int('axis', 0);
+  const axis = sampleAxis(x, given, 'axis');
+  const size = x.sample[axis];
+  const outputs = c.node.output.length;
+  const sizes =
+    c.opset >= 13 && c.inputs[1] !== undefined
+      ? (constInts(c, 1, 'split') as number[])
+      : (c.attrs.ints('split') ??
+        Array.from({ length: outputs }, (_, i) => {
+          const part = Math.ceil(size / outputs);
+          return Math.min(part, size - i * part);
+        }));
+  if (sizes.length !== outputs || sizes.reduce((p, q) => p + q, 0) !== size || sizes.some((n) => n <= 0))
+    throw new Refusal(`splits axis ${given} of size ${size} into [${sizes}] for ${outputs} outputs`);
+  let start = 0;
+  return sizes.map((n) => {
+    const sample = [...x.sample];
+    sample[axis] = n;
+    const y = c.graph.add(c.node, [x], { type: 'slice', axis, start, end: start + n }, {}, { sample, batchAxis: x.batchAxis });
+    start += n;
+    return y;
+  });
+};
+
 /** Dropout at inference: the identity (its mask output must not be read). */
 const dropout = (c: MapContext): Value[] => {
   if (c.node.output[1] && c.readers(c.node.output[1]) > 0) throw new Refusal('its mask output is read');
@@ -530,7 +657,7 @@ const dropout = (c: MapContext): Value[] => {
 /**
  * Pad: of nothing, the identity (PyTorch's AvgPool2d export at padding 0); with zeros on the spatial
  * axes, read by one Conv only, added to that Conv's padding (PyTorch's ZeroPad2d / F.pad before a
- * convolution with asymmetric padding).
+ * convolution with asymmetric padding); any other constant Pad, the `pad` layer.
  */
 const pad = (c: MapContext): Value[] => {
   const x = tensorInput(c, 0);
@@ -540,21 +667,28 @@ const pad = (c: MapContext): Value[] => {
     return [x];
   }
   const mode = c.attrs.string('mode', 'constant');
-  if (mode !== 'constant') throw new Refusal(`mode '${mode}'; only zero padding read by a Conv is imported`);
-  const value = c.inputs[2];
-  if (value !== undefined && (value.kind !== 'const' || (value.float ?? value.ints ?? [1]).some((v) => v !== 0)))
-    throw new Refusal('pads with a value other than 0; only zero padding read by a Conv is imported');
+  if (mode !== 'constant') throw new Refusal(`mode '${mode}'; only constant padding is imported`);
   if (c.inputs[3] !== undefined) throw new Refusal('has an axes input; pads over every axis are imported');
-  const readers = c.consumers(c.node.output[0]);
-  if (readers.length !== 1 || readers[0].opType !== 'Conv' || c.readers(c.node.output[0]) !== 1)
-    throw new Refusal(
-      `pads by [${pads}] a tensor that is not read by one Conv only; only a zero Pad before a Conv is imported (into its padding)`,
-    );
+  const value = c.inputs[2];
+  if (value !== undefined && (value.kind !== 'const' || !value.float || value.float.length !== 1))
+    throw new Refusal('pads with a value that is not a float32 constant scalar');
+  const fill = value?.float?.[0] ?? 0;
   const rank = x.sample.length + 1;
-  if (x.batchAxis !== 0 || [0, 1, rank, rank + 1].some((i) => pads[i] !== 0) || pads.some((p) => p < 0))
-    throw new Refusal(`pads by [${pads}]; only non-negative padding of the spatial axes is imported`);
-  c.graph.absorb(c.node);
-  return [{ ...x, pad: [...pads.slice(2, rank), ...pads.slice(rank + 2)] }];
+  if (pads.some((p) => p < 0)) throw new Refusal(`pads by [${pads}]; negative pads (cropping) are not imported`);
+  if (pads[x.batchAxis] !== 0 || pads[rank + x.batchAxis] !== 0) throw new Refusal(`pads by [${pads}], the batch axis included`);
+  // Zeros on the spatial axes read by one Conv only: the Conv's own padding (no copy).
+  const readers = c.consumers(c.node.output[0]);
+  const intoConv = readers.length === 1 && readers[0].opType === 'Conv' && c.readers(c.node.output[0]) === 1;
+  if (intoConv && fill === 0 && x.batchAxis === 0 && pads[1] === 0 && pads[rank + 1] === 0) {
+    c.graph.absorb(c.node);
+    return [{ ...x, pad: [...pads.slice(2, rank), ...pads.slice(rank + 2)] }];
+  }
+  const begin = pads.slice(0, rank).filter((_, i) => i !== x.batchAxis);
+  const end = pads.slice(rank).filter((_, i) => i !== x.batchAxis);
+  const sample = x.sample.map((d, i) => d + begin[i] + end[i]);
+  return [
+    c.graph.add(c.node, [x], { type: 'pad', pads: [...begin, ...end], value: float32(fill) }, {}, { sample, batchAxis: x.batchAxis }),
+  ];
 };
 
 /** Cast of a float tensor to float32: the identity. */
@@ -581,7 +715,8 @@ export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   })),
   LeakyRelu: unary((c) => ({ type: 'leaky_relu', slope: float32(c.attrs.float('alpha', 0.01)) })),
   Clip: unary(clip),
-  Softmax: softmax,
+  Softmax: softmaxLike('softmax'),
+  LogSoftmax: softmaxLike('log_softmax'),
   MaxPool: pool('maxpool2d'),
   AveragePool: pool('avgpool2d'),
   GlobalAveragePool: globalAveragePool,
@@ -598,7 +733,12 @@ export const MAPPERS: Record<string, (c: MapContext) => Value[]> = {
   Transpose: transpose,
   Squeeze: squeezeLike(false),
   Unsqueeze: squeezeLike(true),
-  ReduceMean: reduceMean,
+  ReduceMean: reduce('mean', 18),
+  ReduceSum: reduce('sum', 13),
+  ReduceMax: reduce('max', 18),
+  Slice: slice,
+  Split: split,
+  GlobalMaxPool: globalMaxPool,
   Dropout: dropout,
   Pad: pad,
   Cast: cast,
@@ -668,7 +808,6 @@ export const FUSED_MAPPERS: Record<string, (c: MapContext) => Value[]> = {
 /** Why ops with no mapper are missing, where there is more to say than "not supported". */
 export const KNOWN_GAPS: Record<string, string> = {
   Erf: 'Erf outside the GELU pattern PyTorch exports (x * (Erf(x / sqrt 2) + 1) * 0.5) has no sedjoule layer',
-  GlobalMaxPool: 'no global max kernel yet (GlobalAveragePool is imported)',
   QuantizeLinear: 'quantized (int8) models are not imported: export the float32 model',
   DequantizeLinear: 'quantized (int8) models are not imported: export the float32 model',
   QLinearConv: 'quantized (int8) models are not imported: export the float32 model',
