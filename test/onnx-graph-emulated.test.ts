@@ -1,8 +1,8 @@
 /**
  * Imported ONNX graphs on the CUDA backend, on the addon built against the tests' CUDA emulator
  * (build-emulated/, `npm run build:native:emulated`; see test/cuda-emulated.test.ts): the residual
- * squeeze-excitation block and the sequence mixer of test/onnx-graph-import.test.ts give the CPU's
- * outputs, loss and gradients, and their ledger rows carry the ONNX node names with the device.
+ * squeeze-excitation block and the sequence mixer of test/onnx-graph-import.test.ts, and the
+ * reference models of test/onnx-reference-models.test.ts, give the CPU's outputs, loss and gradients, and their ledger rows carry the ONNX node names with the device.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,11 @@ const { importOnnx } = await import('../src/onnx/import.js');
 const MODELS = [
   { file: 'inverted_residual_se_opset17.onnx', data: 'inverted_residual_se' },
   { file: 'sequence_mixer_opset14.onnx', data: 'sequence_mixer' },
+  // The reference models (test/onnx-reference-models.test.ts).
+  ...['cnn14', 'efficientat_mn', 'transformer', 'conformer', 'bilstm'].map((name) => ({
+    file: `reference/${name}_opset17.onnx`,
+    data: `reference/${name}`,
+  })),
 ];
 
 describe('imported ONNX graphs on the emulated CUDA device', () => {
@@ -53,7 +58,11 @@ describe('imported ONNX graphs on the emulated CUDA device', () => {
         const step = (p: Record<string, Float32Array>) => before[name].map((v, i) => v - p[name][i]);
         const expected = step(onCpu);
         if (Math.max(...expected.map(Math.abs)) < 1e-6) continue; // a conv bias before batch norm: rounding noise
-        expect(relativeError(step(onGpu), expected), name).toBeLessThan(1e-3);
+        // A batch norm weight's gradient is small where its terms cancel: float32 rounding of those
+        // terms (under 1e-7) is all that differs then (test/onnx-reference-models.test.ts).
+        const onDevice = step(onGpu);
+        if (Math.max(...onDevice.map((g, i) => Math.abs(g - expected[i]))) < 1e-7) continue;
+        expect(relativeError(onDevice, expected), name).toBeLessThan(1e-3);
       }
       const rows = gpu.ledger();
       expect(rows.some((r) => r.device === 'cuda')).toBe(true);
