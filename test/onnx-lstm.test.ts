@@ -76,7 +76,7 @@ describe('ONNX LSTM import', () => {
   it('maps the two LSTM nodes onto one 2-layer bidirectional lstm with PyTorch parameter count', () => {
     const imported = importOnnx(fixture(FILE));
     expect(imported.spec.layers.map((l) => l.type)).toEqual(['permute', 'reshape', 'lstm', 'linear', 'mean']);
-    expect(imported.spec.layers[2]).toEqual({ type: 'lstm', hidden: 6, layers: 2, bidirectional: true, bias: true });
+    expect(imported.spec.layers[2]).toEqual({ name: '/lstm/LSTM', type: 'lstm', hidden: 6, layers: 2, bidirectional: true, bias: true });
     expect(imported.report.find((r) => r.type === 'lstm')!.nodes.filter((n) => n.opType === 'LSTM')).toHaveLength(2);
     expect(Network.inspect(imported.spec).parameters).toBe(data.parameters);
   });
