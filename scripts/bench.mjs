@@ -54,7 +54,7 @@ const option = (name, fallback) => {
   return at >= 0 ? args[at + 1] : fallback;
 };
 const crnnClips = Number(option('--crnn-clips', 1578));
-const onnxModels = option('--onnx-models', 'cnn14,efficientat_mn,transformer,conformer,bilstm').split(',');
+const onnxModels = option('--onnx-models', 'desed_crnn,cnn14,efficientat_mn,transformer,conformer,bilstm').split(',');
 const onnxClips = Number(option('--onnx-clips', 16));
 
 const addon = loadAddon();
@@ -274,16 +274,29 @@ async function onnxBench() {
   const threads = info.defaultThreads;
   const [mels, frames, classes, batch] = [128, 626, 10, 8];
   const dir = path.join(defaultCacheRoot(), 'reference-models', 'full');
-  const missing = onnxModels.filter((name) => !fs.existsSync(path.join(dir, `${name}_opset17.onnx`)));
-  if (missing.length) {
-    const made = spawnSync(
-      '/usr/bin/python3',
-      [path.join(scripts, 'make-reference-models.py'), '--size', 'full', '--out', dir, '--only', missing.join(',')],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+  // name -> its file, the script that makes it, and its input's rank (the DESED CRNN reads [batch, mels, frames]).
+  const files = (name) =>
+    name === 'desed_crnn'
+      ? {
+          file: path.join(dir, 'desed_crnn_full_opset17.onnx'),
+          make: ['make-desed-crnn-fixture.py', '--full', dir],
+          shape: [1, mels, frames],
+        }
+      : {
+          file: path.join(dir, `${name}_opset17.onnx`),
+          make: ['make-reference-models.py', '--size', 'full', '--out', dir, '--only', name],
+          shape: [1, 1, mels, frames],
+        };
+  for (const name of onnxModels) {
+    const { file, make } = files(name);
+    if (fs.existsSync(file)) continue;
+    const made = spawnSync('/usr/bin/python3', [path.join(scripts, make[0]), ...make.slice(1)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (made.status !== 0)
       return {
-        unavailable: `the reference models could not be made (apt-get install python3-torch): ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}`,
+        unavailable: `${name} could not be made (apt-get install python3-torch): ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}`,
       };
   }
   let ort;
@@ -307,7 +320,7 @@ async function onnxBench() {
   };
   const models = [];
   for (const name of onnxModels) {
-    const file = path.join(dir, `${name}_opset17.onnx`);
+    const { file, shape } = files(name);
     const row = { model: name, threads };
     models.push(row);
     let net;
@@ -327,7 +340,7 @@ async function onnxBench() {
           interOpNumThreads: 1,
           executionMode: 'sequential',
         });
-        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 1, mels, frames]) };
+        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, shape) };
         row.ort = { version: ort.env.versions?.node ?? 'unknown', inferenceMs: await best(() => session.run(feeds)) };
         row.inferenceRatio = row.ort.inferenceMs / row.inferenceMs;
         await session.release();
@@ -343,6 +356,10 @@ async function onnxBench() {
       row.trainSeconds = (performance.now() - t0) / 1000;
     } finally {
       net.dispose();
+    }
+    if (name === 'desed_crnn') {
+      row.peer = { unavailable: 'its training epoch against PyTorch is the crnn section (the same model as the dcase-crnn preset)' };
+      continue;
     }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-onnx-peer-'));
     try {

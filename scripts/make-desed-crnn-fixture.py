@@ -245,7 +245,7 @@ def main():
     if args and args[0] == '--full':
         out = args[1]
         os.makedirs(out, exist_ok=True)
-        n = write(out, 'desed_crnn_full', FULL, 64, 11, [13, 17])
+        n = write(out, 'desed_crnn_full', FULL, 626, 11, [13, 17])  # 626 frames: a 10 s clip
         assert n == FULL_PARAMETERS, f'PyTorch counts {n} parameters, the baseline has {FULL_PARAMETERS}'
         print(f'{out}/desed_crnn_full.*: {n} parameters')
         return

@@ -74,4 +74,22 @@ describe('imported ONNX graphs on the emulated CUDA device', () => {
       cpu.dispose();
     }
   });
+  it("the DESED CRNN (test/onnx-fuse-glu.test.ts): PyTorch's output and one Adam step as on the CPU", async () => {
+    const desed = path.join(packageRoot, 'test', 'fixtures', 'desed');
+    const data = JSON.parse(fs.readFileSync(path.join(desed, 'desed_crnn_small.json'), 'utf8')) as { input: number[]; weak: number[] };
+    const file = path.join(desed, 'desed_crnn_small_opset17.onnx');
+    const gpu = await Network.fromOnnx(file, { loss: 'bce', device: 'cuda' });
+    const cpu = await Network.fromOnnx(file, { loss: 'bce', threads: 1 });
+    try {
+      const x = Float32Array.from(data.input);
+      expect(relativeError(await gpu.predict(x), data.weak)).toBeLessThan(1e-4);
+      const y = Float32Array.from({ length: data.weak.length }, (_, i) => (i % 2 === 0 ? 1 : 0));
+      const [a, b] = [await gpu.trainStep(x, y), await cpu.trainStep(x, y)];
+      expect(Math.abs(a - b) / b).toBeLessThan(1e-5);
+      expect(relativeError(await gpu.predict(x), await cpu.predict(x))).toBeLessThan(1e-4);
+    } finally {
+      gpu.dispose();
+      cpu.dispose();
+    }
+  });
 });
