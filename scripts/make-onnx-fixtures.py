@@ -12,17 +12,11 @@ which folds a BatchNorm that follows a Conv into the Conv's weights (cnn_tagger_
 is such an export): right for inference, but sedjoule would then train a network without the
 batch norm.
 
-Each sidecar (<model>.json) holds:
-  input [batch, 1, mels, frames] flattened, and its shape;
-  output: the eval-mode output (logits) on that input;
-  parameters: PyTorch's trainable parameter count;
-  targets: fixed multi-hot targets, and loss: BCE-with-logits of the train-mode output against them;
-  gradients: one backward pass of that loss in train mode (batch norm on batch statistics, as
-  sedjoule trains; no dropout in these models), by PyTorch parameter name, flattened;
-  steps: losses of a few SGD steps (lr 0.1) from the same start, to show they fall.
+Each sidecar (<model>.json) is scripts/onnx_sidecar.py's: PyTorch's input, outputs, parameter
+count, targets, loss, one step's gradients (float64, batch norm from elementary ops) and a few SGD
+losses.
 """
-import copy
-import json
+import importlib.util
 import os
 import sys
 
@@ -158,69 +152,19 @@ class SequenceMixer(nn.Module):
         return self.head(x.mean(dim=1))
 
 
+spec = importlib.util.spec_from_file_location('onnx_sidecar', os.path.join(os.path.dirname(__file__), 'onnx_sidecar.py'))
+onnx_sidecar = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(onnx_sidecar)
+SHAPE = [BATCH, 1, MELS, FRAMES]
+randomize_batchnorm = onnx_sidecar.randomize_batchnorm
+
+
 def export(model, name, opset, training=torch.onnx.TrainingMode.PRESERVE):
-    model.eval()
-    x = torch.zeros(BATCH, 1, MELS, FRAMES)
-    torch.onnx.export(
-        model, x, os.path.join(OUT, f'{name}.onnx'), opset_version=opset, input_names=['input'], output_names=['output'],
-        dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}}, training=training)
+    onnx_sidecar.export(model, os.path.join(OUT, f'{name}.onnx'), SHAPE, opset, training)
 
 
-def flat(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
-
-
-def sidecar(model, name, seed, double=False):
-    """With double, the facts are computed on a float64 copy of the model (from the same float32
-    input and weights): the Debian PyTorch 1.13 build gives garbage float32 gradients for a grouped
-    conv1d (they change from run to run), and float64 is a closer reference for float32 anyway."""
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(BATCH, 1, MELS, FRAMES, generator=g)
-    targets = (torch.rand(BATCH, CLASSES, generator=g) < 0.4).float()
-    if double:
-        model, x, targets = copy.deepcopy(model).double(), x.double(), targets.double()
-    start = {k: v.clone() for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        output = model(x)
-    model.train()
-    model.zero_grad()
-    loss = nn.functional.binary_cross_entropy_with_logits(model(x), targets)
-    loss.backward()
-    gradients = {n: flat(p.grad) for n, p in model.named_parameters()}
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    steps = []
-    for _ in range(5):
-        optimizer.zero_grad()
-        step_loss = nn.functional.binary_cross_entropy_with_logits(model(x), targets)
-        steps.append(float(step_loss))
-        step_loss.backward()
-        optimizer.step()
-    model.load_state_dict(start)
-    model.eval()
-    data = {
-        'inputShape': list(x.shape), 'input': flat(x), 'output': flat(output), 'outputShape': list(output.shape),
-        'parameters': sum(p.numel() for p in model.parameters()), 'targets': flat(targets), 'loss': float(loss),
-        'gradients': gradients, 'sgdLosses': steps, 'torch': torch.__version__,
-    }
-    with open(os.path.join(OUT, f'{name}.json'), 'w') as f:
-        json.dump(data, f, separators=(',', ':'))
-        f.write('\n')
-
-
-def randomize_batchnorm(model, seed):
-    """Non-trivial running statistics and affine terms (of layer norms too), so that an import that
-    drops or misreads them shows in the outputs."""
-    g = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.LayerNorm):
-            m.weight.data.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
-            m.bias.data.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+def sidecar(model, name, seed):
+    onnx_sidecar.write_sidecar(model, os.path.join(OUT, f'{name}.json'), SHAPE, CLASSES, seed)
 
 
 def main():
@@ -244,8 +188,8 @@ def main():
 
     sidecar(cnn, 'cnn_tagger', 3)
     sidecar(crnn, 'crnn', 6)
-    sidecar(block, 'inverted_residual_se', 10, double=True)
-    sidecar(mixer, 'sequence_mixer', 13, double=True)
+    sidecar(block, 'inverted_residual_se', 10)
+    sidecar(mixer, 'sequence_mixer', 13)
 
     export(cnn, 'cnn_tagger_opset17', 17)
     export(cnn, 'cnn_tagger_opset11', 11)

@@ -15,6 +15,7 @@ import { Network } from '../src/network.js';
 import { FUSED_DOMAIN, fusePatterns } from '../src/onnx/fuse.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { decodeModel } from '../src/onnx/schema.js';
+import { relativeError } from './onnx-fixtures.js';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'desed');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -40,17 +41,6 @@ function presetCnn(): Network {
   const net = Network.create({ input: [1, mels, frames], layers: layers.slice(0, lastPool + 1), loss: 'bce' }, { threads: 2 });
   made.push(net);
   return net;
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0,
-    scale = 0;
-  for (let i = 0; i < expected.length; ++i) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / scale;
 }
 
 for (const opset of [13, 17]) {

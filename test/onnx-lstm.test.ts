@@ -5,30 +5,16 @@
  * of the LSTM (and GRU) forms sedjoule does not have.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Network } from '../src/network.js';
 import { importOnnx } from '../src/onnx/import.js';
 import { modelProtoType, type ModelProto } from '../src/onnx/schema.js';
-import { packageRoot } from '../src/version.js';
 import { failure } from './helpers.js';
+import { fixture, ortOutput, relativeError, sidecar } from './onnx-fixtures.js';
 
-const fixture = (name: string) => path.join(packageRoot, 'test', 'fixtures', 'onnx', name);
 const FILE = 'lstm_tagger_opset14.onnx';
-
-interface Sidecar {
-  inputShape: number[];
-  input: number[];
-  output: number[];
-  parameters: number;
-  targets: number[];
-  loss: number;
-  gradients: Record<string, number[]>;
-  sgdLosses: number[];
-}
-const data = JSON.parse(fs.readFileSync(fixture('lstm_tagger.json'), 'utf8')) as Sidecar;
+const data = sidecar('lstm_tagger');
 
 const made: Network[] = [];
 afterEach(() => {
@@ -38,18 +24,6 @@ async function fromOnnx(options: Parameters<typeof Network.fromOnnx>[1] = {}, fi
   const net = typeof file === 'string' ? await Network.fromOnnx(file, { threads: 2, ...options }) : await Network.fromOnnx(file, options);
   made.push(net);
   return net;
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0,
-    scale = 0;
-  for (let i = 0; i < expected.length; ++i) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / scale;
 }
 
 /** sedjoule's parameter name -> PyTorch's, the directions stacked. */
@@ -85,13 +59,7 @@ describe('ONNX LSTM import', () => {
     const x = Float32Array.from(data.input);
     const net = await fromOnnx({ loss: 'bce' });
     const ours = await net.predict(x);
-    const session = await ort.InferenceSession.create(fixture(FILE));
-    try {
-      const result = await session.run({ input: new ort.Tensor('float32', x, data.inputShape) });
-      expect(relativeError(ours, result.output.data as Float32Array)).toBeLessThan(1e-4);
-    } finally {
-      await session.release();
-    }
+    expect(relativeError(ours, await ortOutput(FILE, x, data.inputShape))).toBeLessThan(1e-4);
     expect(relativeError(ours, data.output)).toBeLessThan(1e-4);
   });
 
