@@ -68,7 +68,12 @@ export type LayerFields =
   | { type: 'avgpool2d'; kernel: Pair; stride?: Pair; padding?: Pair; countIncludePad?: boolean }
   | { type: 'dropout'; p: number }
   | { type: 'linear'; out: number; bias?: boolean }
-  | { type: 'gru'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean }
+  /**
+   * PyTorch's GRU. `linearBeforeReset` (default true, PyTorch's form) is ONNX GRU's attribute:
+   * false makes the candidate tanh(W_in x + b_in + W_hn (r * h) + b_hn), the reset gate applied
+   * before the hidden product (Cho et al. 2014; Keras' reset_after=False).
+   */
+  | { type: 'gru'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean; linearBeforeReset?: boolean }
   | { type: 'lstm'; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean }
   | { type: 'flatten' }
   | { type: 'reshape'; shape: number[] }

@@ -2,7 +2,8 @@
  * The ONNX LSTM mapper (src/onnx/lstm.ts) against PyTorch and ONNX Runtime, on the bidirectional
  * 2-layer LSTM tagger scripts/make-onnx-fixtures.py exported (test/fixtures/onnx/lstm_tagger*):
  * the spec and parameter count, forward outputs, one step's gradients, SGD steps, and refusals
- * of the LSTM (and GRU) forms sedjoule does not have.
+ * of the LSTM (and GRU) forms sedjoule does not have; and the GRU's linear_before_reset 0 form
+ * against ONNX Runtime.
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -148,19 +149,39 @@ describe('ONNX LSTM import', () => {
   });
 });
 
-// GRU shares the recurrent checks (src/onnx/recurrent.ts); its own is linear_before_reset.
-describe('ONNX GRU forms sedjoule does not have', () => {
+// GRU shares the recurrent checks (src/onnx/recurrent.ts); its own attribute is linear_before_reset.
+describe('ONNX GRU forms', () => {
   const gruNodes = (m: ModelProto) => m.graph!.node.filter((n) => n.opType === 'GRU');
-  it('refuses linear_before_reset 0 and a read final state Y_h, naming each', async () => {
-    const reset = await failure(() =>
-      importOnnx(
-        variant((m) => {
-          for (const a of gruNodes(m)[0].attribute) if (a.name === 'linear_before_reset') a.i = 0;
-        }, 'crnn_opset14.onnx'),
-      ),
-    );
-    expect(reset.code).toBe('E_ONNX');
-    expect(reset.message).toContain("GRU node '/gru/GRU' (opset 14): attribute linear_before_reset: 0 is not PyTorch's GRU");
+  const crnn = sidecar('crnn');
+  /** The CRNN fixture with linear_before_reset 0 on its GRU nodes: the same weights, another model. */
+  const resetFirst = () =>
+    variant((m) => {
+      for (const node of gruNodes(m)) for (const a of node.attribute) if (a.name === 'linear_before_reset') a.i = 0;
+    }, 'crnn_opset14.onnx');
+
+  it('imports linear_before_reset 0 as a gru with linearBeforeReset false, with the outputs of ONNX Runtime', async () => {
+    const bytes = resetFirst();
+    expect(importOnnx(bytes).spec.layers.find((l) => l.type === 'gru')).toMatchObject({ linearBeforeReset: false });
+    const x = Float32Array.from(crnn.input);
+    // 'bce': predict returns the last layer's output as it is (no sigmoid), the model's logits.
+    const ours = await (await fromOnnx({ loss: 'bce' }, bytes)).predict(x);
+    const theirs = await ortOutput(bytes, x, crnn.inputShape);
+    expect(relativeError(ours, theirs)).toBeLessThan(1e-4);
+    // The attribute changes what is computed: the exported (linear_before_reset 1) model differs.
+    expect(relativeError(theirs, crnn.output)).toBeGreaterThan(1e-3);
+  });
+
+  it('trains a linear_before_reset 0 model: SGD steps lower the loss', async () => {
+    const net = await fromOnnx({ optimizer: { type: 'sgd', lr: 0.5 } }, resetFirst());
+    const x = Float32Array.from(crnn.input),
+      y = Float32Array.from(crnn.targets);
+    const first = await net.trainStep(x, y);
+    let last = first;
+    for (let i = 0; i < 5; ++i) last = await net.trainStep(x, y);
+    expect(last).toBeLessThan(first);
+  });
+
+  it('refuses a read final state Y_h, naming it', async () => {
     const final = await failure(() =>
       importOnnx(
         variant((m) => {
@@ -171,6 +192,7 @@ describe('ONNX GRU forms sedjoule does not have', () => {
       ),
     );
     expect(final.code).toBe('E_ONNX');
+    expect(final.message).toContain("GRU node '/gru/GRU' (opset 14)");
     expect(final.message).toContain('its final state Y_h is read');
   });
 });

@@ -1,5 +1,5 @@
-// One GRU layer (PyTorch equations and gate order r, z, n), uni- or bidirectional, batch-first,
-// initial hidden state zero. A multi-layer GRU is a stack of these calls.
+// One GRU layer (gate order r, z, n as PyTorch), uni- or bidirectional, batch-first, initial
+// hidden state zero. A multi-layer GRU is a stack of these calls.
 //
 //   x     [N][T][I]          input
 //   wih   [D][3H][I]         input weights per direction d (rows r, z, n), D = 2 if bidirectional
@@ -11,14 +11,23 @@
 //
 //   r   = sigmoid(W_ir x_t + b_ir + W_hr h + b_hr)
 //   z   = sigmoid(W_iz x_t + b_iz + W_hz h + b_hz)
-//   n   = tanh(W_in x_t + b_in + r * (W_hn h + b_hn))
+//   n   = tanh(W_in x_t + b_in + r * (W_hn h + b_hn))        linearBeforeReset (PyTorch's GRU)
+//   n   = tanh(W_in x_t + b_in + W_hn (r * h) + b_hn)        !linearBeforeReset (the GRU paper's
+//                                                            form: Cho et al. 2014)
 //   h_t = n + z * (h - n)                  (= (1 - z) * n + z * h)
 //
+// The two forms are ONNX GRU's attribute linear_before_reset = 1 and 0
+// (onnx.ai/onnx/operators/onnx__GRU.html); PyTorch exports 1 and Keras' reset_after=False is 0.
+// With 0 the candidate's matrix product needs r first, so a step has two dependent products.
+//
 // Tensors a pass keeps for the next ones (opaque to the caller, sizes from the shape):
-//   gates      [N][T][D][4H]   forward output:  r, z, n, W_hn h_prev + b_hn
-//   gateGrads  [N][T][D][4H]   backward-input output: da_r, da_z, da_n, da_n * r, the gradients of
-//                              the gate pre-activations; input side (W_ih, b_ih, x) uses the first
-//                              three, hidden side (W_hh, b_hh, h_prev) uses r, z and the fourth.
+//   gates      [N][T][D][4H]   forward output:  r, z, n, and in the fourth block the hidden-side
+//                              input of the n row: W_hn h_prev + b_hn (linearBeforeReset), or
+//                              q = r * h_prev (not), which dW_hn needs
+//   gateGrads  [N][T][D][4H]   backward-input output: da_r, da_z, da_n, and the hidden-side
+//                              gradient of the n row: da_n * r (linearBeforeReset) or da_n (not);
+//                              the input side (W_ih, b_ih, x) uses the first three, the hidden side
+//                              (W_hh, b_hh, h_prev) r, z and the fourth.
 // y doubles as the hidden-state history (h_prev of step t is y at the previous step of the same
 // direction), so it must stay untouched between forward and backward.
 //
@@ -27,9 +36,10 @@
 // gradient is dy only (no separate final-state gradient).
 //
 // Useful work only: at the first step of each direction h_prev = 0, so the reference skips
-// W_hh h_prev there (gh = b_hh), the gradient with respect to that zero state, and its dW_hh term;
-// the cost formulas count exactly what the reference executes (the tests prove it on the
-// counting scalar), and the fast kernels skip the same work.
+// W_hh h_prev there (gh = b_hh), the gradient with respect to that zero state, and its dW_hh term
+// (and, without linearBeforeReset, q = r * 0 and the reset gate's gradient, which is zero); the
+// cost formulas count exactly what the reference executes (the tests prove it on the counting
+// scalar), and the fast kernels skip the same work.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -52,6 +62,7 @@ struct GruShape {
   bool bidirectional = false;
   bool bias = true;
   bool inputGradient = true;  // backward-input also computes dx (a first layer skips it)
+  bool linearBeforeReset = true;  // the candidate's form: see the equations above
 
   int64_t directions() const { return bidirectional ? 2 : 1; }
   // Time index of step `step` (0 = first processed) of direction d.
@@ -66,11 +77,13 @@ struct GruShape {
   std::string describe() const;
 };
 
-// Let D = directions, S = N*T steps per direction, P = N*(T-1) steps with a previous state.
-//   forward:          macs 3H*D*(S*I + P*H); flops 2*macs + 3H*D*(S + P) [bias] + 13H*D*S;
-//                     transcendentals 3H*D*S; comparisons 4H*D*S  (sigmoid: sigmoidOf, 3 flops,
-//                     1 exp, 2 comparisons)
-//   backward-input:   macs 3H*D*(P*H + S*I [dx]); flops 2*macs + H*D*N*(16T - 2)
+// Let D = directions, S = N*T steps per direction, P = N*(T-1) steps with a previous state, and
+// L = 1 with linearBeforeReset, 0 without.
+//   forward:          macs 3H*D*(S*I + P*H); flops 2*macs + 3H*D*(S + P) [bias] + (6 + L)*H*D*S
+//                     + (1 - L)*H*D*P [q] + 10H*D*S [sigmoids]; transcendentals 3H*D*S;
+//                     comparisons 4H*D*S  (sigmoid: sigmoidOf, 3 flops + 1 exp + 2 comparisons)
+//   backward-input:   macs 3H*D*(P*H + S*I [dx]); flops 2*macs + H*D*N*(16T - 2) with L,
+//                     H*D*N*(17T - 8) without
 //   backward-weight:  macs 3H*D*(S*I + P*H); flops 2*macs
 //   backward-bias:    flops 4H*D*S
 Cost gruForwardCost(const GruShape& s);
@@ -91,6 +104,16 @@ void gruForwardReference(const GruShape& s, const T* x, const T* wih, const T* w
     const T* wh = whh + d * G * H;
     const T* bi = bih + d * G;
     const T* bh = bhh + d * G;
+    // gh[j] = W_hh row j . v + b_hh[j], with v = 0 (not multiplied) when null
+    auto hiddenRow = [&](int64_t j, const T* v) {
+      if (v) {
+        T acc = T(0);
+        for (int64_t k = 0; k < H; ++k) acc = mac(acc, wh[j * H + k], v[k]);
+        gh[j] = s.bias ? acc + bh[j] : acc;
+      } else {
+        gh[j] = s.bias ? bh[j] : T(0);
+      }
+    };
     for (int64_t n = 0; n < s.n; ++n)
       for (int64_t step = 0; step < s.t; ++step) {
         const int64_t t = s.timeAt(d, step);
@@ -100,25 +123,24 @@ void gruForwardReference(const GruShape& s, const T* x, const T* wih, const T* w
           T acc = T(0);
           for (int64_t k = 0; k < I; ++k) acc = mac(acc, wi[j * I + k], xt[k]);
           gi[j] = s.bias ? acc + bi[j] : acc;
-          if (hPrev) {
-            acc = T(0);
-            for (int64_t k = 0; k < H; ++k) acc = mac(acc, wh[j * H + k], hPrev[k]);
-            gh[j] = s.bias ? acc + bh[j] : acc;
-          } else {
-            gh[j] = s.bias ? bh[j] : T(0);
-          }
         }
         T* g = gates + ((n * s.t + t) * D + d) * 4 * H;
         T* ht = y + (n * s.t + t) * D * H + d * H;
+        for (int64_t j = 0; j < (s.linearBeforeReset ? G : 2 * H); ++j) hiddenRow(j, hPrev);
         for (int64_t j = 0; j < H; ++j) {
-          const T r = sigmoidOf(gi[j] + gh[j]);
-          const T z = sigmoidOf(gi[H + j] + gh[H + j]);
-          const T nn = tanh(gi[2 * H + j] + r * gh[2 * H + j]);
+          g[j] = sigmoidOf(gi[j] + gh[j]);
+          g[H + j] = sigmoidOf(gi[H + j] + gh[H + j]);
+        }
+        if (!s.linearBeforeReset) {
+          for (int64_t j = 0; j < H; ++j) g[3 * H + j] = hPrev ? g[j] * hPrev[j] : T(0);  // q = r * h_prev
+          for (int64_t j = 2 * H; j < G; ++j) hiddenRow(j, hPrev ? g + 3 * H : nullptr);  // W_hn q + b_hn
+        }
+        for (int64_t j = 0; j < H; ++j) {
+          const T r = g[j], z = g[H + j];
+          const T nn = s.linearBeforeReset ? tanh(gi[2 * H + j] + r * gh[2 * H + j]) : tanh(gi[2 * H + j] + gh[2 * H + j]);
           const T h = hPrev ? hPrev[j] : T(0);
-          g[j] = r;
-          g[H + j] = z;
           g[2 * H + j] = nn;
-          g[3 * H + j] = gh[2 * H + j];
+          if (s.linearBeforeReset) g[3 * H + j] = gh[2 * H + j];
           ht[j] = nn + z * (h - nn);
         }
       }
@@ -132,7 +154,7 @@ template <class T>
 void gruBackwardInputReference(const GruShape& s, const T* dy, const T* y, const T* gates, const T* wih, const T* whh, T* gateGrads,
                                T* dx) {
   const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H;
-  std::vector<T> dh(H), carry(H);  // carry: gradient reaching h_t from step t+1
+  std::vector<T> dh(H), carry(H), dq(H);  // carry: gradient reaching h_t from step t+1; dq: of q
   for (int64_t d = 0; d < D; ++d) {
     const T* wh = whh + d * G * H;
     for (int64_t n = 0; n < s.n; ++n)
@@ -144,24 +166,38 @@ void gruBackwardInputReference(const GruShape& s, const T* dy, const T* y, const
         const T* dyt = dy + (n * s.t + t) * D * H + d * H;
         for (int64_t j = 0; j < H; ++j) dh[j] = step == s.t - 1 ? dyt[j] : dyt[j] + carry[j];
         for (int64_t j = 0; j < H; ++j) {
-          const T r = g[j], z = g[H + j], nn = g[2 * H + j], ghn = g[3 * H + j];
+          const T r = g[j], z = g[H + j], nn = g[2 * H + j];
           const T h = hPrev ? hPrev[j] : T(0);
           const T omz = T(1) - z;
           const T dn = dh[j] * omz;
           const T dz = dh[j] * (h - nn);
           const T dan = dn * (T(1) - nn * nn);
-          const T daz = dz * (z * omz);
-          const T dar = (dan * ghn) * (r * (T(1) - r));
-          gg[j] = dar;
-          gg[H + j] = daz;
+          gg[H + j] = dz * (z * omz);
           gg[2 * H + j] = dan;
-          gg[3 * H + j] = dan * r;
+          if (s.linearBeforeReset) {
+            gg[j] = (dan * g[3 * H + j]) * (r * (T(1) - r));  // da_r = da_n (W_hn h_prev + b_hn) r (1 - r)
+            gg[3 * H + j] = dan * r;
+          } else {
+            gg[j] = T(0);  // h_prev = 0 at the first step, where nothing overwrites it
+            gg[3 * H + j] = dan;
+          }
         }
         if (!hPrev) continue;  // the initial state is a constant: no gradient wanted
-        // dh_prev = dh * z + W_hh^T [da_r, da_z, da_n * r]
+        if (!s.linearBeforeReset) {
+          // dq = W_hn^T da_n, then da_r = dq * h_prev * r (1 - r)
+          for (int64_t k = 0; k < H; ++k) {
+            T acc = T(0);
+            for (int64_t j = 0; j < H; ++j) acc = mac(acc, gg[2 * H + j], wh[(2 * H + j) * H + k]);
+            dq[k] = acc;
+          }
+          for (int64_t k = 0; k < H; ++k) gg[k] = (dq[k] * hPrev[k]) * (g[k] * (T(1) - g[k]));
+        }
+        // dh_prev = dh * z [+ dq * r] + W_hh^T [da_r, da_z, da_n * r] (linearBeforeReset; without
+        // it, the n rows' share is dq * r and the sum runs over the r and z rows)
         for (int64_t k = 0; k < H; ++k) {
           T acc = dh[k] * g[H + k];
-          for (int64_t j = 0; j < G; ++j) acc = mac(acc, gg[j < 2 * H ? j : j + H], wh[j * H + k]);
+          if (!s.linearBeforeReset) acc = acc + dq[k] * g[k];
+          for (int64_t j = 0; j < (s.linearBeforeReset ? G : 2 * H); ++j) acc = mac(acc, gg[j < 2 * H ? j : j + H], wh[j * H + k]);
           carry[k] = acc;
         }
       }
@@ -180,10 +216,14 @@ void gruBackwardInputReference(const GruShape& s, const T* dy, const T* y, const
       }
 }
 
-// gateGrads [N][T][D][4H], x [N][T][I], y [N][T][D*H] -> dwih [D][3H][I], dwhh [D][3H][H]
-//   dW_ih = sum over steps of [da_r, da_z, da_n]^T x_t;  dW_hh = sum of [da_r, da_z, da_n*r]^T h_prev
+// gateGrads [N][T][D][4H], gates [N][T][D][4H] (read only without linearBeforeReset), x [N][T][I],
+// y [N][T][D*H] -> dwih [D][3H][I], dwhh [D][3H][H]
+//   dW_ih = sum over steps of [da_r, da_z, da_n]^T x_t
+//   dW_hh = sum over steps with a previous state of [da_r, da_z, da_n * r]^T h_prev
+//           (linearBeforeReset), or of [da_r, da_z]^T h_prev for the r and z rows and da_n^T q for
+//           the n rows (not)
 template <class T>
-void gruBackwardWeightReference(const GruShape& s, const T* gateGrads, const T* x, const T* y, T* dwih, T* dwhh) {
+void gruBackwardWeightReference(const GruShape& s, const T* gateGrads, const T* gates, const T* x, const T* y, T* dwih, T* dwhh) {
   const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H;
   for (int64_t d = 0; d < D; ++d)
     for (int64_t j = 0; j < G; ++j) {
@@ -193,13 +233,15 @@ void gruBackwardWeightReference(const GruShape& s, const T* gateGrads, const T* 
           for (int64_t t = 0; t < s.t; ++t) acc = mac(acc, gateGrads[((n * s.t + t) * D + d) * 4 * H + j], x[(n * s.t + t) * I + k]);
         dwih[(d * G + j) * I + k] = acc;
       }
-      const int64_t col = j < 2 * H ? j : j + H;  // hidden side of the n gate: da_n * r
+      const int64_t col = j < 2 * H ? j : j + H;  // hidden side of the n gate: the fourth block
+      const bool fromQ = !s.linearBeforeReset && j >= 2 * H;
       for (int64_t k = 0; k < H; ++k) {
         T acc = T(0);
         for (int64_t n = 0; n < s.n; ++n)
           for (int64_t step = 1; step < s.t; ++step) {
             const int64_t t = s.timeAt(d, step), tPrev = s.timeAt(d, step - 1);
-            acc = mac(acc, gateGrads[((n * s.t + t) * D + d) * 4 * H + col], y[(n * s.t + tPrev) * D * H + d * H + k]);
+            const T v = fromQ ? gates[((n * s.t + t) * D + d) * 4 * H + 3 * H + k] : y[(n * s.t + tPrev) * D * H + d * H + k];
+            acc = mac(acc, gateGrads[((n * s.t + t) * D + d) * 4 * H + col], v);
           }
         dwhh[(d * G + j) * H + k] = acc;
       }
@@ -243,8 +285,8 @@ void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float
                 const float* bhh, float* y, float* gates);
 void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, const float* y, const float* gates, const float* wih,
                       const float* whh, float* gateGrads, float* dx);
-void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGrads, const float* x, const float* y, float* dwih,
-                       float* dwhh);
+void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGrads, const float* gates, const float* x, const float* y,
+                       float* dwih, float* dwhh);
 void gruBackwardBias(ThreadPool& pool, const GruShape& s, const float* gateGrads, float* dbih, float* dbhh);
 
 // ---- CUDA kernels (kernels/cuda/gru.cu) ----------------------------------------------------------
@@ -272,8 +314,8 @@ void gruForward(CudaStream stream, const GruShape& s, const float* x, const floa
                 const float* bhh, float* y, float* gates);
 void gruBackwardInput(CudaStream stream, const GruShape& s, const float* dy, const float* y, const float* gates, const float* wih,
                       const float* whh, float* gateGrads, float* dx);
-void gruBackwardWeight(CudaStream stream, const GruShape& s, const float* gateGrads, const float* x, const float* y, float* dwih,
-                       float* dwhh);
+void gruBackwardWeight(CudaStream stream, const GruShape& s, const float* gateGrads, const float* gates, const float* x, const float* y,
+                       float* dwih, float* dwhh);
 void gruBackwardBias(CudaStream stream, const GruShape& s, const float* gateGrads, float* dbih, float* dbhh);
 
 }  // namespace cuda

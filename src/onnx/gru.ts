@@ -1,12 +1,14 @@
 /**
- * ONNX GRU -> sedjoule gru. PyTorch exports nn.GRU with linear_before_reset=1, the only form whose
- * candidate gate matches PyTorch's (and sedjoule's) n = tanh(W_in x + b_in + r * (W_hn h + b_hn));
- * one GRU node per layer, with direction "bidirectional" for a bidirectional one.
+ * ONNX GRU -> sedjoule gru. PyTorch exports nn.GRU with linear_before_reset=1, whose candidate gate
+ * is PyTorch's n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); linear_before_reset=0 (the ONNX
+ * default, and Keras' reset_after=False through tf2onnx) is n = tanh(W_in x + b_in + W_hn (r * h)
+ * + b_hn), sedjoule's gru with linearBeforeReset false. One GRU node per layer, with direction
+ * "bidirectional" for a bidirectional one.
  *
  * ONNX stacks the gates in the order z, r, h (onnx.ai/onnx/operators/onnx__GRU.html); PyTorch and
  * sedjoule stack r, z, n. What GRU and LSTM share (layout, checks, stacking): recurrent.ts.
  */
-import { requireAttr, type MapContext } from './map-context.js';
+import type { MapContext } from './map-context.js';
 import { mapRecurrent, type RecurrentOp } from './recurrent.js';
 import type { Value } from './values.js';
 
@@ -20,10 +22,6 @@ const GRU: RecurrentOp = {
 };
 
 export function mapGru(c: MapContext): Value[] {
-  requireAttr(
-    'linear_before_reset',
-    c.attrs.int('linear_before_reset', 0) === 1,
-    "0 is not PyTorch's GRU (sedjoule's gru applies the reset gate after the hidden matmul, as linear_before_reset=1)",
-  );
-  return mapRecurrent(c, GRU);
+  const linearBeforeReset = c.attrs.int('linear_before_reset', 0) !== 0;
+  return mapRecurrent(c, GRU, linearBeforeReset ? {} : { linearBeforeReset });
 }

@@ -46,7 +46,12 @@ function isZero(v: Value | undefined): boolean {
   return v === undefined || (v.kind === 'fill' && v.value === 0) || (v.kind === 'const' && (v.float ?? []).every((x) => x === 0));
 }
 
-export function mapRecurrent(c: MapContext, op: RecurrentOp): Value[] {
+/** Layer options beyond the shared ones (a GRU's linearBeforeReset); a stack's layers share them. */
+export interface RecurrentOptions {
+  linearBeforeReset?: boolean;
+}
+
+export function mapRecurrent(c: MapContext, op: RecurrentOp, options: RecurrentOptions = {}): Value[] {
   const x = tensorInput(c, 0);
   const a = c.attrs;
   const hidden = a.int('hidden_size', 0);
@@ -93,7 +98,8 @@ export function mapRecurrent(c: MapContext, op: RecurrentOp): Value[] {
     sameDims(x.sedShape, x.sample) &&
     head.hidden === hidden &&
     head.bidirectional === (directions === 2) &&
-    head.bias === bias;
+    head.bias === bias &&
+    (head as RecurrentOptions).linearBeforeReset === options.linearBeforeReset;
   const level = stacked ? (head.layers ?? 1) : 0;
   const reorder = (v: Float32Array, cols: number) => reorderGates(v, directions, hidden, cols, op.order);
   const params: Record<string, Float32Array> = {
@@ -118,6 +124,6 @@ export function mapRecurrent(c: MapContext, op: RecurrentOp): Value[] {
     c.graph.extend(c.graph.head, c.node, params, `layer ${level} of the stack: W, R reordered and B split as for layer 0`);
     return [{ kind: 'tensor', ...output, layer: c.graph.head }];
   }
-  const layer: LayerSpec = { type: op.type, hidden, layers: 1, bidirectional: directions === 2, bias };
+  const layer: LayerSpec = { type: op.type, hidden, layers: 1, bidirectional: directions === 2, bias, ...options };
   return [c.graph.add(c.node, [x], layer, params, output, [op.note])];
 }

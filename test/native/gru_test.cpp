@@ -45,6 +45,7 @@ struct GruOp : OpTest<GruOp, GruShape> {
     if (s.inputGradient) input.reads.push_back("wih"), input.writes.push_back("dx");
     PassIo weight{Pass::BackwardWeight, {"gateGrads", "x"}, {"dwih", "dwhh"}};
     if (recurrent) weight.reads.push_back("y");
+    if (recurrent && !s.linearBeforeReset) weight.reads.push_back("gates");  // q for dW_hn
     std::vector<PassIo> p = {forward, input, weight};
     if (s.bias) p.push_back({Pass::BackwardBias, {"gateGrads"}, {"dbih", "dbhh"}});
     return p;
@@ -61,7 +62,7 @@ struct GruOp : OpTest<GruOp, GruShape> {
                                   t["gateGrads"].data(), s.inputGradient ? t["dx"].data() : nullptr);
         break;
       case Pass::BackwardWeight:
-        gruBackwardWeightReference(s, t["gateGrads"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
+        gruBackwardWeightReference(s, t["gateGrads"].data(), t["gates"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
         break;
       case Pass::BackwardBias: gruBackwardBiasReference(s, t["gateGrads"].data(), t["dbih"].data(), t["dbhh"].data()); break;
       default: break;
@@ -78,7 +79,7 @@ struct GruOp : OpTest<GruOp, GruShape> {
                          s.inputGradient ? t["dx"].data() : nullptr);
         break;
       case Pass::BackwardWeight:
-        gruBackwardWeight(pool, s, t["gateGrads"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
+        gruBackwardWeight(pool, s, t["gateGrads"].data(), t["gates"].data(), t["x"].data(), t["y"].data(), t["dwih"].data(), t["dwhh"].data());
         break;
       case Pass::BackwardBias: gruBackwardBias(pool, s, t["gateGrads"].data(), t["dbih"].data(), t["dbhh"].data()); break;
       default: break;
@@ -92,7 +93,7 @@ struct GruOp : OpTest<GruOp, GruShape> {
       case Pass::BackwardInput:
         cuda::gruBackwardInput(stream, s, d["dy"], d["y"], d["gates"], d["wih"], d["whh"], d["gateGrads"], s.inputGradient ? d["dx"] : nullptr);
         break;
-      case Pass::BackwardWeight: cuda::gruBackwardWeight(stream, s, d["gateGrads"], d["x"], d["y"], d["dwih"], d["dwhh"]); break;
+      case Pass::BackwardWeight: cuda::gruBackwardWeight(stream, s, d["gateGrads"], d["gates"], d["x"], d["y"], d["dwih"], d["dwhh"]); break;
       case Pass::BackwardBias: cuda::gruBackwardBias(stream, s, d["gateGrads"], d["dbih"], d["dbhh"]); break;
       default: break;
     }
@@ -107,13 +108,15 @@ struct GruOp : OpTest<GruOp, GruShape> {
   }
 };
 
-GruShape shape(int64_t n, int64_t t, int64_t input, int64_t hidden, bool bidirectional, bool bias, bool inputGradient) {
+GruShape shape(int64_t n, int64_t t, int64_t input, int64_t hidden, bool bidirectional, bool bias, bool inputGradient,
+               bool linearBeforeReset = true) {
   GruShape s;
   s.n = n, s.t = t, s.input = input, s.hidden = hidden, s.bidirectional = bidirectional, s.bias = bias, s.inputGradient = inputGradient;
+  s.linearBeforeReset = linearBeforeReset;
   return s;
 }
 
-constexpr bool kUni = false, kBi = true, kBias = true, kNoBias = false, kDx = true, kNoDx = false;
+constexpr bool kUni = false, kBi = true, kBias = true, kNoBias = false, kDx = true, kNoDx = false, kResetFirst = false;
 
 }  // namespace
 
@@ -132,6 +135,15 @@ SJ_TEST(gru_table) {
       shape(5, 3, 33, 40, kBi, kBias, kDx),      // larger than one GEMM tile, vector tails
       shape(13, 4, 6, 8, kUni, kBias, kDx),      // batch above the small-batch switch
       shape(2, 12, 10, 20, kBi, kBias, kDx),     // a longer sequence
+      // linear_before_reset = 0: the candidate's product after the reset gate
+      shape(1, 1, 1, 1, kUni, kBias, kDx, kResetFirst),     // smallest: no product at all
+      shape(2, 1, 3, 4, kBi, kBias, kDx, kResetFirst),      // one step: q = 0, da_r = 0
+      shape(1, 5, 1, 3, kUni, kBias, kDx, kResetFirst),     // one sample, one input feature
+      shape(3, 4, 5, 1, kBi, kBias, kDx, kResetFirst),      // one hidden unit
+      shape(2, 7, 3, 5, kUni, kNoBias, kDx, kResetFirst),   // no bias
+      shape(1, 9, 2, 6, kBi, kNoBias, kNoDx, kResetFirst),  // neither
+      shape(5, 3, 33, 40, kBi, kBias, kDx, kResetFirst),    // larger than one GEMM tile, vector tails
+      shape(13, 4, 6, 8, kUni, kBias, kDx, kResetFirst),    // batch above the small-batch switch
   };
   uint64_t seed = 11;
   for (const GruShape& s : table) checkOp(GruOp{s}, seed++);
@@ -141,27 +153,28 @@ SJ_TEST(gru_random) {
   std::mt19937_64 rng(3141592);
   for (int i = 0; i < 10; ++i) {
     GruShape s = shape(draw(rng, 1, 5), draw(rng, 1, 8), draw(rng, 1, 20), draw(rng, 1, 24), draw(rng, 0, 1) == 1, draw(rng, 0, 1) == 1,
-                       draw(rng, 0, 1) == 1);
+                       draw(rng, 0, 1) == 1, draw(rng, 0, 1) == 1);
     checkOp(GruOp{s}, 300 + i);
   }
 }
 
-// Every pass gives bit-identical results on 1, 3 and 5 threads, on a shape whose GEMMs and
+// Every pass gives bit-identical results on 1, 3 and 5 threads, on shapes (both candidate forms) whose GEMMs and
 // element-wise steps are large enough to be split across threads.
 SJ_TEST(gru_thread_count_independent) {
-  const GruShape s = shape(300, 3, 20, 64, kBi, kBias, kDx);
-  const GruOp op{s};
-  Tensors<float> init;
-  for (const auto& [name, v] : drawTensors(op, 99).init) init[name] = std::vector<float>(v.begin(), v.end());
-  auto runAll = [&](ThreadPool& pool) {
-    Tensors<float> t = init;
-    for (const PassIo& pass : op.passes()) op.fast(pass.pass, t, pool);
-    return t;
-  };
-  ThreadPool one(1), five(5);
-  const Tensors<float> a = runAll(one), b = runAll(testPool()), c = runAll(five);
-  for (const auto& [name, v] : a) {
-    SJ_CHECK(v == b.at(name) && v == c.at(name), "gru ", s.describe(), ": ", name, " differs between thread counts");
+  for (const GruShape& s : {shape(300, 3, 20, 64, kBi, kBias, kDx), shape(300, 3, 20, 64, kBi, kBias, kDx, kResetFirst)}) {
+    const GruOp op{s};
+    Tensors<float> init;
+    for (const auto& [name, v] : drawTensors(op, 99).init) init[name] = std::vector<float>(v.begin(), v.end());
+    auto runAll = [&](ThreadPool& pool) {
+      Tensors<float> t = init;
+      for (const PassIo& pass : op.passes()) op.fast(pass.pass, t, pool);
+      return t;
+    };
+    ThreadPool one(1), five(5);
+    const Tensors<float> a = runAll(one), b = runAll(testPool()), c = runAll(five);
+    for (const auto& [name, v] : a) {
+      SJ_CHECK(v == b.at(name) && v == c.at(name), "gru ", s.describe(), ": ", name, " differs between thread counts");
+    }
   }
 }
 
@@ -181,6 +194,11 @@ SJ_TEST(gru_cuda_tiling_edges) {
       shape(2, 20, 3, 4, kBi, kBias, kDx),        // runs of T-1 = 19 steps, longer than two k-tiles
       shape(6, 1, 40, 33, kBi, kBias, kDx),       // one step: dW_hh zero, no recurrence
       shape(50, 12, 5, 6, kBi, kBias, kDx),       // weight GEMMs split along k (600, 550), a split inside a run of 11 steps; bias sums over 3 chunks
+      // linear_before_reset = 0: two launches per step each way, the q GEMM of dW_hn
+      shape(9, 3, 65, 70, kBi, kBias, kDx, kResetFirst),     // ragged tiles, 8 + 1 samples
+      shape(1, 2, 3, 264, kUni, kNoBias, kDx, kResetFirst),  // H above one staged chunk of 256
+      shape(29, 12, 5, 6, kBi, kBias, kDx, kResetFirst),     // runs of 11 steps across k-tiles
+      shape(6, 1, 40, 33, kBi, kBias, kDx, kResetFirst),     // one step: no recurrence
   };
   uint64_t seed = 500;
   for (const GruShape& s : table) {
@@ -194,7 +212,7 @@ SJ_TEST(gru_cuda_tiling_edges) {
 // chunks.
 SJ_TEST(gru_cuda_deterministic) {
   if (!cudaParityAvailable()) return;  // main() says why
-  for (const GruShape& s : {shape(29, 12, 5, 6, kBi, kBias, kDx), shape(50, 12, 5, 6, kBi, kBias, kDx)}) {
+  for (const GruShape& s : {shape(29, 12, 5, 6, kBi, kBias, kDx), shape(50, 12, 5, 6, kBi, kBias, kDx), shape(29, 12, 5, 6, kBi, kBias, kDx, kResetFirst)}) {
     const GruOp op{s};
     const DrawnTensors init = drawTensors(op, 77);
     const Tensors<float> a = runCudaPasses(op, init), b = runCudaPasses(op, init);

@@ -55,14 +55,17 @@ void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float
         for (int64_t j = 0; j < G; ++j) whhT[(d * H + k) * G + j] = whh[(d * G + j) * H + k];
       }
     });
+  // gh[d][n][rows] = v[n] . whh[d][rows]^T for gate rows [first, first + count): v is h_prev
+  // (the rows of y at the previous step) or q (the fourth block of gates at this step).
+  auto hiddenProduct = [&](int64_t d, const MatrixView& v, int64_t first, int64_t count) {
+    const MatrixView wT{whhT.data() + d * H * G + first, H, count, Axis{G}, Axis{1}};
+    gemmBestOrientation(pool, v, wT, rowMajor(gh.data() + d * N * G + first, N, count, G), Accumulate::Overwrite);
+  };
+  auto previousStates = [&](int64_t d, int64_t step) {
+    return MatrixView{y + s.timeAt(d, step - 1) * D * H + d * H, N, H, Axis{T * D * H}, Axis{1}};
+  };
   const RowKernels& kernels = rowKernels();
-  for (int64_t step = 0; step < T; ++step) {
-    if (step > 0)
-      for (int64_t d = 0; d < D; ++d) {
-        const MatrixView hPrev{y + s.timeAt(d, step - 1) * D * H + d * H, N, H, Axis{T * D * H}, Axis{1}};
-        const MatrixView wT = rowMajor<const float*>(whhT.data() + d * H * G, H, G);
-        gemmBestOrientation(pool, hPrev, wT, rowMajor(gh.data() + d * N * G, N, G), Accumulate::Overwrite);
-      }
+  auto rows = [&](int64_t step, void (*kernel)(const gru_detail::ForwardRow&, int64_t)) {
     pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
       for (int64_t dn = begin; dn < end; ++dn) {
         const int64_t d = dn / N, n = dn % N, t = s.timeAt(d, step);
@@ -73,9 +76,26 @@ void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float
         row.bhh = s.bias ? bhh + d * G : nullptr;
         row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
         row.h = y + (n * T + t) * D * H + d * H;
-        kernels.forward(row, H);
+        kernel(row, H);
       }
     });
+  };
+  for (int64_t step = 0; step < T; ++step) {
+    if (s.linearBeforeReset) {
+      if (step > 0)
+        for (int64_t d = 0; d < D; ++d) hiddenProduct(d, previousStates(d, step), 0, G);
+      rows(step, kernels.forward);
+      continue;
+    }
+    if (step > 0)
+      for (int64_t d = 0; d < D; ++d) hiddenProduct(d, previousStates(d, step), 0, 2 * H);
+    rows(step, kernels.forwardGates);
+    if (step > 0)
+      for (int64_t d = 0; d < D; ++d) {
+        const MatrixView q{gates + s.timeAt(d, step) * gateRow + d * 4 * H + 3 * H, N, H, Axis{T * gateRow}, Axis{1}};
+        hiddenProduct(d, q, 2 * H, H);
+      }
+    rows(step, kernels.forwardCandidate);
   }
 }
 
@@ -84,8 +104,9 @@ void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, cons
   const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t;
   const int64_t gateRow = D * 4 * H;
   std::vector<float> carry(static_cast<size_t>(D * N * H), 0.f);  // [D][N][H]
+  std::vector<float> dq(static_cast<size_t>(s.linearBeforeReset ? 0 : D * N * H));  // [D][N][H]
   const RowKernels& kernels = rowKernels();
-  for (int64_t step = T - 1; step >= 0; --step) {
+  auto rows = [&](int64_t step, void (*kernel)(const gru_detail::BackwardRow&, int64_t)) {
     pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
       for (int64_t dn = begin; dn < end; ++dn) {
         const int64_t d = dn / N, n = dn % N, t = s.timeAt(d, step);
@@ -94,16 +115,38 @@ void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, cons
         row.dy = dy + (n * T + t) * D * H + d * H;
         row.carry = carry.data() + (d * N + n) * H;
         row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
+        row.dq = dq.empty() ? nullptr : dq.data() + (d * N + n) * H;
         row.gateGrads = gateGrads + (n * T + t) * gateRow + d * 4 * H;
-        kernels.backward(row, H);
+        kernel(row, H);
       }
     });
-    if (step == 0) break;
-    // carry[d] += [da_r, da_z, da_n * r] . whh[d]: the hidden-side columns 0:2H and 3H:4H.
-    for (int64_t d = 0; d < D; ++d) {
-      const MatrixView dgh{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H, N, G, Axis{T * gateRow}, Axis{1, 2 * H, G}};
-      gemmBestOrientation(pool, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
+  };
+  // A direction's gate gradients at `step`, columns [first, first + count) of its 4H, as [N][count].
+  auto stepGradients = [&](int64_t d, int64_t step, int64_t first, int64_t count) {
+    return MatrixView{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H + first, N, count, Axis{T * gateRow}, Axis{1}};
+  };
+  for (int64_t step = T - 1; step >= 0; --step) {
+    if (s.linearBeforeReset) {
+      rows(step, kernels.backward);
+      if (step == 0) break;
+      // carry[d] += [da_r, da_z, da_n * r] . whh[d]: the hidden-side columns 0:2H and 3H:4H.
+      for (int64_t d = 0; d < D; ++d) {
+        const MatrixView dgh{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H, N, G, Axis{T * gateRow}, Axis{1, 2 * H, G}};
+        gemmBestOrientation(pool, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
+      }
+      continue;
     }
+    rows(step, kernels.backwardUpdate);
+    if (step == 0) break;
+    // dq[d] = da_n . whh[d]'s n rows, then da_r and carry += dq * r, then carry[d] += [da_r, da_z]
+    // . whh[d]'s r and z rows.
+    for (int64_t d = 0; d < D; ++d)
+      gemmBestOrientation(pool, stepGradients(d, step, 2 * H, H), rowMajor(whh + d * G * H + 2 * H * H, H, H),
+                          rowMajor(dq.data() + d * N * H, N, H), Accumulate::Overwrite);
+    rows(step, kernels.backwardResetGate);
+    for (int64_t d = 0; d < D; ++d)
+      gemmBestOrientation(pool, stepGradients(d, step, 0, 2 * H), rowMajor(whh + d * G * H, 2 * H, H),
+                          rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
   }
   if (!s.inputGradient) return;
   // dx[n][t] = sum over d of [da_r, da_z, da_n][n][t][d] . wih[d]: one GEMM over all steps and both
@@ -112,8 +155,8 @@ void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, cons
   gemmBestOrientation(pool, dgi, rowMajor(wih, D * G, I), rowMajor(dx, N * T, I), Accumulate::Overwrite);
 }
 
-void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGrads, const float* x, const float* y, float* dwih,
-                       float* dwhh) {
+void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGrads, const float* gates, const float* x, const float* y,
+                       float* dwih, float* dwhh) {
   const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t;
   const int64_t gateRow = D * 4 * H;
   // dwih [D*3H][I] = [da_r, da_z, da_n]^T [D*3H][N*T] . x [N*T][I]
@@ -125,13 +168,23 @@ void gruBackwardWeight(ThreadPool& pool, const GruShape& s, const float* gateGra
   }
   // dwhh[d] [3H][H] = dgh^T [3H][N*(T-1)] . h_prev [N*(T-1)][H], over the steps that have a
   // previous state: (n, t = 1..T-1) with h_prev = y[n][t-1] forwards, (n, t = 0..T-2) with
-  // h_prev = y[n][t+1] in reverse. Blocked axes walk those steps without copies.
+  // h_prev = y[n][t+1] in reverse. Blocked axes walk those steps without copies. Without
+  // linearBeforeReset the n rows take q (gates' fourth block at the same steps) for h_prev.
+  const Axis steps{gateRow, T - 1, T * gateRow};
   for (int64_t d = 0; d < D; ++d) {
-    const float* g0 = gateGrads + (d == 0 ? gateRow : 0) + d * 4 * H;
-    const float* h0 = y + (d == 0 ? 0 : D * H) + d * H;
-    const MatrixView dgh{g0, N * (T - 1), G, Axis{gateRow, T - 1, T * gateRow}, Axis{1, 2 * H, G}};
-    const MatrixView hPrev{h0, N * (T - 1), H, Axis{D * H, T - 1, T * D * H}, Axis{1}};
-    gemm(pool, dgh.transposed(), hPrev, rowMajor(dwhh + d * G * H, G, H), Accumulate::Overwrite);
+    const int64_t g0 = (d == 0 ? gateRow : 0) + d * 4 * H;
+    const MatrixView hPrev{y + (d == 0 ? 0 : D * H) + d * H, N * (T - 1), H, Axis{D * H, T - 1, T * D * H}, Axis{1}};
+    float* dw = dwhh + d * G * H;
+    if (s.linearBeforeReset) {
+      const MatrixView dgh{gateGrads + g0, N * (T - 1), G, steps, Axis{1, 2 * H, G}};
+      gemm(pool, dgh.transposed(), hPrev, rowMajor(dw, G, H), Accumulate::Overwrite);
+      continue;
+    }
+    const MatrixView dgrz{gateGrads + g0, N * (T - 1), 2 * H, steps, Axis{1}};
+    gemm(pool, dgrz.transposed(), hPrev, rowMajor(dw, 2 * H, H), Accumulate::Overwrite);
+    const MatrixView dgn{gateGrads + g0 + 3 * H, N * (T - 1), H, steps, Axis{1}};
+    const MatrixView q{gates + g0 + 3 * H, N * (T - 1), H, steps, Axis{1}};
+    gemm(pool, dgn.transposed(), q, rowMajor(dw + 2 * H * H, H, H), Accumulate::Overwrite);
   }
 }
 

@@ -9,10 +9,13 @@
 
 namespace sj::gru_detail {
 
-// One (sample, direction, step) row of the forward pass, H = hidden.
+// One (sample, direction, step) row of the forward pass, H = hidden. Without linearBeforeReset
+// the row is done in two stages, the candidate's product W_hn q between them (kernels/gru.h).
 struct ForwardRow {
-  float* gates;        // [4H] in: W_ih x_t in 0..3H (no bias); out: r, z, n, W_hn h_prev + b_hn
-  const float* gh;     // [3H] W_hh h_prev (no bias), or null at the first step (h_prev = 0)
+  float* gates;        // [4H] in: W_ih x_t in 0..3H (no bias); out: r, z, n and W_hn h_prev + b_hn
+                       //      (linearBeforeReset) or q = r * h_prev (not)
+  const float* gh;     // [3H] W_hh h_prev (no bias; without linearBeforeReset the n rows hold
+                       //      W_hn q), or null at the first step (h_prev = 0)
   const float* bih;    // [3H] or null
   const float* bhh;    // [3H] or null
   const float* hPrev;  // [H]  or null at the first step
@@ -21,17 +24,26 @@ struct ForwardRow {
 
 // One (sample, direction, step) row of back-propagation through time.
 struct BackwardRow {
-  const float* gates;  // [4H] r, z, n, W_hn h_prev + b_hn
+  const float* gates;  // [4H] r, z, n, and W_hn h_prev + b_hn or q
   const float* dy;     // [H]  gradient of h_t from the output
   float* carry;        // [H]  in: gradient of h_t from the later step (zero at the last);
-                       //      out: dh_t * z, the direct part of the gradient of h_prev (if hPrev)
+                       //      out: dh_t * z, the direct part of the gradient of h_prev (if hPrev),
+                       //      plus dq * r after resetGate
   const float* hPrev;  // [H]  or null at the first step
-  float* gateGrads;    // [4H] out: da_r, da_z, da_n, da_n * r
+  const float* dq;     // [H]  W_hn^T da_n, the gradient of q (resetGate only)
+  float* gateGrads;    // [4H] out: da_r, da_z, da_n, and da_n * r or da_n
 };
 
+// forward and backward: linearBeforeReset. The others: without it, forward = forwardGates, the
+// product W_hn q, forwardCandidate; backward = backwardUpdate, the product W_hn^T da_n,
+// backwardResetGate.
 struct RowKernels {
   void (*forward)(const ForwardRow& row, int64_t hidden);
   void (*backward)(const BackwardRow& row, int64_t hidden);
+  void (*forwardGates)(const ForwardRow& row, int64_t hidden);
+  void (*forwardCandidate)(const ForwardRow& row, int64_t hidden);
+  void (*backwardUpdate)(const BackwardRow& row, int64_t hidden);
+  void (*backwardResetGate)(const BackwardRow& row, int64_t hidden);
 };
 
 RowKernels rowKernelsGeneric();
@@ -135,7 +147,63 @@ struct Lanes {
     chunks(H, body);
   }
 
-  static RowKernels kernels() { return {&forward, &backward}; }
+  // r, z, and q = r * h_prev (0 at the first step).
+  static void forwardGates(const ForwardRow& row, int64_t hidden) {
+    const int64_t H = hidden;
+    auto body = [&](int64_t j, int count) {
+      auto at = [&](const float* p, int64_t offset) { return load(p ? p + offset + j : nullptr, count); };
+      const V r = sigmoid(at(row.gates, 0) + at(row.bih, 0) + (at(row.gh, 0) + at(row.bhh, 0)));
+      const V z = sigmoid(at(row.gates, H) + at(row.bih, H) + (at(row.gh, H) + at(row.bhh, H)));
+      store(row.gates + j, r, count);
+      store(row.gates + H + j, z, count);
+      store(row.gates + 3 * H + j, r * at(row.hPrev, 0), count);
+    };
+    chunks(H, body);
+  }
+
+  // n = tanh(W_in x + b_in + W_hn q + b_hn) and h_t.
+  static void forwardCandidate(const ForwardRow& row, int64_t hidden) {
+    const int64_t H = hidden;
+    auto body = [&](int64_t j, int count) {
+      auto at = [&](const float* p, int64_t offset) { return load(p ? p + offset + j : nullptr, count); };
+      const V n = tanh(at(row.gates, 2 * H) + at(row.bih, 2 * H) + (at(row.gh, 2 * H) + at(row.bhh, 2 * H)));
+      const V z = at(row.gates, H), h = at(row.hPrev, 0);
+      store(row.gates + 2 * H + j, n, count);
+      store(row.h + j, n + z * (h - n), count);
+    };
+    chunks(H, body);
+  }
+
+  // da_z, da_n (twice: input and hidden side), da_r = 0 until backwardResetGate, carry = dh * z.
+  static void backwardUpdate(const BackwardRow& row, int64_t hidden) {
+    const int64_t H = hidden;
+    auto body = [&](int64_t j, int count) {
+      const V z = load(row.gates + H + j, count), n = load(row.gates + 2 * H + j, count);
+      const V dh = load(row.dy + j, count) + load(row.carry + j, count);
+      const V h = load(row.hPrev ? row.hPrev + j : nullptr, count);
+      const V omz = 1.f - z;
+      const V dan = dh * omz * (1.f - n * n);
+      store(row.gateGrads + j, V{}, count);
+      store(row.gateGrads + H + j, dh * (h - n) * (z * omz), count);
+      store(row.gateGrads + 2 * H + j, dan, count);
+      store(row.gateGrads + 3 * H + j, dan, count);
+      if (row.hPrev) store(row.carry + j, dh * z, count);
+    };
+    chunks(H, body);
+  }
+
+  // da_r = dq * h_prev * r (1 - r), carry += dq * r (only at steps with a previous state).
+  static void backwardResetGate(const BackwardRow& row, int64_t hidden) {
+    const int64_t H = hidden;
+    auto body = [&](int64_t j, int count) {
+      const V r = load(row.gates + j, count), dq = load(row.dq + j, count);
+      store(row.gateGrads + j, dq * load(row.hPrev + j, count) * (r * (1.f - r)), count);
+      store(row.carry + j, load(row.carry + j, count) + dq * r, count);
+    };
+    chunks(H, body);
+  }
+
+  static RowKernels kernels() { return {&forward, &backward, &forwardGates, &forwardCandidate, &backwardUpdate, &backwardResetGate}; }
 };
 
 }  // namespace sj::gru_detail

@@ -266,6 +266,87 @@ __global__ void __launch_bounds__(kStepThreads) gruForwardStepKernel(ForwardStep
   }
 }
 
+// Without linearBeforeReset a forward step is two launches: the candidate's product W_hn q needs
+// q = r * h_prev of every unit. First r and z of the block's units (gate g of unit u is row
+// g * units + u, W_hh row g * H + u0 + u; 16 rows over 8 warps at most), and q.
+template <int BN>
+__global__ void __launch_bounds__(kStepThreads) gruForwardResetGatesKernel(ForwardStep p) {
+  __shared__ float chunk[BN][kStepChunk];
+  __shared__ float sums[kMaxSlots][kStepWarps][BN];
+  const int H = p.hidden, T = p.t, D = p.directions, G = 3 * H;
+  const int d = blockIdx.z, n0 = blockIdx.y * BN, u0 = blockIdx.x * p.units;
+  const int samples = min(BN, p.n - n0), rows = 2 * p.units;
+  const int t = timeAt(T, d, p.step), tPrev = timeAt(T, d, p.step - 1);  // tPrev: only when step > 0
+  const int64_t yStep = static_cast<int64_t>(D) * H;
+  if (p.step > 0) {
+    const float* w = p.whh + static_cast<int64_t>(d) * G * H;
+    blockMatvec<BN, 2>(
+        rows, H,
+        [&](int row) -> const float* {
+          const int u = u0 + row % p.units;
+          return u < H ? w + static_cast<int64_t>(row / p.units * H + u) * H : nullptr;
+        },
+        [&](int s, int k) { return s < samples ? p.y[(static_cast<int64_t>(n0 + s) * T + tPrev) * yStep + d * H + k] : 0.f; }, chunk,
+        sums);
+  }
+  const float* bi = p.bih ? p.bih + static_cast<int64_t>(d) * G : nullptr;
+  const float* bh = p.bhh ? p.bhh + static_cast<int64_t>(d) * G : nullptr;
+  for (int e = threadIdx.x; e < samples * p.units; e += kStepThreads) {
+    const int s = e / p.units, u = e % p.units, j = u0 + u;
+    if (j >= H) continue;
+    const int64_t n = n0 + s;
+    float* g = p.gates + ((n * T + t) * D + d) * 4 * H;
+    float ghr = 0.f, ghz = 0.f, h = 0.f;
+    if (p.step > 0) {
+      ghr = matvecResult<BN>(sums, rows, u, s);
+      ghz = matvecResult<BN>(sums, rows, p.units + u, s);
+      h = p.y[(n * T + tPrev) * yStep + d * H + j];
+    }
+    if (bh) ghr += bh[j], ghz += bh[H + j];
+    float gir = g[j], giz = g[H + j];
+    if (bi) gir += bi[j], giz += bi[H + j];
+    const float r = sigmoidOfDevice(gir + ghr);
+    g[j] = r;
+    g[H + j] = sigmoidOfDevice(giz + ghz);
+    g[3 * H + j] = r * h;
+  }
+}
+
+// Second launch: W_hn q for the block's units (W_hh row 2H + u0 + u against q of every unit), then
+// n and h_t.
+template <int BN>
+__global__ void __launch_bounds__(kStepThreads) gruForwardResetCandidateKernel(ForwardStep p) {
+  __shared__ float chunk[BN][kStepChunk];
+  __shared__ float sums[kMaxSlots][kStepWarps][BN];
+  const int H = p.hidden, T = p.t, D = p.directions, G = 3 * H;
+  const int d = blockIdx.z, n0 = blockIdx.y * BN, u0 = blockIdx.x * p.units;
+  const int samples = min(BN, p.n - n0), rows = p.units;
+  const int t = timeAt(T, d, p.step), tPrev = timeAt(T, d, p.step - 1);
+  const int64_t yStep = static_cast<int64_t>(D) * H;
+  if (p.step > 0) {
+    const float* w = p.whh + static_cast<int64_t>(d) * G * H + static_cast<int64_t>(2 * H) * H;
+    blockMatvec<BN, 1>(
+        rows, H, [&](int row) -> const float* { return u0 + row < H ? w + static_cast<int64_t>(u0 + row) * H : nullptr; },
+        [&](int s, int k) { return s < samples ? p.gates[((static_cast<int64_t>(n0 + s) * T + t) * D + d) * 4 * H + 3 * H + k] : 0.f; },
+        chunk, sums);
+  }
+  const float* bi = p.bih ? p.bih + static_cast<int64_t>(d) * G : nullptr;
+  const float* bh = p.bhh ? p.bhh + static_cast<int64_t>(d) * G : nullptr;
+  for (int e = threadIdx.x; e < samples * p.units; e += kStepThreads) {
+    const int s = e / p.units, u = e % p.units, j = u0 + u;
+    if (j >= H) continue;
+    const int64_t n = n0 + s;
+    float* g = p.gates + ((n * T + t) * D + d) * 4 * H;
+    float ghn = p.step > 0 ? matvecResult<BN>(sums, rows, u, s) : 0.f;
+    if (bh) ghn += bh[2 * H + j];
+    const float gin = bi ? g[2 * H + j] + bi[2 * H + j] : g[2 * H + j];
+    const float nn = tanhf(gin + ghn), z = g[H + j];
+    const float h = p.step > 0 ? p.y[(n * T + tPrev) * yStep + d * H + j] : 0.f;
+    g[2 * H + j] = nn;
+    p.y[(n * T + t) * yStep + d * H + j] = nn + z * (h - nn);
+  }
+}
+
 struct BackwardStep {
   int n, t, hidden, directions, units, step;
   const float* whhT;    // [D][H][3H]: W_hh transposed, so that a unit's column is a contiguous row
@@ -274,6 +355,7 @@ struct BackwardStep {
   const float* gates;   // [N][T][D][4H]
   float* gateGrads;     // [N][T][D][4H]: this step written, the later step read
   float* dh;            // [D][N][H]: dh of the later step in, this step's out (same thread)
+  float* dq;            // [D][N][H]: W_hn^T da_n of the later step (without linearBeforeReset)
 };
 
 // One step of back-propagation through time, both directions:
@@ -323,6 +405,78 @@ __global__ void __launch_bounds__(kStepThreads) gruBackwardStepKernel(BackwardSt
     gg[2 * H + j] = dan;
     gg[3 * H + j] = dan * r;
     if (p.step > 0) *dhSaved = dh;
+  }
+}
+
+// Without linearBeforeReset a backward step is two launches too:
+//   dh_t = dy_t + dh_{t+1} * z_{t+1} + dq_{t+1} * r_{t+1} + W_h{r,z}^T [da_r, da_z]_{t+1}
+// then da_z, da_n of step t (and da_r = 0, which the second launch replaces when h_prev exists):
+// one row per unit, the first 2H of its W_hh column.
+template <int BN>
+__global__ void __launch_bounds__(kStepThreads) gruBackwardResetUpdateKernel(BackwardStep p) {
+  __shared__ float chunk[BN][kStepChunk];
+  __shared__ float sums[kMaxSlots][kStepWarps][BN];
+  const int H = p.hidden, T = p.t, D = p.directions, G = 3 * H;
+  const int d = blockIdx.z, n0 = blockIdx.y * BN, u0 = blockIdx.x * p.units;
+  const int samples = min(BN, p.n - n0), rows = p.units;
+  const bool later = p.step + 1 < T;
+  const int t = timeAt(T, d, p.step), tNext = timeAt(T, d, p.step + 1), tPrev = timeAt(T, d, p.step - 1);
+  const int64_t yStep = static_cast<int64_t>(D) * H;
+  if (later) {
+    const float* wt = p.whhT + static_cast<int64_t>(d) * H * G;
+    blockMatvec<BN, 1>(
+        rows, 2 * H, [&](int row) -> const float* { return u0 + row < H ? wt + static_cast<int64_t>(u0 + row) * G : nullptr; },
+        [&](int s, int j) { return s < samples ? p.gateGrads[((static_cast<int64_t>(n0 + s) * T + tNext) * D + d) * 4 * H + j] : 0.f; },
+        chunk, sums);
+  }
+  for (int e = threadIdx.x; e < samples * p.units; e += kStepThreads) {
+    const int s = e / p.units, u = e % p.units, j = u0 + u;
+    if (j >= H) continue;
+    const int64_t n = n0 + s;
+    const float* g = p.gates + ((n * T + t) * D + d) * 4 * H;
+    float* gg = p.gateGrads + ((n * T + t) * D + d) * 4 * H;
+    const int64_t state = (static_cast<int64_t>(d) * p.n + n) * H + j;
+    float dh = p.dy[(n * T + t) * yStep + d * H + j];
+    if (later) {
+      const float* gNext = p.gates + ((n * T + tNext) * D + d) * 4 * H;
+      dh += matvecResult<BN>(sums, rows, u, s) + p.dh[state] * gNext[H + j] + p.dq[state] * gNext[j];
+    }
+    const float h = p.step > 0 ? p.y[(n * T + tPrev) * yStep + d * H + j] : 0.f;
+    const float z = g[H + j], nn = g[2 * H + j];
+    const float omz = 1.f - z;
+    const float dan = dh * omz * (1.f - nn * nn);
+    gg[j] = 0.f;
+    gg[H + j] = dh * (h - nn) * (z * omz);
+    gg[2 * H + j] = dan;
+    gg[3 * H + j] = dan;
+    if (p.step > 0) p.dh[state] = dh;
+  }
+}
+
+// Second launch, at steps with a previous state: dq_t = W_hn^T da_n for the block's units (the n
+// part of their W_hh columns against da_n of every unit), da_r = dq * h_prev * r (1 - r).
+template <int BN>
+__global__ void __launch_bounds__(kStepThreads) gruBackwardResetGateKernel(BackwardStep p) {
+  __shared__ float chunk[BN][kStepChunk];
+  __shared__ float sums[kMaxSlots][kStepWarps][BN];
+  const int H = p.hidden, T = p.t, D = p.directions, G = 3 * H;
+  const int d = blockIdx.z, n0 = blockIdx.y * BN, u0 = blockIdx.x * p.units;
+  const int samples = min(BN, p.n - n0), rows = p.units;
+  const int t = timeAt(T, d, p.step), tPrev = timeAt(T, d, p.step - 1);
+  const int64_t yStep = static_cast<int64_t>(D) * H;
+  const float* wt = p.whhT + static_cast<int64_t>(d) * H * G + 2 * H;
+  blockMatvec<BN, 1>(
+      rows, H, [&](int row) -> const float* { return u0 + row < H ? wt + static_cast<int64_t>(u0 + row) * G : nullptr; },
+      [&](int s, int j) { return s < samples ? p.gateGrads[((static_cast<int64_t>(n0 + s) * T + t) * D + d) * 4 * H + 2 * H + j] : 0.f; },
+      chunk, sums);
+  for (int e = threadIdx.x; e < samples * p.units; e += kStepThreads) {
+    const int s = e / p.units, u = e % p.units, j = u0 + u;
+    if (j >= H) continue;
+    const int64_t n = n0 + s;
+    const float r = p.gates[((n * T + t) * D + d) * 4 * H + j];
+    const float dq = matvecResult<BN>(sums, rows, u, s);
+    p.gateGrads[((n * T + t) * D + d) * 4 * H + j] = dq * p.y[(n * T + tPrev) * yStep + d * H + j] * (r * (1.f - r));
+    p.dq[(static_cast<int64_t>(d) * p.n + n) * H + j] = dq;
   }
 }
 
@@ -377,6 +531,16 @@ void (*const kForwardSteps[])(ForwardStep) = {gruForwardStepKernel<1>, gruForwar
                                               gruForwardStepKernel<8>, gruForwardStepKernel<16>};
 void (*const kBackwardSteps[])(BackwardStep) = {gruBackwardStepKernel<1>, gruBackwardStepKernel<2>, gruBackwardStepKernel<4>,
                                                 gruBackwardStepKernel<8>, gruBackwardStepKernel<16>};
+void (*const kForwardResetGates[])(ForwardStep) = {gruForwardResetGatesKernel<1>, gruForwardResetGatesKernel<2>, gruForwardResetGatesKernel<4>,
+                                                   gruForwardResetGatesKernel<8>, gruForwardResetGatesKernel<16>};
+void (*const kForwardResetCandidates[])(ForwardStep) = {gruForwardResetCandidateKernel<1>, gruForwardResetCandidateKernel<2>,
+                                                        gruForwardResetCandidateKernel<4>, gruForwardResetCandidateKernel<8>,
+                                                        gruForwardResetCandidateKernel<16>};
+void (*const kBackwardResetUpdates[])(BackwardStep) = {gruBackwardResetUpdateKernel<1>, gruBackwardResetUpdateKernel<2>,
+                                                       gruBackwardResetUpdateKernel<4>, gruBackwardResetUpdateKernel<8>,
+                                                       gruBackwardResetUpdateKernel<16>};
+void (*const kBackwardResetGates[])(BackwardStep) = {gruBackwardResetGateKernel<1>, gruBackwardResetGateKernel<2>, gruBackwardResetGateKernel<4>,
+                                                     gruBackwardResetGateKernel<8>, gruBackwardResetGateKernel<16>};
 
 // Pieces of one workspace() request, each 256-byte aligned.
 int64_t alignedFloats(int64_t floats) { return ceilDiv(floats, 64) * 64; }
@@ -403,7 +567,12 @@ void gruForward(CudaStream stream, const GruShape& s, const float* x, const floa
   const dim3 grid = stepGrid(s, samples, units);
   for (int step = 0; step < T; ++step) {
     p.step = step;
-    launchStep("gruForwardStep", kForwardSteps, samples, grid, stream, p);
+    if (s.linearBeforeReset) {
+      launchStep("gruForwardStep", kForwardSteps, samples, grid, stream, p);
+    } else {
+      launchStep("gruForwardResetGates", kForwardResetGates, samples, grid, stream, p);
+      launchStep("gruForwardResetCandidate", kForwardResetCandidates, samples, grid, stream, p);
+    }
   }
 }
 
@@ -412,21 +581,29 @@ void gruBackwardInput(CudaStream stream, const GruShape& s, const float* dy, con
   checkIndexable(s);
   const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t, gateRow = D * 4 * H;
   const bool recurrent = T > 1;
-  // The stream's workspace holds W_hh^T [D][H][3H] and dh [D][N][H] (both only with a recurrence)
-  // during the steps, then the dx GEMM's split partials (the stream orders the two uses): asked
-  // for once, at the larger size, so that it does not move between them.
+  // The stream's workspace holds W_hh^T [D][H][3H], dh [D][N][H] and, without linearBeforeReset,
+  // dq [D][N][H] (all only with a recurrence) during the steps, then the dx GEMM's split partials
+  // (the stream orders the two uses): asked for once, at the larger size, so that it does not move
+  // between them.
   const int64_t whhTFloats = recurrent ? alignedFloats(D * H * G) : 0, dhFloats = recurrent ? alignedFloats(D * N * H) : 0;
+  const int64_t dqFloats = recurrent && !s.linearBeforeReset ? dhFloats : 0;
   const int64_t dxGemmFloats = s.inputGradient ? gemm::workspaceBytes(N * T, I, D * G) / 4 : 0;
-  float* whhT = scratch(stream, std::max(whhTFloats + dhFloats, dxGemmFloats));
+  float* whhT = scratch(stream, std::max(whhTFloats + dhFloats + dqFloats, dxGemmFloats));
   float* dh = whhT ? whhT + whhTFloats : nullptr;
+  float* dq = dqFloats ? dh + dhFloats : nullptr;
 
   if (recurrent) permuteForward(stream, PermuteShape{D, {G, H}, {1, 0}}, whh, whhT);
   const int samples = samplesPerBlock(N), units = unitsPerBlock(s, samples);
-  BackwardStep p{static_cast<int>(N), static_cast<int>(T), static_cast<int>(H), static_cast<int>(D), units, 0, whhT, dy, y, gates, gateGrads, dh};
+  BackwardStep p{static_cast<int>(N), static_cast<int>(T), static_cast<int>(H), static_cast<int>(D), units, 0, whhT, dy, y, gates, gateGrads, dh, dq};
   const dim3 grid = stepGrid(s, samples, units);
   for (int step = static_cast<int>(T) - 1; step >= 0; --step) {
     p.step = step;
-    launchStep("gruBackwardStep", kBackwardSteps, samples, grid, stream, p);
+    if (s.linearBeforeReset) {
+      launchStep("gruBackwardStep", kBackwardSteps, samples, grid, stream, p);
+      continue;
+    }
+    launchStep("gruBackwardResetUpdate", kBackwardResetUpdates, samples, grid, stream, p);
+    if (step > 0) launchStep("gruBackwardResetGate", kBackwardResetGates, samples, grid, stream, p);
   }
   if (!s.inputGradient) return;
   // dx [N*T][I] = sum over d of [da_r, da_z, da_n][n][t][d] . wih[d]: depth (d, gate row) D*3H,
@@ -438,8 +615,8 @@ void gruBackwardInput(CudaStream stream, const GruShape& s, const float* dy, con
   gemm::run("gruBackwardInputGemm", stream, N * T, I, D * G, gateGradients, gemm::columnsOf(wih, D * G, I), plainStore(dx, I));
 }
 
-void gruBackwardWeight(CudaStream stream, const GruShape& s, const float* gateGrads, const float* x, const float* y, float* dwih,
-                       float* dwhh) {
+void gruBackwardWeight(CudaStream stream, const GruShape& s, const float* gateGrads, const float* gates, const float* x, const float* y,
+                       float* dwih, float* dwhh) {
   checkIndexable(s);
   const int64_t D = s.directions(), H = s.hidden, I = s.input, G = 3 * H, N = s.n, T = s.t, gateRow = D * 4 * H;
   // dwih [D*3H][I] = [da_r, da_z, da_n]^T [D*3H][N*T] . x [N*T][I]: A's rows in runs of 3H, 4H apart.
@@ -456,21 +633,32 @@ void gruBackwardWeight(CudaStream stream, const GruShape& s, const float* gateGr
   // state: (n, t = 1..T-1) with h_prev = y[n][t-1] forwards, (n, t = 0..T-2) with h_prev =
   // y[n][t+1] in reverse; the depth in runs of T-1 steps per sample. dgh's columns: 0:2H and 3H:4H.
   // Direction 0 starts at gates step 1, column 0, and y step 0; direction 1 at gates step 0,
-  // column 4H, and y step 1, column D*H + H (its h_prev of t is y[t+1]).
+  // column 4H, and y step 1, column D*H + H (its h_prev of t is y[t+1]). Without
+  // linearBeforeReset the r and z rows (columns 0:2H) take h_prev and the n rows (3H:4H) take q,
+  // gates' fourth block at the same steps as dgh: two GEMMs.
+  auto stepRuns = [&](const float* data, int64_t rows, int64_t stride) {
+    StepRunsAlongI m;
+    m.data = data;
+    m.extentI = static_cast<int>(rows), m.extentK = static_cast<int>(N * (T - 1));
+    m.iPlane = static_cast<int>(rows);
+    m.kStride = static_cast<int>(stride), m.kRun = static_cast<int>(T - 1);
+    m.kRunStride = static_cast<int>(T * stride);
+    return m;
+  };
   for (int64_t d = 0; d < D; ++d) {
-    StepRunsAlongI hiddenGradients;
-    hiddenGradients.data = d == 0 ? gateGrads + gateRow : gateGrads + 4 * H;
-    hiddenGradients.extentI = static_cast<int>(G), hiddenGradients.extentK = static_cast<int>(N * (T - 1));
-    hiddenGradients.iPlane = static_cast<int>(2 * H), hiddenGradients.iBatchStride = static_cast<int>(3 * H);
-    hiddenGradients.kStride = static_cast<int>(gateRow), hiddenGradients.kRun = static_cast<int>(T - 1);
-    hiddenGradients.kRunStride = static_cast<int>(T * gateRow);
-    StepRunsAlongI previousStates;
-    previousStates.data = d == 0 ? y : y + D * H + H;
-    previousStates.extentI = static_cast<int>(H), previousStates.extentK = static_cast<int>(N * (T - 1));
-    previousStates.iPlane = static_cast<int>(H);
-    previousStates.kStride = static_cast<int>(D * H), previousStates.kRun = static_cast<int>(T - 1);
-    previousStates.kRunStride = static_cast<int>(T * D * H);
-    gemm::run("gruBackwardWeightHiddenGemm", stream, G, H, N * (T - 1), hiddenGradients, previousStates, plainStore(dwhh + d * G * H, H));
+    const int64_t g0 = d == 0 ? gateRow : 4 * H;
+    const StepRunsAlongI previousStates = stepRuns(d == 0 ? y : y + D * H + H, H, D * H);
+    float* dw = dwhh + d * G * H;
+    if (s.linearBeforeReset) {
+      StepRunsAlongI hiddenGradients = stepRuns(gateGrads + g0, G, gateRow);
+      hiddenGradients.iPlane = static_cast<int>(2 * H), hiddenGradients.iBatchStride = static_cast<int>(3 * H);
+      gemm::run("gruBackwardWeightHiddenGemm", stream, G, H, N * (T - 1), hiddenGradients, previousStates, plainStore(dw, H));
+      continue;
+    }
+    gemm::run("gruBackwardWeightHiddenGemm", stream, 2 * H, H, N * (T - 1), stepRuns(gateGrads + g0, 2 * H, gateRow), previousStates,
+              plainStore(dw, H));
+    gemm::run("gruBackwardWeightResetGemm", stream, H, H, N * (T - 1), stepRuns(gateGrads + g0 + 3 * H, H, gateRow),
+              stepRuns(gates + g0 + 3 * H, H, gateRow), plainStore(dw + 2 * H * H, H));
   }
 }
 

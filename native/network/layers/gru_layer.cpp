@@ -1,5 +1,6 @@
-// gru: {"hidden": H, "layers": 1, "bidirectional": false, "bias": true} over a sequence
-// [T, F] -> [T, D*H] (D = 2 when bidirectional). A stack of GRU kernel calls, one per layer, with
+// gru: {"hidden": H, "layers": 1, "bidirectional": false, "bias": true, "linearBeforeReset": true}
+// over a sequence [T, F] -> [T, D*H] (D = 2 when bidirectional); linearBeforeReset false is the
+// candidate form of ONNX GRU's linear_before_reset = 0 (kernels/gru.h). A stack of GRU kernel calls, one per layer, with
 // PyTorch's parameters per layer l: weight_ih_l<l> [D, 3H, I], weight_hh_l<l> [D, 3H, H],
 // bias_ih_l<l> [D, 3H], bias_hh_l<l> [D, 3H]; all start uniform in +-1/sqrt(H) (PyTorch).
 #include <cmath>
@@ -12,8 +13,13 @@ namespace {
 
 class GruLayer : public Layer {
  public:
-  GruLayer(const Shape& input, int64_t hidden, int64_t layers, bool bidirectional, bool bias)
-      : Layer(input, {input[0], (bidirectional ? 2 : 1) * hidden}), hidden_(hidden), layers_(layers), bidirectional_(bidirectional), bias_(bias) {
+  GruLayer(const Shape& input, int64_t hidden, int64_t layers, bool bidirectional, bool bias, bool linearBeforeReset)
+      : Layer(input, {input[0], (bidirectional ? 2 : 1) * hidden}),
+        hidden_(hidden),
+        layers_(layers),
+        bidirectional_(bidirectional),
+        bias_(bias),
+        linearBeforeReset_(linearBeforeReset) {
     const int64_t d = bidirectional ? 2 : 1;
     const float bound = 1.0f / std::sqrt(static_cast<float>(hidden));
     for (int64_t l = 0; l < layers; ++l) {
@@ -66,8 +72,8 @@ class GruLayer : public Layer {
               [&] { gruBackwardInput(ctx.pool(), s, upstream, out, gates_[l].data(), wih(l), whh(l), gateGrads_.data(), inputGrad); },
               [&] { cuda::gruBackwardInput(ctx.stream(), s, upstream, out, gates_[l].data(), wih(l), whh(l), gateGrads_.data(), inputGrad); });
       ctx.run("gru", KernelPass::BackwardWeight, shapes, gruBackwardWeightCost(s),
-              [&] { gruBackwardWeight(ctx.pool(), s, gateGrads_.data(), in, out, grad(l, 0), grad(l, 1)); },
-              [&] { cuda::gruBackwardWeight(ctx.stream(), s, gateGrads_.data(), in, out, grad(l, 0), grad(l, 1)); });
+              [&] { gruBackwardWeight(ctx.pool(), s, gateGrads_.data(), gates_[l].data(), in, out, grad(l, 0), grad(l, 1)); },
+              [&] { cuda::gruBackwardWeight(ctx.stream(), s, gateGrads_.data(), gates_[l].data(), in, out, grad(l, 0), grad(l, 1)); });
       if (bias_) {
         ctx.run("gru", KernelPass::BackwardBias, shapes, gruBackwardBiasCost(s),
                 [&] { gruBackwardBias(ctx.pool(), s, gateGrads_.data(), grad(l, 2), grad(l, 3)); },
@@ -87,6 +93,7 @@ class GruLayer : public Layer {
     s.bidirectional = bidirectional_;
     s.bias = bias_;
     s.inputGradient = inputGradient;
+    s.linearBeforeReset = linearBeforeReset_;
     return s;
   }
   size_t index(int64_t l, int k) const { return static_cast<size_t>(l * (bias_ ? 4 : 2) + k); }
@@ -97,7 +104,7 @@ class GruLayer : public Layer {
   float* grad(int64_t l, int k) { return params_[index(l, k)].grad.data(); }
 
   int64_t hidden_, layers_;
-  bool bidirectional_, bias_;
+  bool bidirectional_, bias_, linearBeforeReset_;
   std::vector<Buffer<float>> outputs_, gates_;  // per layer: output (all but the last), saved gates
   Buffer<float> gateGrads_, scratch_[2];
 };
@@ -110,7 +117,8 @@ std::unique_ptr<Layer> makeGruLayer(SpecReader& spec, const Shape& input) {
   const int64_t layers = spec.integer("layers", 1, 1, 64);
   const bool bidirectional = spec.flag("bidirectional", false);
   const bool bias = spec.flag("bias", true);
-  return std::make_unique<GruLayer>(input, hidden, layers, bidirectional, bias);
+  const bool linearBeforeReset = spec.flag("linearBeforeReset", true);
+  return std::make_unique<GruLayer>(input, hidden, layers, bidirectional, bias, linearBeforeReset);
 }
 
 }  // namespace sj
