@@ -27,6 +27,7 @@
 // imported into sedjoule against onnxruntime-node running the same .onnx file on the same input
 // with the same threads (one intra-op pool, sequential), and one training epoch of --onnx-clips
 // clips (batch 8) against the same model in PyTorch eager (scripts/reference_peer.py), in the same run.
+// desed_crnn_lbr0 is the DESED CRNN with linear_before_reset 0 on its GRU nodes (ORT only).
 //
 // Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler,onnx
 // (default all), --crnn-clips N (default 1578), --onnx-models a,b (default all),
