@@ -215,9 +215,28 @@ struct ForwardStep {
   float* gates;      // [N][T][D][4H]: in W_ih x_t (no bias) in 0:3H; out r, z, n, W_hn h_prev + b_hn
 };
 
-// One forward step, both directions. Rows of the block's matrix-vector product: gate g of unit
-// u is row g * units + u, W_hh row g * H + u0 + u: a block holds r, z and n of its units, which
-// is what the gate equations of those units need. Slots: 24 rows over 8 warps at most.
+// The block's products of W_hh's first `gates` gate rows for its units with h_prev of its
+// samples: gate g of unit u is row g * units + u, W_hh row g * H + u0 + u (a block holds the gates
+// of its units, which is what their gate equations need). Only at steps with a previous state.
+template <int BN, int Slots>
+__device__ void previousStateProducts(const ForwardStep& p, int gates, float (&chunk)[BN][kStepChunk],
+                                      float (&sums)[kMaxSlots][kStepWarps][BN]) {
+  const int H = p.hidden, T = p.t, D = p.directions;
+  const int d = blockIdx.z, n0 = blockIdx.y * BN, u0 = blockIdx.x * p.units;
+  const int samples = min(BN, p.n - n0), tPrev = timeAt(T, d, p.step - 1);
+  const int64_t yStep = static_cast<int64_t>(D) * H;
+  const float* w = p.whh + static_cast<int64_t>(d) * 3 * H * H;
+  blockMatvec<BN, Slots>(
+      gates * p.units, H,
+      [&](int row) -> const float* {
+        const int u = u0 + row % p.units;
+        return u < H ? w + static_cast<int64_t>(row / p.units * H + u) * H : nullptr;
+      },
+      [&](int s, int k) { return s < samples ? p.y[(static_cast<int64_t>(n0 + s) * T + tPrev) * yStep + d * H + k] : 0.f; }, chunk, sums);
+}
+
+// One forward step, both directions: r, z and n of the block's units (24 rows over 8 warps at
+// most).
 template <int BN>
 __global__ void __launch_bounds__(kStepThreads) gruForwardStepKernel(ForwardStep p) {
   __shared__ float chunk[BN][kStepChunk];
@@ -227,17 +246,7 @@ __global__ void __launch_bounds__(kStepThreads) gruForwardStepKernel(ForwardStep
   const int samples = min(BN, p.n - n0), rows = 3 * p.units;
   const int t = timeAt(T, d, p.step), tPrev = timeAt(T, d, p.step - 1);  // tPrev: only when step > 0
   const int64_t yStep = static_cast<int64_t>(D) * H;
-  if (p.step > 0) {
-    const float* w = p.whh + static_cast<int64_t>(d) * G * H;
-    blockMatvec<BN, kMaxSlots>(
-        rows, H,
-        [&](int row) -> const float* {
-          const int u = u0 + row % p.units;
-          return u < H ? w + static_cast<int64_t>(row / p.units * H + u) * H : nullptr;
-        },
-        [&](int s, int k) { return s < samples ? p.y[(static_cast<int64_t>(n0 + s) * T + tPrev) * yStep + d * H + k] : 0.f; }, chunk,
-        sums);
-  }
+  if (p.step > 0) previousStateProducts<BN, kMaxSlots>(p, 3, chunk, sums);
   const float* bi = p.bih ? p.bih + static_cast<int64_t>(d) * G : nullptr;
   const float* bh = p.bhh ? p.bhh + static_cast<int64_t>(d) * G : nullptr;
   for (int e = threadIdx.x; e < samples * p.units; e += kStepThreads) {
@@ -267,8 +276,8 @@ __global__ void __launch_bounds__(kStepThreads) gruForwardStepKernel(ForwardStep
 }
 
 // Without linearBeforeReset a forward step is two launches: the candidate's product W_hn q needs
-// q = r * h_prev of every unit. First r and z of the block's units (gate g of unit u is row
-// g * units + u, W_hh row g * H + u0 + u; 16 rows over 8 warps at most), and q.
+// q = r * h_prev of every unit. First r and z of the block's units (16 rows over 8 warps at most),
+// and q.
 template <int BN>
 __global__ void __launch_bounds__(kStepThreads) gruForwardResetGatesKernel(ForwardStep p) {
   __shared__ float chunk[BN][kStepChunk];
@@ -278,17 +287,7 @@ __global__ void __launch_bounds__(kStepThreads) gruForwardResetGatesKernel(Forwa
   const int samples = min(BN, p.n - n0), rows = 2 * p.units;
   const int t = timeAt(T, d, p.step), tPrev = timeAt(T, d, p.step - 1);  // tPrev: only when step > 0
   const int64_t yStep = static_cast<int64_t>(D) * H;
-  if (p.step > 0) {
-    const float* w = p.whh + static_cast<int64_t>(d) * G * H;
-    blockMatvec<BN, 2>(
-        rows, H,
-        [&](int row) -> const float* {
-          const int u = u0 + row % p.units;
-          return u < H ? w + static_cast<int64_t>(row / p.units * H + u) * H : nullptr;
-        },
-        [&](int s, int k) { return s < samples ? p.y[(static_cast<int64_t>(n0 + s) * T + tPrev) * yStep + d * H + k] : 0.f; }, chunk,
-        sums);
-  }
+  if (p.step > 0) previousStateProducts<BN, 2>(p, 2, chunk, sums);
   const float* bi = p.bih ? p.bih + static_cast<int64_t>(d) * G : nullptr;
   const float* bh = p.bhh ? p.bhh + static_cast<int64_t>(d) * G : nullptr;
   for (int e = threadIdx.x; e < samples * p.units; e += kStepThreads) {
