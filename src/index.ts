@@ -20,6 +20,8 @@ export { randomLabelledSet, type RandomSetOptions } from './data/random-set.js';
 export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './experiment/phases.js';
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
+export { measureCommand, RUN_WINDOW, type MeasureOptions, type MeasureRecord, type MarkerProblem } from './measure/measure-command.js';
+export { MARKERS_VARIABLE } from './measure/marker-channel.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
 export type {
   CarbonFigure,

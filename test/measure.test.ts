@@ -1,0 +1,172 @@
+/**
+ * `sedjoule measure -- <command>` (src/measure/) run as users run it, on real child processes:
+ * exit codes and signals passed through, SIGINT forwarded, a crashing command still recorded,
+ * marker windows, the samples and windows files, and GPU windows against the fake NVML library
+ * (test/fake/fake_nvml.c: the test double at the system boundary, standing in for the driver).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import type { MeasureRecord } from '../src/measure/measure-command.js';
+import { SAMPLE_COLUMNS } from '../src/measure/sample-stream.js';
+import { WINDOW_COLUMNS } from '../src/measure/window-table.js';
+import { parseCsv } from '../src/util/csv.js';
+import { packageRoot } from '../src/version.js';
+
+const cli = path.join(packageRoot, 'dist', 'cli.js');
+const fakeNvml = path.join(packageRoot, 'build', 'Release', 'libsedjoule_fake_nvml.so');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-measure-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+let folders = 0;
+const folder = () => path.join(root, `run-${++folders}`);
+const QUICK = ['--idle', '0.2', '--no-rapl', '--no-nvml', '--no-progress'];
+
+function measure(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const out = folder();
+  const r = spawnSync(process.execPath, [cli, 'measure', '--out', out, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
+  const recordFile = path.join(out, 'record.json');
+  const record = fs.existsSync(recordFile) ? (JSON.parse(fs.readFileSync(recordFile, 'utf8')) as MeasureRecord) : undefined;
+  return { ...r, out, record };
+}
+
+describe('the command and how it ends', () => {
+  it("passes stdout through untouched and exits with the command's code, 0 or 3", () => {
+    const ok = measure([...QUICK, '--', 'sh', '-c', 'echo hello; echo to-stderr >&2']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('hello\n');
+    expect(ok.stderr).toContain('to-stderr');
+    expect(ok.record!.child).toMatchObject({ how: 'exited', code: 0, exitCode: 0 });
+    const three = measure([...QUICK, '--', 'sh', '-c', 'exit 3']);
+    expect(three.status).toBe(3);
+    expect(three.record!.child).toMatchObject({ how: 'exited', code: 3, exitCode: 3, description: 'exited with 3' });
+  });
+
+  it('exits 128 + the signal for a command ended by a signal, and still writes the whole record', () => {
+    const interrupted = measure([...QUICK, '--', 'sh', '-c', 'kill -INT $$']);
+    expect(interrupted.status).toBe(130);
+    expect(interrupted.record!.child).toMatchObject({ how: 'signalled', signal: 'SIGINT', exitCode: 130 });
+    const crashed = measure([...QUICK, '--', 'sh', '-c', 'kill -SEGV $$']);
+    expect(crashed.status).toBe(139);
+    expect(crashed.record!.child).toMatchObject({ how: 'signalled', signal: 'SIGSEGV', exitCode: 139 });
+    expect(crashed.record!.energy.windows.map((w) => w.name)).toEqual(['run']);
+    expect(fs.existsSync(path.join(crashed.out, 'windows.csv'))).toBe(true);
+  });
+
+  it('passes a SIGINT it receives on to the command and waits for it', async () => {
+    const out = folder();
+    const ready = path.join(root, 'ready'),
+      got = path.join(root, 'got-sigint');
+    // The command says it is ready, then waits; on SIGINT it writes a file and exits with 42.
+    const script = `process.on('SIGINT', () => { require('fs').writeFileSync(${JSON.stringify(got)}, 'yes'); process.exit(42); });
+      require('fs').writeFileSync(${JSON.stringify(ready)}, 'yes'); setTimeout(() => process.exit(1), 60000);`;
+    const child = spawn(process.execPath, [cli, 'measure', '--out', out, ...QUICK, '--', process.execPath, '-e', script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const status = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!fs.existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    expect(await status).toBe(42);
+    expect(fs.readFileSync(got, 'utf8')).toBe('yes');
+    const record = JSON.parse(fs.readFileSync(path.join(out, 'record.json'), 'utf8')) as MeasureRecord;
+    expect(record.signals).toEqual([expect.objectContaining({ signal: 'SIGINT', forwarded: true })]);
+    expect(record.child).toMatchObject({ how: 'exited', code: 42 });
+  });
+
+  it('refuses a command that does not exist before measuring anything', () => {
+    const r = measure([...QUICK, '--', 'no-such-command-sedjoule']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("command not found: 'no-such-command-sedjoule'");
+    expect(r.record).toBeUndefined();
+    const none = measure([...QUICK]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('name the command to measure');
+  });
+});
+
+describe('marker windows', () => {
+  it('opens and closes the windows the command names, nested, and reports bad lines', () => {
+    const lines = [
+      'begin train',
+      'begin epoch-1',
+      'end epoch-1',
+      'end train',
+      'begin test',
+      'end test',
+      'hello there',
+      'end nope',
+      'begin run',
+      'begin left-open',
+    ];
+    const script = lines.map((l) => `echo '${l}' > "$SEDJOULE_MARKERS"; sleep 0.05`).join('; ');
+    const r = measure([...QUICK, '--', 'sh', '-c', script]);
+    expect(r.status, r.stderr).toBe(0);
+    const windows = r.record!.energy.windows.map((w) => [w.name, w.parent]);
+    expect(windows).toEqual([
+      ['epoch-1', 'train'],
+      ['train', 'run'],
+      ['test', 'run'],
+      ['left-open', 'run'],
+      ['run', null],
+    ]);
+    expect(r.record!.markers.closedAtExit).toEqual(['left-open']);
+    expect(r.record!.markers.problems.map((p) => p.problem)).toEqual([
+      "'hello there' is not 'begin NAME' or 'end NAME'",
+      "no open window named 'nope'",
+      "'run' is the window of the whole command",
+    ]);
+  });
+});
+
+describe('the files in --out', () => {
+  it('samples.csv holds every sample of the record, windows.csv a row per window and source and a total', () => {
+    const r = measure([...QUICK, '--', 'sh', '-c', 'sleep 0.5']);
+    expect(r.status, r.stderr).toBe(0);
+    const samples = parseCsv(fs.readFileSync(path.join(r.out, 'samples.csv'), 'utf8'), 'samples.csv');
+    expect(samples.header).toEqual([...SAMPLE_COLUMNS]);
+    const trace = r.record!.energy.trace.sources;
+    // The file began at the run, the record's trace is the whole ring (idle included): the file's
+    // samples are the trace's from the file's first time on.
+    for (const source of trace) {
+      const rows = samples.rows.filter((row) => row.fields[1] === source.id);
+      const first = Number(rows[0].fields[0]);
+      expect(rows.map((row) => Number(row.fields[0]))).toEqual(source.timeS.filter((t) => t >= first));
+    }
+    const windows = parseCsv(fs.readFileSync(path.join(r.out, 'windows.csv'), 'utf8'), 'windows.csv');
+    expect(windows.header).toEqual([...WINDOW_COLUMNS]);
+    const run = r.record!.energy.windows[0];
+    expect(windows.rows.map((row) => row.fields[5])).toEqual([...run.sources.map((s) => s.id), 'total']);
+    expect(Number(windows.rows.at(-1)!.fields[9])).toBeCloseTo(run.total.joules!, 9);
+  });
+
+  it('--samples jsonl writes one JSON object per sample', () => {
+    const r = measure([...QUICK, '--samples', 'jsonl', '--', 'sh', '-c', 'sleep 0.3']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = fs.readFileSync(path.join(r.out, 'samples.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(Object.keys(JSON.parse(line))).toEqual([...SAMPLE_COLUMNS]);
+  });
+});
+
+describe('GPU energy', () => {
+  it("gives the fake GPU's 100 W over the command's duration, within the stated uncertainty", () => {
+    const r = measure(['--idle', '0.5', '--no-rapl', '--no-progress', '--', 'sleep', '1'], {
+      SEDJOULE_NVML_LIB: fakeNvml,
+      FAKE_NVML_POWER_W: '100',
+      FAKE_NVML_COUNTER_PERIOD_MS: '10',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const gpu = r.record!.energy.windows[0].sources.find((s) => s.device === 'gpu')!;
+    expect(gpu.source).toBe('nvml-counter');
+    expect(Math.abs(gpu.joules! - 100 * gpu.durationS)).toBeLessThanOrEqual(gpu.uncertainty!.joules);
+    // The idle baseline drew the same 100 W: the command's net GPU energy is zero within its uncertainty.
+    expect(Math.abs(gpu.net!.joules)).toBeLessThanOrEqual(gpu.net!.uncertaintyJ);
+  });
+});
