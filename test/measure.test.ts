@@ -155,6 +155,38 @@ describe('the files in --out', () => {
   });
 });
 
+describe("the modelled CPU charges the command's process tree", () => {
+  // 80 W over 2 cores: 40 J per busy core-second.
+  const MODEL = ['--idle', '0.2', '--no-rapl', '--no-nvml', '--no-progress', '--cpu-tdp', '80', '--cpu-cores', '2'];
+  const modelled = (record: MeasureRecord) =>
+    record.energy.windows.find((w) => w.name === 'run')!.sources.find((s) => s.id === 'cpu-model')!;
+
+  it('a busy child and its busy grandchild: joules as their CPU seconds x 40 W', () => {
+    // Each process spins for about 0.8 s and prints the CPU seconds it used (process.cpuUsage).
+    const spin = `const t = Date.now(); while (Date.now() - t < 800); const u = process.cpuUsage(); console.log((u.user + u.system) / 1e6);`;
+    const child = `${spin} require('child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'inherit' });`;
+    const r = measure([...MODEL, '--', process.execPath, '-e', child]);
+    expect(r.status, r.stderr).toBe(0);
+    const seconds = r.stdout.trim().split('\n').map(Number);
+    expect(seconds).toHaveLength(2);
+    const cpu = seconds[0] + seconds[1];
+    const source = modelled(r.record!);
+    expect(r.record!.energy.meter.sources.find((s) => s.id === 'cpu-model')!.details.scope).toContain(
+      `process ${r.record!.pid} and all its descendants`,
+    );
+    // The processes' own figures leave out their last moments (after the print) and the waiting
+    // shell; clock ticks are 10 ms: within 15 %.
+    expect(source.joules! / 40).toBeGreaterThan(cpu * 0.85);
+    expect(source.joules! / 40).toBeLessThan(cpu * 1.15);
+  });
+
+  it("an idle command: about nothing, whatever sedjoule's own threads do", () => {
+    const r = measure([...MODEL, '--', 'sleep', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(modelled(r.record!).joules!).toBeLessThan(0.05 * 40);
+  });
+});
+
 describe('GPU energy', () => {
   it("gives the fake GPU's 100 W over the command's duration, within the stated uncertainty", () => {
     const r = measure(['--idle', '0.5', '--no-rapl', '--no-progress', '--', 'sleep', '1'], {

@@ -116,7 +116,8 @@ export async function measureCommand(argv: string[], options: MeasureOptions = {
   let stream: SampleStream | undefined;
   try {
     held = HeldChild.hold(argv, { ...(options.env ?? process.env), [MARKERS_VARIABLE]: channel.path }, cwd);
-    meter = Meter.start(options.meter);
+    // The modelled CPU (when RAPL cannot be read) charges the command's process tree, not sedjoule.
+    meter = Meter.start({ ...options.meter, cpuProcessTree: held.pid });
     if (idleSeconds > 0) await meter.measureIdle(idleSeconds);
     const samplesFile = options.out ? path.join(options.out, `samples.${format}`) : undefined;
     stream = new SampleStream(meter, samplesFile, format);
