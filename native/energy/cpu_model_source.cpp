@@ -8,7 +8,6 @@
 #include <string>
 
 #include "base/error.h"
-#include "energy/process_tree_cpu.h"
 
 namespace sj {
 
@@ -40,7 +39,6 @@ class CpuModelSource final : public EnergySource {
  public:
   CpuModelSource(const CpuModelOptions& options, double startCpuSeconds)
       : wattsPerCore_(options.tdpWatts / options.cores), startCpuSeconds_(startCpuSeconds) {
-    if (options.processTree > 0) tree_ = std::make_unique<ProcessTreeCpu>(options.processTree);
     info_.id = "cpu-model";
     info_.device = "cpu";
     info_.name = "modelled CPU (" + number(options.tdpWatts) + " W TDP / " + std::to_string(options.cores) + " cores)";
@@ -59,24 +57,11 @@ class CpuModelSource final : public EnergySource {
     info_.details["formula"] = "energyJ = processCpuSeconds * tdpWatts / cores";
     info_.details["clock"] = "CLOCK_PROCESS_CPUTIME_ID (all threads of this process)";
     info_.details["ignores"] = "idle and uncore power, DRAM, other processes, clock frequency, instruction mix";
-    if (tree_) {
-      const std::string pid = std::to_string(options.processTree);
-      info_.counterResolutionJ = tree_->tickSeconds() * wattsPerCore_;
-      info_.details["formula"] = "energyJ = processTreeCpuSeconds * tdpWatts / cores";
-      info_.details["clock"] = "/proc/[pid]/stat utime + stime + cutime + cstime of the tree, in clock ticks of " +
-                               number(tree_->tickSeconds()) + " s";
-      info_.details["scope"] = "modelled: the CPU time of process " + pid +
-                               " and all its descendants, ended ones included (not sedjoule's own process)";
-      info_.details["misses"] = "a descendant that ends orphaned (reaped outside the tree) within half a second of its start, "
-                                "and an orphan's last slice after its last reading";
-      info_.details["ignores"] = "idle and uncore power, DRAM, processes outside the tree, clock frequency, instruction mix";
-    }
   }
 
   const SourceInfo& info() const override { return info_; }
 
   SourceReading read() override {
-    if (tree_) return readTree();
     SourceReading r;
     double now = 0;
     const bool got = processCpuSeconds(now);
@@ -93,23 +78,7 @@ class CpuModelSource final : public EnergySource {
   }
 
  private:
-  SourceReading readTree() {
-    SourceReading r;
-    double seconds = 0;
-    std::string error;
-    const bool got = tree_->seconds(seconds, error);
-    r.timeNs = steadyNowNs();
-    if (!got) {
-      r.ok = false;
-      r.error = error;
-      return r;
-    }
-    r.energyJ = seconds * wattsPerCore_;
-    return r;
-  }
-
   SourceInfo info_;
-  std::unique_ptr<ProcessTreeCpu> tree_;
   double wattsPerCore_;
   double startCpuSeconds_;
   double highestCpuSeconds_ = 0;

@@ -3,15 +3,11 @@
 //   energyJ = processCpuSeconds * tdpWatts / cores
 //
 // processCpuSeconds is CLOCK_PROCESS_CPUTIME_ID (every thread of this process) since the source was
-// made, or with `processTree` the CPU time of that process and all its descendants, ended ones
-// included (process_tree_cpu.h: what `sedjoule measure` charges to the command it runs): each busy
-// core-second is charged one core's share of the TDP. The model ignores idle,
+// made: each busy core-second is charged one core's share of the TDP. The model ignores idle,
 // uncore and DRAM power, other processes, clock frequency (turbo above TDP, low clocks far below)
 // and the instruction mix, so its stated accuracy is wide (kCpuModelAccuracy) and its details carry
 // the inputs and the formula. Its method is "modelled", so no figure from it passes for measured.
 #pragma once
-#include <sys/types.h>
-
 #include <memory>
 
 #include "energy/energy_source.h"
@@ -21,7 +17,6 @@ namespace sj {
 struct CpuModelOptions {
   double tdpWatts = 0;  // the package's thermal design power, W (> 0, finite)
   int cores = 0;        // physical cores sharing that TDP (>= 1)
-  pid_t processTree = 0;  // > 0: model the CPU time of this process's tree, not of this process
 };
 
 // E_VALUE naming the value when tdpWatts is not a positive finite number or cores < 1.

@@ -89,7 +89,7 @@ Meter::Meter(const MeterOptions& options) : options_(options), startNs_(steadyNo
 
   Json model = Json::object();
   if (!raplFound && options.cpuModel) {
-    sources.push_back(makeCpuModelSource(CpuModelOptions{options.cpuTdpWatts, options.cpuCores, options.cpuProcessTree}));
+    sources.push_back(makeCpuModelSource(CpuModelOptions{options.cpuTdpWatts, options.cpuCores}));
     model.set("used", Json::boolean(true));
     model.set("reason", Json::string(options.rapl ? "RAPL is unavailable (see its status)" : "RAPL disabled"));
   } else {

@@ -32,7 +32,6 @@ struct MeterOptions {
   bool cpuModel = true;        // model the CPU when RAPL is unavailable (labelled "modelled")
   double cpuTdpWatts = 85;     // the model's package power at full load
   int cpuCores = 1;            // the model's core count: power per busy core = tdp / cores
-  int cpuProcessTree = 0;      // > 0: the model charges this process's tree (sedjoule measure)
 };
 
 class Meter {

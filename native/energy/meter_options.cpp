@@ -18,7 +18,6 @@ EnergyOptions energyOptionsFromJson(const std::string& text, bool withProbeField
   o.cpuModel = r.flag("cpuModel", true);
   o.cpuTdpWatts = r.number("cpuTdpWatts", 85.0, 0.1, 10000.0);
   o.cpuCores = static_cast<int>(r.integer("cpuCores", 1, 1, 4096));
-  o.cpuProcessTree = static_cast<int>(r.integer("cpuProcessTree", 0, 0, 4194304));  // Linux's pid_max limit
   if (withProbeFields) {
     e.probe.pollSeconds = r.number("pollSeconds", 2.0, 0.1, 600.0);
     e.probe.idleSeconds = r.number("idleSeconds", 3.0, 0.1, 3600.0);

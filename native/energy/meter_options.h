@@ -1,6 +1,6 @@
 // Meter and probe options from JSON (what the binding receives), every field optional:
 //   meter: {"periodMs": 50, "capacity": 72000, "nvml": true, "nvmlLibrary": "", "rapl": true,
-//           "powercapRoot": "", "cpuModel": true, "cpuTdpWatts": 85, "cpuCores": 1, "cpuProcessTree": 0}
+//           "powercapRoot": "", "cpuModel": true, "cpuTdpWatts": 85, "cpuCores": 1}
 //   probe: the meter's fields and {"pollSeconds": 2, "idleSeconds": 3, "busySeconds": 3}
 // Unknown fields are errors (E_SPEC), naming the field.
 #pragma once

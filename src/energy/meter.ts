@@ -27,11 +27,6 @@ export interface MeterOptions {
   cpuModel?: boolean;
   cpuTdpWatts?: number;
   cpuCores?: number;
-  /**
-   * A process id: the CPU model charges that process and all its descendants (ended ones included)
-   * instead of this process; what `measureCommand` uses for the command it runs. Linux only (/proc).
-   */
-  cpuProcessTree?: number;
   carbon?: CarbonOptions;
 }
 
