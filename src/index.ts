@@ -20,12 +20,14 @@ export { randomLabelledSet, type RandomSetOptions } from './data/random-set.js';
 export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './experiment/phases.js';
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
+export { visibleGpus, type GpuSelection } from './energy/visible-gpus.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
 export type {
   CarbonFigure,
   EnergyMethod,
   EnergyTrace,
   EnergyWindow,
+  GpuProcessAttribution,
   IdleBaseline,
   MeterDescription,
   SourceDescription,
