@@ -22,12 +22,14 @@ export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
 export { measureCommand, RUN_WINDOW, type MeasureOptions, type MeasureRecord, type MarkerProblem } from './measure/measure-command.js';
 export { MARKERS_VARIABLE } from './measure/marker-channel.js';
+export { visibleGpus, type GpuSelection } from './energy/visible-gpus.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
 export type {
   CarbonFigure,
   EnergyMethod,
   EnergyTrace,
   EnergyWindow,
+  GpuProcessAttribution,
   IdleBaseline,
   MeterDescription,
   SourceDescription,
