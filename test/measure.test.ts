@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { Meter } from '../src/energy/meter.js';
+import { GpuAttribution } from '../src/measure/gpu-attribution.js';
 import type { MeasureRecord } from '../src/measure/measure-command.js';
 import { SAMPLE_COLUMNS } from '../src/measure/sample-stream.js';
 import { WINDOW_COLUMNS } from '../src/measure/window-table.js';
@@ -171,9 +173,7 @@ describe("the modelled CPU charges the command's process tree", () => {
     expect(seconds).toHaveLength(2);
     const cpu = seconds[0] + seconds[1];
     const source = modelled(r.record!);
-    expect(r.record!.energy.meter.sources.find((s) => s.id === 'cpu-model')!.details.scope).toContain(
-      `process ${r.record!.pid} and all its descendants`,
-    );
+    expect(r.record!.energy.meter.sources.find((s) => s.id === 'cpu-model')!.details.scope).toBe(`process tree of pid ${r.record!.pid}`);
     // The processes' own figures leave out their last moments (after the print) and the waiting
     // shell; clock ticks are 10 ms: within 15 %.
     expect(source.joules! / 40).toBeGreaterThan(cpu * 0.85);
@@ -200,5 +200,58 @@ describe('GPU energy', () => {
     expect(Math.abs(gpu.joules! - 100 * gpu.durationS)).toBeLessThanOrEqual(gpu.uncertainty!.joules);
     // The idle baseline drew the same 100 W: the command's net GPU energy is zero within its uncertainty.
     expect(Math.abs(gpu.net!.joules)).toBeLessThanOrEqual(gpu.net!.uncertaintyJ);
+  });
+});
+
+describe('which GPUs', () => {
+  const TWO = { SEDJOULE_NVML_LIB: fakeNvml, FAKE_NVML_DEVICES: '2', FAKE_NVML_COUNTER_PERIOD_MS: '10' };
+  const measured = (record: MeasureRecord) => record.energy.meter.sources.filter((s) => s.device === 'gpu').map((s) => s.details.uuid);
+  const uuid = (i: number) => `GPU-fa4e0000-0000-0000-0000-00000000000${i}`;
+  const GPU = ['--idle', '0.2', '--no-rapl', '--no-progress', '--', 'true'];
+
+  it("measures the GPUs in the command's CUDA_VISIBLE_DEVICES (NVML ignores it), all without it, none when it is empty", () => {
+    const one = measure(GPU, { ...TWO, CUDA_VISIBLE_DEVICES: uuid(1) });
+    expect(one.status, one.stderr).toBe(0);
+    expect(measured(one.record!)).toEqual([uuid(1)]);
+    expect(one.record!.gpuSelection.gpus).toEqual([uuid(1)]);
+    const all = measure(GPU, TWO);
+    expect(measured(all.record!)).toEqual([uuid(0), uuid(1)]);
+    const none = measure(GPU, { ...TWO, CUDA_VISIBLE_DEVICES: '' });
+    expect(measured(none.record!)).toEqual([]);
+    expect(none.record!.gpuSelection.note).toContain('sees no GPU');
+  });
+
+  it('--gpus wins, and an unknown GPU is refused naming it and the devices', () => {
+    const given = measure(['--gpus', '0', ...GPU], { ...TWO, CUDA_VISIBLE_DEVICES: uuid(1) });
+    expect(given.status, given.stderr).toBe(0);
+    expect(measured(given.record!)).toEqual([uuid(0)]);
+    const unknown = measure(['--gpus', '7', ...GPU], TWO);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('"7" matches no NVML device');
+    expect(unknown.record).toBeUndefined();
+  });
+
+  it("attributes GPU memory and SM time to the command's processes, labelled attribution", async () => {
+    const child = spawn('sleep', ['30']);
+    const saved = { ...process.env };
+    Object.assign(process.env, { FAKE_NVML_PROCESSES: `0:${child.pid}:1048576:40,0:1:999:99`, FAKE_NVML_DEVICES: '1' });
+    const meter = Meter.start({ nvmlLibrary: fakeNvml, rapl: false, cpuModel: false });
+    try {
+      const attribution = new GpuAttribution(meter, child.pid!);
+      attribution.read();
+      attribution.read();
+      const record = attribution.record();
+      expect(record.kind).toBe('attribution');
+      // pid 1 uses the GPU too, but it is not the command's: left out.
+      expect(record.devices).toEqual([
+        expect.objectContaining({
+          processes: [{ pid: child.pid, peakMemoryBytes: 1048576, meanSmPercent: 40, smSamples: expect.any(Number) }],
+        }),
+      ]);
+    } finally {
+      meter.stop();
+      child.kill();
+      process.env = saved;
+    }
   });
 });

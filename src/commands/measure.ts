@@ -28,9 +28,15 @@ function measureOptions<T>(y: Argv<T>) {
       default: 'csv' as const,
       describe: 'Every sample of every source as samples.csv, or as samples.jsonl (JSON Lines) for streaming readers',
     })
-    .group(['out', 'samples'], 'Measure:')
+    .option('gpus', {
+      type: 'string',
+      requiresArg: true,
+      describe: "GPUs to measure: NVML indices or UUIDs, comma-separated (default: those in the command's CUDA_VISIBLE_DEVICES, else all)",
+    })
+    .group(['out', 'samples', 'gpus'], 'Measure:')
     .example('$0 measure --out energy/ -- python train.py --config cfg.yaml', 'a PyTorch training run, from start to end')
-    .example('$0 measure --idle 10 --json -- ./run_experiment.sh', 'a longer idle baseline, the record as JSON on stderr');
+    .example('$0 measure --idle 10 --json -- ./run_experiment.sh', 'a longer idle baseline, the record as JSON on stderr')
+    .example('$0 measure --gpus 0 --out energy/ -- python train.py', 'GPU 0 only');
 }
 
 /** The live line: elapsed time, each source's power, and the joules so far. */
@@ -45,6 +51,15 @@ function summary(record: MeasureRecord): string {
   if (record.energy.idle) lines.push(idleText(record.energy.idle));
   const run = record.energy.windows.find((w) => w.name === RUN_WINDOW);
   for (const w of [...record.energy.windows.filter((w) => w.name !== RUN_WINDOW), ...(run ? [run] : [])]) lines.push(energyTable(w));
+  for (const d of record.gpuAttribution?.devices ?? []) {
+    const uses = d.processes.map(
+      (p) =>
+        `pid ${p.pid}: ${p.peakMemoryBytes === null ? '-' : `${(p.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB`}, SM ${p.meanSmPercent === null ? '-' : `${p.meanSmPercent.toFixed(0)} %`}`,
+    );
+    lines.push(
+      `attribution on ${d.id} (not a measurement): ${uses.length ? uses.join('; ') : `none of the command's processes (${d.processesStatus})`}`,
+    );
+  }
   for (const p of record.markers.problems) lines.push(`marker ignored at ${p.atS.toFixed(2)} s: ${p.problem}`);
   if (record.markers.closedAtExit.length)
     lines.push(`closed when the command ended (no end line): ${record.markers.closedAtExit.join(', ')}`);
@@ -66,6 +81,10 @@ export const measureCommandLine = defineCommand({
       out: argv.out,
       idleSeconds: argv.idle,
       samples: argv.samples,
+      gpus: argv.gpus
+        ?.split(',')
+        .map((g) => g.trim())
+        .filter(Boolean),
       meter: { ...meterOptions(argv), carbon: carbonOptions(argv) },
       onProgress: live ? (elapsedS, sources) => process.stderr.write(`\r${liveLine(elapsedS, sources)}\x1b[K`) : undefined,
     });

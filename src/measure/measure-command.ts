@@ -15,10 +15,12 @@ import path from 'node:path';
 
 import { Meter, type MeterOptions } from '../energy/meter.js';
 import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
+import { visibleGpus, type GpuSelection } from '../energy/visible-gpus.js';
 import { SedjouleError } from '../errors.js';
 import { provenance } from '../experiment/provenance.js';
 import type { Provenance } from '../records/run-record.js';
 import { ensureFolder, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { GpuAttribution, type GpuAttributionRecord } from './gpu-attribution.js';
 import { HeldChild, type ChildEnd, type ReceivedSignal } from './held-child.js';
 import { MARKERS_VARIABLE, MarkerChannel, parseMarker } from './marker-channel.js';
 import { SampleStream, type SampleFormat, type SourceNow } from './sample-stream.js';
@@ -33,6 +35,11 @@ export interface MeasureOptions {
   /** Seconds of idle baseline before the command starts (default 3; 0: none, so no net energy). */
   idleSeconds?: number;
   meter?: MeterOptions;
+  /**
+   * The GPUs to measure (NVML indices or UUIDs); default: the ones the command can see through
+   * CUDA_VISIBLE_DEVICES in its environment (visibleGpus), else all.
+   */
+  gpus?: string[];
   /** samples.csv (default) or samples.jsonl. */
   samples?: SampleFormat;
   /** The command's working folder and environment (default: sedjoule's). */
@@ -69,6 +76,10 @@ export interface MeasureRecord {
     closedAtExit: string[];
   };
   energy: { meter: MeterDescription; idle?: IdleBaseline; windows: EnergyWindow[]; trace: EnergyTrace };
+  /** Which GPUs were measured and why (the given list, or CUDA_VISIBLE_DEVICES). */
+  gpuSelection: { gpus: string[] | null; note: string; caveat?: string };
+  /** Which of the command's processes used each GPU: attribution, not measurement. */
+  gpuAttribution: GpuAttributionRecord | null;
   samples: { file: string | null; format: SampleFormat; lost: Record<string, number> };
   provenance: Provenance;
   settings: { idleSeconds: number; meter: MeterOptions };
@@ -111,13 +122,27 @@ export async function measureCommand(argv: string[], options: MeasureOptions = {
     }
   };
 
+  const env = options.env ?? process.env;
+  const selection: GpuSelection = options.gpus
+    ? { gpus: options.gpus, note: `given: ${options.gpus.join(', ')}` }
+    : options.meter?.gpus
+      ? { gpus: options.meter.gpus, note: `given: ${options.meter.gpus.join(', ')}` }
+      : visibleGpus(env);
+  const meterOptions: MeterOptions = {
+    ...options.meter,
+    ...(selection.gpus ? { gpus: selection.gpus } : {}),
+    ...(selection.nvml === false ? { nvml: false } : {}),
+  };
+
   const channel = MarkerChannel.open(onLine);
   let held: HeldChild | undefined;
   let stream: SampleStream | undefined;
   try {
-    held = HeldChild.hold(argv, { ...(options.env ?? process.env), [MARKERS_VARIABLE]: channel.path }, cwd);
+    held = HeldChild.hold(argv, { ...env, [MARKERS_VARIABLE]: channel.path }, cwd);
     // The modelled CPU (when RAPL cannot be read) charges the command's process tree, not sedjoule.
-    meter = Meter.start({ ...options.meter, cpuProcessTree: held.pid });
+    meter = Meter.start({ ...meterOptions, cpuProcessTree: held.pid });
+    const gpuSources = meter.describe().sources.some((source) => source.device === 'gpu');
+    const attribution = gpuSources ? new GpuAttribution(meter, held.pid) : undefined;
     if (idleSeconds > 0) await meter.measureIdle(idleSeconds);
     const samplesFile = options.out ? path.join(options.out, `samples.${format}`) : undefined;
     stream = new SampleStream(meter, samplesFile, format);
@@ -125,13 +150,17 @@ export async function measureCommand(argv: string[], options: MeasureOptions = {
     meter.begin(RUN_WINDOW);
     runStartNs = process.hrtime.bigint();
     held.release();
-    stream.start(1, () => options.onProgress?.(sinceRun(), stream!.now));
+    stream.start(1, () => {
+      attribution?.read();
+      options.onProgress?.(sinceRun(), stream!.now);
+    });
     const child = await held.end();
     await channel.close();
     const closedAtExit = [...open];
     for (const name of closedAtExit) meter.end(name);
     meter.end(RUN_WINDOW);
     stream.finish();
+    attribution?.read();
     const description = meter.describe();
     const record: MeasureRecord = {
       format: 'sedjoule-measure',
@@ -145,9 +174,11 @@ export async function measureCommand(argv: string[], options: MeasureOptions = {
       signals: held.received,
       markers: { variable: MARKERS_VARIABLE, windows: markerWindows, problems, closedAtExit },
       energy: { meter: description, idle: meter.idle(), windows: meter.windows(), trace: meter.trace() },
+      gpuSelection: { gpus: selection.gpus ?? null, note: selection.note, ...(selection.caveat ? { caveat: selection.caveat } : {}) },
+      gpuAttribution: attribution?.record() ?? null,
       samples: { file: samplesFile ?? null, format, lost: Object.fromEntries(stream.lost) },
       provenance: provenance(description),
-      settings: { idleSeconds, meter: options.meter ?? {} },
+      settings: { idleSeconds, meter: meterOptions },
     };
     if (options.out) {
       writeFileAtomic(path.join(options.out, MEASURE_FILES.windows), windowsCsv(record.energy.windows, description));
