@@ -372,9 +372,9 @@ const EMPTY_REASONS: Partial<Record<CodeCarbonColumn, string>> = {
   ram_energy:
     'DRAM was not measured (no RAPL dram domain): left empty, never 0; CodeCarbon would have modelled it (3 W per 8 GB, or 5 W per DIMM)',
   energy_consumed: 'no energy figure for this phase (see the missing phases)',
-  country_name: 'not known to sedjoule (pass --country-name)',
-  country_iso_code: 'not known to sedjoule (pass --country-iso-code)',
-  region: 'not known to sedjoule',
+  country_name: 'no --country given',
+  country_iso_code: 'no --country given',
+  region: 'no --region given',
   cloud_provider: 'not detected by sedjoule',
   cloud_region: 'not detected by sedjoule',
   os: 'the run record has no provenance',
@@ -387,7 +387,6 @@ const EMPTY_REASONS: Partial<Record<CodeCarbonColumn, string>> = {
   longitude: 'no geolocation in sedjoule',
   latitude: 'no geolocation in sedjoule',
   ram_total_size: 'the run record has no provenance',
-  on_cloud: 'not detected by sedjoule',
 };
 
 /** The columns empty in at least one row, with the reason (and in how many rows). */

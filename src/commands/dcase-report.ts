@@ -6,14 +6,14 @@ import type { Argv } from 'yargs';
 
 import { dcaseMarkdown, dcaseReportFromResults, writeDcaseReport, type DcaseYear } from '../analysis/dcase.js';
 import { withResultsPositional } from './options/analysis.js';
-import { carbonOptions, withCarbonOptions, withEnergySelectionOptions } from './options/energy.js';
+import { carbonOptions, withCarbonOptions, withEmissionsOptions, withEnergySelectionOptions } from './options/energy.js';
 import { numberOption } from './options/numbers.js';
 import { defineCommand } from './command.js';
 import { emit } from './options/output.js';
 
 function dcaseOptions<T>(y: Argv<T>) {
   // DCASE energies are CodeCarbon totals without idle subtraction: gross unless asked otherwise.
-  return withCarbonOptions(withEnergySelectionOptions(withResultsPositional(y), 'gross'))
+  return withEmissionsOptions(withCarbonOptions(withEnergySelectionOptions(withResultsPositional(y), 'gross')))
     .option('train-run', {
       type: 'string',
       requiresArg: true,

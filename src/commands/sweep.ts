@@ -20,7 +20,14 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { readGrid } from './grid-file.js';
 import { withComputeOptions, type ComputeArgs } from './options/compute.js';
 import { dataSettings, withDataOptions, type DataArgs } from './options/data.js';
-import { carbonOptions, emissionsSettings, energySettings, withEnergyOptions, type EnergyArgs } from './options/energy.js';
+import {
+  carbonOptions,
+  emissionsSettings,
+  energySettings,
+  withEmissionsOptions,
+  withEnergyOptions,
+  type EnergyArgs,
+} from './options/energy.js';
 import { writeRecordEmissions } from '../analysis/record-emissions.js';
 import { loadRunRecords } from '../records/read-records.js';
 import { numberOption } from './options/numbers.js';
@@ -34,7 +41,9 @@ const SWEEP_OPTIONS = ['preset', 'grid', 'out', 'repeat', 'cooldown', 'resume', 
 
 /** The study's protocol by default: 10 epochs, batch 8, Adam 1e-3, 60 forward passes of one clip, 30 s apart. */
 function sweepOptions<T>(y: Argv<T>) {
-  return withComputeOptions(withEnergyOptions(withTrainingOptions(withDataOptions(y), { phases: ['train', 'test', 'run'], epochs: 10 })))
+  return withComputeOptions(
+    withEmissionsOptions(withEnergyOptions(withTrainingOptions(withDataOptions(y), { phases: ['train', 'test', 'run'], epochs: 10 }))),
+  )
     .option('preset', {
       type: 'string',
       requiresArg: true,

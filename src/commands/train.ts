@@ -11,7 +11,7 @@ import { ledgerTable } from '../format/ledger-table.js';
 import type { DataInfo, RunRecord } from '../records/run-record.js';
 import { withComputeOptions } from './options/compute.js';
 import { dataSettings, withDataOptions } from './options/data.js';
-import { carbonOptions, emissionsSettings, energySettings, withEnergyOptions } from './options/energy.js';
+import { carbonOptions, emissionsSettings, energySettings, withEmissionsOptions, withEnergyOptions } from './options/energy.js';
 import { writeRecordEmissions } from '../analysis/record-emissions.js';
 import { modelChoice, withModelOptions } from './options/model.js';
 import { defineCommand } from './command.js';
@@ -21,7 +21,11 @@ import { withTrainingOptions } from './options/training.js';
 
 function trainOptions<T>(y: Argv<T>) {
   return withComputeOptions(
-    withEnergyOptions(withTrainingOptions(withDataOptions(withOnnxOptions(withModelOptions(y))), { phases: ['train', 'test'], epochs: 1 })),
+    withEmissionsOptions(
+      withEnergyOptions(
+        withTrainingOptions(withDataOptions(withOnnxOptions(withModelOptions(y))), { phases: ['train', 'test'], epochs: 1 }),
+      ),
+    ),
   )
     .option('checkpoint', {
       type: 'string',

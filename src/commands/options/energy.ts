@@ -54,6 +54,12 @@ export function withCarbonOptions<T>(y: Argv<T>) {
       describe:
         "ISO 3166-1 alpha-3 code of the grid (e.g. FRA): its carbon intensity from the shipped table (Our World in Data via CodeCarbon) and emissions.csv's country columns; --carbon-intensity overrides the intensity (--country-iso-code: deprecated alias)",
     })
+    .group(['carbon-intensity', 'pue', 'country'], ENERGY);
+}
+
+/** The commands that write emissions.csv (train, sweep, dcase-report): its layout and region column. */
+export function withEmissionsOptions<T>(y: Argv<T>) {
+  return y
     .option('region', { type: 'string', requiresArg: true, describe: "emissions.csv's region column (the intensity stays the country's)" })
     .option('codecarbon-layout', {
       type: 'string',
@@ -61,7 +67,7 @@ export function withCarbonOptions<T>(y: Argv<T>) {
       default: '2.8',
       describe: "emissions.csv as CodeCarbon writes it at: 2.1.4 (DCASE baselines' pin), 2.8 (2.8.x) or 3.x",
     })
-    .group(['carbon-intensity', 'pue', 'country', 'region', 'codecarbon-layout'], ENERGY);
+    .group(['region', 'codecarbon-layout'], ENERGY);
 }
 
 export function withIdleOption<T>(y: Argv<T>, describe: string, defaultSeconds: number) {
@@ -93,7 +99,7 @@ export interface CarbonArgs {
   pue?: number;
   country?: string;
   region?: string;
-  'codecarbon-layout': string;
+  'codecarbon-layout'?: string;
 }
 
 export interface CarbonSettings extends CarbonOptions {
@@ -127,7 +133,7 @@ export function carbonOptions(argv: CarbonArgs): CarbonSettings {
     intensityGiven: given,
     country: grid?.countryIsoCode,
     region: argv.region,
-    codecarbonLayout: checkCodeCarbonLayout(argv['codecarbon-layout']),
+    codecarbonLayout: checkCodeCarbonLayout(argv['codecarbon-layout'] ?? '2.8'),
   };
 }
 
