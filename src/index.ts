@@ -132,7 +132,21 @@ export {
   type DcaseReport,
   type DcaseYear,
 } from './analysis/dcase.js';
-export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } from './analysis/codecarbon.js';
+export {
+  CODECARBON_COLUMNS,
+  CODECARBON_LAYOUTS,
+  checkCodeCarbonLayout,
+  codecarbonCsv,
+  codecarbonRow,
+  emissionsCsv,
+  emissionsRow,
+  stableUuid,
+  type CodeCarbonLayout,
+  type CodeCarbonRow,
+  type EmissionsInput,
+} from './analysis/codecarbon.js';
+export { recordEmissionsRows, writeRecordEmissions, type EmissionsSettings } from './analysis/record-emissions.js';
+export { carbonIntensityFor, describeCarbonIntensity, type CarbonIntensity } from './energy/carbon-intensity.js';
 export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
 export {
   presetConfigurations,
