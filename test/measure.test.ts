@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { carbonIntensityFor } from '../src/energy/carbon-intensity.js';
 import { Meter } from '../src/energy/meter.js';
 import { GpuAttribution } from '../src/measure/gpu-attribution.js';
 import type { MeasureRecord } from '../src/measure/measure-command.js';
@@ -200,6 +201,31 @@ describe('GPU energy', () => {
     expect(Math.abs(gpu.joules! - 100 * gpu.durationS)).toBeLessThanOrEqual(gpu.uncertainty!.joules);
     // The idle baseline drew the same 100 W: the command's net GPU energy is zero within its uncertainty.
     expect(Math.abs(gpu.net!.joules)).toBeLessThanOrEqual(gpu.net!.uncertaintyJ);
+  });
+});
+
+describe('emissions.csv', () => {
+  it("is CodeCarbon's file for the chosen layout: a row for the run and one per marker window, with the country's intensity", () => {
+    const script = 'echo begin train > "$SEDJOULE_MARKERS"; sleep 0.3; echo end train > "$SEDJOULE_MARKERS"';
+    const r = measure([...QUICK, '--country', 'FRA', '--codecarbon-layout', '2.1.4', '--', 'sh', '-c', script]);
+    expect(r.status, r.stderr).toBe(0);
+    const table = parseCsv(fs.readFileSync(path.join(r.out, 'emissions.csv'), 'utf8'), 'emissions.csv');
+    const fixture = parseCsv(
+      fs.readFileSync(path.join(packageRoot, 'test', 'fixtures', 'codecarbon', 'emissions-v2.1.4.csv'), 'utf8'),
+      'fixture',
+    );
+    expect(table.header).toEqual(fixture.header);
+    const rows = table.rows.map((row) => Object.fromEntries(table.header!.map((c, i) => [c, row.fields[i]])));
+    expect(rows.map((row) => row.project_name)).toEqual(['sedjoule-measure', 'sedjoule-measure:train']);
+    expect(new Set(rows.map((row) => row.run_id)).size).toBe(2);
+    for (const row of rows) expect(row.run_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const run = r.record!.energy.windows.find((w) => w.name === 'run')!;
+    const france = carbonIntensityFor({ country: 'FRA' });
+    // Gross energy, as CodeCarbon's: kWh, and emissions in kg at France's intensity.
+    expect(Number(rows[0].energy_consumed)).toBeCloseTo(run.total.joules! / 3.6e6, 12);
+    expect(Number(rows[0].emissions)).toBeCloseTo((Number(rows[0].energy_consumed) * france.gPerKWh) / 1000, 15);
+    expect(rows[0]).toMatchObject({ country_iso_code: 'FRA', country_name: france.countryName, on_cloud: 'N', gpu_energy: '' });
+    expect(r.stderr).toContain(france.source);
   });
 });
 

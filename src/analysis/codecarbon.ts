@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SedjouleError } from '../errors.js';
-import type { RunRecord } from '../records/run-record.js';
+import type { Provenance, RunRecord } from '../records/run-record.js';
 import { csvText } from '../util/csv.js';
 import type { WindowEnergy } from './energy-selection.js';
 
@@ -281,15 +281,25 @@ export interface CodeCarbonRowInput {
 
 const runKey = (record: RunRecord, phase: string) => `${record.key}/${phase}`;
 
-/** A run record's phase as an emissions row (dcase-report, train, sweep). */
-export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
-  const { record, energy } = input;
-  const prov = record.provenance;
+/** CodeCarbon's machine columns from a record's provenance. */
+export function machineOf(prov: Provenance | undefined): EmissionsInput['machine'] {
   const gpus = prov?.gpus ?? [];
   // CodeCarbon writes "N x <name>" for the GPU model; several models are listed one after another.
   const gpuModels = [...new Set(gpus.map((g) => g.name))]
     .map((name) => `${gpus.filter((g) => g.name === name).length} x ${name}`)
     .join(', ');
+  return {
+    os: prov?.platform,
+    cpuCount: prov?.cpu?.logicalCpus,
+    cpuModel: prov?.cpu?.model,
+    gpuCount: gpus.length || undefined,
+    gpuModel: gpuModels || undefined,
+    ramTotalGB: prov?.memoryBytes ? prov.memoryBytes / 2 ** 30 : undefined,
+  };
+}
+
+/** A window's energy and mean power per CodeCarbon device; a window without a figure has none. */
+export function devicesOf(energy: WindowEnergy): Pick<EmissionsInput, 'energyJ' | 'powerW'> {
   const energyJ: Devices<number> = {};
   const powerW: Devices<number> = {};
   for (const g of ['cpu', 'gpu', 'ram'] as const) {
@@ -298,6 +308,13 @@ export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
     energyJ[g] = d.joules;
     if (d.meanPowerW !== null && d.meanPowerW !== undefined) powerW[g] = d.meanPowerW;
   }
+  // The selection's total may leave devices out; a row without any device has no energy.
+  return { energyJ: energy.joules === null ? {} : energyJ, powerW };
+}
+
+/** A run record's phase as an emissions row (dcase-report, train, sweep). */
+export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
+  const { record, energy } = input;
   return emissionsRow(
     {
       timestamp: input.endedAt,
@@ -305,17 +322,8 @@ export function codecarbonRow(input: CodeCarbonRowInput): CodeCarbonRow {
       runId: stableUuid(runKey(record, input.phase)),
       experimentId: record.config.id,
       durationS: energy.durationS,
-      // The selection's total may leave devices out; a row without any device has no energy.
-      energyJ: energy.joules === null ? {} : energyJ,
-      powerW,
-      machine: {
-        os: prov?.platform,
-        cpuCount: prov?.cpu?.logicalCpus,
-        cpuModel: prov?.cpu?.model,
-        gpuCount: gpus.length || undefined,
-        gpuModel: gpuModels || undefined,
-        ramTotalGB: prov?.memoryBytes ? prov.memoryBytes / 2 ** 30 : undefined,
-      },
+      ...devicesOf(energy),
+      machine: machineOf(record.provenance),
       // The meter reads whole devices (the GPU board, the RAPL package), as CodeCarbon's default mode.
       trackingMode: 'machine',
       countryName: input.countryName,

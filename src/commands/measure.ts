@@ -10,18 +10,29 @@ import { SedjouleError } from '../errors.js';
 import { describeSources, energyTable, idleText } from '../format/energy-table.js';
 import { measureCommand, RUN_WINDOW, type MeasureRecord } from '../measure/measure-command.js';
 import type { SourceNow } from '../measure/sample-stream.js';
-import { carbonOptions, meterOptions, withCarbonOptions, withIdleOption, withMeterOptions } from './options/energy.js';
+import {
+  carbonOptions,
+  emissionsSettings,
+  meterOptions,
+  withCarbonOptions,
+  withEmissionsOptions,
+  withIdleOption,
+  withMeterOptions,
+} from './options/energy.js';
 import { defineCommand } from './command.js';
 import { envelope, showsProgress } from './options/output.js';
 
 function measureOptions<T>(y: Argv<T>) {
-  return withCarbonOptions(
-    withMeterOptions(withIdleOption(y, 'Seconds of idle baseline measured before the command starts (0: none, so no net energy)', 3)),
+  return withEmissionsOptions(
+    withCarbonOptions(
+      withMeterOptions(withIdleOption(y, 'Seconds of idle baseline measured before the command starts (0: none, so no net energy)', 3)),
+    ),
   )
+    .option('project-name', { type: 'string', default: 'sedjoule-measure', describe: "emissions.csv's project_name" })
     .option('out', {
       type: 'string',
       requiresArg: true,
-      describe: 'Folder for record.json, windows.csv and samples.csv (nothing is written without it)',
+      describe: 'Folder for record.json, windows.csv, emissions.csv (CodeCarbon) and samples.csv (nothing is written without it)',
     })
     .option('samples', {
       choices: ['csv', 'jsonl'] as const,
@@ -33,7 +44,7 @@ function measureOptions<T>(y: Argv<T>) {
       requiresArg: true,
       describe: "GPUs to measure: NVML indices or UUIDs, comma-separated (default: those in the command's CUDA_VISIBLE_DEVICES, else all)",
     })
-    .group(['out', 'samples', 'gpus'], 'Measure:')
+    .group(['out', 'samples', 'gpus', 'project-name'], 'Measure:')
     .example('$0 measure --out energy/ -- python train.py --config cfg.yaml', 'a PyTorch training run, from start to end')
     .example('$0 measure --idle 10 --json -- ./run_experiment.sh', 'a longer idle baseline, the record as JSON on stderr')
     .example('$0 measure --gpus 0 --out energy/ -- python train.py', 'GPU 0 only');
@@ -77,6 +88,7 @@ export const measureCommandLine = defineCommand({
     if (command.length === 0)
       throw new SedjouleError('E_USAGE', 'name the command to measure after --, e.g. sedjoule measure -- python train.py');
     const live = showsProgress(argv) && Boolean(process.stderr.isTTY);
+    const carbon = carbonOptions(argv);
     const record = await measureCommand(command, {
       out: argv.out,
       idleSeconds: argv.idle,
@@ -85,7 +97,8 @@ export const measureCommandLine = defineCommand({
         ?.split(',')
         .map((g) => g.trim())
         .filter(Boolean),
-      meter: { ...meterOptions(argv), carbon: carbonOptions(argv) },
+      meter: { ...meterOptions(argv), carbon },
+      emissions: emissionsSettings(carbon, argv['project-name']),
       onProgress: live ? (elapsedS, sources) => process.stderr.write(`\r${liveLine(elapsedS, sources)}\x1b[K`) : undefined,
     });
     if (live) process.stderr.write('\n');

@@ -13,6 +13,8 @@
  */
 import path from 'node:path';
 
+import type { EmissionsSettings } from '../analysis/record-emissions.js';
+import { DEFAULT_CARBON_INTENSITY } from '../energy/carbon.js';
 import { Meter, type MeterOptions } from '../energy/meter.js';
 import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from '../energy/types.js';
 import { visibleGpus, type GpuSelection } from '../energy/visible-gpus.js';
@@ -24,6 +26,7 @@ import { GpuAttribution, type GpuAttributionRecord } from './gpu-attribution.js'
 import { HeldChild, type ChildEnd, type ReceivedSignal } from './held-child.js';
 import { MARKERS_VARIABLE, MarkerChannel, parseMarker } from './marker-channel.js';
 import { SampleStream, type SampleFormat, type SourceNow } from './sample-stream.js';
+import { measureEmissionsCsv } from './measure-emissions.js';
 import { windowsCsv } from './window-table.js';
 
 /** The window that spans the whole command; markers may not use its name. */
@@ -40,6 +43,11 @@ export interface MeasureOptions {
    * CUDA_VISIBLE_DEVICES in its environment (visibleGpus), else all.
    */
   gpus?: string[];
+  /**
+   * emissions.csv with CodeCarbon's layout and meanings (default: the 2.8 layout, project
+   * "sedjoule-measure", the meter's carbon intensity and PUE).
+   */
+  emissions?: Partial<EmissionsSettings>;
   /** samples.csv (default) or samples.jsonl. */
   samples?: SampleFormat;
   /** The command's working folder and environment (default: sedjoule's). */
@@ -85,7 +93,7 @@ export interface MeasureRecord {
   settings: { idleSeconds: number; meter: MeterOptions };
 }
 
-export const MEASURE_FILES = { record: 'record.json', windows: 'windows.csv' } as const;
+export const MEASURE_FILES = { record: 'record.json', windows: 'windows.csv', emissions: 'emissions.csv' } as const;
 
 export async function measureCommand(argv: string[], options: MeasureOptions = {}): Promise<MeasureRecord> {
   if (argv.length === 0 || argv[0] === '') throw new SedjouleError('E_USAGE', 'name the command to measure, e.g. -- python train.py');
@@ -182,6 +190,17 @@ export async function measureCommand(argv: string[], options: MeasureOptions = {
     };
     if (options.out) {
       writeFileAtomic(path.join(options.out, MEASURE_FILES.windows), windowsCsv(record.energy.windows, description));
+      const emissions: EmissionsSettings = {
+        projectName: 'sedjoule-measure',
+        intensityGPerKWh: options.meter?.carbon?.intensityGPerKWh ?? DEFAULT_CARBON_INTENSITY,
+        pue: options.meter?.carbon?.pue ?? 1,
+        layout: '2.8',
+        ...options.emissions,
+      };
+      writeFileAtomic(
+        path.join(options.out, MEASURE_FILES.emissions),
+        measureEmissionsCsv({ windows: record.energy.windows, run: RUN_WINDOW, startedAt, provenance: record.provenance }, emissions),
+      );
       writeJsonAtomic(path.join(options.out, MEASURE_FILES.record), record);
     }
     return record;
