@@ -1,5 +1,6 @@
 #include "meter_object.h"
 
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "bench/fma_peak.h"
 #include "core/thread_pool.h"
 #include "cuda/cuda_devices.h"
+#include "core/spec_reader.h"
 #include "energy/meter_options.h"
 
 namespace sjb {
@@ -50,6 +52,7 @@ Napi::Function MeterObject::define(Napi::Env env) {
                          InstanceMethod("idle", &MeterObject::idle),
                          InstanceMethod("trace", &MeterObject::trace),
                          InstanceMethod("setUpdatePeriod", &MeterObject::setUpdatePeriod),
+                         InstanceMethod("gpuProcesses", &MeterObject::gpuProcesses),
                          InstanceMethod("stop", &MeterObject::stop),
                      });
 }
@@ -110,6 +113,23 @@ Napi::Value MeterObject::setUpdatePeriod(const Napi::CallbackInfo& info) {
   const double seconds = numberArgument(info, 1, "seconds", 0);
   guard(info.Env(), [&] { meter->setUpdatePeriod(id, seconds); });
   return info.Env().Undefined();
+}
+
+// gpuProcesses(requestJson: {"pids": [...], "processTree": pid, "sinceUs": n}): string
+Napi::Value MeterObject::gpuProcesses(const Napi::CallbackInfo& info) {
+  auto meter = live(info);
+  const std::string text = stringArgument(info, 0, "request");
+  return Napi::String::New(info.Env(), guard(info.Env(), [&] {
+                             const sj::Json json = sj::Json::parse(text);
+                             sj::SpecReader r(json, "gpu process request");
+                             std::vector<int> pids;
+                             if (r.has("pids"))
+                               for (int64_t pid : r.integerList("pids", 1)) pids.push_back(static_cast<int>(pid));
+                             const int tree = static_cast<int>(r.integer("processTree", 0, 0, INT32_MAX));
+                             const double since = r.number("sinceUs", 0.0, 0.0, 1e18);
+                             r.rejectUnknownFields();
+                             return meter->gpuProcesses(pids, tree, static_cast<unsigned long long>(since)).dump();
+                           }));
 }
 
 Napi::Value MeterObject::stop(const Napi::CallbackInfo& info) {

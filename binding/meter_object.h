@@ -23,6 +23,7 @@ class MeterObject : public Napi::ObjectWrap<MeterObject> {
   Napi::Value idle(const Napi::CallbackInfo& info);
   Napi::Value trace(const Napi::CallbackInfo& info);
   Napi::Value setUpdatePeriod(const Napi::CallbackInfo& info);
+  Napi::Value gpuProcesses(const Napi::CallbackInfo& info);
   Napi::Value stop(const Napi::CallbackInfo& info);
 
   std::shared_ptr<sj::Meter> meter_;

@@ -20,12 +20,16 @@ export { randomLabelledSet, type RandomSetOptions } from './data/random-set.js';
 export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './experiment/phases.js';
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
+export { measureCommand, RUN_WINDOW, type MeasureOptions, type MeasureRecord, type MarkerProblem } from './measure/measure-command.js';
+export { MARKERS_VARIABLE } from './measure/marker-channel.js';
+export { visibleGpus, type GpuSelection } from './energy/visible-gpus.js';
 export { carbonOf, DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE, type CarbonOptions } from './energy/carbon.js';
 export type {
   CarbonFigure,
   EnergyMethod,
   EnergyTrace,
   EnergyWindow,
+  GpuProcessAttribution,
   IdleBaseline,
   MeterDescription,
   SourceDescription,
@@ -128,7 +132,21 @@ export {
   type DcaseReport,
   type DcaseYear,
 } from './analysis/dcase.js';
-export { CODECARBON_COLUMNS, codecarbonCsv, codecarbonRow, type CodeCarbonRow } from './analysis/codecarbon.js';
+export {
+  CODECARBON_COLUMNS,
+  CODECARBON_LAYOUTS,
+  checkCodeCarbonLayout,
+  codecarbonCsv,
+  codecarbonRow,
+  emissionsCsv,
+  emissionsRow,
+  stableUuid,
+  type CodeCarbonLayout,
+  type CodeCarbonRow,
+  type EmissionsInput,
+} from './analysis/codecarbon.js';
+export { recordEmissionsRows, writeRecordEmissions, type EmissionsSettings } from './analysis/record-emissions.js';
+export { carbonIntensityFor, describeCarbonIntensity, type CarbonIntensity } from './energy/carbon-intensity.js';
 export { planSweep, Sweep, type SweepOptions, type SweepPlan } from './experiment/sweep.js';
 export {
   presetConfigurations,

@@ -49,6 +49,8 @@ export interface NativeMeter {
   idle(): string;
   trace(): string;
   setUpdatePeriod(sourceId: string, seconds: number): void;
+  /** Request JSON {pids?, processTree?, sinceUs?}; returns GpuProcessAttribution as JSON. */
+  gpuProcesses(request: string): string;
   stop(): void;
 }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { CODECARBON_COLUMNS, codecarbonCsv } from '../src/analysis/codecarbon.js';
+import { CODECARBON_COLUMNS, CODECARBON_LAYOUTS, codecarbonCsv, stableUuid } from '../src/analysis/codecarbon.js';
 import { dcaseMarkdown, dcaseReport, macsPer10s, writeDcaseReport } from '../src/analysis/dcase.js';
 import type { RunRecord } from '../src/records/run-record.js';
 import { packageRoot } from '../src/version.js';
@@ -156,13 +156,19 @@ describe('dcase-report', () => {
       'pue',
     ]);
     expect(csv.header).toEqual([...CODECARBON_COLUMNS]);
-    expect(csv.rows.map((row) => row.run_id)).toEqual(['grid:1#r0/train', 'grid:1#r0/test', 'dcase-crnn#r0/test']);
+    // run_id is a UUID, as CodeCarbon's; made from the run key and phase, so the same in every report.
+    expect(csv.rows.map((row) => row.run_id)).toEqual(['grid:1#r0/train', 'grid:1#r0/test', 'dcase-crnn#r0/test'].map(stableUuid));
+    expect(csv.rows[0].run_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const train = csv.rows[0];
     expect(Number(train.energy_consumed)).toBeCloseTo(0.5, 12);
     expect(Number(train.gpu_energy)).toBeCloseTo(1.5e6 / KWH, 12);
     expect(Number(train.cpu_energy)).toBeCloseTo(0.3e6 / KWH, 12);
-    expect(Number(train.emissions)).toBeCloseTo((0.5 * 475) / 1000, 12);
-    expect(Number(train.emissions_rate)).toBeCloseTo((0.5 * 475) / 1000 / 3600, 15);
+    // --country FRA: France's intensity from the shipped table, not the 475 g/kWh global fallback.
+    expect(Number(train.emissions)).toBeCloseTo((0.5 * 56.039) / 1000, 12);
+    expect(Number(train.emissions_rate)).toBeCloseTo((0.5 * 56.039) / 1000 / 3600, 15);
+    expect(train.country_name).toBe('France');
+    expect(train.on_cloud).toBe('N');
+    expect(r.emissions.intensitySource).toMatch(/France 2023 .*Our World in Data.*CC BY 4\.0/);
     expect(Number(train.duration)).toBe(3600);
     expect(Number(train.gpu_power)).toBeCloseTo(1.5e6 / 3600, 9);
     expect(train.timestamp).toBe('2025-03-01T11:00:05');
@@ -185,10 +191,10 @@ describe('dcase-report', () => {
     const r = dcaseReport([withModel(), baseline()], {});
     expect(r.emissions.basis.length).toBe(r.emissions.rows.length);
     expect(r.emissions.basis.map((b) => b.run_id)).toEqual(r.emissions.rows.map((row) => row.run_id));
-    const train = r.emissions.basis.find((b) => b.run_id.endsWith('/train'))!;
+    const train = r.emissions.basis.find((b) => b.run.endsWith('/train'))!;
     expect(train).toMatchObject({ methods: ['nvml-counter'], modelled: false });
     expect(train.missing).toEqual([{ id: 'cpu-model', reason: 'modelled: left out of a measured figure' }]);
-    const base = r.emissions.basis.find((b) => b.run_id.startsWith('dcase-crnn'))!;
+    const base = r.emissions.basis.find((b) => b.run.startsWith('dcase-crnn'))!;
     expect(base.missing).toEqual([]);
     const md = dcaseMarkdown(r);
     expect(md).toMatch(/`grid:1#r0\/train`: PARTIAL: cpu-model left out \(modelled: left out of a measured figure\)/);
@@ -214,7 +220,7 @@ describe('dcase-report', () => {
     expect(r.normalised.devTestKWh).toBeNull();
     expect(r.energyWeighted.test).toBeNull();
     expect(r.energyWeighted.training).toBeCloseTo((0.4 * 1.39) / 1.0, 12);
-    const row = parseCsv(codecarbonCsv(r.emissions.rows)).rows.find((x) => x.run_id === 'grid:1#r0/test')!;
+    const row = parseCsv(codecarbonCsv(r.emissions.rows)).rows.find((x) => x.run_id === stableUuid('grid:1#r0/test'))!;
     expect(row.energy_consumed).toBe('');
     expect(row.gpu_energy).toBe('');
     expect(row.emissions).toBe('');
@@ -270,6 +276,15 @@ describe('dcase-report', () => {
     const csv = parseCsv(fs.readFileSync(path.join(out, 'emissions.csv'), 'utf8'));
     expect(csv.header).toEqual([...CODECARBON_COLUMNS]);
     expect(csv.rows).toHaveLength(3);
+    const old = spawnSync(
+      process.execPath,
+      [cli, 'dcase-report', results, '--out', out, '--codecarbon-layout', '2.1.4', '--country-iso-code', 'fra'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(old.status, old.stderr).toBe(0);
+    const oldCsv = parseCsv(fs.readFileSync(path.join(out, 'emissions.csv'), 'utf8'));
+    expect(oldCsv.header).toEqual([...CODECARBON_LAYOUTS['2.1.4'].columns]);
+    expect(oldCsv.rows[0].country_iso_code).toBe('FRA');
     const bad = spawnSync(process.execPath, [cli, 'dcase-report', results, '--year', '2024', '--out', out], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("E_USAGE: --year must be 2022 or 2023, got '2024'");

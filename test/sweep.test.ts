@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { CODECARBON_LAYOUTS } from '../src/analysis/codecarbon.js';
 import { gridConfigurations } from '../src/commands/grid-file.js';
 import { packageRoot } from '../src/version.js';
 import { inShard, parseShard } from '../src/experiment/shard.js';
@@ -94,6 +95,10 @@ describe('sedjoule sweep', () => {
     ]);
     expect(manifest.status).toBe('finished');
     expect(manifest.counts).toMatchObject({ runs: 6, inShard: 6, done: 6, failed: 0, pending: 0 });
+    // CodeCarbon's emissions.csv beside the records: one row per phase of every run (6 runs x 3 phases).
+    const emissions = fs.readFileSync(path.join(out, 'emissions.csv'), 'utf8').trim().split('\n');
+    expect(emissions[0].split(',')).toEqual([...CODECARBON_LAYOUTS['2.8'].columns]);
+    expect(emissions).toHaveLength(1 + 6 * 3);
     expect(manifest.settings).toMatchObject({ repeat: 2, epochs: 1, phases: 'train,test,run', data: 'random', input: '1,32,16' });
     expect(manifest.settings.configurations[2]).toMatchObject({
       id: 'grid:3',

@@ -8,7 +8,9 @@
 
 #include "base/error.h"
 #include "energy/cpu_model_source.h"
+#include "energy/gpu_attribution.h"
 #include "energy/nvml_source.h"
+#include "energy/process_tree_cpu.h"
 #include "energy/rapl_source.h"
 
 namespace sj {
@@ -60,7 +62,7 @@ Meter::Meter(const MeterOptions& options) : options_(options), startNs_(steadyNo
 
   Json nvml = Json::object();
   if (options.nvml) {
-    NvmlDiscovery found = discoverNvml(options.nvmlLibrary);
+    NvmlDiscovery found = discoverNvml(options.nvmlLibrary, options.gpus);
     nvml.set("available", Json::boolean(found.available));
     nvml.set("status", Json::string(found.status));
     for (auto& s : found.sources) sources.push_back(std::move(s));
@@ -89,7 +91,7 @@ Meter::Meter(const MeterOptions& options) : options_(options), startNs_(steadyNo
 
   Json model = Json::object();
   if (!raplFound && options.cpuModel) {
-    sources.push_back(makeCpuModelSource(CpuModelOptions{options.cpuTdpWatts, options.cpuCores}));
+    sources.push_back(makeCpuModelSource(CpuModelOptions{options.cpuTdpWatts, options.cpuCores, options.cpuProcessTree}));
     model.set("used", Json::boolean(true));
     model.set("reason", Json::string(options.rapl ? "RAPL is unavailable (see its status)" : "RAPL disabled"));
   } else {
@@ -314,6 +316,14 @@ std::vector<Sample> Meter::samples(const std::string& sourceId, int64_t fromNs, 
   for (const auto& t : tracks_)
     if (t->info().id == sourceId) return t->between(fromNs, toNs);
   fail(ErrorCode::Value, "meter: no source '", sourceId, "'");
+}
+
+Json Meter::gpuProcesses(std::vector<int> pids, int processTree, unsigned long long sinceUs) const {
+  if (processTree > 0)
+    for (int pid : processTreePids(processTree))
+      if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+  if (!options_.nvml) return unavailableGpuAttribution(pids, sinceUs, "NVML disabled");
+  return attributeGpuProcesses(options_.nvmlLibrary, options_.gpus, pids, sinceUs);
 }
 
 double Meter::overheadFraction() const {

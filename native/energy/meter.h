@@ -27,11 +27,13 @@ struct MeterOptions {
   size_t capacity = 72000;     // samples kept per source (an hour at 20 Hz)
   bool nvml = true;
   std::string nvmlLibrary;     // empty: SEDJOULE_NVML_LIB, else libnvidia-ml.so.1
+  std::vector<std::string> gpus;  // empty: every NVML device; else NVML indices, UUIDs or unique UUID prefixes
   bool rapl = true;
   std::string powercapRoot;    // empty: SEDJOULE_POWERCAP_ROOT, else /sys/class/powercap
   bool cpuModel = true;        // model the CPU when RAPL is unavailable (labelled "modelled")
   double cpuTdpWatts = 85;     // the model's package power at full load
   int cpuCores = 1;            // the model's core count: power per busy core = tdp / cores
+  int cpuProcessTree = 0;      // 0: model this process's CPU time; else that of the process tree rooted at this pid
 };
 
 class Meter {
@@ -62,6 +64,10 @@ class Meter {
   // Kept samples of one source with steady-clock time in [fromNs, toNs] (E_VALUE for an unknown id).
   std::vector<Sample> samples(const std::string& sourceId, int64_t fromNs, int64_t toNs) const;
   int64_t startNs() const { return startNs_; }
+  // Per-process GPU attribution (energy/gpu_attribution.h: attribution, not measurement) on this
+  // meter's NVML devices (its nvmlLibrary and gpus), for `pids` and, when processTree > 0, the live
+  // pids of that process tree; samples newer than sinceUs.
+  Json gpuProcesses(std::vector<int> pids, int processTree, unsigned long long sinceUs) const;
   // The sampler thread's CPU time as a fraction of one core since the start.
   double overheadFraction() const;
   void stop();

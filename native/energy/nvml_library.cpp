@@ -96,6 +96,8 @@ NvmlLibrary::Opened NvmlLibrary::open(const std::string& path) {
   bind(handle, fn.uuid, {"nvmlDeviceGetUUID"});
   bind(handle, fn.driverVersion, {"nvmlSystemGetDriverVersion"});
   bind(handle, fn.architecture, {"nvmlDeviceGetArchitecture"});
+  bind(handle, fn.computeProcesses, {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"});
+  bind(handle, fn.processUtilization, {"nvmlDeviceGetProcessUtilization"});
 
   const NvmlReturn rc = fn.init();
   if (rc != kNvmlSuccess) {

@@ -18,6 +18,9 @@ using NvmlDevice = struct nvmlDevice_st*;  // nvmlDevice_t
 
 constexpr NvmlReturn kNvmlSuccess = 0;
 constexpr NvmlReturn kNvmlNotSupported = 3;
+constexpr NvmlReturn kNvmlNotFound = 6;
+constexpr NvmlReturn kNvmlInsufficientSize = 7;
+constexpr unsigned long long kNvmlValueNotAvailable = ~0ULL;  // NVML_VALUE_NOT_AVAILABLE (usedGpuMemory)
 
 constexpr unsigned int kNvmlFieldPowerInstant = 186;  // NVML_FI_DEV_POWER_INSTANT, mW
 constexpr unsigned int kNvmlPowerScopeGpu = 0;        // NVML_POWER_SCOPE_GPU (scopeId)
@@ -34,6 +37,21 @@ struct NvmlMemory {  // nvmlMemory_t (v1), bytes
   unsigned long long free;
   unsigned long long used;
 };
+
+struct NvmlProcessInfo {  // nvmlProcessInfo_t as nvmlDeviceGetComputeRunningProcesses_v2 and _v3 take it
+  unsigned int pid;
+  unsigned long long usedGpuMemory;  // bytes, or kNvmlValueNotAvailable
+  unsigned int gpuInstanceId;        // MIG ids, 0xFFFFFFFF without MIG
+  unsigned int computeInstanceId;
+};
+static_assert(sizeof(NvmlProcessInfo) == 24, "nvmlProcessInfo_t (v2) is 24 bytes on LP64");
+
+struct NvmlProcessUtilizationSample {  // nvmlProcessUtilizationSample_t
+  unsigned int pid;
+  unsigned long long timeStamp;  // CPU timestamp, microseconds
+  unsigned int smUtil, memUtil, encUtil, decUtil;  // percent
+};
+static_assert(sizeof(NvmlProcessUtilizationSample) == 32, "nvmlProcessUtilizationSample_t is 32 bytes on LP64");
 
 union NvmlValue {  // nvmlValue_t
   double dVal;
@@ -92,6 +110,9 @@ struct NvmlFunctions {
   NvmlReturn (*uuid)(NvmlDevice, char*, unsigned int) = nullptr;
   NvmlReturn (*driverVersion)(char*, unsigned int) = nullptr;
   NvmlReturn (*architecture)(NvmlDevice, unsigned int*) = nullptr;  // nvmlDeviceArchitecture_t
+  // _v3 | _v2 (the same nvmlProcessInfo_t layout; the unsuffixed v1 struct is smaller and not used)
+  NvmlReturn (*computeProcesses)(NvmlDevice, unsigned int*, NvmlProcessInfo*) = nullptr;
+  NvmlReturn (*processUtilization)(NvmlDevice, NvmlProcessUtilizationSample*, unsigned int*, unsigned long long) = nullptr;
 };
 
 class NvmlLibrary {

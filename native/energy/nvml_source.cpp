@@ -5,7 +5,9 @@
 #include <sstream>
 #include <utility>
 
+#include "base/error.h"
 #include "energy/counter_check.h"
+#include "energy/nvml_devices.h"
 #include "energy/nvml_library.h"
 
 namespace sj {
@@ -271,43 +273,47 @@ std::unique_ptr<EnergySource> probeDevice(const std::shared_ptr<NvmlLibrary>& li
 
 }  // namespace
 
-NvmlDiscovery discoverNvml(const std::string& libraryPath) {
+NvmlDiscovery discoverNvml(const std::string& libraryPath, const std::vector<std::string>& gpus) {
   NvmlDiscovery discovery;
+  std::string unusable;  // why NVML cannot be used: an error, not a status, when devices were selected
+  std::string selectionError;
   try {
     NvmlLibrary::Opened opened = NvmlLibrary::open(libraryPath);
+    NvmlDeviceList list;
     if (!opened.library) {
-      discovery.status = opened.status;
-      return discovery;
-    }
-    const std::shared_ptr<NvmlLibrary>& library = opened.library;
-    const NvmlFunctions& fn = library->fn();
-    unsigned int count = 0;
-    if (NvmlReturn rc = fn.deviceCount(&count); rc != kNvmlSuccess) {
-      discovery.status = "nvmlDeviceGetCount: " + library->describe(rc);
-      return discovery;
-    }
-    const std::string driver = fn.driverVersion ? readString(fn.driverVersion) : "";
-    std::string found, skipped;
-    for (unsigned int index = 0; index < count; ++index) {
-      NvmlDevice device = nullptr;
-      if (NvmlReturn rc = fn.handleByIndex(index, &device); rc != kNvmlSuccess) {
-        // Counted devices can still refuse a handle (NO_PERMISSION in containers): skip just that one.
-        skipped += (skipped.empty() ? "" : "; ") + ("nvml:" + std::to_string(index)) + ": nvmlDeviceGetHandleByIndex: " + library->describe(rc);
-        continue;
+      discovery.status = unusable = opened.status;
+    } else if (!listNvmlDevices(*opened.library, list, discovery.status)) {
+      unusable = discovery.status;
+    } else {
+      const std::shared_ptr<NvmlLibrary>& library = opened.library;
+      const NvmlFunctions& fn = library->fn();
+      const std::string driver = fn.driverVersion ? readString(fn.driverVersion) : "";
+      // An unknown `gpus` entry is the caller's error, raised after the library is released.
+      std::vector<NvmlDeviceEntry> selected;
+      try {
+        selected = selectNvmlDevices(list.devices, gpus);
+      } catch (const Error& e) {
+        selectionError = e.what();
       }
-      if (std::unique_ptr<EnergySource> source = probeDevice(library, index, device, driver, skipped)) {
-        found += (found.empty() ? "" : ", ") + source->info().id + " " + source->info().name + " (" + source->info().method + ")";
-        discovery.sources.push_back(std::move(source));
+      std::string found, skipped = list.skipped;
+      for (const NvmlDeviceEntry& d : selected) {
+        if (std::unique_ptr<EnergySource> source = probeDevice(library, d.index, d.handle, driver, skipped)) {
+          found += (found.empty() ? "" : ", ") + source->info().id + " " + source->info().name + " (" + source->info().method + ")";
+          discovery.sources.push_back(std::move(source));
+        }
       }
+      discovery.available = !discovery.sources.empty();
+      discovery.status = "NVML " + (driver.empty() ? std::string("driver unknown") : "driver " + driver) + " via " + library->path() + ": ";
+      discovery.status += list.count == 0 ? "no devices" : found.empty() ? "no measurable device" : found;
+      if (!gpus.empty()) discovery.status += " (selected by gpus: " + std::to_string(selected.size()) + " of " + std::to_string(list.count) + ")";
+      if (!skipped.empty()) discovery.status += "; skipped " + skipped;
     }
-    discovery.available = !discovery.sources.empty();
-    discovery.status = "NVML " + (driver.empty() ? std::string("driver unknown") : "driver " + driver) + " via " + library->path() + ": ";
-    discovery.status += count == 0 ? "no devices" : found.empty() ? "no measurable device" : found;
-    if (!skipped.empty()) discovery.status += "; skipped " + skipped;
   } catch (const std::exception& e) {
     discovery = NvmlDiscovery{};
-    discovery.status = std::string("NVML discovery failed: ") + e.what();
+    discovery.status = unusable = std::string("NVML discovery failed: ") + e.what();
   }
+  if (!selectionError.empty()) fail(ErrorCode::Value, selectionError);
+  if (!gpus.empty() && !unusable.empty()) fail(ErrorCode::Value, "gpus: devices were selected but NVML cannot be used: ", unusable);
   return discovery;
 }
 

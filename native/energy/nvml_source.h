@@ -34,6 +34,9 @@ struct NvmlDiscovery {
 // Never throws: a machine without NVIDIA GPUs gets available = false and a status such as
 // "libnvidia-ml.so.1: cannot open shared object file: No such file or directory".
 // The library stays loaded (and initialised) while any returned source lives.
-NvmlDiscovery discoverNvml(const std::string& libraryPath);
+// `gpus`, when not empty, restricts the sources to those devices: each entry is a decimal NVML
+// index, a full UUID or a unique UUID prefix. The one throw: E_VALUE when an entry matches no device
+// (or several), naming it and listing the devices, or when devices are selected and NVML is unusable.
+NvmlDiscovery discoverNvml(const std::string& libraryPath, const std::vector<std::string>& gpus = {});
 
 }  // namespace sj

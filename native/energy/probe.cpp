@@ -44,14 +44,14 @@ Json updatePeriod(const std::vector<std::pair<int64_t, double>>& polled, double 
 std::vector<Json> pollSources(const MeterOptions& meterOptions, double seconds) {
   std::vector<std::unique_ptr<EnergySource>> sources;
   if (meterOptions.nvml)
-    for (auto& s : discoverNvml(meterOptions.nvmlLibrary).sources) sources.push_back(std::move(s));
+    for (auto& s : discoverNvml(meterOptions.nvmlLibrary, meterOptions.gpus).sources) sources.push_back(std::move(s));
   bool rapl = false;
   if (meterOptions.rapl) {
     RaplDiscovery found = discoverRapl(meterOptions.powercapRoot);
     rapl = found.available && !found.sources.empty();
     for (auto& s : found.sources) sources.push_back(std::move(s));
   }
-  if (!rapl && meterOptions.cpuModel) sources.push_back(makeCpuModelSource(CpuModelOptions{meterOptions.cpuTdpWatts, meterOptions.cpuCores}));
+  if (!rapl && meterOptions.cpuModel) sources.push_back(makeCpuModelSource(CpuModelOptions{meterOptions.cpuTdpWatts, meterOptions.cpuCores, meterOptions.cpuProcessTree}));
   std::vector<Json> out;
   for (auto& source : sources) {
     std::vector<std::pair<int64_t, double>> energy, power;

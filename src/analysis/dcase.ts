@@ -25,21 +25,23 @@ import path from 'node:path';
 import { SedjouleError } from '../errors.js';
 import { trainingTotals, type Phase, type RunRecord } from '../records/run-record.js';
 import { DEFAULT_CARBON_INTENSITY, DEFAULT_CARBON_SOURCE } from '../energy/carbon.js';
+import { carbonIntensityFor, describeCarbonIntensity } from '../energy/carbon-intensity.js';
 import type { EnergyMethod } from '../energy/types.js';
 import type { LedgerRow } from '../ledger.js';
 import { ensureFolder, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import {
-  CODECARBON_COLUMNS,
-  CODECARBON_LAYOUT_SOURCE,
-  codecarbonCsv,
+  CODECARBON_LAYOUTS,
+  emissionsCsv,
   codecarbonRow,
   codecarbonRowBasis,
   unfilledColumns,
+  type CodeCarbonLayout,
   type CodeCarbonRow,
   type CodeCarbonRowBasis,
 } from './codecarbon.js';
 import { chooseSelection, type EnergyScope, type EnergyBasis, type EnergySelection, type WindowEnergy } from './energy-selection.js';
 import { familyOf, observe, phaseRuns, type Observation } from './observations.js';
+import { phaseEnd } from './record-emissions.js';
 import { ratioNormalize } from './normalize.js';
 import { loadRunRecords } from '../records/read-records.js';
 import { summarise } from './statistics.js';
@@ -96,8 +98,11 @@ export interface DcaseOptions {
   projectName?: string;
   carbonIntensityGPerKWh?: number;
   pue?: number;
-  countryName?: string;
+  /** ISO 3166-1 alpha-3: fills the country columns and, unless an intensity is given, the intensity. */
   countryIsoCode?: string;
+  region?: string;
+  /** emissions.csv's layout (default '2.8'). */
+  codecarbonLayout?: CodeCarbonLayout;
 }
 
 export interface DcaseEnergy {
@@ -166,6 +171,7 @@ export interface DcaseReport {
   score: number | null;
   energyWeighted: { training: number | null; test: number | null; formula: string; reason?: string };
   emissions: {
+    layout: CodeCarbonLayout;
     columns: readonly string[];
     layoutSource: string;
     rows: CodeCarbonRow[];
@@ -334,18 +340,6 @@ function machineKey(record: RunRecord): string {
   return `${record.provenance?.hostname ?? '?'}|${(record.provenance?.gpus ?? []).map((g) => g.name).join(',')}|${record.provenance?.cpu?.model ?? '?'}`;
 }
 
-/** The end of a phase as a time: the record's start plus the end of its window on the meter's clock. */
-function phaseEnd(record: RunRecord, phase: Phase): string {
-  const p = record.phases[phase];
-  const window =
-    phase === 'train' && record.phases.train?.epochEnergy.length && (record.phases.train.result.resumedAfterEpoch ?? 0) > 0
-      ? record.phases.train.epochEnergy[record.phases.train.epochEnergy.length - 1]
-      : p?.energy;
-  const start = Date.parse(record.startedAt);
-  if (!window || Number.isNaN(start)) return record.finishedAt;
-  return new Date(start + window.endS * 1000).toISOString();
-}
-
 export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): DcaseReport {
   const year = options.year ?? 2023;
   const refs = DCASE_REFERENCES[year];
@@ -442,7 +436,11 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
       energyWeighted.reason = 'a normalized energy is missing or not positive: see the energy figures';
   }
 
-  const intensity = options.carbonIntensityGPerKWh ?? DEFAULT_CARBON_INTENSITY;
+  const layout = options.codecarbonLayout ?? '2.8';
+  const grid = options.countryIsoCode ? carbonIntensityFor({ country: options.countryIsoCode, region: options.region }) : undefined;
+  const intensity = options.carbonIntensityGPerKWh ?? grid?.gPerKWh ?? DEFAULT_CARBON_INTENSITY;
+  const intensitySource =
+    options.carbonIntensityGPerKWh !== undefined ? 'given' : grid ? describeCarbonIntensity(grid) : DEFAULT_CARBON_SOURCE;
   const pue = options.pue ?? 1;
   const project = options.projectName ?? 'sedjoule-dcase';
   const rows: CodeCarbonRow[] = [];
@@ -464,8 +462,10 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
           projectName: project,
           intensityGPerKWh: intensity,
           pue,
-          countryName: options.countryName,
-          countryIsoCode: options.countryIsoCode,
+          countryName: grid?.countryName,
+          countryIsoCode: grid?.countryIsoCode,
+          region: options.region,
+          layout,
         }),
       );
     }
@@ -526,13 +526,14 @@ export function dcaseReport(records: RunRecord[], options: DcaseOptions = {}): D
     score,
     energyWeighted,
     emissions: {
-      columns: CODECARBON_COLUMNS,
-      layoutSource: CODECARBON_LAYOUT_SOURCE,
+      layout,
+      columns: CODECARBON_LAYOUTS[layout].columns,
+      layoutSource: CODECARBON_LAYOUTS[layout].source,
       rows,
       basis,
       unfilled: unfilledColumns(rows),
       intensityGPerKWh: intensity,
-      intensitySource: options.carbonIntensityGPerKWh === undefined ? DEFAULT_CARBON_SOURCE : 'given',
+      intensitySource,
       pue,
     },
     notes,
@@ -570,7 +571,7 @@ function emissionsBasisLines(basis: CodeCarbonRowBasis[]): string[] {
         b.missing.length ? `PARTIAL: ${b.missing.map((m) => `${m.id} left out (${m.reason})`).join('; ')}` : '',
         ...b.flags,
       ].filter(Boolean);
-      return `- \`${b.run_id}\`: ${caveats.join('; ')}`;
+      return `- \`${b.run}\`: ${caveats.join('; ')} (run_id ${b.run_id})`;
     }),
     '',
   ];
@@ -612,8 +613,8 @@ export function dcaseMarkdown(report: DcaseReport): string {
     '## emissions.csv',
     '',
     `CodeCarbon's column layout (${r.emissions.layoutSource}), one row per phase run, energies in kWh, duration in s, emissions in kg CO2eq ` +
-      `(${r.emissions.intensityGPerKWh} g/kWh: ${r.emissions.intensitySource}; PUE ${r.emissions.pue}, applied to emissions only). Timestamps are UTC: the record's start plus the phase window's end on the meter clock. ` +
-      `run_id is \`<run key>/<phase>\`, experiment_id the configuration id; energy_consumed = cpu_energy + gpu_energy + ram_energy.`,
+      `(${r.emissions.intensityGPerKWh} g/kWh: ${r.emissions.intensitySource}; PUE ${r.emissions.pue}, multiplied into every energy column and so the emissions, as CodeCarbon does). Timestamps are UTC: the record's start plus the phase window's end on the meter clock. ` +
+      `run_id is a UUID v5 of \`<run key>/<phase>\` (the same in every report), experiment_id the configuration id; energy_consumed = cpu_energy + gpu_energy + ram_energy.`,
     '',
     'Columns left empty (never filled with a made-up 0):',
     '',
@@ -636,6 +637,6 @@ export function writeDcaseReport(report: DcaseReport, dir: string): { json: stri
   };
   writeJsonAtomic(files.json, report);
   writeFileAtomic(files.markdown, dcaseMarkdown(report));
-  writeFileAtomic(files.csv, codecarbonCsv(report.emissions.rows));
+  writeFileAtomic(files.csv, emissionsCsv(report.emissions.rows, report.emissions.layout));
   return files;
 }

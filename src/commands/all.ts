@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { kernelEnergyCommand } from './kernel-energy.js';
+import { measureCommandLine } from './measure.js';
 import { mergeCommand } from './merge.js';
 import { normalizeCommand } from './normalize.js';
 import { predictCommand } from './predict.js';
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   importCommand,
   predictCommand,
   kernelEnergyCommand,
+  measureCommandLine,
   presetsCommand,
   synthCommand,
   probeCommand,

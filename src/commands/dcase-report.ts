@@ -6,14 +6,14 @@ import type { Argv } from 'yargs';
 
 import { dcaseMarkdown, dcaseReportFromResults, writeDcaseReport, type DcaseYear } from '../analysis/dcase.js';
 import { withResultsPositional } from './options/analysis.js';
-import { carbonOptions, withCarbonOptions, withEnergySelectionOptions } from './options/energy.js';
+import { carbonOptions, withCarbonOptions, withEmissionsOptions, withEnergySelectionOptions } from './options/energy.js';
 import { numberOption } from './options/numbers.js';
 import { defineCommand } from './command.js';
 import { emit } from './options/output.js';
 
 function dcaseOptions<T>(y: Argv<T>) {
   // DCASE energies are CodeCarbon totals without idle subtraction: gross unless asked otherwise.
-  return withCarbonOptions(withEnergySelectionOptions(withResultsPositional(y), 'gross'))
+  return withEmissionsOptions(withCarbonOptions(withEnergySelectionOptions(withResultsPositional(y), 'gross')))
     .option('train-run', {
       type: 'string',
       requiresArg: true,
@@ -44,9 +44,7 @@ function dcaseOptions<T>(y: Argv<T>) {
       default: 'sedjoule-dcase',
       describe: 'project_name column of emissions.csv',
     })
-    .option('country-name', { type: 'string', requiresArg: true, describe: 'country_name column of emissions.csv' })
-    .option('country-iso-code', { type: 'string', requiresArg: true, describe: 'country_iso_code column of emissions.csv (e.g. FRA)' })
-    .group(['train-run', 'test-run', 'baseline-run', 'score', 'year', 'out', 'project-name', 'country-name', 'country-iso-code'], 'DCASE:')
+    .group(['train-run', 'test-run', 'baseline-run', 'score', 'year', 'out', 'project-name'], 'DCASE:')
     .example('$0 dcase-report results/ --score 0.48 --out dcase/', 'the submission and the baseline, run on this machine')
     .example('$0 dcase-report results/ --train-run grid:3 --test-run grid:3#r0 --baseline-run dcase-crnn --year 2023', 'naming the runs');
 }
@@ -67,10 +65,11 @@ export const dcaseReportCommand = defineCommand({
       energy: argv['energy-basis'],
       device: argv['energy-scope'],
       projectName: argv['project-name'],
-      carbonIntensityGPerKWh: carbon.intensityGPerKWh,
+      carbonIntensityGPerKWh: carbon.intensityGiven ? carbon.intensityGPerKWh : undefined,
       pue: carbon.pue,
-      countryName: argv['country-name'],
-      countryIsoCode: argv['country-iso-code'],
+      countryIsoCode: carbon.country,
+      region: carbon.region,
+      codecarbonLayout: carbon.codecarbonLayout,
     });
     const files = writeDcaseReport(report, argv.out);
     emit('dcase-report', argv, report, () => `${dcaseMarkdown(report)}\nwrote ${files.json}, ${files.markdown}, ${files.csv}`);

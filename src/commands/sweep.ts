@@ -20,7 +20,16 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { readGrid } from './grid-file.js';
 import { withComputeOptions, type ComputeArgs } from './options/compute.js';
 import { dataSettings, withDataOptions, type DataArgs } from './options/data.js';
-import { energySettings, withEnergyOptions, type EnergyArgs } from './options/energy.js';
+import {
+  carbonOptions,
+  emissionsSettings,
+  energySettings,
+  withEmissionsOptions,
+  withEnergyOptions,
+  type EnergyArgs,
+} from './options/energy.js';
+import { writeRecordEmissions } from '../analysis/record-emissions.js';
+import { loadRunRecords } from '../records/read-records.js';
 import { numberOption } from './options/numbers.js';
 import { optionTable } from './options/option-table.js';
 import { defineCommand } from './command.js';
@@ -32,7 +41,9 @@ const SWEEP_OPTIONS = ['preset', 'grid', 'out', 'repeat', 'cooldown', 'resume', 
 
 /** The study's protocol by default: 10 epochs, batch 8, Adam 1e-3, 60 forward passes of one clip, 30 s apart. */
 function sweepOptions<T>(y: Argv<T>) {
-  return withComputeOptions(withEnergyOptions(withTrainingOptions(withDataOptions(y), { phases: ['train', 'test', 'run'], epochs: 10 })))
+  return withComputeOptions(
+    withEmissionsOptions(withEnergyOptions(withTrainingOptions(withDataOptions(y), { phases: ['train', 'test', 'run'], epochs: 10 }))),
+  )
     .option('preset', {
       type: 'string',
       requiresArg: true,
@@ -211,6 +222,9 @@ export const sweepCommand = defineCommand({
       return emit('sweep', argv, manifest, () => printPlan(manifest, corrupt));
     }
     const manifest = await runInterruptible(sweep, argv.out!, 'continue with --resume');
+    // Every finished record in --out (other shards' too), as CodeCarbon would have logged them.
+    const { records } = loadRunRecords(path.join(argv.out!, 'runs'));
+    writeRecordEmissions(path.join(argv.out!, 'emissions.csv'), records, emissionsSettings(carbonOptions(argv), 'sedjoule-sweep'));
     emit('sweep', argv, manifest, () => printSweep(manifest, argv.out!));
     // Failed runs are recorded in the manifest and retried by --resume; the exit status says so.
     if (manifest.counts.failed) process.exitCode = 1;
@@ -266,7 +280,7 @@ function printSweep(m: SweepManifest, out: string): string {
     headline(m),
     runsTable(m, (status) => status),
     `this session: ${session.ran} run(s) ran, ${session.skipped} finished earlier and kept, ${session.failed} failed`,
-    `records: ${path.join(out, 'runs')} (one JSON file per run); manifest: ${path.join(out, 'sweep.json')}`,
+    `records: ${path.join(out, 'runs')} (one JSON file per run); manifest: ${path.join(out, 'sweep.json')}; ${path.join(out, 'emissions.csv')}`,
   ];
   for (const p of m.problems) lines.push(`note: ${p}`);
   for (const r of m.runs.filter((x) => x.status === 'failed')) lines.push(`failed: ${r.key}: ${r.error}`);

@@ -11,7 +11,8 @@ import { ledgerTable } from '../format/ledger-table.js';
 import type { DataInfo, RunRecord } from '../records/run-record.js';
 import { withComputeOptions } from './options/compute.js';
 import { dataSettings, withDataOptions } from './options/data.js';
-import { energySettings, withEnergyOptions } from './options/energy.js';
+import { carbonOptions, emissionsSettings, energySettings, withEmissionsOptions, withEnergyOptions } from './options/energy.js';
+import { writeRecordEmissions } from '../analysis/record-emissions.js';
 import { modelChoice, withModelOptions } from './options/model.js';
 import { defineCommand } from './command.js';
 import { withOnnxOptions } from './options/onnx.js';
@@ -20,7 +21,11 @@ import { withTrainingOptions } from './options/training.js';
 
 function trainOptions<T>(y: Argv<T>) {
   return withComputeOptions(
-    withEnergyOptions(withTrainingOptions(withDataOptions(withOnnxOptions(withModelOptions(y))), { phases: ['train', 'test'], epochs: 1 })),
+    withEmissionsOptions(
+      withEnergyOptions(
+        withTrainingOptions(withDataOptions(withOnnxOptions(withModelOptions(y))), { phases: ['train', 'test'], epochs: 1 }),
+      ),
+    ),
   )
     .option('checkpoint', {
       type: 'string',
@@ -28,7 +33,12 @@ function trainOptions<T>(y: Argv<T>) {
       describe: 'Folder for a checkpoint (weights, optimiser state, progress) written at each epoch end',
     })
     .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoint in --checkpoint' })
-    .group(['checkpoint', 'resume'], 'Training:')
+    .option('emissions', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Write a CodeCarbon emissions.csv (one row per phase; --codecarbon-layout, --country) to this file',
+    })
+    .group(['checkpoint', 'resume', 'emissions'], 'Training:')
     .example('$0 train --arch cnn --layers 2 --width 64 --epochs 1', 'a small CNN on the embedded synthetic set')
     .example('$0 train --model dcase-crnn --data DESED/ --epochs 10 --device cuda', 'the DCASE baseline on a DESED folder, on the GPU')
     .example('$0 train --data random --input 1,128,64 --no-energy --json', 'the kernels alone on seeded random inputs, as JSON')
@@ -60,7 +70,8 @@ export const trainCommand = defineCommand({
       checkpointDir: argv.checkpoint,
       resume: argv.resume,
     });
-    emit('train', argv, report, () => printTrain(report));
+    if (argv.emissions) writeRecordEmissions(argv.emissions, [report], emissionsSettings(carbonOptions(argv), 'sedjoule-train'));
+    emit('train', argv, report, () => printTrain(report) + (argv.emissions ? `\nwrote ${argv.emissions}` : ''));
   },
 });
 

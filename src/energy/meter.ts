@@ -7,7 +7,7 @@ import os from 'node:os';
 
 import { loadAddon, type NativeMeter } from '../native.js';
 import { carbonOf, checkCarbonOptions, type CarbonOptions } from './carbon.js';
-import type { EnergyTrace, EnergyWindow, IdleBaseline, MeterDescription } from './types.js';
+import type { EnergyTrace, EnergyWindow, GpuProcessAttribution, IdleBaseline, MeterDescription } from './types.js';
 
 export interface MeterOptions {
   /** Sampling period; default 50 ms, never below 10 ms nor half the sensors' power update period. */
@@ -17,6 +17,12 @@ export interface MeterOptions {
   /** Read NVIDIA GPUs through NVML (default true); `nvmlLibrary` overrides SEDJOULE_NVML_LIB. */
   nvml?: boolean;
   nvmlLibrary?: string;
+  /**
+   * Only these NVML devices (default: all): NVML indices, UUIDs, or prefixes naming one UUID. An entry
+   * naming no device is an E_VALUE error listing the devices. `visibleGpus(env)` derives this from
+   * CUDA_VISIBLE_DEVICES.
+   */
+  gpus?: string[];
   /** Read RAPL through powercap (default true); `powercapRoot` overrides SEDJOULE_POWERCAP_ROOT. */
   rapl?: boolean;
   powercapRoot?: string;
@@ -27,6 +33,13 @@ export interface MeterOptions {
   cpuModel?: boolean;
   cpuTdpWatts?: number;
   cpuCores?: number;
+  /**
+   * Model the CPU time of the process tree rooted at this pid (a child command: its descendants,
+   * those already reaped included) instead of this process's, read from /proc at 10 ms ticks; the
+   * source keeps id `cpu-model` and says `details.scope = 'process tree of pid N'`. The pid must be
+   * a child of this process for its time to survive its reaping.
+   */
+  cpuProcessTree?: number;
   carbon?: CarbonOptions;
 }
 
@@ -99,6 +112,14 @@ export class Meter {
   /** Uses a measured sensor update period (from `probe`) for this source's uncertainty. */
   setUpdatePeriod(sourceId: string, seconds: number): void {
     this.native.setUpdatePeriod(sourceId, seconds);
+  }
+
+  /**
+   * Per-process GPU attribution on this meter's NVML devices for `pids` and, with `processTree`, the
+   * live descendants of that pid (itself included); utilisation samples newer than `sinceUs`.
+   */
+  gpuProcesses(request: { pids?: number[]; processTree?: number; sinceUs?: number }): GpuProcessAttribution {
+    return JSON.parse(this.native.gpuProcesses(JSON.stringify(request))) as GpuProcessAttribution;
   }
 
   stop(): void {

@@ -154,3 +154,29 @@ export interface EnergyTrace {
     droppedSamples: number;
   }>;
 }
+
+/**
+ * Which of a set of processes use each NVML device: ATTRIBUTION, not measurement (NVML has no
+ * per-process energy; SM utilisation is the share of time a process's kernels ran).
+ */
+export interface GpuProcessAttribution {
+  kind: 'attribution';
+  note: string;
+  /** NVML and its library, or why no device could be asked ("NVML disabled", a load error). */
+  status: string;
+  /** The pids asked about (given, plus the live process tree when asked). */
+  pids: number[];
+  /** The newest utilisation sample time seen, CPU microseconds: pass as `sinceUs` for newer ones only. */
+  lastSeenUs: number;
+  devices: Array<{
+    id: string;
+    uuid: string | null;
+    /** Those pids holding a CUDA context there; usedMemoryBytes null where NVML cannot tell. */
+    processes: Array<{ pid: number; usedMemoryBytes: number | null }>;
+    /** "ok", or why the list is unavailable. */
+    processesStatus: string;
+    utilisation: Array<{ pid: number; timeUs: number; smPercent: number; memoryPercent: number }>;
+    /** "ok", "no samples since lastSeenUs", or why unavailable. */
+    utilisationStatus: string;
+  }>;
+}

@@ -186,6 +186,10 @@ function csvCell(value: string): string {
 
 /** A header line and one line per row, each row's cells in the columns' order. */
 export function csvText(columns: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const lines = [columns.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))];
-  return `${lines.join('\n')}\n`;
+  return [columns, ...rows].map(csvLine).join('');
+}
+
+/** One row and its line end. */
+export function csvLine(row: readonly string[]): string {
+  return `${row.map(csvCell).join(',')}\n`;
 }

@@ -40,6 +40,12 @@
  *   FAKE_NVML_MEMORY_USED=bytes      memory in use (default 1 GiB of 80 GiB)
  *   FAKE_NVML_SM_CLOCK_MHZ=MHz       SM clock (default 1410)
  *   FAKE_NVML_TEMPERATURE_C=C        temperature (default 45)
+ *   FAKE_NVML_PROCESSES=d:pid:bytes:sm,...  compute processes running on device d, with their used
+ *                                    memory and SM utilisation (%), for
+ *                                    nvmlDeviceGetComputeRunningProcesses_v3 and
+ *                                    nvmlDeviceGetProcessUtilization (one sample per process,
+ *                                    stamped at the call; NOT_FOUND (6) when a device has none);
+ *                                    default none, at most 64 entries
  * Fixed: power limit 700 W, architecture Hopper (9), driver "999.99.99-fake", UUIDs
  * "GPU-fa4e0000-0000-0000-0000-00000000000<i>". A malformed variable makes nvmlInit return
  * UNKNOWN (999) and prints why on stderr.
@@ -78,6 +84,16 @@ typedef union {
   long long sllVal;
   unsigned short usVal;
 } nvmlValue_t;
+typedef struct { /* nvmlProcessInfo_t as _v2 and _v3 take it */
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId, computeInstanceId;
+} nvmlProcessInfo_t;
+typedef struct {
+  unsigned int pid;
+  unsigned long long timeStamp;
+  unsigned int smUtil, memUtil, encUtil, decUtil;
+} nvmlProcessUtilizationSample_t;
 typedef struct {
   unsigned int fieldId;
   unsigned int scopeId;
@@ -93,12 +109,13 @@ enum {
   ERROR_UNINITIALIZED = 1,
   ERROR_INVALID_ARGUMENT = 2,
   ERROR_NOT_SUPPORTED = 3,
+  ERROR_NOT_FOUND = 6,
   ERROR_INSUFFICIENT_SIZE = 7,
   ERROR_GPU_IS_LOST = 15,
   ERROR_UNKNOWN = 999,
 };
 enum { FIELD_POWER_INSTANT = 186, VALUE_TYPE_UNSIGNED_INT = 1 };
-enum { MAX_DEVICES = 16, MAX_SEGMENTS = 64, MAX_SEQUENCE = 4096 };
+enum { MAX_DEVICES = 16, MAX_SEGMENTS = 64, MAX_SEQUENCE = 4096, MAX_PROCESSES = 64 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int initCount;
@@ -120,6 +137,11 @@ static struct {
   int sequenceLength;           /* 0: the counter integrates the power */
   unsigned int utilGpu, utilMem, smClockMHz, temperatureC;
   unsigned long long memoryUsed;
+  struct {
+    unsigned int device, pid, sm;
+    unsigned long long bytes;
+  } processes[MAX_PROCESSES];
+  int processCount;
   long long t0Ns;
   long long reads, energyReads, resetAtNs; /* resetAtNs -1 until the reset happens */
 } s;
@@ -184,6 +206,26 @@ static int parseSequence(const char* text) {
   return s.sequenceLength > 0;
 }
 
+static int parseProcesses(const char* text) {
+  s.processCount = 0;
+  while (*text) {
+    if (s.processCount == MAX_PROCESSES) return 0;
+    unsigned int device, pid, sm;
+    unsigned long long bytes;
+    int used = 0;
+    if (sscanf(text, "%u:%u:%llu:%u%n", &device, &pid, &bytes, &sm, &used) != 4) return 0;
+    s.processes[s.processCount].device = device;
+    s.processes[s.processCount].pid = pid;
+    s.processes[s.processCount].bytes = bytes;
+    s.processes[s.processCount].sm = sm;
+    ++s.processCount;
+    text += used;
+    if (*text == ',') ++text;
+    else if (*text) return 0;
+  }
+  return 1;
+}
+
 static int readScript(void) {
   double v;
   int ok = 1;
@@ -243,6 +285,12 @@ static int readScript(void) {
   s.smClockMHz = (unsigned int)v;
   ok &= envNumber("FAKE_NVML_TEMPERATURE_C", 45, &v);
   s.temperatureC = (unsigned int)v;
+  const char* processes = getenv("FAKE_NVML_PROCESSES");
+  s.processCount = 0;
+  if (processes && *processes && !parseProcesses(processes)) {
+    fprintf(stderr, "fake_nvml: FAKE_NVML_PROCESSES=%.80s is not d:pid:bytes:sm,... (at most %d)\n", processes, MAX_PROCESSES);
+    ok = 0;
+  }
   for (unsigned int i = 0; i < MAX_DEVICES; ++i) devices[i].index = i;
   s.reads = s.energyReads = 0;
   s.resetAtNs = -1;
@@ -442,6 +490,64 @@ static nvmlReturn_t memoryLocked(nvmlDevice_t device, nvmlMemory_t* memory) {
   return SUCCESS;
 }
 EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t* memory) { LOCKED(memoryLocked(device, memory)); }
+
+/* ---- processes ---------------------------------------------------------------------------- */
+
+static unsigned int processesOn(nvmlDevice_t device) {
+  unsigned int n = 0;
+  for (int i = 0; i < s.processCount; ++i) n += s.processes[i].device == device->index;
+  return n;
+}
+
+static nvmlReturn_t computeProcessesLocked(nvmlDevice_t device, unsigned int* count, nvmlProcessInfo_t* infos) {
+  if (!initCount) return ERROR_UNINITIALIZED;
+  if (!validDevice(device) || !count) return ERROR_INVALID_ARGUMENT;
+  const unsigned int n = processesOn(device);
+  if (n > *count || (n > 0 && !infos)) {
+    *count = n;
+    return ERROR_INSUFFICIENT_SIZE;
+  }
+  *count = 0;
+  for (int i = 0; i < s.processCount; ++i) {
+    if (s.processes[i].device != device->index) continue;
+    nvmlProcessInfo_t* p = &infos[(*count)++];
+    p->pid = s.processes[i].pid;
+    p->usedGpuMemory = s.processes[i].bytes;
+    p->gpuInstanceId = p->computeInstanceId = 0xFFFFFFFFu;
+  }
+  return SUCCESS;
+}
+EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int* count, nvmlProcessInfo_t* infos) {
+  LOCKED(computeProcessesLocked(device, count, infos));
+}
+
+static nvmlReturn_t processUtilizationLocked(nvmlDevice_t device, nvmlProcessUtilizationSample_t* samples, unsigned int* count,
+                                             unsigned long long lastSeen) {
+  if (!initCount) return ERROR_UNINITIALIZED;
+  if (!validDevice(device) || !count) return ERROR_INVALID_ARGUMENT;
+  (void)lastSeen;
+  const unsigned int n = processesOn(device);
+  if (n == 0) return ERROR_NOT_FOUND;
+  if (!samples || n > *count) {
+    *count = n;
+    return ERROR_INSUFFICIENT_SIZE;
+  }
+  *count = 0;
+  const unsigned long long nowUs = (unsigned long long)(monotonicNs() / 1000);
+  for (int i = 0; i < s.processCount; ++i) {
+    if (s.processes[i].device != device->index) continue;
+    nvmlProcessUtilizationSample_t* p = &samples[(*count)++];
+    p->pid = s.processes[i].pid;
+    p->timeStamp = nowUs;
+    p->smUtil = s.processes[i].sm;
+    p->memUtil = p->encUtil = p->decUtil = 0;
+  }
+  return SUCCESS;
+}
+EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvmlProcessUtilizationSample_t* samples, unsigned int* count,
+                                                    unsigned long long lastSeen) {
+  LOCKED(processUtilizationLocked(device, samples, count, lastSeen));
+}
 
 /* ---- energy and power ---------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "energy/nvml_source.h"
+#include "expect_error.h"
 #include "harness.h"
 
 namespace sj::testing {
@@ -40,7 +41,7 @@ class FakeScript {
          {"FAKE_NVML_DEVICES", "FAKE_NVML_NAME", "FAKE_NVML_POWER_W", "FAKE_NVML_POWER_PATTERN", "FAKE_NVML_POWER_STEP_W",
           "FAKE_NVML_COUNTER_PERIOD_MS", "FAKE_NVML_POWER_PERIOD_MS", "FAKE_NVML_START_ENERGY_MJ", "FAKE_NVML_NO_ENERGY",
           "FAKE_NVML_NO_INSTANT", "FAKE_NVML_FAIL_AFTER", "FAKE_NVML_FAIL_FOR", "FAKE_NVML_COUNTER_RESET_AFTER", "FAKE_NVML_COUNTER_SEQUENCE_MJ", "FAKE_NVML_INIT_ERROR",
-          "FAKE_NVML_UTIL_GPU", "FAKE_NVML_UTIL_MEM", "FAKE_NVML_MEMORY_USED", "FAKE_NVML_SM_CLOCK_MHZ", "FAKE_NVML_TEMPERATURE_C",
+          "FAKE_NVML_UTIL_GPU", "FAKE_NVML_UTIL_MEM", "FAKE_NVML_MEMORY_USED", "FAKE_NVML_SM_CLOCK_MHZ", "FAKE_NVML_TEMPERATURE_C", "FAKE_NVML_PROCESSES",
           "SEDJOULE_NVML_LIB"})
       unsetenv(key);
   }
@@ -352,6 +353,30 @@ SJ_TEST(nvml_library_lives_while_a_source_does) {
   NvmlDiscovery d = discoverFake(kFakeLibrary);
   SJ_CHECK(d.sources[0]->info().name == "Second", d.sources[0]->info().name);
   SJ_CHECK(readOk(*d.sources[0]).powerW == 42.0, "new power");
+}
+
+
+SJ_TEST(nvml_gpus_selects_devices_by_index_uuid_and_prefix) {
+  FakeScript script({{"FAKE_NVML_DEVICES", "3"}});
+  {
+    NvmlDiscovery d = discoverNvml(kFakeLibrary, {"2", "GPU-fa4e0000-0000-0000-0000-000000000000"});
+    SJ_CHECK(d.sources.size() == 2, "two selected: ", d.status);
+    SJ_CHECK(d.sources[0]->info().id == "nvml:0" && d.sources[1]->info().id == "nvml:2", d.sources[0]->info().id, " ", d.sources[1]->info().id);
+    SJ_CHECK(contains(d.status, "selected by gpus: 2 of 3"), d.status);
+  }
+  {
+    NvmlDiscovery d = discoverNvml(kFakeLibrary, {"GPU-fa4e0000-0000-0000-0000-000000000001"});
+    SJ_CHECK(d.sources.size() == 1 && d.sources[0]->info().id == "nvml:1", d.status);
+  }
+}
+
+SJ_TEST(nvml_gpus_unknown_or_ambiguous_entry_is_an_error_listing_devices) {
+  FakeScript script({{"FAKE_NVML_DEVICES", "2"}});
+  expectError(ErrorCode::Value, "gpus: \"7\" matches no NVML device; NVML devices: 0 GPU-fa4e0000-0000-0000-0000-000000000000, 1 GPU-fa4e",
+              [] { discoverNvml(kFakeLibrary, {"7"}); });
+  expectError(ErrorCode::Value, "\"GPU-fa4e\" is a prefix of several device UUIDs", [] { discoverNvml(kFakeLibrary, {"GPU-fa4e"}); });
+  expectError(ErrorCode::Value, "gpus: devices were selected but NVML cannot be used",
+              [] { discoverNvml("/nonexistent/libnvidia-ml.so.1", {"0"}); });
 }
 
 }  // namespace

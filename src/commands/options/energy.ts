@@ -8,6 +8,9 @@ import type { Argv } from 'yargs';
 
 import { ENERGY_SCOPES, type EnergyBasis, type EnergyScope } from '../../analysis/energy-selection.js';
 import { DEFAULT_CARBON_INTENSITY, type CarbonOptions } from '../../energy/carbon.js';
+import { carbonIntensityFor, describeCarbonIntensity } from '../../energy/carbon-intensity.js';
+import { checkCodeCarbonLayout, type CodeCarbonLayout } from '../../analysis/codecarbon.js';
+import type { EmissionsSettings } from '../../analysis/record-emissions.js';
 import type { MeterOptions } from '../../energy/meter.js';
 import type { EnergySettings } from '../../energy/settings.js';
 import { numberOption } from './numbers.js';
@@ -44,7 +47,27 @@ export function withCarbonOptions<T>(y: Argv<T>) {
       ),
     )
     .option('pue', numberOption('pue', 'Power usage effectiveness applied to carbon (default: not applied)'))
-    .group(['carbon-intensity', 'pue'], ENERGY);
+    .option('country', {
+      type: 'string',
+      requiresArg: true,
+      alias: 'country-iso-code',
+      describe:
+        "ISO 3166-1 alpha-3 code of the grid (e.g. FRA): its carbon intensity from the shipped table (Our World in Data via CodeCarbon) and emissions.csv's country columns; --carbon-intensity overrides the intensity (--country-iso-code: deprecated alias)",
+    })
+    .group(['carbon-intensity', 'pue', 'country'], ENERGY);
+}
+
+/** The commands that write emissions.csv (train, sweep, dcase-report): its layout and region column. */
+export function withEmissionsOptions<T>(y: Argv<T>) {
+  return y
+    .option('region', { type: 'string', requiresArg: true, describe: "emissions.csv's region column (the intensity stays the country's)" })
+    .option('codecarbon-layout', {
+      type: 'string',
+      requiresArg: true,
+      default: '2.8',
+      describe: "emissions.csv as CodeCarbon writes it at: 2.1.4 (DCASE baselines' pin), 2.8 (2.8.x) or 3.x",
+    })
+    .group(['region', 'codecarbon-layout'], ENERGY);
 }
 
 export function withIdleOption<T>(y: Argv<T>, describe: string, defaultSeconds: number) {
@@ -74,6 +97,17 @@ export interface MeterArgs {
 export interface CarbonArgs {
   'carbon-intensity': number;
   pue?: number;
+  country?: string;
+  region?: string;
+  'codecarbon-layout'?: string;
+}
+
+export interface CarbonSettings extends CarbonOptions {
+  /** The intensity was given with --carbon-intensity (not from the table or the fallback). */
+  intensityGiven: boolean;
+  country?: string;
+  region?: string;
+  codecarbonLayout: CodeCarbonLayout;
 }
 
 export interface EnergyArgs extends MeterArgs, CarbonArgs {
@@ -85,13 +119,21 @@ export function meterOptions(argv: MeterArgs): Omit<MeterOptions, 'carbon'> {
   return { periodMs: argv['sample-ms'], nvml: argv.nvml, rapl: argv.rapl, cpuTdpWatts: argv['cpu-tdp'], cpuCores: argv['cpu-cores'] };
 }
 
-/** The default intensity is left unset, so figures name its source (CodeCarbon's fallback). */
-export function carbonOptions(argv: CarbonArgs): CarbonOptions {
+/**
+ * --carbon-intensity first, then --country's entry in the shipped table; with neither the intensity
+ * is left unset, so figures name its source (CodeCarbon's fallback).
+ */
+export function carbonOptions(argv: CarbonArgs): CarbonSettings {
   const given = argv['carbon-intensity'] !== DEFAULT_CARBON_INTENSITY;
+  const grid = argv.country ? carbonIntensityFor({ country: argv.country, region: argv.region }) : undefined;
   return {
-    intensityGPerKWh: given ? argv['carbon-intensity'] : undefined,
-    intensitySource: given ? 'given on the command line' : undefined,
+    intensityGPerKWh: given ? argv['carbon-intensity'] : grid?.gPerKWh,
+    intensitySource: given ? 'given on the command line' : grid ? describeCarbonIntensity(grid) : undefined,
     pue: argv.pue,
+    intensityGiven: given,
+    country: grid?.countryIsoCode,
+    region: argv.region,
+    codecarbonLayout: checkCodeCarbonLayout(argv['codecarbon-layout'] ?? '2.8'),
   };
 }
 
@@ -118,4 +160,18 @@ export function withEnergySelectionOptions<T>(y: Argv<T>, defaultBasis: EnergyBa
 export interface EnergySelectionArgs {
   'energy-basis': EnergyBasis | 'auto';
   'energy-scope': EnergyScope;
+}
+
+/** emissions.csv's settings from the carbon options (train, sweep); the fallback intensity when none is set. */
+export function emissionsSettings(carbon: CarbonSettings, projectName: string): EmissionsSettings {
+  const grid = carbon.country ? carbonIntensityFor({ country: carbon.country, region: carbon.region }) : undefined;
+  return {
+    projectName,
+    intensityGPerKWh: carbon.intensityGPerKWh ?? DEFAULT_CARBON_INTENSITY,
+    pue: carbon.pue ?? 1,
+    countryName: grid?.countryName,
+    countryIsoCode: grid?.countryIsoCode,
+    region: carbon.region,
+    layout: carbon.codecarbonLayout,
+  };
 }

@@ -28,7 +28,8 @@ export function showsProgress(argv: OutputArgs): boolean {
   return argv.progress && !argv.json;
 }
 
-function envelope(command: string, report: object): Record<string, unknown> {
+/** The JSON every command prints: see the file's comment. */
+export function envelope(command: string, report: object): Record<string, unknown> {
   const { format, version: formatVersion, ...rest } = report as { format?: unknown; version?: unknown };
   return {
     command,
