@@ -1,18 +1,76 @@
 #!/usr/bin/env node
-// Builds src/energy/carbon-intensity-table.ts from CodeCarbon's per-country table
-// (mlco2/codecarbon, MIT), codecarbon/data/private_infra/global_energy_mix.json, whose
-// carbon_intensity figures CodeCarbon derives from Our World in Data's energy dataset
-// (https://github.com/owid/energy-data, CC BY 4.0). A TS module rather than a JSON file so it
-// loads from the ESM and the CJS build alike with no copy step.
-// Usage: node scripts/make-carbon-intensity.mjs <path to global_energy_mix.json> <codecarbon tag> <commit>
+// Builds src/energy/carbon-intensity-table.ts from CodeCarbon's data (mlco2/codecarbon, MIT),
+// codecarbon/data/private_infra/ at a tag:
+// - global_energy_mix.json: per country, carbon_intensity figures CodeCarbon derives from Our
+//   World in Data's energy dataset (https://github.com/owid/energy-data, CC BY 4.0);
+// - the regions CodeCarbon uses (codecarbon/core/emissions.py, get_region_emissions):
+//   2016/usa_emissions.json, US states in lbs CO2e/MWh for 2016 (CodeCarbon takes its regional
+//   method from https://github.com/responsibleproblemsolving/energy-usage), converted with
+//   CodeCarbon's 0.00045359237 kg/kWh per lbs/MWh; 2023/canada_energy_mix.json, provinces' shares of
+//   generation, converted as CodeCarbon does (_region_energy_mix_to_emissions_rate: coal 0.995725971,
+//   petroleum 0.8166885263, natural gas 0.7438415916 kg/kWh, other sources 0);
+//   nordic_emissions.json, Swedish and Norwegian bidding zones and Finland (static factors from
+//   ENTSO-E averages).
+// A TS module rather than a JSON file so it loads from the ESM and the CJS build alike with no
+// copy step.
+// Usage: node scripts/make-carbon-intensity.mjs <a copy of codecarbon/data/private_infra> <codecarbon tag> <commit>
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
-const [file, tag, commit] = process.argv.slice(2);
-if (!file || !tag || !commit) {
-  console.error('usage: make-carbon-intensity.mjs <global_energy_mix.json> <tag> <commit>');
+const [dir, tag, commit] = process.argv.slice(2);
+if (!dir || !tag || !commit) {
+  console.error('usage: make-carbon-intensity.mjs <private_infra folder> <tag> <commit>');
   process.exit(2);
 }
-const mix = JSON.parse(readFileSync(file, 'utf8'));
+const read = (file) => JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+const mix = read('global_energy_mix.json');
+const at = (file) => `mlco2/codecarbon@${commit} codecarbon/data/private_infra/${file}, CodeCarbon ${tag}`;
+
+const usa = Object.entries(read('2016/usa_emissions.json')).map(([name, v]) => [
+  name,
+  v.regionCode,
+  v.emissions * 0.00045359237 * 1000,
+  2016,
+]);
+const FACTORS = { coal: 0.995725971, petroleum: 0.8166885263, naturalGas: 0.7438415916 };
+const canada = Object.entries(read('2023/canada_energy_mix.json')).map(([name, m]) => [
+  name,
+  null,
+  1000 * Object.entries(FACTORS).reduce((sum, [source, kg]) => sum + (m[source] / m.total) * kg, 0),
+  2023,
+]);
+const NORDIC = { SWE: /^SE\d$/, NOR: /^NO\d$/, FIN: /^FI$/ };
+const nordic = Object.entries(read('nordic_emissions.json').data);
+const regions = {
+  USA: {
+    source: `US state emission rates (2016, lbs CO2e/MWh, converted), as shipped by ${at('2016/usa_emissions.json')}`,
+    licence: 'CodeCarbon file MIT',
+    rows: usa,
+  },
+  CAN: {
+    source: `provincial generation mix, with CodeCarbon's emission factors for coal, petroleum and natural gas, as shipped by ${at('2023/canada_energy_mix.json')}`,
+    licence: 'CodeCarbon file MIT',
+    rows: canada,
+  },
+  ...Object.fromEntries(
+    Object.entries(NORDIC).map(([country, zone]) => [
+      country,
+      {
+        source: `static factors from ENTSO-E averages, as shipped by ${at('nordic_emissions.json')}`,
+        licence: 'CodeCarbon file MIT',
+        rows: nordic.filter(([code]) => zone.test(code)).map(([code, v]) => [v.description, code, v.emission_factor, v.year]),
+      },
+    ]),
+  ),
+};
+const regionRows = Object.entries(regions).map(
+  ([country, r]) =>
+    `  ${country}: {\n    source: ${JSON.stringify(r.source)},\n    licence: ${JSON.stringify(r.licence)},\n    regions: [\n` +
+    r.rows
+      .map(([name, code, g, year]) => `      [${JSON.stringify(name)}, ${JSON.stringify(code)}, ${Number(g.toFixed(3))}, ${year}],`)
+      .join('\n') +
+    '\n    ],\n  },',
+);
 const rows = Object.entries(mix)
   .filter(([code, v]) => /^[A-Z]{3}$/.test(code) && Number.isFinite(v.carbon_intensity) && v.carbon_intensity > 0)
   .map(([code, v]) => `  ${code}: [${JSON.stringify(v.country_name)}, ${v.carbon_intensity}, ${v.year}],`);
@@ -27,6 +85,20 @@ export const CARBON_TABLE_SOURCE = {
 export const CARBON_TABLE: Readonly<Record<string, readonly [string, number, number]>> = {
 ${rows.join('\n')}
 };
+
+/**
+ * The regions CodeCarbon has data for (it uses them when a region is given for these countries):
+ * [name, code or null, gCO2e/kWh, year of the data], with their own source and licence.
+ */
+export const CARBON_REGIONS: Readonly<
+  Record<string, { source: string; licence: string; regions: ReadonlyArray<readonly [string, string | null, number, number]> }>
+> = {
+${regionRows.join('\n')}
+};
 `;
 writeFileSync(new URL('../src/energy/carbon-intensity-table.ts', import.meta.url), out);
-console.log(`${rows.length} countries`);
+console.log(
+  `${rows.length} countries; regions: ${Object.entries(regions)
+    .map(([c, r]) => `${c} ${r.rows.length}`)
+    .join(', ')}`,
+);

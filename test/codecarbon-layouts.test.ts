@@ -97,7 +97,21 @@ describe('carbon intensity by country', () => {
     expect(fr.source).toMatch(/Our World in Data/);
     expect(fr.licence).toMatch(/CC BY 4\.0/);
     expect(fr.year).toBeGreaterThanOrEqual(2020);
-    expect(carbonIntensityFor({ country: 'USA', region: 'texas' }).regionName).toBe('texas');
+  });
+
+  it("regions as CodeCarbon has them: a US state, a Canadian province, a Nordic zone; elsewhere the country's", () => {
+    const texas = carbonIntensityFor({ country: 'USA', region: 'TX' });
+    // CodeCarbon's 2016 figure for Texas, 1049.527 lbs/MWh, at 0.00045359237 kg/kWh per lbs/MWh.
+    expect(texas).toMatchObject({ regionName: 'texas', regional: true, year: 2016, gPerKWh: 476.057 });
+    expect(texas.source).toMatch(/2016\/usa_emissions\.json/);
+    expect(carbonIntensityFor({ country: 'USA', region: 'Texas' }).gPerKWh).toBe(476.057);
+    expect(carbonIntensityFor({ country: 'CAN', region: 'quebec' }).gPerKWh).toBeLessThan(10);
+    expect(carbonIntensityFor({ country: 'SWE', region: 'se3' })).toMatchObject({ gPerKWh: 18, regional: true });
+    const paris = carbonIntensityFor({ country: 'FRA', region: 'ile-de-france' });
+    expect(paris).toMatchObject({ regionName: 'ile-de-france', regional: false, gPerKWh: carbonIntensityFor({ country: 'FRA' }).gPerKWh });
+    expect(() => carbonIntensityFor({ country: 'USA', region: 'Atlantis' })).toThrow(
+      /--region "Atlantis": not a region of USA .*TX \(texas\)/,
+    );
   });
 
   it('an unknown code is an error naming it, with close codes', () => {

@@ -221,3 +221,121 @@ export const CARBON_TABLE: Readonly<Record<string, readonly [string, number, num
   ZMB: ['Zambia', 111.967, 2022],
   ZWE: ['Zimbabwe', 297.872, 2022],
 };
+
+/**
+ * The regions CodeCarbon has data for (it uses them when a region is given for these countries):
+ * [name, code or null, gCO2e/kWh, year of the data], with their own source and licence.
+ */
+export const CARBON_REGIONS: Readonly<
+  Record<string, { source: string; licence: string; regions: ReadonlyArray<readonly [string, string | null, number, number]> }>
+> = {
+  USA: {
+    source:
+      'US state emission rates (2016, lbs CO2e/MWh, converted), as shipped by mlco2/codecarbon@58c0b1940a256381c8f1229e387bab11e4bdaa4b codecarbon/data/private_infra/2016/usa_emissions.json, CodeCarbon v3.2.9',
+    licence: 'CodeCarbon file MIT',
+    regions: [
+      ['rhode island', 'RI', 394.998, 2016],
+      ['north dakota', 'ND', 754.666, 2016],
+      ['alaska', 'AK', 419.964, 2016],
+      ['maryland', 'MD', 459.345, 2016],
+      ['new mexico', 'NM', 713.404, 2016],
+      ['arizona', 'AZ', 422.85, 2016],
+      ['oregon', 'OR', 138.75, 2016],
+      ['alabama', 'AL', 414.092, 2016],
+      ['virginia', 'VA', 369.134, 2016],
+      ['colorado', 'CO', 666.043, 2016],
+      ['louisiana', 'LA', 398.64, 2016],
+      ['mississippi', 'MS', 426.702, 2016],
+      ['missouri', 'MO', 765.547, 2016],
+      ['iowa', 'IA', 452.621, 2016],
+      ['texas', 'TX', 476.057, 2016],
+      ['oklahoma', 'OK', 473.422, 2016],
+      ['usa', 'usa', 452.886, 2016],
+      ['michigan', 'MI', 498.885, 2016],
+      ['pennsylvania', 'PA', 388.023, 2016],
+      ['north carolina', 'NC', 393.465, 2016],
+      ['south carolina', 'SC', 285.504, 2016],
+      ['kentucky', 'KY', 886.456, 2016],
+      ['ohio', 'OH', 664.948, 2016],
+      ['indiana', 'IN', 822.228, 2016],
+      ['vermont', 'VT', 25.805, 2016],
+      ['new jersey', 'NJ', 253.024, 2016],
+      ['nebraska', 'NE', 581.121, 2016],
+      ['tennessee', 'TN', 450.087, 2016],
+      ['district of columbia', 'DC', 218.534, 2016],
+      ['south dakota', 'SD', 232.836, 2016],
+      ['connecticut', 'CT', 226.101, 2016],
+      ['minnesota', 'MN', 459.339, 2016],
+      ['maine', 'ME', 152.844, 2016],
+      ['wisconsin', 'WI', 629.985, 2016],
+      ['montana', 'MT', 567.454, 2016],
+      ['hawaii', 'HI', 690.414, 2016],
+      ['kansas', 'KS', 542.294, 2016],
+      ['new hampshire', 'NH', 140.869, 2016],
+      ['west virginia', 'WV', 896.188, 2016],
+      ['nevada', 'NV', 349.226, 2016],
+      ['_unit', '2 digit state/region code', NaN, 2016],
+      ['delaware', 'DE', 402.525, 2016],
+      ['idaho', 'ID', 85.591, 2016],
+      ['california', 'CA', 205.269, 2016],
+      ['arkansas', 'AR', 506.05, 2016],
+      ['new york', 'NY', 210.476, 2016],
+      ['florida', 'FL', 464.572, 2016],
+      ['wyoming', 'WY', 919.096, 2016],
+      ['georgia', 'GA', 454.388, 2016],
+      ['illinois', 'IL', 368.008, 2016],
+      ['washington', 'WA', 84.751, 2016],
+      ['massachusetts', 'MA', 372.548, 2016],
+      ['utah', 'UT', 738.164, 2016],
+    ],
+  },
+  CAN: {
+    source:
+      "provincial generation mix, with CodeCarbon's emission factors for coal, petroleum and natural gas, as shipped by mlco2/codecarbon@58c0b1940a256381c8f1229e387bab11e4bdaa4b codecarbon/data/private_infra/2023/canada_energy_mix.json, CodeCarbon v3.2.9",
+    licence: 'CodeCarbon file MIT',
+    regions: [
+      ['british columbia', null, 21.666, 2023],
+      ['newfoundland and labrador', null, 4.754, 2023],
+      ['saskatchewan', null, 654.935, 2023],
+      ['prince edward island', null, 17.931, 2023],
+      ['ontario', null, 64.722, 2023],
+      ['nova scotia', null, 576.249, 2023],
+      ['quebec', null, 3.937, 2023],
+      ['alberta', null, 627.675, 2023],
+      ['manitoba', null, 5.274, 2023],
+      ['northwest territories', null, 140.053, 2023],
+      ['new brunswick', null, 246.657, 2023],
+      ['nunavut', null, 815.055, 2023],
+      ['yukon', null, 272.487, 2023],
+    ],
+  },
+  SWE: {
+    source:
+      'static factors from ENTSO-E averages, as shipped by mlco2/codecarbon@58c0b1940a256381c8f1229e387bab11e4bdaa4b codecarbon/data/private_infra/nordic_emissions.json, CodeCarbon v3.2.9',
+    licence: 'CodeCarbon file MIT',
+    regions: [
+      ['Sweden Bidding Zone 1 (Northern Sweden)', 'SE1', 18, 2024],
+      ['Sweden Bidding Zone 2 (Central Sweden)', 'SE2', 18, 2024],
+      ['Sweden Bidding Zone 3 (Southern Sweden)', 'SE3', 18, 2024],
+      ['Sweden Bidding Zone 4 (Stockholm region)', 'SE4', 18, 2024],
+    ],
+  },
+  NOR: {
+    source:
+      'static factors from ENTSO-E averages, as shipped by mlco2/codecarbon@58c0b1940a256381c8f1229e387bab11e4bdaa4b codecarbon/data/private_infra/nordic_emissions.json, CodeCarbon v3.2.9',
+    licence: 'CodeCarbon file MIT',
+    regions: [
+      ['Norway Bidding Zone 1 (Oslo)', 'NO1', 18, 2024],
+      ['Norway Bidding Zone 2 (Southern Norway)', 'NO2', 18, 2024],
+      ['Norway Bidding Zone 3 (Central Norway)', 'NO3', 18, 2024],
+      ['Norway Bidding Zone 4 (Northern Norway)', 'NO4', 18, 2024],
+      ['Norway Bidding Zone 5 (Western Norway)', 'NO5', 18, 2024],
+    ],
+  },
+  FIN: {
+    source:
+      'static factors from ENTSO-E averages, as shipped by mlco2/codecarbon@58c0b1940a256381c8f1229e387bab11e4bdaa4b codecarbon/data/private_infra/nordic_emissions.json, CodeCarbon v3.2.9',
+    licence: 'CodeCarbon file MIT',
+    regions: [['Finland', 'FI', 72, 2025]],
+  },
+};

@@ -2,11 +2,13 @@
  * The grid's carbon intensity by country (ISO 3166-1 alpha-3), from the table shipped with the
  * package (see carbon-intensity-table.ts for its source and licence). Every answer carries the
  * source, licence and year, so a carbon figure made from it can say where its intensity came from.
- * Regions (US states, Canadian provinces) are not in the table yet: a region is recorded in the
- * emissions row but does not change the intensity.
+ * Regions, as CodeCarbon has them: US states, Canadian provinces, Swedish and Norwegian bidding
+ * zones and Finland give their own intensity (by name or code, any case); an unknown region of
+ * those countries is an error listing theirs. Elsewhere a region is recorded in the emissions row
+ * and the intensity stays the country's, as CodeCarbon does.
  */
 import { SedjouleError } from '../errors.js';
-import { CARBON_TABLE, CARBON_TABLE_SOURCE } from './carbon-intensity-table.js';
+import { CARBON_REGIONS, CARBON_TABLE, CARBON_TABLE_SOURCE } from './carbon-intensity-table.js';
 
 export interface CarbonIntensity {
   gPerKWh: number;
@@ -15,8 +17,10 @@ export interface CarbonIntensity {
   year: number;
   countryIsoCode: string;
   countryName: string;
-  /** The region as given; the intensity is the country's (no regional data in the table). */
+  /** The region: its name in the table when it has its own intensity, else as given. */
   regionName?: string;
+  /** True when the intensity is the region's own, false when it is the country's. */
+  regional?: boolean;
 }
 
 /** Codes sharing the most letters in place with `code`, for the error's suggestions. */
@@ -40,17 +44,26 @@ export function carbonIntensityFor(where: { country: string; region?: string }):
     );
   }
   const [countryName, gPerKWh, year] = entry;
-  return {
-    gPerKWh,
-    ...CARBON_TABLE_SOURCE,
-    year,
-    countryIsoCode: code,
-    countryName,
-    ...(where.region ? { regionName: where.region } : {}),
-  };
+  const country = { gPerKWh, ...CARBON_TABLE_SOURCE, year, countryIsoCode: code, countryName };
+  const region = where.region?.trim();
+  if (!region) return country;
+  const table = CARBON_REGIONS[code];
+  if (!table) return { ...country, regionName: region, regional: false };
+  const wanted = region.toLowerCase();
+  const found = table.regions.find(([name, regionCode]) => name.toLowerCase() === wanted || regionCode?.toLowerCase() === wanted);
+  if (!found) {
+    const known = table.regions.map(([name, regionCode]) => (regionCode ? `${regionCode} (${name})` : name));
+    throw new SedjouleError(
+      'E_VALUE',
+      `--region ${JSON.stringify(region)}: not a region of ${code} in the carbon-intensity table; known: ${known.join(', ')}`,
+    );
+  }
+  const [regionName, , regionG, regionYear] = found;
+  return { ...country, gPerKWh: regionG, year: regionYear, source: table.source, licence: table.licence, regionName, regional: true };
 }
 
 /** One line for reports: "56.039 gCO2e/kWh, France 2023, <source>, <licence>". */
 export function describeCarbonIntensity(ci: CarbonIntensity): string {
-  return `${ci.gPerKWh} gCO2e/kWh, ${ci.countryName} ${ci.year} (${ci.source}; licence ${ci.licence})`;
+  const where = ci.regional ? `${ci.regionName}, ${ci.countryName}` : ci.countryName;
+  return `${ci.gPerKWh} gCO2e/kWh, ${where} ${ci.year} (${ci.source}; licence ${ci.licence})`;
 }

@@ -60,7 +60,12 @@ export function withCarbonOptions<T>(y: Argv<T>) {
 /** The commands that write emissions.csv (train, sweep, dcase-report): its layout and region column. */
 export function withEmissionsOptions<T>(y: Argv<T>) {
   return y
-    .option('region', { type: 'string', requiresArg: true, describe: "emissions.csv's region column (the intensity stays the country's)" })
+    .option('region', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        "Region of --country: a US state, Canadian province, SE1-SE4, NO1-NO5 or FI has its own carbon intensity (else the country's); emissions.csv's region column",
+    })
     .option('codecarbon-layout', {
       type: 'string',
       requiresArg: true,
