@@ -21,9 +21,9 @@ function run(args: string[], isa: string, file = binary) {
   return spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, SEDJOULE_ISA: isa }, timeout: 600_000 });
 }
 
-// Families whose tests have no CUDA kernel: energy sources and their window accounting, and
-// CPU-only helpers (file writes, size arithmetic, random numbers).
-const HOST_ONLY = new Set(['nvml', 'rapl', 'window', 'cpu', 'random', 'atomic', 'sizes']);
+// Families whose tests have no CUDA kernel: energy sources, their window accounting and the GPU
+// attribution read through NVML, and CPU-only helpers (file writes, size arithmetic, random numbers).
+const HOST_ONLY = new Set(['nvml', 'rapl', 'window', 'cpu', 'gpu', 'random', 'atomic', 'sizes']);
 
 const names = fs.existsSync(binary) ? run(['--list'], 'auto').stdout.trim().split('\n') : [];
 // A family is the test name up to its first underscore: conv2d_table -> conv2d.
