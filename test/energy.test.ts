@@ -22,6 +22,12 @@ const fakeNvml = path.join(packageRoot, 'build', 'Release', 'libsedjoule_fake_nv
 const noCpu: MeterOptions = { rapl: false, cpuModel: false };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Until the sampler has read every source at least once after this call, however slowly it runs here. */
+async function afterNextRead(m: Meter): Promise<void> {
+  const ticks = m.describe().overhead.ticks;
+  while (m.describe().overhead.ticks < ticks + 2) await sleep(10);
+}
+
 /**
  * Burns `seconds` of this process's CPU time (process.cpuUsage: the clock the modelled CPU and the
  * stall check read), however long that takes on a loaded machine; returns the CPU seconds used.
@@ -117,8 +123,7 @@ describe('NVML through the fake library', () => {
     // However slowly the sampler runs here: until the four failures have passed and it read again.
     const failed = () => m.describe().readFailures[0]?.failedReads ?? 0;
     while (failed() < 4) await sleep(20);
-    const ticks = m.describe().overhead.ticks;
-    while (m.describe().overhead.ticks < ticks + 2) await sleep(20);
+    await afterNextRead(m);
     const w = m.end('run');
     const s = source(w, 'nvml:0');
     expect(s.failedReads).toBeGreaterThan(0);
@@ -298,14 +303,15 @@ describe('RAPL through a fake powercap folder', () => {
     const root = powercap();
     const m = meter({ nvml: false, powercapRoot: root });
     m.begin('run');
-    await sleep(50);
+    // Each value must be read before the next replaces it, however slowly the sampler runs here.
+    await afterNextRead(m);
     set(root, 'intel-rapl:0', 3_999_000_000); // +2 J
-    await sleep(50);
-    set(root, 'intel-rapl:0', 1_000_000_000); // reset: as a wrap, 1002 J in 50 ms
-    await sleep(50);
+    await afterNextRead(m);
+    set(root, 'intel-rapl:0', 1_000_000_000); // reset: as a wrap, 1002 J in one period
+    await afterNextRead(m);
     set(root, 'intel-rapl:0', 1_001_000_000); // +1 J
     set(root, 'intel-rapl:0/intel-rapl:0:1', 100_000 + 1e15); // a jump of 1e9 J
-    await sleep(50);
+    await afterNextRead(m);
     burnCpu(0.01);
     const w = m.end('run');
     const pkg = source(w, 'rapl:package-0');
