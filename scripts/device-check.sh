@@ -2,7 +2,7 @@
 # The prepared device check, run on a machine with an NVIDIA GPU (the device tool), after
 # scripts/device-prepare.sh here (it builds the addon and the native tests with nvcc for the GPU's
 # architecture; the GPU machine has no Node.js and no network). Under 8 minutes; every figure is
-# written under $OUT and a short table is printed at the end.
+# written under $OUT (packed into $OUT/results.tgz at the end) and a short table is printed.
 #   1. CUDA parity: the native kernel suite on the GPU (every kernel and pass, CUDA vs the float64
 #      reference, per-kernel relative bounds), plus the CPU suite
 #   2. NVML probe: counter and power update periods, idle power, counter vs integrated power
@@ -20,6 +20,7 @@ if [ ! -f "$D/node.xz" ]; then
   exit 2
 fi
 xz -d -c "$D/node.xz" > /tmp/sedjoule-node && chmod +x /tmp/sedjoule-node
+mkdir -p "$D/Release" && tar -xJf "$D/release.tar.xz" -C "$D/Release"
 NODE=/tmp/sedjoule-node
 export SEDJOULE_ADDON=$D/Release/sedjoule.node
 cli() { "$NODE" "$D/dist/cli.js" "$@"; }
@@ -84,4 +85,6 @@ cli kernel-energy --model dcase-crnn --min-updates 20 --idle 5 --max-seconds 120
 ' "$OUT/kernel-energy.json" || tail -5 "$OUT/kernel-energy.err"
 
 step "done"
+# One archive comes back whole where many small files may not: everything above, packed.
 ls -la "$OUT"
+tar -czf /tmp/sedjoule-results.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete && mv /tmp/sedjoule-results.tgz "$OUT/results.tgz"

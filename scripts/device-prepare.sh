@@ -8,34 +8,45 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=${CUDA_ARCH:-90-real}
 
-npx cmake-js rebuild --log-level warn --CDSEDJOULE_CUDA=ON --CDSEDJOULE_BUILD_TESTS=ON --CDCMAKE_CUDA_ARCHITECTURES="$arch"
+# Its own build folder (build-device/, git-ignored), so this machine's build/ is left as it is and a
+# second run recompiles only what changed.
+npx cmake-js compile --log-level warn -O build-device --CDSEDJOULE_CUDA=ON --CDSEDJOULE_BUILD_TESTS=ON --CDCMAKE_CUDA_ARCHITECTURES="$arch"
 npx tsc -p tsconfig.build.json
 
 rm -rf .device
-mkdir -p .device/Release .device/scripts
-cp build/Release/sedjoule.node build/Release/sedjoule_native_tests build/Release/libsedjoule_fake_nvml*.so .device/Release/
+mkdir -p .device/scripts
+# Compressed, as the Node binary below, to stay within what the device tool carries (64 MiB).
+tar -cJf .device/release.tar.xz -C build-device/Release sedjoule.node sedjoule_native_tests $(cd build-device/Release && ls libsedjoule_fake_nvml*.so)
 cp -r dist package.json .device/
 cp scripts/*.mjs scripts/*.py .device/scripts/
 xz -T0 -6 -c "$(command -v node)" > .device/node.xz
 
-# The runtime dependency closure of the CLI (yargs and what it needs), copied as installed.
+# The runtime dependency closure of the package (its `dependencies` but the build tools), resolved
+# as Node resolves them (a nested node_modules/ first, then the folders above), copied as installed.
 node -e '
   const fs = require("fs"), path = require("path");
-  const seen = new Set();
-  const visit = (name) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const pkg = JSON.parse(fs.readFileSync(path.join("node_modules", name, "package.json"), "utf8"));
-    for (const dep of Object.keys(pkg.dependencies || {})) visit(dep);
+  const buildOnly = new Set(["cmake-js", "node-addon-api"]);
+  const resolve = (from, name) => {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, "node_modules", name);
+      if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
+      if (dir === path.dirname(dir)) throw new Error(`cannot resolve ${name} from ${from}`);
+    }
   };
-  visit("yargs");
-  console.log([...seen].join("\n"));
-' | while read -r name; do
-  mkdir -p ".device/node_modules/$name"
-  cp -r "node_modules/$name/." ".device/node_modules/$name/"
+  const seen = new Set();
+  const visit = (dir) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    for (const dep of Object.keys(pkg.dependencies || {})) visit(resolve(dir, dep));
+  };
+  const root = JSON.parse(fs.readFileSync("package.json", "utf8"));
+  for (const dep of Object.keys(root.dependencies)) if (!buildOnly.has(dep)) visit(resolve(process.cwd(), dep));
+  console.log([...seen].map((d) => path.relative(process.cwd(), d)).join("\n"));
+' | while read -r dir; do
+  mkdir -p ".device/$dir"
+  cp -r "$dir/." ".device/$dir/"
 done
 
-# Back to the default build for this machine.
-npx cmake-js rebuild --log-level warn
 du -sh .device
 echo "ready: run scripts/device-check.sh on the device with carry [\".device\"]"

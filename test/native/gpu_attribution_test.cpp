@@ -5,12 +5,14 @@
 
 #include "energy/gpu_attribution.h"
 #include "expect_error.h"
+#include "fake_library.h"
 #include "harness.h"
 
 namespace sj::testing {
 namespace {
 
-const char* const kFakeLibrary = SEDJOULE_FAKE_NVML;
+const std::string kFakeLibraryPath = besideTestBinary(SEDJOULE_FAKE_NVML);
+const char* const kFakeLibrary = kFakeLibraryPath.c_str();
 
 // Sets the two variables these tests use and clears them on both ends.
 class ProcessScript {

@@ -15,13 +15,16 @@
 
 #include "energy/nvml_source.h"
 #include "expect_error.h"
+#include "fake_library.h"
 #include "harness.h"
 
 namespace sj::testing {
 namespace {
 
-const char* const kFakeLibrary = SEDJOULE_FAKE_NVML;
-const char* const kFakeLibraryWithoutEnergy = SEDJOULE_FAKE_NVML_NOENERGY_SYMBOL;
+const std::string kFakeLibraryPath = besideTestBinary(SEDJOULE_FAKE_NVML);
+const char* const kFakeLibrary = kFakeLibraryPath.c_str();
+const std::string kFakeLibraryWithoutEnergyPath = besideTestBinary(SEDJOULE_FAKE_NVML_NOENERGY_SYMBOL);
+const char* const kFakeLibraryWithoutEnergy = kFakeLibraryWithoutEnergyPath.c_str();
 
 // Sets the fake's script for one test and clears it (and SEDJOULE_NVML_LIB) on both ends, so no
 // test sees another's variables.

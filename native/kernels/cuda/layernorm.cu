@@ -69,7 +69,10 @@ __global__ void __launch_bounds__(kThreads) backwardInputKernel(int64_t rows, in
     const float meanGXhat = static_cast<float>(blockSum(sumGXhat) / static_cast<double>(cols));
     float* out = dx + r * cols;
     for (int64_t d = threadIdx.x; d < cols; d += kThreads) {
-      const float gd = affine ? g[d] * weight[d] : g[d];
+      // __fmul_rn keeps nvcc from contracting `g * w - meanG` into one FMA: that would subtract
+      // meanG from the unrounded product and leave its rounding error where the reference has 0
+      // (a one-column row, seen on an H200; the CPU kernel and the emulator do not contract).
+      const float gd = affine ? __fmul_rn(g[d], weight[d]) : g[d];
       out[d] = (gd - meanG - (xr[d] - m) * rs * meanGXhat) * rs;
     }
   }

@@ -317,6 +317,7 @@ inline float __logf(float x) { return logf(x); }
 inline float __fdividef(float a, float b) { return a / b; }
 inline float __saturatef(float x) { return x < 0.f ? 0.f : x > 1.f ? 1.f : x; }
 inline float __frcp_rn(float x) { return 1.0f / x; }
+inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __fsqrt_rn(float x) { return sqrtf(x); }
 inline void sincosf(float x, float* s, float* c) {
   *s = sinf(x);
