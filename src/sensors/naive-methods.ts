@@ -15,7 +15,7 @@
  * window's idle time, so the counter's own delay does not matter.
  */
 import { segmentWindows, type Segment, type SegmentWindow } from './burst-windows.js';
-import { estimate, notEstimated, type Estimate, type MaybeEstimate } from './estimate.js';
+import { estimate, notEstimated, type Estimate, type MaybeEstimate, type NotEstimated } from './estimate.js';
 import { mean, standardDeviation } from './fit.js';
 import type { NaiveLoad } from './plan.js';
 import { latestIndex, publishedSeries, valueAt, type PublishedSeries } from './published-values.js';
@@ -63,7 +63,7 @@ export interface NaiveLoadResult {
   sampled: SampledMethod[];
   /** Relative error of the single run integrated at every update. */
   everyUpdate: MaybeEstimate;
-  corrected: CorrectedProtocol | { value: null; why: string };
+  corrected: CorrectedProtocol | NotEstimated;
 }
 
 export interface NaiveResult {
@@ -179,7 +179,7 @@ export function naiveErrors(
     return { durationS: load.durationS, referenceJ, sampled, everyUpdate: everyUpdateError, corrected: corrected(load) };
   });
 
-  function corrected(load: NaiveLoad): CorrectedProtocol | { value: null; why: string } {
+  function corrected(load: NaiveLoad): CorrectedProtocol | NotEstimated {
     const reps = [...load.repetitions].sort((a, b) => a.startS - b.startS);
     if (reps.length === 0) return notEstimated('the corrected protocol did not run for this load');
     const block: Segment = { startS: reps[0].startS, endS: reps[reps.length - 1].endS };

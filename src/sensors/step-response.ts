@@ -102,13 +102,13 @@ export function stepResponse(
   const span = window(bursts, options);
   const pattern = new LoadPattern(bursts);
   if (channel.quantity === 'energy') {
-    // A counter's value was published in (tPrev, t] of the read that first showed it.
+    // On its grid, a counter value sits at its publication time; without one, at the midpoint of
+    // (tPrev, t] of the read that first showed it.
     const changes = channel.changes;
-    const samples = inWindow(
-      changes.map((c) => (c.t + c.tPrev) / 2),
-      changes.map((c) => c.value),
-      span,
-    );
+    const series = grid
+      ? publishedSeries(channel, grid, span[1])
+      : { times: changes.map((c) => (c.t + c.tPrev) / 2), values: changes.map((c) => c.value) };
+    const samples = inWindow(series.times, series.values, span);
     if (samples.times.length < 6) return failed(`${samples.times.length} counter changes around the bursts; at least 6 are needed`);
     return counterStep(channel, samples, pattern, options, failed);
   }

@@ -1,0 +1,271 @@
+/**
+ * The sensor-study estimators recover the behaviour of sensors they know nothing about. The sensors
+ * are the oracle in sensor-model.ts (the fake NVML and powercap sensors of the issue 15 spec, a test
+ * double at the hardware boundary); each behaviour below is one configuration of it, driven by the
+ * burst plans the study runs. The naive-method errors are checked against what the configured model
+ * implies, computed here from its exact published values and exact energies.
+ */
+import { describe, expect, it } from 'vitest';
+import { isEstimated, type Estimate, type MaybeEstimate } from '../src/sensors/estimate.js';
+import { naiveErrors, type NaiveResult } from '../src/sensors/naive-methods.js';
+import { partTime } from '../src/sensors/part-time.js';
+import { naiveLoads, naivePlan, partTimePlan, stepPlan, type PlannedBurst } from '../src/sensors/plan.js';
+import { stepResponse } from '../src/sensors/step-response.js';
+import type { TraceBurst } from '../src/sensors/trace.js';
+import { updatePeriod } from '../src/sensors/update-period.js';
+import { NvmlSensor, nvmlModel, ranBursts, RaplSensor, raplModel, type NvmlModel } from './sensor-model.js';
+
+function estimated(e: MaybeEstimate): Estimate {
+  if (!isEstimated(e)) throw new Error(`not estimated: ${e.why}`);
+  return e;
+}
+
+function value(e: MaybeEstimate): number {
+  return estimated(e).value;
+}
+
+interface Behaviour {
+  name: string;
+  model: Partial<NvmlModel>;
+  partTimeGapS?: number;
+  naiveDurationsS: number[];
+}
+
+const BEHAVIOURS: Behaviour[] = [
+  {
+    name: 'A100/H100-like part-time: T 100 ms, boxcar W 25 ms',
+    model: { periodS: 0.1, windowS: 0.025, phaseS: 0.0371 },
+    naiveDurationsS: [0.1, 1, 10, 60],
+  },
+  { name: 'Turing-like: T 100 ms, boxcar W 100 ms', model: { periodS: 0.1, windowS: 0.1, phaseS: 0.0613 }, naiveDurationsS: [0.1, 1, 10] },
+  { name: 'Volta-like: T 20 ms, boxcar W 10 ms', model: { periodS: 0.02, windowS: 0.01, phaseS: 0.0071 }, naiveDurationsS: [0.1, 1, 10] },
+  // A low-pass needs gaps of several time constants between bursts for its tail to settle.
+  {
+    name: 'exponential tau 200 ms, T 100 ms',
+    model: { periodS: 0.1, windowS: 0.2, shape: 'exponential', phaseS: 0.0222 },
+    partTimeGapS: 2,
+    naiveDurationsS: [0.1, 1, 10],
+  },
+  {
+    name: 'delay 50 ms, T 100 ms, boxcar W 25 ms',
+    model: { periodS: 0.1, windowS: 0.025, delayS: 0.05, phaseS: 0.0808 },
+    naiveDurationsS: [0.1, 1, 10],
+  },
+];
+
+/** The study's schedule: the step plan, then (with the grid found from it) the part-time and naive plans. */
+function study(b: Behaviour) {
+  const model = nvmlModel(b.model);
+  const initS = 5000.123;
+  const step = stepPlan(initS + 1);
+  const firstLook = new NvmlSensor(model, ranBursts(step.bursts), initS).channels(0, initS, step.untilS);
+  const grid = updatePeriod(firstLook[1]).grid!;
+  const part = partTimePlan(step.untilS, grid, { gapS: b.partTimeGapS });
+  const naive = naivePlan(part.untilS, { durationsS: b.naiveDurationsS });
+  const planned: PlannedBurst[] = [...step.bursts, ...part.bursts, ...naive.bursts];
+  const bursts = ranBursts(planned);
+  const sensor = new NvmlSensor(model, bursts, initS);
+  const [energy, instant, average] = sensor.channels(0, initS, naive.untilS);
+  const ofPlan = (prefix: string) => bursts.filter((x) => x.label.startsWith(prefix));
+  return {
+    model,
+    sensor,
+    bursts,
+    energy,
+    instant,
+    average,
+    stepBursts: ofPlan('step-'),
+    partBursts: ofPlan('part-time-'),
+    naiveBursts: ofPlan('naive-'),
+    endS: naive.untilS,
+  };
+}
+
+type Study = ReturnType<typeof study>;
+
+/** Every published field-186 value whose time lies strictly inside (fromS, toS). */
+function publishedBetween(s: Study, fromS: number, toS: number): number[] {
+  const values: number[] = [];
+  for (let k = s.sensor.latestPublication(fromS) + 1; s.sensor.publicationTime(k) < toS; ++k) values.push(s.sensor.instantW(k));
+  return values;
+}
+
+/** Half-way through the idle gaps on either side of [startS, endS], among the other bursts. */
+function windowAround(startS: number, endS: number, others: TraceBurst[]): [number, number] {
+  const before = Math.max(startS - 10, ...others.filter((o) => o.endS <= startS).map((o) => o.endS));
+  const after = Math.min(endS + 10, ...others.filter((o) => o.startS >= endS).map((o) => o.startS));
+  return [(before + startS) / 2, (endS + after) / 2];
+}
+
+/** What the configured model implies for the naive methods of one load. */
+function impliedNaive(s: Study, durationS: number, intervalsS: number[], phases: number) {
+  const m = s.model;
+  const single = s.naiveBursts.find((x) => x.label === `naive-${durationS}s-single`)!;
+  const reps = s.naiveBursts.filter((x) => x.label.startsWith(`naive-${durationS}s-rep-`));
+  const trueJ = (d: number) => m.idleW * d + (m.busyW - m.idleW) * d;
+  const d = single.endS - single.startS;
+  const sampled = intervalsS.map((interval) =>
+    Array.from({ length: phases }, (_, phase) => {
+      let energy = 0;
+      for (let t = single.startS + ((phase + 0.5) / phases) * interval; t < single.endS; t += interval)
+        energy += s.sensor.instantW(s.sensor.latestPublication(t)) * interval;
+      return energy / trueJ(d) - 1;
+    }),
+  );
+  const integrated = (fromS: number, toS: number, busyS: number) =>
+    publishedBetween(s, fromS, toS).reduce((sum, y) => sum + (y - m.idleW) * m.periodS, 0) + m.idleW * busyS;
+  const [lo, hi] = windowAround(
+    single.startS,
+    single.endS,
+    s.bursts.filter((x) => x !== single),
+  );
+  const everyUpdate = integrated(lo, hi, d) / trueJ(d) - 1;
+  const blockStart = Math.min(...reps.map((r) => r.startS));
+  const blockEnd = Math.max(...reps.map((r) => r.endS));
+  const [blo, bhi] = windowAround(
+    blockStart,
+    blockEnd,
+    s.bursts.filter((x) => !reps.includes(x)),
+  );
+  const busy = reps.reduce((sum, r) => sum + r.endS - r.startS, 0);
+  const corrected = integrated(blo, bhi, busy) / trueJ(busy) - 1;
+  return { sampled, everyUpdate, corrected };
+}
+
+describe.each(BEHAVIOURS)('$name', (b) => {
+  const s = study(b);
+  const m = s.model;
+  const T = m.periodS;
+  const instantPeriod = updatePeriod(s.instant);
+  const counterPeriod = updatePeriod(s.energy);
+  const averagePeriod = updatePeriod(s.average);
+  const step = stepResponse(s.instant, s.stepBursts, instantPeriod.grid);
+  const counterStep = stepResponse(s.energy, s.stepBursts, counterPeriod.grid);
+
+  it('finds the update period of every field within 5 %', () => {
+    for (const result of [instantPeriod, counterPeriod, averagePeriod]) {
+      expect(Math.abs(value(result.period) / T - 1)).toBeLessThan(0.05);
+      expect(estimated(result.period).uncertainty).toBeGreaterThan(0);
+    }
+    // The grid anchor is a publication time: within a read gap of k T + phase.
+    const anchor = value(instantPeriod.anchor);
+    const offset = (((anchor - m.phaseS) / T) % 1) * T;
+    expect(Math.min(Math.abs(offset), Math.abs(T - offset))).toBeLessThan(2 * m.pollS);
+  });
+
+  it('fits the averaging filter of field 186 within 10 % and the delay within one period', () => {
+    expect(step.filterShape).toBe(m.shape);
+    expect(Math.abs(value(step.filterWidth) / m.windowS - 1)).toBeLessThan(0.1);
+    expect(Math.abs(value(step.delay) - m.delayS)).toBeLessThan(T);
+    expect(Math.abs(value(step.idle) - m.idleW)).toBeLessThan(1);
+    expect(Math.abs(value(step.gain) - (m.busyW - m.idleW))).toBeLessThan(2);
+    const riseFactor = m.shape === 'boxcar' ? 0.8 : Math.log(9);
+    expect(Math.abs(value(step.riseTime) / (riseFactor * m.windowS) - 1)).toBeLessThan(0.1);
+  });
+
+  it("fits field 185's one-second boxcar and the counter's delay", () => {
+    const average = stepResponse(s.average, s.stepBursts, averagePeriod.grid);
+    expect(average.filterShape).toBe('boxcar');
+    expect(Math.abs(value(average.filterWidth) / m.averageWindowS - 1)).toBeLessThan(0.1);
+    expect(Math.abs(value(average.delay) - m.delayS)).toBeLessThan(T);
+    expect(counterStep.filterShape).toBeNull();
+    expect(counterStep.filterWidth.value).toBeNull();
+    expect(Math.abs(value(counterStep.delay) - m.delayS)).toBeLessThan(T);
+  });
+
+  it('finds the sampled window inside each period (sampled fraction within 5 points)', () => {
+    const result = partTime(s.instant, s.partBursts, instantPeriod.grid, {
+      idleW: value(step.idle),
+      netPowerW: value(step.gain),
+      delayS: value(step.delay),
+    });
+    // An exponential filter sees every joule, like a boxcar as wide as the period.
+    const expected = m.shape === 'exponential' ? 1 : Math.min(m.windowS, T) / T;
+    expect(Math.abs(value(result.sampledFraction) - expected)).toBeLessThan(0.05);
+    if (m.shape === 'boxcar') expect(Math.abs(value(result.window) / m.windowS - 1)).toBeLessThan(0.1);
+    expect(result.bursts).toHaveLength(s.partBursts.length);
+    // Part-time sampling shows in the spread of the seen fractions: a burst can be missed or counted T / W times.
+    const seen = result.bursts.map((x) => x.seenFraction);
+    if (m.shape === 'boxcar' && m.windowS < T) {
+      expect(Math.min(...seen)).toBeLessThan(0.05);
+      expect(Math.max(...seen)).toBeGreaterThan(1.5);
+    }
+    // The counter sees the whole of every burst.
+    const counter = partTime(s.energy, s.partBursts, counterPeriod.grid, {
+      idleW: value(counterStep.idle),
+      netPowerW: value(counterStep.gain),
+    });
+    expect(Math.abs(value(counter.meanSeenFraction) - 1)).toBeLessThan(0.01);
+    expect(counter.window.value).toBeNull();
+  });
+
+  it('measures the naive-method errors the model implies', () => {
+    const phases = 8;
+    const result: NaiveResult = naiveErrors(
+      { startS: s.bursts[0].startS, endS: s.endS, channels: [s.energy, s.instant], bursts: s.bursts, sources: [], notes: [] },
+      s.energy,
+      s.instant,
+      naiveLoads(s.naiveBursts),
+      {
+        powerGrid: instantPeriod.grid,
+        counterGrid: counterPeriod.grid,
+        powerIdle: estimated(step.idle),
+        counterIdle: estimated(counterStep.idle),
+        phases,
+      },
+    );
+    expect(result.loads.map((l) => l.durationS)).toEqual(b.naiveDurationsS);
+    for (const load of result.loads) {
+      const implied = impliedNaive(s, load.durationS, [1, 5], phases);
+      const reference = estimated(load.referenceJ);
+      expect(Math.abs(reference.value / ((m.busyW - 0) * load.durationS) - 1)).toBeLessThan(0.01);
+      load.sampled.forEach((method, i) => {
+        method.errors.forEach((error, phase) =>
+          expect(Math.abs(error - implied.sampled[i][phase])).toBeLessThan(1e-3 * (1 + Math.abs(implied.sampled[i][phase]))),
+        );
+      });
+      const every = estimated(load.everyUpdate);
+      expect(Math.abs(every.value - implied.everyUpdate)).toBeLessThan(3 * every.uncertainty + 2e-4);
+      if ('why' in load.corrected) throw new Error(load.corrected.why);
+      const residual = load.corrected.residual;
+      expect(Math.abs(residual.value - implied.corrected)).toBeLessThan(3 * residual.uncertainty + 2e-4);
+      expect(load.corrected.repetitions).toBeGreaterThanOrEqual(2);
+    }
+    // A 0.1 s load is missed by a 1 s sampler at most phases (error -100 %), and the corrected protocol is within 1 %.
+    const short = result.loads[0];
+    expect(short.sampled[0].errors.filter((e) => e === -1).length).toBeGreaterThanOrEqual(phases - 1);
+    expect(Math.abs((short.corrected as { residual: Estimate }).residual.value)).toBeLessThan(0.01);
+  });
+});
+
+describe('RAPL (fake powercap writer: a 1 ms accumulator, wraps undone by the reader)', () => {
+  const initS = 7000.5;
+  const step = stepPlan(initS + 1, { cycles: 6 });
+  const part = partTimePlan(step.untilS, { periodS: 0.001, anchorS: 0 }, { burstS: [0.0005, 0.005, 0.05], phases: 4 });
+  const bursts = ranBursts([...step.bursts, ...part.bursts]);
+  const model = raplModel();
+  const [pkg, dram] = new RaplSensor(model, bursts, initS).channels(initS, part.untilS);
+  const stepBursts = bursts.filter((x) => x.label.startsWith('step-'));
+
+  it('finds the 1 ms update period within 5 %, the delay within one period and the idle and busy power', () => {
+    for (const [channel, idle, busy] of [
+      [pkg, model.idleW, model.busyW],
+      [dram, model.dramIdleW, model.dramBusyW],
+    ] as const) {
+      const period = updatePeriod(channel);
+      expect(Math.abs(value(period.period) / model.periodS - 1)).toBeLessThan(0.05);
+      const response = stepResponse(channel, stepBursts, period.grid);
+      expect(Math.abs(value(response.delay) - model.delayS)).toBeLessThan(model.periodS);
+      expect(Math.abs(value(response.idle) - idle)).toBeLessThan(0.01 * idle);
+      expect(Math.abs(value(response.gain) - (busy - idle))).toBeLessThan(0.01 * (busy - idle));
+      expect(response.riseTime.value).toBeNull();
+      const seen = partTime(
+        channel,
+        bursts.filter((x) => x.label.startsWith('part-time-')),
+        period.grid,
+        { idleW: value(response.idle), netPowerW: value(response.gain) },
+      );
+      expect(Math.abs(value(seen.meanSeenFraction) - 1)).toBeLessThan(0.05);
+    }
+  });
+});
