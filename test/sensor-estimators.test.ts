@@ -10,8 +10,10 @@ import { isEstimated, type Estimate, type MaybeEstimate } from '../src/sensors/e
 import { naiveErrors, type NaiveResult } from '../src/sensors/naive-methods.js';
 import { partTime } from '../src/sensors/part-time.js';
 import { naiveLoads, naivePlan, partTimePlan, stepPlan, type PlannedBurst } from '../src/sensors/plan.js';
+import { recommendations } from '../src/sensors/recommendations.js';
+import { alignReference, parseReferenceCsv } from '../src/sensors/reference-meter.js';
 import { stepResponse } from '../src/sensors/step-response.js';
-import type { TraceBurst } from '../src/sensors/trace.js';
+import { parseSensorTrace, type TraceBurst } from '../src/sensors/trace.js';
 import { updatePeriod } from '../src/sensors/update-period.js';
 import { NvmlSensor, nvmlModel, ranBursts, RaplSensor, raplModel, type NvmlModel } from './sensor-model.js';
 
@@ -267,5 +269,122 @@ describe('RAPL (fake powercap writer: a 1 ms accumulator, wraps undone by the re
       );
       expect(Math.abs(value(seen.meanSeenFraction) - 1)).toBeLessThan(0.05);
     }
+  });
+});
+
+describe('recommendations and the reference meter, on the A100-like sensor', () => {
+  const s = study(BEHAVIOURS[0]);
+  const m = s.model;
+  const instantPeriod = updatePeriod(s.instant);
+  const counterPeriod = updatePeriod(s.energy);
+  const step = stepResponse(s.instant, s.stepBursts, instantPeriod.grid);
+  const counterStep = stepResponse(s.energy, s.stepBursts, counterPeriod.grid);
+  const naive = naiveErrors(
+    { startS: s.bursts[0].startS, endS: s.endS, channels: [s.energy, s.instant], bursts: s.bursts, sources: [], notes: [] },
+    s.energy,
+    s.instant,
+    naiveLoads(s.naiveBursts),
+    {
+      powerGrid: instantPeriod.grid,
+      counterGrid: counterPeriod.grid,
+      powerIdle: estimated(step.idle),
+      counterIdle: estimated(counterStep.idle),
+    },
+  );
+
+  it('recommends a window the model then measures within the target, and repetitions for shorter loads', () => {
+    const [power, counter] = recommendations(
+      [
+        { channel: s.instant.id, period: instantPeriod.period, naive },
+        { channel: s.energy.id, period: counterPeriod.period },
+      ],
+      0.01,
+      [0.01, 0.1, 1, 10],
+    );
+    const shortest = value(power.shortestWindow);
+    expect(value(power.edge)).toBeGreaterThanOrEqual(0.99 * m.periodS);
+    expect(shortest).toBeCloseTo(value(power.edge) / 0.01, 9);
+    expect(power.repetitions).toEqual(
+      [0.01, 0.1, 1, 10].map((d) => ({ durationS: d, repetitions: Math.max(1, Math.ceil(shortest / d - 1e-9)) })),
+    );
+    // Every single run at least as long as the shortest window was measured within the target.
+    for (const load of naive.loads.filter((l) => l.durationS >= shortest))
+      expect(Math.abs(value(load.everyUpdate))).toBeLessThanOrEqual(0.01);
+    expect(counter.edge).toMatchObject({ value: value(counterPeriod.period) });
+    expect(estimated(counter.edge).note).toMatch(/no naive-method runs/);
+    expect(recommendations([{ channel: 'x', period: { value: null, why: 'no changes' } }])[0].shortestWindow).toEqual({
+      value: null,
+      why: 'the update period is unknown: no changes',
+    });
+  });
+
+  it('aligns a reference meter on another clock by the load pattern and measures each channel against it', () => {
+    // The meter: its clock 1234.5 s ahead, each row the mean power of the 0.1 s before it, reading 3 % high.
+    const rows = ['Time (s),Power [W]'];
+    for (let t = s.bursts[0].startS - 3; t < s.endS; t += 0.1)
+      rows.push(`${(t + 1234.5).toFixed(4)},${((1.03 * s.sensor.power.energy(t - 0.1, t)) / 0.1).toFixed(3)}`);
+    const reference = parseReferenceCsv(rows.join('\n'), 'meter.csv');
+    const alignment = alignReference(reference, s.bursts, [
+      { channel: s.instant, grid: instantPeriod.grid },
+      { channel: s.energy, grid: counterPeriod.grid },
+    ]);
+    // A meter averaging the last 0.1 s lags by 0.05 s, which the offset absorbs.
+    expect(Math.abs(value(alignment.offset) - (1234.5 + 0.05))).toBeLessThan(0.1);
+    expect(Math.abs(value(alignment.idle) - 1.03 * m.idleW)).toBeLessThan(2);
+    for (const channel of alignment.channels) {
+      expect(Math.abs(value(channel.gain) - 1 / 1.03)).toBeLessThan(0.01);
+      expect(Math.abs(value(channel.relativeError) - (1 / 1.03 - 1))).toBeLessThan(0.01);
+      expect(Math.abs(value(channel.delay))).toBeLessThan(m.periodS + alignment.stepS);
+    }
+  });
+});
+
+describe('reading a trace and a reference CSV', () => {
+  const sensor = new NvmlSensor(nvmlModel(), ranBursts(stepPlan(11, { cycles: 1 }).bursts), 10);
+  const channels = sensor.channels(0, 10, 16);
+  const json = JSON.stringify({
+    startS: 10,
+    endS: 16,
+    channels: channels.map((c) => ({ ...c, changes: c.changes.map((x) => [x.t, x.tPrev, x.value]) })),
+    bursts: [{ label: 'step-0', intensity: 1, plannedS: 11, startS: 11.0001, endS: 13.0001 }],
+    sources: [],
+    notes: ['nvml:0: field 185 answered'],
+  });
+
+  it('parses the native trace JSON', () => {
+    const trace = parseSensorTrace(json, 'trace.json');
+    expect(trace.channels.map((c) => c.id)).toEqual(['nvml:0/energy', 'nvml:0/power-instant', 'nvml:0/power-average']);
+    expect(trace.channels[1].changes).toEqual(channels[1].changes);
+    expect(trace.bursts[0]).toEqual({ label: 'step-0', intensity: 1, plannedS: 11, startS: 11.0001, endS: 13.0001 });
+  });
+
+  it('names the field of a malformed trace', () => {
+    const bad = JSON.parse(json);
+    bad.channels[1].changes[2][2] = 'x';
+    expect(() => parseSensorTrace(JSON.stringify(bad), 'trace.json')).toThrow(
+      /trace\.json: channels\[1\]\.changes\[2\]\[2\] \(value\): expected a finite number, got "x"/,
+    );
+    const unordered = JSON.parse(json);
+    unordered.channels[0].changes[3][1] = 0;
+    expect(() => parseSensorTrace(JSON.stringify(unordered), 'trace.json')).toThrow(
+      /channels\[0\]\.changes\[3\]\[1\] \(tPrev\): expected reads in time order/,
+    );
+    expect(() =>
+      parseSensorTrace(
+        JSON.stringify({ ...JSON.parse(json), bursts: [{ label: 'a', intensity: 1, plannedS: 1, startS: 2, endS: 1 }] }),
+        't.json',
+      ),
+    ).toThrow(/t\.json: bursts\[0\]\.endS: expected endS >= startS/);
+    expect(() => parseSensorTrace('{', 't.json')).toThrow(/t\.json: not JSON/);
+  });
+
+  it('reads a reference CSV with flexible header names and names the bad row and field', () => {
+    expect(parseReferenceCsv('timestamp,watts\n1,100\n2,110\n', 'm.csv')).toEqual({ file: 'm.csv', times: [1, 2], watts: [100, 110] });
+    expect(parseReferenceCsv('# logger v2\nt, power_w\n0.5, 7\n1.5, 8\n', 'm.csv').watts).toEqual([7, 8]);
+    expect(() => parseReferenceCsv('time,W\n1,100\n2,abc\n', 'm.csv')).toThrow(
+      /m\.csv:3: field 'W': expected watts as a number, got "abc"/,
+    );
+    expect(() => parseReferenceCsv('time,W\n1,100\n1,100\n', 'm.csv')).toThrow(/m\.csv:3: field 'time': times must increase/);
+    expect(() => parseReferenceCsv('when,W\n1,100\n', 'm.csv')).toThrow(/m\.csv:1: no time column/);
   });
 });
