@@ -13,6 +13,7 @@ import { naiveLoads, naivePlan, partTimePlan, stepPlan, type PlannedBurst } from
 import { recommendations } from '../src/sensors/recommendations.js';
 import { alignReference, parseReferenceCsv } from '../src/sensors/reference-meter.js';
 import { stepResponse } from '../src/sensors/step-response.js';
+import { mergeTraces, studySensors } from '../src/sensors/study.js';
 import { parseSensorTrace, type TraceBurst } from '../src/sensors/trace.js';
 import { updatePeriod } from '../src/sensors/update-period.js';
 import { NvmlSensor, nvmlModel, ranBursts, RaplSensor, raplModel, type NvmlModel } from './sensor-model.js';
@@ -386,5 +387,45 @@ describe('reading a trace and a reference CSV', () => {
     );
     expect(() => parseReferenceCsv('time,W\n1,100\n1,100\n', 'm.csv')).toThrow(/m\.csv:3: field 'time': times must increase/);
     expect(() => parseReferenceCsv('when,W\n1,100\n', 'm.csv')).toThrow(/m\.csv:1: no time column/);
+  });
+});
+
+describe('studySensors over a study recorded as two trace calls', () => {
+  it('merges the pieces and runs every estimator on every channel', () => {
+    const model = nvmlModel({ periodS: 0.1, windowS: 0.025, phaseS: 0.0442 });
+    const initS = 9000.25;
+    const step = stepPlan(initS + 1);
+    const part = partTimePlan(step.untilS, { periodS: 0.1, anchorS: 0.0442 }, { phases: 8 });
+    const naive = naivePlan(part.untilS, { durationsS: [0.1, 1] });
+    const bursts = ranBursts([...step.bursts, ...part.bursts, ...naive.bursts]);
+    const sensor = new NvmlSensor(model, bursts, initS);
+    const piece = (fromS: number, toS: number, labels: (label: string) => boolean) => ({
+      startS: fromS,
+      endS: toS,
+      channels: sensor.channels(0, fromS, toS),
+      bursts: bursts.filter((x) => labels(x.label)),
+      sources: [],
+      notes: [],
+    });
+    const first = piece(initS, step.untilS, (l) => l.startsWith('step-'));
+    const second = piece(step.untilS + 0.0005, naive.untilS, (l) => !l.startsWith('step-'));
+    const trace = mergeTraces([second, first]);
+    expect(trace.bursts).toHaveLength(bursts.length);
+    expect(trace.channels.map((c) => c.id)).toEqual(['nvml:0/energy', 'nvml:0/power-instant', 'nvml:0/power-average']);
+
+    const result = studySensors(trace, { targetRelativeError: 0.02 });
+    const [energy, instant] = result.channels;
+    expect(Math.abs(value(instant.updatePeriod.period) / 0.1 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(value(instant.stepResponse.filterWidth) / 0.025 - 1)).toBeLessThan(0.1);
+    if ('why' in instant.partTime) throw new Error(instant.partTime.why);
+    expect(Math.abs(value(instant.partTime.sampledFraction) - 0.25)).toBeLessThan(0.05);
+    expect(Math.abs(value(energy.stepResponse.delay))).toBeLessThan(0.1);
+    expect(result.naive.map((n) => [n.counter, n.power])).toEqual([
+      ['nvml:0/energy', 'nvml:0/power-instant'],
+      ['nvml:0/energy', 'nvml:0/power-average'],
+    ]);
+    expect(result.naive[0].loads.map((l) => l.durationS)).toEqual([0.1, 1]);
+    expect(result.recommendations.map((r) => r.targetRelativeError)).toEqual([0.02, 0.02, 0.02]);
+    expect(result.reference).toEqual({ value: null, why: 'no reference meter was given (--reference)' });
   });
 });

@@ -23,10 +23,6 @@ export class LoadPattern {
     for (let i = 0; i < sorted.length; ++i) this.prefix.push(this.prefix[i] + this.intensities[i] * (this.ends[i] - this.starts[i]));
   }
 
-  get count(): number {
-    return this.starts.length;
-  }
-
   /** Number of bursts that start at or before t. */
   private startedBy(t: number): number {
     let lo = 0;

@@ -18,7 +18,7 @@ import { segmentWindows, type Segment, type SegmentWindow } from './burst-window
 import { estimate, notEstimated, type Estimate, type MaybeEstimate, type NotEstimated } from './estimate.js';
 import { mean, standardDeviation } from './fit.js';
 import type { NaiveLoad } from './plan.js';
-import { latestIndex, publishedSeries, valueAt, type PublishedSeries } from './published-values.js';
+import { latestIndex, publishedSeries, valueAt } from './published-values.js';
 import type { SensorTrace, TraceChannel } from './trace.js';
 import type { UpdateGrid } from './update-period.js';
 
@@ -72,12 +72,6 @@ export interface NaiveResult {
   loads: NaiveLoadResult[];
 }
 
-function counterSeries(channel: TraceChannel, grid: UpdateGrid | null, untilS: number): PublishedSeries {
-  if (grid) return publishedSeries(channel, grid, untilS);
-  const changes = channel.changes;
-  return { times: changes.map((c, i) => (i === 0 ? c.t : (c.t + c.tPrev) / 2)), values: changes.map((c) => c.value), grid: null };
-}
-
 export function naiveErrors(
   trace: SensorTrace,
   counter: TraceChannel,
@@ -87,7 +81,7 @@ export function naiveErrors(
 ): NaiveResult {
   const intervals = options.intervalsS ?? [1, 5];
   const phases = options.phases ?? 8;
-  const counterValues = counterSeries(counter, options.counterGrid, trace.endS);
+  const counterValues = publishedSeries(counter, options.counterGrid, trace.endS);
   const powerValues = publishedSeries(power, options.powerGrid, trace.endS);
   const all: Segment[] = trace.bursts;
   const resolution = Math.max(counter.resolution, 0);

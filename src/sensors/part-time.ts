@@ -74,9 +74,7 @@ export function partTime(
   const net = (b: TraceBurst): number => options.netPowerW * b.intensity * (b.endS - b.startS);
 
   if (channel.quantity === 'energy') {
-    // Counter values at their change midpoints (published in (tPrev, t]).
-    const changes = channel.changes;
-    const series = { times: changes.map((c, i) => (i === 0 ? c.t : (c.t + c.tPrev) / 2)), values: changes.map((c) => c.value), grid: null };
+    const series = publishedSeries(channel, grid, windows[windows.length - 1].toS);
     const rows = sorted.map((b, i) => {
       const lo = latestIndex(series, windows[i].fromS);
       const hi = latestIndex(series, windows[i].toS);

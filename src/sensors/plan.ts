@@ -37,6 +37,16 @@ function count(value: number, name: string): number {
   return value;
 }
 
+export type PlanKind = 'step' | 'part-time' | 'naive';
+
+/** The plan a burst belongs to, from the label its plan gave it; null for any other label. */
+export function planOf(label: string): PlanKind | null {
+  if (label.startsWith('step-')) return 'step';
+  if (label.startsWith('part-time-')) return 'part-time';
+  if (label.startsWith('naive-')) return 'naive';
+  return null;
+}
+
 export interface StepPlanOptions {
   /** Idle -> busy -> idle cycles. Default 10: with edges at spread phases, enough of them land on a boxcar's ramp. */
   cycles?: number;

@@ -1,8 +1,8 @@
 /**
  * What a channel published, as a step function of time. With an update grid, each change is placed at
  * the grid point it belongs to, and the publications that repeated the previous value are filled in,
- * so the series has one value per period (the sensor's own clock). Without a grid, the reads
- * themselves are the steps (each value from the time it was first read).
+ * so the series has one value per period (the sensor's own clock). Without a grid (an irregular
+ * clock, or a channel read too slowly), each value sits at the midpoint of the (tPrev, t] it appeared in.
  */
 import type { TraceChannel } from './trace.js';
 import type { UpdateGrid } from './update-period.js';
@@ -11,7 +11,7 @@ export interface PublishedSeries {
   /** Publication times, increasing. */
   times: number[];
   values: number[];
-  /** The grid the times lie on, or null when they are the read times. */
+  /** The grid the times lie on, or null when they are change midpoints. */
   grid: UpdateGrid | null;
 }
 
@@ -19,13 +19,15 @@ export interface PublishedSeries {
 export function publishedSeries(channel: TraceChannel, grid: UpdateGrid | null, untilS?: number): PublishedSeries {
   const changes = channel.changes;
   if (!grid || changes.length === 0) {
-    return { times: changes.map((c) => c.t), values: changes.map((c) => c.value), grid: null };
+    return { times: changes.map((c) => (c.t + c.tPrev) / 2), values: changes.map((c) => c.value), grid: null };
   }
   const { periodS, anchorS } = grid;
-  // The first read shows the latest publication at or before it; later changes sit at the grid point
-  // nearest their midpoint.
-  const k0 = Math.floor((changes[0].t - anchorS) / periodS);
-  const ks = [k0, ...changes.slice(1).map((c) => Math.round(((c.t + c.tPrev) / 2 - anchorS) / periodS))];
+  // A first read (tPrev = t) shows the latest publication at or before it; a change sits at the grid
+  // point nearest its midpoint.
+  const ks = changes.map((c) =>
+    c.tPrev < c.t ? Math.round(((c.t + c.tPrev) / 2 - anchorS) / periodS) : Math.floor((c.t - anchorS) / periodS),
+  );
+  const k0 = ks[0];
   const last = Math.max(ks[ks.length - 1], untilS === undefined ? -Infinity : Math.floor((untilS - anchorS) / periodS));
   const times: number[] = [];
   const values: number[] = [];

@@ -142,10 +142,7 @@ function channelPower(
     for (let i = 0; i < count; ++i) out[i] = valueAt(series, t0 + i * step) ?? NaN;
     return out;
   }
-  const changes = channel.changes;
-  const series: PublishedSeries = grid
-    ? publishedSeries(channel, grid, untilS)
-    : { times: changes.map((c, i) => (i === 0 ? c.t : (c.t + c.tPrev) / 2)), values: changes.map((c) => c.value), grid: null };
+  const series = publishedSeries(channel, grid, untilS);
   // The cumulative energy, interpolated linearly between publications, differenced over each step.
   const energyAt = (t: number): number => {
     const i = latestIndex(series, t);

@@ -101,20 +101,10 @@ export function stepResponse(
   if (bursts.length === 0) return failed('no bursts of load were given');
   const span = window(bursts, options);
   const pattern = new LoadPattern(bursts);
-  if (channel.quantity === 'energy') {
-    // On its grid, a counter value sits at its publication time; without one, at the midpoint of
-    // (tPrev, t] of the read that first showed it.
-    const changes = channel.changes;
-    const series = grid
-      ? publishedSeries(channel, grid, span[1])
-      : { times: changes.map((c) => (c.t + c.tPrev) / 2), values: changes.map((c) => c.value) };
-    const samples = inWindow(series.times, series.values, span);
-    if (samples.times.length < 6) return failed(`${samples.times.length} counter changes around the bursts; at least 6 are needed`);
-    return counterStep(channel, samples, pattern, options, failed);
-  }
   const series = publishedSeries(channel, grid, span[1]);
   const samples = inWindow(series.times, series.values, span);
   if (samples.times.length < 6) return failed(`${samples.times.length} published values around the bursts; at least 6 are needed`);
+  if (channel.quantity === 'energy') return counterStep(channel, samples, pattern, options, failed);
   return powerStep(channel, samples, pattern, grid, options, failed);
 }
 

@@ -8,8 +8,8 @@ import { SedjouleError } from '../errors.js';
 
 /**
  * One change of a channel's value: the value first seen by the read at `t`; the read before it was at
- * `tPrev`, so the source published it in (tPrev, t]. The first entry of a channel is its first read
- * (tPrev = t), not a change.
+ * `tPrev`, so the source published it in (tPrev, t]. An entry with tPrev = t is a first read (of the
+ * trace, or of a later piece of it), not a change: it gives the value, not when it appeared.
  */
 export interface TraceChange {
   t: number;

@@ -25,7 +25,7 @@ export interface UpdatePeriodResult {
   anchor: MaybeEstimate;
   /** The fitted grid, or null when the period could not be estimated. */
   grid: UpdateGrid | null;
-  /** Changes seen (the first read excluded). */
+  /** Changes seen (first reads excluded). */
   changes: number;
   /** Publications inferred from whole-period gaps that did not change the value. */
   repeatedPublications: number;
@@ -36,8 +36,8 @@ export interface UpdatePeriodResult {
 const MIN_CHANGES = 3;
 
 export function updatePeriod(channel: TraceChannel): UpdatePeriodResult {
-  // The first entry is the first read, not a change.
-  const changes = channel.changes.slice(1);
+  // First reads (tPrev = t) give a value but not when it appeared.
+  const changes = channel.changes.filter((c) => c.tPrev < c.t);
   const result = (period: MaybeEstimate, anchor: MaybeEstimate, extra: Partial<UpdatePeriodResult> = {}): UpdatePeriodResult => ({
     channel: channel.id,
     period,
