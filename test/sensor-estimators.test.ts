@@ -429,3 +429,26 @@ describe('studySensors over a study recorded as two trace calls', () => {
     expect(result.reference).toEqual({ value: null, why: 'no reference meter was given (--reference)' });
   });
 });
+
+describe('what cannot be estimated is null with a reason', () => {
+  const bursts = ranBursts(stepPlan(101, { cycles: 2 }).bursts);
+
+  it('a channel read more slowly than it updates has no update period', () => {
+    const [, instant] = new NvmlSensor(nvmlModel({ pollS: 0.15 }), bursts, 100).channels(0, 100, 110);
+    const result = updatePeriod(instant);
+    expect(result.period.value).toBeNull();
+    expect(result.grid).toBeNull();
+    expect((result.period as { why: string }).why).toMatch(/changed at almost every read/);
+    const part = partTime(instant, bursts, result.grid, { idleW: 60, netPowerW: 340 });
+    expect(part.window).toEqual({ value: null, why: 'the update period is unknown, so the readings cannot be weighted by it' });
+  });
+
+  it('a channel that never changes has no update period and no step response', () => {
+    const flat = { ...new NvmlSensor(nvmlModel(), bursts, 100).channels(0, 100, 110)[1] };
+    flat.changes = [flat.changes[0]];
+    expect(updatePeriod(flat).period).toEqual({ value: null, why: `0 changes seen in ${flat.reads} reads; at least 3 are needed` });
+    const step = stepResponse(flat, bursts, null);
+    expect(step.filterWidth.value).toBeNull();
+    expect(step.delay).toMatchObject({ value: null });
+  });
+});

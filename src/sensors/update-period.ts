@@ -23,7 +23,11 @@ export interface UpdatePeriodResult {
   period: MaybeEstimate;
   /** The steady time of one publication near the middle of the trace. */
   anchor: MaybeEstimate;
-  /** The fitted grid, or null when the period could not be estimated. */
+  /**
+   * The fitted grid, or null when the period could not be estimated or the publications do not keep
+   * to a regular clock (change times scatter more than a quarter period about the line), so values
+   * cannot be placed on it.
+   */
   grid: UpdateGrid | null;
   /** Changes seen (first reads excluded). */
   changes: number;
@@ -88,11 +92,13 @@ export function updatePeriod(channel: TraceChannel): UpdatePeriodResult {
   const residualRmsS = Math.sqrt(fit.rss / n);
   const repeated = index[index.length - 1] - (n - 1);
   const how = `least-squares line through ${n} change midpoints against their publication index (${repeated} publications repeated the previous value); change times scatter ${fmt(residualRmsS)} s RMS about the grid (reads every ${fmt(readGap)} s)`;
+  const regular = residualRmsS < periodS / 4;
+  const clock = regular ? '' : '; the publications do not keep to a regular clock, so no grid is given';
   return result(
-    estimate(periodS, periodSe, 's', `standard uncertainty of the slope; ${how}`),
+    estimate(periodS, periodSe, 's', `standard uncertainty of the slope; ${how}${clock}`),
     estimate(anchorS, anchorSe, 's', 'steady time of a publication; standard uncertainty of the line at that index'),
     {
-      grid: { periodS, anchorS },
+      grid: regular ? { periodS, anchorS } : null,
       repeatedPublications: repeated,
       residualRmsS,
     },
