@@ -271,6 +271,12 @@ describe('RAPL (fake powercap writer: a 1 ms accumulator, wraps undone by the re
       expect(Math.abs(value(seen.meanSeenFraction) - 1)).toBeLessThan(0.05);
     }
   });
+  it('fits a counter whose reads stop before the fit window ends (no value is extended past the last read)', () => {
+    const [short] = new RaplSensor(model, stepBursts, initS).channels(initS, step.untilS);
+    const response = stepResponse(short, stepBursts, updatePeriod(short).grid, { tailS: 3 });
+    expect(Math.abs(value(response.idle) - model.idleW)).toBeLessThan(0.01 * model.idleW);
+    expect(Math.abs(value(response.delay))).toBeLessThan(model.periodS);
+  });
 });
 
 describe('recommendations and the reference meter, on the A100-like sensor', () => {

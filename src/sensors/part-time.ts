@@ -74,7 +74,7 @@ export function partTime(
   const net = (b: TraceBurst): number => options.netPowerW * b.intensity * (b.endS - b.startS);
 
   if (channel.quantity === 'energy') {
-    const series = publishedSeries(channel, grid, windows[windows.length - 1].toS);
+    const series = publishedSeries(channel, grid);
     const rows = sorted.map((b, i) => {
       const lo = latestIndex(series, windows[i].fromS);
       const hi = latestIndex(series, windows[i].toS);
@@ -87,7 +87,7 @@ export function partTime(
 
   if (!grid) return failed('the update period is unknown, so the readings cannot be weighted by it');
   const T = grid.periodS;
-  const series = publishedSeries(channel, grid, windows[windows.length - 1].toS);
+  const series = publishedSeries(channel, grid);
   const rows: PartTimeBurst[] = sorted.map((b, i) => {
     let sum = 0;
     for (let k = latestIndex(series, windows[i].fromS) + 1; k < series.times.length && series.times[k] < windows[i].toS; ++k) {

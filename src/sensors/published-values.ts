@@ -15,7 +15,10 @@ export interface PublishedSeries {
   grid: UpdateGrid | null;
 }
 
-/** The channel's published values; `untilS` extends the last value to the grid points up to that time. */
+/**
+ * The channel's published values. `untilS`, when the channel was read until then (the trace's end),
+ * extends the last value to the grid points up to that time; without it the series ends at the last change.
+ */
 export function publishedSeries(channel: TraceChannel, grid: UpdateGrid | null, untilS?: number): PublishedSeries {
   const changes = channel.changes;
   if (!grid || changes.length === 0) {

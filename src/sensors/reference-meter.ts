@@ -128,21 +128,14 @@ export interface ChannelWithGrid {
 }
 
 /** Power on the uniform grid t0 + i step: the value in force for a power channel, the mean power of the step for a counter. */
-function channelPower(
-  channel: TraceChannel,
-  grid: UpdateGrid | null,
-  t0: number,
-  step: number,
-  count: number,
-  untilS: number,
-): Float64Array {
+function channelPower(channel: TraceChannel, grid: UpdateGrid | null, t0: number, step: number, count: number): Float64Array {
   const out = new Float64Array(count).fill(NaN);
   if (channel.quantity === 'power') {
-    const series = publishedSeries(channel, grid, untilS);
+    const series = publishedSeries(channel, grid);
     for (let i = 0; i < count; ++i) out[i] = valueAt(series, t0 + i * step) ?? NaN;
     return out;
   }
-  const series = publishedSeries(channel, grid, untilS);
+  const series = publishedSeries(channel, grid);
   // The cumulative energy, interpolated linearly between publications, differenced over each step.
   const energyAt = (t: number): number => {
     const i = latestIndex(series, t);
@@ -251,7 +244,7 @@ export function alignReference(
     const idleRef = fit.coefficients[0];
     /** Match of the channel, moved earlier by delayS, with the reference's load-driven part. */
     const match = (delayS: number): { score: number; power: Float64Array } => {
-      const power = channelPower(channel, grid, loadStart + delayS, step, loadCount, loadEnd);
+      const power = channelPower(channel, grid, loadStart + delayS, step, loadCount);
       let score = 0;
       for (const i of rows) if (Number.isFinite(power[i])) score += (aligned[i] - idleRef) * power[i];
       return { score, power };

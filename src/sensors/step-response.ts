@@ -101,7 +101,7 @@ export function stepResponse(
   if (bursts.length === 0) return failed('no bursts of load were given');
   const span = window(bursts, options);
   const pattern = new LoadPattern(bursts);
-  const series = publishedSeries(channel, grid, span[1]);
+  const series = publishedSeries(channel, grid);
   const samples = inWindow(series.times, series.values, span);
   if (samples.times.length < 6) return failed(`${samples.times.length} published values around the bursts; at least 6 are needed`);
   if (channel.quantity === 'energy') return counterStep(channel, samples, pattern, options, failed);
