@@ -233,6 +233,7 @@ describe.each(BEHAVIOURS)('$name', (b) => {
       const residual = load.corrected.residual;
       expect(Math.abs(residual.value - implied.corrected)).toBeLessThan(3 * residual.uncertainty + 2e-4);
       expect(load.corrected.repetitions).toBeGreaterThanOrEqual(2);
+      expect(load.corrected.groups).toBe(Math.min(4, load.corrected.repetitions));
     }
     // A 0.1 s load is missed by a 1 s sampler at most phases (error -100 %), and the corrected protocol is within 1 %.
     const short = result.loads[0];

@@ -1,18 +1,20 @@
 /**
  * How wrong the usual ways of turning power readings into energy are, against the energy counter, for
  * loads of 0.1 s to 60 s:
- * - sampled: the power read every 1 s or 5 s (nvidia-smi's logging loop, CodeCarbon's tracker) and
- *   integrated as sum of reading x interval over the samples taken while the load runs, for several
- *   phases of the sampler against the load (the sampler runs independently of the load, so every
- *   phase is as likely);
+ * - sampled: a logger reading the power every 1 s or 5 s (nvidia-smi's --loop, CodeCarbon's tracker
+ *   with its measurement interval) and integrating sum of reading x interval over the samples taken
+ *   while the load runs, for several phases of the sampler against the load (the sampler runs
+ *   independently of the load, so every phase is as likely);
  * - every update: one run, every published value integrated (reading x update period) over the
  *   load's window, idle subtracted outside the load;
- * - corrected: the protocol of Yang et al. (SC'24, https://arxiv.org/abs/2312.02741, section on
- *   "good practices"): the load repeated R times in groups separated by phase-shifting sleeps, every
- *   published value integrated over the whole block, idle subtracted outside the busy time, divided by
- *   R. Its residual against the counter is what the protocol leaves.
- * The counter's energy of a load is its increase over the load's window minus its idle power over the
- * window's idle time, so the counter's own delay does not matter.
+ * - corrected: the protocol of Yang et al. (SC'24, https://arxiv.org/abs/2312.02741; their experiment
+ *   3, https://github.com/JimZeyuYang/GPU_Power_Benchmark/blob/4b5c944/source/benchmark_load.cu): the
+ *   load repeated R times in groups separated by phase-shifting sleeps, every published value
+ *   integrated over the whole block, idle subtracted outside the busy time, divided by R. Its residual
+ *   against the counter is what the protocol leaves.
+ * The counter's energy of a load (a window measured as the counter's difference, as Zeus's
+ * ZeusMonitor does, https://ml.energy/zeus/measure/) is its increase over the load's window minus its
+ * idle power over the window's idle time, so the counter's own delay does not matter.
  */
 import { segmentWindows, type Segment, type SegmentWindow } from './burst-windows.js';
 import { estimate, notEstimated, type Estimate, type MaybeEstimate, type NotEstimated } from './estimate.js';
@@ -184,12 +186,11 @@ export function naiveErrors(
     const got = everyUpdate(w, busyS);
     if (ref.value === null) return notEstimated(ref.why);
     if (got === null) return notEstimated("the power channel's update period is unknown");
-    const groups = new Set(reps.map((b) => /-rep-(\d+)-/.exec(b.label)?.[1] ?? '0')).size;
     const n = reps.length;
     const referenceJ = estimate(ref.value / n, ref.uncertainty / n, 'J', `per repetition; ${ref.note}`);
     return {
       repetitions: n,
-      groups,
+      groups: load.groups,
       referenceJ,
       estimateJ: got.energyJ / n,
       residual: relative(got, ref, 'corrected-protocol energy per repetition vs the counter'),

@@ -178,23 +178,29 @@ export interface NaiveLoad {
   durationS: number;
   single: TraceBurst | null;
   repetitions: TraceBurst[];
+  /** Groups the repetitions ran in (phase-shifting sleeps between them). */
+  groups: number;
 }
 
 const NAIVE_LABEL = /^naive-(.+)s-(single|rep-(\d+)-(\d+))$/;
 
 /** Groups the recorded bursts of a naive plan by load length (bursts with other labels are ignored). */
 export function naiveLoads(bursts: readonly TraceBurst[]): NaiveLoad[] {
-  const byDuration = new Map<string, NaiveLoad>();
+  const byDuration = new Map<string, NaiveLoad & { groupSet: Set<string> }>();
   for (const burst of bursts) {
     const m = NAIVE_LABEL.exec(burst.label);
     if (!m) continue;
     let load = byDuration.get(m[1]);
     if (!load) {
-      load = { durationS: Number(m[1]), single: null, repetitions: [] };
+      load = { durationS: Number(m[1]), single: null, repetitions: [], groups: 0, groupSet: new Set() };
       byDuration.set(m[1], load);
     }
-    if (m[2] === 'single') load.single = burst;
-    else load.repetitions.push(burst);
+    if (m[2] === 'single') {
+      load.single = burst;
+    } else {
+      load.repetitions.push(burst);
+      load.groupSet.add(m[3]);
+    }
   }
-  return [...byDuration.values()];
+  return [...byDuration.values()].map(({ groupSet, ...load }) => ({ ...load, groups: groupSet.size }));
 }
