@@ -5,16 +5,19 @@
  * burst plans the study runs. The naive-method errors are checked against what the configured model
  * implies, computed here from its exact published values and exact energies.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isEstimated, type Estimate, type MaybeEstimate } from '../src/sensors/estimate.js';
 import { naiveErrors, type NaiveResult } from '../src/sensors/naive-methods.js';
 import { partTime } from '../src/sensors/part-time.js';
 import { naiveLoads, naivePlan, partTimePlan, stepPlan, type PlannedBurst } from '../src/sensors/plan.js';
 import { recommendations } from '../src/sensors/recommendations.js';
-import { alignReference, parseReferenceCsv } from '../src/sensors/reference-meter.js';
+import { alignReference, parseReferenceCsv, readReferenceCsv } from '../src/sensors/reference-meter.js';
 import { stepResponse } from '../src/sensors/step-response.js';
 import { mergeTraces, studySensors } from '../src/sensors/study.js';
-import { parseSensorTrace, type TraceBurst } from '../src/sensors/trace.js';
+import { parseSensorTrace, traceChannel, type TraceBurst } from '../src/sensors/trace.js';
 import { updatePeriod } from '../src/sensors/update-period.js';
 import { NvmlSensor, nvmlModel, ranBursts, RaplSensor, raplModel, type NvmlModel } from './sensor-model.js';
 
@@ -384,6 +387,23 @@ describe('reading a trace and a reference CSV', () => {
       ),
     ).toThrow(/t\.json: bursts\[0\]\.endS: expected endS >= startS/);
     expect(() => parseSensorTrace('{', 't.json')).toThrow(/t\.json: not JSON/);
+  });
+
+  it('finds a channel by id, or lists the ids there are', () => {
+    const trace = parseSensorTrace(json, 'trace.json');
+    expect(traceChannel(trace, 'nvml:0/energy').quantity).toBe('energy');
+    expect(() => traceChannel(trace, 'nvml:1/energy')).toThrow(
+      /no channel 'nvml:1\/energy' \(it has 'nvml:0\/energy', 'nvml:0\/power-instant', 'nvml:0\/power-average'\)/,
+    );
+  });
+
+  it('reads a reference CSV file, and says when it cannot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sedjoule-reference-'));
+    const file = join(dir, 'meter.csv');
+    await writeFile(file, 'Time (s),Power [W]\r\n0,50\r\n0.5,55\r\n');
+    expect(await readReferenceCsv(file)).toEqual({ file, times: [0, 0.5], watts: [50, 55] });
+    await expect(readReferenceCsv(join(dir, 'missing.csv'))).rejects.toThrow(/missing\.csv: cannot read \(ENOENT\)/);
+    await rm(dir, { recursive: true });
   });
 
   it('reads a reference CSV with flexible header names and names the bad row and field', () => {
