@@ -9,6 +9,7 @@
 const FLOORS = [
   { base: '^src/(errors|version)\\.ts$|^src/util/' },
   { boundary: '^src/(native|ledger|spec)\\.ts$' },
+  { sensors: '^src/sensors/' },
   { onnx: '^src/onnx/', weights: '^src/weights/' },
   { engine: '^src/network\\.ts$|^src/(frontend|energy|metrics)/' },
   { models: '^src/models/', format: '^src/format/' },
