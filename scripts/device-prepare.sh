@@ -14,6 +14,8 @@ npx tsc -p tsconfig.build.json
 rm -rf .device
 mkdir -p .device/Release .device/scripts
 cp build/Release/sedjoule.node build/Release/sedjoule_native_tests build/Release/libsedjoule_fake_nvml*.so .device/Release/
+# The fake powercap writer, which the sensor tests run, exists in builds that have it.
+if [ -x build/Release/sedjoule_fake_powercap ]; then cp build/Release/sedjoule_fake_powercap .device/Release/; fi
 cp -r dist package.json .device/
 cp scripts/*.mjs scripts/*.py .device/scripts/
 xz -T0 -6 -c "$(command -v node)" > .device/node.xz
