@@ -17,8 +17,9 @@
 //
 // Each channel keeps `changes`: its first successful read and then every read whose value differs
 // from the previous successful one, as [t, tPrev, value], t the steady time the read completed and
-// tPrev that of the successful read before it (the value changed in (tPrev, t]; tPrev = t for the
-// first). `reads` counts every attempt, `failedReads` those that failed.
+// tPrev that of the successful read before it (the value changed in (tPrev, t], give or take the
+// duration of one read, since the driver samples inside the call; tPrev = t for the first).
+// `reads` counts every attempt, `failedReads` those that failed.
 //
 // Options (JSON, every field optional except bursts and untilS; unknown fields are E_SPEC):
 //   {"meter": {meter options, energy/meter_options.h}, "load": {"kind": "gpu"|"cpu", "threads": 0},
