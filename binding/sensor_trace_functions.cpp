@@ -6,7 +6,7 @@
 #include "arguments.h"
 #include "async_job.h"
 #include "energy/energy_source.h"
-#include "energy/sensor_trace.h"
+#include "study/sensor_trace.h"
 
 namespace sjb {
 

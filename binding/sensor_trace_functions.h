@@ -1,4 +1,4 @@
-// The sensor study's native half (energy/sensor_trace.h) as JS functions. Results cross as JSON text.
+// The sensor study's native half (study/sensor_trace.h) as JS functions. Results cross as JSON text.
 #pragma once
 #include <napi.h>
 

@@ -97,7 +97,7 @@ export interface NativeAddon {
   loadDevice(kind: 'cpu' | 'gpu', seconds: number): Promise<string>;
   /**
    * Polls every energy and power channel while known loads run at known steady times; resolves to
-   * the trace JSON (see native/energy/sensor_trace.h). Bad options throw at once (E_SPEC, E_VALUE).
+   * the trace JSON (see native/study/sensor_trace.h). Bad options throw at once (E_SPEC, E_VALUE).
    */
   sensorTrace(options: string): Promise<string>;
   /** The steady clock (CLOCK_MONOTONIC) in seconds: the time axis of sensorTrace's options and result. */

@@ -34,7 +34,7 @@ void cudaSynchronizeAll();
 // an empty string on success, else why it could not.
 std::string cudaBusy(int device, double seconds);
 
-// The sensor study's GPU load (energy/load_bursts.h): one spin kernel that runs `seconds` of wall
+// The sensor study's GPU load (study/load_bursts.h): one spin kernel that runs `seconds` of wall
 // time, measured on the GPU by its global nanosecond timer from the moment the first block starts,
 // on round(smShare x SMs) blocks (at least 1) of 1024 threads running independent FMA chains. With
 // no more blocks than SMs, the block scheduler places one block per SM (what it does with a grid

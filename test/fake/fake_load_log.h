@@ -1,6 +1,6 @@
 /* The live load log as the fake sensors read it (test doubles: fake_nvml.c, fake_powercap.c).
  *
- * The engine's load bursts (native/energy/load_bursts.h) append one line per edge:
+ * The engine's load bursts (native/study/load_bursts.h) append one line per edge:
  *   on <steady seconds> <intensity>
  *   off <steady seconds>
  * and a fake sensor turns that into the device's true power, P(t) = IDLE + (BUSY - IDLE) x load(t -

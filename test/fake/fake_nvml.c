@@ -49,7 +49,7 @@
  *
  * Sensor model (the sensor study's tests; active when FAKE_NVML_LOAD_LOG is set, which replaces the
  * pattern above): the true power follows the live load log that the engine's load bursts append to
- * (native/energy/load_bursts.h: "on <steady s> <intensity>", "off <steady s>"; an `on` without its
+ * (native/study/load_bursts.h: "on <steady s> <intensity>", "off <steady s>"; an `on` without its
  * `off` lasts until now), re-read at every reading:
  *   P(t) = IDLE + i * POWER_STEP + (BUSY - IDLE) * load(t - DELAY)   (device i; load 0 outside bursts)
  * published on a grid anchored on the absolute monotonic clock, t_k = k * T + PHASE (not on nvmlInit,

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "energy/energy_source.h"
-#include "energy/load_bursts.h"
+#include "study/load_bursts.h"
 #include "energy/nvml_devices.h"
 #include "energy/nvml_library.h"
 #include "energy/rapl_source.h"

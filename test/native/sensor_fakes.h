@@ -71,7 +71,7 @@ class FakeEnvironment {
   }
 };
 
-// Appends load log lines as the load bursts write them (native/energy/load_bursts.h).
+// Appends load log lines as the load bursts write them (native/study/load_bursts.h).
 inline void appendLoadLog(const std::string& path, const std::string& lines) {
   std::ofstream f(path, std::ios::app);
   f << lines;

@@ -1,4 +1,4 @@
-// sensorTrace (energy/sensor_trace.h) end to end against the fake sensors: the fake NVML's sensor
+// sensorTrace (study/sensor_trace.h) end to end against the fake sensors: the fake NVML's sensor
 // model and the fake powercap writer (test/fake/, TEST DOUBLES of the NVIDIA driver and of the
 // kernel's RAPL sysfs folder), both following the live load log that the real CPU load bursts
 // write. The load itself is real (FMA threads); only the sensors are fake. No assertion depends on
@@ -13,7 +13,7 @@
 #include "core/json.h"
 #include "cuda/cuda_devices.h"
 #include "energy/energy_source.h"
-#include "energy/sensor_trace.h"
+#include "study/sensor_trace.h"
 #include "expect_error.h"
 #include "harness.h"
 #include "sensor_fakes.h"

@@ -1,4 +1,4 @@
-#include "energy/load_bursts.h"
+#include "study/load_bursts.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // The raw material of `sedjoule sensor-study`: every available energy and power reading, polled as
-// fast as each allows, while known loads run at known times (energy/load_bursts.h). The estimators
+// fast as each allows, while known loads run at known times (study/load_bursts.h). The estimators
 // (update period, step response, part-time sampling, naive-method errors) work on its result in
 // TypeScript (src/sensors/).
 //
@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "energy/load_bursts.h"
+#include "study/load_bursts.h"
 #include "energy/meter.h"
 
 namespace sj {

@@ -1,4 +1,4 @@
-#include "energy/sensor_trace.h"
+#include "study/sensor_trace.h"
 
 #include <array>
 #include <atomic>

@@ -1,4 +1,4 @@
-// Known loads at known times, for the sensor study (energy/sensor_trace.h): a list of bursts, each
+// Known loads at known times, for the sensor study (study/sensor_trace.h): a list of bursts, each
 // starting at an absolute steady-clock time (seconds, energy_source.h steadyNowS) and loading a
 // controlled share of the device for a controlled duration. This is production code: on real
 // hardware the study's estimates are only as good as these loads are honest.
