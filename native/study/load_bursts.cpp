@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "bench/fma_peak.h"
+#include "core/json.h"
 #include "energy/energy_source.h"
 
 namespace sj {
@@ -89,7 +90,8 @@ std::vector<BurstRun> LoadBursts::run(const std::vector<LoadBurst>& bursts) {
     r.plannedS = burst.atS;
     r.startS = steadyNowS();
     char line[96];
-    std::snprintf(line, sizeof line, "on %.9f %.17g\n", r.startS, burst.intensity);
+    // The intensity as the options gave it (the shortest text that reads back as the same double).
+    std::snprintf(line, sizeof line, "on %.9f %s\n", r.startS, Json::number(burst.intensity).dump().c_str());
     logEdge(line);
     runOne(r.startS + burst.durationS, burst.intensity);
     r.endS = steadyNowS();
