@@ -115,7 +115,7 @@ ChannelRead nvmlFailure(const NvmlLibrary& library, const char* call, NvmlReturn
   return r;
 }
 
-ChannelRead nvmlValue(double value) {
+ChannelRead readValue(double value) {
   ChannelRead r;
   r.ok = true;
   r.value = value;
@@ -131,7 +131,7 @@ std::function<ChannelRead()> nvmlReader(const std::shared_ptr<NvmlLibrary>& libr
     return [library, device] {
       unsigned long long mJ = 0;
       const NvmlReturn rc = library->fn().totalEnergy(device, &mJ);
-      return rc == kNvmlSuccess ? nvmlValue(static_cast<double>(mJ) * 1e-3) : nvmlFailure(*library, "nvmlDeviceGetTotalEnergyConsumption", rc);
+      return rc == kNvmlSuccess ? readValue(static_cast<double>(mJ) * 1e-3) : nvmlFailure(*library, "nvmlDeviceGetTotalEnergyConsumption", rc);
     };
   }
   if (field == "power-usage") {
@@ -139,7 +139,7 @@ std::function<ChannelRead()> nvmlReader(const std::shared_ptr<NvmlLibrary>& libr
     return [library, device] {
       unsigned int mW = 0;
       const NvmlReturn rc = library->fn().powerUsage(device, &mW);
-      return rc == kNvmlSuccess ? nvmlValue(mW * 1e-3) : nvmlFailure(*library, "nvmlDeviceGetPowerUsage", rc);
+      return rc == kNvmlSuccess ? readValue(mW * 1e-3) : nvmlFailure(*library, "nvmlDeviceGetPowerUsage", rc);
     };
   }
   if (!fn.fieldValues) return nullptr;
@@ -153,7 +153,7 @@ std::function<ChannelRead()> nvmlReader(const std::shared_ptr<NvmlLibrary>& libr
     const NvmlReturn rc = library->fn().fieldValues(device, 1, &value);
     if (rc != kNvmlSuccess) return nvmlFailure(*library, call, rc);
     if (value.nvmlReturn != kNvmlSuccess) return nvmlFailure(*library, call, value.nvmlReturn);
-    return nvmlValue(nvmlFieldAsDouble(value) * 1e-3);
+    return readValue(nvmlFieldAsDouble(value) * 1e-3);
   };
 }
 
@@ -252,89 +252,91 @@ SensorTraceOptions sensorTraceOptionsFromJson(const std::string& text) {
   return o;
 }
 
-Json sensorTrace(const SensorTraceOptions& options) {
-  const MeterOptions& meter = options.meter;
-  Json notes = Json::array();
-  Json sources = Json::array();
+namespace {
+
+// Everything polled, and what is said about it.
+struct Setup {
   std::vector<Channel> channels;
   std::vector<Poller> pollers;
-  // The sources read through EnergySource (RAPL zones, the modelled CPU), shared with their readers.
-  std::vector<std::shared_ptr<EnergySource>> keep;
+  Json sources = Json::array();
+  Json notes = Json::array();
+  NvmlDiscovery nvml;                     // the meter's NVML sources: described, and kept while the library is in use
+  std::vector<NvmlDeviceEntry> selectedNvml;  // the devices the GPU load runs on
+};
 
-  // NVML: the meter's discovery for the source descriptions (and its checks of `gpus`), and the
-  // library opened again for the raw reads.
-  std::vector<NvmlDeviceEntry> selectedNvml;
-  NvmlDiscovery nvmlSources;
-  if (meter.nvml) {
-    nvmlSources = discoverNvml(meter.nvmlLibrary, meter.gpus);
-    for (const auto& s : nvmlSources.sources) sources.push(sourceJson(s->info()));
-    if (!nvmlSources.available) notes.push(Json::string("nvml: " + nvmlSources.status));
-    NvmlLibrary::Opened opened = NvmlLibrary::open(meter.nvmlLibrary);
-    NvmlDeviceList list;
-    std::string status;
-    if (opened.library && listNvmlDevices(*opened.library, list, status)) {
-      selectedNvml = selectNvmlDevices(list.devices, meter.gpus);
-      const NvmlFunctions& fn = opened.library->fn();
-      for (const NvmlDeviceEntry& d : selectedNvml) {
-        const std::string source = "nvml:" + std::to_string(d.index);
-        char name[256] = {};
-        if (!fn.name || fn.name(d.handle, name, sizeof(name) - 1) != kNvmlSuccess) std::snprintf(name, sizeof name, "NVIDIA GPU %u", d.index);
-        Poller poller;
-        poller.intervalS = options.nvmlPollS;
-        for (const NvmlChannelKind& kind : kNvmlChannels) {
-          Channel c;
-          c.read = nvmlReader(opened.library, d.handle, kind.field);
-          if (!c.read) {
-            notes.push(Json::string(source + ": " + kind.field + " left out: the driver has no entry point for it"));
-            continue;
-          }
-          const ChannelRead first = c.read();
-          if (first.unsupported) {
-            notes.push(Json::string(source + ": " + kind.field + " (" + kind.method + ") left out: " + first.error));
-            continue;
-          }
-          c.id = source + "/" + kind.field;
-          c.source = source;
-          c.device = "gpu";
-          c.name = name;
-          c.field = kind.field;
-          c.quantity = kind.quantity;
-          c.unit = kind.unit;
-          c.method = kind.method;
-          c.resolution = kind.resolution;
-          c.pollIntervalS = options.nvmlPollS;
-          poller.channels.push_back(channels.size());
-          channels.push_back(std::move(c));
-        }
-        if (!poller.channels.empty()) pollers.push_back(poller);
-      }
-    } else if (nvmlSources.available) {
-      notes.push(Json::string("nvml: raw reads unavailable: " + (opened.library ? status : opened.status)));
-    }
-  } else {
-    notes.push(Json::string("nvml: disabled"));
+// NVML: the meter's discovery for the source descriptions (and its checks of `gpus`), and the
+// library opened again for the raw reads, one poller per device.
+void addNvmlChannels(const MeterOptions& meter, double pollS, Setup& setup) {
+  setup.nvml = discoverNvml(meter.nvmlLibrary, meter.gpus);
+  for (const auto& s : setup.nvml.sources) setup.sources.push(sourceJson(s->info()));
+  if (!setup.nvml.available) setup.notes.push(Json::string("nvml: " + setup.nvml.status));
+  NvmlLibrary::Opened opened = NvmlLibrary::open(meter.nvmlLibrary);
+  NvmlDeviceList list;
+  std::string status;
+  if (!opened.library || !listNvmlDevices(*opened.library, list, status)) {
+    if (setup.nvml.available) setup.notes.push(Json::string("nvml: raw reads unavailable: " + (opened.library ? status : opened.status)));
+    return;
   }
+  setup.selectedNvml = selectNvmlDevices(list.devices, meter.gpus);
+  const NvmlFunctions& fn = opened.library->fn();
+  for (const NvmlDeviceEntry& d : setup.selectedNvml) {
+    const std::string source = "nvml:" + std::to_string(d.index);
+    char name[256] = {};
+    if (!fn.name || fn.name(d.handle, name, sizeof(name) - 1) != kNvmlSuccess) std::snprintf(name, sizeof name, "NVIDIA GPU %u", d.index);
+    Poller poller;
+    poller.intervalS = pollS;
+    for (const NvmlChannelKind& kind : kNvmlChannels) {
+      Channel c;
+      c.read = nvmlReader(opened.library, d.handle, kind.field);
+      if (!c.read) {
+        setup.notes.push(Json::string(source + ": " + kind.field + " left out: the driver has no entry point for it"));
+        continue;
+      }
+      const ChannelRead first = c.read();
+      if (first.unsupported) {
+        setup.notes.push(Json::string(source + ": " + kind.field + " (" + kind.method + ") left out: " + first.error));
+        continue;
+      }
+      c.id = source + "/" + kind.field;
+      c.source = source;
+      c.device = "gpu";
+      c.name = name;
+      c.field = kind.field;
+      c.quantity = kind.quantity;
+      c.unit = kind.unit;
+      c.method = kind.method;
+      c.resolution = kind.resolution;
+      c.pollIntervalS = pollS;
+      poller.channels.push_back(setup.channels.size());
+      setup.channels.push_back(std::move(c));
+    }
+    if (!poller.channels.empty()) setup.pollers.push_back(poller);
+  }
+}
 
-  // RAPL zones, or the modelled CPU when there are none, read through their sources.
+// RAPL zones, or the modelled CPU when there are none (as the meter chooses), read through their
+// sources, one poller each.
+void addCpuChannels(const SensorTraceOptions& options, Setup& setup) {
+  const MeterOptions& meter = options.meter;
   bool rapl = false;
   std::vector<std::unique_ptr<EnergySource>> cpuSources;
   if (meter.rapl) {
     RaplDiscovery found = discoverRapl(meter.powercapRoot);
     rapl = found.available && !found.sources.empty();
-    if (!rapl) notes.push(Json::string("rapl: " + found.status));
-    for (const std::string& s : found.skipped) notes.push(Json::string("rapl: skipped " + s));
+    if (!rapl) setup.notes.push(Json::string("rapl: " + found.status));
+    for (const std::string& s : found.skipped) setup.notes.push(Json::string("rapl: skipped " + s));
     if (rapl) cpuSources = std::move(found.sources);
   } else {
-    notes.push(Json::string("rapl: disabled"));
+    setup.notes.push(Json::string("rapl: disabled"));
   }
   if (!rapl && meter.cpuModel) {
     cpuSources.push_back(makeCpuModelSource(CpuModelOptions{meter.cpuTdpWatts, meter.cpuCores, meter.cpuProcessTree}));
-    notes.push(Json::string("cpu-model: modelled CPU energy (an estimate, not a measurement), used because RAPL is unavailable"));
+    setup.notes.push(Json::string("cpu-model: modelled CPU energy (an estimate, not a measurement), used because RAPL is unavailable"));
   }
   for (auto& owned : cpuSources) {
     std::shared_ptr<EnergySource> s(std::move(owned));
     const SourceInfo& info = s->info();
-    sources.push(sourceJson(info));
+    setup.sources.push(sourceJson(info));
     Channel c;
     const bool modelled = info.method == "modelled";
     c.id = (modelled ? std::string("cpu-model") : "rapl:" + info.id.substr(info.id.find(':') + 1)) + "/energy";
@@ -352,20 +354,31 @@ Json sensorTrace(const SensorTraceOptions& options) {
       ChannelRead r;
       if (!reading.ok) r.error = reading.error;
       else if (!reading.energyJ) r.error = "the reading has no energy";
-      else r = nvmlValue(*reading.energyJ);
+      else r = readValue(*reading.energyJ);
       r.discontinuity = reading.discontinuity;
       return r;
     };
-    pollers.push_back(Poller{{channels.size()}, c.pollIntervalS});
-    channels.push_back(std::move(c));
-    keep.push_back(std::move(s));
+    setup.pollers.push_back(Poller{{setup.channels.size()}, c.pollIntervalS});
+    setup.channels.push_back(std::move(c));
   }
+}
+
+}  // namespace
+
+Json sensorTrace(const SensorTraceOptions& options) {
+  const MeterOptions& meter = options.meter;
+  Setup setup;
+  if (meter.nvml) addNvmlChannels(meter, options.nvmlPollS, setup);
+  else setup.notes.push(Json::string("nvml: disabled"));
+  addCpuChannels(options, setup);
+  std::vector<Channel>& channels = setup.channels;
+  Json& notes = setup.notes;
 
   // The load is prepared (devices, log) before polling starts, so a load that cannot run fails fast.
   LoadTarget target;
   target.kind = options.loadKind;
   if (target.kind == "cpu") target.cpuThreads = options.loadThreads > 0 ? options.loadThreads : ThreadPool::hardwareThreads();
-  else target.cudaDevices = cudaDevicesToLoad(meter, selectedNvml);
+  else target.cudaDevices = cudaDevicesToLoad(meter, setup.selectedNvml);
   LoadBursts load(target, options.loadLog);
 
   std::atomic<bool> stop{false};
@@ -381,7 +394,7 @@ Json sensorTrace(const SensorTraceOptions& options) {
     }
   } joiner{stop, threads};
   const double startS = steadyNowS();
-  for (const Poller& p : pollers)
+  for (const Poller& p : setup.pollers)
     threads.emplace_back([&channels, &stop, p] {
       const auto interval = std::chrono::duration<double>(p.intervalS);
       while (!stop.load(std::memory_order_relaxed)) {
@@ -416,7 +429,7 @@ Json sensorTrace(const SensorTraceOptions& options) {
     burstList.push(o);
   }
   out.set("bursts", burstList);
-  out.set("sources", sources);
+  out.set("sources", setup.sources);
   out.set("notes", notes);
   return out;
 }
