@@ -121,7 +121,9 @@ SJ_TEST(sensor_trace_fake_sensors_follow_cpu_bursts) {
   SJ_CHECK(std::fabs(firstW - 60) < 5, "the first reading, before any burst, was ", firstW, " W, want about 60 W");
 
   // RAPL from the fake powercap folder: package and dram, cumulative joules. Between two of its
-  // readings the package counted 20 W plus 45 W while loaded, known from the load log.
+  // readings the package counted 20 W plus 45 W while loaded, known from the load log; each value
+  // is the writer's as of its last write, which a loaded machine delays (a quarter of the total
+  // allows 200 ms of difference between the first and the last).
   const Json* package = channel(trace, "rapl:package-0/energy");
   SJ_CHECK(package && channel(trace, "rapl:dram-0/energy"), "no RAPL channels: ", channelIds(trace));
   SJ_CHECK(package->find("method")->asString() == "rapl" && package->find("resolution")->asNumber() == 1e-6, package->find("method")->asString());
@@ -131,7 +133,7 @@ SJ_TEST(sensor_trace_fake_sensors_follow_cpu_bursts) {
   double busyS = 0;
   for (const Json& b : bursts) busyS += std::max(0.0, std::min(t1, b.find("endS")->asNumber()) - std::max(t0, b.find("startS")->asNumber()));
   const double joules = steps.back().items()[2].asNumber() - steps.front().items()[2].asNumber(), want = 20 * (t1 - t0) + 45 * busyS;
-  SJ_CHECK(std::fabs(joules - want) < 65 * 0.1, "the package counted ", joules, " J from ", t0, " to ", t1, ", the load log says ", want, " J");
+  SJ_CHECK(std::fabs(joules - want) < 0.25 * want, "the package counted ", joules, " J from ", t0, " to ", t1, ", the load log says ", want, " J");
   SJ_CHECK(!channel(trace, "cpu-model/energy"), "no modelled CPU next to RAPL");
   SJ_CHECK(trace.find("sources")->items().size() == 3, "sources: nvml:0 and two RAPL zones: ", trace.find("sources")->dump());
 }
