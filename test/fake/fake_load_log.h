@@ -34,6 +34,13 @@ static inline void fakeLoadLogReset(FakeLoadLog* log, const char* path) {
   log->offset = 0;
 }
 
+/* Releases the bursts (the NVML fake at its last nvmlShutdown, before it may be unloaded). */
+static inline void fakeLoadLogFree(FakeLoadLog* log) {
+  free(log->bursts);
+  log->bursts = NULL;
+  log->count = log->capacity = 0;
+}
+
 /* Reads the lines appended since the last call. A log not written yet means no load. */
 static inline void fakeLoadLogRead(FakeLoadLog* log) {
   FILE* f = fopen(log->path, "r");

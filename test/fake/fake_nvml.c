@@ -506,7 +506,7 @@ EXPORT nvmlReturn_t nvmlInit(void) { LOCKED(initLocked()); }
 
 static nvmlReturn_t shutdownLocked(void) {
   if (initCount == 0) return ERROR_UNINITIALIZED;
-  --initCount;
+  if (--initCount == 0) fakeLoadLogFree(&loadLog); /* the library may be unloaded next */
   return SUCCESS;
 }
 EXPORT nvmlReturn_t nvmlShutdown(void) { LOCKED(shutdownLocked()); }

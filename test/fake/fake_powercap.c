@@ -164,6 +164,6 @@ int main(int argc, char** argv) {
     struct timespec pause = {(time_t)sleepS, (long)((sleepS - floor(sleepS)) * 1e9)};
     nanosleep(&pause, NULL);
   }
-  free(log.bursts);
+  fakeLoadLogFree(&log);
   return 0;
 }
