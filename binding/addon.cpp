@@ -10,6 +10,7 @@
 #include "frontend_object.h"
 #include "meter_object.h"
 #include "network_object.h"
+#include "sensor_trace_functions.h"
 
 namespace sjb {
 namespace {
@@ -97,6 +98,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("resampleAudio", Napi::Function::New(env, resampleAudio, "resampleAudio"));
   exports.Set("probeEnergy", Napi::Function::New(env, probeEnergy, "probeEnergy"));
   exports.Set("loadDevice", Napi::Function::New(env, loadDevice, "loadDevice"));
+  exports.Set("sensorTrace", Napi::Function::New(env, sensorTrace, "sensorTrace"));
+  exports.Set("steadyNowS", Napi::Function::New(env, steadyNowS, "steadyNowS"));
   exports.Set("info", Napi::Function::New(env, info, "info"));
   exports.Set("externalMemory", Napi::Function::New(env, externalMemory, "externalMemory"));
   exports.Set("measureFmaPeak", Napi::Function::New(env, measureFmaPeak, "measureFmaPeak"));

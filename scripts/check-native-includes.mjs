@@ -29,7 +29,8 @@ const MAY_INCLUDE = {
   network: ['base', 'core', 'cuda', 'io', 'kernels', 'ledger'], // layers, graph, weights, loss, optimiser
   frontend: ['base', 'core', 'cuda', 'kernels', 'ledger'], // the log-mel extractor composing the ops
   energy: ['base', 'core'], // sources, sampler, windows: apart from the kernels
-  binding: ['base', 'bench', 'core', 'cuda', 'energy', 'frontend', 'io', 'kernels', 'ledger', 'network'],
+  study: ['base', 'bench', 'core', 'cuda', 'energy'], // the sensor study: known CPU/GPU loads at known times while every sensor is polled
+  binding: ['base', 'bench', 'core', 'cuda', 'energy', 'frontend', 'io', 'kernels', 'ledger', 'network', 'study'],
 };
 
 const SOURCE = /\.(h|hpp|c|cc|cpp|cu|cuh)$/;

@@ -15,8 +15,9 @@ npx tsc -p tsconfig.build.json
 
 rm -rf .device
 mkdir -p .device/scripts
-# Compressed, as the Node binary below, to stay within what the device tool carries (64 MiB).
-tar -cJf .device/release.tar.xz -C build-device/Release sedjoule.node sedjoule_native_tests $(cd build-device/Release && ls libsedjoule_fake_nvml*.so)
+# Compressed, as the Node binary below, to stay within what the device tool carries (64 MiB). The
+# fake NVML libraries and the fake powercap writer are the native tests' test doubles.
+tar -cJf .device/release.tar.xz -C build-device/Release sedjoule.node sedjoule_native_tests sedjoule_fake_powercap $(cd build-device/Release && ls libsedjoule_fake_nvml*.so)
 cp -r dist package.json .device/
 cp scripts/*.mjs scripts/*.py .device/scripts/
 xz -T0 -6 -c "$(command -v node)" > .device/node.xz

@@ -95,6 +95,13 @@ export interface NativeAddon {
   probeEnergy(options?: string): Promise<string>;
   /** Keeps every CPU thread, or every GPU, busy for about `seconds`; resolves to "" or why it could not. */
   loadDevice(kind: 'cpu' | 'gpu', seconds: number): Promise<string>;
+  /**
+   * Polls every energy and power channel while known loads run at known steady times; resolves to
+   * the trace JSON (see native/study/sensor_trace.h). Bad options throw at once (E_SPEC, E_VALUE).
+   */
+  sensorTrace(options: string): Promise<string>;
+  /** The steady clock (CLOCK_MONOTONIC) in seconds: the time axis of sensorTrace's options and result. */
+  steadyNowS(): number;
   info(): NativeInfo;
   /** Bytes of external memory V8 counts (native memory addons report, live networks' among them). */
   externalMemory(): number;

@@ -14,11 +14,8 @@ namespace peak_detail {
 int64_t fmaChainsGeneric(int64_t iterations, float* sink) { return fmaChains<4, 8>(iterations, sink); }
 }  // namespace peak_detail
 
-namespace {
-using Chains = int64_t (*)(int64_t, float*);
-
-Chains chainsFor(Isa isa) {
-  switch (isa) {
+FmaChains activeFmaChains() {
+  switch (activeIsa()) {
 #if defined(SEDJOULE_X86)
     case Isa::Avx512: return &peak_detail::fmaChainsAvx512;
     case Isa::Avx2: return &peak_detail::fmaChainsAvx2;
@@ -26,10 +23,9 @@ Chains chainsFor(Isa isa) {
     default: return &peak_detail::fmaChainsGeneric;
   }
 }
-}  // namespace
 
 PeakMeasurement measureFmaPeak(int threads, double seconds) {
-  const Chains chains = chainsFor(activeIsa());
+  const FmaChains chains = activeFmaChains();
   ThreadPool pool(threads);
   float sink = 0;
   // Calibrate the iteration count on one thread, then run every thread for about `seconds`.

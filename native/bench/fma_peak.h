@@ -15,6 +15,11 @@ struct PeakMeasurement {
 
 PeakMeasurement measureFmaPeak(int threads, double seconds);
 
+// The FMA chain loop of the widest instruction set this CPU has (the loop measureFmaPeak times, and
+// the busy load of the sensor study): runs `iterations` rounds, returns the FLOPs executed.
+using FmaChains = int64_t (*)(int64_t iterations, float* sink);
+FmaChains activeFmaChains();
+
 namespace peak_detail {
 // Runs `iterations` rounds of independent FMA chains; returns the FLOPs executed (FMA = 2).
 int64_t fmaChainsGeneric(int64_t iterations, float* sink);

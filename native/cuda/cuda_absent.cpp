@@ -1,5 +1,7 @@
 #include "cuda/cuda_devices.h"
 
+#include "base/error.h"
+
 namespace sj {
 
 CudaStatus queryCuda() {
@@ -11,6 +13,13 @@ CudaStatus queryCuda() {
 void cudaSynchronizeAll() {}
 
 std::string cudaBusy(int, double) { return "built without the CUDA backend"; }
+
+CudaSpinLoad::CudaSpinLoad(int device) : device_(device) {
+  fail(ErrorCode::Cuda, "no GPU load on device ", device, ": built without the CUDA backend");
+}
+CudaSpinLoad::~CudaSpinLoad() = default;
+void CudaSpinLoad::launch(double, double) {}
+void CudaSpinLoad::wait() {}
 
 CudaFmaPeak measureCudaFmaPeak(int, double) {
   CudaFmaPeak peak;

@@ -1,11 +1,26 @@
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 
 #include "cuda/cuda_devices.h"
+#include "cuda/global_timer.h"
 #include "cuda/launch.h"
 
 namespace sj {
+
+namespace {
+// NVML's spelling of a device UUID (nvmlDeviceGetUUID): "GPU-" and the 16 bytes as 8-4-4-4-12 hex digits.
+std::string nvmlStyleUuid(const cudaUUID_t& uuid) {
+  const auto* b = reinterpret_cast<const unsigned char*>(uuid.bytes);
+  char text[48];
+  std::snprintf(text, sizeof text, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+                b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return text;
+}
+}  // namespace
 
 CudaStatus queryCuda() {
   CudaStatus status;
@@ -30,6 +45,7 @@ CudaStatus queryCuda() {
     d.computeMinor = prop.minor;
     d.memoryBytes = static_cast<int64_t>(prop.totalGlobalMem);
     d.multiprocessors = prop.multiProcessorCount;
+    d.uuid = nvmlStyleUuid(prop.uuid);
     status.devices.push_back(d);
   }
   if (count == 0) status.note = "the CUDA runtime sees no device";
@@ -88,6 +104,64 @@ std::string cudaBusy(int device, double seconds) {
 }  // namespace sj
 
 namespace sj {
+namespace {
+
+constexpr int kSpinThreads = 1024;   // per block: 32 warps, 8 per SM sub-partition, to keep its FMA pipe busy
+constexpr int kSpinChains = 4;       // independent FMA chains per thread, so the warps do not wait on FMA latency
+constexpr int kSpinIterations = 64;  // FMA rounds between two reads of the timer (under a microsecond)
+
+// Every thread spins until `durationNs` after the first block's start (the first to swap its time
+// into the zeroed start cell), so the whole grid ends together even where blocks start late (the
+// emulator runs them one after another).
+__global__ void spinForKernel(unsigned long long durationNs, unsigned long long* startCell, float* sink) {
+  const unsigned long long now = cuda::globalTimerNs();
+  const unsigned long long first = atomicCAS(startCell, 0ULL, now);
+  const unsigned long long end = (first == 0 ? now : first) + durationNs;
+  float a[kSpinChains];
+  for (int c = 0; c < kSpinChains; ++c) a[c] = threadIdx.x * 1e-3f + c;
+  while (cuda::globalTimerNs() < end) {
+#pragma unroll 8
+    for (int i = 0; i < kSpinIterations; ++i) {
+#pragma unroll
+      for (int c = 0; c < kSpinChains; ++c) a[c] = fmaf(a[c], 0.9999999f, 1e-7f);
+    }
+  }
+  float sum = 0.f;
+  for (int c = 0; c < kSpinChains; ++c) sum += a[c];
+  if (sum == -1.f) *sink = sum;  // never true; keeps the chains
+}
+
+}  // namespace
+
+CudaSpinLoad::CudaSpinLoad(int device) : device_(device) {
+  cudaCheck(cudaSetDevice(device), "selecting device " + std::to_string(device) + " for the spin load");
+  cudaCheck(cudaDeviceGetAttribute(&multiprocessors_, cudaDevAttrMultiProcessorCount, device), "reading the device's SM count");
+  cudaCheck(cudaMalloc(&startCell_, sizeof(unsigned long long)), "allocating the spin load's start cell");
+  if (cudaMalloc(&sink_, sizeof(float)) != cudaSuccess) {
+    cudaFree(startCell_);
+    cudaCheck(cudaGetLastError(), "allocating the spin load's sink");
+  }
+}
+
+CudaSpinLoad::~CudaSpinLoad() {
+  cudaSetDevice(device_);
+  cudaFree(startCell_);
+  cudaFree(sink_);
+}
+
+void CudaSpinLoad::launch(double seconds, double smShare) {
+  const int blocks = std::max(1, static_cast<int>(std::lround(smShare * multiprocessors_)));
+  const auto durationNs = static_cast<unsigned long long>(std::llround(seconds * 1e9));
+  cudaCheck(cudaSetDevice(device_), "selecting the device of the spin load");
+  cudaCheck(cudaMemsetAsync(startCell_, 0, sizeof(unsigned long long), nullptr), "clearing the spin load's start cell");
+  cuda::launch("spinFor", spinForKernel, dim3(blocks), dim3(kSpinThreads), 0, nullptr, durationNs, startCell_, sink_);
+}
+
+void CudaSpinLoad::wait() {
+  cudaCheck(cudaSetDevice(device_), "selecting the device of the spin load");
+  cudaCheck(cudaDeviceSynchronize(), "running the spin load");
+}
+
 namespace {
 
 constexpr int kPeakChains = 8;       // independent FMA chains per thread: hides the FMA latency

@@ -13,6 +13,7 @@ struct CudaDeviceInfo {
   int computeMajor = 0, computeMinor = 0;
   int64_t memoryBytes = 0;
   int multiprocessors = 0;
+  std::string uuid;  // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as NVML writes it: matches a CUDA device to its NVML device
 };
 
 struct CudaStatus {
@@ -32,6 +33,32 @@ void cudaSynchronizeAll();
 // Keeps `device` busy for about `seconds` with a spinning kernel (the probe's GPU load). Returns
 // an empty string on success, else why it could not.
 std::string cudaBusy(int device, double seconds);
+
+// The sensor study's GPU load (study/load_bursts.h): one spin kernel that runs `seconds` of wall
+// time, measured on the GPU by its global nanosecond timer from the moment the first block starts,
+// on round(smShare x SMs) blocks (at least 1) of 1024 threads running independent FMA chains. With
+// no more blocks than SMs, the block scheduler places one block per SM (what it does with a grid
+// that fits in one wave; the CUDA programming guide does not promise it), so smShare is the share
+// of SMs loaded. Made once per device before the bursts (it allocates the kernel's start cell), so
+// a burst pays only the launch.
+class CudaSpinLoad {
+ public:
+  explicit CudaSpinLoad(int device);  // E_CUDA when the device cannot be used (or no CUDA backend)
+  ~CudaSpinLoad();
+  CudaSpinLoad(const CudaSpinLoad&) = delete;
+  CudaSpinLoad& operator=(const CudaSpinLoad&) = delete;
+
+  // Queues the kernel and returns (E_CUDA when it cannot be queued); wait() blocks until it ends.
+  void launch(double seconds, double smShare);
+  void wait();
+  int multiprocessors() const { return multiprocessors_; }
+
+ private:
+  int device_ = 0;
+  int multiprocessors_ = 0;
+  unsigned long long* startCell_ = nullptr;  // device memory: the first block's start, 0 before it
+  float* sink_ = nullptr;                    // device memory: keeps the FMA chains from being removed
+};
 
 // The device's FP32 FMA throughput, measured (not the data sheet's): blocks of independent FMA
 // chains that never touch memory, over about `seconds`, timed by CUDA events. The "peak" that

@@ -66,5 +66,8 @@ class EnergySource {
 
 // Steady-clock nanoseconds, the time base of every reading.
 int64_t steadyNowNs();
+// The same clock in seconds (CLOCK_MONOTONIC on Linux): the absolute time axis of the sensor study,
+// shared by every trace, the load log and the fake sensors of the tests.
+double steadyNowS();
 
 }  // namespace sj

@@ -46,6 +46,37 @@
  *                                    nvmlDeviceGetProcessUtilization (one sample per process,
  *                                    stamped at the call; NOT_FOUND (6) when a device has none);
  *                                    default none, at most 64 entries
+ *
+ * Sensor model (the sensor study's tests; active when FAKE_NVML_LOAD_LOG is set, which replaces the
+ * pattern above): the true power follows the live load log that the engine's load bursts append to
+ * (native/study/load_bursts.h: "on <steady s> <intensity>", "off <steady s>"; an `on` without its
+ * `off` lasts until now), re-read at every reading:
+ *   P(t) = IDLE + i * POWER_STEP + (BUSY - IDLE) * load(t - DELAY)   (device i; load 0 outside bursts)
+ * published on a grid anchored on the absolute monotonic clock, t_k = k * T + PHASE (not on nvmlInit,
+ * so several sessions and the load share one time axis); a read returns the latest t_k <= now:
+ *   field 186 (instant)   the filter over P at t_k: boxcar = mean of P over [t_k - W, t_k] (W < T is
+ *                         part-time sampling), or exponential = first-order low-pass of time
+ *                         constant W; plus noise N(0, NOISE) fixed per k and device (a hash, so
+ *                         every read of one publication agrees)
+ *   field 185 (average) and nvmlDeviceGetPowerUsage: mean of P over [t_k - AVERAGE_WINDOW, t_k]
+ *   energy counter        START + integral of P from nvmlInit to the latest k * Tc + PHASE <= now,
+ *                         floored to a multiple of RESOLUTION mJ
+ * Variables (defaults):
+ *   FAKE_NVML_LOAD_LOG=path                the load log (need not exist yet: no load until it does)
+ *   FAKE_NVML_IDLE_W=60, FAKE_NVML_BUSY_W=400   power at load 0 and at load 1
+ *   FAKE_NVML_DELAY_MS=0                   the sensor sees the load this late
+ *   FAKE_NVML_POWER_PERIOD_MS=100          T (the same variable as above)
+ *   FAKE_NVML_GRID_PHASE_MS=0              PHASE
+ *   FAKE_NVML_WINDOW_MS=T                  W
+ *   FAKE_NVML_WINDOW_SHAPE=boxcar|exponential
+ *   FAKE_NVML_AVERAGE_WINDOW_MS=1000       the averaging window of field 185 and GetPowerUsage
+ *   FAKE_NVML_COUNTER_PERIOD_MS=T          Tc (defaults to T in this mode, to 100 in the other)
+ *   FAKE_NVML_COUNTER_RESOLUTION_MJ=1      RESOLUTION
+ *   FAKE_NVML_NOISE_W=0.5                  NOISE (standard deviation)
+ *   FAKE_NVML_START_ENERGY_MJ, FAKE_NVML_POWER_STEP_W, FAKE_NVML_FAIL_*, FAKE_NVML_NO_ENERGY,
+ *   FAKE_NVML_NO_INSTANT apply as above; FAKE_NVML_COUNTER_SEQUENCE_MJ and _RESET_AFTER do not.
+ * Outside this mode field 185 answers NOT_SUPPORTED, as before.
+ *
  * Fixed: power limit 700 W, architecture Hopper (9), driver "999.99.99-fake", UUIDs
  * "GPU-fa4e0000-0000-0000-0000-00000000000<i>". A malformed variable makes nvmlInit return
  * UNKNOWN (999) and prints why on stderr.
@@ -62,6 +93,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "fake_load_log.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -114,7 +147,7 @@ enum {
   ERROR_GPU_IS_LOST = 15,
   ERROR_UNKNOWN = 999,
 };
-enum { FIELD_POWER_INSTANT = 186, VALUE_TYPE_UNSIGNED_INT = 1 };
+enum { FIELD_POWER_AVERAGE = 185, FIELD_POWER_INSTANT = 186, VALUE_TYPE_UNSIGNED_INT = 1 };
 enum { MAX_DEVICES = 16, MAX_SEGMENTS = 64, MAX_SEQUENCE = 4096, MAX_PROCESSES = 64 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -144,7 +177,12 @@ static struct {
   int processCount;
   long long t0Ns;
   long long reads, energyReads, resetAtNs; /* resetAtNs -1 until the reset happens */
+  /* the sensor model (FAKE_NVML_LOAD_LOG set); times in seconds of CLOCK_MONOTONIC */
+  int loadModel;
+  double idleW, busyW, delayS, periodS, phaseS, windowS, averageS, counterPeriodS, resolutionMJ, noiseW;
+  int exponential;
 } s;
+static FakeLoadLog loadLog; /* the bursts read so far (fake_load_log.h) */
 
 static long long monotonicNs(void) {
   struct timespec ts;
@@ -226,6 +264,101 @@ static int parseProcesses(const char* text) {
   return 1;
 }
 
+
+/* ---- sensor model (FAKE_NVML_LOAD_LOG) ------------------------------------------------------- */
+
+static int readSensorModel(void) {
+  const char* log = getenv("FAKE_NVML_LOAD_LOG");
+  s.loadModel = log && *log;
+  if (!s.loadModel) return 1;
+  fakeLoadLogReset(&loadLog, log);
+  double v, periodMs;
+  int ok = 1;
+  ok &= envNumber("FAKE_NVML_IDLE_W", 60, &s.idleW);
+  ok &= envNumber("FAKE_NVML_BUSY_W", 400, &s.busyW);
+  ok &= envNumber("FAKE_NVML_DELAY_MS", 0, &v);
+  s.delayS = v * 1e-3;
+  ok &= envNumber("FAKE_NVML_POWER_PERIOD_MS", 100, &periodMs);
+  s.periodS = (periodMs > 0 ? periodMs : 1e-6) * 1e-3;
+  ok &= envNumber("FAKE_NVML_GRID_PHASE_MS", 0, &v);
+  s.phaseS = v * 1e-3;
+  ok &= envNumber("FAKE_NVML_WINDOW_MS", periodMs, &v);
+  s.windowS = (v > 0 ? v : 1e-6) * 1e-3;
+  ok &= envNumber("FAKE_NVML_AVERAGE_WINDOW_MS", 1000, &v);
+  s.averageS = (v > 0 ? v : 1e-6) * 1e-3;
+  ok &= envNumber("FAKE_NVML_COUNTER_PERIOD_MS", periodMs, &v);
+  s.counterPeriodS = (v > 0 ? v : 1e-6) * 1e-3;
+  ok &= envNumber("FAKE_NVML_COUNTER_RESOLUTION_MJ", 1, &s.resolutionMJ);
+  if (!(s.resolutionMJ >= 1)) s.resolutionMJ = 1;
+  ok &= envNumber("FAKE_NVML_NOISE_W", 0.5, &s.noiseW);
+  const char* shape = getenv("FAKE_NVML_WINDOW_SHAPE");
+  s.exponential = shape && strcmp(shape, "exponential") == 0;
+  if (shape && *shape && !s.exponential && strcmp(shape, "boxcar") != 0) {
+    fprintf(stderr, "fake_nvml: FAKE_NVML_WINDOW_SHAPE=%s is not boxcar or exponential\n", shape);
+    ok = 0;
+  }
+  return ok;
+}
+
+static double monotonicS(void) { return monotonicNs() * 1e-9; }
+
+static double idleOf(unsigned int index) { return s.idleW + index * s.stepW; }
+
+/* Integral of the true power of device `index` over [a, b], joules. */
+static double modelJ(unsigned int index, double a, double b) {
+  return b > a ? idleOf(index) * (b - a) + (s.busyW - s.idleW) * fakeLoadIntegral(&loadLog, a, b, s.delayS) : 0;
+}
+
+static double boxcarW(unsigned int index, double t, double width) { return modelJ(index, t - width, t) / width; }
+
+static double exponentialW(unsigned int index, double t, double tau) {
+  return idleOf(index) + (s.busyW - s.idleW) * fakeLoadExponential(&loadLog, t, tau, s.delayS);
+}
+
+/* The latest grid point k * period + PHASE <= now, and its k. */
+static double gridPoint(double periodS, long long* k) {
+  *k = (long long)floor((monotonicS() - s.phaseS) / periodS);
+  return *k * periodS + s.phaseS;
+}
+
+/* N(0, 1), a fixed function of (k, device): splitmix64 and Box-Muller. */
+static double gaussianFor(long long k, unsigned int index) {
+  unsigned long long z = (unsigned long long)k * 0x9E3779B97F4A7C15ULL + index * 0xD1B54A32D192ED03ULL + 0x632BE59BD9B4E019ULL;
+  double u[2];
+  for (int i = 0; i < 2; ++i) {
+    z += 0x9E3779B97F4A7C15ULL;
+    unsigned long long x = z;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    x ^= x >> 31;
+    u[i] = ((x >> 11) + 0.5) * (1.0 / 9007199254740992.0); /* (0, 1) */
+  }
+  return sqrt(-2 * log(u[0])) * cos(6.283185307179586 * u[1]) /* 2 pi */;
+}
+
+static unsigned int wattsToMW(double w) { return w > 0 ? (unsigned int)llround(w * 1000) : 0; }
+
+static unsigned int modelInstantMW(unsigned int index) {
+  fakeLoadLogRead(&loadLog);
+  long long k;
+  double t = gridPoint(s.periodS, &k);
+  double w = s.exponential ? exponentialW(index, t, s.windowS) : boxcarW(index, t, s.windowS);
+  return wattsToMW(w + s.noiseW * gaussianFor(k, index));
+}
+
+static unsigned int modelAverageMW(unsigned int index) {
+  fakeLoadLogRead(&loadLog);
+  long long k;
+  return wattsToMW(boxcarW(index, gridPoint(s.periodS, &k), s.averageS));
+}
+
+static unsigned long long modelCounterMJ(unsigned int index) {
+  fakeLoadLogRead(&loadLog);
+  long long k;
+  double mJ = s.startMJ + 1000 * modelJ(index, s.t0Ns * 1e-9, gridPoint(s.counterPeriodS, &k));
+  return (unsigned long long)(floor(mJ / s.resolutionMJ + 1e-9) * s.resolutionMJ);
+}
+
 static int readScript(void) {
   double v;
   int ok = 1;
@@ -291,6 +424,7 @@ static int readScript(void) {
     fprintf(stderr, "fake_nvml: FAKE_NVML_PROCESSES=%.80s is not d:pid:bytes:sm,... (at most %d)\n", processes, MAX_PROCESSES);
     ok = 0;
   }
+  ok &= readSensorModel();
   for (unsigned int i = 0; i < MAX_DEVICES; ++i) devices[i].index = i;
   s.reads = s.energyReads = 0;
   s.resetAtNs = -1;
@@ -372,7 +506,7 @@ EXPORT nvmlReturn_t nvmlInit(void) { LOCKED(initLocked()); }
 
 static nvmlReturn_t shutdownLocked(void) {
   if (initCount == 0) return ERROR_UNINITIALIZED;
-  --initCount;
+  if (--initCount == 0) fakeLoadLogFree(&loadLog); /* the library may be unloaded next */
   return SUCCESS;
 }
 EXPORT nvmlReturn_t nvmlShutdown(void) { LOCKED(shutdownLocked()); }
@@ -556,6 +690,10 @@ static nvmlReturn_t energyLocked(nvmlDevice_t device, unsigned long long* energy
   if (!validDevice(device) || !energy) return ERROR_INVALID_ARGUMENT;
   if (s.noEnergy) return ERROR_NOT_SUPPORTED;
   if (readFails()) return ERROR_GPU_IS_LOST;
+  if (s.loadModel) {
+    *energy = modelCounterMJ(device->index);
+    return SUCCESS;
+  }
   if (s.sequenceLength > 0) {
     long long n = s.energyReads++;
     *energy = s.sequence[n < s.sequenceLength ? n : s.sequenceLength - 1];
@@ -579,16 +717,21 @@ static nvmlReturn_t powerUsageLocked(nvmlDevice_t device, unsigned int* power) {
   if (!initCount) return ERROR_UNINITIALIZED;
   if (!validDevice(device) || !power) return ERROR_INVALID_ARGUMENT;
   if (readFails()) return ERROR_GPU_IS_LOST;
-  *power = powerMW(device->index);
+  *power = s.loadModel ? modelAverageMW(device->index) : powerMW(device->index);
   return SUCCESS;
 }
 EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int* power) { LOCKED(powerUsageLocked(device, power)); }
+
+/* Field 186 unless FAKE_NVML_NO_INSTANT; field 185 only in the sensor model. */
+static int answersField(unsigned int fieldId) {
+  return (fieldId == FIELD_POWER_INSTANT && !s.noInstant) || (fieldId == FIELD_POWER_AVERAGE && s.loadModel);
+}
 
 static nvmlReturn_t fieldValuesLocked(nvmlDevice_t device, int count, nvmlFieldValue_t* values) {
   if (!initCount) return ERROR_UNINITIALIZED;
   if (!validDevice(device) || count < 0 || (count > 0 && !values)) return ERROR_INVALID_ARGUMENT;
   int answers = 0; /* a request whose every field is unsupported is not a power read */
-  for (int i = 0; i < count; ++i) answers |= values[i].fieldId == FIELD_POWER_INSTANT && !s.noInstant;
+  for (int i = 0; i < count; ++i) answers |= answersField(values[i].fieldId);
   if (answers && readFails()) return ERROR_GPU_IS_LOST;
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
@@ -596,13 +739,14 @@ static nvmlReturn_t fieldValuesLocked(nvmlDevice_t device, int count, nvmlFieldV
     nvmlFieldValue_t* field = &values[i];
     field->timestamp = (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
     field->latencyUsec = 0;
-    if (field->fieldId != FIELD_POWER_INSTANT || s.noInstant) {
+    if (!answersField(field->fieldId)) {
       field->nvmlReturn = ERROR_NOT_SUPPORTED;
       continue;
     }
     field->nvmlReturn = SUCCESS;
     field->valueType = VALUE_TYPE_UNSIGNED_INT;
-    field->value.uiVal = powerMW(device->index);
+    if (field->fieldId == FIELD_POWER_AVERAGE) field->value.uiVal = modelAverageMW(device->index);
+    else field->value.uiVal = s.loadModel ? modelInstantMW(device->index) : powerMW(device->index);
   }
   return SUCCESS;
 }

@@ -309,6 +309,10 @@ cudaError_t launch(const void* kernel, const char* name, dim3 grid, dim3 block, 
 uint64_t launchCount() { return launches; }
 const char* lastDiagnostic() { return diagnostic().c_str(); }
 
+unsigned long long globalTimerNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace sj_emulator
 
 long long clock64() {

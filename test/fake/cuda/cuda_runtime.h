@@ -210,6 +210,9 @@ int laneId();
 uint64_t launchCount();
 // What the last failed launch said (a barrier deadlock, an exception in a kernel), or "".
 const char* lastDiagnostic();
+// The PTX special register %globaltimer (nanoseconds, read with inline assembly on a GPU, which g++
+// cannot compile): the host's steady clock, so a kernel timed by it lasts as long on the emulator.
+unsigned long long globalTimerNs();
 
 template <class T>
 T shuffleFrom(T value, int sourceLane) {
