@@ -20,6 +20,8 @@ export { randomLabelledSet, type RandomSetOptions } from './data/random-set.js';
 export { runPhase, testPhase, trainPhase, type RunResult, type TestResult, type TrainResult } from './experiment/phases.js';
 export { Meter, type MeterOptions } from './energy/meter.js';
 export { probe, type ProbeOptions, type ProbeReport } from './energy/probe.js';
+export { sensorStudy, type SensorStudyFiles, type SensorStudyOptions } from './experiment/sensor-study.js';
+export type { ChannelReport, SensorStudyResult } from './sensors/study-result.js';
 export { measureCommand, RUN_WINDOW, type MeasureOptions, type MeasureRecord, type MarkerProblem } from './measure/measure-command.js';
 export { MARKERS_VARIABLE } from './measure/marker-channel.js';
 export { visibleGpus, type GpuSelection } from './energy/visible-gpus.js';

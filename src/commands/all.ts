@@ -14,6 +14,7 @@ import { presetsCommand } from './presets.js';
 import { probeCommand } from './probe.js';
 import { profileCommand } from './profile.js';
 import { reportCommand } from './report.js';
+import { sensorStudyCommand } from './sensor-study.js';
 import { sweepCommand } from './sweep.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   presetsCommand,
   synthCommand,
   probeCommand,
+  sensorStudyCommand,
   sweepCommand,
   mergeCommand,
   analyzeCommand,

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { measureKernelEnergy, type KernelEnergyReport } from '../experiment/measure-kernel-energy.js';
 import { sig } from '../format/significant.js';
 import { withCudaDeviceOption } from './options/compute.js';
-import { withIdleOption } from './options/energy.js';
+import { withIdleOption, withSensorStudyOption } from './options/energy.js';
 import { modelChoice, withModelInputOptions } from './options/model.js';
 import { numberOption } from './options/numbers.js';
 import { defineCommand } from './command.js';
@@ -13,7 +13,10 @@ import { emit, showsProgress } from './options/output.js';
 
 function kernelEnergyOptions<T>(y: Argv<T>) {
   return withIdleOption(
-    withCudaDeviceOption(withOnnxOptions(withModelInputOptions(y))),
+    withSensorStudyOption(
+      withCudaDeviceOption(withOnnxOptions(withModelInputOptions(y))),
+      "Folder of a `sedjoule sensor-study` run on this GPU: the counter's measured update period (unless --update-period-ms), and windows at least its shortest window for the study's target error",
+    ),
     'Seconds of idle baseline (the figures are idle-subtracted, so not 0)',
     5,
   )
@@ -43,6 +46,7 @@ export const kernelEnergyCommand = defineCommand({
       batch: argv.batch,
       minUpdates: argv['min-updates'],
       updatePeriodMs: argv['update-period-ms'],
+      ...(argv['sensor-study'] === undefined ? {} : { sensorStudy: argv['sensor-study'] }),
       idleSeconds: argv.idle,
       maxSeconds: argv['max-seconds'],
       classes: argv.classes,

@@ -18,6 +18,7 @@ import {
   withEmissionsOptions,
   withIdleOption,
   withMeterOptions,
+  withSensorStudyOption,
 } from './options/energy.js';
 import { defineCommand } from './command.js';
 import { envelope, showsProgress } from './options/output.js';
@@ -25,7 +26,9 @@ import { envelope, showsProgress } from './options/output.js';
 function measureOptions<T>(y: Argv<T>) {
   return withEmissionsOptions(
     withCarbonOptions(
-      withMeterOptions(withIdleOption(y, 'Seconds of idle baseline measured before the command starts (0: none, so no net energy)', 3)),
+      withSensorStudyOption(
+        withMeterOptions(withIdleOption(y, 'Seconds of idle baseline measured before the command starts (0: none, so no net energy)', 3)),
+      ),
     ),
   )
     .option('project-name', { type: 'string', default: 'sedjoule-measure', describe: "emissions.csv's project_name" })

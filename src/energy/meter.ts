@@ -6,6 +6,7 @@
 import os from 'node:os';
 
 import { loadAddon, type NativeMeter } from '../native.js';
+import { guidanceFor, readSensorStudy, type SourceGuidance } from '../sensors/study-guidance.js';
 import { carbonOf, checkCarbonOptions, type CarbonOptions } from './carbon.js';
 import type { EnergyTrace, EnergyWindow, GpuProcessAttribution, IdleBaseline, MeterDescription } from './types.js';
 
@@ -40,13 +41,27 @@ export interface MeterOptions {
    * a child of this process for its time to survive its reaping.
    */
   cpuProcessTree?: number;
+  /**
+   * A `sedjoule sensor-study` folder (or its study.json): each source the study measured takes the
+   * study's update period of its energy counter for its uncertainty (sensors/study-guidance.ts).
+   */
+  sensorStudy?: string;
   carbon?: CarbonOptions;
+}
+
+/** Which sources took figures from a sensor study, and why the others did not. */
+export interface AppliedGuidance {
+  source: string;
+  guidance: SourceGuidance | null;
+  why?: string;
 }
 
 export class Meter {
   private readonly native: NativeMeter;
   private readonly carbon: CarbonOptions;
   private readonly closed: EnergyWindow[] = [];
+  /** What a sensor study (MeterOptions.sensorStudy) set, per source; empty without one. */
+  readonly sensorGuidance: AppliedGuidance[] = [];
 
   private constructor(native: NativeMeter, carbon: CarbonOptions) {
     this.native = native;
@@ -55,10 +70,24 @@ export class Meter {
 
   /** Discovers the sources and starts sampling. */
   static start(options: MeterOptions = {}): Meter {
-    const { carbon = {}, ...native } = options;
+    const { carbon = {}, sensorStudy, ...native } = options;
     checkCarbonOptions(carbon);
+    // Read before the sampler starts: a bad study file is an error, not a thread to stop.
+    const study = sensorStudy === undefined ? undefined : readSensorStudy(sensorStudy);
     const addon = loadAddon();
-    return new Meter(new addon.Meter(JSON.stringify({ cpuCores: os.availableParallelism(), ...native })), carbon);
+    const meter = new Meter(new addon.Meter(JSON.stringify({ cpuCores: os.availableParallelism(), ...native })), carbon);
+    if (study) {
+      for (const source of meter.describe().sources) {
+        const found = guidanceFor(source, study);
+        if ('why' in found) {
+          meter.sensorGuidance.push({ source: source.id, guidance: null, why: found.why });
+        } else {
+          meter.setUpdatePeriod(source.id, found.updatePeriodS);
+          meter.sensorGuidance.push({ source: source.id, guidance: found });
+        }
+      }
+    }
+    return meter;
   }
 
   describe(): MeterDescription {
@@ -109,7 +138,7 @@ export class Meter {
     return JSON.parse(this.native.trace()) as EnergyTrace;
   }
 
-  /** Uses a measured sensor update period (from `probe`) for this source's uncertainty. */
+  /** Uses a measured sensor update period (from `probe` or `sensor-study`) for this source's uncertainty. */
   setUpdatePeriod(sourceId: string, seconds: number): void {
     this.native.setUpdatePeriod(sourceId, seconds);
   }

@@ -24,7 +24,7 @@ import {
   type PerCallEnergy,
   type RepeatedWindow,
 } from '../analysis/kernel-energy-arithmetic.js';
-import { Meter } from '../energy/meter.js';
+import { Meter, type AppliedGuidance } from '../energy/meter.js';
 import type { EnergyWindow, IdleBaseline, SourceDescription } from '../energy/types.js';
 import { SedjouleError } from '../errors.js';
 import { sig } from '../format/significant.js';
@@ -42,6 +42,8 @@ export interface KernelEnergyOptions {
   batch: number;
   minUpdates: number;
   updatePeriodMs?: number;
+  /** A sensor-study folder: the counter's measured update period, and windows at least its shortest window. */
+  sensorStudy?: string;
   idleSeconds: number;
   maxSeconds: number;
   classes: number;
@@ -66,6 +68,8 @@ export interface KernelEnergyReport {
   gpu: { source: string; name: string; method: 'nvml-counter'; updatePeriodS: number; counterResolutionJ: number; accuracy: string };
   idle: { powerW: number; uncertaintyW: number; seconds: number };
   minUpdates: number;
+  /** What the sensor study (sensorStudy) set: the period and shortest window it measured, or why nothing. */
+  sensorStudy?: AppliedGuidance;
   step: { energy: PerCallEnergy; window: RepeatedWindow; calls: number };
   kernels: KernelEnergyRow[];
   closure: Closure;
@@ -147,12 +151,17 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
       'E_USAGE',
       `--idle must be above 0 for kernel-energy, whose figures are idle-subtracted, got '${o.idleSeconds}'`,
     );
-  const meter = Meter.start({ rapl: false, cpuModel: false });
+  const meter = Meter.start({ rapl: false, cpuModel: false, ...(o.sensorStudy === undefined ? {} : { sensorStudy: o.sensorStudy }) });
   let net: Network | undefined;
   try {
     const source = gpuCounter(meter, o.cudaDevice);
-    const updatePeriodS = o.updatePeriodMs !== undefined ? o.updatePeriodMs / 1000 : source.updatePeriodS;
+    const studied = meter.sensorGuidance.find((g) => g.source === source.id);
+    const updatePeriodS =
+      o.updatePeriodMs !== undefined ? o.updatePeriodMs / 1000 : (studied?.guidance?.updatePeriodS ?? source.updatePeriodS);
     if (o.updatePeriodMs !== undefined) meter.setUpdatePeriod(source.id, updatePeriodS);
+    // A window must span minUpdates counter updates and, with a study, its shortest window for the target error.
+    const shortest = studied?.guidance?.shortestWindowS;
+    const minUpdates = shortest ? Math.max(o.minUpdates, Math.ceil(shortest / updatePeriodS)) : o.minUpdates;
     // An imported model has its own input shape, outputs and weights (as in profile).
     const own = o.model.kind === 'onnx' ? importedModel(o.model) : undefined;
     const inputShape = own?.inputShape ?? clipInfo(o.frontend).inputShape;
@@ -184,9 +193,9 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
     let t = performance.now();
     await net.trainStep(x, y);
     const stepSeconds = (performance.now() - t) / 1000;
-    const stepReps = repetitionsFor(stepSeconds, updatePeriodS, o.minUpdates, 3);
+    const stepReps = repetitionsFor(stepSeconds, updatePeriodS, minUpdates, 3);
     note(`kernel-energy: whole training step x ${stepReps}`);
-    const stepWindow = await spanning(meter, 'step', source.id, stepReps, o.minUpdates, updatePeriodS, async (n) => {
+    const stepWindow = await spanning(meter, 'step', source.id, stepReps, minUpdates, updatePeriodS, async (n) => {
       for (let i = 0; i < n; i++) await net!.trainStep(x, y);
       return null;
     });
@@ -208,7 +217,7 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
     for (const [i, { group, secondsPerCall }] of timed.entries()) {
       const { index, ...fields } = group;
       const stepShare = secondsPerCall * group.callsPerStep;
-      const reps = repetitionsFor(secondsPerCall, updatePeriodS, o.minUpdates);
+      const reps = repetitionsFor(secondsPerCall, updatePeriodS, minUpdates);
       const planned = reps * secondsPerCall;
       if ((performance.now() - budgetStart) / 1000 + planned > o.maxSeconds) {
         rows.push({
@@ -226,7 +235,7 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
         `kernel-${i}`,
         source.id,
         reps,
-        o.minUpdates,
+        minUpdates,
         updatePeriodS,
         async (n) => (await net!.replayCapturedCall(index, n)) / 1000,
       );
@@ -246,10 +255,10 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
       notes.push(
         `${unresolved} kernel(s) drew no power above idle that the counter could resolve: their J/call is within its uncertainty of 0`,
       );
-    const short = rows.filter((r) => r.window && r.window.updates < o.minUpdates).length + (stepWindow.updates < o.minUpdates ? 1 : 0);
+    const short = rows.filter((r) => r.window && r.window.updates < minUpdates).length + (stepWindow.updates < minUpdates ? 1 : 0);
     if (short)
       notes.push(
-        `${short} window(s) spanned fewer than ${o.minUpdates} counter updates after 4 attempts: their uncertainty is larger (see window.updates)`,
+        `${short} window(s) spanned fewer than ${minUpdates} counter updates after 4 attempts: their uncertainty is larger (see window.updates)`,
       );
     const skipped = rows.filter((r) => r.skipped).length;
     if (skipped)
@@ -267,7 +276,8 @@ export async function measureKernelEnergy(o: KernelEnergyOptions): Promise<Kerne
         accuracy: `${sig(source.accuracyFraction * 100)} % (${source.accuracySource})`,
       },
       idle: { powerW: idleSource.powerW, uncertaintyW: idleSource.uncertaintyW ?? 0, seconds: idle.durationS },
-      minUpdates: o.minUpdates,
+      minUpdates,
+      ...(studied ? { sensorStudy: studied } : {}),
       step: { energy: step, window: stepWindow, calls: calls.length },
       kernels: rows,
       closure: closure(

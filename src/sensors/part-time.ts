@@ -23,6 +23,8 @@ export interface PartTimeOptions {
   netPowerW: number;
   /** The step response's delay; the window is fitted within half a period of it. Default 0. */
   delayS?: number;
+  /** The trace's other loads: a burst's readings stop halfway to the next load, whatever it is. */
+  others?: readonly TraceBurst[];
 }
 
 export interface PartTimeBurst {
@@ -69,7 +71,7 @@ export function partTime(
   if (!(options.netPowerW > 0))
     return failed(`the net power per unit of load must be > 0 (got ${options.netPowerW} W): the step response found no gain`);
   const sorted = [...bursts].sort((a, b) => a.startS - b.startS);
-  const windows = segmentWindows(sorted, sorted, 1);
+  const windows = segmentWindows(sorted, [...sorted, ...(options.others ?? [])], 1);
   const phaseOf = (t: number): number | null => (grid ? ((((t - grid.anchorS) / grid.periodS) % 1) + 1) % 1 : null);
   const net = (b: TraceBurst): number => options.netPowerW * b.intensity * (b.endS - b.startS);
 

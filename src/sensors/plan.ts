@@ -118,8 +118,8 @@ export interface NaivePlanOptions {
   durationsS?: number[];
   /** Idle between loads (and before the first). Default 5 s: longer than the 1 s averages and their delay. */
   gapS?: number;
-  /** Repetitions of a load in the corrected protocol. Default: about 8 s of load, at least 2, at most 80. */
-  repetitions?: (durationS: number) => number;
+  /** Seconds of load each corrected protocol runs: repetitions = protocolS / the load's length, at least 2, at most 80. Default 8. */
+  protocolS?: number;
   /** Groups the repetitions are split into; a phase-shifting sleep separates groups. Default 4. */
   groups?: number;
   /** Shortest sleep between groups; each adds a golden-ratio fraction of shiftSpreadS. Default 0.025 s (Yang et al.'s 25 ms). */
@@ -127,8 +127,8 @@ export interface NaivePlanOptions {
   shiftSpreadS?: number;
 }
 
-export function defaultRepetitions(durationS: number): number {
-  return Math.min(80, Math.max(2, Math.ceil(8 / durationS)));
+export function protocolRepetitions(durationS: number, protocolS = 8): number {
+  return Math.min(80, Math.max(2, Math.ceil(protocolS / durationS)));
 }
 
 /** Label of a naive-method burst: the single run, or repetition r of group g of the corrected protocol. */
@@ -157,7 +157,7 @@ export function naivePlan(startS: number, options: NaivePlanOptions = {}): Burst
   for (const d of durations) {
     bursts.push({ atS: cursor, durationS: d, intensity: 1, label: naiveLabel(d, 'single') });
     cursor += d + gapS;
-    const repetitions = count((options.repetitions ?? defaultRepetitions)(d), `repetitions(${d})`);
+    const repetitions = protocolRepetitions(d, positive(options.protocolS ?? 8, 'protocolS'));
     const groups = Math.min(groupsWanted, repetitions);
     const perGroup = Math.ceil(repetitions / groups);
     const rest = Math.min(d / 2, 1);

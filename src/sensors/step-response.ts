@@ -13,6 +13,7 @@
  */
 import { estimate, notEstimated, type Estimate, type MaybeEstimate } from './estimate.js';
 import { gridMinimize, leastSquaresUncertainty, linearGrid, linearLeastSquares, logGrid } from './fit.js';
+import { segmentWindows } from './burst-windows.js';
 import { LoadPattern, type FilterShape } from './load-pattern.js';
 import { publishedSeries } from './published-values.js';
 import type { TraceBurst, TraceChannel } from './trace.js';
@@ -27,6 +28,8 @@ export interface StepResponseOptions {
   maxDelayS?: number;
   /** Widest filter searched. Default 3 s. */
   maxWidthS?: number;
+  /** The trace's other loads: the fit stops halfway to them and models their filtered tails. */
+  others?: readonly TraceBurst[];
 }
 
 export interface RejectedFilter {
@@ -62,10 +65,17 @@ interface Samples {
   values: number[];
 }
 
+/**
+ * The readings fitted: leadS before the first step to tailS after the last, cut halfway through the
+ * gap to any other load of the trace (burst-windows.ts), whose readings belong to that load.
+ */
 function window(bursts: readonly TraceBurst[], options: StepResponseOptions): [number, number] {
-  const from = Math.min(...bursts.map((b) => b.startS)) - (options.leadS ?? 1);
-  const to = Math.max(...bursts.map((b) => b.endS)) + (options.tailS ?? 3);
-  return [from, to];
+  const first = Math.min(...bursts.map((b) => b.startS));
+  const last = Math.max(...bursts.map((b) => b.endS));
+  const lead = options.leadS ?? 1;
+  const tail = options.tailS ?? 3;
+  const [cut] = segmentWindows([{ startS: first, endS: last }], options.others ?? [], Math.max(lead, tail));
+  return [Math.max(first - lead, cut.fromS), Math.min(last + tail, cut.toS)];
 }
 
 function inWindow(times: number[], values: number[], [from, to]: [number, number]): Samples {
@@ -100,7 +110,8 @@ export function stepResponse(
   });
   if (bursts.length === 0) return failed('no bursts of load were given');
   const span = window(bursts, options);
-  const pattern = new LoadPattern(bursts);
+  // Every load that ran: the filter of a load just before the window still shows in its first readings.
+  const pattern = new LoadPattern([...bursts, ...(options.others ?? [])]);
   const series = publishedSeries(channel, grid);
   const samples = inWindow(series.times, series.values, span);
   if (samples.times.length < 6) return failed(`${samples.times.length} published values around the bursts; at least 6 are needed`);

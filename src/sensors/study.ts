@@ -2,10 +2,9 @@
  * The whole analysis of a sensor study: every estimator on every channel of a trace whose bursts
  * came from the plans in plan.ts (told apart by their labels), the naive methods of each source's
  * power channels against that source's energy counter, the recommendations, and the reference meter
- * when there is one. A study that ran as several trace calls (the part-time plan needs the grid found
- * by the step plan) is analysed after mergeTraces.
+ * when there is one. The trace is one call: a source counts from its discovery, so counters of
+ * separate calls do not continue one another.
  */
-import { SedjouleError } from '../errors.js';
 import { isEstimated, notEstimated, type NotEstimated } from './estimate.js';
 import { naiveErrors, type NaiveResult } from './naive-methods.js';
 import { partTime, type PartTimeResult } from './part-time.js';
@@ -16,7 +15,7 @@ import { stepResponse, type StepResponseResult } from './step-response.js';
 import type { SensorTrace, TraceChannel } from './trace.js';
 import { updatePeriod, type UpdatePeriodResult } from './update-period.js';
 
-export interface SensorStudyOptions {
+export interface StudyAnalysisOptions {
   /** Default 1 %. */
   targetRelativeError?: number;
   reference?: ReferenceSeries | null;
@@ -43,47 +42,13 @@ export interface SensorStudy {
   reference: ReferenceAlignment | NotEstimated;
 }
 
-/**
- * One trace from several trace calls on the same steady clock: channels joined by id (a later
- * piece's first read stays a first read, tPrev = t), bursts, sources and notes concatenated.
- */
-export function mergeTraces(pieces: readonly SensorTrace[]): SensorTrace {
-  if (pieces.length === 0) throw new SedjouleError('E_VALUE', 'mergeTraces needs at least one trace');
-  const sorted = [...pieces].sort((a, b) => a.startS - b.startS);
-  const channels = new Map<string, TraceChannel>();
-  for (const piece of sorted) {
-    for (const c of piece.channels) {
-      const seen = channels.get(c.id);
-      if (!seen) {
-        channels.set(c.id, { ...c, changes: [...c.changes] });
-        continue;
-      }
-      const last = seen.changes[seen.changes.length - 1];
-      // A first read that repeats the value already known adds nothing.
-      const changes = last && c.changes[0]?.value === last.value ? c.changes.slice(1) : c.changes;
-      seen.changes.push(...changes);
-      seen.reads += c.reads;
-      seen.failedReads += c.failedReads;
-      seen.firstError ??= c.firstError;
-    }
-  }
-  return {
-    startS: sorted[0].startS,
-    endS: Math.max(...sorted.map((p) => p.endS)),
-    channels: [...channels.values()],
-    bursts: sorted.flatMap((p) => p.bursts),
-    sources: sorted.flatMap((p) => p.sources),
-    notes: sorted.flatMap((p) => p.notes),
-  };
-}
-
-export function studySensors(trace: SensorTrace, options: SensorStudyOptions = {}): SensorStudy {
+export function studySensors(trace: SensorTrace, options: StudyAnalysisOptions = {}): SensorStudy {
   const steps = trace.bursts.filter((b) => planOf(b.label) === 'step');
   const partBursts = trace.bursts.filter((b) => planOf(b.label) === 'part-time');
   const loads = naiveLoads(trace.bursts);
   const channels = trace.channels.map((channel): ChannelStudy => {
     const period = updatePeriod(channel);
-    const step = stepResponse(channel, steps, period.grid);
+    const step = stepResponse(channel, steps, period.grid, { others: trace.bursts.filter((b) => !steps.includes(b)) });
     let part: PartTimeResult | NotEstimated;
     if (partBursts.length === 0) part = notEstimated('the trace has no part-time bursts');
     else if (!isEstimated(step.idle) || !isEstimated(step.gain))
@@ -93,6 +58,7 @@ export function studySensors(trace: SensorTrace, options: SensorStudyOptions = {
         idleW: step.idle.value,
         netPowerW: step.gain.value,
         delayS: isEstimated(step.delay) ? step.delay.value : 0,
+        others: trace.bursts.filter((b) => !partBursts.includes(b)),
       });
     return {
       channel: channel.id,

@@ -19,11 +19,17 @@ const ENERGY = 'Energy:';
 
 /** The meter's sources and sampling (also probe's). */
 export function withMeterOptions<T>(y: Argv<T>) {
-  return y
+  return withSourceOptions(y)
     .option(
       'sample-ms',
       numberOption('sample-ms', "Sampling period of the energy sources, ms (never below 10, nor half a sensor's power update period)", 50),
     )
+    .group(['sample-ms', 'nvml', 'rapl', 'cpu-tdp', 'cpu-cores'], ENERGY);
+}
+
+/** Which energy sources are read (the meter's, and sensor-study's, which polls them itself). */
+export function withSourceOptions<T>(y: Argv<T>) {
+  return y
     .option('nvml', { type: 'boolean', default: true, describe: 'Read NVIDIA GPUs through NVML (SEDJOULE_NVML_LIB overrides the library)' })
     .option('rapl', {
       type: 'boolean',
@@ -32,7 +38,7 @@ export function withMeterOptions<T>(y: Argv<T>) {
     })
     .option('cpu-tdp', numberOption('cpu-tdp', "CPU model (used when RAPL cannot be read): the package's full-load power, W", 85))
     .option('cpu-cores', numberOption('cpu-cores', 'CPU model: cores sharing that power', os.availableParallelism()))
-    .group(['sample-ms', 'nvml', 'rapl', 'cpu-tdp', 'cpu-cores'], ENERGY);
+    .group(['nvml', 'rapl', 'cpu-tdp', 'cpu-cores'], ENERGY);
 }
 
 /** Carbon: the grid's intensity and the data centre's PUE (also dcase-report's emissions.csv). */
@@ -75,6 +81,14 @@ export function withEmissionsOptions<T>(y: Argv<T>) {
     .group(['region', 'codecarbon-layout'], ENERGY);
 }
 
+/** A sensor study whose measured update periods the meter uses (train, sweep, demo, measure, kernel-energy). */
+export function withSensorStudyOption<T>(
+  y: Argv<T>,
+  describe = 'Folder of a `sedjoule sensor-study` run here: each source it studied uses its measured counter update period for the uncertainty',
+) {
+  return y.option('sensor-study', { type: 'string', requiresArg: true, describe }).group(['sensor-study'], ENERGY);
+}
+
 export function withIdleOption<T>(y: Argv<T>, describe: string, defaultSeconds: number) {
   return y.option('idle', numberOption('idle', describe, defaultSeconds)).group(['idle'], ENERGY);
 }
@@ -85,18 +99,24 @@ export function withEnergyOptions<T>(y: Argv<T>, defaultIdleSeconds = 3) {
     .option('energy', { type: 'boolean', default: true, describe: 'Measure energy (--no-energy: only the kernel ledger)' })
     .group(['energy'], ENERGY);
   return withCarbonOptions(
-    withMeterOptions(
-      withIdleOption(measured, 'Seconds of idle baseline measured before each run (0: none, so no net energy)', defaultIdleSeconds),
+    withSensorStudyOption(
+      withMeterOptions(
+        withIdleOption(measured, 'Seconds of idle baseline measured before each run (0: none, so no net energy)', defaultIdleSeconds),
+      ),
     ),
   );
 }
 
-export interface MeterArgs {
-  'sample-ms': number;
+export interface SourceArgs {
   nvml: boolean;
   rapl: boolean;
   'cpu-tdp': number;
   'cpu-cores': number;
+}
+
+export interface MeterArgs extends SourceArgs {
+  'sample-ms': number;
+  'sensor-study'?: string;
 }
 
 export interface CarbonArgs {
@@ -121,7 +141,14 @@ export interface EnergyArgs extends MeterArgs, CarbonArgs {
 }
 
 export function meterOptions(argv: MeterArgs): Omit<MeterOptions, 'carbon'> {
-  return { periodMs: argv['sample-ms'], nvml: argv.nvml, rapl: argv.rapl, cpuTdpWatts: argv['cpu-tdp'], cpuCores: argv['cpu-cores'] };
+  return {
+    periodMs: argv['sample-ms'],
+    nvml: argv.nvml,
+    rapl: argv.rapl,
+    cpuTdpWatts: argv['cpu-tdp'],
+    cpuCores: argv['cpu-cores'],
+    ...(argv['sensor-study'] === undefined ? {} : { sensorStudy: argv['sensor-study'] }),
+  };
 }
 
 /**

@@ -65,6 +65,19 @@ export const NUMBER_RULES = {
   'min-updates': count,
   'update-period-ms': positive,
   'max-seconds': positive,
+  // Sensor study (lists are comma-separated, each value under the rule)
+  'step-cycles': count,
+  'step-busy': { integer: false, min: 0.01, max: 3600 },
+  'step-idle': { integer: false, min: 0.01, max: 3600 },
+  'burst-ms': { integer: false, min: 0.1, max: 60000 },
+  phases: { integer: true, min: 1, max: 1000 },
+  'burst-gap': { integer: false, min: 0.01, max: 3600 },
+  'naive-durations': { integer: false, min: 0.001, max: 3600 },
+  'naive-gap': { integer: false, min: 0.01, max: 3600 },
+  'protocol-s': { integer: false, min: 0.01, max: 3600 },
+  'target-error': { integer: false, min: 0, aboveMin: true, max: 1 },
+  'poll-ms': { integer: false, min: 0.01, max: 1000 },
+  'load-threads': { integer: true, min: 0, max: 1024 },
   // Analysis
   bootstrap: count,
   score: { integer: false, min: 0 },
@@ -125,6 +138,28 @@ export function numberOption(flag: NumberFlag, describe: string, defaultValue?: 
     requiresArg: true,
     ...(defaultValue === undefined ? {} : { default: defaultValue }),
     coerce: (value: unknown) => checkedNumber(flag, value),
+  };
+}
+
+/**
+ * A comma-separated list of numbers for yargs ("5,10,25"), each value under the flag's rule; the
+ * error names the flag and the entry. The default is shown as typed.
+ */
+export function numberListOption(flag: NumberFlag, describe: string, defaultValue: readonly number[]) {
+  return {
+    describe: `${describe} [comma-separated, each ${ruleText(NUMBER_RULES[flag])}]`,
+    requiresArg: true as const,
+    default: defaultValue.join(','),
+    coerce: (value: unknown): number[] => {
+      if (Array.isArray(value))
+        throw new SedjouleError('E_USAGE', `--${flag} is given ${value.length} times (${value.join(' ')}); give one comma-separated list`);
+      const entries = String(value).split(',');
+      return entries.map((entry, i) => {
+        const problem = numberProblem(NUMBER_RULES[flag], entry.trim());
+        if (problem) throw new SedjouleError('E_USAGE', `--${flag} entry ${i + 1} of ${entries.length} ${problem}`);
+        return Number(entry);
+      });
+    },
   };
 }
 

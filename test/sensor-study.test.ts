@@ -1,0 +1,295 @@
+/**
+ * `sedjoule sensor-study` end to end, as users run it (the built CLI, the real load generator, real
+ * polling threads, real files), against configurable fake sensors: the fake libnvidia-ml
+ * (test/fake/fake_nvml.c) and the fake powercap writer (test/fake/fake_powercap.c) are the TEST
+ * DOUBLES at the system boundary. Both follow the live load log the study writes, so the "sensor"
+ * sees exactly the load the addon generated, filtered by the configured behaviour. For each
+ * behaviour the study must recover it: update period within 5 %, averaging window within 10 %,
+ * sampled fraction within 5 points, delay within one period, and naive-method errors equal to what
+ * the configured model implies (the TypeScript oracle of the same model, test/sensor-model.ts,
+ * applied to the bursts the study ran).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { isEstimated, type MaybeEstimate } from '../src/sensors/estimate.js';
+import type { SensorStudyResult } from '../src/sensors/study-result.js';
+import type { TraceBurst } from '../src/sensors/trace.js';
+import { parseCsv } from '../src/util/csv.js';
+import { packageRoot } from '../src/version.js';
+import { NvmlSensor, nvmlModel, type NvmlModel } from './sensor-model.js';
+
+const cli = path.join(packageRoot, 'dist', 'cli.js');
+const release = path.join(packageRoot, 'build', 'Release');
+const fakeNvml = path.join(release, 'libsedjoule_fake_nvml.so');
+const fakePowercap = path.join(release, 'sedjoule_fake_powercap');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-sensor-study-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+// Short plans: about half a minute per study. The CPU runs the load (there is no GPU here); the
+// fake sensors turn its log into GPU or RAPL readings.
+const QUICK = [
+  '--device',
+  'cpu',
+  '--load-threads',
+  '1',
+  '--idle',
+  '1',
+  '--step-cycles',
+  '6',
+  '--step-busy',
+  '0.6',
+  '--step-idle',
+  '0.7',
+  '--burst-ms',
+  '10,25',
+  '--phases',
+  '12',
+  '--naive-durations',
+  '0.1,1',
+  '--naive-gap',
+  '1.5',
+  '--protocol-s',
+  '1',
+  '--no-progress',
+  '--json',
+];
+
+function value(e: MaybeEstimate): number {
+  if (!isEstimated(e)) throw new Error(`not estimated: ${e.why}`);
+  return e.value;
+}
+
+interface Ran {
+  study: SensorStudyResult;
+  out: string;
+  bursts: TraceBurst[];
+}
+
+// Two studies at a time: more would starve the polling threads of this 2-core machine's time.
+let running = 0;
+const waiting: Array<() => void> = [];
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
+  ++running;
+  try {
+    return await work();
+  } finally {
+    --running;
+    waiting.shift()?.();
+  }
+}
+
+function runStudy(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
+  const out = path.join(root, name);
+  return slot(
+    () =>
+      new Promise<Ran>((resolve, reject) => {
+        const child = spawn(process.execPath, [cli, 'sensor-study', '--out', out, ...QUICK, ...args], { env: { ...process.env, ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (code !== 0) return reject(new Error(`sensor-study ${name} exited ${code}: ${stderr}`));
+          const study = JSON.parse(stdout) as SensorStudyResult;
+          const loads = parseCsv(fs.readFileSync(path.join(out, 'loads.csv'), 'utf8'), 'loads.csv');
+          const col = (n: string) => loads.header!.indexOf(n);
+          const bursts = loads.rows.map((row) => ({
+            label: row.fields[col('label')],
+            intensity: Number(row.fields[col('intensity')]),
+            plannedS: Number(row.fields[col('planned_s')]),
+            startS: Number(row.fields[col('start_s')]),
+            endS: Number(row.fields[col('end_s')]),
+          }));
+          resolve({ study, out, bursts });
+        });
+      }),
+  );
+}
+
+const channel = (ran: Ran, id: string) => {
+  const c = ran.study.channels.find((x) => x.channel === id);
+  if (!c) throw new Error(`no channel ${id} in ${ran.study.channels.map((x) => x.channel).join(', ')}`);
+  return c;
+};
+
+interface NvmlBehaviour {
+  name: string;
+  model: Partial<NvmlModel>;
+  env: Record<string, string>;
+  partTimeGap?: string;
+}
+
+const NVML_BEHAVIOURS: NvmlBehaviour[] = [
+  {
+    name: 'A100/H100-like: T 100 ms, boxcar W 25 ms (part-time)',
+    model: { periodS: 0.1, windowS: 0.025, phaseS: 0.037 },
+    env: { FAKE_NVML_POWER_PERIOD_MS: '100', FAKE_NVML_WINDOW_MS: '25', FAKE_NVML_GRID_PHASE_MS: '37' },
+  },
+  {
+    name: 'Turing-like: T 100 ms, boxcar W 100 ms',
+    model: { periodS: 0.1, windowS: 0.1, phaseS: 0.061 },
+    env: { FAKE_NVML_POWER_PERIOD_MS: '100', FAKE_NVML_WINDOW_MS: '100', FAKE_NVML_GRID_PHASE_MS: '61' },
+  },
+  {
+    name: 'Volta-like: T 20 ms, boxcar W 10 ms',
+    model: { periodS: 0.02, windowS: 0.01, phaseS: 0.007 },
+    env: { FAKE_NVML_POWER_PERIOD_MS: '20', FAKE_NVML_WINDOW_MS: '10', FAKE_NVML_GRID_PHASE_MS: '7' },
+  },
+  {
+    name: 'exponential, tau 200 ms, T 100 ms',
+    model: { periodS: 0.1, windowS: 0.2, shape: 'exponential', phaseS: 0.013 },
+    env: {
+      FAKE_NVML_POWER_PERIOD_MS: '100',
+      FAKE_NVML_WINDOW_MS: '200',
+      FAKE_NVML_WINDOW_SHAPE: 'exponential',
+      FAKE_NVML_GRID_PHASE_MS: '13',
+    },
+    partTimeGap: '2',
+  },
+  {
+    name: 'delayed 50 ms, T 100 ms, boxcar W 25 ms',
+    model: { periodS: 0.1, windowS: 0.025, delayS: 0.05, phaseS: 0.029 },
+    env: { FAKE_NVML_POWER_PERIOD_MS: '100', FAKE_NVML_WINDOW_MS: '25', FAKE_NVML_DELAY_MS: '50', FAKE_NVML_GRID_PHASE_MS: '29' },
+  },
+];
+
+describe.concurrent.each(NVML_BEHAVIOURS)('fake NVML sensor: $name', (b) => {
+  const model = nvmlModel(b.model);
+  const T = model.periodS;
+  let ran: Promise<Ran> | undefined;
+  const study = () => {
+    ran ??= runStudy(b.name.replace(/[^a-z0-9]+/gi, '-'), ['--no-rapl', ...(b.partTimeGap ? ['--burst-gap', b.partTimeGap] : [])], {
+      SEDJOULE_NVML_LIB: fakeNvml,
+      FAKE_NVML_LOAD_LOG: path.join(root, b.name.replace(/[^a-z0-9]+/gi, '-'), 'load.log'),
+      FAKE_NVML_IDLE_W: String(model.idleW),
+      FAKE_NVML_BUSY_W: String(model.busyW),
+      ...b.env,
+    });
+    return ran;
+  };
+
+  it('recovers the update period of every field within 5 %, and the delay within one period', async () => {
+    const r = await study();
+    for (const id of ['nvml:0/power-instant', 'nvml:0/energy', 'nvml:0/power-average']) {
+      expect(Math.abs(value(channel(r, id).updatePeriod.period) / T - 1), id).toBeLessThan(0.05);
+    }
+    const step = channel(r, 'nvml:0/power-instant').stepResponse;
+    expect(Math.abs(value(step.delay) - model.delayS)).toBeLessThan(T);
+    expect(Math.abs(value(channel(r, 'nvml:0/energy').stepResponse.delay) - model.delayS)).toBeLessThan(T);
+  }, 300_000);
+
+  it('recovers the averaging window within 10 % and its shape', async () => {
+    const r = await study();
+    const step = channel(r, 'nvml:0/power-instant').stepResponse;
+    expect(step.filterShape).toBe(model.shape);
+    expect(Math.abs(value(step.filterWidth) / model.windowS - 1)).toBeLessThan(0.1);
+    const average = channel(r, 'nvml:0/power-average').stepResponse;
+    expect(Math.abs(value(average.filterWidth) / model.averageWindowS - 1)).toBeLessThan(0.1);
+  }, 300_000);
+
+  it('recovers the sampled fraction of each period within 5 points', async () => {
+    const pt = channel(await study(), 'nvml:0/power-instant').partTime;
+    if (!('sampledFraction' in pt)) throw new Error(pt.why);
+    const expected = model.shape === 'boxcar' ? Math.min(1, model.windowS / T) : 1;
+    expect(Math.abs(value(pt.sampledFraction) - expected)).toBeLessThan(0.05);
+  }, 300_000);
+
+  it('finds the naive methods in error by what the model implies for the loads that ran', async () => {
+    const r = await study();
+    const naive = r.study.naive.find((n) => n.power === 'nvml:0/power-instant' && n.counter === 'nvml:0/energy');
+    expect(naive).toBeDefined();
+    const sensor = new NvmlSensor(model, r.bursts, r.bursts[0].startS - 10);
+    for (const load of naive!.loads) {
+      const single = r.bursts.find((x) => x.label === `naive-${load.durationS}s-single`)!;
+      const trueJ = model.busyW * (single.endS - single.startS);
+      for (const method of load.sampled) {
+        method.errors.forEach((error, phase) => {
+          let energy = 0;
+          for (let t = single.startS + ((phase + 0.5) / method.errors.length) * method.intervalS; t < single.endS; t += method.intervalS)
+            energy += sensor.instantW(sensor.latestPublication(t)) * method.intervalS;
+          // The fake's noise (0.5 W) and the counter's reference are the only differences.
+          expect(Math.abs(error - (energy / trueJ - 1)), `${load.durationS} s, every ${method.intervalS} s, phase ${phase}`).toBeLessThan(
+            0.01,
+          );
+        });
+      }
+      if ('why' in load.corrected) throw new Error(load.corrected.why);
+      expect(Math.abs(load.corrected.residual.value)).toBeLessThan(0.05);
+    }
+  }, 300_000);
+});
+
+describe('fake powercap writer: RAPL every millisecond, wrapping', () => {
+  let ran: Promise<Ran> | undefined;
+  let writer: ChildProcess | undefined;
+  afterAll(() => writer?.kill('SIGTERM'));
+  const study = () => {
+    if (ran) return ran;
+    const powercap = path.join(root, 'powercap');
+    const out = path.join(root, 'rapl');
+    fs.mkdirSync(powercap, { recursive: true });
+    writer = spawn(fakePowercap, [powercap], {
+      // 50 J: the package counter wraps about once a second at full load.
+      env: { ...process.env, FAKE_RAPL_LOAD_LOG: path.join(out, 'load.log'), FAKE_RAPL_MAX_RANGE_UJ: '50000000' },
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(path.join(powercap, 'ready')) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
+    ran = runStudy('rapl', ['--no-nvml'], { SEDJOULE_POWERCAP_ROOT: powercap });
+    return ran;
+  };
+
+  it('recovers the 1 ms update period, no delay, and the package and DRAM power through the wraps', async () => {
+    const r = await study();
+    const pkg = channel(r, 'rapl:package-0/energy');
+    expect(Math.abs(value(pkg.updatePeriod.period) / 0.001 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(value(pkg.stepResponse.delay))).toBeLessThan(0.001);
+    expect(Math.abs(value(pkg.stepResponse.idle) - 20)).toBeLessThan(1);
+    expect(Math.abs(value(pkg.stepResponse.gain) - 45)).toBeLessThan(2);
+    const dram = channel(r, 'rapl:dram-0/energy');
+    expect(Math.abs(value(dram.stepResponse.idle) - 3)).toBeLessThan(0.3);
+    expect(r.study.notes.join('\n')).toContain('no power reading');
+  }, 300_000);
+
+  it('writes every raw reading, the loads, the live load log and a report page', async () => {
+    const r = await study();
+    const samples = parseCsv(fs.readFileSync(path.join(r.out, 'samples.csv'), 'utf8'), 'samples.csv');
+    expect(samples.header).toEqual(['trace', 'channel', 'method', 'quantity', 'unit', 'time_s', 'previous_read_s', 'value']);
+    const pkgRows = samples.rows.filter((row) => row.fields[1] === 'rapl:package-0/energy' && row.fields[0] === 'study');
+    expect(pkgRows.length).toBeGreaterThan(1000);
+    const log = fs.readFileSync(path.join(r.out, 'load.log'), 'utf8').trim().split('\n');
+    expect(log.filter((l) => l.startsWith('on ')).length).toBe(r.bursts.length);
+    expect(fs.readFileSync(path.join(r.out, 'report.html'), 'utf8')).toContain('data-plot="step"');
+  }, 300_000);
+});
+
+describe('with nothing but the modelled CPU', () => {
+  it('runs, and says plainly what cannot be studied without RAPL or NVML', async () => {
+    const r = await runStudy('modelled', ['--no-nvml', '--no-rapl', '--naive-durations', '0.1'], {});
+    expect(r.study.channels.map((c) => c.channel)).toEqual(['cpu-model/energy']);
+    const notes = r.study.notes.join('\n');
+    expect(notes).toContain('MODELLED');
+    expect(notes).toContain('no NVML channel');
+    expect(notes).toContain('no RAPL zone');
+  }, 300_000);
+
+  it('refuses a bad list and a bad reference file before measuring anything', () => {
+    const bad = spawnSync(process.execPath, [cli, 'sensor-study', '--burst-ms', '5,x'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--burst-ms entry 2 of 2 must be a number');
+    const csv = path.join(root, 'bad-reference.csv');
+    fs.writeFileSync(csv, 'time,watts\n0,100\n1,abc\n');
+    const ref = spawnSync(process.execPath, [cli, 'sensor-study', '--out', path.join(root, 'never'), '--reference', csv, ...QUICK], {
+      encoding: 'utf8',
+    });
+    expect(ref.status).not.toBe(0);
+    expect(ref.stderr).toContain('bad-reference.csv');
+    expect(fs.existsSync(path.join(root, 'never', 'study.json'))).toBe(false);
+  });
+});
