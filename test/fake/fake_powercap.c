@@ -160,9 +160,13 @@ int main(int argc, char** argv) {
       if (!writeFile(path, "1\n")) return 1;
       ready = 1;
     }
-    const double sleepS = periodMs * 1e-3;
-    struct timespec pause = {(time_t)sleepS, (long)((sleepS - floor(sleepS)) * 1e9)};
-    nanosleep(&pause, NULL);
+    /* Updates on a fixed grid of the period (as the hardware's counter does): the next grid point
+     * after now, however long this update took, so a late update is a missed one, not a longer period. */
+    const double periodS = periodMs * 1e-3;
+    const double nextS = startS + (floor((monotonicS() - startS) / periodS) + 1) * periodS;
+    struct timespec until = {(time_t)nextS, (long)((nextS - floor(nextS)) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR && !stopping) {
+    }
   }
   fakeLoadLogFree(&log);
   return 0;
