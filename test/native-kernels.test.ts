@@ -22,8 +22,9 @@ function run(args: string[], isa: string, file = binary) {
 }
 
 // Families whose tests have no CUDA kernel: energy sources, their window accounting and the GPU
-// attribution read through NVML, and CPU-only helpers (file writes, size arithmetic, random numbers).
-const HOST_ONLY = new Set(['nvml', 'rapl', 'window', 'cpu', 'gpu', 'random', 'atomic', 'sizes']);
+// attribution read through NVML, the fake sensors and the sensor trace (their GPU burst is a spin load,
+// not a kernel with a reference), and CPU-only helpers (file writes, size arithmetic, random numbers).
+const HOST_ONLY = new Set(['nvml', 'rapl', 'window', 'cpu', 'gpu', 'random', 'atomic', 'sizes', 'fake', 'sensor']);
 
 const names = fs.existsSync(binary) ? run(['--list'], 'auto').stdout.trim().split('\n') : [];
 // A family is the test name up to its first underscore: conv2d_table -> conv2d.

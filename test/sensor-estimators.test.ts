@@ -456,7 +456,10 @@ describe('what cannot be estimated is null with a reason', () => {
     expect(result.grid).toBeNull();
     expect((result.period as { why: string }).why).toMatch(/changed at almost every read/);
     const part = partTime(instant, bursts, result.grid, { idleW: 60, netPowerW: 340 });
-    expect(part.window).toEqual({ value: null, why: 'the update period is unknown, so the readings cannot be weighted by it' });
+    expect(part.window).toMatchObject({
+      value: null,
+      why: expect.stringMatching(/bursts had readings on a regular update grid around them/),
+    });
   });
 
   it('a channel that never changes has no update period and no step response', () => {
@@ -466,5 +469,68 @@ describe('what cannot be estimated is null with a reason', () => {
     const step = stepResponse(flat, bursts, null);
     expect(step.filterWidth.value).toBeNull();
     expect(step.delay).toMatchObject({ value: null });
+  });
+});
+
+describe('publications on a drifting clock (an H200 instant power field)', () => {
+  it('has no whole-study grid, yet local grids recover the part-time window and every update integrates', () => {
+    // Each period 100 ms plus 0 to 4 ms: over minutes the publications wander from any fixed grid.
+    const model = nvmlModel({ periodS: 0.1, windowS: 0.025 });
+    const initS = 7000;
+    const probe = { periodS: 0.1, anchorS: initS };
+    const part = partTimePlan(initS + 1, probe, { phases: 16, gapS: 1 });
+    const step = stepPlan(part.untilS);
+    const naive = naivePlan(step.untilS, { durationsS: [1] });
+    const bursts = ranBursts([...part.bursts, ...step.bursts, ...naive.bursts]);
+    const sensor = new NvmlSensor(model, bursts, initS);
+    const [energy, instant] = sensor.channels(0, initS, naive.untilS);
+    // Re-time the instant channel's publications on a drifting clock: publication k at
+    // initS + sum of (0.1 + jitter) over the periods before it, jitter from 0 to 4 ms.
+    let clock = initS;
+    const drifted = new Map<number, number>();
+    const publication = (t: number) => {
+      let k = drifted.size;
+      while (clock <= t) {
+        drifted.set(k++, clock);
+        clock += 0.1 + 0.016 * (Math.abs(Math.sin(k * 12.9898) * 43758.5453) % 1);
+      }
+    };
+    publication(naive.untilS);
+    const times = [...drifted.values()];
+    const changes = times.slice(1).map((t) => {
+      const value = sensor.power.energy(t - model.windowS, t) / model.windowS;
+      return { t: t + 0.0005, tPrev: t - 0.0005, value };
+    });
+    const driftingInstant = { ...instant, changes: [{ t: initS, tPrev: initS, value: model.idleW }, ...changes] };
+    const period = updatePeriod(driftingInstant);
+    expect(period.grid).toBeNull();
+    const pt = partTime(
+      driftingInstant,
+      bursts.filter((b) => b.label.startsWith('part-time-')),
+      null,
+      {
+        idleW: model.idleW,
+        netPowerW: model.busyW - model.idleW,
+        others: bursts.filter((b) => !b.label.startsWith('part-time-')),
+      },
+    );
+    if (!('sampledFraction' in pt) || pt.sampledFraction.value === null) throw new Error(JSON.stringify(pt.window));
+    // Each local grid is known to a few ms only (the periods wander by up to 16 ms): within 8 points.
+    expect(Math.abs(pt.sampledFraction.value - 0.25)).toBeLessThan(0.08);
+    const result = naiveErrors(
+      { startS: initS, endS: naive.untilS, channels: [energy, driftingInstant], bursts, sources: [], notes: [] },
+      energy,
+      driftingInstant,
+      naiveLoads(bursts),
+      {
+        powerGrid: null,
+        counterGrid: updatePeriod(energy).grid,
+        powerIdle: { value: model.idleW, uncertainty: 0, unit: 'W' },
+        counterIdle: { value: model.idleW, uncertainty: 0, unit: 'W' },
+      },
+    );
+    const every = estimated(result.loads[0].everyUpdate);
+    // A 25 ms window in every ~102 ms period, integrated as a step function: a few percent off a 1 s load.
+    expect(Math.abs(every.value)).toBeLessThan(0.1);
   });
 });

@@ -13,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { isEstimated, type MaybeEstimate } from '../src/sensors/estimate.js';
@@ -158,6 +159,9 @@ const NVML_BEHAVIOURS: NvmlBehaviour[] = [
   },
 ];
 
+// The part-time study, kept for the report test.
+const studies = new Map<string, Promise<Ran>>();
+
 describe.concurrent.each(NVML_BEHAVIOURS)('fake NVML sensor: $name', (b) => {
   const model = nvmlModel(b.model);
   const T = model.periodS;
@@ -170,6 +174,7 @@ describe.concurrent.each(NVML_BEHAVIOURS)('fake NVML sensor: $name', (b) => {
       FAKE_NVML_BUSY_W: String(model.busyW),
       ...b.env,
     });
+    studies.set(b.name, ran);
     return ran;
   };
 
@@ -273,6 +278,35 @@ describe('fake powercap writer: RAPL every millisecond, wrapping', () => {
     expect(log.filter((l) => l.startsWith('on ')).length).toBe(r.bursts.length);
     expect(fs.readFileSync(path.join(r.out, 'report.html'), 'utf8')).toContain('data-plot="step"');
   }, 300_000);
+  it('analyses the saved readings again with --from: another target error, and a wall meter logged at the time', async () => {
+    const r = await study();
+    // A wall meter on its own clock (1234.5 s ahead), at 10 Hz, reading 30 W + 1.1 x the package's true power.
+    const load = (t: number) => r.bursts.find((b) => t >= b.startS && t < b.endS)?.intensity ?? 0;
+    const rows = ['time,watts'];
+    for (let t = r.bursts[0].startS - 5; t < r.bursts[r.bursts.length - 1].endS + 5; t += 0.1)
+      rows.push(`${(t + 1234.5).toFixed(3)},${(30 + 1.1 * (20 + 45 * load(t))).toFixed(3)}`);
+    const wall = path.join(root, 'wall.csv');
+    fs.writeFileSync(wall, `${rows.join('\n')}\n`);
+    const again = spawnSync(
+      process.execPath,
+      [cli, 'sensor-study', '--from', r.out, '--target-error', '0.05', '--reference', wall, '--json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(again.status, again.stderr).toBe(0);
+    const redone = JSON.parse(again.stdout) as SensorStudyResult;
+    // The same readings give the same figures; only what was asked differs.
+    expect(channel({ ...r, study: redone }, 'rapl:package-0/energy').updatePeriod).toEqual(
+      channel(r, 'rapl:package-0/energy').updatePeriod,
+    );
+    expect(redone.settings.targetRelativeError).toBe(0.05);
+    expect(channel({ ...r, study: redone }, 'rapl:package-0/energy').recommendation?.targetRelativeError).toBe(0.05);
+    if (!('offset' in redone.reference)) throw new Error(redone.reference.why);
+    expect(Math.abs(value(redone.reference.offset) - 1234.5)).toBeLessThan(0.1);
+    const pkg = redone.reference.channels.find((c) => c.channel === 'rapl:package-0/energy')!;
+    expect(Math.abs(value(pkg.gain) / (1 / 1.1) - 1)).toBeLessThan(0.05);
+  }, 300_000);
 });
 
 describe('with nothing but the modelled CPU', () => {
@@ -303,4 +337,63 @@ describe('with nothing but the modelled CPU', () => {
     expect(ref.stdout).toContain('bad-reference.csv');
     expect(fs.existsSync(path.join(root, 'never', 'study.json'))).toBe(false);
   });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+
+describe('the report page', () => {
+  it.skipIf(!haveChromium)(
+    'draws the step response, the coverage diagram and the naive errors with data (headless Chromium)',
+    async () => {
+      const ran = await (studies.get(NVML_BEHAVIOURS[0].name) ??
+        runStudy('report', options({}, ['--no-rapl']), {
+          SEDJOULE_NVML_LIB: fakeNvml,
+          FAKE_NVML_LOAD_LOG: path.join(root, 'report', 'load.log'),
+          ...NVML_BEHAVIOURS[0].env,
+        }));
+      const file = path.join(ran.out, 'report.html');
+      const html = fs.readFileSync(file, 'utf8');
+      // Offline: nothing fetched.
+      expect(html).not.toMatch(/<script[^>]+src=|<link\b|@import|url\((?!#)|<img\b|https?:\/\//i);
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        await page.goto(`file://${file}`);
+        const figures = await page.$$eval('figure[data-plot]', (all) =>
+          all.map((f) => ({
+            plot: f.getAttribute('data-plot'),
+            empty: f.getAttribute('data-empty'),
+            title: f.querySelector('.plot-title')?.textContent ?? '',
+            points: f.querySelectorAll('svg circle').length,
+            lines: [...f.querySelectorAll('svg path.fit')].filter((p) => (p.getAttribute('d') ?? '').length > 10).length,
+            width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+          })),
+        );
+        const drawn = (plot: string, channel: string) => figures.find((f) => f.plot === plot && f.title.includes(channel));
+        const step = drawn('step', 'nvml:0/power-instant')!;
+        expect(step.empty).toBeNull();
+        expect(step.points).toBeGreaterThan(50);
+        expect(step.lines).toBe(1);
+        expect(step.width).toBeGreaterThan(100);
+        const coverage = drawn('coverage', 'nvml:0/power-instant')!;
+        expect(coverage.empty).toBeNull();
+        expect(coverage.points).toBe(24); // 2 lengths x 12 phases
+        const naive = drawn('naive', 'nvml:0/power-instant')!;
+        expect(naive.empty).toBeNull();
+        expect(naive.lines).toBeGreaterThanOrEqual(2);
+        expect(await page.locator('section#sensors table tbody tr').count()).toBe(ran.study.channels.length);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    300_000,
+  );
 });

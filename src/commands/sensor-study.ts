@@ -13,7 +13,7 @@ import { renderTable } from '../format/table.js';
 import { ProgressBar } from '../format/progress.js';
 import { loadAddon } from '../native.js';
 import { isEstimated, type MaybeEstimate } from '../sensors/estimate.js';
-import { sensorStudy } from '../experiment/sensor-study.js';
+import { reanalyseSensorStudy, sensorStudy } from '../experiment/sensor-study.js';
 import type { SensorStudyResult } from '../sensors/study-result.js';
 import { withSourceOptions } from './options/energy.js';
 import { numberListOption, numberOption } from './options/numbers.js';
@@ -46,9 +46,15 @@ function sensorStudyOptions<T>(y: Argv<T>) {
       describe:
         'CSV of an external meter (columns time and watts; time in seconds, any origin): aligned by the load pattern, each source compared with it',
     })
+    .option('from', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'Analyse an earlier study folder again from its raw files (samples.csv, loads.csv), measuring nothing; writes its study.json and report.html',
+    })
     .option('target-error', numberOption('target-error', 'Relative error the recommended windows and repetitions aim at', 0.01))
     .option('poll-ms', numberOption('poll-ms', 'Sleep between two reads of an NVML device (RAPL: a fifth of it)', 1))
-    .group(['out', 'device', 'gpus', 'reference', 'target-error', 'poll-ms'], STUDY)
+    .group(['out', 'device', 'gpus', 'reference', 'from', 'target-error', 'poll-ms'], STUDY)
     .option('idle', numberOption('idle', 'Seconds of idle before the first step', 3))
     .option('step-cycles', numberOption('step-cycles', 'Idle -> busy -> idle cycles of the step response', 10))
     .option('step-busy', numberOption('step-busy', 'Seconds of load per step', 2))
@@ -81,7 +87,11 @@ function sensorStudyOptions<T>(y: Argv<T>) {
     )
     .example('$0 sensor-study --out study/', 'every source here, about 7 minutes with the default loads')
     .example('$0 sensor-study --device gpu --gpus 0 --reference wall.csv', 'GPU 0, compared with a wall meter logged during the study')
-    .example('$0 sensor-study --naive-durations 0.1,1,10 --step-cycles 4 --json', 'a shorter study, as JSON');
+    .example('$0 sensor-study --naive-durations 0.1,1,10 --step-cycles 4 --json', 'a shorter study, as JSON')
+    .example(
+      '$0 sensor-study --from study/ --reference wall.csv',
+      'the same readings analysed again, against a wall meter logged at the time',
+    );
 }
 
 function defaultDevice(): 'gpu' | 'cpu' {
@@ -149,6 +159,14 @@ export const sensorStudyCommand = defineCommand({
     "How far each energy source here can be trusted: known loads while every source is read at its highest rate; per channel its update period, step response (delay, fitted filter), part-time window, naive methods' error against the counter, and the windows needed for a target error",
   builder: (y) => sensorStudyOptions(y),
   handler: async (argv) => {
+    if (argv.from !== undefined) {
+      const { study, files } = await reanalyseSensorStudy(argv.from, {
+        ...(argv.reference ? { reference: argv.reference } : {}),
+        targetRelativeError: argv['target-error'],
+      });
+      emit('sensor-study', argv, { ...study, files }, () => studyText(study, path.dirname(files.study)));
+      return;
+    }
     if (argv.idle <= 0)
       throw new SedjouleError('E_USAGE', `--idle must be above 0 for sensor-study, which measures idle readings, got '${argv.idle}'`);
     const pollS = argv['poll-ms'] / 1000;

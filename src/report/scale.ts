@@ -24,8 +24,9 @@ function niceStep(span: number, count: number): number {
 }
 
 export function linearScale(values: number[], range: [number, number], options: { includeZero?: boolean } = {}): Scale {
-  let lo = Math.min(...values),
-    hi = Math.max(...values);
+  // Loops, not spreads: a plot can have more points than the call stack has room for arguments.
+  let lo = values.reduce((m, v) => Math.min(m, v), Infinity),
+    hi = values.reduce((m, v) => Math.max(m, v), -Infinity);
   if (options.includeZero) {
     lo = Math.min(lo, 0);
     hi = Math.max(hi, 0);
@@ -54,8 +55,8 @@ export function linearScale(values: number[], range: [number, number], options: 
 }
 
 function logScale(values: number[], range: [number, number]): Scale {
-  let lo = Math.log10(Math.min(...values)),
-    hi = Math.log10(Math.max(...values));
+  let lo = Math.log10(values.reduce((m, v) => Math.min(m, v), Infinity)),
+    hi = Math.log10(values.reduce((m, v) => Math.max(m, v), -Infinity));
   // A margin of a tenth of the span (at least a fifth of a decade) keeps points off the frame.
   const margin = Math.max(0.2, (hi - lo) * 0.1);
   lo -= margin;

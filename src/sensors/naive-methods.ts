@@ -105,10 +105,27 @@ export function naiveErrors(
     );
   };
 
-  /** Every published value in the window times the period, minus the idle reading outside the busy time. */
+  /**
+   * Every published value in the window times the period, minus the idle reading outside the busy
+   * time. Publications off a fixed grid (a drifting clock) count for the time until the next one:
+   * the readings as a step function of time, integrated over the window.
+   */
   const everyUpdate = (w: SegmentWindow, busyS: number): { energyJ: number; uncertaintyJ: number } | null => {
     const grid = options.powerGrid;
-    if (!grid) return null;
+    if (!grid) {
+      const first = latestIndex(powerValues, w.fromS);
+      if (first < 0) return null;
+      let net = 0;
+      for (let k = first; k < powerValues.times.length && powerValues.times[k] < w.toS; ++k) {
+        const from = Math.max(w.fromS, powerValues.times[k]);
+        const to = Math.min(w.toS, powerValues.times[k + 1] ?? w.toS);
+        net += (powerValues.values[k] - options.powerIdle.value) * (to - from);
+      }
+      return {
+        energyJ: net + options.powerIdle.value * busyS,
+        uncertaintyJ: options.powerIdle.uncertainty * Math.abs(w.toS - w.fromS - busyS),
+      };
+    }
     let sum = 0;
     let count = 0;
     for (let k = latestIndex(powerValues, w.fromS) + 1; k < powerValues.times.length && powerValues.times[k] < w.toS; ++k) {
@@ -168,7 +185,7 @@ export function naiveErrors(
         const full = everyUpdate(w, d);
         everyUpdateError =
           full === null
-            ? notEstimated("the power channel's update period is unknown")
+            ? notEstimated('the power channel has no reading before the window')
             : relative(full, referenceJ, 'one run, every update integrated');
       }
     }
@@ -185,7 +202,7 @@ export function naiveErrors(
     const ref = reference(w, busyS);
     const got = everyUpdate(w, busyS);
     if (ref.value === null) return notEstimated(ref.why);
-    if (got === null) return notEstimated("the power channel's update period is unknown");
+    if (got === null) return notEstimated('the power channel has no reading before the window');
     const n = reps.length;
     const referenceJ = estimate(ref.value / n, ref.uncertainty / n, 'J', `per repetition; ${ref.note}`);
     return {

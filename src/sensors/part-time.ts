@@ -12,9 +12,9 @@
 import { segmentWindows } from './burst-windows.js';
 import { estimate, notEstimated, type Estimate, type MaybeEstimate } from './estimate.js';
 import { gridMinimize, leastSquaresUncertainty, linearGrid, mean, standardDeviation } from './fit.js';
-import { latestIndex, publishedSeries, valueAt } from './published-values.js';
+import { latestIndex, publishedSeries } from './published-values.js';
 import type { TraceBurst, TraceChannel } from './trace.js';
-import type { UpdateGrid } from './update-period.js';
+import { localGrid, type UpdateGrid } from './update-period.js';
 
 export interface PartTimeOptions {
   /** The channel's reading at no load (W): the step response's `idle`. */
@@ -87,31 +87,45 @@ export function partTime(
     return failed('an energy counter integrates the power: it has no sampled window', valid);
   }
 
-  if (!grid) return failed('the update period is unknown, so the readings cannot be weighted by it');
-  const T = grid.periodS;
-  const series = publishedSeries(channel, grid);
-  const rows: PartTimeBurst[] = sorted.map((b, i) => {
+  // Each burst on the grid around it: the whole study's grid when the channel keeps one, else a local
+  // one (publications that drift over minutes still keep a clock over a few seconds).
+  const grids = sorted.map((b) => grid ?? localGrid(channel, b.startS));
+  const rows: PartTimeBurst[] = [];
+  const measured: Array<{ burst: TraceBurst; grid: UpdateGrid }> = [];
+  sorted.forEach((b, i) => {
+    const g = grids[i];
+    if (!g) return;
+    const series = publishedSeries(channel, g, windows[i].toS);
+    if (latestIndex(series, windows[i].fromS) < 0) return;
     let sum = 0;
     for (let k = latestIndex(series, windows[i].fromS) + 1; k < series.times.length && series.times[k] < windows[i].toS; ++k) {
-      sum += (series.values[k] - options.idleW) * T;
+      sum += (series.values[k] - options.idleW) * g.periodS;
     }
-    return { label: b.label, startS: b.startS, durationS: b.endS - b.startS, phase: phaseOf(b.startS), seenFraction: sum / net(b) };
+    const phase = ((((b.startS - g.anchorS) / g.periodS) % 1) + 1) % 1;
+    rows.push({ label: b.label, startS: b.startS, durationS: b.endS - b.startS, phase, seenFraction: sum / net(b) });
+    measured.push({ burst: b, grid: g });
   });
-  if (valueAt(series, windows[0].fromS) === undefined) return failed('the readings start after the first burst', rows);
+  if (rows.length < 3)
+    return failed(
+      `${rows.length} of ${sorted.length} bursts had readings on a regular update grid around them; at least 3 are needed`,
+      rows,
+    );
+  const T = mean(measured.map((m) => m.grid.periodS));
 
-  const predicted = (b: TraceBurst, width: number, delay: number): number => {
+  const predicted = (b: TraceBurst, g: UpdateGrid, width: number, delay: number): number => {
     const a = b.startS + delay;
     const e = b.endS + delay;
     let overlap = 0;
-    const kFirst = Math.ceil((a - grid.anchorS) / T);
-    const kLast = Math.floor((e + width - grid.anchorS) / T);
+    const kFirst = Math.ceil((a - g.anchorS) / g.periodS);
+    const kLast = Math.floor((e + width - g.anchorS) / g.periodS);
     for (let k = kFirst; k <= kLast; ++k) {
-      const t = grid.anchorS + k * T;
+      const t = g.anchorS + k * g.periodS;
       overlap += Math.max(0, Math.min(e, t) - Math.max(a, t - width));
     }
-    return (T * overlap) / (width * (e - a));
+    return (g.periodS * overlap) / (width * (e - a));
   };
-  const residuals = ([width, delay]: number[]): number[] => sorted.map((b, i) => rows[i].seenFraction - predicted(b, width, delay));
+  const residuals = ([width, delay]: number[]): number[] =>
+    measured.map((m, i) => rows[i].seenFraction - predicted(m.burst, m.grid, width, delay));
   const rss = (p: number[]): number => residuals(p).reduce((s, r) => s + r * r, 0);
   const d0 = options.delayS ?? 0;
   const best = gridMinimize(rss, [

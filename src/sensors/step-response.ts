@@ -161,7 +161,7 @@ function powerStep(
   );
   const how = `${chosen.shape} and delay fitted by grid search and refinement over ${n} published values (residual ${residualRms.toPrecision(3)} W RMS; the ${other.shape} fit left ${Math.sqrt(other.rss / n).toPrecision(3)} W)`;
   // Where the data do not constrain a parameter (no reading on an edge), the bound is half a period.
-  const bound = period ?? Math.max(...times.slice(1).map((t, i) => t - times[i]));
+  const bound = period ?? times.slice(1).reduce((m, t, i) => Math.max(m, t - times[i]), -Infinity);
   const param = (j: number, value: number, unit: string, what: string): Estimate =>
     unc && unc.standard[j] > 0
       ? estimate(value, unc.standard[j], unit, `standard uncertainty from the fit's Jacobian; ${what}${how}`)
@@ -228,7 +228,8 @@ function counterStep(
   const unc = leastSquaresUncertainty(residuals, [delay, c, idle, gain], [1e-5, 1e-3, 1e-3, 1e-3]);
   const residualRms = Math.sqrt(best.value / n);
   const how = `counter fitted as E0 + idle t + gain x integral of the load up to t - delay over ${n} changes (residual ${residualRms.toPrecision(3)} J RMS)`;
-  const readGap = Math.max(...channel.changes.slice(1).map((ch) => ch.t - ch.tPrev), 0);
+  // A loop, not a spread: a modelled CPU read every millisecond changes at every read.
+  const readGap = channel.changes.slice(1).reduce((m, ch) => Math.max(m, ch.t - ch.tPrev), 0);
   const param = (j: number, value: number, unit: string): Estimate =>
     unc && unc.standard[j] > 0
       ? estimate(value, unc.standard[j], unit, `standard uncertainty from the fit's Jacobian; ${how}`)

@@ -49,16 +49,19 @@ export function loadsCsv(trace: SensorTrace): string {
   return lines.join('');
 }
 
-/** Writes study.json, samples.csv and loads.csv into `dir`; returns their paths. */
-export function writeStudyFiles(dir: string, study: SensorStudyResult, traces: StudyTraces): Record<'study' | 'samples' | 'loads', string> {
-  const files = {
-    study: path.join(dir, STUDY_FILES.study),
-    samples: path.join(dir, STUDY_FILES.samples),
-    loads: path.join(dir, STUDY_FILES.loads),
-  };
+/**
+ * Writes samples.csv and loads.csv into `dir` (first, so a study whose analysis fails still leaves
+ * every reading), then, once the analysis is done, study.json. Returns the paths.
+ */
+export function writeRawFiles(dir: string, traces: StudyTraces): Record<'samples' | 'loads', string> {
+  const files = { samples: path.join(dir, STUDY_FILES.samples), loads: path.join(dir, STUDY_FILES.loads) };
   writeFileAtomic(files.samples, samplesCsv({ 'grid-probe': traces.gridProbe, study: traces.study }));
   writeFileAtomic(files.loads, loadsCsv(traces.study));
-  // Last: a study.json that exists has its raw files beside it.
-  writeJsonAtomic(files.study, study);
   return files;
+}
+
+export function writeStudyJson(dir: string, study: SensorStudyResult): string {
+  const file = path.join(dir, STUDY_FILES.study);
+  writeJsonAtomic(file, study);
+  return file;
 }

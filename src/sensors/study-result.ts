@@ -96,7 +96,7 @@ export function analyseStudy(
     ...analysis,
     channels,
     partTimeGrid: traces.partTimeGrid,
-    notes: [...limits(trace), traces.partTimeGrid.note, ...new Set(trace.notes)],
+    notes: [...new Set([...limits(trace), traces.partTimeGrid.note, ...trace.notes])],
     traces: { gridProbe: span(traces.gridProbe), study: span(trace) },
   };
 }

@@ -108,3 +108,14 @@ export function updatePeriod(channel: TraceChannel): UpdatePeriodResult {
 function fmt(x: number): string {
   return x.toPrecision(3);
 }
+
+/**
+ * The grid around one time, for a channel whose publications drift over a whole study (each period
+ * a little longer or shorter than the last, as the instant power of an H200 does while its energy
+ * counter keeps a fixed clock): the update grid of the changes within halfSpanS of `atS`, where the
+ * drift is small. Null when those changes keep no regular clock either.
+ */
+export function localGrid(channel: TraceChannel, atS: number, halfSpanS = 2): UpdateGrid | null {
+  const near = channel.changes.filter((c) => c.t >= atS - halfSpanS && c.t <= atS + halfSpanS && c.tPrev < c.t);
+  return updatePeriod({ ...channel, changes: near }).grid;
+}

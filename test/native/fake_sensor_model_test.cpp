@@ -14,13 +14,15 @@
 #include "energy/nvml_devices.h"
 #include "energy/nvml_library.h"
 #include "energy/rapl_source.h"
+#include "fake_library.h"
 #include "harness.h"
 #include "sensor_fakes.h"
 
 namespace sj::testing {
 namespace {
 
-const char* const kFakeLibrary = SEDJOULE_FAKE_NVML;
+const std::string kFakeLibraryPath = besideTestBinary(SEDJOULE_FAKE_NVML);
+const char* const kFakeLibrary = kFakeLibraryPath.c_str();
 
 struct FakeDevice {
   std::shared_ptr<NvmlLibrary> library;

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "fake_library.h"
 #include "harness.h"
 
 extern char** environ;
@@ -94,7 +95,7 @@ inline std::string loadLogOff(double t) {
 class FakePowercapWriter {
  public:
   explicit FakePowercapWriter(const std::string& root) : root_(root) {
-    const std::string program = SEDJOULE_FAKE_POWERCAP;
+    const std::string program = besideTestBinary(SEDJOULE_FAKE_POWERCAP);
     char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>(root.c_str()), nullptr};
     const int rc = ::posix_spawn(&pid_, program.c_str(), nullptr, nullptr, argv, environ);
     if (rc != 0) failTest("cannot run ", program, ": ", std::strerror(rc));

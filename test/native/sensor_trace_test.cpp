@@ -15,13 +15,15 @@
 #include "energy/energy_source.h"
 #include "study/sensor_trace.h"
 #include "expect_error.h"
+#include "fake_library.h"
 #include "harness.h"
 #include "sensor_fakes.h"
 
 namespace sj::testing {
 namespace {
 
-const char* const kFakeLibrary = SEDJOULE_FAKE_NVML;
+const std::string kFakeLibraryPath = besideTestBinary(SEDJOULE_FAKE_NVML);
+const char* const kFakeLibrary = kFakeLibraryPath.c_str();
 constexpr double kReadLatencyS = 0.005;
 
 const Json* channel(const Json& trace, const std::string& id) {
