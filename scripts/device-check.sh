@@ -103,7 +103,7 @@ fi
 if runs 7; then
 step "7. sensor study on the GPU"
 # Shorter than the defaults (about 2.5 minutes): 8 steps, 12 phases, loads of 0.1, 1 and 10 s.
-cli sensor-study --out "$OUT/sensor-study" --device gpu --step-cycles 8 --phases 12 --burst-gap 0.6 \
+cli sensor-study --out "$OUT/sensor-study" --device gpu --step-cycles 8 --burst-phases 12 --burst-gap 0.6 \
   --naive-durations 0.1,1,10 --protocol-s 4 --no-progress > "$OUT/sensor-study.txt" 2> "$OUT/sensor-study.err"
 head -40 "$OUT/sensor-study.txt"; tail -3 "$OUT/sensor-study.err"
 fi

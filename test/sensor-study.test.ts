@@ -40,7 +40,7 @@ const QUICK: Record<string, string> = {
   'step-busy': '0.6',
   'step-idle': '0.7',
   'burst-ms': '10,25',
-  phases: '12',
+  'burst-phases': '12',
   'burst-gap': '0.4',
   'naive-durations': '0.1,1',
   'naive-gap': '1.5',
@@ -246,8 +246,10 @@ describe('fake powercap writer: RAPL every millisecond, wrapping', () => {
     const out = path.join(root, 'rapl');
     fs.mkdirSync(powercap, { recursive: true });
     writer = spawn(fakePowercap, [powercap], {
-      // 50 J: the package counter wraps about once a second at full load.
-      env: { ...process.env, FAKE_RAPL_LOAD_LOG: path.join(out, 'load.log'), FAKE_RAPL_MAX_RANGE_UJ: '50000000' },
+      // 500 J: the package counter wraps every 8 to 25 s, so the study crosses a few wraps. Smaller
+      // ranges make a writer stalled by a loaded machine look like a possible double wrap, which the
+      // RAPL source rightly refuses to count.
+      env: { ...process.env, FAKE_RAPL_LOAD_LOG: path.join(out, 'load.log'), FAKE_RAPL_MAX_RANGE_UJ: '500000000' },
       stdio: 'ignore',
     });
     const deadline = Date.now() + 10_000;

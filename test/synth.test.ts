@@ -12,6 +12,7 @@ import { planSoundscape } from '../src/data/synth/plan.js';
 import { clipSeed } from '../src/data/synth/seeds.js';
 import { DEFAULT_SYNTH_SETTINGS } from '../src/data/synth/settings.js';
 import { clipName, synthesize, SYNTH_LAYOUT } from '../src/data/synth/writer.js';
+import { fft } from '../src/sensors/cross-correlation.js';
 import { Random } from '../src/util/random.js';
 import { failure } from './helpers.js';
 
@@ -318,35 +319,6 @@ describe('soundscape levels', () => {
   });
 });
 
-/** In-place radix-2 FFT (re, im of length 2^k). */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; ++i) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const w = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; ++k) {
-        const c = Math.cos(w * k);
-        const s = Math.sin(w * k);
-        const xr = re[i + k + len / 2] * c - im[i + k + len / 2] * s;
-        const xi = re[i + k + len / 2] * s + im[i + k + len / 2] * c;
-        re[i + k + len / 2] = re[i + k] - xr;
-        im[i + k + len / 2] = im[i + k] - xi;
-        re[i + k] += xr;
-        im[i + k] += xi;
-      }
-    }
-  }
-}
-
 const BANDS = 16;
 
 /** Mean power in 16 mel-spaced bands (0-8 kHz) in dB, relative to the band mean: the spectral shape. */
@@ -362,7 +334,7 @@ function bandProfile(x: Float32Array): Float64Array {
       re[i] = x[start + i] * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
       im[i] = 0;
     }
-    fft(re, im);
+    fft(re, im, false);
     for (let k = 0; k <= n / 2; ++k) power[k] += re[k] * re[k] + im[k] * im[k];
   }
   const bands = new Float64Array(BANDS);

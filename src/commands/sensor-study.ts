@@ -60,7 +60,7 @@ function sensorStudyOptions<T>(y: Argv<T>) {
     .option('step-busy', numberOption('step-busy', 'Seconds of load per step', 2))
     .option('step-idle', numberOption('step-idle', 'Seconds of idle between steps', 2))
     .option('burst-ms', numberListOption('burst-ms', 'Part-time bursts: their lengths, ms', [5, 10, 25, 50]))
-    .option('phases', numberOption('phases', 'Part-time bursts: phases of the update period each length is placed at', 16))
+    .option('burst-phases', numberOption('burst-phases', 'Part-time bursts: phases of the update period each length is placed at', 16))
     .option('burst-gap', numberOption('burst-gap', 'Part-time bursts: seconds of idle between two', 1))
     .option('naive-durations', numberListOption('naive-durations', 'Naive methods: load lengths, s', [0.1, 1, 10, 60]))
     .option('naive-gap', numberOption('naive-gap', 'Naive methods: seconds of idle between loads', 5))
@@ -76,7 +76,7 @@ function sensorStudyOptions<T>(y: Argv<T>) {
         'step-busy',
         'step-idle',
         'burst-ms',
-        'phases',
+        'burst-phases',
         'burst-gap',
         'naive-durations',
         'naive-gap',
@@ -185,7 +185,7 @@ export const sensorStudyCommand = defineCommand({
       pollIntervalS: { nvml: pollS, rapl: pollS / 5, model: pollS },
       idleS: argv.idle,
       step: { cycles: argv['step-cycles'], busyS: argv['step-busy'], idleS: argv['step-idle'] },
-      partTime: { burstS: argv['burst-ms'].map((m) => m / 1000), phases: argv.phases, gapS: argv['burst-gap'] },
+      partTime: { burstS: argv['burst-ms'].map((m) => m / 1000), phases: argv['burst-phases'], gapS: argv['burst-gap'] },
       naive: { durationsS: argv['naive-durations'], gapS: argv['naive-gap'], protocolS: argv['protocol-s'] },
       targetRelativeError: argv['target-error'],
       ...(argv.reference ? { reference: argv.reference } : {}),

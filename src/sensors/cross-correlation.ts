@@ -3,8 +3,8 @@
  * refined between samples by a parabola through the peak and its neighbours.
  */
 
-/** In-place iterative radix-2 FFT of (re, im); the length must be a power of two. */
-function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
+/** In-place iterative radix-2 FFT of (re, im); the length must be a power of two; the inverse divides by n. */
+export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
   for (let i = 1, j = 0; i < n; ++i) {
     let bit = n >> 1;

@@ -94,6 +94,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fake_env.h"
 #include "fake_load_log.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -192,21 +193,7 @@ static long long monotonicNs(void) {
 
 /* ---- script ------------------------------------------------------------------------------- */
 
-static int envNumber(const char* key, double fallback, double* out) {
-  const char* text = getenv(key);
-  if (!text || !*text) {
-    *out = fallback;
-    return 1;
-  }
-  char* end = NULL;
-  errno = 0;
-  *out = strtod(text, &end);
-  if (errno || *end || !isfinite(*out)) {
-    fprintf(stderr, "fake_nvml: %s=%s is not a number\n", key, text);
-    return 0;
-  }
-  return 1;
-}
+static int envNumber(const char* key, double fallback, double* out) { return fakeEnvNumber("fake_nvml", key, fallback, out); }
 
 static int parsePattern(const char* text) {
   s.segments = 0;

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fake_env.h"
 #include "fake_load_log.h"
 
 static volatile sig_atomic_t stopping;
@@ -49,21 +50,7 @@ static double monotonicS(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int envNumber(const char* key, double fallback, double* out) {
-  const char* text = getenv(key);
-  if (!text || !*text) {
-    *out = fallback;
-    return 1;
-  }
-  char* end = NULL;
-  errno = 0;
-  *out = strtod(text, &end);
-  if (errno || *end || !isfinite(*out)) {
-    fprintf(stderr, "fake_powercap: %s=%s is not a number\n", key, text);
-    return 0;
-  }
-  return 1;
-}
+static int envNumber(const char* key, double fallback, double* out) { return fakeEnvNumber("fake_powercap", key, fallback, out); }
 
 static int writeFile(const char* path, const char* text) {
   char temporary[4200];

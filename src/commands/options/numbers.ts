@@ -70,7 +70,7 @@ export const NUMBER_RULES = {
   'step-busy': { integer: false, min: 0.01, max: 3600 },
   'step-idle': { integer: false, min: 0.01, max: 3600 },
   'burst-ms': { integer: false, min: 0.1, max: 60000 },
-  phases: { integer: true, min: 1, max: 1000 },
+  'burst-phases': { integer: true, min: 1, max: 1000 },
   'burst-gap': { integer: false, min: 0.01, max: 3600 },
   'naive-durations': { integer: false, min: 0.001, max: 3600 },
   'naive-gap': { integer: false, min: 0.01, max: 3600 },
@@ -156,7 +156,9 @@ export function numberListOption(flag: NumberFlag, describe: string, defaultValu
       const entries = String(value).split(',');
       return entries.map((entry, i) => {
         const problem = numberProblem(NUMBER_RULES[flag], entry.trim());
-        if (problem) throw new SedjouleError('E_USAGE', `--${flag} entry ${i + 1} of ${entries.length} ${problem}`);
+        // One value reads as any numeric flag's error; in a list, the entry is named.
+        if (problem)
+          throw new SedjouleError('E_USAGE', `--${flag} ${entries.length > 1 ? `entry ${i + 1} of ${entries.length} ` : ''}${problem}`);
         return Number(entry);
       });
     },
