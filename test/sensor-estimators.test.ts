@@ -89,6 +89,25 @@ function study(b: Behaviour) {
 
 type Study = ReturnType<typeof study>;
 
+/** The naive methods of a synthetic study: field 186 against the counter, each on its own grid and idle. */
+function naiveOf(s: Study, phases?: number): NaiveResult {
+  const instantGrid = updatePeriod(s.instant).grid;
+  const counterGrid = updatePeriod(s.energy).grid;
+  return naiveErrors(
+    { startS: s.bursts[0].startS, endS: s.endS, channels: [s.energy, s.instant], bursts: s.bursts, sources: [], notes: [] },
+    s.energy,
+    s.instant,
+    naiveLoads(s.naiveBursts),
+    {
+      powerGrid: instantGrid,
+      counterGrid,
+      powerIdle: estimated(stepResponse(s.instant, s.stepBursts, instantGrid).idle),
+      counterIdle: estimated(stepResponse(s.energy, s.stepBursts, counterGrid).idle),
+      ...(phases === undefined ? {} : { phases }),
+    },
+  );
+}
+
 /** Every published field-186 value whose time lies strictly inside (fromS, toS). */
 function publishedBetween(s: Study, fromS: number, toS: number): number[] {
   const values: number[] = [];
@@ -207,19 +226,7 @@ describe.each(BEHAVIOURS)('$name', (b) => {
 
   it('measures the naive-method errors the model implies', () => {
     const phases = 8;
-    const result: NaiveResult = naiveErrors(
-      { startS: s.bursts[0].startS, endS: s.endS, channels: [s.energy, s.instant], bursts: s.bursts, sources: [], notes: [] },
-      s.energy,
-      s.instant,
-      naiveLoads(s.naiveBursts),
-      {
-        powerGrid: instantPeriod.grid,
-        counterGrid: counterPeriod.grid,
-        powerIdle: estimated(step.idle),
-        counterIdle: estimated(counterStep.idle),
-        phases,
-      },
-    );
+    const result = naiveOf(s, phases);
     expect(result.loads.map((l) => l.durationS)).toEqual(b.naiveDurationsS);
     for (const load of result.loads) {
       const implied = impliedNaive(s, load.durationS, [1, 5], phases);
@@ -288,20 +295,7 @@ describe('recommendations and the reference meter, on the A100-like sensor', () 
   const m = s.model;
   const instantPeriod = updatePeriod(s.instant);
   const counterPeriod = updatePeriod(s.energy);
-  const step = stepResponse(s.instant, s.stepBursts, instantPeriod.grid);
-  const counterStep = stepResponse(s.energy, s.stepBursts, counterPeriod.grid);
-  const naive = naiveErrors(
-    { startS: s.bursts[0].startS, endS: s.endS, channels: [s.energy, s.instant], bursts: s.bursts, sources: [], notes: [] },
-    s.energy,
-    s.instant,
-    naiveLoads(s.naiveBursts),
-    {
-      powerGrid: instantPeriod.grid,
-      counterGrid: counterPeriod.grid,
-      powerIdle: estimated(step.idle),
-      counterIdle: estimated(counterStep.idle),
-    },
-  );
+  const naive = naiveOf(s);
 
   it('recommends a window the model then measures within the target, and repetitions for shorter loads', () => {
     const [power, counter] = recommendations(

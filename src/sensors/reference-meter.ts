@@ -174,6 +174,18 @@ function zeroMean(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values, (v) => (Number.isFinite(v) ? v - m : 0));
 }
 
+/** A channel that could not be compared with the reference, and why. */
+function channelNotCompared(channel: string, why: string): ChannelAgainstReference {
+  return {
+    channel,
+    delay: notEstimated(why),
+    gain: notEstimated(why),
+    offset: notEstimated(why),
+    relativeError: notEstimated(why),
+    residualRmsW: null,
+  };
+}
+
 export function alignReference(
   reference: ReferenceSeries,
   bursts: readonly TraceBurst[],
@@ -188,14 +200,7 @@ export function alignReference(
     idle: notEstimated(why),
     gain: notEstimated(why),
     stepS: step,
-    channels: channels.map(({ channel }) => ({
-      channel: channel.id,
-      delay: notEstimated(why),
-      gain: notEstimated(why),
-      offset: notEstimated(why),
-      relativeError: notEstimated(why),
-      residualRmsW: null,
-    })),
+    channels: channels.map(({ channel }) => channelNotCompared(channel.id, why)),
   });
   if (bursts.length === 0) return failed('no bursts of load to align the reference with');
   const pattern = new LoadPattern(bursts);
@@ -284,14 +289,7 @@ export function alignReference(
     );
     if (!cfit || energies.length < 3) {
       const why = `${energies.length} burst windows where both the channel and the reference read; at least 3 are needed`;
-      return {
-        channel: channel.id,
-        delay: notEstimated(why),
-        gain: notEstimated(why),
-        offset: notEstimated(why),
-        relativeError: notEstimated(why),
-        residualRmsW: null,
-      };
+      return channelNotCompared(channel.id, why);
     }
     const unc = leastSquaresUncertainty(
       ([o, g]) => energies.map((e) => e.channelJ - (o * e.lengthS + g * e.referenceJ)),
