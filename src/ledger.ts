@@ -24,6 +24,9 @@ export const LEDGER_LABEL_COLUMNS = ['layer', 'name', 'pass', 'shapes'] as const
  * What the calls cost, summed over them:
  * - `calls`, `macs`, `flops`, `transcendentals`, `comparisons`, `bytesRead`, `bytesWritten`: docs/ledger.md;
  * - `paddingMacs`: MACs on padding zeros that the fast kernel executes but `macs` excludes;
+ * - `executedMacs`: every multiply-add the fast kernel executed on its device, counted while it ran:
+ *   `macs + paddingMacs` plus the zeros of its GEMM's edge tiles (CPU micro-panels, CUDA tiles), what
+ *   a hardware counter (perf, Nsight Compute) would see;
  * - `ms`: time of the calls, milliseconds: host wall time on the CPU, GPU time between CUDA events on CUDA.
  */
 export const LEDGER_COUNT_COLUMNS = [
@@ -35,8 +38,12 @@ export const LEDGER_COUNT_COLUMNS = [
   'bytesRead',
   'bytesWritten',
   'paddingMacs',
+  'executedMacs',
   'ms',
 ] as const;
+
+/** Count columns added after records were first written: a record may lack them (see addInto). */
+export const LEDGER_LATER_COUNT_COLUMNS: readonly LedgerCountColumn[] = ['executedMacs'];
 
 /** Every column of a row the addon writes: labels, counts, and where the calls ran. */
 export const LEDGER_COLUMNS = [...LEDGER_LABEL_COLUMNS, ...LEDGER_COUNT_COLUMNS, 'device'] as const;
@@ -57,8 +64,10 @@ function emptyTotals(): LedgerTotals {
   return Object.fromEntries(LEDGER_COUNT_COLUMNS.map((column) => [column, 0])) as LedgerTotals;
 }
 
+// A row from a record written before a later column existed has no count there: the sum is NaN
+// (unknown), never a silent 0.
 function addInto(total: LedgerTotals, row: LedgerTotals): LedgerTotals {
-  for (const column of LEDGER_COUNT_COLUMNS) total[column] += row[column];
+  for (const column of LEDGER_COUNT_COLUMNS) total[column] += row[column] ?? NaN;
   return total;
 }
 

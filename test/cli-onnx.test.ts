@@ -109,6 +109,7 @@ describe('modules of ledger labels', () => {
       bytesRead: 8,
       bytesWritten: 4,
       paddingMacs: 0,
+      executedMacs: flops / 2,
       ms,
     });
     const rows = [row('/a/x/Conv', 10, 1), row('/a/y/Relu', 5, 2), row('/b/Gemm', 7, 3), row('/a/x/Conv', 1, 0.5), row('loss', 2, 0.1)];

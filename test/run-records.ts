@@ -153,6 +153,7 @@ function kernels(phase: Phase, p: PlannedPhase): LedgerRow[] {
     bytesRead: Math.round(p.bytesRead * share),
     bytesWritten: Math.round(p.bytesWritten * share),
     paddingMacs: Math.round((p.paddingMacs ?? 0) * share),
+    executedMacs: Math.round((p.macs + (p.paddingMacs ?? 0)) * share),
     ms: 1,
   });
   // Training: a third forward, the rest backward (the counts of a phase are what its totals say).

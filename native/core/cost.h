@@ -15,6 +15,9 @@
 //   paddingMacs      MACs on structural zeros (padding taps, stride gaps) that the fast im2col/GEMM
 //                    kernels execute although they do no useful work; `macs` excludes them, so a
 //                    profiler that counts executed instructions sees macs + paddingMacs
+//   executedMacs     every multiply-add the fast kernel executes on its device: macs + paddingMacs
+//                    + the tile-edge waste of its GEMM (core/executed_macs.h). Not part of a cost
+//                    formula: KernelContext::run counts it during the call; 0 in a formula's Cost.
 #define SJ_COST_COLUMNS(X) \
   X(macs)                  \
   X(flops)                 \
@@ -22,7 +25,8 @@
   X(comparisons)           \
   X(bytesRead)             \
   X(bytesWritten)          \
-  X(paddingMacs)
+  X(paddingMacs)           \
+  X(executedMacs)
 
 namespace sj {
 

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "core/device.h"
+#include "core/executed_macs.h"
 #include "core/thread_pool.h"
 #include "cuda/cuda_session.h"
 #include "ledger/ledger.h"
@@ -51,16 +52,18 @@ class KernelContext {
   // Runs one kernel call on the context's device, `cpu` on the thread pool or `cuda` on the
   // stream, and records it: the only place where kernel calls enter the ledger. A CPU call is
   // timed by the host clock; a CUDA call by CUDA events, read at finishDeviceWork().
+  // The call's executed multiply-adds are counted while it is issued (core/executed_macs.h).
   template <class Cpu, class Cuda>
   void run(const char* kernel, KernelPass pass, const std::string& shapes, const Cost& cost, Cpu&& cpu, Cuda&& cuda) {
+    const int64_t executedBefore = executedMacsSoFar();
     if constexpr (kCudaBuilt) {
       if (cuda_) {
         if (cuda_->capturing()) {
           cuda_->captured(cuda);
-          captured_.push_back({label_, kernel, pass, shapes, cost});
+          captured_.push_back({label_, kernel, pass, shapes, withExecutedMacs(cost, executedBefore)});
         } else {
           cuda_->timed(cuda);
-          pending_.push_back({label_, kernel, pass, shapes, cost});
+          pending_.push_back({label_, kernel, pass, shapes, withExecutedMacs(cost, executedBefore)});
         }
         return;
       }
@@ -68,7 +71,7 @@ class KernelContext {
     const auto start = std::chrono::steady_clock::now();
     cpu();
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-    ledger_.record(label_, kernel, pass, shapes, cost, ns, Device::Cpu);
+    ledger_.record(label_, kernel, pass, shapes, withExecutedMacs(cost, executedBefore), ns, Device::Cpu);
   }
 
   // CUDA: waits for the queued kernels and records the pending calls with their GPU times.
@@ -76,6 +79,14 @@ class KernelContext {
   void finishDeviceWork();
   // Forgets pending calls without recording them (a step that failed half-way).
   void abandonDeviceWork();
+
+  // The formula's cost with the multiply-adds the call executed since `executedBefore`: what its
+  // GEMMs counted, or its macs + paddingMacs when it ran direct loops only.
+  static Cost withExecutedMacs(Cost cost, int64_t executedBefore) {
+    const int64_t counted = executedMacsSoFar() - executedBefore;
+    cost.executedMacs = counted > 0 ? counted : cost.macs + cost.paddingMacs;
+    return cost;
+  }
 
   // A kernel call made while the session was capturing: what the ledger would have recorded.
   struct Call {

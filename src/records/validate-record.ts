@@ -5,7 +5,7 @@
  * fault by its path ("phases.train.kernels[3].flops must be a number"). Fields added to the format
  * after version 1 are optional: records written by earlier versions stay readable.
  */
-import { LEDGER_COUNT_COLUMNS, LEDGER_LABEL_COLUMNS } from '../ledger.js';
+import { LEDGER_COUNT_COLUMNS, LEDGER_LABEL_COLUMNS, LEDGER_LATER_COUNT_COLUMNS } from '../ledger.js';
 import { PHASES, type RunRecord } from './run-record.js';
 
 /** A check of one value at a path: undefined when it holds, else what is wrong. */
@@ -69,10 +69,9 @@ function object(fields: Record<string, Check>): Check {
   };
 }
 
-const ledgerRow = object(
-  Object.fromEntries([...LEDGER_LABEL_COLUMNS.map((c) => [c, string]), ...LEDGER_COUNT_COLUMNS.map((c) => [c, number])]),
-);
-const ledgerTotals = object(Object.fromEntries(LEDGER_COUNT_COLUMNS.map((c) => [c, number])));
+const countChecks = LEDGER_COUNT_COLUMNS.map((c) => [c, LEDGER_LATER_COUNT_COLUMNS.includes(c) ? optional(number) : number]);
+const ledgerRow = object(Object.fromEntries([...LEDGER_LABEL_COLUMNS.map((c) => [c, string]), ...countChecks]));
+const ledgerTotals = object(Object.fromEntries(countChecks));
 
 const sourceWindow = object({
   id: string,

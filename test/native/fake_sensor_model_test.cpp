@@ -177,15 +177,16 @@ SJ_TEST(fake_nvml_without_load_log_has_no_field_185) {
 }
 
 // The fake powercap writer: the layout the RAPL source reads, and a counter that wraps modulo
-// max_energy_range_uj (at 900 W and a 400 J range, every 0.44 s). The writer is frozen (SIGSTOP)
+// max_energy_range_uj (at 450 W and a 250 J range, every 0.56 s). The writer is frozen (SIGSTOP)
 // while the first and last values are read, so the source's count can be compared exactly with the
 // raw values and the wraps seen in between (read every few ms: a wrap is missed only if this test
-// stalls for 0.44 s).
+// stalls for 0.56 s). 450 W is under half the source's 1000 W plausibility bound, so a read
+// delayed by a loaded machine between the file and the clock is not taken for a jump.
 SJ_TEST(fake_powercap_writer_layout_and_wrap) {
   ScratchFolder dir;
   const std::string root = dir.path("powercap");
-  const uint64_t rangeUj = 400000000;
-  FakeEnvironment env({{"FAKE_RAPL_IDLE_W", "900"}, {"FAKE_RAPL_BUSY_W", "900"}, {"FAKE_RAPL_MAX_RANGE_UJ", std::to_string(rangeUj)}});
+  const uint64_t rangeUj = 250000000;
+  FakeEnvironment env({{"FAKE_RAPL_IDLE_W", "450"}, {"FAKE_RAPL_BUSY_W", "450"}, {"FAKE_RAPL_MAX_RANGE_UJ", std::to_string(rangeUj)}});
   FakePowercapWriter writer(root);
   RaplDiscovery found = discoverRapl(root);
   SJ_CHECK(found.available && found.sources.size() == 2, "package and dram zones: ", found.status);

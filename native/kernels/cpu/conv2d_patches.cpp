@@ -65,24 +65,26 @@ void walkRow(const PatchGeometry& g, int64_t c, int64_t ky, int64_t kx, int64_t 
 
 }  // namespace
 
-void PatchColumnsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const {
+void PatchColumnsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const {
   const int64_t taps = g_.kh * g_.kw;
   const int64_t panels = (nc + nr - 1) / nr;
   for (int64_t k = 0; k < kc; ++k) {
     const int64_t row = k0 + k;
     const int64_t c = row / taps, ky = (row % taps) / g_.kw, kx = row % g_.kw;
-    // Column jj of this row lives at dst[(jj / nr) * kc * nr + k * nr + jj % nr].
+    // Column jj of this row lives at dst[(jj / nr) * panelStride + k * nr + jj % nr].
     int64_t panel = 0;
     int q = 0;
     auto emit = [&](const float* src, int64_t count) {
       while (count > 0) {
         const int chunk = static_cast<int>(std::min<int64_t>(count, nr - q));
-        float* out = dst + panel * kc * nr + k * nr + q;
+        float* out = dst + panel * panelStride + k * nr + q;
+        // Loops rather than memcpy/memset: the runs are a few to 32 floats, too short to pay
+        // for a library call each.
         if (src) {
-          std::memcpy(out, src, chunk * sizeof(float));
+          for (int i = 0; i < chunk; ++i) out[i] = src[i];
           src += chunk;
         } else {
-          std::memset(out, 0, chunk * sizeof(float));
+          for (int i = 0; i < chunk; ++i) out[i] = 0.f;
         }
         count -= chunk;
         q += chunk;
@@ -97,10 +99,10 @@ void PatchColumnsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, in
   }
 }
 
-void PatchRowsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const {
+void PatchRowsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const {
   const int64_t taps = g_.kh * g_.kw;
   for (int64_t p = 0; p * nr < nc; ++p) {
-    float* d = dst + p * kc * nr;
+    float* d = dst + p * panelStride;
     const int64_t jbase = j0 + p * nr;
     const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
     for (int jj = 0; jj < width; ++jj) {

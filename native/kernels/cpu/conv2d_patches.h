@@ -31,7 +31,7 @@ struct PatchGeometry {
 class PatchColumnsPacker : public BPacker {
  public:
   explicit PatchColumnsPacker(const PatchGeometry& g) : g_(g) {}
-  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const override;
+  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const override;
 
  private:
   PatchGeometry g_;
@@ -41,7 +41,7 @@ class PatchColumnsPacker : public BPacker {
 class PatchRowsPacker : public BPacker {
  public:
   explicit PatchRowsPacker(const PatchGeometry& g) : g_(g) {}
-  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const override;
+  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const override;
 
  private:
   PatchGeometry g_;

@@ -6,13 +6,17 @@
 
 #include "base/error.h"
 #include "core/aligned_buffer.h"
+#include "core/cost.h"
 #include "core/cpu_isa.h"
+#include "core/executed_macs.h"
 #include "kernels/cpu/gemm_microkernel.h"
 
 namespace sj {
 namespace gemm_detail {
 
-static void runGeneric(int64_t kc, const float* a, const float* b, float* tile) { microKernel<4, 2, 4>(kc, a, b, tile); }
+static void runGeneric(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
+  microKernel<4, 2, 4>(kc, a, b, c, ldc, add);
+}
 MicroKernel microKernelGeneric() { return {4, 8, &runGeneric}; }
 
 }  // namespace gemm_detail
@@ -35,6 +39,9 @@ const MicroKernel& selectedKernel() {
 }
 
 constexpr int64_t kKc = 256;  // depth of a packed block: a KC x NR panel of B stays in L1
+// A packed block of B (KC x NC) that stays in a 1 MiB L2 beside the packed A: packing writes it
+// and the micro-kernels read it back from L2 rather than from memory.
+constexpr int64_t kPackedBBytes = 384 * 1024;
 
 bool sameBlock(const Axis& axis, int64_t first, int64_t last) {
   return axis.block == std::numeric_limits<int64_t>::max() || first / axis.block == last / axis.block;
@@ -97,46 +104,73 @@ void mergeTile(const float* tile, int nr, const MutableMatrixView& c, int64_t i,
     }
 }
 
-void gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker& b, const MutableMatrixView& c,
-                int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t k, Accumulate mode) {
+// Rows i .. i + count - 1 of an axis lie evenly spaced by its stride (one block).
+bool evenlySpaced(const Axis& axis, int64_t i, int64_t count) { return sameBlock(axis, i, i + count - 1); }
+
+// The depth of each packed block: K split into equal parts of at most kKc, so that no block is a
+// thin remainder that pays a full pass over C for little work.
+int64_t blockDepth(int64_t k) {
+  const int64_t blocks = (k + kKc - 1) / kKc;
+  return (k + blocks - 1) / blocks;
+}
+
+// Rows [m0, m1) x columns [n0, n1) of C; returns the multiply-adds its micro-kernels executed
+// (every call computes a full MR x NR tile over its depth, zero-padded at the edges).
+int64_t gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker& b, const MutableMatrixView& c, int64_t m0, int64_t m1,
+                   int64_t n0, int64_t n1, int64_t k, Accumulate mode) {
   const int mr = kernel.mr, nr = kernel.nr;
   const int64_t mcMax = std::max<int64_t>(mr, 144 / mr * mr);
-  const int64_t ncMax = 4096 / nr * nr;
+  const int64_t kcMax = blockDepth(k);
+  const int64_t ncMax = std::max<int64_t>(nr, kPackedBBytes / (kcMax * kFloatBytes) / nr * nr);
   thread_local AlignedBuffer<float> bufA, bufB, tile;
   thread_local std::vector<int64_t> colOffsets;
-  bufA.reserve(mcMax * kKc);
-  bufB.reserve(ncMax * kKc);
+  bufA.reserve(mcMax * kcMax);
+  bufB.reserve(ncMax / nr * packedPanelStride(kcMax, nr));
   tile.reserve(static_cast<int64_t>(mr) * nr);
+  int64_t tiles = 0;  // micro-kernel calls times their depth
+  const bool cColumnsContiguous = c.col.stride == 1;
   for (int64_t jc = n0; jc < n1; jc += ncMax) {
     const int64_t nc = std::min(ncMax, n1 - jc);
-    for (int64_t pc = 0; pc < k; pc += kKc) {
-      const int64_t kc = std::min(kKc, k - pc);
-      b.pack(pc, kc, jc, nc, nr, bufB.data());
+    for (int64_t pc = 0; pc < k; pc += kcMax) {
+      const int64_t kc = std::min(kcMax, k - pc);
+      const int64_t panelStride = packedPanelStride(kc, nr);
+      b.pack(pc, kc, jc, nc, nr, panelStride, bufB.data());
       const bool overwrite = pc == 0 && mode == Accumulate::Overwrite;
       for (int64_t ic = m0; ic < m1; ic += mcMax) {
         const int64_t mc = std::min(mcMax, m1 - ic);
         packA(a, ic, mc, pc, kc, mr, bufA.data(), colOffsets);
         for (int64_t jr = 0; jr < nc; jr += nr) {
-          const float* bPanel = bufB.data() + (jr / nr) * kc * nr;
+          const float* bPanel = bufB.data() + (jr / nr) * panelStride;
           const int w = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+          const int64_t j = jc + jr;
+          const bool columnsDirect = w == nr && cColumnsContiguous && sameBlock(c.col, j, j + nr - 1);
           for (int64_t ir = 0; ir < mc; ir += mr) {
-            kernel.run(kc, bufA.data() + (ir / mr) * kc * mr, bPanel, tile.data());
-            mergeTile(tile.data(), nr, c, ic + ir, jc + jr, static_cast<int>(std::min<int64_t>(mr, mc - ir)), w, overwrite);
+            const float* aPanel = bufA.data() + (ir / mr) * kc * mr;
+            const int64_t i = ic + ir;
+            const int h = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+            if (columnsDirect && h == mr && evenlySpaced(c.row, i, mr)) {
+              kernel.run(kc, aPanel, bPanel, c.at(i, j), c.row.stride, !overwrite);
+            } else {
+              kernel.run(kc, aPanel, bPanel, tile.data(), nr, false);
+              mergeTile(tile.data(), nr, c, i, j, h, w, overwrite);
+            }
+            tiles += kc;
           }
         }
       }
     }
   }
+  return tiles * mr * nr;
 }
 
 }  // namespace
 
-void ViewPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const {
+void ViewPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const {
   const MatrixView& b = b_;
   for (int64_t p = 0; p * nr < nc; ++p) {
     const int64_t jbase = j0 + p * nr;
     const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
-    float* d = dst + p * kc * nr;
+    float* d = dst + p * panelStride;
     if (b.col.stride == 1 && sameBlock(b.col, jbase, jbase + width - 1)) {
       const float* src = b.data + b.col.offset(jbase);
       for (int64_t k = 0; k < kc; ++k) {
@@ -176,7 +210,7 @@ void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, co
   const int threads = pool.size();
   const double work = static_cast<double>(m) * n * k;
   if (threads == 1 || work < 262144.0) {
-    gemmSerial(kernel, a, b, c, 0, m, 0, n, k, mode);
+    countExecutedMacs(gemmSerial(kernel, a, b, c, 0, m, 0, n, k, mode));
     return;
   }
   // Split the larger of M and N into per-thread ranges aligned to the micro-tile, so every thread
@@ -185,17 +219,15 @@ void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, co
   const int64_t unit = splitN ? kernel.nr : kernel.mr;
   const int64_t units = ((splitN ? n : m) + unit - 1) / unit;
   const int tasks = static_cast<int>(std::min<int64_t>(threads, units));
+  std::vector<int64_t> executed(tasks, 0);
   pool.run(tasks, [&](int t) {
     const int64_t extent = splitN ? n : m;
     const int64_t begin = std::min(extent, units * t / tasks * unit);
     const int64_t end = std::min(extent, units * (t + 1) / tasks * unit);
     if (begin >= end) return;
-    if (splitN) {
-      gemmSerial(kernel, a, b, c, 0, m, begin, end, k, mode);
-    } else {
-      gemmSerial(kernel, a, b, c, begin, end, 0, n, k, mode);
-    }
+    executed[t] = splitN ? gemmSerial(kernel, a, b, c, 0, m, begin, end, k, mode) : gemmSerial(kernel, a, b, c, begin, end, 0, n, k, mode);
   });
+  for (int64_t e : executed) countExecutedMacs(e);
 }
 
 void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {

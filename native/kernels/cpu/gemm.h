@@ -57,18 +57,22 @@ BasicMatrixView<Ptr> batchedColumns(Ptr data, int64_t batch, int64_t rows, int64
 }
 
 // Something that can write a block of a K x N matrix in packed-panel form:
-// dst[(panel * kc + k) * nr + jj] = B(k0 + k, j0 + panel * nr + jj), zero beyond column N.
+//   dst[panel * panelStride + k * nr + jj] = B(k0 + k, j0 + panel * nr + jj), zero beyond column N.
+// panelStride is kc * nr plus one cache line (packedPanelStride): kc * nr floats is a multiple of
+// 4 KiB for the usual depths, so without the skew row k of every panel would fall in one L1 set
+// and a packer that writes row by row across the panels (the im2col packer) would thrash it.
 class BPacker {
  public:
   virtual ~BPacker() = default;
-  virtual void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const = 0;
+  virtual void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const = 0;
 };
+inline int64_t packedPanelStride(int64_t kc, int nr) { return kc * nr + 16; }
 
 // The default packer: reads B through a view.
 class ViewPacker : public BPacker {
  public:
   explicit ViewPacker(const MatrixView& b) : b_(b) {}
-  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const override;
+  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const override;
 
  private:
   MatrixView b_;

@@ -4,7 +4,7 @@
 
 namespace sj::gemm_detail {
 
-static void run(int64_t kc, const float* a, const float* b, float* tile) { microKernel<8, 2, 16>(kc, a, b, tile); }
+static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) { microKernel<8, 2, 16>(kc, a, b, c, ldc, add); }
 
 MicroKernel microKernelAvx512() { return {8, 32, &run}; }
 

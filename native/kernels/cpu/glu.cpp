@@ -28,12 +28,12 @@ class GatedGradientPacker : public BPacker {
  public:
   GatedGradientPacker(const MatrixView& dy, const float* sig) : dy_(dy), sig_(sig) {}
 
-  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, float* dst) const override {
+  void pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const override {
     const Axis &row = dy_.row, &col = dy_.col;
     for (int64_t p = 0; p * nr < nc; ++p) {
       const int64_t jbase = j0 + p * nr;
       const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
-      float* d = dst + p * kc * nr;
+      float* d = dst + p * panelStride;
       for (int jj = 0; jj < width;) {
         const int cols = static_cast<int>(runInBlock(col, jbase + jj, width - jj));
         const int64_t colBase = col.offset(jbase + jj);

@@ -56,6 +56,7 @@
 #include <limits>
 
 #include "base/error.h"
+#include "core/executed_macs.h"
 #include "cuda/device_memory.h"
 #include "cuda/launch.h"
 #include "kernels/cuda/elementwise.h"
@@ -587,6 +588,8 @@ void run(const char* name, CudaStream stream, int64_t m, int64_t n, int64_t k, c
   preparedA.prepare();
   preparedB.prepare();
   const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile), static_cast<unsigned>((m + tileM - 1) / tileM), static_cast<unsigned>(splits));
+  // Every block computes its whole TileM x 128 tile over whole k-tiles, zeros beyond the edges.
+  countExecutedMacs(static_cast<int64_t>(grid.y) * tileM * grid.x * kTile * ((k + kTileK - 1) / kTileK * kTileK));
   if (tileM == kTile) {
     launch(name, gemmKernel<kTile, LoadA, LoadB, Store>, grid, dim3(kThreads), 0, stream, p, preparedA, preparedB, out);
   } else {

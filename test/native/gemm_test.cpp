@@ -1,0 +1,70 @@
+// The CPU GEMM's count of the multiply-adds it executes (core/executed_macs.h): at least the
+// product's m*n*k, exactly the zero-padded micro-tiles' count, the same on any number of threads;
+// and KernelContext puts it in the ledger (a direct-loop kernel executes its macs + paddingMacs).
+#include <vector>
+
+#include "core/executed_macs.h"
+#include "harness.h"
+#include "kernels/conv2d.h"
+#include "kernels/cpu/gemm.h"
+#include "ledger/kernel_context.h"
+
+namespace sj::testing {
+namespace {
+
+int64_t roundUp(int64_t v, int64_t unit) { return (v + unit - 1) / unit * unit; }
+
+int64_t executedBy(ThreadPool& pool, int64_t m, int64_t n, int64_t k) {
+  const std::vector<float> a(m * k, 1.f), b(k * n, 1.f);
+  std::vector<float> c(m * n);
+  const int64_t before = executedMacsSoFar();
+  gemm(pool, rowMajor(a.data(), m, k), rowMajor(b.data(), k, n), rowMajor(c.data(), m, n), Accumulate::Overwrite);
+  SJ_CHECK(c[0] == static_cast<float>(k) && c[m * n - 1] == static_cast<float>(k), "the product itself");
+  return executedMacsSoFar() - before;
+}
+
+}  // namespace
+
+SJ_TEST(gemm_counts_the_multiply_adds_it_executes) {
+  ThreadPool one(1);
+  const int64_t mr = gemmTileRows(), nr = gemmTileColumns();
+  // {m, n, k}: one tile; edges on both sides; a deep K split into blocks; a GLU-like 16 x 16.
+  const std::vector<std::vector<int64_t>> shapes = {{mr, nr, 7}, {mr + 1, nr + 3, 5}, {3, 1000, 600}, {16, 5000, 16}};
+  for (const auto& s : shapes) {
+    const int64_t m = s[0], n = s[1], k = s[2];
+    const int64_t serial = executedBy(one, m, n, k);
+    // m and n here fit one MC x NC block: the tiles are the zero-padded extents.
+    SJ_CHECK(serial == roundUp(m, mr) * roundUp(n, nr) * k, m, "x", n, "x", k, ": executed ", serial);
+    SJ_CHECK(serial >= m * n * k, "executed at least the product's multiply-adds");
+    SJ_CHECK(executedBy(testPool(), m, n, k) == serial, m, "x", n, "x", k, ": the count depends on the thread count");
+  }
+}
+
+SJ_TEST(ledger_rows_carry_executed_multiply_adds) {
+  Ledger ledger;
+  ThreadPool pool(1);
+  KernelContext ctx(pool, ledger);
+  ctx.begin("0:conv2d", 0);
+  Conv2dShape s;
+  s.n = 2, s.cin = 3, s.h = 9, s.w = 7, s.cout = 5, s.kh = 3, s.kw = 3, s.pt = s.pl = s.pb = s.pr = 1;
+  std::vector<float> x(s.inputSize(), 0.5f), w(s.weightSize(), 0.25f), b(s.cout, 0.f), y(s.outputSize());
+  const Cost formula = conv2dForwardCost(s);
+  ctx.run("conv2d", KernelPass::Forward, s.describe(), formula, [&] { conv2dForward(pool, s, x.data(), w.data(), b.data(), y.data()); }, [] {});
+  const int64_t mr = gemmTileRows(), nr = gemmTileColumns();
+  const int64_t taps = s.cin * s.kh * s.kw, columns = s.n * s.ho() * s.wo();
+  const LedgerRow row = ledger.rows().at(0);
+  SJ_CHECK(row.cost.executedMacs == roundUp(s.cout, mr) * roundUp(columns, nr) * taps, "conv2d executed ", row.cost.executedMacs);
+  SJ_CHECK(row.cost.executedMacs > row.cost.macs + row.cost.paddingMacs, "the tile edges are in it");
+  Cost rest = row.cost;
+  rest.executedMacs = 0;
+  SJ_CHECK(rest == formula, "every other column is the formula's");
+  // A depthwise convolution runs direct loops: it executes what it counts.
+  Conv2dShape d = s;
+  d.cout = d.groups = d.cin;
+  std::vector<float> wd(d.weightSize(), 0.25f), yd(d.outputSize());
+  ctx.run("conv2d", KernelPass::Forward, d.describe(), conv2dForwardCost(d), [&] { conv2dForward(pool, d, x.data(), wd.data(), b.data(), yd.data()); }, [] {});
+  const LedgerRow direct = ledger.rows().at(1);
+  SJ_CHECK(direct.cost.executedMacs == direct.cost.macs + direct.cost.paddingMacs && direct.cost.macs > 0, "direct loops");
+}
+
+}  // namespace sj::testing
