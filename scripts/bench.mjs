@@ -36,7 +36,7 @@
 //
 // Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler,onnx,targets
 // (default all), --crnn-clips N (default 1578), --onnx-models a,b (default all),
-// --onnx-clips N (default 16), --target-clips N (the targets' training clips, default 64, batch 8),
+// --onnx-clips N (default 16), --target-clips N (the targets' training clips, default 64, at least 16; batch 8),
 // --target-reps N (the targets' repetitions, default 3), --no-isa-children (no AVX2 run of the
 // targets), --json
 import { spawnSync } from 'node:child_process';
@@ -74,6 +74,8 @@ for (const [name, value] of [
   ['--target-reps', targetReps],
 ])
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+// Two training steps at least: the targets leave the first out of the per-step figures.
+if (targetClips < 16) throw new Error(`--target-clips must be at least 16 (two steps at batch 8), got ${targetClips}`);
 // Internal: the AVX2 child of the targets section reads its parent's PyTorch figures from this file.
 const targetsPeers = option('--targets-peers', undefined);
 

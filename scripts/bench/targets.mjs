@@ -529,8 +529,9 @@ export function printTargets(t) {
   const body = t.rows.map((r) => {
     let figure = r.figure;
     if (r.unavailable) {
-      notes.push(r.unavailable);
-      figure = `${figure === '-' ? '' : `${figure}, `}peer unavailable [${notes.length}]`;
+      if (!notes.includes(r.unavailable)) notes.push(r.unavailable);
+      const note = `[${notes.indexOf(r.unavailable) + 1}]`;
+      figure = figure === '-' ? `not measured ${note}` : `${figure}, peer not measured ${note}`;
     }
     return [`${r.group}. ${r.target}`, figure, r.peer, r.ratioText, r.goal, r.met === null ? '-' : r.met ? 'yes' : 'NO'];
   });
