@@ -29,9 +29,16 @@
 // clips (batch 8) against the same model in PyTorch eager (scripts/reference_peer.py), in the same run.
 // desed_crnn_lbr0 is the DESED CRNN with linear_before_reset 0 on its GRU nodes (ORT only).
 //
-// Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler,onnx
+// The targets of issue 16 (scripts/bench/targets.mjs; docs/benchmarks.md "Issue 16 targets"): one
+// table of target, figure, peer figure, ratio, goal and whether it is met, every figure measured in
+// this run. When the kernels run AVX-512 the section runs again in a child process with
+// SEDJOULE_ISA=avx2 against the AVX2 peak (its PyTorch figures are the parent's), and both tables print.
+//
+// Options: --reps N (default 5; the best repetition counts), --sections kernels,frontend,crnn,sampler,onnx,targets
 // (default all), --crnn-clips N (default 1578), --onnx-models a,b (default all),
-// --onnx-clips N (default 16), --json
+// --onnx-clips N (default 16), --target-clips N (the targets' training clips, default 64, at least 16; batch 8),
+// --target-reps N (the targets' repetitions, default 3), --no-isa-children (no AVX2 run of the
+// targets), --json
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,7 +46,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { dcaseCrnnSpec, defaultCacheRoot, FeatureExtractor, loadAddon, Meter, Network, prepareData, trainPhase } from '../dist/index.js';
-import { modelProtoType } from '../dist/onnx/schema.js';
+import { fill, multiHot } from './bench/fill.mjs';
+import { printTargets, runTargets } from './bench/targets.mjs';
+import { makeReferenceModel, referenceModel } from './bench/reference-models.mjs';
 
 const scripts = path.dirname(fileURLToPath(import.meta.url));
 
@@ -50,7 +59,7 @@ const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 5;
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer`);
 
 const sectionsAt = args.indexOf('--sections');
-const sections = new Set((sectionsAt >= 0 ? args[sectionsAt + 1] : 'kernels,frontend,crnn,sampler,onnx').split(','));
+const sections = new Set((sectionsAt >= 0 ? args[sectionsAt + 1] : 'kernels,frontend,crnn,sampler,onnx,targets').split(','));
 const option = (name, fallback) => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : fallback;
@@ -58,6 +67,17 @@ const option = (name, fallback) => {
 const crnnClips = Number(option('--crnn-clips', 1578));
 const onnxModels = option('--onnx-models', 'desed_crnn,desed_crnn_lbr0,cnn14,efficientat_mn,transformer,conformer,bilstm').split(',');
 const onnxClips = Number(option('--onnx-clips', 16));
+const targetClips = Number(option('--target-clips', 64));
+const targetReps = Number(option('--target-reps', 3));
+for (const [name, value] of [
+  ['--target-clips', targetClips],
+  ['--target-reps', targetReps],
+])
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+// Two training steps at least: the targets leave the first out of the per-step figures.
+if (targetClips < 16) throw new Error(`--target-clips must be at least 16 (two steps at batch 8), got ${targetClips}`);
+// Internal: the AVX2 child of the targets section reads its parent's PyTorch figures from this file.
+const targetsPeers = option('--targets-peers', undefined);
 
 const addon = loadAddon();
 const info = addon.info();
@@ -77,16 +97,6 @@ const cases = [
     batch: 8,
   },
 ];
-
-function fill(n, seed) {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; ++i) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 4294967296 - 0.5;
-  }
-  return a;
-}
 
 const results = [];
 for (const threads of sections.has('kernels') ? threadCounts : []) {
@@ -275,49 +285,8 @@ const samplerResult = sections.has('sampler') ? await samplerBench() : undefined
 async function onnxBench() {
   const threads = info.defaultThreads;
   const [mels, frames, classes, batch] = [128, 626, 10, 8];
-  const dir = path.join(defaultCacheRoot(), 'reference-models', 'full');
-  // name -> its file, the script that makes it, and its input's rank (the DESED CRNN reads [batch, mels, frames]).
-  // desed_crnn_lbr0 is the DESED CRNN with linear_before_reset 0 on its GRU nodes (the reset gate
-  // before the hidden product, which PyTorch cannot export), derived from desed_crnn's file.
-  const files = (name) =>
-    name === 'desed_crnn' || name === 'desed_crnn_lbr0'
-      ? {
-          file: path.join(dir, `${name}_full_opset17.onnx`),
-          make: ['make-desed-crnn-fixture.py', '--full', dir],
-          shape: [1, mels, frames],
-        }
-      : {
-          file: path.join(dir, `${name}_opset17.onnx`),
-          make: ['make-reference-models.py', '--size', 'full', '--out', dir, '--only', name],
-          shape: [1, 1, mels, frames],
-        };
-  // Makes a model's file unless it is there; the reason when it cannot.
-  const make = (name) => {
-    const {
-      file,
-      make: [script, ...scriptArgs],
-    } = files(name);
-    if (fs.existsSync(file)) return null;
-    if (name === 'desed_crnn_lbr0') {
-      const base = files('desed_crnn').file;
-      const problem = make('desed_crnn');
-      if (problem) return problem;
-      const type = modelProtoType();
-      const model = type.decode(fs.readFileSync(base));
-      for (const node of model.graph.node.filter((n) => n.opType === 'GRU'))
-        for (const a of node.attribute) if (a.name === 'linear_before_reset') a.i = 0;
-      fs.writeFileSync(file, type.encode(model).finish());
-      return null;
-    }
-    const made = spawnSync('/usr/bin/python3', [path.join(scripts, script), ...scriptArgs], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (made.status === 0) return null;
-    return `${name} could not be made (apt-get install python3-torch): ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}`;
-  };
   for (const name of onnxModels) {
-    const problem = make(name);
+    const problem = makeReferenceModel(name);
     if (problem) return { unavailable: problem };
   }
   let ort;
@@ -328,7 +297,7 @@ async function onnxBench() {
   }
   const x = fill(mels * frames, 7);
   const clipsX = fill(onnxClips * mels * frames, 11);
-  const clipsY = Float32Array.from({ length: onnxClips * classes }, (_, i) => ((i * 7) % 5 === 0 ? 1 : 0));
+  const clipsY = multiHot(onnxClips * classes);
   const best = async (run) => {
     await run();
     let ms = Infinity;
@@ -341,7 +310,7 @@ async function onnxBench() {
   };
   const models = [];
   for (const name of onnxModels) {
-    const { file, shape } = files(name);
+    const { file, shape } = referenceModel(name);
     const row = { model: name, threads };
     models.push(row);
     let net;
@@ -406,9 +375,35 @@ async function onnxBench() {
 }
 const onnx = sections.has('onnx') ? await onnxBench() : undefined;
 
+// The issue 16 targets with the widest instruction set, then again with AVX2 in a child process.
+async function targetsBench() {
+  const peers = targetsPeers ? JSON.parse(fs.readFileSync(targetsPeers, 'utf8')) : undefined;
+  const runs = [await runTargets({ addon, reps: targetReps, clips: targetClips, peers })];
+  if (info.isa !== 'avx512' || args.includes('--no-isa-children')) return { runs };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sedjoule-targets-isa-'));
+  try {
+    const peersFile = path.join(dir, 'peers.json');
+    fs.writeFileSync(peersFile, JSON.stringify(runs[0].peers));
+    const childArgs = ['--sections', 'targets', '--json', '--no-isa-children', '--target-clips', String(targetClips)];
+    childArgs.push('--target-reps', String(targetReps), '--targets-peers', peersFile);
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...childArgs], {
+      encoding: 'utf8',
+      env: { ...process.env, SEDJOULE_ISA: 'avx2' },
+      maxBuffer: 64 * 2 ** 20,
+    });
+    if (child.status !== 0)
+      runs.push({ isa: 'avx2', unavailable: `the SEDJOULE_ISA=avx2 child failed: ${(child.stderr || '').trim().split('\n').pop()}` });
+    else runs.push(JSON.parse(child.stdout).targets.runs[0]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { runs };
+}
+const targets = sections.has('targets') ? await targetsBench() : undefined;
+
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult, onnx }, null, 2)}\n`,
+    `${JSON.stringify({ cpu: info.isa, threads: threadCounts, reps, results, frontend, crnn, sampler: samplerResult, onnx, targets }, null, 2)}\n`,
   );
 } else {
   const peaks = new Map(results.map((r) => [r.threads, r.peakGflops]));
@@ -477,6 +472,8 @@ if (json) {
       );
     }
   }
+  for (const run of targets?.runs ?? [])
+    console.log(run.unavailable ? `\nissue 16 targets, kernels ${run.isa}: ${run.unavailable}` : `\n${printTargets(run)}`);
   if (samplerResult)
     console.log(
       `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +

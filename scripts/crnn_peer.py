@@ -6,6 +6,16 @@ features, labels and thread count as sedjoule's run, in the same `npm run bench`
 
 FEATURES.f32: float32 [CLIPS x MELS x FRAMES]; LABELS.f32: float32 [CLIPS x CLASSES]. Adam lr 1e-3,
 BCE on the clip-level output, batches in file order. Prints one JSON object.
+
+    /usr/bin/python3 scripts/crnn_peer.py --memory MELS FRAMES CLASSES THREADS BATCH STEPS
+
+The memory of training, for the bench's targets section (scripts/bench/train-memory.mjs measures
+sedjoule the same way): with torch loaded and one batch of random features and labels made, the
+resident set size (RSS) is read; then the model and its optimiser are built (RSS read again) and
+STEPS training steps run. Prints the RSS figures and the process's peak RSS, in kB: VmRSS and VmHWM
+of /proc/self/status (proc(5)). Not getrusage's ru_maxrss: Linux carries the high-water mark of
+the process image replaced by execve into it, so a child of a large parent would start at the
+parent's RSS.
 """
 import json
 import sys
@@ -52,7 +62,46 @@ class CRNN(nn.Module):
         return (strong * sof).sum(1) / sof.sum(1)
 
 
+def status_kb(field):
+    """A kB field of /proc/self/status: VmRSS (resident now) or VmHWM (its peak)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def memory(mels, frames, classes, threads, batch, steps):
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(1)
+    x = torch.rand(batch, mels, frames) - 0.5
+    y = (torch.rand(batch, classes) < 0.3).float()
+    before_model = status_kb("VmRSS")
+    model = CRNN(classes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.BCELoss()
+    model.train()
+    before_step = status_kb("VmRSS")
+    max_before_step = status_kb("VmHWM")
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+    print(json.dumps({
+        "rssBeforeModelKb": before_model,
+        "rssBeforeStepKb": before_step,
+        "maxRssBeforeStepKb": max_before_step,
+        "peakKb": status_kb("VmHWM"),
+        "steps": steps,
+        "torch": torch.__version__,
+    }))
+
+
 def main():
+    if sys.argv[1] == "--memory":
+        memory(*(int(v) for v in sys.argv[2:8]))
+        return
     features, labels = sys.argv[1], sys.argv[2]
     clips, mels, frames, classes, threads, batch = (int(v) for v in sys.argv[3:9])
     torch.set_num_threads(threads)

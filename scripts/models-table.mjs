@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The paper43 grid and dcase-crnn as the table in docs/models.md: parameters (Network.inspect), and
 // from one profile of each (one training step on one clip, batch 1: src/experiment/profile.ts)
-// forward MACs, padding MACs, forward FLOPs, the measured backward/forward FLOP ratio and MACs per
+// forward MACs, padding MACs, forward FLOPs, the counted backward/forward FLOP ratio and MACs per
 // 10 s of audio; next to them what THOP and DeepSpeed would report (scripts/counters.mjs).
 // node scripts/models-table.mjs [--json] [--only paper43:5,dcase-crnn]   (after npx tsc -p tsconfig.build.json)
 // The largest configurations allocate up to ~9 GB (the 554 M-parameter MLP with Adam state) and

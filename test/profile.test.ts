@@ -30,6 +30,7 @@ interface Row {
   macs: number;
   paddingMacs: number;
   flops: number;
+  ms: number;
 }
 
 /** Taps of a 3x3, stride 1, padding 1 kernel that land inside an axis of `size`: the useful taps. */
@@ -108,7 +109,8 @@ describe('sedjoule profile', () => {
       report.backwardPasses.input.flops + report.backwardPasses.weight.flops + report.backwardPasses.bias.flops,
     );
 
-    // The optimiser is reported apart: one square root per parameter, none of it in forward or backward.
+    // The optimiser is reported apart: one square root per parameter, none of it in forward or
+    // backward (and only the reported step's, not the warm-up's: the ledger is reset between them).
     expect(report.optimizer.transcendentals).toBe(report.params);
     expect(report.optimizer.flops).toBe(
       sum(
@@ -124,6 +126,16 @@ describe('sedjoule profile', () => {
     expect(report.per10s.scale).toBeCloseTo(10 / ((64 * 256) / 44100), 9);
     expect(report.per10s.macs).toBe(Math.round((report.forward.macs * 10 * 44100) / (64 * 256)));
     expect(report.per10s.note).toMatch(/consecutive 64-frame windows/);
+
+    // The warm-up step is timed apart; the reported step's kernel time is its ledger rows' sum, and
+    // what is left of its wall time is outside the kernels.
+    expect(report.warmUpMs).toBeGreaterThan(0);
+    expect(report.kernelMs).toBeCloseTo(
+      sum(rows, (r) => r.ms),
+      9,
+    );
+    expect(report.outsideKernels.ms).toBeCloseTo(report.stepMs - report.kernelMs, 9);
+    expect(report.outsideKernels.fraction).toBeCloseTo(report.outsideKernels.ms / report.stepMs, 12);
   });
 
   it('prints a per-kernel table and the totals', () => {
@@ -132,7 +144,11 @@ describe('sedjoule profile', () => {
     expect(r.stdout).toMatch(/kernel\s+pass\s+calls\s+M MACs\s+M pad MACs\s+M FLOPs/);
     expect(r.stdout).toMatch(/^linear\s+backward-weight/m);
     expect(r.stdout).toMatch(/^adam\s+optimizer/m);
-    expect(r.stdout).toMatch(/^backward \/ forward FLOPs: \d\.\d{3} \(measured; the study assumed 2\)/m);
+    expect(r.stdout).toMatch(/^backward \/ forward FLOPs: \d\.\d{3} \(counted from the kernels' cost formulas; the study assumed 2\)/m);
+    expect(r.stdout).toMatch(/^layer\s+fwd MACs\s+fwd pad MACs\s+fwd FLOPs\s+bwd FLOPs\s+bwd\/fwd counted$/m);
+    expect(r.stdout).toMatch(
+      /^time: warm-up step \d+\.\d ms \(first touch, allocation, packing space\); measured step \d+\.\d ms = kernels \d+\.\d ms \(the ledger\) \+ -?\d+\.\d ms outside the kernels \(-?\d+\.\d %\)$/m,
+    );
     expect(r.stdout).toMatch(/^per 10 s of audio: .*assuming the model is applied to consecutive 64-frame windows/m);
   });
 

@@ -11,7 +11,7 @@ import { emit } from './options/output.js';
 export const profileCommand = defineCommand({
   command: 'profile',
   describe:
-    'The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the measured backward/forward ratio, MACs per 10 s of audio',
+    "The exact cost of one training step on one clip (batch 1): parameters, per-kernel rows, forward and backward totals, the counted backward/forward ratio, MACs per 10 s of audio, the step's time outside the kernels",
   builder: (c) =>
     withComputeOptions(withOnnxOptions(withModelInputOptions(c)))
       .option(
@@ -53,7 +53,8 @@ function printProfile(report: ProfileReport): string {
   const perTen = report.per10s;
   const head = [
     `model ${report.model.name}: ${int(report.params)} parameters; input [${report.inputShape}] from the ${c.frontend} front end (${c.frames} of ${c.clipFrames} frames at ${c.sampleRate} Hz, hop ${c.hop})`,
-    `one training step on one clip (batch 1, seeded random features): forward, loss, backward (input, weight and bias gradients as separate passes), optimiser; ${report.threads} threads, ${report.stepMs.toFixed(1)} ms`,
+    `one training step on one clip (batch 1, seeded random features): forward, loss, backward (input, weight and bias gradients as separate passes), optimiser; ${report.threads} threads`,
+    `time: warm-up step ${report.warmUpMs.toFixed(1)} ms (first touch, allocation, packing space); measured step ${report.stepMs.toFixed(1)} ms = kernels ${report.kernelMs.toFixed(1)} ms (the ledger) + ${report.outsideKernels.ms.toFixed(1)} ms outside the kernels (${(100 * report.outsideKernels.fraction).toFixed(1)} %)`,
     '',
     profileTable(report.kernels),
     '',
@@ -64,7 +65,7 @@ function printProfile(report: ProfileReport): string {
       : []),
     `forward:    ${int(f.macs)} MACs on data + ${int(f.paddingMacs)} MACs on padding the kernels execute; ${int(f.flops)} FLOPs, ${int(f.transcendentals)} transcendentals, ${int(f.comparisons)} comparisons`,
     `backward:   ${int(b.flops)} FLOPs (input ${int(bp.input.flops)}, weight ${int(bp.weight.flops)}, bias ${int(bp.bias.flops)}); ${int(b.macs)} MACs`,
-    `backward / forward FLOPs: ${report.backwardForwardRatio.toFixed(3)} (measured; the study assumed 2)`,
+    `backward / forward FLOPs: ${report.backwardForwardRatio.toFixed(3)} (counted from the kernels' cost formulas; the study assumed 2)`,
     `optimizer:  ${int(o.flops)} FLOPs, ${int(o.transcendentals)} transcendentals over ${int(report.params)} parameters`,
     `per 10 s of audio: ${mega(perTen.macs)} M MACs (${int(perTen.macs)}), ${mega(perTen.flops)} M FLOPs forward; ${perTen.note}`,
   ];

@@ -66,15 +66,11 @@ export function layerTable(layers: LayerCounts[]): string {
     int(l.backward.flops),
     l.ratio === null ? '-' : fixed(l.ratio, 3),
   ]);
-  return renderTable(['layer', ...(withOps ? ['onnx ops'] : []), 'fwd MACs', 'fwd pad MACs', 'fwd FLOPs', 'bwd FLOPs', 'bwd/fwd'], body, [
-    false,
-    ...(withOps ? [false] : []),
-    true,
-    true,
-    true,
-    true,
-    true,
-  ]);
+  return renderTable(
+    ['layer', ...(withOps ? ['onnx ops'] : []), 'fwd MACs', 'fwd pad MACs', 'fwd FLOPs', 'bwd FLOPs', 'bwd/fwd counted'],
+    body,
+    [false, ...(withOps ? [false] : []), true, true, true, true, true],
+  );
 }
 
 /** One module's counts in a profile (src/experiment/profile.ts ModuleProfile). */
