@@ -42,6 +42,9 @@ export const profileCommand = defineCommand({
 });
 
 const int = (n: number) => n.toLocaleString('en-US');
+/** The multiply-adds the fast kernels executed, tile edges included, against what they count. */
+const executed = (t: { macs: number; paddingMacs: number; executedMacs: number }) =>
+  `${int(t.executedMacs)} multiply-adds (${(t.executedMacs / Math.max(1, t.macs + t.paddingMacs)).toFixed(3)}x macs + paddingMacs: the GEMM's edge tiles)`;
 const mega = (n: number) => (n / 1e6).toFixed(3);
 
 function printProfile(report: ProfileReport): string {
@@ -64,7 +67,8 @@ function printProfile(report: ProfileReport): string {
       ? [`modules at depth ${report.modules.depth} (layers grouped by label prefix):`, moduleTable(report.modules.rows), '']
       : []),
     `forward:    ${int(f.macs)} MACs on data + ${int(f.paddingMacs)} MACs on padding the kernels execute; ${int(f.flops)} FLOPs, ${int(f.transcendentals)} transcendentals, ${int(f.comparisons)} comparisons`,
-    `backward:   ${int(b.flops)} FLOPs (input ${int(bp.input.flops)}, weight ${int(bp.weight.flops)}, bias ${int(bp.bias.flops)}); ${int(b.macs)} MACs`,
+    `            executed by the fast kernels: ${executed(f)}`,
+    `backward:   ${int(b.flops)} FLOPs (input ${int(bp.input.flops)}, weight ${int(bp.weight.flops)}, bias ${int(bp.bias.flops)}); ${int(b.macs)} MACs; executed ${executed(b)}`,
     `backward / forward FLOPs: ${report.backwardForwardRatio.toFixed(3)} (counted from the kernels' cost formulas; the study assumed 2)`,
     `optimizer:  ${int(o.flops)} FLOPs, ${int(o.transcendentals)} transcendentals over ${int(report.params)} parameters`,
     `per 10 s of audio: ${mega(perTen.macs)} M MACs (${int(perTen.macs)}), ${mega(perTen.flops)} M FLOPs forward; ${perTen.note}`,
