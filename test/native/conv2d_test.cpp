@@ -91,6 +91,10 @@ SJ_TEST(conv2d_table) {
       shape(1, 6, 8, 8, 9, 1, 1, 1, 1, 0, 0, true),      // 1x1
       shape(2, 17, 13, 10, 33, 3, 3, 1, 1, 1, 1, true),  // more channels than one micro-tile
       shape(1, 2, 9, 3, 2, 3, 3, 3, 1, 1, 1, true),      // stride larger than output rows
+      // Grids of 16 or more columns: the packers copy runs along x instead of using tap tables.
+      shape(2, 3, 5, 40, 5, 3, 3, 1, 1, 1, 1, true),     // wide, same padding
+      shape(1, 2, 6, 37, 3, 3, 3, 2, 2, 1, 1, true),     // wide and strided (19 output columns)
+      shape(2, 1, 7, 70, 5, 3, 3, 1, 1, 1, 1, true),     // one input channel, 3x3: the direct kernels, odd Cout, ragged rows
   };
   uint64_t seed = 1;
   for (const Conv2dShape& s : table) checkOp(Conv2dOp{s}, seed++);
@@ -114,6 +118,7 @@ SJ_TEST(conv2d_grouped_dilated_table) {
       grouped(shape(2, 3, 9, 4, 3, 5, 1, 1, 1, 2, 0, false), 3),                        // 5x1 depthwise, 1-wide kernel
       grouped(shape(2, 34, 6, 5, 36, 3, 3, 1, 1, 1, 1, true), 2),                       // groups past one micro-tile
       padded(grouped(shape(1, 4, 5, 5, 8, 3, 3, 3, 3, 0, 0, true), 4), 3, 3, 3, 3),     // padding past the kernel: all-padding outputs
+      padded(shape(1, 1, 6, 20, 3, 3, 3, 1, 1, 0, 0, false), 2, 0, 1, 1),                // one channel, direct, unequal padding
   };
   uint64_t seed = 50;
   for (const Conv2dShape& s : table) {

@@ -1,6 +1,7 @@
 #include "kernels/conv2d.h"
 
 #include "kernels/cpu/conv2d_patches.h"
+#include "kernels/cpu/conv2d_single_channel.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/lane_sum.h"
 
@@ -41,6 +42,7 @@ BasicMatrixView<Ptr> groupColumns(Ptr data, int64_t n, int64_t channels, int64_t
 
 void conv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
   if (s.depthwise()) return depthwiseConv2dForward(pool, s, x, w, b, y);
+  if (singleChannelDirect(s)) return singleChannelConv2dForward(pool, s, x, w, b, y);
   const int64_t taps = s.cinPerGroup() * s.kh * s.kw, plane = s.ho() * s.wo(), og = s.coutPerGroup();
   // Per group g: y_g (Cout/G x N*Ho*Wo) = w_g (Cout/G x Cin/G*KH*KW) . patches_g (Cin/G*KH*KW x N*Ho*Wo)
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -89,6 +91,7 @@ void conv2dBackwardInput(ThreadPool& pool, const Conv2dShape& s, const float* dy
 
 void conv2dBackwardWeight(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* x, float* dw) {
   if (s.depthwise()) return depthwiseConv2dBackwardWeight(pool, s, dy, x, dw);
+  if (singleChannelDirect(s)) return singleChannelConv2dBackwardWeight(pool, s, dy, x, dw);
   const int64_t taps = s.cinPerGroup() * s.kh * s.kw, plane = s.ho() * s.wo(), og = s.coutPerGroup();
   // Per group g: dw_g (Cout/G x Cin/G*KH*KW) = dy_g (Cout/G x N*Ho*Wo) . patches_g^T (N*Ho*Wo x Cin/G*KH*KW)
   for (int64_t g = 0; g < s.groups; ++g) {

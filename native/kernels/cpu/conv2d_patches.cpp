@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace sj {
 namespace {
@@ -63,11 +64,52 @@ void walkRow(const PatchGeometry& g, int64_t c, int64_t ky, int64_t kx, int64_t 
   }
 }
 
+// Grids narrower than this pack through a table of source offsets: their runs along x are a few
+// floats (the DCASE CRNN's last convolutions are 2 to 8 frequency bins wide), too short for
+// walkRow's per-run work to pay off.
+constexpr int64_t kNarrowGrid = 16;
+
+// offsets[t * count + r] for tap t = (ky, kx) and grid positions first + r: where the tap reads,
+// relative to the position's batch item and channel 0 of `src` (add c * srcH * srcW for channel c),
+// or -1 for a zero. Shared by every channel.
+void tapOffsets(const PatchGeometry& g, int64_t first, int64_t count, std::vector<int64_t>& offsets) {
+  const int64_t taps = g.kh * g.kw, plane = g.gridH * g.gridW;
+  offsets.resize(taps * count);
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t j = first + r, n = j / plane, py = (j % plane) / g.gridW, px = j % g.gridW;
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t sy = sourceIndex(g, py, ky, g.sh, g.ph, g.dh, g.srcH);
+      for (int64_t kx = 0; kx < g.kw; ++kx) {
+        const int64_t sx = sy < 0 ? -1 : sourceIndex(g, px, kx, g.sw, g.pw, g.dw, g.srcW);
+        offsets[(ky * g.kw + kx) * count + r] = sx < 0 ? -1 : (n * g.imageChannels * g.srcH + sy) * g.srcW + sx;
+      }
+    }
+  }
+}
+
+inline float at(const float* channel, int64_t offset) { return offset < 0 ? 0.f : channel[offset]; }
+
 }  // namespace
 
 void PatchColumnsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const {
   const int64_t taps = g_.kh * g_.kw;
   const int64_t panels = (nc + nr - 1) / nr;
+  if (g_.gridW < kNarrowGrid) {
+    thread_local std::vector<int64_t> offsets;
+    tapOffsets(g_, j0, nc, offsets);
+    for (int64_t k = 0; k < kc; ++k) {
+      const int64_t row = k0 + k, c = row / taps;
+      const float* channel = g_.src + c * g_.srcH * g_.srcW;
+      const int64_t* o = offsets.data() + (row % taps) * nc;
+      for (int64_t p = 0; p < panels; ++p) {
+        float* out = dst + p * panelStride + k * nr;
+        const int width = static_cast<int>(std::min<int64_t>(nr, nc - p * nr));
+        for (int q = 0; q < width; ++q) out[q] = at(channel, o[p * nr + q]);
+        for (int q = width; q < nr; ++q) out[q] = 0.f;
+      }
+    }
+    return;
+  }
   for (int64_t k = 0; k < kc; ++k) {
     const int64_t row = k0 + k;
     const int64_t c = row / taps, ky = (row % taps) / g_.kw, kx = row % g_.kw;
@@ -101,6 +143,24 @@ void PatchColumnsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, in
 
 void PatchRowsPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t panelStride, float* dst) const {
   const int64_t taps = g_.kh * g_.kw;
+  if (g_.gridW < kNarrowGrid) {
+    thread_local std::vector<int64_t> offsets;
+    tapOffsets(g_, k0, kc, offsets);
+    for (int64_t p = 0; p * nr < nc; ++p) {
+      float* d = dst + p * panelStride;
+      const int64_t jbase = j0 + p * nr;
+      const int width = static_cast<int>(std::min<int64_t>(nr, j0 + nc - jbase));
+      for (int jj = 0; jj < width; ++jj) {
+        const int64_t col = jbase + jj;
+        const float* channel = g_.src + (col / taps) * g_.srcH * g_.srcW;
+        const int64_t* o = offsets.data() + (col % taps) * kc;
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + jj] = at(channel, o[k]);
+      }
+      for (int jj = width; jj < nr; ++jj)
+        for (int64_t k = 0; k < kc; ++k) d[k * nr + jj] = 0.f;
+    }
+    return;
+  }
   for (int64_t p = 0; p * nr < nc; ++p) {
     float* d = dst + p * panelStride;
     const int64_t jbase = j0 + p * nr;

@@ -1,0 +1,94 @@
+// The single-channel direct convolution's rows (conv2d_single_channel.h), for a vector type V of
+// W floats. CO output channels share every input vector load; CH vectors of each channel are in
+// flight at once so that the FMA chains hide their latency. Included by one file per instruction
+// set, which picks V, CO and CH to fit its register file (weights CO x 9 + accumulators CO x CH).
+#pragma once
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/cpu/conv2d_single_channel.h"
+
+namespace sj::single_channel_detail {
+
+template <class V>
+inline V loadVector(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+
+// The first `count` lanes of v to p.
+template <class V>
+inline void storeLanes(float* p, const V& v, int64_t count) {
+  constexpr int W = sizeof(V) / sizeof(float);
+  if (count >= W) {
+    std::memcpy(p, &v, sizeof(V));
+  } else if (count > 0) {
+    std::memcpy(p, &v, count * sizeof(float));
+  }
+}
+
+// `count` floats from p, zeros after them.
+template <class V>
+inline V loadLanes(const float* p, int64_t count) {
+  constexpr int W = sizeof(V) / sizeof(float);
+  if (count >= W) return loadVector<V>(p);
+  V v = V{};
+  if (count > 0) std::memcpy(&v, p, count * sizeof(float));
+  return v;
+}
+
+template <class V, int CO, int CH>
+void forwardRow(const Conv2dShape& s, const PaddedRows& rows, const float* w, const float* b, float* y, int64_t channelStride) {
+  constexpr int W = sizeof(V) / sizeof(float);
+  const int64_t wo = s.wo();
+  for (int64_t co = 0; co < s.cout; co += CO) {
+    const int count = static_cast<int>(std::min<int64_t>(CO, s.cout - co));
+    V wv[CO][9];
+    float bias[CO];
+    for (int c = 0; c < CO; ++c) {
+      bias[c] = c < count && b ? b[co + c] : 0.f;
+      for (int t = 0; t < 9; ++t) wv[c][t] = V{} + (c < count ? w[(co + c) * 9 + t] : 0.f);
+    }
+    for (int64_t ox = 0; ox < wo; ox += W * CH) {
+      V acc[CO][CH];
+      for (int c = 0; c < CO; ++c)
+        for (int q = 0; q < CH; ++q) acc[c][q] = V{} + bias[c];
+      for (int t = 0; t < 9; ++t) {
+        const float* in = rows.row[t / 3] + ox + t % 3;
+        for (int q = 0; q < CH; ++q) {
+          const V xv = loadVector<V>(in + q * W);
+          for (int c = 0; c < CO; ++c) acc[c][q] += wv[c][t] * xv;
+        }
+      }
+      for (int c = 0; c < count; ++c)
+        for (int q = 0; q < CH; ++q) storeLanes(y + (co + c) * channelStride + ox + q * W, acc[c][q], wo - ox - q * W);
+    }
+  }
+}
+
+template <class V, int CO>
+void weightRow(const Conv2dShape& s, const PaddedRows& rows, const float* dy, int64_t channelStride, int count, float* acc) {
+  constexpr int W = sizeof(V) / sizeof(float);
+  const int64_t wo = s.wo();
+  V a[CO][9];
+  for (int c = 0; c < CO; ++c)
+    for (int t = 0; t < 9; ++t) a[c][t] = loadVector<V>(acc + (c * 9 + t) * W);
+  for (int64_t ox = 0; ox < wo; ox += W) {
+    V g[CO];
+    for (int c = 0; c < CO; ++c) g[c] = c < count ? loadLanes<V>(dy + c * channelStride + ox, wo - ox) : V{};
+    for (int t = 0; t < 9; ++t) {
+      const V xv = loadVector<V>(rows.row[t / 3] + ox + t % 3);
+      for (int c = 0; c < CO; ++c) a[c][t] += g[c] * xv;
+    }
+  }
+  for (int c = 0; c < CO; ++c)
+    for (int t = 0; t < 9; ++t) std::memcpy(acc + (c * 9 + t) * W, &a[c][t], sizeof(V));
+}
+
+template <class V, int CO, int CH, int WEIGHT_CO>
+Kernels kernelsFor() {
+  return {static_cast<int>(sizeof(V) / sizeof(float)), CH, WEIGHT_CO, &forwardRow<V, CO, CH>, &weightRow<V, WEIGHT_CO>};
+}
+
+}  // namespace sj::single_channel_detail
