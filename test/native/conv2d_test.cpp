@@ -95,6 +95,14 @@ SJ_TEST(conv2d_table) {
       shape(2, 3, 5, 40, 5, 3, 3, 1, 1, 1, 1, true),     // wide, same padding
       shape(1, 2, 6, 37, 3, 3, 3, 2, 2, 1, 1, true),     // wide and strided (19 output columns)
       shape(2, 1, 7, 70, 5, 3, 3, 1, 1, 1, 1, true),     // one input channel, 3x3: the direct kernels, odd Cout, ragged rows
+      // Output rows a whole number of micro-tiles wide (32 columns): the implicit GEMM reads the
+      // padded input in place; 20 channels leave a partial panel of weights.
+      shape(2, 3, 5, 32, 20, 3, 3, 1, 1, 1, 1, true),
+      shape(1, 2, 7, 64, 9, 3, 3, 2, 1, 1, 1, true),     // stride 2 along y only
+      // Rows one vector wide (16, 8, 4 floats: AVX-512, AVX2, portable) in pairs of rows per tile.
+      shape(2, 3, 6, 16, 10, 3, 3, 1, 1, 1, 1, true),
+      shape(1, 4, 4, 8, 7, 3, 3, 1, 1, 1, 1, true),
+      shape(1, 2, 6, 4, 3, 3, 3, 1, 1, 1, 1, true),
   };
   uint64_t seed = 1;
   for (const Conv2dShape& s : table) checkOp(Conv2dOp{s}, seed++);
@@ -119,6 +127,8 @@ SJ_TEST(conv2d_grouped_dilated_table) {
       grouped(shape(2, 34, 6, 5, 36, 3, 3, 1, 1, 1, 1, true), 2),                       // groups past one micro-tile
       padded(grouped(shape(1, 4, 5, 5, 8, 3, 3, 3, 3, 0, 0, true), 4), 3, 3, 3, 3),     // padding past the kernel: all-padding outputs
       padded(shape(1, 1, 6, 20, 3, 3, 3, 1, 1, 0, 0, false), 2, 0, 1, 1),                // one channel, direct, unequal padding
+      dilated(shape(1, 3, 9, 32, 5, 3, 3, 1, 1, 2, 2, true), 2, 2),                     // implicit GEMM, dilation 2
+      padded(shape(2, 2, 6, 32, 3, 3, 3, 1, 1, 0, 0, true), 1, 2, 0, 0),                // implicit forward, dX through the packer
   };
   uint64_t seed = 50;
   for (const Conv2dShape& s : table) {

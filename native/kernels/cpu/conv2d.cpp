@@ -1,5 +1,6 @@
 #include "kernels/conv2d.h"
 
+#include "kernels/cpu/conv2d_implicit.h"
 #include "kernels/cpu/conv2d_patches.h"
 #include "kernels/cpu/conv2d_single_channel.h"
 #include "kernels/cpu/gemm.h"
@@ -43,6 +44,7 @@ BasicMatrixView<Ptr> groupColumns(Ptr data, int64_t n, int64_t channels, int64_t
 void conv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
   if (s.depthwise()) return depthwiseConv2dForward(pool, s, x, w, b, y);
   if (singleChannelDirect(s)) return singleChannelConv2dForward(pool, s, x, w, b, y);
+  if (implicitConv2dForwardApplies(s)) return implicitConv2dForward(pool, s, x, w, b, y);
   const int64_t taps = s.cinPerGroup() * s.kh * s.kw, plane = s.ho() * s.wo(), og = s.coutPerGroup();
   // Per group g: y_g (Cout/G x N*Ho*Wo) = w_g (Cout/G x Cin/G*KH*KW) . patches_g (Cin/G*KH*KW x N*Ho*Wo)
   for (int64_t g = 0; g < s.groups; ++g) {
@@ -61,6 +63,7 @@ void conv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const
 
 void conv2dBackwardInput(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   if (s.depthwise()) return depthwiseConv2dBackwardInput(pool, s, dy, w, dx);
+  if (implicitConv2dBackwardInputApplies(s)) return implicitConv2dBackwardInput(pool, s, dy, w, dx);
   const int64_t taps = s.kh * s.kw, cg = s.cinPerGroup(), og = s.coutPerGroup();
   // Per group g: dx_g (Cin/G x N*H*W) = w_g' (Cin/G x Cout/G*KH*KW) . patches'(dy_g) (Cout/G*KH*KW x N*H*W),
   // where w_g'(ci, (co, t)) = w[g*Cout/G + co][ci][t] and patches' gathers dy through the

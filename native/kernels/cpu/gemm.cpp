@@ -14,29 +14,26 @@
 namespace sj {
 namespace gemm_detail {
 
-static void runGeneric(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
-  microKernel<4, 2, 4>(kc, a, b, c, ldc, add);
+MicroKernel microKernelGeneric() { return microKernelOf<4, 2, 4>(); }
+
+const MicroKernel& activeMicroKernel() {
+  static const MicroKernel kernel = [] {
+    switch (activeIsa()) {
+#if defined(SEDJOULE_X86)
+      case Isa::Avx512: return microKernelAvx512();
+      case Isa::Avx2: return microKernelAvx2();
+#endif
+      default: return microKernelGeneric();
+    }
+  }();
+  return kernel;
 }
-MicroKernel microKernelGeneric() { return {4, 8, &runGeneric}; }
 
 }  // namespace gemm_detail
 
 namespace {
 
 using gemm_detail::MicroKernel;
-
-const MicroKernel& selectedKernel() {
-  static const MicroKernel kernel = [] {
-    switch (activeIsa()) {
-#if defined(SEDJOULE_X86)
-      case Isa::Avx512: return gemm_detail::microKernelAvx512();
-      case Isa::Avx2: return gemm_detail::microKernelAvx2();
-#endif
-      default: return gemm_detail::microKernelGeneric();
-    }
-  }();
-  return kernel;
-}
 
 constexpr int64_t kKc = 256;  // depth of a packed block: a KC x NR panel of B stays in L1
 // A packed block of B (KC x NC) that stays in a 1 MiB L2 beside the packed A: packing writes it
@@ -206,7 +203,7 @@ void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, co
         for (int64_t j = 0; j < n; ++j) *c.at(i, j) = 0.f;
     return;
   }
-  const MicroKernel& kernel = selectedKernel();
+  const MicroKernel& kernel = gemm_detail::activeMicroKernel();
   const int threads = pool.size();
   const double work = static_cast<double>(m) * n * k;
   if (threads == 1 || work < 262144.0) {
@@ -245,7 +242,7 @@ void gemmBestOrientation(ThreadPool& pool, const MatrixView& a, const MatrixView
   }
 }
 
-int gemmTileRows() { return selectedKernel().mr; }
-int gemmTileColumns() { return selectedKernel().nr; }
+int gemmTileRows() { return gemm_detail::activeMicroKernel().mr; }
+int gemmTileColumns() { return gemm_detail::activeMicroKernel().nr; }
 
 }  // namespace sj

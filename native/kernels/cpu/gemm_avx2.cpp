@@ -3,8 +3,6 @@
 
 namespace sj::gemm_detail {
 
-static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) { microKernel<6, 2, 8>(kc, a, b, c, ldc, add); }
-
-MicroKernel microKernelAvx2() { return {6, 16, &run}; }
+MicroKernel microKernelAvx2() { return microKernelOf<6, 2, 8>(); }
 
 }  // namespace sj::gemm_detail

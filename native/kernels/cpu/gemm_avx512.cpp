@@ -4,8 +4,6 @@
 
 namespace sj::gemm_detail {
 
-static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) { microKernel<8, 2, 16>(kc, a, b, c, ldc, add); }
-
-MicroKernel microKernelAvx512() { return {8, 32, &run}; }
+MicroKernel microKernelAvx512() { return microKernelOf<8, 2, 16>(); }
 
 }  // namespace sj::gemm_detail

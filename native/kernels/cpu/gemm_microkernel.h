@@ -14,10 +14,18 @@ struct MicroKernel {
   int mr;
   int nr;
   void (*run)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add);
+  // The same with B read in place: row k of the panel is the NR floats at b + bRows[k], its
+  // NR / vector-width vectors `bStep` floats apart (the implicit convolution's rows of a
+  // zero-padded image, conv2d_implicit.h: consecutive floats, or one vector per output row).
+  void (*runIndirect)(int64_t kc, const float* a, const float* b, const int64_t* bRows, int64_t bStep, float* c, int64_t ldc, bool add);
+  int vectorWidth;  // floats per vector
 };
 
+// Row k of the B panel: packed (bRows null: b + k * NR) or in place (b + bRows[k]); vector v of
+// it at + v * bStep.
 template <int MR, int NV, int W>
-inline void microKernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict c, int64_t ldc, bool add) {
+inline void microKernelRows(int64_t kc, const float* __restrict a, const float* __restrict b, const int64_t* __restrict bRows,
+                            int64_t bStep, float* __restrict c, int64_t ldc, bool add) {
   typedef float V __attribute__((vector_size(W * 4)));
   constexpr int NR = NV * W;
   V acc[MR][NV];
@@ -27,8 +35,9 @@ inline void microKernel(int64_t kc, const float* __restrict a, const float* __re
     for (int v = 0; v < NV; ++v) acc[i][v] = V{};
   for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];
+    const float* row = bRows ? b + bRows[k] : b + k * NR;
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * NR + v * W, sizeof(V));
+    for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], row + v * bStep, sizeof(V));
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const float ai = a[k * MR + i];
@@ -49,6 +58,22 @@ inline void microKernel(int64_t kc, const float* __restrict a, const float* __re
       std::memcpy(out, &acc[i][v], sizeof(V));
     }
 }
+
+template <int MR, int NV, int W>
+void microKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
+  microKernelRows<MR, NV, W>(kc, a, b, nullptr, W, c, ldc, add);
+}
+template <int MR, int NV, int W>
+void microKernelIndirect(int64_t kc, const float* a, const float* b, const int64_t* bRows, int64_t bStep, float* c, int64_t ldc, bool add) {
+  microKernelRows<MR, NV, W>(kc, a, b, bRows, bStep, c, ldc, add);
+}
+template <int MR, int NV, int W>
+MicroKernel microKernelOf() {
+  return {MR, NV * W, &microKernel<MR, NV, W>, &microKernelIndirect<MR, NV, W>, W};
+}
+
+// The micro-kernel of the widest instruction set this CPU has (SEDJOULE_ISA may narrow it).
+const MicroKernel& activeMicroKernel();
 
 MicroKernel microKernelGeneric();
 #if defined(SEDJOULE_X86)
