@@ -72,9 +72,40 @@ std::vector<double> inverseCounts(const Pool2dShape& s, int64_t out, int64_t k, 
 
 }  // namespace
 
+namespace {
+
+// One row of outputs of non-overlapping, unpadded windows KH high and 2 wide (the DCASE CRNN's
+// 2x2 and 1x2 pools): the general loop's sum in its order (row by row, left then right, in
+// double), with the window geometry fixed at compile time so that the loop vectorises.
+template <int KH>
+void avgPoolPairsRow(const float* __restrict in, int64_t w, int64_t wo, double scale, float* __restrict out) {
+  for (int64_t ox = 0; ox < wo; ++ox) {
+    double acc = 0.0;
+    for (int r = 0; r < KH; ++r) {
+      acc += in[r * w + 2 * ox];
+      acc += in[r * w + 2 * ox + 1];
+    }
+    out[ox] = static_cast<float>(acc * scale);
+  }
+}
+
+}  // namespace
+
 void avgPool2dForward(ThreadPool& pool, const Pool2dShape& s, const float* x, float* y) {
   const int64_t ho = s.ho(), wo = s.wo();
   const std::vector<double> invY = inverseCounts(s, ho, s.kh, s.sh, s.ph, s.h), invX = inverseCounts(s, wo, s.kw, s.sw, s.pw, s.w);
+  if (s.kw == 2 && s.sw == 2 && s.pw == 0 && s.kh <= 2 && s.sh == s.kh && s.ph == 0) {
+    // Every window is whole here, so its divisor is the same for each output of a row.
+    pool.parallelFor(s.planes() * ho, rowGrain(s), [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t p = row / ho, oy = row % ho;
+        const float* in = x + p * s.h * s.w + oy * s.kh * s.w;
+        if (s.kh == 1) avgPoolPairsRow<1>(in, s.w, wo, invY[oy] * invX[0], y + row * wo);
+        else avgPoolPairsRow<2>(in, s.w, wo, invY[oy] * invX[0], y + row * wo);
+      }
+    });
+    return;
+  }
   pool.parallelFor(s.planes() * ho, rowGrain(s), [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t p = row / ho, oy = row % ho;
