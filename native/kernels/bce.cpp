@@ -11,9 +11,11 @@ void BceShape::validate() const {
 std::string BceShape::describe() const { return std::string(logits ? "logits" : "probabilities") + " x[" + std::to_string(size) + "]"; }
 
 int64_t firstOutsideUnitInterval(const float* v, int64_t begin, int64_t end) {
-  bool ok = true;
-  for (int64_t i = begin; i < end; ++i) ok &= v[i] >= 0.0f && v[i] <= 1.0f;  // false for NaN; no early exit, so it vectorises
-  if (ok) return -1;
+  // Flags combined with | (NaN fails both comparisons): no branch and no early exit, so the loop
+  // vectorises (a bool with && has a branch per element and does not).
+  int outside = 0;
+  for (int64_t i = begin; i < end; ++i) outside |= !(v[i] >= 0.0f) | !(v[i] <= 1.0f);
+  if (!outside) return -1;
   for (int64_t i = begin; i < end; ++i)
     if (!(v[i] >= 0.0f && v[i] <= 1.0f)) return i;
   return -1;

@@ -111,6 +111,8 @@ const std::vector<Pool2dShape>& table() {
       shape(2, 1, 3, 3, 3, 3, 1, 1, 2, 2),    // padding wider than half the window: edge windows hold one value
       shape(1, 2, 11, 10, 5, 4, 3, 3, 2, 3),  // strides smaller than windows, asymmetric
       shape(2, 2, 6, 13, 2, 3, 3, 1, 1, 0),   // stride larger than the window height: skipped rows
+      shape(2, 3, 7, 75, 2, 2, 2, 2, 0, 0),   // 2x2 rows of many vectors, an odd height and width dropping a row and a column
+      shape(1, 2, 3, 67, 1, 2, 1, 2, 0, 0),   // 1x2 likewise
   };
   return shapes;
 }

@@ -1,11 +1,11 @@
 #include "kernels/glu.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/lane_sum.h"
+#include "kernels/cpu/vector_math.h"
 
 namespace sj {
 
@@ -72,23 +72,12 @@ void gluForward(ThreadPool& pool, const GluShape& s, const float* x, const float
   const int64_t plane = s.h * s.w;
   // lin (C x N*P) = w (C x C) . x (C x N*P)
   gemm(pool, rowMajor(w, s.c, s.c), batchedColumns(x, s.n, s.c, plane), batchedColumns(lin, s.n, s.c, plane), Accumulate::Overwrite);
+  // then lin += b, sig = sigmoid(x) and y = lin * sig in one pass over each plane
+  const vector_math::Kernels& math = vector_math::active();
   pool.parallelFor(s.n * s.c, planeGrain(plane), [&](int64_t begin, int64_t end) {
     for (int64_t nc = begin; nc < end; ++nc) {
-      const float bias = s.bias ? b[nc % s.c] : 0.f;
-      const float* xs = x + nc * plane;
-      float* l = lin + nc * plane;
-      float* g = sig + nc * plane;
-      float* out = y + nc * plane;
-      if (s.bias)
-        for (int64_t i = 0; i < plane; ++i) l[i] += bias;
-      // sigmoidOf in two loops: the exp calls, then the select and divide as vector operations (a
-      // branch on the sign of the data would be mispredicted half the time).
-      for (int64_t i = 0; i < plane; ++i) g[i] = std::exp(-std::fabs(xs[i]));
-      for (int64_t i = 0; i < plane; ++i) {
-        const float e = g[i], sg = (xs[i] >= 0.f ? 1.f : e) / (1.f + e);
-        g[i] = sg;
-        out[i] = l[i] * sg;
-      }
+      const int64_t at = nc * plane;
+      math.gate(x + at, s.bias ? b[nc % s.c] : -0.0f, lin + at, sig + at, y + at, plane);
     }
   });
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kernels/cpu/lane_kernels.h"
+#include "kernels/cpu/lane_math.h"
 #include "kernels/fft.h"
 
 #if defined(__SSE2__) || defined(__AVX__) || defined(__AVX512F__)
@@ -18,28 +19,12 @@
 namespace sj::frontend_lanes {
 namespace {
 
-template <class V>
-constexpr int laneCount() {
-  return static_cast<int>(sizeof(V) / sizeof(float));
-}
-
-// The int32 vector with as many lanes as V (comparison masks, shuffle indices, bit patterns).
-template <class V>
-struct IntLanes {
-  typedef int32_t type __attribute__((vector_size(sizeof(V))));
-};
-
-template <class V>
-inline V load(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(V));
-  return v;
-}
-
-template <class V>
-inline void store(float* p, const V& v) {
-  std::memcpy(p, &v, sizeof(V));
-}
+using lane_math::IntLanes;
+using lane_math::laneCount;
+using lane_math::load;
+using lane_math::logLanes;
+using lane_math::select;
+using lane_math::store;
 
 template <class V>
 inline V sqrtLanes(V x) {
@@ -180,13 +165,6 @@ struct RotateDown {  // lane i + H of a, in lane i
   static constexpr int at(int i, int w) { return (i + H) % w; }
 };
 
-// mask ? a : b, lane by lane (mask lanes are all ones or all zeros, as comparisons give).
-template <class V>
-inline V select(typename IntLanes<V>::type mask, V a, V b) {
-  using VI = typename IntLanes<V>::type;
-  return (V)((mask & (VI)a) | (~mask & (VI)b));
-}
-
 // rows[v][j] -> rows[j][v]: log2(W) rounds of pairwise interleaving (row i with row i + W/2).
 template <class V>
 inline void transpose(V* rows) {
@@ -243,44 +221,6 @@ void magnitude(const float* xr, const float* xi, int64_t bins, int power, float*
     if (valid == W) store<V>(out + k * stride, p);
     else std::memcpy(out + k * stride, &p, sizeof(float) * valid);
   }
-}
-
-// Natural logarithm of W lanes: Cephes logf (x = 2^e m, m in [sqrt(1/2), sqrt(2)), a degree-9
-// polynomial in m - 1). Lanes that are not normal positive floats (0, negative, subnormal, inf,
-// NaN) take std::log.
-template <class V>
-inline V logLanes(V x) {
-  constexpr int W = laneCount<V>();
-  using VI = typename IntLanes<V>::type;
-  const VI normal = (x >= 1.17549435e-38f) & (x <= 3.40282347e+38f);
-  bool all = true;
-  for (int v = 0; v < W; ++v) all = all && normal[v];
-  if (!all) {
-    V r = x;
-    for (int v = 0; v < W; ++v) r[v] = std::log(x[v]);
-    return r;
-  }
-  const VI bits = (VI)x;
-  VI e = ((bits >> 23) & 0xff) - 126;
-  V m = (V)((bits & 0x807fffff) | 0x3f000000);  // [0.5, 1)
-  const VI small = m < 0.707106781186547524f;    // -1 where m < sqrt(1/2)
-  e += small;
-  m = (m - 1.0f) + (V)((VI)m & small);           // m - 1, or 2m - 1
-  const V fe = __builtin_convertvector(e, V);
-  const V z = m * m;
-  V p = V{} + 7.0376836292E-2f;
-  p = p * m - 1.1514610310E-1f;
-  p = p * m + 1.1676998740E-1f;
-  p = p * m - 1.2420140846E-1f;
-  p = p * m + 1.4249322787E-1f;
-  p = p * m - 1.6668057665E-1f;
-  p = p * m + 2.0000714765E-1f;
-  p = p * m - 2.4999993993E-1f;
-  p = p * m + 3.3333331174E-1f;
-  V y = m * z * p;
-  y += fe * -2.12194440e-4f;
-  y -= 0.5f * z;
-  return m + y + fe * 0.693359375f;
 }
 
 template <class V>

@@ -70,11 +70,52 @@ std::vector<double> inverseCounts(const Pool2dShape& s, int64_t out, int64_t k, 
   return inv;
 }
 
+// Non-overlapping, unpadded windows 1 or 2 high and 2 wide (the DCASE CRNN's 2x2 and 1x2 pools):
+// every window is whole, so its divisor is the same for each output of a row, and each input
+// position is covered by one window at most. The loops below compute what the general ones do,
+// in the same order, with the geometry fixed so that they vectorise.
+bool pairWindows(const Pool2dShape& s) { return s.kw == 2 && s.sw == 2 && s.pw == 0 && s.kh <= 2 && s.sh == s.kh && s.ph == 0; }
+
+// One row of outputs: the window sum row by row, left then right, in double.
+template <int KH>
+void avgPoolPairsRow(const float* __restrict in, int64_t w, int64_t wo, double scale, float* __restrict out) {
+  for (int64_t ox = 0; ox < wo; ++ox) {
+    double acc = 0.0;
+    for (int r = 0; r < KH; ++r) {
+      acc += in[r * w + 2 * ox];
+      acc += in[r * w + 2 * ox + 1];
+    }
+    out[ox] = static_cast<float>(acc * scale);
+  }
+}
+
+// One row of the input gradient from the row of output gradients g whose windows cover it: each
+// output's scaled gradient to both its columns, 0 to a last column that no window covers.
+void avgPoolPairsGradientRow(const float* __restrict g, int64_t wo, double scale, float* __restrict d, int64_t w) {
+  for (int64_t ox = 0; ox < wo; ++ox) {
+    const float v = static_cast<float>(g[ox] * scale);
+    d[2 * ox] = v;
+    d[2 * ox + 1] = v;
+  }
+  for (int64_t ix = 2 * wo; ix < w; ++ix) d[ix] = 0.0f;
+}
+
 }  // namespace
 
 void avgPool2dForward(ThreadPool& pool, const Pool2dShape& s, const float* x, float* y) {
   const int64_t ho = s.ho(), wo = s.wo();
   const std::vector<double> invY = inverseCounts(s, ho, s.kh, s.sh, s.ph, s.h), invX = inverseCounts(s, wo, s.kw, s.sw, s.pw, s.w);
+  if (pairWindows(s)) {
+    pool.parallelFor(s.planes() * ho, rowGrain(s), [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t p = row / ho, oy = row % ho;
+        const float* in = x + p * s.h * s.w + oy * s.kh * s.w;
+        if (s.kh == 1) avgPoolPairsRow<1>(in, s.w, wo, invY[oy] * invX[0], y + row * wo);
+        else avgPoolPairsRow<2>(in, s.w, wo, invY[oy] * invX[0], y + row * wo);
+      }
+    });
+    return;
+  }
   pool.parallelFor(s.planes() * ho, rowGrain(s), [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t p = row / ho, oy = row % ho;
@@ -99,13 +140,24 @@ void avgPool2dForward(ThreadPool& pool, const Pool2dShape& s, const float* x, fl
 void avgPool2dBackwardInput(ThreadPool& pool, const Pool2dShape& s, const float* dy, float* dx) {
   const int64_t ho = s.ho(), wo = s.wo();
   const std::vector<double> invY = inverseCounts(s, ho, s.kh, s.sh, s.ph, s.h), invX = inverseCounts(s, wo, s.kw, s.sw, s.pw, s.w);
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, s.w * s.kh * s.kw));
+  if (pairWindows(s)) {
+    pool.parallelFor(s.planes() * s.h, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t p = row / s.h, oy = row % s.h / s.kh;
+        float* d = dx + row * s.w;
+        if (oy < ho) avgPoolPairsGradientRow(dy + (p * ho + oy) * wo, wo, invY[oy] * invX[0], d, s.w);
+        else std::fill(d, d + s.w, 0.0f);  // a last row that no window covers
+      }
+    });
+    return;
+  }
   auto covering = [](int64_t i, int64_t k, int64_t stride, int64_t pad, int64_t out, int64_t& first, int64_t& last) {
     first = Pool2dShape::firstCovering(i, k, stride, pad);
     last = Pool2dShape::lastCovering(i, stride, pad, out);
   };
   std::vector<int64_t> firstX(s.w), lastX(s.w);
   for (int64_t ix = 0; ix < s.w; ++ix) covering(ix, s.kw, s.sw, s.pw, wo, firstX[ix], lastX[ix]);
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, s.w * s.kh * s.kw));
   pool.parallelFor(s.planes() * s.h, grain, [&](int64_t begin, int64_t end) {
     std::vector<double> scaled(wo), acc(s.w);
     for (int64_t row = begin; row < end; ++row) {

@@ -1,5 +1,7 @@
 #include "kernels/sigmoid.h"
 
+#include "kernels/cpu/vector_math.h"
+
 namespace sj {
 
 namespace {
@@ -7,9 +9,8 @@ constexpr int64_t kGrain = 1 << 14;  // elements per task at least: smaller call
 }
 
 void sigmoidForward(ThreadPool& pool, const SigmoidShape& s, const float* x, float* y) {
-  pool.parallelFor(s.size, kGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) y[i] = sigmoidOf(x[i]);
-  });
+  const vector_math::Kernels& math = vector_math::active();
+  pool.parallelFor(s.size, kGrain, [&](int64_t begin, int64_t end) { math.sigmoid(x + begin, y + begin, end - begin); });
 }
 
 void sigmoidBackwardInput(ThreadPool& pool, const SigmoidShape& s, const float* y, const float* dy, float* dx) {

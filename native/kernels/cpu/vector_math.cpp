@@ -1,0 +1,27 @@
+#include "kernels/cpu/vector_math.h"
+
+#include "core/cpu_isa.h"
+#include "kernels/cpu/vector_math_impl.h"
+
+namespace sj::vector_math {
+
+// Portable build: 4 lanes (one SSE register on x86-64).
+Kernels generic() {
+  typedef float V __attribute__((vector_size(16)));
+  return kernelsFor<V>("generic");
+}
+
+const Kernels& active() {
+  static const Kernels kernels = [] {
+    switch (activeIsa()) {
+#if defined(SEDJOULE_X86)
+      case Isa::Avx512: return avx512();
+      case Isa::Avx2: return avx2();
+#endif
+      default: return generic();
+    }
+  }();
+  return kernels;
+}
+
+}  // namespace sj::vector_math
