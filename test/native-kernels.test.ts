@@ -24,8 +24,23 @@ function run(args: string[], isa: string, file = binary) {
 // Families whose tests have no CUDA kernel: energy sources, their window accounting and the GPU
 // attribution read through NVML, the fake sensors and the sensor trace (their GPU burst is a spin load,
 // not a kernel with a reference), and CPU-only helpers (file writes, size arithmetic, random numbers,
-// the CPU GEMM's count of executed multiply-adds and the ledger rows that carry it).
-const HOST_ONLY = new Set(['nvml', 'rapl', 'window', 'cpu', 'gpu', 'random', 'atomic', 'sizes', 'fake', 'sensor', 'gemm', 'ledger']);
+// the CPU GEMM's count of executed multiply-adds and the ledger rows that carry it, the CPU's vector
+// exp, log and sigmoid).
+const HOST_ONLY = new Set([
+  'nvml',
+  'rapl',
+  'window',
+  'cpu',
+  'gpu',
+  'random',
+  'atomic',
+  'sizes',
+  'fake',
+  'sensor',
+  'gemm',
+  'ledger',
+  'vector',
+]);
 
 const names = fs.existsSync(binary) ? run(['--list'], 'auto').stdout.trim().split('\n') : [];
 // A family is the test name up to its first underscore: conv2d_table -> conv2d.
