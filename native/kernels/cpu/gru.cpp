@@ -34,6 +34,24 @@ const RowKernels& rowKernels() {
 // hand-off, so short steps run on the calling thread.
 int64_t rowGrain(int64_t hidden) { return std::max<int64_t>(1, 16384 / hidden); }
 
+// Runs recur(pool, d0, d1) over the steps of every direction. The directions of a bidirectional
+// GRU are independent: when one step is small (a few hundred thousand multiply-adds, the DCASE
+// CRNN's 8 x 128 -> 384), handing each step's work to the pool's threads costs more than it saves,
+// so each direction runs all its steps on one thread instead. The arithmetic is the same either
+// way (the GEMM's results do not depend on the thread count).
+template <class Recur>
+void byDirection(ThreadPool& pool, const GruShape& s, const Recur& recur) {
+  const int64_t D = s.directions(), stepMacs = s.n * s.hidden * 3 * s.hidden;
+  if (D > 1 && pool.size() > 1 && stepMacs < (1 << 20)) {
+    pool.run(static_cast<int>(D), [&](int d) {
+      ThreadPool one(1);
+      recur(one, d, d + 1);
+    });
+    return;
+  }
+  recur(pool, 0, D);
+}
+
 }  // namespace
 
 void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float* wih, const float* whh, const float* bih,
@@ -57,46 +75,50 @@ void gruForward(ThreadPool& pool, const GruShape& s, const float* x, const float
     });
   // gh[d][n][rows] = v[n] . whh[d][rows]^T for gate rows [first, first + count): v is h_prev
   // (the rows of y at the previous step) or q (the fourth block of gates at this step).
-  auto hiddenProduct = [&](int64_t d, const MatrixView& v, int64_t first, int64_t count) {
+  auto hiddenProduct = [&](ThreadPool& p, int64_t d, const MatrixView& v, int64_t first, int64_t count) {
     const MatrixView wT{whhT.data() + d * H * G + first, H, count, Axis{G}, Axis{1}};
-    gemmBestOrientation(pool, v, wT, rowMajor(gh.data() + d * N * G + first, N, count, G), Accumulate::Overwrite);
+    gemmBestOrientation(p, v, wT, rowMajor(gh.data() + d * N * G + first, N, count, G), Accumulate::Overwrite);
   };
   auto previousStates = [&](int64_t d, int64_t step) {
     return MatrixView{y + s.timeAt(d, step - 1) * D * H + d * H, N, H, Axis{T * D * H}, Axis{1}};
   };
   const RowKernels& kernels = rowKernels();
-  auto rows = [&](int64_t step, void (*kernel)(const gru_detail::ForwardRow&, int64_t)) {
-    pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
-      for (int64_t dn = begin; dn < end; ++dn) {
-        const int64_t d = dn / N, n = dn % N, t = s.timeAt(d, step);
-        gru_detail::ForwardRow row;
-        row.gates = gates + (n * T + t) * gateRow + d * 4 * H;
-        row.gh = step > 0 ? gh.data() + (d * N + n) * G : nullptr;
-        row.bih = s.bias ? bih + d * G : nullptr;
-        row.bhh = s.bias ? bhh + d * G : nullptr;
-        row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
-        row.h = y + (n * T + t) * D * H + d * H;
-        kernel(row, H);
+  // The steps of directions [d0, d1) on pool p.
+  auto recur = [&](ThreadPool& p, int64_t d0, int64_t d1) {
+    auto rows = [&](int64_t step, void (*kernel)(const gru_detail::ForwardRow&, int64_t)) {
+      p.parallelFor((d1 - d0) * N, rowGrain(H), [&](int64_t begin, int64_t end) {
+        for (int64_t dn = begin; dn < end; ++dn) {
+          const int64_t d = d0 + dn / N, n = dn % N, t = s.timeAt(d, step);
+          gru_detail::ForwardRow row;
+          row.gates = gates + (n * T + t) * gateRow + d * 4 * H;
+          row.gh = step > 0 ? gh.data() + (d * N + n) * G : nullptr;
+          row.bih = s.bias ? bih + d * G : nullptr;
+          row.bhh = s.bias ? bhh + d * G : nullptr;
+          row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
+          row.h = y + (n * T + t) * D * H + d * H;
+          kernel(row, H);
+        }
+      });
+    };
+    for (int64_t step = 0; step < T; ++step) {
+      if (s.linearBeforeReset) {
+        if (step > 0)
+          for (int64_t d = d0; d < d1; ++d) hiddenProduct(p, d, previousStates(d, step), 0, G);
+        rows(step, kernels.forward);
+        continue;
       }
-    });
-  };
-  for (int64_t step = 0; step < T; ++step) {
-    if (s.linearBeforeReset) {
       if (step > 0)
-        for (int64_t d = 0; d < D; ++d) hiddenProduct(d, previousStates(d, step), 0, G);
-      rows(step, kernels.forward);
-      continue;
+        for (int64_t d = d0; d < d1; ++d) hiddenProduct(p, d, previousStates(d, step), 0, 2 * H);
+      rows(step, kernels.forwardGates);
+      if (step > 0)
+        for (int64_t d = d0; d < d1; ++d) {
+          const MatrixView q{gates + s.timeAt(d, step) * gateRow + d * 4 * H + 3 * H, N, H, Axis{T * gateRow}, Axis{1}};
+          hiddenProduct(p, d, q, 2 * H, H);
+        }
+      rows(step, kernels.forwardCandidate);
     }
-    if (step > 0)
-      for (int64_t d = 0; d < D; ++d) hiddenProduct(d, previousStates(d, step), 0, 2 * H);
-    rows(step, kernels.forwardGates);
-    if (step > 0)
-      for (int64_t d = 0; d < D; ++d) {
-        const MatrixView q{gates + s.timeAt(d, step) * gateRow + d * 4 * H + 3 * H, N, H, Axis{T * gateRow}, Axis{1}};
-        hiddenProduct(d, q, 2 * H, H);
-      }
-    rows(step, kernels.forwardCandidate);
-  }
+  };
+  byDirection(pool, s, recur);
 }
 
 void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, const float* y, const float* gates, const float* wih,
@@ -106,48 +128,52 @@ void gruBackwardInput(ThreadPool& pool, const GruShape& s, const float* dy, cons
   std::vector<float> carry(static_cast<size_t>(D * N * H), 0.f);  // [D][N][H]
   std::vector<float> dq(static_cast<size_t>(s.linearBeforeReset ? 0 : D * N * H));  // [D][N][H]
   const RowKernels& kernels = rowKernels();
-  auto rows = [&](int64_t step, void (*kernel)(const gru_detail::BackwardRow&, int64_t)) {
-    pool.parallelFor(D * N, rowGrain(H), [&](int64_t begin, int64_t end) {
-      for (int64_t dn = begin; dn < end; ++dn) {
-        const int64_t d = dn / N, n = dn % N, t = s.timeAt(d, step);
-        gru_detail::BackwardRow row;
-        row.gates = gates + (n * T + t) * gateRow + d * 4 * H;
-        row.dy = dy + (n * T + t) * D * H + d * H;
-        row.carry = carry.data() + (d * N + n) * H;
-        row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
-        row.dq = dq.empty() ? nullptr : dq.data() + (d * N + n) * H;
-        row.gateGrads = gateGrads + (n * T + t) * gateRow + d * 4 * H;
-        kernel(row, H);
-      }
-    });
-  };
   // A direction's gate gradients at `step`, columns [first, first + count) of its 4H, as [N][count].
   auto stepGradients = [&](int64_t d, int64_t step, int64_t first, int64_t count) {
     return MatrixView{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H + first, N, count, Axis{T * gateRow}, Axis{1}};
   };
-  for (int64_t step = T - 1; step >= 0; --step) {
-    if (s.linearBeforeReset) {
-      rows(step, kernels.backward);
-      if (step == 0) break;
-      // carry[d] += [da_r, da_z, da_n * r] . whh[d]: the hidden-side columns 0:2H and 3H:4H.
-      for (int64_t d = 0; d < D; ++d) {
-        const MatrixView dgh{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H, N, G, Axis{T * gateRow}, Axis{1, 2 * H, G}};
-        gemmBestOrientation(pool, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
+  // The steps of directions [d0, d1) on pool p, last to first.
+  auto recur = [&](ThreadPool& p, int64_t d0, int64_t d1) {
+    auto rows = [&](int64_t step, void (*kernel)(const gru_detail::BackwardRow&, int64_t)) {
+      p.parallelFor((d1 - d0) * N, rowGrain(H), [&](int64_t begin, int64_t end) {
+        for (int64_t dn = begin; dn < end; ++dn) {
+          const int64_t d = d0 + dn / N, n = dn % N, t = s.timeAt(d, step);
+          gru_detail::BackwardRow row;
+          row.gates = gates + (n * T + t) * gateRow + d * 4 * H;
+          row.dy = dy + (n * T + t) * D * H + d * H;
+          row.carry = carry.data() + (d * N + n) * H;
+          row.hPrev = step > 0 ? y + (n * T + s.timeAt(d, step - 1)) * D * H + d * H : nullptr;
+          row.dq = dq.empty() ? nullptr : dq.data() + (d * N + n) * H;
+          row.gateGrads = gateGrads + (n * T + t) * gateRow + d * 4 * H;
+          kernel(row, H);
+        }
+      });
+    };
+    for (int64_t step = T - 1; step >= 0; --step) {
+      if (s.linearBeforeReset) {
+        rows(step, kernels.backward);
+        if (step == 0) break;
+        // carry[d] += [da_r, da_z, da_n * r] . whh[d]: the hidden-side columns 0:2H and 3H:4H.
+        for (int64_t d = d0; d < d1; ++d) {
+          const MatrixView dgh{gateGrads + s.timeAt(d, step) * gateRow + d * 4 * H, N, G, Axis{T * gateRow}, Axis{1, 2 * H, G}};
+          gemmBestOrientation(p, dgh, rowMajor(whh + d * G * H, G, H), rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
+        }
+        continue;
       }
-      continue;
+      rows(step, kernels.backwardUpdate);
+      if (step == 0) break;
+      // dq[d] = da_n . whh[d]'s n rows, then da_r and carry += dq * r, then carry[d] += [da_r, da_z]
+      // . whh[d]'s r and z rows.
+      for (int64_t d = d0; d < d1; ++d)
+        gemmBestOrientation(p, stepGradients(d, step, 2 * H, H), rowMajor(whh + d * G * H + 2 * H * H, H, H),
+                            rowMajor(dq.data() + d * N * H, N, H), Accumulate::Overwrite);
+      rows(step, kernels.backwardResetGate);
+      for (int64_t d = d0; d < d1; ++d)
+        gemmBestOrientation(p, stepGradients(d, step, 0, 2 * H), rowMajor(whh + d * G * H, 2 * H, H),
+                            rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
     }
-    rows(step, kernels.backwardUpdate);
-    if (step == 0) break;
-    // dq[d] = da_n . whh[d]'s n rows, then da_r and carry += dq * r, then carry[d] += [da_r, da_z]
-    // . whh[d]'s r and z rows.
-    for (int64_t d = 0; d < D; ++d)
-      gemmBestOrientation(pool, stepGradients(d, step, 2 * H, H), rowMajor(whh + d * G * H + 2 * H * H, H, H),
-                          rowMajor(dq.data() + d * N * H, N, H), Accumulate::Overwrite);
-    rows(step, kernels.backwardResetGate);
-    for (int64_t d = 0; d < D; ++d)
-      gemmBestOrientation(pool, stepGradients(d, step, 0, 2 * H), rowMajor(whh + d * G * H, 2 * H, H),
-                          rowMajor(carry.data() + d * N * H, N, H), Accumulate::Add);
-  }
+  };
+  byDirection(pool, s, recur);
   if (!s.inputGradient) return;
   // dx[n][t] = sum over d of [da_r, da_z, da_n][n][t][d] . wih[d]: one GEMM over all steps and both
   // directions, the depth running over (d, gate row).
