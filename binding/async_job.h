@@ -1,4 +1,5 @@
-// Runs native work on the libuv thread pool and settles a Promise on the main thread.
+// Runs native work on the libuv thread pool and settles a Promise on the main thread (or, for
+// work shorter than that round trip, runs it on the main thread: runHere).
 // `work` runs off the main thread and must not touch JS values or their memory (it reads copies:
 // arguments.h, float32Copy); `result` builds the resolved value on the main thread.
 #pragma once
@@ -20,6 +21,29 @@ class AsyncJob : public Napi::AsyncWorker {
     Napi::Promise promise = job->deferred_.Promise();
     job->Queue();
     return promise;
+  }
+
+  // Runs `work` on the calling (main) thread and returns a settled Promise: for work shorter than
+  // the round trip through the thread pool (tens of microseconds), which would otherwise be most of
+  // the call's time. Errors settle the Promise the same way.
+  static Napi::Promise runHere(Napi::Env env, const Work& work, const Result& result) {
+    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+    CapturedError error;
+    try {
+      work();
+    } catch (...) {
+      error = capture(std::current_exception());
+    }
+    if (error.set()) {
+      deferred.Reject(makeError(env, error).Value());
+    } else {
+      try {
+        deferred.Resolve(result ? result(env) : env.Undefined());
+      } catch (const Napi::Error& e) {
+        deferred.Reject(e.Value());
+      }
+    }
+    return deferred.Promise();
   }
 
  protected:

@@ -1,6 +1,7 @@
 #include "network_object.h"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -120,17 +121,26 @@ Napi::Value NetworkObject::predict(const Napi::CallbackInfo& info) {
   const Float32Copy x = float32Copy(info, 0, "x");
   const BatchOutput out = batchOutput(info.Env(), *net, x.length);
   auto held = std::make_shared<int64_t>(0);
-  return AsyncJob::start(
-      info.Env(),
-      [net, x, out, held] {
-        std::lock_guard<std::mutex> lock(net->busy());
-        net->predict(x.data(), x.length, out.data, out.length);
-        *held = net->heldBytes();
-      },
-      [memory = memory_, out, held](Napi::Env env) {
-        memory->update(env, *held);
-        return out.array->Value();
-      });
+  auto lastNs = lastPredictNs_;
+  auto work = [net, x, out, held, lastNs] {
+    const auto start = std::chrono::steady_clock::now();
+    net->predict(x.data(), x.length, out.data, out.length);
+    *held = net->heldBytes();
+    *lastNs = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto result = [memory = memory_, out, held](Napi::Env env) {
+    memory->update(env, *held);
+    return out.array->Value();
+  };
+  // A network whose last predict took under kInlinePredictNs, and that no other call holds, predicts
+  // on the calling thread: the hop through the thread pool would cost more than the work.
+  std::unique_lock<std::mutex> idle(net->busy(), std::try_to_lock);
+  if (idle.owns_lock() && *lastNs < kInlinePredictNs) return AsyncJob::runHere(info.Env(), work, result);
+  if (idle.owns_lock()) idle.unlock();
+  return AsyncJob::start(info.Env(), [net, work] {
+    std::lock_guard<std::mutex> lock(net->busy());
+    work();
+  }, result);
 }
 
 // evaluate(x: Float32Array, y: Float32Array): Promise<{loss: number, outputs: Float32Array}>

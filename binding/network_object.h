@@ -2,6 +2,7 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -53,6 +54,9 @@ class NetworkObject : public Napi::ObjectWrap<NetworkObject> {
   std::shared_ptr<sj::Network> network_;
   // Shared with jobs in flight, which report the size they leave behind.
   std::shared_ptr<ReportedMemory> memory_ = std::make_shared<ReportedMemory>();
+  // Wall time of the last predict (the first one runs on the thread pool): decides where the next runs.
+  static constexpr int64_t kInlinePredictNs = 50000;
+  std::shared_ptr<std::atomic<int64_t>> lastPredictNs_ = std::make_shared<std::atomic<int64_t>>(kInlinePredictNs);
 };
 
 // inspectNetwork(specJson): the describe() JSON of a network built without its parameters'
