@@ -113,14 +113,20 @@ int64_t blockDepth(int64_t k) {
 
 // Rows [m0, m1) x columns [n0, n1) of C; returns the multiply-adds its micro-kernels executed
 // (every call computes a full MR x NR tile over its depth, zero-padded at the edges).
-int64_t gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker& b, const MutableMatrixView& c, int64_t m0, int64_t m1,
-                   int64_t n0, int64_t n1, int64_t k, Accumulate mode) {
+// inPlace: B itself when the micro-kernel may read its rows where they lie (see gemm below); its
+// last, partial panel is still packed.
+int64_t gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker& b, const MatrixView* inPlace, const MutableMatrixView& c,
+                   int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t k, Accumulate mode) {
   const int mr = kernel.mr, nr = kernel.nr;
   const int64_t mcMax = std::max<int64_t>(mr, 144 / mr * mr);
   const int64_t kcMax = blockDepth(k);
   const int64_t ncMax = std::max<int64_t>(nr, kPackedBBytes / (kcMax * kFloatBytes) / nr * nr);
   thread_local AlignedBuffer<float> bufA, bufB, tile;
-  thread_local std::vector<int64_t> colOffsets;
+  thread_local std::vector<int64_t> colOffsets, bRows;
+  if (inPlace) {
+    bRows.resize(k);
+    for (int64_t kk = 0; kk < k; ++kk) bRows[kk] = inPlace->row.offset(kk);
+  }
   bufA.reserve(mcMax * kcMax);
   bufB.reserve(ncMax / nr * packedPanelStride(kcMax, nr));
   tile.reserve(static_cast<int64_t>(mr) * nr);
@@ -131,7 +137,8 @@ int64_t gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker
     for (int64_t pc = 0; pc < k; pc += kcMax) {
       const int64_t kc = std::min(kcMax, k - pc);
       const int64_t panelStride = packedPanelStride(kc, nr);
-      b.pack(pc, kc, jc, nc, nr, panelStride, bufB.data());
+      const int64_t packedFrom = inPlace ? nc / nr * nr : 0;  // in place: only a partial last panel is packed
+      if (packedFrom < nc) b.pack(pc, kc, jc + packedFrom, nc - packedFrom, nr, panelStride, bufB.data() + packedFrom / nr * panelStride);
       const bool overwrite = pc == 0 && mode == Accumulate::Overwrite;
       for (int64_t ic = m0; ic < m1; ic += mcMax) {
         const int64_t mc = std::min(mcMax, m1 - ic);
@@ -141,14 +148,22 @@ int64_t gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker
           const int w = static_cast<int>(std::min<int64_t>(nr, nc - jr));
           const int64_t j = jc + jr;
           const bool columnsDirect = w == nr && cColumnsContiguous && sameBlock(c.col, j, j + nr - 1);
+          const bool readInPlace = inPlace && jr < packedFrom;
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const float* aPanel = bufA.data() + (ir / mr) * kc * mr;
             const int64_t i = ic + ir;
             const int h = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+            auto product = [&](float* out, int64_t ldc, bool add) {
+              if (readInPlace) {
+                kernel.runIndirect(kc, aPanel, inPlace->data + inPlace->col.offset(j), bRows.data() + pc, kernel.vectorWidth, out, ldc, add);
+              } else {
+                kernel.run(kc, aPanel, bPanel, out, ldc, add);
+              }
+            };
             if (columnsDirect && h == mr && evenlySpaced(c.row, i, mr)) {
-              kernel.run(kc, aPanel, bPanel, c.at(i, j), c.row.stride, !overwrite);
+              product(c.at(i, j), c.row.stride, !overwrite);
             } else {
-              kernel.run(kc, aPanel, bPanel, tile.data(), nr, false);
+              product(tile.data(), nr, false);
               mergeTile(tile.data(), nr, c, i, j, h, w, overwrite);
             }
             tiles += kc;
@@ -191,7 +206,10 @@ void ViewPacker::pack(int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr, in
   }
 }
 
-void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, const MutableMatrixView& c, Accumulate mode) {
+namespace {
+
+void gemmWith(ThreadPool& pool, const MatrixView& a, const BPacker& b, const MatrixView* inPlace, int64_t n, const MutableMatrixView& c,
+              Accumulate mode) {
   const int64_t m = a.rows, k = a.cols;
   if (c.rows != m || c.cols != n) {
     fail(ErrorCode::Internal, "gemm: C is ", c.rows, "x", c.cols, " but A.B is ", m, "x", n);
@@ -207,7 +225,7 @@ void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, co
   const int threads = pool.size();
   const double work = static_cast<double>(m) * n * k;
   if (threads == 1 || work < 262144.0) {
-    countExecutedMacs(gemmSerial(kernel, a, b, c, 0, m, 0, n, k, mode));
+    countExecutedMacs(gemmSerial(kernel, a, b, inPlace, c, 0, m, 0, n, k, mode));
     return;
   }
   // Split the larger of M and N into per-thread ranges aligned to the micro-tile, so every thread
@@ -222,14 +240,26 @@ void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, co
     const int64_t begin = std::min(extent, units * t / tasks * unit);
     const int64_t end = std::min(extent, units * (t + 1) / tasks * unit);
     if (begin >= end) return;
-    executed[t] = splitN ? gemmSerial(kernel, a, b, c, 0, m, begin, end, k, mode) : gemmSerial(kernel, a, b, c, begin, end, 0, n, k, mode);
+    executed[t] = splitN ? gemmSerial(kernel, a, b, inPlace, c, 0, m, begin, end, k, mode)
+                         : gemmSerial(kernel, a, b, inPlace, c, begin, end, 0, n, k, mode);
   });
   for (int64_t e : executed) countExecutedMacs(e);
 }
 
+}  // namespace
+
+void gemm(ThreadPool& pool, const MatrixView& a, const BPacker& b, int64_t n, const MutableMatrixView& c, Accumulate mode) {
+  gemmWith(pool, a, b, nullptr, n, c, mode);
+}
+
 void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {
   if (a.cols != b.rows) fail(ErrorCode::Internal, "gemm: A is ", a.rows, "x", a.cols, " but B is ", b.rows, "x", b.cols);
-  gemm(pool, a, ViewPacker(b), b.cols, c, mode);
+  // A with a micro-tile's rows or two: each packed float of B would serve only that many FMAs, so
+  // packing B would cost as much as the product (the GRU's h . W_hh^T at every step, the batch as
+  // M). When B's rows are contiguous, the micro-kernel reads them in place instead.
+  const bool rowsContiguous = b.col.stride == 1 && b.col.block == std::numeric_limits<int64_t>::max();
+  const bool inPlace = rowsContiguous && a.rows <= 2 * gemm_detail::activeMicroKernel().mr;
+  gemmWith(pool, a, ViewPacker(b), inPlace ? &b : nullptr, b.cols, c, mode);
 }
 
 void gemmBestOrientation(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const MutableMatrixView& c, Accumulate mode) {
