@@ -106,10 +106,14 @@ describe('a residual block with a squeeze-excitation scale', () => {
     expect(byName.excite.output).toEqual([4, 1, 1]);
     expect(byName.scaled.output).toEqual([4, 6, 6]);
     expect(d.output).toEqual([3]);
-    // Outputs of every non-view layer and their gradients, plus one accumulation buffer: the
-    // residual sum is read by the pooling and by the scale.
-    const owned = d.layers.filter((l) => l.type !== 'flatten').reduce((a, l) => a + size(l.output), 0);
-    expect(d.memory.activationBytesPerSample).toBe(4 * (2 * owned + 4 * 6 * 6));
+    // Outputs of every non-view layer, one accumulation buffer (the residual sum is read by the
+    // pooling and by the scale), and the gradients in buffers shared by those never live at once:
+    // more than the largest output, less than one buffer per output.
+    const outputs = d.layers.filter((l) => l.type !== 'flatten').map((l) => size(l.output));
+    const owned = outputs.reduce((a, b) => a + b, 0);
+    const gradients = d.memory.activationBytesPerSample / 4 - owned - 4 * 6 * 6;
+    expect(gradients).toBeGreaterThanOrEqual(2 * Math.max(...outputs));
+    expect(gradients).toBeLessThan(owned);
   });
 
   it('records its kernels under the layer names, summing the gradients of a tensor read twice', async () => {

@@ -363,7 +363,9 @@ describe('checkpoints and inspection', () => {
     expect(d.parameters).toBe(8192 * 4096 + 4096 + 31 * (4096 * 4096 + 4096) + 4096 * 10 + 10);
     expect(d.memory.parameterBytes).toBe(4 * d.parameters);
     expect(d.memory.optimizerStateBytes).toBe(8 * d.parameters);
-    expect(d.memory.activationBytesPerSample).toBe(4 * 2 * (64 * 4096 + 10 + 10));
+    // Every layer's output, and the gradients of the chain in two buffers that take turns (a
+    // layer reads one and writes the other): 2 x 4096 floats, not one per layer.
+    expect(d.memory.activationBytesPerSample).toBe(4 * (64 * 4096 + 10 + 10 + 2 * 4096));
     const bad = (() => {
       try {
         Network.inspect({ input: [1, 4, 4], layers: [{ type: 'maxpool2d', kernel: 8 }] });

@@ -1,6 +1,7 @@
 #include "network/network.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -182,6 +183,59 @@ void Network::planGradients() {
       hasGradient_[root_[t]] = true;
     }
   }
+  shareGradientBuffers();
+}
+
+void Network::shareGradientBuffers() {
+  // Backward runs the loss at time 0, then layer i at time count - i. The gradient of a tensor
+  // that owns storage is live from its first writer (the loss, or its highest consumer) to its
+  // producer's backward, which reads it; the input's gradient, handed to the caller, to the end.
+  // Two gradients share a buffer when their live times (inclusive) do not meet: a layer's output
+  // gradient and the input gradients it writes never do.
+  const int64_t count = static_cast<int64_t>(layers_.size()), never = std::numeric_limits<int64_t>::max();
+  const size_t tensors = layers_.size() + 1;
+  std::vector<int64_t> start(tensors, never), end(tensors, -1);
+  auto owns = [&](size_t t) { return t == 0 || !layers_[t - 1]->isView(); };
+  start[root_[output_]] = 0;
+  for (int64_t i = count; i-- > 0;)
+    for (size_t k = 0; k < inputs_[i].size(); ++k)
+      if (routes_[i][k] != Route::None) start[root_[inputs_[i][k]]] = std::min(start[root_[inputs_[i][k]]], count - i);
+  std::vector<size_t> order;
+  for (size_t t = 0; t < tensors; ++t) {
+    if (!owns(t)) continue;
+    end[t] = t == 0 ? never : count - static_cast<int64_t>(t - 1);
+    if (t == 0 && !hasGradient_[0]) continue;  // no input gradient: no buffer
+    start[t] = std::min(start[t], end[t]);      // never written: live only while its producer reads it
+    order.push_back(t);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return start[a] < start[b]; });
+  gradientSlot_.assign(tensors, -1);
+  slotSample_.clear();
+  std::vector<int64_t> slotEnd;  // per slot: the end of the live time of its last tensor
+  for (size_t t : order) {
+    const int64_t need = t == 0 ? numel(inputShape_) : numel(layers_[t - 1]->outputShape());
+    // A free slot: the smallest that holds the tensor, else the largest (it grows).
+    int64_t chosen = -1;
+    for (size_t slot = 0; slot < slotEnd.size(); ++slot) {
+      if (slotEnd[slot] >= start[t]) continue;
+      const int64_t size = slotSample_[slot];
+      if (chosen < 0) {
+        chosen = static_cast<int64_t>(slot);
+        continue;
+      }
+      const int64_t best = slotSample_[chosen];
+      const bool fits = size >= need, bestFits = best >= need;
+      if ((fits && (!bestFits || size < best)) || (!fits && !bestFits && size > best)) chosen = static_cast<int64_t>(slot);
+    }
+    if (chosen < 0) {
+      chosen = static_cast<int64_t>(slotEnd.size());
+      slotEnd.push_back(-1);
+      slotSample_.push_back(0);
+    }
+    slotSample_[chosen] = std::max(slotSample_[chosen], need);
+    slotEnd[chosen] = end[t];
+    gradientSlot_[t] = chosen;
+  }
 }
 
 const Shape& Network::outputShape() const { return tensorShape(output_); }
@@ -234,8 +288,8 @@ std::string Network::describe() const {
   out.set("layers", layers);
   out.set("spec", spec_);
   // Memory, in bytes: parameters (values), gradients, optimiser state (Adam: 2 per trainable
-  // value; SGD with momentum: 1), and per sample the outputs of every layer that owns one and
-  // their gradients, plus the accumulation buffers of tensors read by several layers (a lower
+  // value; SGD with momentum: 1), and per sample the outputs of every layer that owns one, the
+  // gradient buffers (shared by gradients never live at once), plus the accumulation buffers of tensors read by several layers (a lower
   // bound: saved statistics, gates and masks come on top).
   // Sums in double: each count is under 2^45 (core/sizes.h), but a long spec could add many.
   double values = 0, trainable = 0, activations = 0;
@@ -244,8 +298,9 @@ std::string Network::describe() const {
       values += static_cast<double>(p.size());
       if (p.trainable) trainable += static_cast<double>(p.size());
     }
-    if (!layer->isView()) activations += 2.0 * static_cast<double>(numel(layer->outputShape()));
+    if (!layer->isView()) activations += static_cast<double>(numel(layer->outputShape()));
   }
+  for (int64_t slot : slotSample_) activations += static_cast<double>(slot);
   for (size_t i = 0; i < layers_.size(); ++i)
     for (size_t k = 0; k < routes_[i].size(); ++k)
       if (routes_[i][k] == Route::Accumulate) activations += static_cast<double>(numel(tensorShape(inputs_[i][k])));
@@ -306,21 +361,20 @@ void Network::prepareBatch(int64_t batch) {
   const size_t count = layers_.size();
   if (batch != batch_) {
     activations_.resize(count);
-    gradients_.resize(count + 1);
+    gradients_.resize(slotSample_.size());
+    for (size_t slot = 0; slot < slotSample_.size(); ++slot)
+      gradients_[slot].resize(device_, batch * slotSample_[slot], "gradient buffer " + std::to_string(slot));
     accumulation_.resize(count);
     for (size_t i = 0; i < count; ++i) {
       const bool owns = !layers_[i]->isView();
       const int64_t size = owns ? batch * numel(layers_[i]->outputShape()) : 0;
       activations_[i].resize(device_, size, "the output of layer " + names_[i]);
-      gradients_[i + 1].resize(device_, size, "the output gradient of layer " + names_[i]);
       accumulation_[i].resize(routes_[i].size());
       for (size_t k = 0; k < routes_[i].size(); ++k) {
         const int64_t sum = routes_[i][k] == Route::Accumulate ? batch * numel(tensorShape(inputs_[i][k])) : 0;
         accumulation_[i][k].resize(device_, sum, "an input gradient of layer " + names_[i]);
       }
     }
-    // The input's gradient: on request, or as the loss gradient of a network of views alone.
-    gradients_[0].resize(device_, hasGradient_[0] ? batch * numel(inputShape_) : 0, "the input gradient");
     batch_ = batch;
   }
   act_.assign(count + 1, nullptr);  // filled by stageInputs (the input) and forward

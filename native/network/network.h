@@ -124,8 +124,12 @@ class Network {
   // Reads "name", "inputs" and "output", builds the layers and plans the gradients' routes.
   void buildGraph(const Json& layers, const Json* output);
   void planGradients();
+  void shareGradientBuffers();
   const Shape& tensorShape(size_t tensor) const { return tensor == 0 ? inputShape_ : layers_[tensor - 1]->outputShape(); }
-  float* gradientOf(size_t tensor) { return gradients_[root_[tensor]].size() ? gradients_[root_[tensor]].data() : nullptr; }
+  float* gradientOf(size_t tensor) {
+    const int64_t slot = gradientSlot_[root_[tensor]];
+    return slot >= 0 && gradients_[slot].size() ? gradients_[slot].data() : nullptr;
+  }
   void allocateOptimizerState();
 
   Json spec_;
@@ -142,6 +146,10 @@ class Network {
   enum class Route { None, Write, Accumulate };
   std::vector<std::vector<Route>> routes_;
   std::vector<bool> hasGradient_;  // per tensor: whether any route (or the loss) writes its gradient
+  // Per tensor owning storage: the gradient buffer it uses (-1: none). Tensors whose gradients are
+  // never live at once share one (planGradients), as a framework frees a gradient once consumed.
+  std::vector<int64_t> gradientSlot_;
+  std::vector<int64_t> slotSample_;  // per gradient buffer: its size per sample, in floats
   Loss loss_;
   OptimizerConfig optimizer_;
   uint64_t seed_ = 0;
@@ -158,7 +166,7 @@ class Network {
 
   int64_t batch_ = 0;
   std::vector<Buffer<float>> activations_;    // per layer: its output (empty for a view)
-  std::vector<Buffer<float>> gradients_;      // per tensor: its gradient (empty for a view or when never written)
+  std::vector<Buffer<float>> gradients_;      // per gradient slot (gradientSlot_)
   std::vector<std::vector<Buffer<float>>> accumulation_;  // per layer and input: see Route
   std::vector<const float*> act_;             // per tensor: its values for this batch
   Buffer<float> lossValue_;         // [1] the batch's mean loss

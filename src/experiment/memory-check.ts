@@ -18,7 +18,7 @@ import type { NetworkSpec } from '../spec.js';
 
 /**
  * The share of memory one model may need by the estimate below. The estimate is a lower bound
- * (layer outputs and their gradients, not the kernels' scratch buffers, the feature cache's pages,
+ * (layer outputs and the gradient buffers they share, not the kernels' scratch buffers, the feature cache's pages,
  * Node's heap or the rest of the machine), so the remaining fifth is kept for those.
  */
 const MEMORY_FRACTION = 0.8;
