@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "kernels/conv2d.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_microkernel.h"
 #include "ledger/kernel_context.h"
 
 namespace sj::testing {
@@ -38,6 +39,11 @@ SJ_TEST(gemm_counts_the_multiply_adds_it_executes) {
     SJ_CHECK(serial >= m * n * k, "executed at least the product's multiply-adds");
     SJ_CHECK(executedBy(testPool(), m, n, k) == serial, m, "x", n, "x", k, ": the count depends on the thread count");
   }
+  // A single row of A runs the one-row kernel: no rows of zeros, columns in its wider tiles.
+  const int64_t rowTile = gemm_detail::activeRowKernel().nr;
+  SJ_CHECK(gemm_detail::activeRowKernel().mr == 1, "the row kernel has one row");
+  SJ_CHECK(executedBy(one, 1, 100, 40) == roundUp(100, rowTile) * 40, "1 x 100 x 40 executed ", executedBy(one, 1, 100, 40));
+  SJ_CHECK(executedBy(testPool(), 1, 1000, 300) == executedBy(one, 1, 1000, 300), "the row kernel's count depends on the threads");
 }
 
 SJ_TEST(ledger_rows_carry_executed_multiply_adds) {

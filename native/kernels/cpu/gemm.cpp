@@ -15,6 +15,7 @@ namespace sj {
 namespace gemm_detail {
 
 MicroKernel microKernelGeneric() { return microKernelOf<4, 2, 4>(); }
+MicroKernel rowKernelGeneric() { return microKernelOf<1, 4, 4>(); }
 
 const MicroKernel& activeMicroKernel() {
   static const MicroKernel kernel = [] {
@@ -24,6 +25,19 @@ const MicroKernel& activeMicroKernel() {
       case Isa::Avx2: return microKernelAvx2();
 #endif
       default: return microKernelGeneric();
+    }
+  }();
+  return kernel;
+}
+
+const MicroKernel& activeRowKernel() {
+  static const MicroKernel kernel = [] {
+    switch (activeIsa()) {
+#if defined(SEDJOULE_X86)
+      case Isa::Avx512: return rowKernelAvx512();
+      case Isa::Avx2: return rowKernelAvx2();
+#endif
+      default: return rowKernelGeneric();
     }
   }();
   return kernel;
@@ -221,7 +235,7 @@ void gemmWith(ThreadPool& pool, const MatrixView& a, const BPacker& b, const Mat
         for (int64_t j = 0; j < n; ++j) *c.at(i, j) = 0.f;
     return;
   }
-  const MicroKernel& kernel = gemm_detail::activeMicroKernel();
+  const MicroKernel& kernel = m == 1 ? gemm_detail::activeRowKernel() : gemm_detail::activeMicroKernel();
   const int threads = pool.size();
   const double work = static_cast<double>(m) * n * k;
   if (threads == 1 || work < 262144.0) {

@@ -4,5 +4,6 @@
 namespace sj::gemm_detail {
 
 MicroKernel microKernelAvx2() { return microKernelOf<6, 2, 8>(); }
+MicroKernel rowKernelAvx2() { return microKernelOf<1, 4, 8>(); }
 
 }  // namespace sj::gemm_detail

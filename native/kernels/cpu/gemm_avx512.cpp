@@ -5,5 +5,6 @@
 namespace sj::gemm_detail {
 
 MicroKernel microKernelAvx512() { return microKernelOf<8, 2, 16>(); }
+MicroKernel rowKernelAvx512() { return microKernelOf<1, 4, 16>(); }
 
 }  // namespace sj::gemm_detail

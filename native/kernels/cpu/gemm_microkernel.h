@@ -74,11 +74,17 @@ MicroKernel microKernelOf() {
 
 // The micro-kernel of the widest instruction set this CPU has (SEDJOULE_ISA may narrow it).
 const MicroKernel& activeMicroKernel();
+// Its one-row form for a product with a single row of A (a batch of 1): an MR-row tile would
+// multiply MR - 1 rows of zeros. 4 vectors per row, so 4 FMA chains hide some of their latency.
+const MicroKernel& activeRowKernel();
 
 MicroKernel microKernelGeneric();
+MicroKernel rowKernelGeneric();
 #if defined(SEDJOULE_X86)
 MicroKernel microKernelAvx2();
 MicroKernel microKernelAvx512();
+MicroKernel rowKernelAvx2();
+MicroKernel rowKernelAvx512();
 #endif
 
 }  // namespace sj::gemm_detail
