@@ -34,8 +34,9 @@ std::vector<float> packWeights(const float* w, int64_t m, int64_t k, int mr) {
   return packed;
 }
 
-// y (M = Cout channels) from x through `packed` weights (K = Cin * KH * KW).
-void implicitGemm(ThreadPool& pool, const Conv2dShape& s, const float* x, const std::vector<float>& packed, float* y) {
+// y (M = Cout channels) from x through `packed` weights (K = Cin * KH * KW), plus the bias (null:
+// none), added as the first block of taps is stored: no second pass over y.
+void implicitGemm(ThreadPool& pool, const Conv2dShape& s, const float* x, const std::vector<float>& packed, const float* bias, float* y) {
   const MicroKernel& kernel = gemm_detail::activeMicroKernel();
   const int mr = kernel.mr, nr = kernel.nr;
   const int64_t ho = s.ho(), wo = s.wo(), hp = s.h + s.pt + s.pb, wp = s.w + s.pl + s.pr;
@@ -47,6 +48,11 @@ void implicitGemm(ThreadPool& pool, const Conv2dShape& s, const float* x, const 
     tapOffset[t] = (c * hp + ky * s.dh) * wp + kx * s.dw;
   }
   const int64_t plane = ho * wo;
+  std::vector<float> rowBias;  // the bias over the packed rows, zeros past Cout
+  if (bias) {
+    rowBias.assign(rows, 0.f);
+    std::copy(bias, bias + m, rowBias.begin());
+  }
   const bool rowPairs = wo < nr;
   const int64_t bStep = rowPairs ? s.sh * wp : kernel.vectorWidth;
   pool.parallelFor(s.n * ho, 2, [&](int64_t begin, int64_t end) {
@@ -77,12 +83,13 @@ void implicitGemm(ThreadPool& pool, const Conv2dShape& s, const float* x, const 
           for (int64_t i = 0; i < m; i += mr) {
             float* c = y + (n * m + i) * plane + oy * wo + ox;
             const float* a = block + (i / mr) * kc * mr;
+            const float* biasRows = bias && k0 == 0 ? rowBias.data() + i : nullptr;
             if (i + mr <= m) {
-              kernel.runIndirect(kc, a, b, tapOffset.data() + k0, bStep, c, plane, k0 > 0);
+              kernel.runIndirect(kc, a, b, tapOffset.data() + k0, bStep, c, plane, k0 > 0, biasRows);
               continue;
             }
             // The last rows: a scratch tile, then the rows C has.
-            kernel.runIndirect(kc, a, b, tapOffset.data() + k0, bStep, tile.data(), nr, false);
+            kernel.runIndirect(kc, a, b, tapOffset.data() + k0, bStep, tile.data(), nr, false, biasRows);
             for (int64_t ii = 0; ii < m - i; ++ii)
               for (int jj = 0; jj < nr; ++jj) c[ii * plane + jj] = (k0 > 0 ? c[ii * plane + jj] : 0.f) + tile.data()[ii * nr + jj];
           }
@@ -117,16 +124,7 @@ bool implicitConv2dBackwardInputApplies(const Conv2dShape& s) {
 
 void implicitConv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
   const std::vector<float> packed = packWeights(w, s.cout, s.cin * s.kh * s.kw, gemm_detail::activeMicroKernel().mr);
-  implicitGemm(pool, s, x, packed, y);
-  if (!s.bias) return;
-  const int64_t plane = s.ho() * s.wo();
-  pool.parallelFor(s.n * s.cout, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t nc = begin; nc < end; ++nc) {
-      const float bias = b[nc % s.cout];
-      float* out = y + nc * plane;
-      for (int64_t i = 0; i < plane; ++i) out[i] += bias;
-    }
-  });
+  implicitGemm(pool, s, x, packed, s.bias ? b : nullptr, y);
 }
 
 void implicitConv2dBackwardInput(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* w, float* dx) {
@@ -144,7 +142,7 @@ void implicitConv2dBackwardInput(ThreadPool& pool, const Conv2dShape& s, const f
     for (int64_t ci = 0; ci < s.cin; ++ci)
       for (int64_t k = 0; k < taps; ++k) flipped[(ci * s.cout + co) * taps + (taps - 1 - k)] = w[(co * s.cin + ci) * taps + k];
   const std::vector<float> packed = packWeights(flipped.data(), t.cout, t.cin * taps, gemm_detail::activeMicroKernel().mr);
-  implicitGemm(pool, t, dy, packed, dx);
+  implicitGemm(pool, t, dy, packed, nullptr, dx);
 }
 
 }  // namespace sj

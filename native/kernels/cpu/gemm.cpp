@@ -169,7 +169,8 @@ int64_t gemmSerial(const MicroKernel& kernel, const MatrixView& a, const BPacker
             const int h = static_cast<int>(std::min<int64_t>(mr, mc - ir));
             auto product = [&](float* out, int64_t ldc, bool add) {
               if (readInPlace) {
-                kernel.runIndirect(kc, aPanel, inPlace->data + inPlace->col.offset(j), bRows.data() + pc, kernel.vectorWidth, out, ldc, add);
+                kernel.runIndirect(kc, aPanel, inPlace->data + inPlace->col.offset(j), bRows.data() + pc, kernel.vectorWidth, out, ldc, add,
+                                   nullptr);
               } else {
                 kernel.run(kc, aPanel, bPanel, out, ldc, add);
               }

@@ -16,8 +16,10 @@ struct MicroKernel {
   void (*run)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add);
   // The same with B read in place: row k of the panel is the NR floats at b + bRows[k], its
   // NR / vector-width vectors `bStep` floats apart (the implicit convolution's rows of a
-  // zero-padded image, conv2d_implicit.h: consecutive floats, or one vector per output row).
-  void (*runIndirect)(int64_t kc, const float* a, const float* b, const int64_t* bRows, int64_t bStep, float* c, int64_t ldc, bool add);
+  // zero-padded image, conv2d_implicit.h: consecutive floats, or one vector per output row);
+  // rowBias (MR values, or null) is added to the tile's rows as it is stored.
+  void (*runIndirect)(int64_t kc, const float* a, const float* b, const int64_t* bRows, int64_t bStep, float* c, int64_t ldc, bool add,
+                      const float* rowBias);
   int vectorWidth;  // floats per vector
 };
 
@@ -25,7 +27,7 @@ struct MicroKernel {
 // it at + v * bStep.
 template <int MR, int NV, int W>
 inline void microKernelRows(int64_t kc, const float* __restrict a, const float* __restrict b, const int64_t* __restrict bRows,
-                            int64_t bStep, float* __restrict c, int64_t ldc, bool add) {
+                            int64_t bStep, float* __restrict c, int64_t ldc, bool add, const float* __restrict rowBias) {
   typedef float V __attribute__((vector_size(W * 4)));
   constexpr int NR = NV * W;
   V acc[MR][NV];
@@ -50,6 +52,7 @@ inline void microKernelRows(int64_t kc, const float* __restrict a, const float* 
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       float* out = c + i * ldc + v * W;
+      if (rowBias) acc[i][v] += rowBias[i];
       if (add) {
         V old;
         std::memcpy(&old, out, sizeof(V));
@@ -61,11 +64,12 @@ inline void microKernelRows(int64_t kc, const float* __restrict a, const float* 
 
 template <int MR, int NV, int W>
 void microKernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
-  microKernelRows<MR, NV, W>(kc, a, b, nullptr, W, c, ldc, add);
+  microKernelRows<MR, NV, W>(kc, a, b, nullptr, W, c, ldc, add, nullptr);
 }
 template <int MR, int NV, int W>
-void microKernelIndirect(int64_t kc, const float* a, const float* b, const int64_t* bRows, int64_t bStep, float* c, int64_t ldc, bool add) {
-  microKernelRows<MR, NV, W>(kc, a, b, bRows, bStep, c, ldc, add);
+void microKernelIndirect(int64_t kc, const float* a, const float* b, const int64_t* bRows, int64_t bStep, float* c, int64_t ldc, bool add,
+                         const float* rowBias) {
+  microKernelRows<MR, NV, W>(kc, a, b, bRows, bStep, c, ldc, add, rowBias);
 }
 template <int MR, int NV, int W>
 MicroKernel microKernelOf() {
