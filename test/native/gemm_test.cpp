@@ -46,6 +46,31 @@ SJ_TEST(gemm_counts_the_multiply_adds_it_executes) {
   SJ_CHECK(executedBy(testPool(), 1, 1000, 300) == executedBy(one, 1, 1000, 300), "the row kernel's count depends on the threads");
 }
 
+// A few rows of A against a B read in place, whose columns run over blocks (a batch of planes:
+// [N][K][P] seen as K x N*P, as the GLU's product reads x) with ragged edges and deep K: every
+// element against a plain loop, on one thread and on several.
+SJ_TEST(gemm_reads_blocked_b_in_place) {
+  ThreadPool one(1);
+  const int64_t nr = gemmTileColumns();
+  for (const int64_t m : {int64_t{1}, int64_t{3}, int64_t{16}}) {
+    const int64_t batch = 3, k = 300, plane = 2 * nr, n = batch * plane;
+    std::vector<float> a(m * k), b(batch * k * plane);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i * 7) % 13) - 6.f;
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>((i * 5) % 11) - 5.f;
+    const MatrixView bv = batchedColumns(static_cast<const float*>(b.data()), batch, k, plane);
+    for (ThreadPool* pool : {&one, &testPool()}) {
+      std::vector<float> c(m * n, -1.f);
+      gemm(*pool, rowMajor(static_cast<const float*>(a.data()), m, k), bv, rowMajor(c.data(), m, n), Accumulate::Overwrite);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double want = 0;
+          for (int64_t kk = 0; kk < k; ++kk) want += static_cast<double>(a[i * k + kk]) * *bv.at(kk, j);
+          SJ_CHECK(c[i * n + j] == static_cast<float>(want), "m ", m, ": C(", i, ", ", j, ") = ", c[i * n + j], ", want ", want);
+        }
+    }
+  }
+}
+
 SJ_TEST(ledger_rows_carry_executed_multiply_adds) {
   Ledger ledger;
   ThreadPool pool(1);

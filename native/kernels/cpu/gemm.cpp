@@ -272,8 +272,10 @@ void gemm(ThreadPool& pool, const MatrixView& a, const MatrixView& b, const Muta
   // A with a micro-tile's rows or two: each packed float of B would serve only that many FMAs, so
   // packing B would cost as much as the product (the GRU's h . W_hh^T at every step, the batch as
   // M). When B's rows are contiguous, the micro-kernel reads them in place instead.
-  const bool rowsContiguous = b.col.stride == 1 && b.col.block == std::numeric_limits<int64_t>::max();
-  const bool inPlace = rowsContiguous && a.rows <= 2 * gemm_detail::activeMicroKernel().mr;
+  // Rows in blocks (a batch of planes) qualify when no panel of NR columns straddles two blocks.
+  const MicroKernel& kernel = a.rows == 1 ? gemm_detail::activeRowKernel() : gemm_detail::activeMicroKernel();
+  const bool panelsContiguous = b.col.stride == 1 && (b.col.block == std::numeric_limits<int64_t>::max() || b.col.block % kernel.nr == 0);
+  const bool inPlace = panelsContiguous && a.rows <= 2 * gemm_detail::activeMicroKernel().mr;
   gemmWith(pool, a, ViewPacker(b), inPlace ? &b : nullptr, b.cols, c, mode);
 }
 
