@@ -29,7 +29,7 @@
 // clips (batch 8) against the same model in PyTorch eager (scripts/reference_peer.py), in the same run.
 // desed_crnn_lbr0 is the DESED CRNN with linear_before_reset 0 on its GRU nodes (ORT only).
 //
-// The targets of issue 16 (scripts/bench/targets.mjs; docs/benchmarks.md "Issue 16 targets"): one
+// The targets (scripts/bench/targets.mjs; docs/benchmarks.md "Targets against the hardware and the peers"): one
 // table of target, figure, peer figure, ratio, goal and whether it is met, every figure measured in
 // this run. When the kernels run AVX-512 the section runs again in a child process with
 // SEDJOULE_ISA=avx2 against the AVX2 peak (its PyTorch figures are the parent's), and both tables print.
@@ -375,7 +375,7 @@ async function onnxBench() {
 }
 const onnx = sections.has('onnx') ? await onnxBench() : undefined;
 
-// The issue 16 targets with the widest instruction set, then again with AVX2 in a child process.
+// The targets with the widest instruction set, then again with AVX2 in a child process.
 async function targetsBench() {
   const peers = targetsPeers ? JSON.parse(fs.readFileSync(targetsPeers, 'utf8')) : undefined;
   const runs = [await runTargets({ addon, reps: targetReps, clips: targetClips, peers })];
@@ -473,7 +473,7 @@ if (json) {
     }
   }
   for (const run of targets?.runs ?? [])
-    console.log(run.unavailable ? `\nissue 16 targets, kernels ${run.isa}: ${run.unavailable}` : `\n${printTargets(run)}`);
+    console.log(run.unavailable ? `\ntargets, kernels ${run.isa}: ${run.unavailable}` : `\n${printTargets(run)}`);
   if (samplerResult)
     console.log(
       `\nenergy sampler at ${(1 / samplerResult.periodS).toFixed(0)} Hz on ${samplerResult.sources.join(', ')}: ` +

@@ -1,4 +1,4 @@
-// The targets section of `npm run bench` (issue 16: CPU kernels at the hardware's limit): every
+// The targets section of `npm run bench` (CPU kernels at the hardware's limit): every
 // target with its figure, its peer's figure measured in the same run, their ratio and the goal.
 // Goals are ratios (of the FMA peak, of a peer's time, of one thread's time), never absolute times.
 //
@@ -520,7 +520,7 @@ export async function runTargets({ addon, reps, clips, peers }) {
 /** The table, its notes and what the figures mean. */
 export function printTargets(t) {
   const lines = [
-    `issue 16 targets, kernels ${t.isa}; FP32 FMA peak measured now: ${t.peaks[1].toFixed(1)} GFLOP/s on 1 thread, ${t.peaks[2].toFixed(1)} on 2; ` +
+    `targets, kernels ${t.isa}; FP32 FMA peak measured now: ${t.peaks[1].toFixed(1)} GFLOP/s on 1 thread, ${t.peaks[2].toFixed(1)} on 2; ` +
       `best of ${t.reps} after a warm-up unless said; training ${t.clips} clips at batch ${BATCH}`,
   ];
   if (t.peersFromParent)
