@@ -6,9 +6,12 @@
 // the output channels are few (16 to 64 in the DCASE CRNN): each packed float serves only Cout/16
 // vector FMAs. The weights are packed once per call.
 //
-// Applies to groups 1, stride 1 along x, output rows a whole number of micro-tiles wide (Wo a
-// multiple of NR); any stride along y, dilation and padding. The input gradient of a convolution
-// with unit strides is the same kernel on dy with the weights flipped and transposed.
+// Applies to groups 1 and stride 1 along x, in one of two forms. Rows: output rows a whole number
+// of micro-tiles wide (or one vector wide, in pairs of rows), any stride along y, B a zero-padded
+// copy of the input. Flat: unit strides and rows of any width, B the input shifted once per kernel
+// column with its rows back to back, so that a micro-tile covers NR consecutive output positions
+// across rows. Dilation and padding are free in both. The input gradient of a convolution with unit
+// strides is the same kernel on dy with the weights flipped and transposed.
 // Each output element is computed by one thread in a fixed order: thread-count independent.
 #pragma once
 
