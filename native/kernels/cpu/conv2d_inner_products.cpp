@@ -42,7 +42,11 @@ void fillShifted(ThreadPool& pool, const Conv2dShape& s, const float* x, int64_t
 }  // namespace
 
 bool innerProductConv2dBackwardWeightApplies(const Conv2dShape& s) {
-  return s.groups == 1 && s.sw == 1 && (s.sh == 1 || s.wo() >= inner_products_detail::active().width);
+  // Rows a whole number of vectors wide keep every tap's loads aligned; rows at least two vectors
+  // wide straddle cache lines on part of them. Narrower misaligned rows (2 to 8 output columns
+  // in the CRNN's late layers) run as fast through the GEMM.
+  const int64_t width = inner_products_detail::active().width, wo = s.wo();
+  return s.groups == 1 && s.sw == 1 && (wo % width == 0 || wo >= 2 * width);
 }
 
 void innerProductConv2dBackwardWeight(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* x, float* dw) {

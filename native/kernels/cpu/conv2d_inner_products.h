@@ -5,8 +5,8 @@
 // image, each Wo wide), in which tap (c, ky, kx) of output row oy starts at row oy * sh + ky * dh
 // and, for sh = 1, a whole output plane is one contiguous run in both dy and xs.
 //
-// Applies to groups 1 and sw = 1, with any sh, dilation and padding, but not to strided rows too
-// narrow to fill a vector (their lanes past each row's end would be most of the work).
+// Applies to groups 1 and sw = 1, with any sh, dilation and padding, when the output rows are a
+// whole number of vectors wide or at least two vectors wide (see the .cpp).
 #pragma once
 
 #include "core/thread_pool.h"

@@ -46,12 +46,13 @@ struct PositionBlock {
   int64_t item, row, element, rows, length;
 };
 
-// The grid cut into blocks of about `positions` positions: whole rows when they are shorter, else
-// pieces of a row a whole number of vectors long (so only a row's last piece has a partial vector).
+// The grid cut into blocks of at most about `positions` positions: whole rows when they are
+// shorter, else pieces of a row of equal length in whole vectors (so only a row's last piece has a
+// partial vector, and no piece is so short that folding its lanes costs more than it multiplies).
 std::vector<PositionBlock> positionBlocks(const PositionGrid& grid, int64_t positions, int width) {
   std::vector<PositionBlock> blocks;
   if (grid.length >= positions) {
-    const int64_t piece = std::max<int64_t>(width, positions / width * width);
+    const int64_t piece = ceilDiv(ceilDiv(grid.length, ceilDiv(grid.length, positions)), width) * width;
     for (int64_t n = 0; n < grid.items; ++n)
       for (int64_t r = 0; r < grid.rows; ++r)
         for (int64_t e = 0; e < grid.length; e += piece) blocks.push_back({n, r, e, 1, std::min(piece, grid.length - e)});
@@ -94,6 +95,10 @@ InnerProductSums::InnerProductSums(int64_t m, int64_t n) : m_(m), n_(n) {
 void InnerProductSums::add(ThreadPool& pool, const InnerProductOperand& a, const InnerProductOperand& b, const PositionGrid& grid) {
   const inner_products_detail::Kernels& k = inner_products_detail::active();
   if (grid.items <= 0 || grid.rows <= 0 || grid.length <= 0) return;
+  // Items of one row each are rows (strided by the item strides): a block of positions may then
+  // span items whose rows are shorter than a block.
+  if (grid.rows == 1 && grid.items > 1)
+    return add(pool, {a.data, a.offset, 0, a.itemStride}, {b.data, b.offset, 0, b.itemStride}, {1, grid.items, grid.length});
   const int64_t positions = std::max<int64_t>(4 * k.width, std::min(kL1Floats / k.nr, kL2Floats / m_));
   const std::vector<PositionBlock> blocks = positionBlocks(grid, positions, k.width);
   const int64_t pairs = iBlocks_ * jBlocks_, tile = static_cast<int64_t>(k.mr) * k.nr;

@@ -8,14 +8,28 @@
 #include "kernels/cpu/inner_products.h"
 #include "kernels/cpu/lane_math.h"
 
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace sj::inner_products_detail {
 
-// `count` floats from p (at most W), zeros after them.
+// `count` floats from p (0 < count < W), zeros after them, reading nothing past them: a masked
+// load where the instruction set has one (a row's last vector, once per row).
 template <class V>
 inline V loadLanes(const float* p, int64_t count) {
-  constexpr int W = sizeof(V) / sizeof(float);
+  [[maybe_unused]] constexpr int W = sizeof(V) / sizeof(float);
+#if defined(__AVX512F__)
+  if constexpr (W == 16) return (V)_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1), p);
+#endif
+#if defined(__AVX2__)
+  if constexpr (W == 8) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return (V)_mm256_maskload_ps(p, mask);
+  }
+#endif
   V v = V{};
-  std::memcpy(&v, p, (count < W ? count : W) * sizeof(float));
+  std::memcpy(&v, p, count * sizeof(float));
   return v;
 }
 
@@ -77,7 +91,7 @@ template <class V, int MR, int NR>
 void block(const float* const* a, const float* const* b, int64_t rows, int64_t aRowStride, int64_t bRowStride, int64_t length, float* sums) {
   constexpr int W = lane_math::laneCount<V>();
   V s[MR * NR];
-  for (V& v : s) v = V{};
+  for (int q = 0; q < MR * NR; ++q) s[q] = V{};
   const int64_t whole = length / W * W;
   for (int64_t r = 0; r < rows; ++r) {
     const float* ar[MR];
@@ -101,11 +115,14 @@ void block(const float* const* a, const float* const* b, int64_t rows, int64_t a
       }
     }
   }
-  // The block's lanes summed in a fixed tree, then added to the running sums.
-  const int vectors = fold<V, W>(s, MR * NR);
+  // The block's lanes summed in a fixed tree, then added to the running sums. (The tree works on
+  // a copy: an array whose address is taken would live in memory across the rows above.)
+  V t[MR * NR];
+  for (int q = 0; q < MR * NR; ++q) t[q] = s[q];
+  const int vectors = fold<V, W>(t, MR * NR);
   for (int q = 0; q < vectors; ++q) {
     float lane[W];
-    std::memcpy(lane, &s[q], sizeof(V));
+    std::memcpy(lane, &t[q], sizeof(V));
     for (int r = 0; r < W; ++r)
       if (q * W + r < MR * NR) sums[q * W + r] += lane[bitReversed(r, W)];
   }
