@@ -1,4 +1,6 @@
 #include <cstdio>
+#include <random>
+#include <vector>
 
 #include "cuda_runs.h"
 #include "expect_error.h"
@@ -129,6 +131,16 @@ SJ_TEST(conv2d_grouped_dilated_table) {
       padded(shape(1, 1, 6, 20, 3, 3, 3, 1, 1, 0, 0, false), 2, 0, 1, 1),                // one channel, direct, unequal padding
       dilated(shape(1, 3, 9, 32, 5, 3, 3, 1, 1, 2, 2, true), 2, 2),                     // implicit GEMM, dilation 2
       padded(shape(2, 2, 6, 32, 3, 3, 3, 1, 1, 0, 0, true), 1, 2, 0, 0),                // implicit forward, dX through the packer
+      // The weight gradient as inner products (groups 1, sw 1, output rows a whole number of vectors
+      // or at least 32 wide on every instruction set): output channels and taps past and between the
+      // blocks of 4 x 6, 3 x 4, 2 x 4; planes or rows that end inside a vector.
+      shape(2, 5, 5, 37, 7, 3, 3, 1, 1, 1, 1, true),                                    // a ragged plane of 185
+      shape(2, 3, 11, 35, 5, 3, 3, 2, 1, 1, 1, true),                                   // stride 2 along y, rows of 35
+      padded(dilated(shape(2, 4, 10, 38, 6, 3, 3, 1, 1, 0, 0, false), 2, 2), 2, 1, 1, 3),  // dilation, unequal padding
+      padded(dilated(shape(1, 3, 17, 40, 9, 2, 3, 3, 1, 0, 0, true), 2, 3), 1, 4, 2, 0),   // stride 3 along y, dilation, padding
+      shape(1, 3, 40, 50, 5, 3, 3, 1, 1, 1, 1, true),                                   // a plane of many blocks of positions
+      shape(1, 2, 5, 700, 3, 1, 3, 2, 1, 0, 1, true),                                   // strided rows longer than a block
+      shape(3, 2, 2, 48, 11, 1, 1, 1, 1, 0, 0, false),                                  // 1x1, rows of 3 vectors (AVX-512)
   };
   uint64_t seed = 50;
   for (const Conv2dShape& s : table) {
@@ -139,6 +151,25 @@ SJ_TEST(conv2d_grouped_dilated_table) {
   SJ_CHECK(conv2dForwardCost(table[1]).paddingMacs == 0, "depthwise forward has no padding MACs");
   SJ_CHECK(conv2dBackwardInputCost(table[1]).paddingMacs == 0, "depthwise dX has no padding MACs");
   SJ_CHECK(conv2dForwardCost(table[0]).paddingMacs > 0, "the grouped GEMM multiplies padding");
+}
+
+// The weight gradient's inner products split (output-channel block, tap block) pairs among threads,
+// never the positions: the same bits for any thread count.
+SJ_TEST(conv2d_backward_weight_thread_count_invariant) {
+  for (const Conv2dShape& s : {shape(2, 9, 12, 32, 14, 3, 3, 1, 1, 1, 1, true), shape(2, 5, 13, 40, 7, 3, 3, 2, 1, 1, 1, false)}) {
+    std::mt19937_64 rng(17);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    std::vector<float> x(s.inputSize()), dy(s.outputSize());
+    for (auto* v : {&x, &dy})
+      for (float& f : *v) f = u(rng);
+    auto run = [&](ThreadPool& pool) {
+      std::vector<float> dw(s.weightSize());
+      conv2dBackwardWeight(pool, s, dy.data(), x.data(), dw.data());
+      return dw;
+    };
+    ThreadPool one(1), five(5);
+    SJ_CHECK(run(one) == run(five), "conv2d ", s.describe(), ": dw must be bitwise the same for 1 and 5 threads");
+  }
 }
 
 SJ_TEST(conv2d_random) {

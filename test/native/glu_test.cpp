@@ -106,6 +106,13 @@ SJ_TEST(glu_table) {
       op(40, 100, 1, 1),                   // more channels than positions: the GEMM splits rows
       op(2, 4, 6, 5, true, -30.0, 30.0),   // saturated gates on both sides
       op(1, 3, 4, 4, true, -100.0, 100.0), // exp(-|x|) underflows to 0, never overflows
+      // The weight gradient's inner products: channel counts past and between their blocks of
+      // 4 x 6, 3 x 4, 2 x 4; planes that end inside a vector, and planes longer than one block of
+      // positions (cut into pieces a whole number of vectors long).
+      op(2, 7, 3, 37),
+      op(3, 13, 1, 5),
+      op(1, 11, 40, 31),
+      op(2, 25, 2, 701),
   };
   for (const GluOp& o : table) checkOp(o, seed++);
 }

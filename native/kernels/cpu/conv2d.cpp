@@ -1,6 +1,7 @@
 #include "kernels/conv2d.h"
 
 #include "kernels/cpu/conv2d_implicit.h"
+#include "kernels/cpu/conv2d_inner_products.h"
 #include "kernels/cpu/conv2d_patches.h"
 #include "kernels/cpu/conv2d_single_channel.h"
 #include "kernels/cpu/gemm.h"
@@ -95,6 +96,7 @@ void conv2dBackwardInput(ThreadPool& pool, const Conv2dShape& s, const float* dy
 void conv2dBackwardWeight(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* x, float* dw) {
   if (s.depthwise()) return depthwiseConv2dBackwardWeight(pool, s, dy, x, dw);
   if (singleChannelDirect(s)) return singleChannelConv2dBackwardWeight(pool, s, dy, x, dw);
+  if (innerProductConv2dBackwardWeightApplies(s)) return innerProductConv2dBackwardWeight(pool, s, dy, x, dw);
   const int64_t taps = s.cinPerGroup() * s.kh * s.kw, plane = s.ho() * s.wo(), og = s.coutPerGroup();
   // Per group g: dw_g (Cout/G x Cin/G*KH*KW) = dy_g (Cout/G x N*Ho*Wo) . patches_g^T (N*Ho*Wo x Cin/G*KH*KW)
   for (int64_t g = 0; g < s.groups; ++g) {

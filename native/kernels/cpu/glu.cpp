@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
+#include "core/aligned_buffer.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/inner_products.h"
 #include "kernels/cpu/lane_sum.h"
 #include "kernels/cpu/vector_math.h"
 
@@ -15,6 +18,11 @@ namespace {
 constexpr int64_t kGrain = 1 << 14;
 int64_t planeGrain(int64_t plane) { return std::max<int64_t>(1, kGrain / plane); }
 
+// The weight gradient forms dy * sig in a buffer of at most this many floats (or one item's),
+// still in the last-level cache when it is read, its planes aligned to cache lines of this many.
+constexpr int64_t kGatedFloats = 1 << 20;
+constexpr int64_t kLineFloats = 16;
+
 // Length of the run of indices from i (at most `limit`) that stay in one block of the axis, so
 // that their offsets are evenly spaced by the axis stride.
 int64_t runInBlock(const Axis& axis, int64_t i, int64_t limit) {
@@ -22,8 +30,9 @@ int64_t runInBlock(const Axis& axis, int64_t i, int64_t limit) {
   return std::min(limit, axis.block - i % axis.block);
 }
 
-// B(k, j) = dy(k, j) * sig(k, j), where dy is read through a view and sig has the same layout: the
-// gradient of lin, multiplied while it is packed and never stored.
+// B(k, j) = dy(k, j) * sig(k, j), where dy is read through a view contiguous along j (the
+// positions) and sig has the same layout: the gradient of lin, multiplied while it is packed and
+// never stored.
 class GatedGradientPacker : public BPacker {
  public:
   GatedGradientPacker(const MatrixView& dy, const float* sig) : dy_(dy), sig_(sig) {}
@@ -42,16 +51,8 @@ class GatedGradientPacker : public BPacker {
           const float* a = dy_.data + colBase + row.offset(k0 + k);
           const float* b = sig_ + (a - dy_.data);
           float* out = d + k * nr + jj;
-          if (col.stride == 1) {  // contiguous along the panel row
-            for (int64_t r = 0; r < rows; ++r, a += row.stride, b += row.stride, out += nr)
-              for (int q = 0; q < cols; ++q) out[q] = a[q] * b[q];
-          } else {  // contiguous (or at least strided) down the panel column
-            for (int q = 0; q < cols; ++q)
-              for (int64_t r = 0; r < rows; ++r) {
-                const int64_t at = r * row.stride + q * col.stride;
-                out[r * nr + q] = a[at] * b[at];
-              }
-          }
+          for (int64_t r = 0; r < rows; ++r, a += row.stride, b += row.stride, out += nr)
+            for (int q = 0; q < cols; ++q) out[q] = a[q] * b[q];
           k += rows;
         }
         jj += cols;
@@ -93,10 +94,35 @@ void gluBackwardInput(ThreadPool& pool, const GluShape& s, const float* dy, cons
 }
 
 void gluBackwardWeight(ThreadPool& pool, const GluShape& s, const float* dy, const float* sig, const float* x, float* dw) {
-  const int64_t plane = s.h * s.w;
-  // dw^T (Cin x Cout) = x (Cin x N*P) . (dy * sig)^T (N*P x Cout)
-  gemm(pool, batchedColumns(x, s.n, s.c, plane), GatedGradientPacker(batchedColumns(dy, s.n, s.c, plane).transposed(), sig), s.c,
-       rowMajor(dw, s.c, s.c).transposed(), Accumulate::Overwrite);
+  // dw[co][ci] = sum over n, p of g[n][co][p] * x[n][ci][p]: inner products of rows contiguous
+  // along the positions. The gated gradient g = dy * sig is formed a few items at a time, its
+  // planes a whole number of cache lines apart, and so are x's (copied beside g when they are not):
+  // vector loads that straddle two lines cost a quarter of the multiply-adds' time.
+  const int64_t plane = s.h * s.w, stride = (plane + kLineFloats - 1) / kLineFloats * kLineFloats, perItem = s.c * stride;
+  const bool xAligned = stride == plane;
+  const int64_t operands = xAligned ? 1 : 2;
+  const int64_t chunk = std::clamp<int64_t>(kGatedFloats / (operands * perItem), 1, s.n);
+  std::vector<int64_t> channelOffset(s.c);
+  for (int64_t c = 0; c < s.c; ++c) channelOffset[c] = c * stride;
+  thread_local AlignedBuffer<float> buffer;  // scratch reused across calls: no page faults per call
+  buffer.reserve(operands * chunk * perItem);
+  float* gated = buffer.data();
+  float* xCopy = gated + chunk * perItem;
+  InnerProductSums sums(s.c, s.c);
+  for (int64_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const int64_t count = std::min(chunk, s.n - n0);
+    pool.parallelFor(count * s.c, planeGrain(plane), [&](int64_t begin, int64_t end) {
+      for (int64_t nc = begin; nc < end; ++nc) {
+        const int64_t from = (n0 * s.c + nc) * plane, to = nc * stride;
+        for (int64_t i = 0; i < plane; ++i) gated[to + i] = dy[from + i] * sig[from + i];
+        if (!xAligned) std::copy(x + from, x + from + plane, xCopy + to);
+      }
+    });
+    const InnerProductOperand g{gated, channelOffset.data(), perItem, stride};
+    const InnerProductOperand xs{xAligned ? x + n0 * perItem : xCopy, channelOffset.data(), perItem, stride};
+    sums.add(pool, g, xs, PositionGrid{count, 1, plane});
+  }
+  sums.store(dw, s.c, 1);
 }
 
 void gluBackwardBias(ThreadPool& pool, const GluShape& s, const float* dy, const float* sig, float* db) {
