@@ -44,22 +44,37 @@ void forwardRow(const Conv2dShape& s, const PaddedRows& rows, const float* w, co
   const int64_t wo = s.wo();
   for (int64_t co = 0; co < s.cout; co += CO) {
     const int count = static_cast<int>(std::min<int64_t>(CO, s.cout - co));
+    // Fully unrolled (the pragmas), so that the weights and accumulators stay in registers.
     V wv[CO][9];
     float bias[CO];
+#pragma GCC unroll 4
     for (int c = 0; c < CO; ++c) {
       bias[c] = c < count && b ? b[co + c] : 0.f;
+#pragma GCC unroll 9
       for (int t = 0; t < 9; ++t) wv[c][t] = V{} + (c < count ? w[(co + c) * 9 + t] : 0.f);
     }
     for (int64_t ox = 0; ox < wo; ox += W * CH) {
       V acc[CO][CH];
+#pragma GCC unroll 4
       for (int c = 0; c < CO; ++c)
+#pragma GCC unroll 8
         for (int q = 0; q < CH; ++q) acc[c][q] = V{} + bias[c];
+#pragma GCC unroll 9
       for (int t = 0; t < 9; ++t) {
         const float* in = rows.row[t / 3] + ox + t % 3;
+#pragma GCC unroll 8
         for (int q = 0; q < CH; ++q) {
           const V xv = loadVector<V>(in + q * W);
+#pragma GCC unroll 4
           for (int c = 0; c < CO; ++c) acc[c][q] += wv[c][t] * xv;
         }
+      }
+      if (ox + W * CH <= wo && count == CO) {
+#pragma GCC unroll 4
+        for (int c = 0; c < CO; ++c)
+#pragma GCC unroll 8
+          for (int q = 0; q < CH; ++q) std::memcpy(y + (co + c) * channelStride + ox + q * W, &acc[c][q], sizeof(V));
+        continue;
       }
       for (int c = 0; c < count; ++c)
         for (int q = 0; q < CH; ++q) storeLanes(y + (co + c) * channelStride + ox + q * W, acc[c][q], wo - ox - q * W);
@@ -72,17 +87,24 @@ void weightRow(const Conv2dShape& s, const PaddedRows& rows, const float* dy, in
   constexpr int W = sizeof(V) / sizeof(float);
   const int64_t wo = s.wo();
   V a[CO][9];
+#pragma GCC unroll 4
   for (int c = 0; c < CO; ++c)
+#pragma GCC unroll 9
     for (int t = 0; t < 9; ++t) a[c][t] = loadVector<V>(acc + (c * 9 + t) * W);
   for (int64_t ox = 0; ox < wo; ox += W) {
     V g[CO];
+#pragma GCC unroll 4
     for (int c = 0; c < CO; ++c) g[c] = c < count ? loadLanes<V>(dy + c * channelStride + ox, wo - ox) : V{};
+#pragma GCC unroll 9
     for (int t = 0; t < 9; ++t) {
       const V xv = loadVector<V>(rows.row[t / 3] + ox + t % 3);
+#pragma GCC unroll 4
       for (int c = 0; c < CO; ++c) a[c][t] += g[c] * xv;
     }
   }
+#pragma GCC unroll 4
   for (int c = 0; c < CO; ++c)
+#pragma GCC unroll 9
     for (int t = 0; t < 9; ++t) std::memcpy(acc + (c * 9 + t) * W, &a[c][t], sizeof(V));
 }
 
