@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/aligned_buffer.h"
+#include "core/cost.h"
 #include "core/executed_macs.h"
 #include "kernels/cpu/gemm_microkernel.h"
 
@@ -177,14 +178,27 @@ void implicitGemm(ThreadPool& pool, const Conv2dShape& s, const float* x, const 
 
 }  // namespace
 
+namespace {
+
+// Every micro-tile passes over all the packed weights, so they must stay in a 1 MiB L2 (CNN14's
+// 256 -> 512 channel layers and wider go back to the packed GEMM, whose blocks of A do).
+constexpr int64_t kWeightBytes = 1 << 20;
+bool weightsFit(const Conv2dShape& s) { return s.cout * s.cin * s.kh * s.kw * kFloatBytes <= kWeightBytes; }
+// A 1 x 1 kernel's patches are the input itself: the packed GEMM packs them with plain copies
+// over the whole batch, where the implicit form would pay for a partial tile per item.
+bool spatialKernel(const Conv2dShape& s) { return s.kh * s.kw > 1; }
+
+}  // namespace
+
 bool implicitConv2dForwardApplies(const Conv2dShape& s) {
-  return s.groups == 1 && s.sw == 1 && (rowsCovered(s.ho(), s.wo()) || s.sh == 1);
+  return s.groups == 1 && s.sw == 1 && (rowsCovered(s.ho(), s.wo()) || s.sh == 1) && weightsFit(s) && spatialKernel(s);
 }
 
 bool implicitConv2dBackwardInputApplies(const Conv2dShape& s) {
   // The transposed convolution as a forward one needs unit strides and padding within the kernel's reach.
   const int64_t reachY = (s.kh - 1) * s.dh, reachX = (s.kw - 1) * s.dw;
-  return s.groups == 1 && s.sh == 1 && s.sw == 1 && s.pt <= reachY && s.pb <= reachY && s.pl <= reachX && s.pr <= reachX;
+  return s.groups == 1 && s.sh == 1 && s.sw == 1 && s.pt <= reachY && s.pb <= reachY && s.pl <= reachX && s.pr <= reachX && weightsFit(s) &&
+         spatialKernel(s);
 }
 
 void implicitConv2dForward(ThreadPool& pool, const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {

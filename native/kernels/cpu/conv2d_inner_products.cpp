@@ -45,8 +45,11 @@ bool innerProductConv2dBackwardWeightApplies(const Conv2dShape& s) {
   // Rows a whole number of vectors wide keep every tap's loads aligned; rows at least two vectors
   // wide straddle cache lines on part of them. Narrower misaligned rows (2 to 8 output columns
   // in the CRNN's late layers) run as fast through the GEMM.
+  // Measured against the packed GEMM (CNN14's layers, batch 2, 1 thread): past 128 output channels
+  // or 576 taps, the blocks of positions whose rows stay in cache get short and the lanes' fold at
+  // their end outweighs the gain (128 -> 128: 139 ms by the GEMM, 175 ms here).
   const int64_t width = inner_products_detail::active().width, wo = s.wo();
-  return s.groups == 1 && s.sw == 1 && (wo % width == 0 || wo >= 2 * width);
+  return s.groups == 1 && s.sw == 1 && (wo % width == 0 || wo >= 2 * width) && s.cout <= 128 && s.cin * s.kh * s.kw <= 576;
 }
 
 void innerProductConv2dBackwardWeight(ThreadPool& pool, const Conv2dShape& s, const float* dy, const float* x, float* dw) {
