@@ -25,15 +25,8 @@ using single_channel_detail::Kernels;
 using single_channel_detail::PaddedRows;
 
 const Kernels& activeKernels() {
-  static const Kernels kernels = [] {
-    switch (activeIsa()) {
-#if defined(SEDJOULE_X86)
-      case Isa::Avx512: return single_channel_detail::avx512();
-      case Isa::Avx2: return single_channel_detail::avx2();
-#endif
-      default: return single_channel_detail::generic();
-    }
-  }();
+  static const Kernels kernels = forActiveIsa<Kernels>(
+      SJ_ISA_BUILDS(&single_channel_detail::generic, &single_channel_detail::avx2, &single_channel_detail::avx512));
   return kernels;
 }
 

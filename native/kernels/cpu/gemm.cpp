@@ -18,28 +18,12 @@ MicroKernel microKernelGeneric() { return microKernelOf<4, 2, 4>(); }
 MicroKernel rowKernelGeneric() { return microKernelOf<1, 4, 4>(); }
 
 const MicroKernel& activeMicroKernel() {
-  static const MicroKernel kernel = [] {
-    switch (activeIsa()) {
-#if defined(SEDJOULE_X86)
-      case Isa::Avx512: return microKernelAvx512();
-      case Isa::Avx2: return microKernelAvx2();
-#endif
-      default: return microKernelGeneric();
-    }
-  }();
+  static const MicroKernel kernel = forActiveIsa<MicroKernel>(SJ_ISA_BUILDS(&microKernelGeneric, &microKernelAvx2, &microKernelAvx512));
   return kernel;
 }
 
 const MicroKernel& activeRowKernel() {
-  static const MicroKernel kernel = [] {
-    switch (activeIsa()) {
-#if defined(SEDJOULE_X86)
-      case Isa::Avx512: return rowKernelAvx512();
-      case Isa::Avx2: return rowKernelAvx2();
-#endif
-      default: return rowKernelGeneric();
-    }
-  }();
+  static const MicroKernel kernel = forActiveIsa<MicroKernel>(SJ_ISA_BUILDS(&rowKernelGeneric, &rowKernelAvx2, &rowKernelAvx512));
   return kernel;
 }
 

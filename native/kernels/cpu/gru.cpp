@@ -18,15 +18,8 @@ namespace {
 using gru_detail::RowKernels;
 
 const RowKernels& rowKernels() {
-  static const RowKernels kernels = [] {
-    switch (activeIsa()) {
-#if defined(SEDJOULE_X86)
-      case Isa::Avx512: return gru_detail::rowKernelsAvx512();
-      case Isa::Avx2: return gru_detail::rowKernelsAvx2();
-#endif
-      default: return gru_detail::rowKernelsGeneric();
-    }
-  }();
+  static const RowKernels kernels =
+      forActiveIsa<RowKernels>(SJ_ISA_BUILDS(&gru_detail::rowKernelsGeneric, &gru_detail::rowKernelsAvx2, &gru_detail::rowKernelsAvx512));
   return kernels;
 }
 

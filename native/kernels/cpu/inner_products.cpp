@@ -16,15 +16,7 @@ Kernels generic() {
 }
 
 const Kernels& active() {
-  static const Kernels kernels = [] {
-    switch (activeIsa()) {
-#if defined(SEDJOULE_X86)
-      case Isa::Avx512: return avx512();
-      case Isa::Avx2: return avx2();
-#endif
-      default: return generic();
-    }
-  }();
+  static const Kernels kernels = forActiveIsa<Kernels>(SJ_ISA_BUILDS(&generic, &avx2, &avx512));
   return kernels;
 }
 
