@@ -39,6 +39,20 @@ function row(group, target, fields) {
   return { group, target, figure: '-', peer: '-', ratio: null, ratioText: '-', goal: '-', met: null, ...fields };
 }
 
+/** A kernel's GFLOP/s (`b`: {gflops, ms}) as a fraction of the FMA peak, against the goal fraction. */
+function ofPeakRow(group, target, b, peakGflops, goal) {
+  return row(group, target, {
+    figure: `${b.gflops.toFixed(1)} GFLOP/s (${ms(b.ms)})`,
+    peer: `FMA peak ${peakGflops.toFixed(1)} GFLOP/s`,
+    ratio: b.gflops / peakGflops,
+    ratioText: percent(b.gflops / peakGflops),
+    goal: `>= ${100 * goal} % of peak`,
+    met: b.gflops / peakGflops >= goal,
+    gflops: b.gflops,
+    ms: b.ms,
+  });
+}
+
 /** Best wall time of `run` over `reps` calls after one warm-up call. */
 async function bestWall(run, reps) {
   await run();
@@ -157,19 +171,7 @@ async function convTargets(peaks, ort, reps, rows) {
     train.dispose();
   }
   const shape = `conv2d 3x3 ${batch}x${c}x${h}x${w}`;
-  for (const b of bestConvRows(ledgers))
-    rows.push(
-      row('a', `${shape} ${b.pass}, 1 thread`, {
-        figure: `${b.gflops.toFixed(1)} GFLOP/s (${ms(b.ms)})`,
-        peer: `FMA peak ${peaks[1].gflops.toFixed(1)} GFLOP/s`,
-        ratio: b.gflops / peaks[1].gflops,
-        ratioText: percent(b.gflops / peaks[1].gflops),
-        goal: '>= 80 % of peak',
-        met: b.gflops / peaks[1].gflops >= 0.8,
-        gflops: b.gflops,
-        ms: b.ms,
-      }),
-    );
+  for (const b of bestConvRows(ledgers)) rows.push(ofPeakRow('a', `${shape} ${b.pass}, 1 thread`, b, peaks[1].gflops, 0.8));
 
   const file = path.join(defaultCacheRoot(), 'bench', 'conv3x3_64x128x64_opset17.onnx');
   writeConvModel(file, weights['layers.0.weight'], weights['layers.0.bias']);
@@ -394,18 +396,7 @@ export async function runTargets({ addon, reps, clips, peers }) {
   const training = await crnnTraining(clipsX, clipsY, clips);
   // b: the steps after the first (warm-up) at 1 thread; the best of each layer's passes.
   for (const b of bestConvRows(training[1].steps.slice(1).map((s) => s.ledger)))
-    rows.push(
-      row('b', `dcase-crnn ${b.layer} ${b.pass}, 1 thread`, {
-        figure: `${b.gflops.toFixed(1)} GFLOP/s (${ms(b.ms)})`,
-        peer: `FMA peak ${peaks[1].gflops.toFixed(1)} GFLOP/s`,
-        ratio: b.gflops / peaks[1].gflops,
-        ratioText: percent(b.gflops / peaks[1].gflops),
-        goal: '>= 60 % of peak',
-        met: b.gflops / peaks[1].gflops >= 0.6,
-        gflops: b.gflops,
-        ms: b.ms,
-      }),
-    );
+    rows.push(ofPeakRow('b', `dcase-crnn ${b.layer} ${b.pass}, 1 thread`, b, peaks[1].gflops, 0.6));
 
   const outside = [];
   await crnnInference(ort, reps, rows, outside);

@@ -4,38 +4,25 @@
 // set, which picks V, CO and CH to fit its register file (weights CO x 9 + accumulators CO x CH).
 #pragma once
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/cpu/conv2d_single_channel.h"
+#include "kernels/cpu/lane_math.h"
 
 namespace sj::single_channel_detail {
 
-template <class V>
-inline V loadVector(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(V));
-  return v;
-}
-
-// The first `count` lanes of v to p.
+// `count` floats of v to p (all of them when count >= the lanes), or from p with zeros after them.
 template <class V>
 inline void storeLanes(float* p, const V& v, int64_t count) {
-  constexpr int W = sizeof(V) / sizeof(float);
-  if (count >= W) {
-    std::memcpy(p, &v, sizeof(V));
+  if (count >= lane_math::laneCount<V>()) {
+    lane_math::store(p, v);
   } else if (count > 0) {
-    std::memcpy(p, &v, count * sizeof(float));
+    lane_math::storePartial(p, v, count);
   }
 }
-
-// `count` floats from p, zeros after them.
 template <class V>
 inline V loadLanes(const float* p, int64_t count) {
-  constexpr int W = sizeof(V) / sizeof(float);
-  if (count >= W) return loadVector<V>(p);
-  V v = V{};
-  if (count > 0) std::memcpy(&v, p, count * sizeof(float));
-  return v;
+  if (count >= lane_math::laneCount<V>()) return lane_math::load<V>(p);
+  return count > 0 ? lane_math::loadPartial<V>(p, count) : V{};
 }
 
 template <class V, int CO, int CH>
@@ -64,7 +51,7 @@ void forwardRow(const Conv2dShape& s, const PaddedRows& rows, const float* w, co
         const float* in = rows.row[t / 3] + ox + t % 3;
 #pragma GCC unroll 8
         for (int q = 0; q < CH; ++q) {
-          const V xv = loadVector<V>(in + q * W);
+          const V xv = lane_math::load<V>(in + q * W);
 #pragma GCC unroll 4
           for (int c = 0; c < CO; ++c) acc[c][q] += wv[c][t] * xv;
         }
@@ -73,7 +60,7 @@ void forwardRow(const Conv2dShape& s, const PaddedRows& rows, const float* w, co
 #pragma GCC unroll 4
         for (int c = 0; c < CO; ++c)
 #pragma GCC unroll 8
-          for (int q = 0; q < CH; ++q) std::memcpy(y + (co + c) * channelStride + ox + q * W, &acc[c][q], sizeof(V));
+          for (int q = 0; q < CH; ++q) lane_math::store(y + (co + c) * channelStride + ox + q * W, acc[c][q]);
         continue;
       }
       for (int c = 0; c < count; ++c)
@@ -90,14 +77,14 @@ void weightRow(const Conv2dShape& s, const PaddedRows& rows, const float* dy, in
 #pragma GCC unroll 4
   for (int c = 0; c < CO; ++c)
 #pragma GCC unroll 9
-    for (int t = 0; t < 9; ++t) a[c][t] = loadVector<V>(acc + (c * 9 + t) * W);
+    for (int t = 0; t < 9; ++t) a[c][t] = lane_math::load<V>(acc + (c * 9 + t) * W);
   for (int64_t ox = 0; ox < wo; ox += W) {
     V g[CO];
 #pragma GCC unroll 4
     for (int c = 0; c < CO; ++c) g[c] = c < count ? loadLanes<V>(dy + c * channelStride + ox, wo - ox) : V{};
 #pragma GCC unroll 9
     for (int t = 0; t < 9; ++t) {
-      const V xv = loadVector<V>(rows.row[t / 3] + ox + t % 3);
+      const V xv = lane_math::load<V>(rows.row[t / 3] + ox + t % 3);
 #pragma GCC unroll 4
       for (int c = 0; c < CO; ++c) a[c][t] += g[c] * xv;
     }
@@ -105,7 +92,7 @@ void weightRow(const Conv2dShape& s, const PaddedRows& rows, const float* dy, in
 #pragma GCC unroll 4
   for (int c = 0; c < CO; ++c)
 #pragma GCC unroll 9
-    for (int t = 0; t < 9; ++t) std::memcpy(acc + (c * 9 + t) * W, &a[c][t], sizeof(V));
+    for (int t = 0; t < 9; ++t) lane_math::store(acc + (c * 9 + t) * W, a[c][t]);
 }
 
 template <class V, int CO, int CH, int WEIGHT_CO>

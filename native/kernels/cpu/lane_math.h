@@ -1,7 +1,7 @@
 // Lane-wise building blocks of the vectorised CPU kernels, templated on the vector type V (a GCC
 // vector of floats): loads and stores, a select, and the elementary functions exp, log and log1p
 // on every lane. Included only by the per-instruction-set files (lane_kernels*.cpp,
-// vector_math*.cpp), each compiled with its own flags; everything here has internal linkage, so
+// vector_math*.cpp, conv2d_single_channel*.cpp), each compiled with its own flags; everything here has internal linkage, so
 // the per-ISA copies never meet at link time.
 #pragma once
 #include <cmath>
